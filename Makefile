@@ -1,0 +1,51 @@
+# A thin wrapper around CMake. `make demo` and `make test` do all set-up
+# themselves on a fresh Debian 12 machine (as root: packages are installed).
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= $(shell nproc)
+P2PF       := $(BUILD)/app/p2pfractal
+
+.PHONY: all deps build build-asan demo test test-fast test-asan bench format clean
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+$(BUILD)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/Makefile
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(BUILD_ASAN)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DP2PF_SANITIZE=ON
+
+build-asan: deps $(BUILD_ASAN)/Makefile
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+
+# The main job: render the default image to PNG. (A local swarm of peers
+# takes this over once `p2pfractal peer` exists.)
+demo: build
+	$(P2PF) render -o demo.png
+	@echo "demo: wrote $(CURDIR)/demo.png"
+
+# Every test, in a normal build and under AddressSanitizer + UBSan.
+test: test-fast test-asan
+
+test-fast: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+# Kernel benchmark (not a test): every variant beside the naive loop.
+bench: build
+	$(P2PF) bench kernel
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

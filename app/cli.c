@@ -1,0 +1,181 @@
+/* cli.c: usage errors, strict number parsing and the view options. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "params.h"
+
+const char app_view_help[] =
+    "View options (applied in order; options after --params override it):\n"
+    "  --fractal mandelbrot|julia   fractal type (default mandelbrot)\n"
+    "  --center RE,IM               centre of the image\n"
+    "  --width W                    extent of the real axis\n"
+    "  --size WxH                   image size in pixels (default 1920x1080)\n"
+    "  --iter N                     maximum iterations\n"
+    "  --bailout R                  escape radius (>= 2, and >= |c| for Julia)\n"
+    "  --julia RE,IM                Julia constant c\n"
+    "  --palette NAME|FILE          palette name in assets/palettes, or a .map file\n"
+    "  --colouring smooth|discrete  colouring (default: smooth for Mandelbrot,\n"
+    "                               discrete for Julia)\n"
+    "  --params FILE                load a parameter file or a PNG this program wrote\n";
+
+void
+app_usage_error (const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    fputs ("p2pfractal: ", stderr);
+    vfprintf (stderr, fmt, ap);
+    fputc ('\n', stderr);
+    va_end (ap);
+    exit (APP_EXIT_USAGE);
+}
+
+void
+app_getopt_error (const char *cmd, char **argv, int ret)
+{
+    const char *arg = argv[optind - 1];
+    if (ret == ':')
+        app_usage_error ("%s: option '%s' needs a value", cmd, arg);
+    if (optopt > 0 && optopt < 128 && !(arg[0] == '-' && arg[1] == '-'))
+        app_usage_error ("%s: unknown option '-%c' (try 'p2pfractal %s --help')", cmd, optopt, cmd);
+    app_usage_error ("%s: unknown option '%s' (try 'p2pfractal %s --help')", cmd, arg, cmd);
+}
+
+int
+app_parse_int (const char *s, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol (s, &end, 10);
+    if (errno || end == s || *end != '\0' || v < -2147483647L || v > 2147483647L)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+int
+app_parse_double (const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod (s, &end);
+    if (errno || end == s || *end != '\0' || !isfinite (v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int
+app_parse_complex (const char *s, double *re, double *im)
+{
+    const char *comma = strchr (s, ',');
+    if (!comma || comma - s >= 64)
+        return -1;
+    char first[64];
+    memcpy (first, s, (size_t)(comma - s));
+    first[comma - s] = '\0';
+    return app_parse_double (first, re) || app_parse_double (comma + 1, im) ? -1 : 0;
+}
+
+int
+app_parse_size (const char *s, int *w, int *h)
+{
+    const char *x = strchr (s, 'x');
+    if (!x || x - s >= 16)
+        return -1;
+    char first[16];
+    memcpy (first, s, (size_t)(x - s));
+    first[x - s] = '\0';
+    return app_parse_int (first, w) || app_parse_int (x + 1, h) ? -1 : 0;
+}
+
+void
+app_view_opts_init (app_view_opts_t *vo)
+{
+    memset (vo, 0, sizeof *vo);
+    rnd_view_default (&vo->view);
+}
+
+void
+app_view_opts_apply (app_view_opts_t *vo, int opt, const char *arg)
+{
+    rnd_view_t *v = &vo->view;
+    char err[512];
+    switch (opt) {
+    case APP_OPT_FRACTAL:
+        if (rnd_fractal_from_name (arg, &v->fractal))
+            app_usage_error ("--fractal: unknown fractal '%s' (mandelbrot, julia)", arg);
+        break;
+    case APP_OPT_CENTER:
+        if (app_parse_complex (arg, &v->center_re, &v->center_im))
+            app_usage_error ("--center: '%s' is not RE,IM", arg);
+        break;
+    case APP_OPT_WIDTH:
+        if (app_parse_double (arg, &v->width))
+            app_usage_error ("--width: '%s' is not a number", arg);
+        break;
+    case APP_OPT_SIZE:
+        if (app_parse_size (arg, &v->width_px, &v->height_px))
+            app_usage_error ("--size: '%s' is not WxH", arg);
+        break;
+    case APP_OPT_ITER:
+        if (app_parse_int (arg, &v->max_iter))
+            app_usage_error ("--iter: '%s' is not an integer", arg);
+        break;
+    case APP_OPT_BAILOUT:
+        if (app_parse_double (arg, &v->bailout))
+            app_usage_error ("--bailout: '%s' is not a number", arg);
+        break;
+    case APP_OPT_JULIA:
+        if (app_parse_complex (arg, &v->julia_re, &v->julia_im))
+            app_usage_error ("--julia: '%s' is not RE,IM", arg);
+        break;
+    case APP_OPT_PALETTE:
+        if (strlen (arg) == 0 || strlen (arg) >= sizeof v->palette)
+            app_usage_error ("--palette: name must be 1..%zu characters", sizeof v->palette - 1);
+        snprintf (v->palette, sizeof v->palette, "%s", arg);
+        break;
+    case APP_OPT_COLOURING:
+        if (rnd_colouring_from_name (arg, &vo->colouring))
+            app_usage_error ("--colouring: unknown colouring '%s' (smooth, discrete)", arg);
+        vo->colouring_set = 1;
+        break;
+    case APP_OPT_PARAMS:
+        if (rnd_params_load (arg, v, err, sizeof err))
+            app_usage_error ("--params: %s", err);
+        break;
+    default:
+        app_usage_error ("internal: unknown view option %d", opt);
+    }
+}
+
+void
+app_view_opts_finish (app_view_opts_t *vo, rnd_palette_t *palette)
+{
+    char err[512];
+    if (rnd_view_validate (&vo->view, err, sizeof err))
+        app_usage_error ("%s", err);
+    if (palette && rnd_palette_load (palette, vo->view.palette, err, sizeof err))
+        app_usage_error ("%s", err);
+}
+
+rnd_colouring_t
+app_view_opts_colouring (const app_view_opts_t *vo)
+{
+    return vo->colouring_set ? vo->colouring : rnd_colouring_default (vo->view.fractal);
+}
+
+double
+app_now_s (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}

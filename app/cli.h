@@ -1,0 +1,84 @@
+/* cli.h: what every subcommand shares -- usage errors, strict number
+ * parsing, and the view options (--fractal, --center, ...). */
+#ifndef APP_CLI_H
+#define APP_CLI_H
+
+#include <getopt.h>
+
+#include "palette.h"
+#include "view.h"
+
+#define APP_EXIT_OK 0
+#define APP_EXIT_FAIL 1  /* runtime failure: cannot write, out of memory */
+#define APP_EXIT_USAGE 2 /* bad command line, parameter file or palette */
+
+/* Print "p2pfractal: <reason>" to stderr and exit 2. */
+_Noreturn void app_usage_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/* After getopt_long returned '?' or ':' (with opterr = 0 and a leading ':'
+ * in the option string): name the bad option and exit 2. */
+_Noreturn void app_getopt_error (const char *cmd, char **argv, int ret);
+
+/* Strict parsers: the whole string must be consumed. 0 on success. */
+int app_parse_int (const char *s, int *out);
+int app_parse_double (const char *s, double *out);
+/* "RE,IM" */
+int app_parse_complex (const char *s, double *re, double *im);
+/* "WxH" */
+int app_parse_size (const char *s, int *w, int *h);
+
+/* The view options, as getopt_long entries with values >= APP_OPT_VIEW_BASE;
+ * a subcommand appends them to its own table. */
+enum {
+    APP_OPT_VIEW_BASE = 1000,
+    APP_OPT_FRACTAL = APP_OPT_VIEW_BASE,
+    APP_OPT_CENTER,
+    APP_OPT_WIDTH,
+    APP_OPT_SIZE,
+    APP_OPT_ITER,
+    APP_OPT_BAILOUT,
+    APP_OPT_JULIA,
+    APP_OPT_PALETTE,
+    APP_OPT_PARAMS,
+    APP_OPT_COLOURING,
+    APP_OPT_VIEW_END
+};
+#define APP_VIEW_LONG_OPTIONS                                                                      \
+    { "fractal", required_argument, 0, APP_OPT_FRACTAL },                                          \
+        { "center", required_argument, 0, APP_OPT_CENTER },                                        \
+        { "width", required_argument, 0, APP_OPT_WIDTH },                                          \
+        { "size", required_argument, 0, APP_OPT_SIZE },                                            \
+        { "iter", required_argument, 0, APP_OPT_ITER },                                            \
+        { "bailout", required_argument, 0, APP_OPT_BAILOUT },                                      \
+        { "julia", required_argument, 0, APP_OPT_JULIA },                                          \
+        { "palette", required_argument, 0, APP_OPT_PALETTE },                                      \
+        { "params", required_argument, 0, APP_OPT_PARAMS },                                        \
+        { "colouring", required_argument, 0, APP_OPT_COLOURING },                                  \
+    {                                                                                              \
+        "coloring", required_argument, 0, APP_OPT_COLOURING                                        \
+    }
+
+/* The view being built from the command line. */
+typedef struct {
+    rnd_view_t view;           /* starts as rnd_view_default */
+    int colouring_set;         /* 1 if --colouring was given */
+    rnd_colouring_t colouring; /* the chosen colouring, if set */
+} app_view_opts_t;
+
+void app_view_opts_init (app_view_opts_t *vo);
+/* Apply one view option (opt from getopt_long, arg its argument). Options
+ * apply in command-line order, so options after --params override it. Exits
+ * 2 with a reason on a bad value. */
+void app_view_opts_apply (app_view_opts_t *vo, int opt, const char *arg);
+/* Validate the view and load its palette; exits 2 naming the problem. */
+void app_view_opts_finish (app_view_opts_t *vo, rnd_palette_t *palette);
+/* The colouring to use: --colouring, else the fractal's default. */
+rnd_colouring_t app_view_opts_colouring (const app_view_opts_t *vo);
+
+/* Help text for the view options, shared by every subcommand's --help. */
+extern const char app_view_help[];
+
+/* Monotonic seconds, for elapsed-time reports. */
+double app_now_s (void);
+
+#endif

@@ -1,0 +1,210 @@
+/* cmd_bench.c: `p2pfractal bench kernel` -- single-thread throughput of every
+ * kernel variant this CPU has, beside the naive baseline, in one run, so the
+ * ratios do not depend on what the machine did at another time. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "kernel.h"
+#include "naive.h"
+
+static const char s_usage[] =
+    "Usage: p2pfractal bench kernel [--runs N] [--size WxH] [--json] [--quick]\n"
+    "Single-thread G iterations/s of every kernel this CPU supports, on the\n"
+    "full-set view and seahorse valley (1920x1080), beside a naive -O2 loop.\n"
+    "Median of N runs (default 5; the slow scalar reference runs once).\n"
+    "\n"
+    "  --runs N     runs per variant and view\n"
+    "  --size WxH   image size (default 1920x1080)\n"
+    "  --quick      1 run each at 480x270 (a smoke test, not a measurement)\n"
+    "  --json       a JSON list of {kernel, view, interior_check, giter_per_s,\n"
+    "               iterations, seconds, seconds_min, seconds_max, ratio_vs_naive}\n";
+
+typedef struct {
+    const char *name; /* view name in the output */
+    double re, im;    /* centre */
+    double width;     /* real extent */
+    int max_iter;     /* iteration limit */
+} s_bench_view_t;
+
+static const s_bench_view_t s_views[] = {
+    { "full", -0.75, 0.0, 3.0, 1000 },
+    { "seahorse", -0.743643887037151, 0.131825904205330, 2.5e-5, 5000 },
+};
+
+typedef struct {
+    char kernel[32];     /* variant name */
+    const char *view;    /* view name */
+    int interior_check;  /* Mandelbrot interior shortcuts on */
+    uint64_t iterations; /* sum of escape counts, interior = max_iter */
+    double median_s, min_s, max_s;
+    double giter_per_s;
+    double ratio; /* giter_per_s / naive's on the same view */
+} s_row_t;
+
+static int
+s_cmp_double (const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Time runs renders of the whole image; kernel < 0 means the naive loop. */
+static void
+s_measure (const rnd_view_t *v, int kernel, int interior, int runs, s_row_t *row)
+{
+    size_t npix = (size_t)v->width_px * v->height_px;
+    double *times = calloc ((size_t)runs, sizeof *times);
+    float *smooth = malloc (npix * sizeof *smooth);
+    uint32_t *counts = malloc (npix * sizeof *counts);
+    if (!times || !smooth || !counts) {
+        fprintf (stderr, "p2pfractal: out of memory\n");
+        exit (APP_EXIT_FAIL);
+    }
+    rnd_kjob_t job;
+    rnd_kjob_init (&job, v);
+    job.interior_check = interior;
+    for (int r = 0; r < runs; r++) {
+        double t0 = app_now_s ();
+        if (kernel < 0)
+            bench_naive_rows (v, 0, v->height_px, counts);
+        else
+            rnd_kernel_run ((rnd_kernel_t)kernel, &job, 0, v->height_px, smooth);
+        times[r] = app_now_s () - t0;
+    }
+    uint64_t iters = 0;
+    for (size_t i = 0; i < npix; i++)
+        iters += kernel < 0 ? (counts[i] ? counts[i] : (uint64_t)v->max_iter)
+                            : rnd_smooth_iterations (smooth[i], v->max_iter);
+    qsort (times, (size_t)runs, sizeof *times, s_cmp_double);
+    row->iterations = iters;
+    row->interior_check = interior;
+    row->min_s = times[0];
+    row->max_s = times[runs - 1];
+    row->median_s = runs % 2 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
+    row->giter_per_s = iters / row->median_s / 1e9;
+    free (times);
+    free (smooth);
+    free (counts);
+}
+
+static int
+s_bench_kernel (int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "runs", required_argument, 0, 'r' }, { "size", required_argument, 0, 's' },
+        { "json", no_argument, 0, 'j' },       { "quick", no_argument, 0, 'Q' },
+        { "help", no_argument, 0, 'h' },       { 0, 0, 0, 0 },
+    };
+    int runs = 5, json = 0, w = 1920, h = 1080, opt;
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long (argc, argv, ":h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'r':
+            if (app_parse_int (optarg, &runs) || runs < 1 || runs > 1000)
+                app_usage_error ("--runs: '%s' is not a run count (1..1000)", optarg);
+            break;
+        case 's':
+            if (app_parse_size (optarg, &w, &h) || w < 1 || h < 1 || w > 16384 || h > 16384)
+                app_usage_error ("--size: '%s' is not WxH (1..16384 per side)", optarg);
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'Q':
+            runs = 1;
+            w = 480;
+            h = 270;
+            break;
+        case 'h':
+            fputs (s_usage, stdout);
+            return APP_EXIT_OK;
+        default:
+            app_getopt_error ("bench kernel", argv, opt);
+        }
+    }
+    if (optind < argc)
+        app_usage_error ("bench kernel: unexpected argument '%s'", argv[optind]);
+
+    enum { MAX_ROWS = 32 };
+    s_row_t rows[MAX_ROWS];
+    int nrows = 0;
+    for (size_t vi = 0; vi < sizeof s_views / sizeof s_views[0]; vi++) {
+        const s_bench_view_t *bv = &s_views[vi];
+        rnd_view_t v;
+        rnd_view_default (&v);
+        v.center_re = bv->re;
+        v.center_im = bv->im;
+        v.width = bv->width;
+        v.width_px = w;
+        v.height_px = h;
+        v.max_iter = bv->max_iter;
+        v.bailout = 2.0; /* the classic |z|^2 > 4, as in the published anchors */
+        int first = nrows;
+        /* naive, then every supported variant; the fastest also without the
+         * interior shortcuts, so the pure iteration rate is on record too. */
+        for (int k = -1; k < RND_KERNEL_COUNT_; k++) {
+            if (k == RND_KERNEL_AUTO || (k >= 0 && !rnd_kernel_supported ((rnd_kernel_t)k)))
+                continue;
+            for (int interior = 1; interior >= 0; interior--) {
+                if (k < 0 && interior == 0)
+                    continue;
+                if (k >= 0 && interior == 0 && k != (int)rnd_kernel_best ())
+                    continue;
+                s_row_t *row = &rows[nrows++];
+                memset (row, 0, sizeof *row);
+                snprintf (row->kernel, sizeof row->kernel, "%s",
+                          k < 0 ? "naive" : rnd_kernel_name ((rnd_kernel_t)k));
+                row->view = bv->name;
+                if (!json)
+                    fprintf (stderr, "bench: %s %s%s ...\n", bv->name, row->kernel,
+                             interior ? "" : " (no interior shortcut)");
+                /* The reference is ~50x slower than the SIMD kernels: one run
+                 * of it says all there is to say. */
+                s_measure (&v, k, k < 0 ? 0 : interior, k == RND_KERNEL_SCALAR ? 1 : runs, row);
+                if (k < 0)
+                    row->interior_check = 0;
+            }
+        }
+        for (int i = first; i < nrows; i++)
+            rows[i].ratio = rows[i].giter_per_s / rows[first].giter_per_s;
+    }
+
+    if (json) {
+        printf ("[\n");
+        for (int i = 0; i < nrows; i++)
+            printf ("  {\"kernel\": \"%s\", \"view\": \"%s\", \"interior_check\": %s, "
+                    "\"giter_per_s\": %.4f, \"iterations\": %llu, \"seconds\": %.6f, "
+                    "\"seconds_min\": %.6f, \"seconds_max\": %.6f, \"ratio_vs_naive\": %.2f}%s\n",
+                    rows[i].kernel, rows[i].view, rows[i].interior_check ? "true" : "false",
+                    rows[i].giter_per_s, (unsigned long long)rows[i].iterations, rows[i].median_s,
+                    rows[i].min_s, rows[i].max_s, rows[i].ratio, i + 1 < nrows ? "," : "");
+        printf ("]\n");
+    } else {
+        printf ("%-9s %-8s %-9s %9s %14s %21s %8s\n", "view", "kernel", "interior", "G iter/s",
+                "iterations", "median s [min-max]", "x naive");
+        for (int i = 0; i < nrows; i++)
+            printf ("%-9s %-8s %-9s %9.3f %14llu %7.3f [%.3f-%.3f] %8.1f\n", rows[i].view,
+                    rows[i].kernel, rows[i].interior_check ? "on" : "off", rows[i].giter_per_s,
+                    (unsigned long long)rows[i].iterations, rows[i].median_s, rows[i].min_s,
+                    rows[i].max_s, rows[i].ratio);
+    }
+    return APP_EXIT_OK;
+}
+
+int
+app_cmd_bench (int argc, char **argv)
+{
+    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0) {
+        fputs (
+            "Usage: p2pfractal bench kernel [options]   (see 'p2pfractal bench kernel --help')\n",
+            argc < 2 ? stderr : stdout);
+        return argc < 2 ? APP_EXIT_USAGE : APP_EXIT_OK;
+    }
+    if (strcmp (argv[1], "kernel") == 0)
+        return s_bench_kernel (argc - 1, argv + 1);
+    app_usage_error ("bench: unknown benchmark '%s' (kernel)", argv[1]);
+}

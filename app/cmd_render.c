@@ -1,0 +1,149 @@
+/* cmd_render.c: `p2pfractal render` -- a single-process render to PNG with
+ * all cores: the reference the peers' images are compared with. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "kernel.h"
+#include "palette.h"
+#include "params.h"
+#include "png_io.h"
+#include "render_pool.h"
+
+static const char s_usage[] =
+    "Usage: p2pfractal render [view options] [--threads N] [--kernel K]\n"
+    "                         [-o OUT.png] [--counts OUT16.png]\n"
+    "Render the view on this machine and write it as a PNG whose Comment holds\n"
+    "the parameters (so --params OUT.png renders it again).\n"
+    "\n"
+    "  -o, --output FILE    colour PNG to write (default p2pfractal.png)\n"
+    "      --counts FILE    also write a 16-bit greyscale PNG of escape counts\n"
+    "                       (0 = interior, clamped at 65535)\n"
+    "  -t, --threads N      render threads (default: all %d CPUs)\n"
+    "  -k, --kernel K       auto|scalar|avx2|avx512 (default auto = %s)\n"
+    "  -q, --quiet          no timing line on stderr\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "%s";
+
+int
+app_cmd_render (int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "output", required_argument, 0, 'o' },
+        { "counts", required_argument, 0, 'c' },
+        { "threads", required_argument, 0, 't' },
+        { "kernel", required_argument, 0, 'k' },
+        { "quiet", no_argument, 0, 'q' },
+        { "help", no_argument, 0, 'h' },
+        APP_VIEW_LONG_OPTIONS,
+        { 0, 0, 0, 0 },
+    };
+    app_view_opts_t vo;
+    app_view_opts_init (&vo);
+    const char *out_path = "p2pfractal.png", *counts_path = NULL;
+    int threads = app_cpu_count (), quiet = 0;
+    rnd_kernel_t kernel = RND_KERNEL_AUTO;
+    int opt;
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long (argc, argv, ":o:t:k:qh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'o':
+            out_path = optarg;
+            break;
+        case 'c':
+            counts_path = optarg;
+            break;
+        case 't':
+            if (app_parse_int (optarg, &threads) || threads < 1 || threads > 1024)
+                app_usage_error ("--threads: '%s' is not a thread count (1..1024)", optarg);
+            break;
+        case 'k':
+            if (rnd_kernel_from_name (optarg, &kernel))
+                app_usage_error ("--kernel: unknown kernel '%s' (auto, scalar, avx2, avx512)",
+                                 optarg);
+            if (!rnd_kernel_supported (kernel))
+                app_usage_error ("--kernel: this CPU does not support %s", optarg);
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            printf (s_usage, app_cpu_count (), rnd_kernel_name (rnd_kernel_best ()), app_view_help);
+            return APP_EXIT_OK;
+        case '?':
+        case ':':
+            app_getopt_error ("render", argv, opt);
+        default:
+            app_view_opts_apply (&vo, opt, optarg);
+        }
+    }
+    if (optind < argc)
+        app_usage_error ("render: unexpected argument '%s'", argv[optind]);
+
+    rnd_palette_t palette;
+    app_view_opts_finish (&vo, &palette);
+    const rnd_view_t *v = &vo.view;
+    size_t npix = (size_t)v->width_px * v->height_px;
+    float *smooth = malloc (npix * sizeof *smooth);
+    uint8_t *rgb = malloc (npix * 3);
+    if (!smooth || !rgb) {
+        fprintf (stderr, "p2pfractal: out of memory for a %dx%d image\n", v->width_px,
+                 v->height_px);
+        return APP_EXIT_FAIL;
+    }
+
+    rnd_kjob_t job;
+    rnd_kjob_init (&job, v);
+    double t0 = app_now_s ();
+    if (app_render_pool_run (&job, kernel, threads, smooth)) {
+        fprintf (stderr, "p2pfractal: cannot start render threads\n");
+        return APP_EXIT_FAIL;
+    }
+    double seconds = app_now_s () - t0;
+    uint64_t iters = 0;
+    for (size_t i = 0; i < npix; i++)
+        iters += rnd_smooth_iterations (smooth[i], v->max_iter);
+    if (!quiet)
+        fprintf (
+            stderr, "p2pfractal: rendered %dx%d in %.3f s, %.3f G iterations/s (%s, %d threads)\n",
+            v->width_px, v->height_px, seconds, seconds > 0 ? iters / seconds / 1e9 : 0.0,
+            rnd_kernel_name (kernel == RND_KERNEL_AUTO ? rnd_kernel_best () : kernel), threads);
+
+    char params[RND_PARAMS_FORMAT_MAX], err[512];
+    rnd_params_format (v, params, sizeof params);
+    rnd_colourise (&palette, app_view_opts_colouring (&vo), smooth, npix, rgb);
+    int rc = APP_EXIT_OK;
+    if (rnd_png_write_rgb (out_path, rgb, v->width_px, v->height_px, params, err, sizeof err)) {
+        fprintf (stderr, "p2pfractal: %s\n", err);
+        rc = APP_EXIT_FAIL;
+    } else if (!quiet) {
+        fprintf (stderr, "p2pfractal: wrote %s\n", out_path);
+    }
+    if (counts_path) {
+        uint16_t *counts = malloc (npix * sizeof *counts);
+        if (!counts) {
+            fprintf (stderr, "p2pfractal: out of memory for the counts image\n");
+            rc = APP_EXIT_FAIL;
+        } else {
+            for (size_t i = 0; i < npix; i++) {
+                uint32_t n = rnd_smooth_count (smooth[i]);
+                counts[i] = n > 65535 ? 65535 : (uint16_t)n;
+            }
+            if (rnd_png_write_gray16 (counts_path, counts, v->width_px, v->height_px, params, err,
+                                      sizeof err)) {
+                fprintf (stderr, "p2pfractal: %s\n", err);
+                rc = APP_EXIT_FAIL;
+            } else if (!quiet) {
+                fprintf (stderr, "p2pfractal: wrote %s\n", counts_path);
+            }
+            free (counts);
+        }
+    }
+    free (smooth);
+    free (rgb);
+    return rc;
+}

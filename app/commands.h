@@ -1,0 +1,10 @@
+/* commands.h: the subcommands of the p2pfractal binary. Each takes the
+ * arguments after the program name (argv[0] is the subcommand) and returns
+ * the process exit status. */
+#ifndef APP_COMMANDS_H
+#define APP_COMMANDS_H
+
+int app_cmd_render (int argc, char **argv);
+int app_cmd_bench (int argc, char **argv);
+
+#endif

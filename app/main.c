@@ -1,0 +1,44 @@
+/* main.c: the p2pfractal binary -- dispatch to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+#ifndef P2PF_VERSION
+#define P2PF_VERSION "unknown"
+#endif
+
+static const char s_usage[] = "Usage: p2pfractal COMMAND [options]\n"
+                              "A peer-to-peer Mandelbrot and Julia renderer.\n"
+                              "\n"
+                              "Commands:\n"
+                              "  render   render an image on this machine to PNG (all cores)\n"
+                              "  bench    benchmarks: 'bench kernel'\n"
+                              "\n"
+                              "'p2pfractal COMMAND --help' describes a command.\n"
+                              "  -h, --help      this text\n"
+                              "  -V, --version   print the version\n";
+
+int
+main (int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs (s_usage, stderr);
+        return APP_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp (cmd, "-h") == 0 || strcmp (cmd, "--help") == 0 || strcmp (cmd, "help") == 0) {
+        fputs (s_usage, stdout);
+        return APP_EXIT_OK;
+    }
+    if (strcmp (cmd, "-V") == 0 || strcmp (cmd, "--version") == 0) {
+        printf ("p2pfractal %s\n", P2PF_VERSION);
+        return APP_EXIT_OK;
+    }
+    if (strcmp (cmd, "render") == 0)
+        return app_cmd_render (argc - 1, argv + 1);
+    if (strcmp (cmd, "bench") == 0)
+        return app_cmd_bench (argc - 1, argv + 1);
+    app_usage_error ("unknown command '%s' (try 'p2pfractal --help')", cmd);
+}

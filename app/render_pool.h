@@ -1,0 +1,16 @@
+/* render_pool.h: render a whole image with a pool of threads that take
+ * bands of rows from a shared counter (dynamic hand-out, so a band full of
+ * interior pixels does not hold one thread up while the others idle). */
+#ifndef APP_RENDER_POOL_H
+#define APP_RENDER_POOL_H
+
+#include "kernel.h"
+
+/* Render job's rows [0, H) into out (W*H floats) with threads threads.
+ * 0 on success, -1 if a thread could not be started. */
+int app_render_pool_run (const rnd_kjob_t *job, rnd_kernel_t kernel, int threads, float *out);
+
+/* The number of online CPUs (at least 1). */
+int app_cpu_count (void);
+
+#endif

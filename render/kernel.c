@@ -1,0 +1,87 @@
+/* kernel.c: digest a view for the kernels, and choose a variant by CPUID. */
+#include "kernel_common.h"
+
+#include <string.h>
+
+static const char *const s_names[RND_KERNEL_COUNT_] = { "auto", "scalar", "avx2", "avx512" };
+
+void
+rnd_kjob_init (rnd_kjob_t *job, const rnd_view_t *v)
+{
+    memset (job, 0, sizeof *job);
+    job->julia = v->fractal == RND_FRACTAL_JULIA;
+    job->width_px = v->width_px;
+    job->height_px = v->height_px;
+    job->max_iter = v->max_iter;
+    job->interior_check = 1;
+    job->center_re = v->center_re;
+    job->center_im = v->center_im;
+    job->scale = v->width / v->width_px;
+    job->bail2 = v->bailout * v->bailout;
+    job->log2_bail2 = rnd_k_log2 (job->bail2);
+    job->julia_re = v->julia_re;
+    job->julia_im = v->julia_im;
+}
+
+int
+rnd_kernel_supported (rnd_kernel_t k)
+{
+    switch (k) {
+    case RND_KERNEL_AUTO:
+    case RND_KERNEL_SCALAR:
+        return 1;
+    case RND_KERNEL_AVX2:
+        /* libgcc's checks include the OS's XSAVE support for the registers. */
+        return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+    case RND_KERNEL_AVX512:
+        return __builtin_cpu_supports ("avx512f") != 0;
+    default:
+        return 0;
+    }
+}
+
+rnd_kernel_t
+rnd_kernel_best (void)
+{
+    if (rnd_kernel_supported (RND_KERNEL_AVX512))
+        return RND_KERNEL_AVX512;
+    if (rnd_kernel_supported (RND_KERNEL_AVX2))
+        return RND_KERNEL_AVX2;
+    return RND_KERNEL_SCALAR;
+}
+
+const char *
+rnd_kernel_name (rnd_kernel_t k)
+{
+    return (unsigned)k < RND_KERNEL_COUNT_ ? s_names[k] : "unknown";
+}
+
+int
+rnd_kernel_from_name (const char *name, rnd_kernel_t *out)
+{
+    for (int k = 0; k < RND_KERNEL_COUNT_; k++) {
+        if (strcmp (name, s_names[k]) == 0) {
+            *out = (rnd_kernel_t)k;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void
+rnd_kernel_run (rnd_kernel_t k, const rnd_kjob_t *job, int y0, int y1, float *out)
+{
+    if (k == RND_KERNEL_AUTO)
+        k = rnd_kernel_best ();
+    switch (k) {
+    case RND_KERNEL_AVX512:
+        rnd_kernel_avx512_rows (job, y0, y1, out);
+        break;
+    case RND_KERNEL_AVX2:
+        rnd_kernel_avx2_rows (job, y0, y1, out);
+        break;
+    default:
+        rnd_kernel_scalar_rows (job, y0, y1, out);
+        break;
+    }
+}

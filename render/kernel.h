@@ -1,0 +1,77 @@
+/* kernel.h: the escape-time kernels (scalar reference, AVX2+FMA, AVX-512F)
+ * and their run-time dispatch.
+ *
+ * Per pixel a kernel yields one float32 "smooth value" s:
+ *   - escaped at iteration n (1..max_iter):  n <= s < n + 1, so floor(s) == n
+ *     exactly; the fraction is 1 - log2(log2|z_n|^2 / log2 R^2), clamped to
+ *     [0, 1), which makes colour bands continuous across n;
+ *   - interior (no escape within max_iter):  s == RND_INTERIOR (-1).
+ * Every variant computes the same IEEE operations in the same order (FMAs
+ * included) and finishes s with one shared scalar function, so all variants
+ * give bit-identical output on every CPU that can run them. */
+#ifndef RND_KERNEL_H
+#define RND_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "view.h"
+
+#define RND_INTERIOR (-1.0f)
+
+typedef enum {
+    RND_KERNEL_AUTO = 0, /* the fastest variant this CPU supports */
+    RND_KERNEL_SCALAR,   /* reference: one pixel at a time, fma() */
+    RND_KERNEL_AVX2,     /* AVX2 + FMA, 4 doubles per vector */
+    RND_KERNEL_AVX512,   /* AVX-512F, 8 doubles per vector */
+    RND_KERNEL_COUNT_
+} rnd_kernel_t;
+
+/* A view digested for the kernels: everything the inner loops read. */
+typedef struct {
+    int julia;          /* 1 for Julia, 0 for Mandelbrot */
+    int width_px;       /* image width W */
+    int height_px;      /* image height H */
+    int max_iter;       /* iteration limit */
+    int interior_check; /* 1: skip Mandelbrot cardioid/bulb pixels (exact) */
+    double center_re;   /* view centre, real */
+    double center_im;   /* view centre, imaginary */
+    double scale;       /* width / W: pixel pitch */
+    double bail2;       /* R^2 */
+    double log2_bail2;  /* log2(R^2), for the smooth fraction */
+    double julia_re;    /* Julia c, real */
+    double julia_im;    /* Julia c, imaginary */
+} rnd_kjob_t;
+
+/* Digest a validated view. interior_check is on; tests turn it off. */
+void rnd_kjob_init (rnd_kjob_t *job, const rnd_view_t *view);
+
+/* Compute rows [y0, y1) of the image into out (row-major, (y1-y0)*W floats).
+ * kernel must be supported (rnd_kernel_supported); AUTO picks the best. */
+void rnd_kernel_run (rnd_kernel_t kernel, const rnd_kjob_t *job, int y0, int y1, float *out);
+
+/* 1 if this CPU (and build) can run the variant. AUTO and SCALAR always can. */
+int rnd_kernel_supported (rnd_kernel_t kernel);
+/* The variant AUTO resolves to on this CPU. */
+rnd_kernel_t rnd_kernel_best (void);
+/* "auto", "scalar", "avx2", "avx512". */
+const char *rnd_kernel_name (rnd_kernel_t kernel);
+/* 0 and *out set for a known name, -1 otherwise. */
+int rnd_kernel_from_name (const char *name, rnd_kernel_t *out);
+
+/* Escape count of a smooth value: n for escaped pixels, 0 for interior. */
+static inline uint32_t
+rnd_smooth_count (float s)
+{
+    return s < 0.0f ? 0u : (uint32_t)s;
+}
+
+/* Iterations a pixel cost by the standard accounting (interior = max_iter),
+ * for G iterations/s figures. */
+static inline uint64_t
+rnd_smooth_iterations (float s, int max_iter)
+{
+    return s < 0.0f ? (uint64_t)max_iter : (uint64_t)s;
+}
+
+#endif

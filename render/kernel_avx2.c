@@ -1,0 +1,23 @@
+/* kernel_avx2.c: the SIMD kernel on AVX2 + FMA, 4 doubles per vector.
+ * Compiled with -mavx2 -mfma; called only after CPUID said yes. */
+#include <immintrin.h>
+
+#include "kernel_common.h"
+
+#define V_T __m256d
+#define V_W 4
+#define V_SET1 _mm256_set1_pd
+#define V_LOAD _mm256_load_pd
+#define V_STORE _mm256_store_pd
+#define V_ADD _mm256_add_pd
+#define V_MUL _mm256_mul_pd
+#define V_FMADD _mm256_fmadd_pd
+#define V_FNMADD _mm256_fnmadd_pd
+#define V_ESC_BITS(m, b2) ((unsigned)_mm256_movemask_pd (_mm256_cmp_pd ((m), (b2), _CMP_NLE_UQ)))
+#define V_GT_BITS(m, b2) ((unsigned)_mm256_movemask_pd (_mm256_cmp_pd ((m), (b2), _CMP_GT_OQ)))
+#ifndef K_CHAINS
+#define K_CHAINS 6
+#endif
+#define K_FN rnd_kernel_avx2_rows
+
+#include "kernel_simd.h"

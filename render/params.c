@@ -1,0 +1,469 @@
+/* params.c: writing and reading the parameter text (format in params.h).
+ *
+ * All number conversion runs under a private "C" locale installed with
+ * uselocale() for the calling thread only: a host program (or a GUI toolkit)
+ * that called setlocale (LC_ALL, "") with a decimal-comma locale must neither
+ * make us write "0,5" nor fail to read "0.5", and switching the global locale
+ * instead would race with other threads. */
+#include "params.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "png_io.h"
+
+#define s_fail(...) (snprintf (err, err_size, __VA_ARGS__), -1)
+
+#define S_HEADER "p2pfractal-params"
+/* Longest line we look at. The longest valid one is the palette line
+ * (8 + 255 bytes); the margin allows for generous whitespace. */
+#define S_LINE_MAX 1024
+/* How much of a bad value an error message quotes. */
+#define S_QUOTE_MAX 48
+
+static const unsigned char s_png_signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+
+/* The "C" numeric locale, made current for this thread until s_locale_end. */
+typedef struct {
+    locale_t c_locale; /* the locale we installed, or (locale_t) 0 */
+    locale_t previous; /* what to restore */
+} s_locale_t;
+
+static int
+s_locale_begin (s_locale_t *self)
+{
+    self->c_locale = newlocale (LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (self->c_locale == (locale_t)0)
+        return -1;
+    self->previous = uselocale (self->c_locale);
+    return 0;
+}
+
+static void
+s_locale_end (s_locale_t *self)
+{
+    uselocale (self->previous);
+    freelocale (self->c_locale);
+}
+
+/* Our own character classes: <ctype.h> answers depend on the locale, and the
+ * format must not. */
+static int
+s_is_blank (char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static int
+s_is_digit (char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int
+s_is_printable (char c)
+{
+    return c >= 0x20 && c <= 0x7e;
+}
+
+/* A palette name the text can carry and give back unchanged. */
+static int
+s_palette_ok (const char *name, size_t len)
+{
+    if (len == 0 || len >= RND_PALETTE_NAME_MAX)
+        return 0;
+    if (s_is_blank (name[0]) || s_is_blank (name[len - 1]))
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!s_is_printable (name[i]))
+            return 0;
+    return 1;
+}
+
+int
+rnd_params_format (const rnd_view_t *v, char *buf, size_t size)
+{
+    if (v->fractal != RND_FRACTAL_MANDELBROT && v->fractal != RND_FRACTAL_JULIA)
+        return -1;
+    if (!isfinite (v->center_re) || !isfinite (v->center_im) || !isfinite (v->width) ||
+        !isfinite (v->bailout) || !isfinite (v->julia_re) || !isfinite (v->julia_im))
+        return -1;
+    size_t palette_len = strnlen (v->palette, sizeof v->palette);
+    if (!s_palette_ok (v->palette, palette_len))
+        return -1;
+
+    s_locale_t locale;
+    if (s_locale_begin (&locale) != 0)
+        return -1;
+    int len = snprintf (buf, size,
+                        S_HEADER " %d\n"
+                                 "fractal=%s\n"
+                                 "center_re=%.17g\n"
+                                 "center_im=%.17g\n"
+                                 "width=%.17g\n"
+                                 "size=%dx%d\n"
+                                 "max_iter=%d\n"
+                                 "bailout=%.17g\n"
+                                 "julia_re=%.17g\n"
+                                 "julia_im=%.17g\n"
+                                 "palette=%s\n",
+                        RND_PARAMS_VERSION, rnd_fractal_name (v->fractal), v->center_re,
+                        v->center_im, v->width, v->width_px, v->height_px, v->max_iter, v->bailout,
+                        v->julia_re, v->julia_im, v->palette);
+    s_locale_end (&locale);
+    if (len < 0 || (size_t)len >= size)
+        return -1;
+    return len;
+}
+
+/* Copies value into out for quoting in an error message: at most
+ * S_QUOTE_MAX bytes, anything unprintable shown as '?', so a binary or
+ * hostile file cannot put control sequences on the user's terminal. */
+static void
+s_quote (const char *value, char out[S_QUOTE_MAX + 4])
+{
+    size_t len = strlen (value);
+    size_t n = len > S_QUOTE_MAX ? S_QUOTE_MAX : len;
+    for (size_t i = 0; i < n; i++)
+        out[i] = s_is_printable (value[i]) ? value[i] : '?';
+    if (len > n) {
+        memcpy (out + n, "...", 3);
+        n += 3;
+    }
+    out[n] = '\0';
+}
+
+/* What went wrong with a value, for the caller to report. */
+typedef enum {
+    S_VALUE_OK = 0,
+    S_VALUE_NOT_NUMBER,
+    S_VALUE_NOT_FINITE,
+    S_VALUE_NOT_INTEGER,
+    S_VALUE_RANGE,
+} s_value_t;
+
+/* A double that is the whole of text and finite. Called under the C locale.
+ * Underflow to a subnormal or zero is accepted: %.17g writes subnormals and
+ * they read back exactly. */
+static s_value_t
+s_parse_double (const char *text, double *out)
+{
+    if (*text == '\0')
+        return S_VALUE_NOT_NUMBER;
+    char *end;
+    errno = 0;
+    double d = strtod (text, &end);
+    if (end == text || *end != '\0')
+        return S_VALUE_NOT_NUMBER;
+    if (isnan (d))
+        return S_VALUE_NOT_FINITE;
+    if (isinf (d))
+        /* "inf" typed by the user, or a finite literal beyond DBL_MAX. */
+        return errno == ERANGE ? S_VALUE_RANGE : S_VALUE_NOT_FINITE;
+    *out = d;
+    return S_VALUE_OK;
+}
+
+/* An int that is the whole of text. Called under the C locale. */
+static s_value_t
+s_parse_int (const char *text, int *out)
+{
+    /* strtol would also skip leading blanks; a value is trimmed already,
+     * so anything it would skip here is junk. */
+    const char *digits = (*text == '-' || *text == '+') ? text + 1 : text;
+    if (!s_is_digit (*digits))
+        return S_VALUE_NOT_INTEGER;
+    char *end;
+    errno = 0;
+    long n = strtol (text, &end, 10);
+    if (*end != '\0')
+        return S_VALUE_NOT_INTEGER;
+    if (errno == ERANGE || n < INT_MIN || n > INT_MAX)
+        return S_VALUE_RANGE;
+    *out = (int)n;
+    return S_VALUE_OK;
+}
+
+/* "WxH", both positive decimal integers, nothing else. */
+static int
+s_parse_size (const char *text, int *w, int *h)
+{
+    const char *x = strchr (text, 'x');
+    if (!x || x == text || !s_is_digit (text[0]) || !s_is_digit (x[1]))
+        return -1;
+    char *end;
+    errno = 0;
+    long wl = strtol (text, &end, 10);
+    if (end != x || errno == ERANGE)
+        return -1;
+    long hl = strtol (x + 1, &end, 10);
+    if (*end != '\0' || errno == ERANGE)
+        return -1;
+    if (wl < 1 || wl > INT_MAX || hl < 1 || hl > INT_MAX)
+        return -1;
+    *w = (int)wl;
+    *h = (int)hl;
+    return 0;
+}
+
+typedef enum {
+    S_KEY_FRACTAL,
+    S_KEY_CENTER_RE,
+    S_KEY_CENTER_IM,
+    S_KEY_WIDTH,
+    S_KEY_SIZE,
+    S_KEY_MAX_ITER,
+    S_KEY_BAILOUT,
+    S_KEY_JULIA_RE,
+    S_KEY_JULIA_IM,
+    S_KEY_PALETTE,
+    S_KEY_COUNT
+} s_key_t;
+
+static const char *const s_key_names[S_KEY_COUNT] = {
+    "fractal",  "center_re", "center_im", "width",    "size",
+    "max_iter", "bailout",   "julia_re",  "julia_im", "palette",
+};
+
+/* Applies one key=value to *v. Returns 0, or -1 with the reason in err. */
+static int
+s_apply (rnd_view_t *v, s_key_t key, const char *value, const char *where, char *err,
+         size_t err_size)
+{
+    const char *name = s_key_names[key];
+    char quoted[S_QUOTE_MAX + 4];
+    s_quote (value, quoted);
+    double *target = NULL;
+    switch (key) {
+    case S_KEY_FRACTAL:
+        if (rnd_fractal_from_name (value, &v->fractal) != 0)
+            return s_fail ("%s: %s: '%s' is not a fractal type (mandelbrot, julia)", where, name,
+                           quoted);
+        return 0;
+    case S_KEY_SIZE:
+        if (s_parse_size (value, &v->width_px, &v->height_px) != 0)
+            return s_fail ("%s: %s: '%s' is not WxH with positive integers (e.g. 1920x1080)", where,
+                           name, quoted);
+        return 0;
+    case S_KEY_MAX_ITER:
+        switch (s_parse_int (value, &v->max_iter)) {
+        case S_VALUE_OK:
+            return 0;
+        case S_VALUE_RANGE:
+            return s_fail ("%s: %s: '%s' is out of range", where, name, quoted);
+        default:
+            return s_fail ("%s: %s: '%s' is not an integer", where, name, quoted);
+        }
+    case S_KEY_PALETTE: {
+        size_t len = strlen (value);
+        if (len == 0)
+            return s_fail ("%s: %s: empty name", where, name);
+        if (len >= RND_PALETTE_NAME_MAX)
+            return s_fail ("%s: %s: name longer than %d characters", where, name,
+                           RND_PALETTE_NAME_MAX - 1);
+        if (!s_palette_ok (value, len))
+            return s_fail ("%s: %s: '%s' has characters other than printable ASCII", where, name,
+                           quoted);
+        memcpy (v->palette, value, len + 1);
+        return 0;
+    }
+    case S_KEY_CENTER_RE:
+        target = &v->center_re;
+        break;
+    case S_KEY_CENTER_IM:
+        target = &v->center_im;
+        break;
+    case S_KEY_WIDTH:
+        target = &v->width;
+        break;
+    case S_KEY_BAILOUT:
+        target = &v->bailout;
+        break;
+    case S_KEY_JULIA_RE:
+        target = &v->julia_re;
+        break;
+    case S_KEY_JULIA_IM:
+        target = &v->julia_im;
+        break;
+    case S_KEY_COUNT:
+        return s_fail ("%s: internal error: key %d", where, (int)key);
+    }
+    switch (s_parse_double (value, target)) {
+    case S_VALUE_OK:
+        return 0;
+    case S_VALUE_NOT_FINITE:
+        return s_fail ("%s: %s: '%s' is not a finite number", where, name, quoted);
+    case S_VALUE_RANGE:
+        return s_fail ("%s: %s: '%s' is out of range", where, name, quoted);
+    default:
+        return s_fail ("%s: %s: '%s' is not a number", where, name, quoted);
+    }
+}
+
+/* Checks the header line. Returns 0, or -1 with the reason in err. */
+static int
+s_check_header (const char *line, const char *source, char *err, size_t err_size)
+{
+    size_t n = strlen (S_HEADER);
+    if (strncmp (line, S_HEADER, n) != 0 || (line[n] != '\0' && !s_is_blank (line[n])))
+        return s_fail ("%s: not a p2pfractal parameter file", source);
+    const char *p = line + n;
+    while (s_is_blank (*p))
+        p++;
+    int version;
+    if (s_parse_int (p, &version) != S_VALUE_OK) {
+        char quoted[S_QUOTE_MAX + 4];
+        s_quote (p, quoted);
+        return s_fail ("%s: bad parameter version '%s'", source, quoted);
+    }
+    if (version != RND_PARAMS_VERSION)
+        return s_fail ("%s: unsupported parameter version %d (this program reads version %d)",
+                       source, version, RND_PARAMS_VERSION);
+    return 0;
+}
+
+/* The parser proper; runs under the C locale and writes only to *v. */
+static int
+s_parse (const char *text, size_t len, const char *source, rnd_view_t *v, char *err,
+         size_t err_size)
+{
+    /* Editors on Windows like to start UTF-8 files with a byte-order mark. */
+    if (len >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+
+    int seen_header = 0;
+    int first_line[S_KEY_COUNT] = { 0 }; /* line a key was set on; 0 = not yet */
+    char line[S_LINE_MAX + 1];
+    size_t pos = 0;
+    for (int line_no = 1; pos < len; line_no++) {
+        const char *start = text + pos;
+        const char *nl = memchr (start, '\n', len - pos);
+        size_t line_len = nl ? (size_t)(nl - start) : len - pos;
+        pos += line_len + (nl ? 1 : 0);
+
+        if (line_len > S_LINE_MAX)
+            return s_fail ("%s line %d: line longer than %d bytes", source, line_no, S_LINE_MAX);
+        if (memchr (start, '\0', line_len))
+            return s_fail ("%s line %d: contains a NUL byte; not a text file?", source, line_no);
+        memcpy (line, start, line_len);
+        line[line_len] = '\0';
+
+        /* Trim; this also drops the '\r' of a CRLF line end. */
+        char *p = line;
+        while (s_is_blank (*p))
+            p++;
+        char *end = p + strlen (p);
+        while (end > p && s_is_blank (end[-1]))
+            *--end = '\0';
+        if (*p == '\0' || *p == '#')
+            continue;
+
+        if (!seen_header) {
+            if (s_check_header (p, source, err, err_size) != 0)
+                return -1;
+            seen_header = 1;
+            continue;
+        }
+
+        char where[1024];
+        snprintf (where, sizeof where, "%.1000s line %d", source, line_no);
+        char *eq = strchr (p, '=');
+        char quoted[S_QUOTE_MAX + 4];
+        if (!eq) {
+            s_quote (p, quoted);
+            return s_fail ("%s: expected key=value, got '%s'", where, quoted);
+        }
+        char *key = p;
+        char *value = eq + 1;
+        char *key_end = eq;
+        while (key_end > key && s_is_blank (key_end[-1]))
+            key_end--;
+        *key_end = '\0';
+        while (s_is_blank (*value))
+            value++;
+
+        s_key_t k = 0;
+        while (k < S_KEY_COUNT && strcmp (key, s_key_names[k]) != 0)
+            k++;
+        if (k == S_KEY_COUNT) {
+            s_quote (key, quoted);
+            return s_fail ("%s: unknown key '%s'", where, quoted);
+        }
+        if (first_line[k])
+            return s_fail ("%s: duplicate key '%s' (first set on line %d)", where, s_key_names[k],
+                           first_line[k]);
+        first_line[k] = line_no;
+        if (s_apply (v, k, value, where, err, err_size) != 0)
+            return -1;
+    }
+    if (!seen_header)
+        return s_fail ("%s: not a p2pfractal parameter file", source);
+    return 0;
+}
+
+int
+rnd_params_parse (const char *text, size_t len, const char *source, rnd_view_t *view, char *err,
+                  size_t err_size)
+{
+    if (!source)
+        source = "parameters";
+    if (len > RND_PARAMS_TEXT_MAX)
+        return s_fail ("%s: parameter text too long (%zu bytes, limit %d)", source, len,
+                       RND_PARAMS_TEXT_MAX);
+    s_locale_t locale;
+    if (s_locale_begin (&locale) != 0)
+        return s_fail ("%s: cannot create the C locale: %s", source, strerror (errno));
+    /* Parse into a copy so that an error halfway leaves *view as it was. */
+    rnd_view_t copy = *view;
+    int rc = s_parse (text, len, source, &copy, err, err_size);
+    s_locale_end (&locale);
+    if (rc == 0)
+        *view = copy;
+    return rc;
+}
+
+int
+rnd_params_load (const char *path, rnd_view_t *view, char *err, size_t err_size)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return s_fail ("%s: cannot open: %s", path, strerror (errno));
+    /* One byte over the limit tells "too long" from "exactly the limit". */
+    char *text = malloc (RND_PARAMS_TEXT_MAX + 1);
+    if (!text) {
+        fclose (file);
+        return s_fail ("%s: out of memory", path);
+    }
+    size_t len = fread (text, 1, RND_PARAMS_TEXT_MAX + 1, file);
+    int read_errno = errno;
+    int failed = ferror (file);
+    fclose (file);
+    if (failed) {
+        free (text);
+        return s_fail ("%s: cannot read: %s", path, strerror (read_errno));
+    }
+    int rc;
+    if (len >= sizeof s_png_signature &&
+        memcmp (text, s_png_signature, sizeof s_png_signature) == 0) {
+        free (text);
+        char *comment = NULL;
+        if (rnd_png_read_comment (path, &comment, err, err_size) != 0)
+            return -1;
+        rc = rnd_params_parse (comment, strlen (comment), path, view, err, err_size);
+        free (comment);
+    } else if (len > RND_PARAMS_TEXT_MAX) {
+        free (text);
+        rc = s_fail ("%s: larger than %d bytes; not a parameter file", path, RND_PARAMS_TEXT_MAX);
+    } else {
+        rc = rnd_params_parse (text, len, path, view, err, err_size);
+        free (text);
+    }
+    return rc;
+}

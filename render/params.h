@@ -1,0 +1,60 @@
+/* params.h: the parameter text -- the canonical serialisation of a view.
+ *
+ * The same text is written to .params files and embedded as the tEXt
+ * "Comment" of every PNG we export, so any exported image can be reopened as a
+ * parameter file. Format (version 1), keys always written in this order:
+ *
+ *   p2pfractal-params 1
+ *   fractal=mandelbrot
+ *   center_re=-0.74364282999999998
+ *   center_im=0.13182617999999999
+ *   width=1.4e-05
+ *   size=1920x1080
+ *   max_iter=1000000
+ *   bailout=256
+ *   julia_re=-0.80000000000000004
+ *   julia_im=0.156
+ *   palette=default
+ *
+ * Doubles are printed with %.17g in the "C" locale, so they read back
+ * bit-identically whatever the user's locale. Reading tolerates CRLF, a UTF-8
+ * byte-order mark, blank lines, '#' comment lines and whitespace around keys
+ * and values. A key given twice is an error: a file that says two things is
+ * more likely a bad edit than a deliberate override. */
+#ifndef RND_PARAMS_H
+#define RND_PARAMS_H
+
+#include <stddef.h>
+
+#include "view.h"
+
+#define RND_PARAMS_VERSION 1
+/* Longest parameter text accepted (file or PNG comment). Real ones are well
+ * under 1 KiB; the cap keeps a wrong file from being slurped whole. */
+#define RND_PARAMS_TEXT_MAX (64 * 1024)
+/* A buffer this large always holds rnd_params_format's output. */
+#define RND_PARAMS_FORMAT_MAX 1024
+
+/* Writes the parameter text of view into buf (NUL-terminated, ends with a
+ * newline). Returns its length, or -1 if buf is too small or the view cannot
+ * be written so that it reads back identically: unknown fractal, a non-finite
+ * number, or a palette name that is empty, unterminated, has characters
+ * outside printable ASCII, or starts or ends with a space. */
+int rnd_params_format (const rnd_view_t *view, char *buf, size_t size);
+
+/* Parses len bytes of parameter text (need not be NUL-terminated; nothing
+ * beyond len is read) and sets the fields of *view named in it; fields it does
+ * not name keep their value, so callers start from rnd_view_default and apply
+ * command-line overrides afterwards. source names the text in errors ("x.txt
+ * line 5: width: 'abc' is not a number"); NULL means "parameters".
+ * Returns 0, or -1 with a one-line reason in err and *view untouched.
+ * Checks syntax only; ranges are rnd_view_validate's job. */
+int rnd_params_parse (const char *text, size_t len, const char *source, rnd_view_t *view, char *err,
+                      size_t err_size);
+
+/* Reads path -- a parameter text file, or a PNG carrying the text as its
+ * "Comment" (detected by the PNG signature) -- and parses it as above.
+ * Returns 0, or -1 with a one-line reason naming path in err. */
+int rnd_params_load (const char *path, rnd_view_t *view, char *err, size_t err_size);
+
+#endif

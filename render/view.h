@@ -1,0 +1,60 @@
+/* view.h: the view spec -- what image to compute -- and its pixel mapping.
+ *
+ * A view is a plain value (copied freely, no ownership). Everything a peer
+ * needs to compute any pixel of the image bit-identically lives here; the
+ * parameter text (params.h) is its canonical serialisation.
+ *
+ * Pixel mapping (a contract tools and tests rely on): pixel (x, y), y = 0 at
+ * the top, is
+ *   re = center_re + (x + 0.5 - W/2) * (width / W)
+ *   im = center_im + (H/2 - y - 0.5) * (width / W)
+ * evaluated exactly in that order in double precision (rnd_view_pixel). */
+#ifndef RND_VIEW_H
+#define RND_VIEW_H
+
+#include <stddef.h>
+
+typedef enum {
+    RND_FRACTAL_MANDELBROT = 0,
+    RND_FRACTAL_JULIA = 1,
+} rnd_fractal_t;
+
+/* Limits enforced by rnd_view_validate. max_iter stays below 2^24 so that a
+ * float32 smooth value n + frac still has floor() == n exactly. */
+#define RND_VIEW_SIZE_MAX_PX 16384
+#define RND_VIEW_PIXELS_MAX (1L << 27)
+#define RND_VIEW_ITER_MAX 16000000
+#define RND_VIEW_BAILOUT_MIN 2.0
+#define RND_VIEW_BAILOUT_MAX 1e50
+#define RND_PALETTE_NAME_MAX 256
+
+typedef struct {
+    rnd_fractal_t fractal;              /* Mandelbrot or Julia */
+    double center_re;                   /* centre of the image, real part */
+    double center_im;                   /* centre of the image, imaginary part */
+    double width;                       /* extent of the real axis */
+    int width_px;                       /* image width W in pixels */
+    int height_px;                      /* image height H in pixels */
+    int max_iter;                       /* iteration limit, 1..RND_VIEW_ITER_MAX */
+    double bailout;                     /* escape radius R: escaped once |z|^2 > R^2 */
+    double julia_re;                    /* Julia constant c, real part */
+    double julia_im;                    /* Julia constant c, imaginary part */
+    char palette[RND_PALETTE_NAME_MAX]; /* palette name in assets/palettes, or a .map path */
+} rnd_view_t;
+
+/* The default view: what `p2pfractal render` and the swarm demo draw. */
+void rnd_view_default (rnd_view_t *view);
+
+/* 0 if the view can be rendered; -1 with a one-line reason in err (naming the
+ * offending field) otherwise. Never asserts on user values. */
+int rnd_view_validate (const rnd_view_t *view, char *err, size_t err_size);
+
+/* The complex coordinate of pixel (x, y), per the contract above. */
+void rnd_view_pixel (const rnd_view_t *view, int x, int y, double *re, double *im);
+
+/* Names of fractal types: "mandelbrot", "julia". */
+const char *rnd_fractal_name (rnd_fractal_t fractal);
+/* 0 and *out set if name is a known fractal, -1 otherwise. */
+int rnd_fractal_from_name (const char *name, rnd_fractal_t *out);
+
+#endif

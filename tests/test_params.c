@@ -1,0 +1,862 @@
+/* test_params.c: the parameter text -- exact output, bit-exact round trips,
+ * every parser error, locale independence, and loading from files and PNGs. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "params.h"
+#include "png_io.h"
+#include "view.h"
+
+#define HEADER "p2pfractal-params 1\n"
+
+/* A fixed view for these tests, independent of rnd_view_default (which may
+ * change when we pick a new demo image). */
+static void
+s_fixture_view (rnd_view_t *v)
+{
+    memset (v, 0, sizeof *v);
+    v->fractal = RND_FRACTAL_MANDELBROT;
+    v->center_re = -0.7436438870371587;
+    v->center_im = 0.1318259042053119;
+    v->width = 1.2e-4;
+    v->width_px = 1920;
+    v->height_px = 1080;
+    v->max_iter = 6000;
+    v->bailout = 256.0;
+    v->julia_re = -0.8;
+    v->julia_im = 0.156;
+    snprintf (v->palette, sizeof v->palette, "%s", "default");
+}
+
+static const char s_golden[] = "p2pfractal-params 1\n"
+                               "fractal=mandelbrot\n"
+                               "center_re=-0.74364388703715867\n"
+                               "center_im=0.1318259042053119\n"
+                               "width=0.00012\n"
+                               "size=1920x1080\n"
+                               "max_iter=6000\n"
+                               "bailout=256\n"
+                               "julia_re=-0.80000000000000004\n"
+                               "julia_im=0.156\n"
+                               "palette=default\n";
+
+/* --- helpers ----------------------------------------------------------- */
+
+static void
+s_assert_double_bits (double expected, double actual, const char *field)
+{
+    if (memcmp (&expected, &actual, sizeof (double)) != 0)
+        fail_msg ("%s: expected %.17g, got %.17g (bits differ)", field, expected, actual);
+}
+
+static void
+s_assert_view_equal (const rnd_view_t *a, const rnd_view_t *b)
+{
+    assert_int_equal (a->fractal, b->fractal);
+    s_assert_double_bits (a->center_re, b->center_re, "center_re");
+    s_assert_double_bits (a->center_im, b->center_im, "center_im");
+    s_assert_double_bits (a->width, b->width, "width");
+    assert_int_equal (a->width_px, b->width_px);
+    assert_int_equal (a->height_px, b->height_px);
+    assert_int_equal (a->max_iter, b->max_iter);
+    s_assert_double_bits (a->bailout, b->bailout, "bailout");
+    s_assert_double_bits (a->julia_re, b->julia_re, "julia_re");
+    s_assert_double_bits (a->julia_im, b->julia_im, "julia_im");
+    assert_string_equal (a->palette, b->palette);
+}
+
+/* A view in which every field differs from the default. */
+static void
+s_other_view (rnd_view_t *v)
+{
+    s_fixture_view (v);
+    v->fractal = RND_FRACTAL_JULIA;
+    v->center_re = 0.1;
+    v->center_im = -0.7436438870371587;
+    v->width = 1e-13;
+    v->width_px = 7;
+    v->height_px = 16384;
+    v->max_iter = 16000000;
+    v->bailout = 1e300;
+    v->julia_re = -0.0;     /* the sign bit must survive */
+    v->julia_im = 4.9e-324; /* smallest subnormal */
+    snprintf (v->palette, sizeof v->palette, "%s", "maps/My Fire.map");
+}
+
+/* Parses a C string; returns the parser's result. */
+static int
+s_parse (const char *text, rnd_view_t *v, char *err, size_t err_size)
+{
+    return rnd_params_parse (text, strlen (text), "t.txt", v, err, err_size);
+}
+
+/* Parses text expecting failure; checks that err contains each of the
+ * NULL-terminated fragments and that the view was not touched. */
+static void
+s_expect_error (const char *text, ...)
+{
+    rnd_view_t v, before;
+    s_fixture_view (&v);
+    before = v;
+    char err[512] = "";
+    int rc = s_parse (text, &v, err, sizeof err);
+    if (rc != -1)
+        fail_msg ("expected an error for:\n%s", text);
+    va_list args;
+    va_start (args, text);
+    for (const char *part = va_arg (args, const char *); part; part = va_arg (args, const char *))
+        if (!strstr (err, part))
+            fail_msg ("error '%s' lacks '%s' (input:\n%s)", err, part, text);
+    va_end (args);
+    assert_null (strchr (err, '\n'));
+    s_assert_view_equal (&before, &v);
+}
+
+static void
+s_write_file (const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen (path, "wb");
+    assert_non_null (f);
+    assert_int_equal (fwrite (data, 1, len, f), len);
+    assert_int_equal (fclose (f), 0);
+}
+
+/* Each test gets a fresh temporary directory, removed afterwards. */
+static int
+s_setup_dir (void **state)
+{
+    char *dir = strdup ("/tmp/test_params.XXXXXX");
+    if (!dir || !mkdtemp (dir)) {
+        free (dir);
+        return -1;
+    }
+    *state = dir;
+    return 0;
+}
+
+static int
+s_teardown_dir (void **state)
+{
+    char *dir = *state;
+    DIR *d = opendir (dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir (d))) {
+            if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+                continue;
+            char path[1024];
+            snprintf (path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink (path);
+        }
+        closedir (d);
+    }
+    int rc = rmdir (dir);
+    free (dir);
+    return rc;
+}
+
+/* --- format ------------------------------------------------------------ */
+
+static void
+test_format_golden (void **state)
+{
+    (void)state;
+    rnd_view_t v;
+    s_fixture_view (&v);
+    char buf[RND_PARAMS_FORMAT_MAX];
+    int len = rnd_params_format (&v, buf, sizeof buf);
+    assert_int_equal (len, (int)strlen (s_golden));
+    assert_string_equal (buf, s_golden);
+}
+
+static void
+test_format_buffer_too_small (void **state)
+{
+    (void)state;
+    rnd_view_t v;
+    s_fixture_view (&v);
+    size_t need = strlen (s_golden) + 1;
+    char buf[RND_PARAMS_FORMAT_MAX];
+    assert_int_equal (rnd_params_format (&v, buf, need - 1), -1);
+    assert_int_equal (rnd_params_format (&v, buf, 0), -1);
+    assert_int_equal (rnd_params_format (&v, buf, need), (int)need - 1);
+}
+
+/* The largest possible view fits RND_PARAMS_FORMAT_MAX. */
+static void
+test_format_max_fits (void **state)
+{
+    (void)state;
+    rnd_view_t v;
+    s_fixture_view (&v);
+    v.center_re = v.center_im = v.width = v.bailout = v.julia_re = v.julia_im =
+        -2.2250738585072014e-308;
+    v.width_px = v.height_px = v.max_iter = -2147483647 - 1;
+    memset (v.palette, 'p', sizeof v.palette - 1);
+    v.palette[sizeof v.palette - 1] = '\0';
+    char buf[RND_PARAMS_FORMAT_MAX];
+    int len = rnd_params_format (&v, buf, sizeof buf);
+    assert_true (len > 0);
+    assert_true (len < RND_PARAMS_FORMAT_MAX);
+}
+
+/* Views that could not be read back identically are refused. */
+static void
+test_format_refuses_unrepresentable (void **state)
+{
+    (void)state;
+    char buf[RND_PARAMS_FORMAT_MAX];
+    rnd_view_t v;
+
+    s_fixture_view (&v);
+    v.width = 0.0 / 0.0;
+    assert_int_equal (rnd_params_format (&v, buf, sizeof buf), -1);
+    s_fixture_view (&v);
+    v.julia_im = 1.0 / 0.0;
+    assert_int_equal (rnd_params_format (&v, buf, sizeof buf), -1);
+    s_fixture_view (&v);
+    v.fractal = (rnd_fractal_t)7;
+    assert_int_equal (rnd_params_format (&v, buf, sizeof buf), -1);
+    s_fixture_view (&v);
+    v.palette[0] = '\0';
+    assert_int_equal (rnd_params_format (&v, buf, sizeof buf), -1);
+    s_fixture_view (&v);
+    snprintf (v.palette, sizeof v.palette, "%s", "two\nlines");
+    assert_int_equal (rnd_params_format (&v, buf, sizeof buf), -1);
+    s_fixture_view (&v);
+    snprintf (v.palette, sizeof v.palette, "%s", " padded");
+    assert_int_equal (rnd_params_format (&v, buf, sizeof buf), -1);
+    s_fixture_view (&v);
+    memset (v.palette, 'a', sizeof v.palette); /* no terminator */
+    assert_int_equal (rnd_params_format (&v, buf, sizeof buf), -1);
+}
+
+/* --- round trip -------------------------------------------------------- */
+
+static void
+s_round_trip (const rnd_view_t *v)
+{
+    char buf[RND_PARAMS_FORMAT_MAX];
+    int len = rnd_params_format (v, buf, sizeof buf);
+    assert_true (len > 0);
+    /* Start from a view that differs everywhere, so every key must land. */
+    rnd_view_t back;
+    memset (&back, 0x5a, sizeof back);
+    back.palette[0] = '\0';
+    char err[256] = "";
+    int rc = rnd_params_parse (buf, (size_t)len, "rt", &back, err, sizeof err);
+    if (rc != 0)
+        fail_msg ("parse failed: %s\n%s", err, buf);
+    s_assert_view_equal (v, &back);
+    /* And the text itself is stable. */
+    char again[RND_PARAMS_FORMAT_MAX];
+    assert_int_equal (rnd_params_format (&back, again, sizeof again), len);
+    assert_string_equal (buf, again);
+}
+
+static void
+test_round_trip (void **state)
+{
+    (void)state;
+    rnd_view_t v;
+    s_fixture_view (&v);
+    s_round_trip (&v);
+    s_other_view (&v);
+    s_round_trip (&v);
+
+    static const double values[] = {
+        0.1,
+        -0.7436438870371587,
+        1e-13,
+        1e300,
+        -1e300,
+        1.7976931348623157e308,
+        2.2250738585072014e-308,
+        4.9e-324,
+        -0.0,
+        0.0,
+        1.0 / 3.0,
+        123456789.123456789,
+        0x1.fffffffffffffp-1,
+        2.0,
+        -2.5e-7,
+    };
+    size_t n = sizeof values / sizeof values[0];
+    for (size_t i = 0; i < n; i++) {
+        s_fixture_view (&v);
+        v.center_re = values[i];
+        v.center_im = values[(i + 1) % n];
+        v.width = values[(i + 2) % n];
+        v.bailout = values[(i + 3) % n];
+        v.julia_re = values[(i + 4) % n];
+        v.julia_im = values[(i + 5) % n];
+        v.fractal = i % 2 ? RND_FRACTAL_JULIA : RND_FRACTAL_MANDELBROT;
+        v.width_px = (int)i + 1;
+        v.height_px = 2147483647 - (int)i;
+        v.max_iter = -(int)i; /* the parser does not range-check */
+        s_round_trip (&v);
+    }
+}
+
+/* --- parse: accepted input --------------------------------------------- */
+
+static void
+test_parse_crlf (void **state)
+{
+    (void)state;
+    const char *text = "p2pfractal-params 1\r\n"
+                       "fractal=julia\r\n"
+                       "width=2.5\r\n"
+                       "size=640x480\r\n"
+                       "palette=fire\r\n";
+    rnd_view_t v;
+    s_fixture_view (&v);
+    char err[256] = "";
+    assert_int_equal (s_parse (text, &v, err, sizeof err), 0);
+    assert_int_equal (v.fractal, RND_FRACTAL_JULIA);
+    s_assert_double_bits (2.5, v.width, "width");
+    assert_int_equal (v.width_px, 640);
+    assert_int_equal (v.height_px, 480);
+    assert_string_equal (v.palette, "fire"); /* no stray '\r' */
+}
+
+static void
+test_parse_comments_blank_whitespace (void **state)
+{
+    (void)state;
+    const char *text = "\xef\xbb\xbf"
+                       "# saved by hand\n"
+                       "\n"
+                       "   \t\n"
+                       "  p2pfractal-params   1  \n"
+                       "# fractal=julia  (commented out)\n"
+                       "\tmax_iter\t=\t777 \n"
+                       "   # indented comment\n"
+                       "palette =  my palette  \n"
+                       "center_im=-1.5"; /* no final newline */
+    rnd_view_t v, expected;
+    s_fixture_view (&v);
+    expected = v;
+    expected.max_iter = 777;
+    expected.center_im = -1.5;
+    snprintf (expected.palette, sizeof expected.palette, "%s", "my palette");
+    char err[256] = "";
+    int rc = s_parse (text, &v, err, sizeof err);
+    if (rc != 0)
+        fail_msg ("%s", err);
+    s_assert_view_equal (&expected, &v);
+}
+
+static void
+test_parse_absent_keys_unchanged (void **state)
+{
+    (void)state;
+    rnd_view_t v, expected;
+    s_other_view (&v);
+    expected = v;
+    char err[256] = "";
+    assert_int_equal (s_parse (HEADER, &v, err, sizeof err), 0);
+    s_assert_view_equal (&expected, &v);
+
+    assert_int_equal (s_parse (HEADER "max_iter=42\n", &v, err, sizeof err), 0);
+    expected.max_iter = 42;
+    s_assert_view_equal (&expected, &v);
+}
+
+/* The text is a (pointer, length) pair: bytes past len are never looked at. */
+static void
+test_parse_not_nul_terminated (void **state)
+{
+    (void)state;
+    const char full[] = HEADER "max_iter=1234\nwidth=bogus\n";
+    /* Cut right after "max_iter=12". */
+    size_t len = strlen (HEADER "max_iter=12");
+    /* An exact-size heap copy with no terminator: AddressSanitizer catches
+     * any read past the end. */
+    char *text = malloc (len);
+    assert_non_null (text);
+    memcpy (text, full, len);
+    rnd_view_t v;
+    s_fixture_view (&v);
+    char err[256] = "";
+    int rc = rnd_params_parse (text, len, "t.txt", &v, err, sizeof err);
+    if (rc != 0)
+        fail_msg ("%s", err);
+    assert_int_equal (v.max_iter, 12);
+    free (text);
+
+    /* Same with garbage in the buffer right behind len. */
+    char buf[64];
+    memset (buf, '7', sizeof buf);
+    memcpy (buf, HEADER "max_iter=5", strlen (HEADER "max_iter=5"));
+    s_fixture_view (&v);
+    assert_int_equal (
+        rnd_params_parse (buf, strlen (HEADER "max_iter=5"), "t.txt", &v, err, sizeof err), 0);
+    assert_int_equal (v.max_iter, 5);
+
+    /* len == 0 is an empty text: no header. */
+    assert_int_equal (rnd_params_parse (buf, 0, "t.txt", &v, err, sizeof err), -1);
+}
+
+/* --- parse: errors ----------------------------------------------------- */
+
+static void
+test_parse_missing_header (void **state)
+{
+    (void)state;
+    s_expect_error ("fractal=julia\n", "t.txt: not a p2pfractal parameter file", NULL);
+    s_expect_error ("", "t.txt: not a p2pfractal parameter file", NULL);
+    s_expect_error ("# only a comment\n\n", "not a p2pfractal parameter file", NULL);
+    s_expect_error ("p2pfractal-paramsX 1\n", "not a p2pfractal parameter file", NULL);
+    s_expect_error ("KFR comment from another program\n", "not a p2pfractal parameter file", NULL);
+    /* The header must come before any key. */
+    s_expect_error ("max_iter=5\n" HEADER, "not a p2pfractal parameter file", NULL);
+
+    char err[256] = "";
+    rnd_view_t v;
+    s_fixture_view (&v);
+    assert_int_equal (rnd_params_parse ("x=1", 3, NULL, &v, err, sizeof err), -1);
+    assert_string_equal (err, "parameters: not a p2pfractal parameter file");
+}
+
+static void
+test_parse_wrong_version (void **state)
+{
+    (void)state;
+    char err[256] = "";
+    rnd_view_t v;
+    s_fixture_view (&v);
+    assert_int_equal (s_parse ("p2pfractal-params 2\nmax_iter=1\n", &v, err, sizeof err), -1);
+    assert_string_equal (err,
+                         "t.txt: unsupported parameter version 2 (this program reads version 1)");
+    s_expect_error ("p2pfractal-params 0\n", "unsupported parameter version 0", NULL);
+    s_expect_error ("p2pfractal-params\n", "t.txt: bad parameter version ''", NULL);
+    s_expect_error ("p2pfractal-params 1.0\n", "bad parameter version '1.0'", NULL);
+    s_expect_error ("p2pfractal-params one\n", "bad parameter version 'one'", NULL);
+}
+
+static void
+test_parse_unknown_key (void **state)
+{
+    (void)state;
+    char err[256] = "";
+    rnd_view_t v;
+    s_fixture_view (&v);
+    assert_int_equal (s_parse (HEADER "max_iter=5\n\ncolour=red\n", &v, err, sizeof err), -1);
+    assert_string_equal (err, "t.txt line 4: unknown key 'colour'");
+    assert_int_equal (v.max_iter, 6000); /* nothing applied on error */
+    /* Keys are case-sensitive. */
+    s_expect_error (HEADER "Width=1\n", "t.txt line 2: unknown key 'Width'", NULL);
+    s_expect_error (HEADER "=1\n", "line 2: unknown key ''", NULL);
+    s_expect_error (HEADER "width 1\n", "t.txt line 2: expected key=value, got 'width 1'", NULL);
+}
+
+static void
+test_parse_bad_number (void **state)
+{
+    (void)state;
+    char err[256] = "";
+    rnd_view_t v;
+    s_fixture_view (&v);
+    assert_int_equal (s_parse (HEADER "max_iter=7\nwidth=abc\n", &v, err, sizeof err), -1);
+    assert_string_equal (err, "t.txt line 3: width: 'abc' is not a number");
+    assert_int_equal (v.max_iter, 6000);
+
+    s_expect_error (HEADER "bailout=\n", "line 2: bailout: '' is not a number", NULL);
+    s_expect_error (HEADER "center_re=0,5\n", "center_re: '0,5' is not a number", NULL);
+    s_expect_error (HEADER "max_iter=abc\n", "max_iter: 'abc' is not an integer", NULL);
+    s_expect_error (HEADER "max_iter=99999999999\n", "max_iter: '99999999999' is out of range",
+                    NULL);
+    s_expect_error (HEADER "julia_im=1e999\n", "julia_im: '1e999' is out of range", NULL);
+    s_expect_error (HEADER "fractal=burningship\n",
+                    "line 2: fractal: 'burningship' is not a fractal type", NULL);
+    /* Control characters in a quoted value are neutralised. */
+    s_expect_error (HEADER "width=\x1b[31mred\n", "width: '?[31mred' is not a number", NULL);
+}
+
+static void
+test_parse_trailing_junk (void **state)
+{
+    (void)state;
+    s_expect_error (HEADER "width=1.5x\n", "width: '1.5x' is not a number", NULL);
+    s_expect_error (HEADER "width=1.5 2\n", "width: '1.5 2' is not a number", NULL);
+    s_expect_error (HEADER "center_im=1e\n", "center_im: '1e' is not a number", NULL);
+    s_expect_error (HEADER "max_iter=12.5\n", "max_iter: '12.5' is not an integer", NULL);
+    s_expect_error (HEADER "max_iter=100abc\n", "max_iter: '100abc' is not an integer", NULL);
+    s_expect_error (HEADER "max_iter=1e3\n", "max_iter: '1e3' is not an integer", NULL);
+    s_expect_error (HEADER "max_iter=- 5\n", "is not an integer", NULL);
+    s_expect_error (HEADER "width=1\r5\n", "is not a number", NULL);
+}
+
+static void
+test_parse_nan_inf (void **state)
+{
+    (void)state;
+    s_expect_error (HEADER "width=nan\n", "line 2: width: 'nan' is not a finite number", NULL);
+    s_expect_error (HEADER "width=NaN\n", "'NaN' is not a finite number", NULL);
+    s_expect_error (HEADER "bailout=inf\n", "bailout: 'inf' is not a finite number", NULL);
+    s_expect_error (HEADER "bailout=-Infinity\n", "'-Infinity' is not a finite number", NULL);
+    s_expect_error (HEADER "julia_re=nan(0x1)\n", "is not a finite number", NULL);
+}
+
+static void
+test_parse_bad_size (void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "1920",        "1920x",          "x1080",   "0x1080",
+        "1920x0",      "-5x5",           "5x-5",    "+5x5",
+        "1920x1080x3", "1920 x 1080",    "axb",     "99999999999x1",
+        "1920X1080",   "1920x1080 junk", "0x10x10", "",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[128], quoted[64];
+        snprintf (text, sizeof text, HEADER "size=%s\n", bad[i]);
+        snprintf (quoted, sizeof quoted, "size: '%s' is not WxH", bad[i]);
+        s_expect_error (text, "t.txt line 2: ", quoted, NULL);
+    }
+    /* A valid one, for contrast. */
+    rnd_view_t v;
+    s_fixture_view (&v);
+    char err[256];
+    assert_int_equal (s_parse (HEADER "size=1x16384\n", &v, err, sizeof err), 0);
+    assert_int_equal (v.width_px, 1);
+    assert_int_equal (v.height_px, 16384);
+}
+
+static void
+test_parse_bad_palette (void **state)
+{
+    (void)state;
+    s_expect_error (HEADER "palette=\n", "line 2: palette: empty name", NULL);
+    s_expect_error (HEADER "palette=  \n", "palette: empty name", NULL);
+    s_expect_error (HEADER "palette=caf\xc3\xa9\n", "palette: 'caf?\?' has characters", NULL);
+    s_expect_error (HEADER "palette=a\tb\n", "palette: 'a?b' has characters", NULL);
+
+    char text[600];
+    int n = snprintf (text, sizeof text, HEADER "palette=");
+    memset (text + n, 'p', RND_PALETTE_NAME_MAX);
+    snprintf (text + n + RND_PALETTE_NAME_MAX, sizeof text - (size_t)n - RND_PALETTE_NAME_MAX,
+              "\n");
+    s_expect_error (text, "palette: name longer than 255 characters", NULL);
+
+    /* The longest allowed name. */
+    text[n + RND_PALETTE_NAME_MAX - 1] = '\n';
+    text[n + RND_PALETTE_NAME_MAX] = '\0';
+    rnd_view_t v;
+    s_fixture_view (&v);
+    char err[256] = "";
+    assert_int_equal (s_parse (text, &v, err, sizeof err), 0);
+    assert_int_equal (strlen (v.palette), RND_PALETTE_NAME_MAX - 1);
+}
+
+static void
+test_parse_duplicate_key (void **state)
+{
+    (void)state;
+    s_expect_error (HEADER "width=1\nmax_iter=3\nwidth=2\n",
+                    "t.txt line 4: duplicate key 'width' (first set on line 2)", NULL);
+}
+
+static void
+test_parse_limits (void **state)
+{
+    (void)state;
+    /* A NUL byte inside the text. */
+    const char with_nul[] = HEADER "max_iter=5\0junk\n";
+    rnd_view_t v;
+    s_fixture_view (&v);
+    char err[256] = "";
+    assert_int_equal (
+        rnd_params_parse (with_nul, sizeof with_nul - 1, "t.txt", &v, err, sizeof err), -1);
+    assert_non_null (strstr (err, "t.txt line 2: contains a NUL byte"));
+
+    /* An over-long line. */
+    char line[2100];
+    int n = snprintf (line, sizeof line, HEADER "# ");
+    memset (line + n, 'c', 2000);
+    line[n + 2000] = '\0';
+    s_expect_error (line, "t.txt line 2: line longer than", NULL);
+
+    /* The whole text is bounded. */
+    size_t big_len = RND_PARAMS_TEXT_MAX + 1;
+    char *big = malloc (big_len);
+    assert_non_null (big);
+    memset (big, '\n', big_len);
+    memcpy (big, HEADER, strlen (HEADER));
+    assert_int_equal (rnd_params_parse (big, big_len, "big.txt", &v, err, sizeof err), -1);
+    assert_non_null (strstr (err, "big.txt: parameter text too long"));
+    /* ... and exactly at the limit it is fine. */
+    assert_int_equal (rnd_params_parse (big, big_len - 1, "big.txt", &v, err, sizeof err), 0);
+    free (big);
+
+    /* A tiny error buffer is not overrun. */
+    char small[8];
+    memset (small, 'z', sizeof small);
+    assert_int_equal (s_parse ("nonsense", &v, small, 5), -1);
+    assert_int_equal (small[4], '\0');
+    assert_int_equal (small[5], 'z');
+}
+
+/* --- locale independence ----------------------------------------------- */
+
+/* Finds an installed locale whose decimal point is a comma, or NULL. */
+static const char *
+s_comma_locale (void)
+{
+    static const char *const names[] = {
+        "de_DE.UTF-8", "de_DE.utf8",  "de_DE",       "fr_FR.UTF-8", "fr_FR.utf8",
+        "fr_FR",       "nl_NL.UTF-8", "es_ES.UTF-8", "it_IT.UTF-8", "ru_RU.UTF-8",
+        "pt_BR.UTF-8", "sv_SE.UTF-8", "pl_PL.UTF-8", "da_DK.UTF-8",
+    };
+    const char *found = NULL;
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && !found; i++) {
+        if (!setlocale (LC_NUMERIC, names[i]))
+            continue;
+        if (strcmp (localeconv ()->decimal_point, ",") == 0)
+            found = names[i];
+    }
+    setlocale (LC_NUMERIC, "C");
+    return found;
+}
+
+static void
+s_check_c_numbers (void)
+{
+    rnd_view_t v;
+    s_fixture_view (&v);
+    char buf[RND_PARAMS_FORMAT_MAX];
+    assert_int_equal (rnd_params_format (&v, buf, sizeof buf), (int)strlen (s_golden));
+    assert_string_equal (buf, s_golden);
+    char err[256] = "";
+    int rc = s_parse (HEADER "width=0.5\ncenter_re=-1.25e-3\n", &v, err, sizeof err);
+    if (rc != 0)
+        fail_msg ("%s", err);
+    s_assert_double_bits (0.5, v.width, "width");
+    s_assert_double_bits (-1.25e-3, v.center_re, "center_re");
+    /* The comma form is junk in every locale. */
+    assert_int_equal (s_parse (HEADER "width=0,5\n", &v, err, sizeof err), -1);
+}
+
+/* Puts the C locale back even when an assertion left the test early, so a
+ * failure here cannot cascade into the tests after it. */
+static int
+s_teardown_locale (void **state)
+{
+    (void)state;
+    uselocale (LC_GLOBAL_LOCALE);
+    setlocale (LC_NUMERIC, "C");
+    return 0;
+}
+
+static void
+test_locale_independent (void **state)
+{
+    (void)state;
+    const char *name = s_comma_locale ();
+    if (!name) {
+        /* Install one (e.g. locales + locale-gen de_DE.UTF-8) to run this. */
+        print_message ("no locale with a decimal comma installed; skipping\n");
+        skip ();
+    }
+
+    /* Process-wide, as a program calling setlocale (LC_ALL, "") would. */
+    assert_non_null (setlocale (LC_NUMERIC, name));
+    char probe[16];
+    snprintf (probe, sizeof probe, "%.1f", 0.5);
+    assert_string_equal (probe, "0,5"); /* the test really runs under a comma */
+    s_check_c_numbers ();
+    snprintf (probe, sizeof probe, "%.1f", 0.5);
+    assert_string_equal (probe, "0,5"); /* and we left it so */
+    setlocale (LC_NUMERIC, "C");
+
+    /* Per-thread: our uselocale must restore the caller's thread locale. */
+    locale_t comma = newlocale (LC_NUMERIC_MASK, name, (locale_t)0);
+    assert_non_null (comma);
+    locale_t old = uselocale (comma);
+    s_check_c_numbers ();
+    snprintf (probe, sizeof probe, "%.1f", 0.5);
+    assert_string_equal (probe, "0,5");
+    uselocale (old);
+    freelocale (comma);
+}
+
+/* --- load -------------------------------------------------------------- */
+
+static void
+test_load_text_file (void **state)
+{
+    char path[512];
+    snprintf (path, sizeof path, "%s/view.params", (char *)*state);
+    rnd_view_t v, back;
+    s_other_view (&v);
+    char buf[RND_PARAMS_FORMAT_MAX];
+    int len = rnd_params_format (&v, buf, sizeof buf);
+    assert_true (len > 0);
+    s_write_file (path, buf, (size_t)len);
+
+    s_fixture_view (&back);
+    char err[512] = "";
+    int rc = rnd_params_load (path, &back, err, sizeof err);
+    if (rc != 0)
+        fail_msg ("%s", err);
+    s_assert_view_equal (&v, &back);
+}
+
+static void
+test_load_fixture (void **state)
+{
+    (void)state;
+    rnd_view_t v, expected;
+    s_fixture_view (&v);
+    expected = v;
+    expected.fractal = RND_FRACTAL_JULIA;
+    expected.julia_re = -0.4;
+    expected.julia_im = 0.6;
+    expected.center_re = 0;
+    expected.center_im = 0;
+    expected.width = 3.2;
+    expected.width_px = 800;
+    expected.height_px = 600;
+    expected.max_iter = 500;
+    char err[512] = "";
+    int rc = rnd_params_load (P2PF_TEST_DATA_DIR "/params/julia.params", &v, err, sizeof err);
+    if (rc != 0)
+        fail_msg ("%s", err);
+    s_assert_view_equal (&expected, &v);
+    assert_int_equal (rnd_view_validate (&v, err, sizeof err), 0);
+
+    assert_int_equal (
+        rnd_params_load (P2PF_TEST_DATA_DIR "/params/version2.params", &v, err, sizeof err), -1);
+    assert_string_equal (err, P2PF_TEST_DATA_DIR "/params/version2.params: unsupported parameter "
+                                                 "version 2 (this program reads version 1)");
+}
+
+static void
+test_load_png (void **state)
+{
+    char path[512];
+    snprintf (path, sizeof path, "%s/image.png", (char *)*state);
+    rnd_view_t v, back;
+    s_other_view (&v);
+    char text[RND_PARAMS_FORMAT_MAX];
+    assert_true (rnd_params_format (&v, text, sizeof text) > 0);
+    uint8_t rgb[4 * 3 * 3];
+    for (size_t i = 0; i < sizeof rgb; i++)
+        rgb[i] = (uint8_t)(i * 37);
+    char err[512] = "";
+    int rc = rnd_png_write_rgb (path, rgb, 4, 3, text, err, sizeof err);
+    if (rc != 0)
+        fail_msg ("%s", err);
+
+    s_fixture_view (&back);
+    rc = rnd_params_load (path, &back, err, sizeof err);
+    if (rc != 0)
+        fail_msg ("%s", err);
+    s_assert_view_equal (&v, &back);
+}
+
+static void
+test_load_png_without_comment (void **state)
+{
+    char path[512];
+    snprintf (path, sizeof path, "%s/plain.png", (char *)*state);
+    uint8_t rgb[2 * 2 * 3] = { 0 };
+    char err[512] = "";
+    assert_int_equal (rnd_png_write_rgb (path, rgb, 2, 2, NULL, err, sizeof err), 0);
+    rnd_view_t v, before;
+    s_fixture_view (&v);
+    before = v;
+    assert_int_equal (rnd_params_load (path, &v, err, sizeof err), -1);
+    assert_non_null (strstr (err, path));
+    assert_non_null (strstr (err, "no Comment"));
+    s_assert_view_equal (&before, &v);
+
+    /* A PNG whose Comment is someone else's text. */
+    assert_int_equal (rnd_png_write_rgb (path, rgb, 2, 2, "Made with GIMP", err, sizeof err), 0);
+    assert_int_equal (rnd_params_load (path, &v, err, sizeof err), -1);
+    char expected[600];
+    snprintf (expected, sizeof expected, "%s: not a p2pfractal parameter file", path);
+    assert_string_equal (err, expected);
+}
+
+static void
+test_load_errors (void **state)
+{
+    char path[512];
+    snprintf (path, sizeof path, "%s/does-not-exist.params", (char *)*state);
+    rnd_view_t v;
+    s_fixture_view (&v);
+    char err[512] = "";
+    assert_int_equal (rnd_params_load (path, &v, err, sizeof err), -1);
+    char expected[600];
+    snprintf (expected, sizeof expected, "%s: cannot open: No such file or directory", path);
+    assert_string_equal (err, expected);
+
+    /* A directory. */
+    assert_int_equal (rnd_params_load ((char *)*state, &v, err, sizeof err), -1);
+    assert_non_null (strstr (err, (char *)*state));
+
+    /* A big file is refused without parsing. */
+    snprintf (path, sizeof path, "%s/big.params", (char *)*state);
+    size_t big_len = RND_PARAMS_TEXT_MAX + 100;
+    char *big = malloc (big_len);
+    assert_non_null (big);
+    memset (big, '#', big_len);
+    s_write_file (path, big, big_len);
+    free (big);
+    assert_int_equal (rnd_params_load (path, &v, err, sizeof err), -1);
+    assert_non_null (strstr (err, "larger than 65536 bytes"));
+
+    /* A parse error names the file and line. */
+    snprintf (path, sizeof path, "%s/bad.params", (char *)*state);
+    const char bad[] = HEADER "width=wide\n";
+    s_write_file (path, bad, sizeof bad - 1);
+    assert_int_equal (rnd_params_load (path, &v, err, sizeof err), -1);
+    snprintf (expected, sizeof expected, "%s line 2: width: 'wide' is not a number", path);
+    assert_string_equal (err, expected);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_format_golden),
+        cmocka_unit_test (test_format_buffer_too_small),
+        cmocka_unit_test (test_format_max_fits),
+        cmocka_unit_test (test_format_refuses_unrepresentable),
+        cmocka_unit_test (test_round_trip),
+        cmocka_unit_test (test_parse_crlf),
+        cmocka_unit_test (test_parse_comments_blank_whitespace),
+        cmocka_unit_test (test_parse_absent_keys_unchanged),
+        cmocka_unit_test (test_parse_not_nul_terminated),
+        cmocka_unit_test (test_parse_missing_header),
+        cmocka_unit_test (test_parse_wrong_version),
+        cmocka_unit_test (test_parse_unknown_key),
+        cmocka_unit_test (test_parse_bad_number),
+        cmocka_unit_test (test_parse_trailing_junk),
+        cmocka_unit_test (test_parse_nan_inf),
+        cmocka_unit_test (test_parse_bad_size),
+        cmocka_unit_test (test_parse_bad_palette),
+        cmocka_unit_test (test_parse_duplicate_key),
+        cmocka_unit_test (test_parse_limits),
+        cmocka_unit_test_teardown (test_locale_independent, s_teardown_locale),
+        cmocka_unit_test_setup_teardown (test_load_text_file, s_setup_dir, s_teardown_dir),
+        cmocka_unit_test (test_load_fixture),
+        cmocka_unit_test_setup_teardown (test_load_png, s_setup_dir, s_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_load_png_without_comment, s_setup_dir,
+                                         s_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_load_errors, s_setup_dir, s_teardown_dir),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
