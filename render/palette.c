@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_io.h"
+
 #ifndef P2PF_ASSETS_DIR
 #define P2PF_ASSETS_DIR "assets"
 #endif
@@ -166,35 +168,20 @@ rnd_palette_parse (rnd_palette_t *pal, const char *text, size_t text_size, const
     return 0;
 }
 
-/* rnd_palette_read, also telling the caller why opening failed (errno, or 0
- * if it opened), so that rnd_palette_load can tell "no such palette" from "a
- * broken one". */
+/* rnd_palette_read, also telling the caller (if open_errno is not NULL) why
+ * opening failed (errno, or 0 if it opened), so that rnd_palette_load can
+ * tell "no such palette" from "a broken one". */
 static int
 s_read (rnd_palette_t *pal, const char *path, int *open_errno, char *err, size_t err_size)
 {
-    *open_errno = 0;
-    FILE *file = fopen (path, "rb");
-    if (!file) {
-        *open_errno = errno;
-        return s_fail ("palette %s: cannot open: %s", path, strerror (errno));
-    }
-    /* One byte over the cap tells "exactly at the cap" from "over it". */
-    char *text = malloc (RND_PALETTE_FILE_MAX_BYTES + 1);
-    if (!text) {
-        fclose (file);
-        return s_fail ("palette %s: out of memory", path);
-    }
-    size_t size = fread (text, 1, RND_PALETTE_FILE_MAX_BYTES + 1, file);
-    int read_errno = ferror (file) ? errno : 0;
-    fclose (file);
-    int rc;
-    if (read_errno != 0)
-        rc = s_fail ("palette %s: read error: %s", path, strerror (read_errno));
-    else if (size > RND_PALETTE_FILE_MAX_BYTES)
-        rc = s_fail ("palette %s: larger than %d bytes, not a palette", path,
-                     RND_PALETTE_FILE_MAX_BYTES);
-    else
+    char *text;
+    size_t size;
+    int rc = rnd_file_read (path, "palette", RND_PALETTE_FILE_MAX_BYTES, &text, &size, open_errno,
+                            err, err_size);
+    if (rc == 0)
         rc = rnd_palette_parse (pal, text, size, path, err, err_size);
+    else
+        rc = -1; /* rnd_file_read said why */
     free (text);
     return rc;
 }
@@ -202,8 +189,7 @@ s_read (rnd_palette_t *pal, const char *path, int *open_errno, char *err, size_t
 int
 rnd_palette_read (rnd_palette_t *pal, const char *path, char *err, size_t err_size)
 {
-    int open_errno;
-    return s_read (pal, path, &open_errno, err, err_size);
+    return s_read (pal, path, NULL, err, err_size);
 }
 
 const char *

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_io.h"
 #include "png_io.h"
 
 #define s_fail(...) (snprintf (err, err_size, __VA_ARGS__), -1)
@@ -432,24 +433,13 @@ rnd_params_parse (const char *text, size_t len, const char *source, rnd_view_t *
 int
 rnd_params_load (const char *path, rnd_view_t *view, char *err, size_t err_size)
 {
-    FILE *file = fopen (path, "rb");
-    if (!file)
-        return s_fail ("%s: cannot open: %s", path, strerror (errno));
-    /* One byte over the limit tells "too long" from "exactly the limit". */
-    char *text = malloc (RND_PARAMS_TEXT_MAX + 1);
-    if (!text) {
-        fclose (file);
-        return s_fail ("%s: out of memory", path);
-    }
-    size_t len = fread (text, 1, RND_PARAMS_TEXT_MAX + 1, file);
-    int read_errno = errno;
-    int failed = ferror (file);
-    fclose (file);
-    if (failed) {
-        free (text);
-        return s_fail ("%s: cannot read: %s", path, strerror (read_errno));
-    }
-    int rc;
+    char *text;
+    size_t len;
+    int rc = rnd_file_read (path, NULL, RND_PARAMS_TEXT_MAX, &text, &len, NULL, err, err_size);
+    if (rc == -1)
+        return -1;
+    /* A PNG is recognised before the size check: rendered images are far
+     * larger than the cap, and their text is in the Comment. */
     if (len >= sizeof s_png_signature &&
         memcmp (text, s_png_signature, sizeof s_png_signature) == 0) {
         free (text);
@@ -458,12 +448,12 @@ rnd_params_load (const char *path, rnd_view_t *view, char *err, size_t err_size)
             return -1;
         rc = rnd_params_parse (comment, strlen (comment), path, view, err, err_size);
         free (comment);
-    } else if (len > RND_PARAMS_TEXT_MAX) {
-        free (text);
-        rc = s_fail ("%s: larger than %d bytes; not a parameter file", path, RND_PARAMS_TEXT_MAX);
-    } else {
-        rc = rnd_params_parse (text, len, path, view, err, err_size);
-        free (text);
+        return rc;
     }
+    if (rc == 0)
+        rc = rnd_params_parse (text, len, path, view, err, err_size);
+    else
+        rc = -1; /* too large: rnd_file_read said so */
+    free (text);
     return rc;
 }

@@ -20,8 +20,10 @@
 #include "naive.h"
 #include "params.h"
 #include "png_io.h"
+#include "test_util.h"
 
-static char s_dir[64];
+/* The directory the binary runs in, made fresh for this program. */
+static char *s_dir;
 
 typedef struct {
     int status;     /* exit status, or 128 + signal */
@@ -56,8 +58,8 @@ s_run (s_run_t *r, const char *arg0, ...)
     argv[argc] = NULL;
 
     char out_path[128], err_path[128];
-    snprintf (out_path, sizeof out_path, "%s/stdout", s_dir);
-    snprintf (err_path, sizeof err_path, "%s/stderr", s_dir);
+    tu_path_join (out_path, sizeof out_path, s_dir, "stdout");
+    tu_path_join (err_path, sizeof err_path, s_dir, "stderr");
     pid_t pid = fork ();
     assert_true (pid >= 0);
     if (pid == 0) {
@@ -110,28 +112,22 @@ static void
 s_write (const char *name, const char *text)
 {
     char path[256];
-    snprintf (path, sizeof path, "%s/%s", s_dir, name);
-    FILE *f = fopen (path, "wb");
-    assert_non_null (f);
-    fputs (text, f);
-    fclose (f);
+    tu_file_write (tu_path_join (path, sizeof path, s_dir, name), text, strlen (text));
 }
 
 static int
 s_setup (void **state)
 {
     (void)state;
-    snprintf (s_dir, sizeof s_dir, "/tmp/p2pf-cli-XXXXXX");
-    return mkdtemp (s_dir) ? 0 : -1;
+    s_dir = tu_dir_new ("test_cli");
+    return s_dir ? 0 : -1;
 }
 
 static int
 s_teardown (void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    return system (cmd) == 0 ? 0 : -1;
+    return tu_dir_remove (&s_dir);
 }
 
 static void
@@ -265,7 +261,7 @@ test_counts_agree_with_plain_double (void **state)
     v.height_px = 360;
     v.max_iter = 500;
     char path[256];
-    snprintf (path, sizeof path, "%s/a16.png", s_dir);
+    tu_path_join (path, sizeof path, s_dir, "a16.png");
     double a = s_agreement (path, &v);
     print_message ("default view: %.4f of counts agree\n", a);
     assert_true (a >= 0.995);
@@ -285,7 +281,7 @@ test_counts_agree_with_plain_double (void **state)
     v.height_px = 360;
     v.max_iter = 500;
     v.bailout = 2.0;
-    snprintf (path, sizeof path, "%s/j16.png", s_dir);
+    tu_path_join (path, sizeof path, s_dir, "j16.png");
     a = s_agreement (path, &v);
     print_message ("julia view: %.4f of counts agree\n", a);
     assert_true (a >= 0.995);
@@ -303,8 +299,8 @@ test_params_round_trip (void **state)
     s_run (&r, "render", "--params", "p1.png", "-o", "p2.png", NULL);
     assert_int_equal (r.status, 0);
     char p1[256], p2[256], err[256];
-    snprintf (p1, sizeof p1, "%s/p1.png", s_dir);
-    snprintf (p2, sizeof p2, "%s/p2.png", s_dir);
+    tu_path_join (p1, sizeof p1, s_dir, "p1.png");
+    tu_path_join (p2, sizeof p2, s_dir, "p2.png");
     uint8_t *a, *b;
     int w1, h1, w2, h2;
     assert_int_equal (rnd_png_read_rgb (p1, &a, &w1, &h1, err, sizeof err), 0);
@@ -323,7 +319,7 @@ test_params_round_trip (void **state)
     rnd_view_t v;
     rnd_view_default (&v);
     char p3[256];
-    snprintf (p3, sizeof p3, "%s/p3.png", s_dir);
+    tu_path_join (p3, sizeof p3, s_dir, "p3.png");
     assert_int_equal (rnd_params_load (p3, &v, err, sizeof err), 0);
     assert_int_equal (v.max_iter, 100);
     assert_int_equal (v.width_px, 32);
@@ -345,7 +341,7 @@ test_every_kernel_gives_same_png (void **state)
             continue; /* CPU without it: a clear error, which is also tested */
         assert_int_equal (r.status, 0);
         char path[256], err[256];
-        snprintf (path, sizeof path, "%s/k.png", s_dir);
+        tu_path_join (path, sizeof path, s_dir, "k.png");
         uint8_t *px;
         int w, h;
         assert_int_equal (rnd_png_read_rgb (path, &px, &w, &h, err, sizeof err), 0);

@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kernel.h" /* RND_INTERIOR */
 #include "palette.h"
+#include "test_util.h"
 
 #define S_FIXTURES P2PF_TEST_DATA_DIR "/palettes"
 #define S_SHIPPED P2PF_ASSETS_DIR "/palettes"
@@ -335,38 +335,32 @@ test_read_missing_file (void **state)
     s_assert_contains (err, "palette " S_FIXTURES ": read error");
 }
 
-/* A temporary file of size_bytes: "1 2 3\n" and then newlines. */
+/* Writes dir/name, size_bytes long: "1 2 3\n" and then newlines. */
 static void
-s_write_padded (char *path, size_t path_size, size_t size_bytes)
+s_write_padded (char *path, size_t path_size, const char *dir, const char *name, size_t size_bytes)
 {
-    snprintf (path, path_size, "/tmp/test_palette_XXXXXX");
-    int fd = mkstemp (path);
-    assert_true (fd >= 0);
-    FILE *file = fdopen (fd, "wb");
-    assert_non_null (file);
-    fputs ("1 2 3\n", file);
-    for (size_t i = 6; i < size_bytes; i++)
-        fputc ('\n', file);
-    assert_int_equal (fclose (file), 0);
+    char *text = malloc (size_bytes);
+    assert_non_null (text);
+    memset (text, '\n', size_bytes);
+    memcpy (text, "1 2 3\n", 6);
+    tu_file_write (tu_path_join (path, path_size, dir, name), text, size_bytes);
+    free (text);
 }
 
 static void
 test_read_size_cap (void **state)
 {
-    (void)state;
-    char path[64];
+    char path[128];
     rnd_palette_t pal;
     char err[256] = "";
-    s_write_padded (path, sizeof path, RND_PALETTE_FILE_MAX_BYTES);
+    s_write_padded (path, sizeof path, *state, "at-cap.map", RND_PALETTE_FILE_MAX_BYTES);
     int rc = rnd_palette_read (&pal, path, err, sizeof err);
-    unlink (path);
     if (rc != 0)
         fail_msg ("%s", err);
     s_assert_rgb (pal.rgb[200], 1, 2, 3);
 
-    s_write_padded (path, sizeof path, RND_PALETTE_FILE_MAX_BYTES + 1);
+    s_write_padded (path, sizeof path, *state, "over-cap.map", RND_PALETTE_FILE_MAX_BYTES + 1);
     rc = rnd_palette_read (&pal, path, err, sizeof err);
-    unlink (path);
     assert_int_equal (rc, -1);
     s_assert_contains (err, path);
     s_assert_contains (err, "larger than 1048576 bytes");
@@ -485,17 +479,15 @@ static void
 test_list_bounded_sorted_next (void **state)
 {
     (void)state;
-    char dir[] = "/tmp/test_palette_dir_XXXXXX";
-    assert_non_null (mkdtemp (dir));
+    char *dir = tu_dir_new ("test_palette_dir");
+    assert_non_null (dir);
     /* 200 palettes, created out of order (readdir's order is the file
      * system's: with this many, names arrive after the list is full both
      * before and after its last name), and files that are not palettes. */
-    char path[256];
+    char name[16], path[256];
     for (int i = 0; i < 200; i++) {
-        snprintf (path, sizeof path, "%s/p%03d.map", dir, (i * 37) % 200);
-        FILE *file = fopen (path, "w");
-        assert_non_null (file);
-        fclose (file);
+        snprintf (name, sizeof name, "p%03d.map", (i * 37) % 200);
+        tu_file_write (tu_path_join (path, sizeof path, dir, name), "", 0);
     }
     static const char *const others[] = {
         ".hidden.map",
@@ -504,12 +496,8 @@ test_list_bounded_sorted_next (void **state)
         "map",
         "a-name-far-too-long-to-keep-in-the-list-of-names-0123456789abcdef.map",
     };
-    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
-        snprintf (path, sizeof path, "%s/%s", dir, others[i]);
-        FILE *file = fopen (path, "w");
-        assert_non_null (file);
-        fclose (file);
-    }
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        tu_file_write (tu_path_join (path, sizeof path, dir, others[i]), "", 0);
     rnd_palette_list_t list;
     char err[256] = "";
     assert_int_equal (rnd_palette_list_dir (&list, dir, err, sizeof err), 0);
@@ -529,15 +517,7 @@ test_list_bounded_sorted_next (void **state)
     list.count = 0;
     assert_null (rnd_palette_list_next (&list, "p000"));
 
-    for (int i = 0; i < 200; i++) {
-        snprintf (path, sizeof path, "%s/p%03d.map", dir, i);
-        unlink (path);
-    }
-    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
-        snprintf (path, sizeof path, "%s/%s", dir, others[i]);
-        unlink (path);
-    }
-    assert_int_equal (rmdir (dir), 0);
+    assert_int_equal (tu_dir_remove (&dir), 0);
 
     assert_int_equal (rnd_palette_list_dir (&list, "/nonexistent", err, sizeof err), -1);
     assert_int_equal (list.count, 0);
@@ -749,7 +729,7 @@ main (void)
         cmocka_unit_test (test_parse_empty),
         cmocka_unit_test (test_parse_stops_at_length),
         cmocka_unit_test (test_read_missing_file),
-        cmocka_unit_test (test_read_size_cap),
+        cmocka_unit_test_setup_teardown (test_read_size_cap, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test (test_shipped_palettes),
         cmocka_unit_test (test_assets_dir_env),
         cmocka_unit_test (test_load_by_name),

@@ -6,15 +6,15 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include "params.h"
 #include "png_io.h"
+#include "test_util.h"
 #include "view.h"
 
 #define HEADER "p2pfractal-params 1\n"
@@ -120,49 +120,6 @@ s_expect_error (const char *text, ...)
     va_end (args);
     assert_null (strchr (err, '\n'));
     s_assert_view_equal (&before, &v);
-}
-
-static void
-s_write_file (const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen (path, "wb");
-    assert_non_null (f);
-    assert_int_equal (fwrite (data, 1, len, f), len);
-    assert_int_equal (fclose (f), 0);
-}
-
-/* Each test gets a fresh temporary directory, removed afterwards. */
-static int
-s_setup_dir (void **state)
-{
-    char *dir = strdup ("/tmp/test_params.XXXXXX");
-    if (!dir || !mkdtemp (dir)) {
-        free (dir);
-        return -1;
-    }
-    *state = dir;
-    return 0;
-}
-
-static int
-s_teardown_dir (void **state)
-{
-    char *dir = *state;
-    DIR *d = opendir (dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir (d))) {
-            if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
-                continue;
-            char path[1024];
-            snprintf (path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink (path);
-        }
-        closedir (d);
-    }
-    int rc = rmdir (dir);
-    free (dir);
-    return rc;
 }
 
 /* --- format ------------------------------------------------------------ */
@@ -697,13 +654,13 @@ static void
 test_load_text_file (void **state)
 {
     char path[512];
-    snprintf (path, sizeof path, "%s/view.params", (char *)*state);
+    tu_path_join (path, sizeof path, *state, "view.params");
     rnd_view_t v, back;
     s_other_view (&v);
     char buf[RND_PARAMS_FORMAT_MAX];
     int len = rnd_params_format (&v, buf, sizeof buf);
     assert_true (len > 0);
-    s_write_file (path, buf, (size_t)len);
+    tu_file_write (path, buf, (size_t)len);
 
     s_fixture_view (&back);
     char err[512] = "";
@@ -742,23 +699,49 @@ test_load_fixture (void **state)
                                                  "version 2 (this program reads version 1)");
 }
 
+/* Writes a w x h PNG of pseudo-random pixels, so that it does not
+ * compress away, with the parameter text of v as its Comment. */
+static void
+s_write_params_png (const char *path, const rnd_view_t *v, int w, int h)
+{
+    char text[RND_PARAMS_FORMAT_MAX];
+    assert_true (rnd_params_format (v, text, sizeof text) > 0);
+    uint8_t *rgb = malloc ((size_t)w * h * 3);
+    assert_non_null (rgb);
+    uint32_t x = 12345;
+    for (size_t i = 0; i < (size_t)w * h * 3; i++) {
+        x = x * 1664525u + 1013904223u;
+        rgb[i] = (uint8_t)(x >> 24);
+    }
+    char err[512] = "";
+    int rc = rnd_png_write_rgb (path, rgb, w, h, text, err, sizeof err);
+    free (rgb);
+    if (rc != 0)
+        fail_msg ("%s", err);
+}
+
 static void
 test_load_png (void **state)
 {
     char path[512];
-    snprintf (path, sizeof path, "%s/image.png", (char *)*state);
+    tu_path_join (path, sizeof path, *state, "image.png");
     rnd_view_t v, back;
     s_other_view (&v);
-    char text[RND_PARAMS_FORMAT_MAX];
-    assert_true (rnd_params_format (&v, text, sizeof text) > 0);
-    uint8_t rgb[4 * 3 * 3];
-    for (size_t i = 0; i < sizeof rgb; i++)
-        rgb[i] = (uint8_t)(i * 37);
+    s_write_params_png (path, &v, 4, 3);
+    s_fixture_view (&back);
     char err[512] = "";
-    int rc = rnd_png_write_rgb (path, rgb, 4, 3, text, err, sizeof err);
+    int rc = rnd_params_load (path, &back, err, sizeof err);
     if (rc != 0)
         fail_msg ("%s", err);
+    s_assert_view_equal (&v, &back);
 
+    /* Rendered images are far larger than RND_PARAMS_TEXT_MAX: the cap is on
+     * the text, and a PNG is taken by its signature whatever its size. */
+    tu_path_join (path, sizeof path, *state, "large.png");
+    s_write_params_png (path, &v, 200, 200);
+    struct stat st;
+    assert_int_equal (stat (path, &st), 0);
+    assert_true (st.st_size > RND_PARAMS_TEXT_MAX);
     s_fixture_view (&back);
     rc = rnd_params_load (path, &back, err, sizeof err);
     if (rc != 0)
@@ -770,7 +753,7 @@ static void
 test_load_png_without_comment (void **state)
 {
     char path[512];
-    snprintf (path, sizeof path, "%s/plain.png", (char *)*state);
+    tu_path_join (path, sizeof path, *state, "plain.png");
     uint8_t rgb[2 * 2 * 3] = { 0 };
     char err[512] = "";
     assert_int_equal (rnd_png_write_rgb (path, rgb, 2, 2, NULL, err, sizeof err), 0);
@@ -794,7 +777,7 @@ static void
 test_load_errors (void **state)
 {
     char path[512];
-    snprintf (path, sizeof path, "%s/does-not-exist.params", (char *)*state);
+    tu_path_join (path, sizeof path, *state, "does-not-exist.params");
     rnd_view_t v;
     s_fixture_view (&v);
     char err[512] = "";
@@ -808,20 +791,20 @@ test_load_errors (void **state)
     assert_non_null (strstr (err, (char *)*state));
 
     /* A big file is refused without parsing. */
-    snprintf (path, sizeof path, "%s/big.params", (char *)*state);
+    tu_path_join (path, sizeof path, *state, "big.params");
     size_t big_len = RND_PARAMS_TEXT_MAX + 100;
     char *big = malloc (big_len);
     assert_non_null (big);
     memset (big, '#', big_len);
-    s_write_file (path, big, big_len);
+    tu_file_write (path, big, big_len);
     free (big);
     assert_int_equal (rnd_params_load (path, &v, err, sizeof err), -1);
     assert_non_null (strstr (err, "larger than 65536 bytes"));
 
     /* A parse error names the file and line. */
-    snprintf (path, sizeof path, "%s/bad.params", (char *)*state);
+    tu_path_join (path, sizeof path, *state, "bad.params");
     const char bad[] = HEADER "width=wide\n";
-    s_write_file (path, bad, sizeof bad - 1);
+    tu_file_write (path, bad, sizeof bad - 1);
     assert_int_equal (rnd_params_load (path, &v, err, sizeof err), -1);
     snprintf (expected, sizeof expected, "%s line 2: width: 'wide' is not a number", path);
     assert_string_equal (err, expected);
@@ -851,12 +834,12 @@ main (void)
         cmocka_unit_test (test_parse_duplicate_key),
         cmocka_unit_test (test_parse_limits),
         cmocka_unit_test_teardown (test_locale_independent, s_teardown_locale),
-        cmocka_unit_test_setup_teardown (test_load_text_file, s_setup_dir, s_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_load_text_file, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test (test_load_fixture),
-        cmocka_unit_test_setup_teardown (test_load_png, s_setup_dir, s_teardown_dir),
-        cmocka_unit_test_setup_teardown (test_load_png_without_comment, s_setup_dir,
-                                         s_teardown_dir),
-        cmocka_unit_test_setup_teardown (test_load_errors, s_setup_dir, s_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_load_png, tu_setup_dir, tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_load_png_without_comment, tu_setup_dir,
+                                         tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_load_errors, tu_setup_dir, tu_teardown_dir),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -18,41 +18,9 @@
 #include <unistd.h>
 
 #include "png_io.h"
+#include "test_util.h"
 
 /* --- helpers ----------------------------------------------------------- */
-
-static int
-s_setup_dir (void **state)
-{
-    char *dir = strdup ("/tmp/test_png.XXXXXX");
-    if (!dir || !mkdtemp (dir)) {
-        free (dir);
-        return -1;
-    }
-    *state = dir;
-    return 0;
-}
-
-static int
-s_teardown_dir (void **state)
-{
-    char *dir = *state;
-    DIR *d = opendir (dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir (d))) {
-            if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
-                continue;
-            char path[1024];
-            snprintf (path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink (path);
-        }
-        closedir (d);
-    }
-    int rc = rmdir (dir);
-    free (dir);
-    return rc;
-}
 
 /* Asserts that dir holds exactly the given names (NULL-terminated list). */
 static void
@@ -90,8 +58,7 @@ static char *
 s_path (void **state, const char *name)
 {
     static char path[1024];
-    snprintf (path, sizeof path, "%s/%s", (char *)*state, name);
-    return path;
+    return tu_path_join (path, sizeof path, *state, name);
 }
 
 static uint8_t *
@@ -109,15 +76,6 @@ s_read_file (const char *path, size_t *len)
     fclose (f);
     *len = (size_t)size;
     return data;
-}
-
-static void
-s_write_file (const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen (path, "wb");
-    assert_non_null (f);
-    assert_int_equal (fwrite (data, 1, len, f), len);
-    assert_int_equal (fclose (f), 0);
 }
 
 /* Pseudo-random bytes (splitmix-ish), so images do not compress away. */
@@ -489,7 +447,7 @@ test_read_not_png (void **state)
 {
     const char *path = s_path (state, "text.png");
     const char text[] = "p2pfractal-params 1\nmax_iter=5\n";
-    s_write_file (path, text, sizeof text - 1);
+    tu_file_write (path, text, sizeof text - 1);
     char expected[1100];
     snprintf (expected, sizeof expected, "%s: not a PNG file", path);
     char err[1100] = "";
@@ -510,7 +468,7 @@ test_read_not_png (void **state)
     assert_null (comment);
 
     /* Empty file. */
-    s_write_file (path, "", 0);
+    tu_file_write (path, "", 0);
     assert_int_equal (rnd_png_read_rgb (path, &rgb, &w, &h, err, sizeof err), -1);
     assert_string_equal (err, expected);
 
@@ -540,7 +498,7 @@ test_read_truncated (void **state)
     snprintf (cut_path, sizeof cut_path, "%s", s_path (state, "cut.png"));
 
     /* Cut in half: an error naming the file and saying what is wrong. */
-    s_write_file (cut_path, data, len / 2);
+    tu_file_write (cut_path, data, len / 2);
     uint8_t *back = NULL;
     int bw, bh;
     assert_int_equal (rnd_png_read_rgb (cut_path, &back, &bw, &bh, err, sizeof err), -1);
@@ -555,7 +513,7 @@ test_read_truncated (void **state)
 
     /* Every cut point fails cleanly (no crash, no leak under ASan). */
     for (size_t cut = 0; cut < len; cut += cut < 200 ? 1 : 61) {
-        s_write_file (cut_path, data, cut);
+        tu_file_write (cut_path, data, cut);
         err[0] = '\0';
         int rc = rnd_png_read_rgb (cut_path, &back, &bw, &bh, err, sizeof err);
         if (rc != -1)
@@ -566,7 +524,7 @@ test_read_truncated (void **state)
 
     /* A flipped bit in the image data: the CRC check catches it. */
     data[len / 2] ^= 0x10;
-    s_write_file (cut_path, data, len);
+    tu_file_write (cut_path, data, len);
     assert_int_equal (rnd_png_read_rgb (cut_path, &back, &bw, &bh, err, sizeof err), -1);
     assert_non_null (strstr (err, "PNG error"));
     free (data);
@@ -611,21 +569,22 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown (test_rgb_round_trip, s_setup_dir, s_teardown_dir),
-        cmocka_unit_test_setup_teardown (test_gray16_round_trip, s_setup_dir, s_teardown_dir),
-        cmocka_unit_test_setup_teardown (test_comment_after_image_data, s_setup_dir,
-                                         s_teardown_dir),
-        cmocka_unit_test_setup_teardown (test_comment_missing, s_setup_dir, s_teardown_dir),
-        cmocka_unit_test_setup_teardown (test_overwrite, s_setup_dir, s_teardown_dir),
-        cmocka_unit_test_setup_teardown (test_write_missing_directory, s_setup_dir, s_teardown_dir),
-        cmocka_unit_test_setup_teardown (test_write_rename_fails, s_setup_dir, s_teardown_dir),
-        cmocka_unit_test_setup_teardown (test_write_fails_midway, s_setup_dir, s_teardown_dir),
-        cmocka_unit_test_setup_teardown (test_write_bad_arguments, s_setup_dir, s_teardown_dir),
-        cmocka_unit_test_setup_teardown (test_read_not_png, s_setup_dir, s_teardown_dir),
-        cmocka_unit_test_setup_teardown (test_read_truncated, s_setup_dir, s_teardown_dir),
-        cmocka_unit_test_setup_teardown (test_read_oversized, s_setup_dir, s_teardown_dir),
-        cmocka_unit_test_setup_teardown (test_read_gray16_refuses_colour, s_setup_dir,
-                                         s_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_rgb_round_trip, tu_setup_dir, tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_gray16_round_trip, tu_setup_dir, tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_comment_after_image_data, tu_setup_dir,
+                                         tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_comment_missing, tu_setup_dir, tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_overwrite, tu_setup_dir, tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_write_missing_directory, tu_setup_dir,
+                                         tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_write_rename_fails, tu_setup_dir, tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_write_fails_midway, tu_setup_dir, tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_write_bad_arguments, tu_setup_dir, tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_read_not_png, tu_setup_dir, tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_read_truncated, tu_setup_dir, tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_read_oversized, tu_setup_dir, tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_read_gray16_refuses_colour, tu_setup_dir,
+                                         tu_teardown_dir),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,0 +1,31 @@
+/* test_util.h: helpers shared by the cmocka tests -- a fresh temporary
+ * directory per test, files written from bytes, paths joined. test_util.c is
+ * compiled into every test program (see p2pf_test in CMakeLists.txt). The
+ * helpers that cannot fail in a working test fail the test through cmocka
+ * instead of returning an error, so tests need no checks around them. */
+#ifndef TEST_UTIL_H
+#define TEST_UTIL_H
+
+#include <stddef.h>
+
+/* Makes a fresh directory "/tmp/<name>.XXXXXX" (mkdtemp). Its path,
+ * malloc'd (tu_dir_remove frees it), or NULL on failure. */
+char *tu_dir_new (const char *name);
+
+/* Removes *dir_p and everything in it (symbolic links are removed, not
+ * followed), frees the path and sets *dir_p to NULL; nothing if it is NULL
+ * already. 0, or -1 if anything could not be removed. */
+int tu_dir_remove (char **dir_p);
+
+/* cmocka fixtures: *state becomes a fresh directory named after the test
+ * program ("/tmp/test_png.XXXXXX"), removed again afterwards. */
+int tu_setup_dir (void **state);
+int tu_teardown_dir (void **state);
+
+/* Writes len bytes of data to path, replacing what was there. */
+void tu_file_write (const char *path, const void *data, size_t len);
+
+/* Writes "dir/name" into buf (size bytes) and returns buf. */
+char *tu_path_join (char *buf, size_t size, const char *dir, const char *name);
+
+#endif
