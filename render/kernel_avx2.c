@@ -10,11 +10,16 @@
 #define V_LOAD _mm256_load_pd
 #define V_STORE _mm256_store_pd
 #define V_ADD _mm256_add_pd
+#define V_SUB _mm256_sub_pd
 #define V_MUL _mm256_mul_pd
 #define V_FMADD _mm256_fmadd_pd
 #define V_FNMADD _mm256_fnmadd_pd
 #define V_ESC_BITS(m, b2) ((unsigned)_mm256_movemask_pd (_mm256_cmp_pd ((m), (b2), _CMP_NLE_UQ)))
-#define V_GT_BITS(m, b2) ((unsigned)_mm256_movemask_pd (_mm256_cmp_pd ((m), (b2), _CMP_GT_OQ)))
+#define V_MASK_T __m256d
+#define V_CMP_GT(a, b) _mm256_cmp_pd ((a), (b), _CMP_GT_OQ)
+#define V_CMP_EQ(a, b) _mm256_cmp_pd ((a), (b), _CMP_EQ_OQ)
+#define V_MASK_AND(a, b) _mm256_and_pd ((a), (b))
+#define V_BLEND(mask, if_clear, if_set) _mm256_blendv_pd ((if_clear), (if_set), (mask))
 #ifndef K_CHAINS
 #define K_CHAINS 6
 #endif

@@ -10,11 +10,16 @@
 #define V_LOAD _mm512_load_pd
 #define V_STORE _mm512_store_pd
 #define V_ADD _mm512_add_pd
+#define V_SUB _mm512_sub_pd
 #define V_MUL _mm512_mul_pd
 #define V_FMADD _mm512_fmadd_pd
 #define V_FNMADD _mm512_fnmadd_pd
 #define V_ESC_BITS(m, b2) ((unsigned)_mm512_cmp_pd_mask ((m), (b2), _CMP_NLE_UQ))
-#define V_GT_BITS(m, b2) ((unsigned)_mm512_cmp_pd_mask ((m), (b2), _CMP_GT_OQ))
+#define V_MASK_T __mmask8
+#define V_CMP_GT(a, b) _mm512_cmp_pd_mask ((a), (b), _CMP_GT_OQ)
+#define V_CMP_EQ(a, b) _mm512_cmp_pd_mask ((a), (b), _CMP_EQ_OQ)
+#define V_MASK_AND(a, b) ((__mmask8)((a) & (b)))
+#define V_BLEND(mask, if_clear, if_set) _mm512_mask_mov_pd ((if_clear), (mask), (if_set))
 #ifndef K_CHAINS
 #define K_CHAINS 8
 #endif

@@ -19,7 +19,7 @@ rnd_kernel_scalar_rows (const rnd_kjob_t *job, int y0, int y1, float *out)
             double cr = job->julia ? job->julia_re : pr, ci = job->julia ? job->julia_im : pi;
             float s = RND_INTERIOR;
             for (int n = 1; n <= job->max_iter; n++) {
-                rnd_k_step (&zx, &zy, cr, ci);
+                rnd_k_step (&zx, &zy, cr, ci, n);
                 double m2 = rnd_k_mag2 (zx, zy);
                 if (m2 > job->bail2) {
                     s = rnd_k_smooth (job, n, m2);

@@ -5,7 +5,7 @@
  *   - K_CHAINS independent vectors are iterated together, so the 8-cycle
  *     dependency of one iteration (fma -> fma) is hidden behind the others
  *     and both FMA ports stay busy;
- *   - the body is 4 operations per iteration (add, fnmadd, fmadd, fmadd);
+ *   - the body is 4-5 operations per iteration (see rnd_k_step);
  *     |z|^2 is tested once per RND_BLOCK_ITERS iterations, not every time;
  *   - lanes are refilled with the next pixel as soon as theirs finishes, so
  *     no lane idles until the band's pixels run out.
@@ -17,11 +17,28 @@
  * a lane that has not escaped at a block's end did not escape within it.
  *
  * The including file defines: V_T, V_W, V_SET1, V_LOAD, V_STORE, V_ADD,
- * V_MUL, V_FMADD (a*b+c), V_FNMADD (-(a*b)+c), V_ESC_BITS(m, b2) (lanes with
- * !(m <= b2)), V_GT_BITS(m, b2) (lanes with m > b2), K_CHAINS and K_FN. */
+ * V_SUB, V_MUL, V_FMADD (a*b+c), V_FNMADD (-(a*b)+c), V_ESC_BITS(m, b2) (bits of the
+ * lanes with !(m <= b2)), V_MASK_T with V_CMP_GT, V_CMP_EQ, V_MASK_AND and
+ * V_BLEND(mask, if_clear, if_set), K_CHAINS and K_FN. */
 
 #define K_LANES (K_CHAINS * V_W)
 #define K_QUEUE 512 /* entries awaiting exact resolution; a multiple of 64 */
+
+/* rnd_k_step on vectors; n (the iteration's number within the block, from
+ * 1) is a compile-time constant wherever this is unrolled, so the parity
+ * test costs nothing. */
+#define S_STEP(x, y, cr, ci, n)                                                                    \
+    do {                                                                                           \
+        V_T a_ = V_ADD ((x), (x));                                                                 \
+        V_T xn_;                                                                                   \
+        if ((n)&1) {                                                                               \
+            xn_ = V_FMADD (V_ADD ((x), (y)), V_SUB ((x), (y)), (cr));                              \
+        } else {                                                                                   \
+            xn_ = V_FMADD ((x), (x), V_FNMADD ((y), (y), (cr)));                                   \
+        }                                                                                          \
+        (y) = V_FMADD (a_, (y), (ci));                                                             \
+        (x) = xn_;                                                                                 \
+    } while (0)
 
 typedef struct {
     _Alignas(64) double x[K_QUEUE];  /* saved z, real */
@@ -29,6 +46,7 @@ typedef struct {
     _Alignas(64) double cr[K_QUEUE]; /* c, real */
     _Alignas(64) double ci[K_QUEUE]; /* c, imaginary */
     _Alignas(64) double m2[K_QUEUE]; /* |z_n|^2 at the escape, once resolved */
+    _Alignas(64) double at[K_QUEUE]; /* escape step within the block, 1-based */
     int n[K_QUEUE];                  /* iterations done at the saved state;
                                         the escape iteration once resolved */
     int pix[K_QUEUE];                /* output index */
@@ -47,10 +65,13 @@ typedef struct {
 
 typedef struct {
     const rnd_kjob_t *job;
-    int y0;     /* first row of the band */
-    int npix;   /* pixels in the band */
-    int next;   /* next pixel to hand to a lane */
-    float *out; /* the band's output */
+    int interior; /* test pixels against the cardioid and bulb */
+    int y0;       /* first row of the band */
+    int npix;     /* pixels in the band */
+    int next;     /* next pixel to hand to a lane (index in the band) */
+    int next_x;   /* its column */
+    int next_y;   /* its row */
+    float *out;   /* the band's output */
 } s_stream_t;
 
 /* Give lane l the next pixel that needs iterating (interior pixels are
@@ -62,8 +83,12 @@ s_fill (s_stream_t *st, s_lanes_t *ln, int l, int64_t now)
     while (st->next < st->npix) {
         int p = st->next++;
         double pr, pi;
-        rnd_k_pixel (job, p % job->width_px, st->y0 + p / job->width_px, &pr, &pi);
-        if (!job->julia && job->interior_check && rnd_k_interior (pr, pi)) {
+        rnd_k_pixel (job, st->next_x, st->next_y, &pr, &pi);
+        if (++st->next_x == job->width_px) {
+            st->next_x = 0;
+            st->next_y++;
+        }
+        if (st->interior && rnd_k_interior (pr, pi)) {
             st->out[p] = RND_INTERIOR;
             continue;
         }
@@ -92,54 +117,46 @@ static void
 s_resolve (const rnd_kjob_t *job, s_queue_t *q, float *out)
 {
     const V_T b2 = V_SET1 (job->bail2);
-    const uint64_t all = K_RSPAN == 64 ? ~0ull : (1ull << K_RSPAN) - 1;
-    _Alignas(64) double m2[K_RSPAN];
+    const V_T zero = V_SET1 (0.0);
     int padded = (q->len + K_RSPAN - 1) / K_RSPAN * K_RSPAN;
-    for (int e = q->len; e < padded; e++) {
-        q->x[e] = q->y[e] = q->cr[e] = q->ci[e] = 0.0;
-        q->n[e] = 0;
-    }
+    for (int e = q->len; e < padded; e++)
+        q->x[e] = q->y[e] = q->cr[e] = q->ci[e] = 0.0; /* never escapes */
     for (int g = 0; g < q->len; g += K_RSPAN) {
-        int cnt = q->len - g < K_RSPAN ? q->len - g : K_RSPAN;
-        uint64_t found = cnt == 64 ? 0 : all & ~((1ull << cnt) - 1);
-        V_T x[K_RGROUPS], y[K_RGROUPS], cr[K_RGROUPS], ci[K_RGROUPS], m[K_RGROUPS];
+        V_T x[K_RGROUPS], y[K_RGROUPS], cr[K_RGROUPS], ci[K_RGROUPS];
+        V_T at[K_RGROUPS], m2[K_RGROUPS]; /* escape step (0: not yet), |z|^2 there */
 #pragma GCC unroll 16
         for (int r = 0; r < K_RGROUPS; r++) {
             x[r] = V_LOAD (&q->x[g + r * V_W]);
             y[r] = V_LOAD (&q->y[g + r * V_W]);
             cr[r] = V_LOAD (&q->cr[g + r * V_W]);
             ci[r] = V_LOAD (&q->ci[g + r * V_W]);
+            at[r] = m2[r] = zero;
         }
-        for (int i = 1; i <= RND_BLOCK_ITERS && found != all; i++) {
-            uint64_t bits = 0;
+        /* The whole block, without branches: an entry's first step past the
+         * bailout is recorded with masked moves. Stopping early would save
+         * little -- the last of 32 entries usually escapes late. */
+        for (int i = 1; i <= RND_BLOCK_ITERS; i++) {
+            const V_T step = V_SET1 ((double)i);
 #pragma GCC unroll 16
             for (int r = 0; r < K_RGROUPS; r++) {
-                V_T a = V_ADD (x[r], x[r]);
-                V_T t = V_FNMADD (y[r], y[r], cr[r]);
-                x[r] = V_FMADD (x[r], x[r], t);
-                y[r] = V_FMADD (a, y[r], ci[r]);
-                m[r] = V_FMADD (x[r], x[r], V_MUL (y[r], y[r]));
-                bits |= (uint64_t)V_GT_BITS (m[r], b2) << (r * V_W);
-            }
-            bits &= ~found;
-            if (!bits)
-                continue;
-            found |= bits;
-#pragma GCC unroll 16
-            for (int r = 0; r < K_RGROUPS; r++)
-                V_STORE (&m2[r * V_W], m[r]);
-            for (; bits; bits &= bits - 1) {
-                int l = __builtin_ctzll (bits);
-                q->n[g + l] += i;
-                q->m2[g + l] = m2[l];
+                S_STEP (x[r], y[r], cr[r], ci[r], i);
+                V_T m = V_FMADD (x[r], x[r], V_MUL (y[r], y[r]));
+                V_MASK_T first = V_MASK_AND (V_CMP_GT (m, b2), V_CMP_EQ (at[r], zero));
+                at[r] = V_BLEND (first, at[r], step);
+                m2[r] = V_BLEND (first, m2[r], m);
             }
         }
-        /* An entry never found would be one whose block-end test saw NaN
-         * without an escape before it: impossible for finite input, but
-         * mark it so no pixel is left unwritten. */
-        for (uint64_t rest = all & ~found; rest; rest &= rest - 1)
-            q->n[g + __builtin_ctzll (rest)] = INT32_MAX;
+#pragma GCC unroll 16
+        for (int r = 0; r < K_RGROUPS; r++) {
+            V_STORE (&q->at[g + r * V_W], at[r]);
+            V_STORE (&q->m2[g + r * V_W], m2[r]);
+        }
     }
+    /* An entry not found within the block would be one whose block-end test
+     * saw NaN without an escape before it: impossible for finite input, but
+     * it is written as interior so no pixel is left unwritten. */
+    for (int e = 0; e < q->len; e++)
+        q->n[e] = q->at[e] > 0.0 ? q->n[e] + (int)q->at[e] : INT32_MAX;
     rnd_k_finish (job, q->n, q->m2, q->pix, q->len, q->tmp, out);
     q->len = 0;
 }
@@ -147,7 +164,8 @@ s_resolve (const rnd_kjob_t *job, s_queue_t *q, float *out)
 void
 K_FN (const rnd_kjob_t *job, int y0, int y1, float *out)
 {
-    s_stream_t st = { job, y0, (y1 - y0) * job->width_px, 0, out };
+    int interior = !job->julia && job->interior_check && rnd_k_band_may_be_interior (job, y0, y1);
+    s_stream_t st = { job, interior, y0, (y1 - y0) * job->width_px, 0, 0, y0, out };
     s_lanes_t ln;
     s_queue_t q;
     q.len = 0;
@@ -167,15 +185,11 @@ K_FN (const rnd_kjob_t *job, int y0, int y1, float *out)
             cr[c] = V_LOAD (&ln.cr[c * V_W]);
             ci[c] = V_LOAD (&ln.ci[c * V_W]);
         }
-#pragma GCC unroll 16
+#pragma GCC unroll 32
         for (int k = 0; k < RND_BLOCK_ITERS; k++) {
 #pragma GCC unroll 16
-            for (int c = 0; c < K_CHAINS; c++) {
-                V_T a = V_ADD (x[c], x[c]);
-                V_T t = V_FNMADD (y[c], y[c], cr[c]);
-                x[c] = V_FMADD (x[c], x[c], t);
-                y[c] = V_FMADD (a, y[c], ci[c]);
-            }
+            for (int c = 0; c < K_CHAINS; c++)
+                S_STEP (x[c], y[c], cr[c], ci[c], k + 1);
         }
         uint64_t esc = 0;
 #pragma GCC unroll 16
@@ -184,7 +198,9 @@ K_FN (const rnd_kjob_t *job, int y0, int y1, float *out)
             esc |= (uint64_t)V_ESC_BITS (m, b2) << (c * V_W);
         }
         /* Queue escaped lanes from their saved (block-start) state before
-         * the new state overwrites it. */
+         * the new state overwrites it. (Saving the half-way state too, to
+         * re-run only half a block, measured slower: the stores cost more
+         * than the shorter re-run saves.) */
         for (uint64_t b = esc; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
             if (ln.pix[l] < 0)
