@@ -76,7 +76,7 @@ typedef struct {
 
 /* Give lane l the next pixel that needs iterating (interior pixels are
  * written on the way). Returns 0 and idles the lane when none is left. */
-static inline int
+static inline __attribute__ ((always_inline)) int
 s_fill (s_stream_t *st, s_lanes_t *ln, int l, int64_t now)
 {
     const rnd_kjob_t *job = st->job;
