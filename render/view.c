@@ -11,7 +11,7 @@ rnd_view_default (rnd_view_t *view)
     memset (view, 0, sizeof *view);
     view->fractal = RND_FRACTAL_MANDELBROT;
     /* A period-~230 minibrot in the seahorse valley, ringed by spirals. Its
-     * interior is what makes it costly (~15 s of one core with AVX-512 at
+     * interior is what makes it costly (~13 s of one core with AVX-512 at
      * max_iter 1e6): long enough to watch a swarm fill it in and to kill
      * peers on the way. */
     view->center_re = -0.74364283;
