@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "params.h"
 
@@ -103,11 +104,55 @@ app_view_opts_init (app_view_opts_t *vo)
     rnd_view_default (&vo->view);
 }
 
+/* Which field an option sets, and its name for messages. */
+static const struct {
+    int opt;
+    rnd_view_field_t field;
+    const char *name;
+} s_opt_fields[] = {
+    { APP_OPT_FRACTAL, RND_FIELD_FRACTAL, "--fractal" },
+    { APP_OPT_CENTER, RND_FIELD_CENTER, "--center" },
+    { APP_OPT_WIDTH, RND_FIELD_WIDTH, "--width" },
+    { APP_OPT_SIZE, RND_FIELD_SIZE, "--size" },
+    { APP_OPT_ITER, RND_FIELD_ITER, "--iter" },
+    { APP_OPT_BAILOUT, RND_FIELD_BAILOUT, "--bailout" },
+    { APP_OPT_JULIA, RND_FIELD_JULIA, "--julia" },
+    { APP_OPT_PALETTE, RND_FIELD_PALETTE, "--palette" },
+};
+
+/* After --params: every field the file changed now comes from it. */
+static void
+s_mark_params_fields (app_view_opts_t *vo, const rnd_view_t *before, const char *path)
+{
+    const rnd_view_t *v = &vo->view;
+    if (v->fractal != before->fractal)
+        vo->source[RND_FIELD_FRACTAL] = path;
+    if (memcmp (&v->center_re, &before->center_re, sizeof v->center_re) ||
+        memcmp (&v->center_im, &before->center_im, sizeof v->center_im))
+        vo->source[RND_FIELD_CENTER] = path;
+    if (memcmp (&v->width, &before->width, sizeof v->width))
+        vo->source[RND_FIELD_WIDTH] = path;
+    if (v->width_px != before->width_px || v->height_px != before->height_px)
+        vo->source[RND_FIELD_SIZE] = path;
+    if (v->max_iter != before->max_iter)
+        vo->source[RND_FIELD_ITER] = path;
+    if (memcmp (&v->bailout, &before->bailout, sizeof v->bailout))
+        vo->source[RND_FIELD_BAILOUT] = path;
+    if (memcmp (&v->julia_re, &before->julia_re, sizeof v->julia_re) ||
+        memcmp (&v->julia_im, &before->julia_im, sizeof v->julia_im))
+        vo->source[RND_FIELD_JULIA] = path;
+    if (strcmp (v->palette, before->palette) != 0)
+        vo->source[RND_FIELD_PALETTE] = path;
+}
+
 void
 app_view_opts_apply (app_view_opts_t *vo, int opt, const char *arg)
 {
     rnd_view_t *v = &vo->view;
     char err[512];
+    for (size_t i = 0; i < sizeof s_opt_fields / sizeof s_opt_fields[0]; i++)
+        if (s_opt_fields[i].opt == opt)
+            vo->source[s_opt_fields[i].field] = s_opt_fields[i].name;
     switch (opt) {
     case APP_OPT_FRACTAL:
         if (rnd_fractal_from_name (arg, &v->fractal))
@@ -147,10 +192,13 @@ app_view_opts_apply (app_view_opts_t *vo, int opt, const char *arg)
             app_usage_error ("--colouring: unknown colouring '%s' (smooth, discrete)", arg);
         vo->colouring_set = 1;
         break;
-    case APP_OPT_PARAMS:
+    case APP_OPT_PARAMS: {
+        rnd_view_t before = *v;
         if (rnd_params_load (arg, v, err, sizeof err))
             app_usage_error ("--params: %s", err);
+        s_mark_params_fields (vo, &before, arg);
         break;
+    }
     default:
         app_usage_error ("internal: unknown view option %d", opt);
     }
@@ -160,8 +208,12 @@ void
 app_view_opts_finish (app_view_opts_t *vo, rnd_palette_t *palette)
 {
     char err[512];
-    if (rnd_view_validate (&vo->view, err, sizeof err))
+    rnd_view_field_t bad;
+    if (rnd_view_validate_field (&vo->view, &bad, err, sizeof err)) {
+        if (vo->source[bad])
+            app_usage_error ("%s: %s", vo->source[bad], err);
         app_usage_error ("%s", err);
+    }
     if (palette && rnd_palette_load (palette, vo->view.palette, err, sizeof err))
         app_usage_error ("%s", err);
 }
@@ -170,6 +222,26 @@ rnd_colouring_t
 app_view_opts_colouring (const app_view_opts_t *vo)
 {
     return vo->colouring_set ? vo->colouring : rnd_colouring_default (vo->view.fractal);
+}
+
+void
+app_check_writable (const char *opt, const char *path)
+{
+    if (access (path, F_OK) == 0) {
+        if (access (path, W_OK) != 0)
+            app_usage_error ("%s %s: cannot write: %s", opt, path, strerror (errno));
+        return;
+    }
+    char dir[4096];
+    const char *slash = strrchr (path, '/');
+    if (!slash)
+        snprintf (dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf (dir, sizeof dir, "/");
+    else
+        snprintf (dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (access (dir, W_OK | X_OK) != 0)
+        app_usage_error ("%s %s: cannot create a file in %s: %s", opt, path, dir, strerror (errno));
 }
 
 double

@@ -60,9 +60,11 @@ enum {
 
 /* The view being built from the command line. */
 typedef struct {
-    rnd_view_t view;           /* starts as rnd_view_default */
-    int colouring_set;         /* 1 if --colouring was given */
-    rnd_colouring_t colouring; /* the chosen colouring, if set */
+    rnd_view_t view;                      /* starts as rnd_view_default */
+    const char *source[RND_FIELD_COUNT_]; /* what set each field last: an
+                                             option name or a --params path */
+    int colouring_set;                    /* 1 if --colouring was given */
+    rnd_colouring_t colouring;            /* the chosen colouring, if set */
 } app_view_opts_t;
 
 void app_view_opts_init (app_view_opts_t *vo);
@@ -77,6 +79,10 @@ rnd_colouring_t app_view_opts_colouring (const app_view_opts_t *vo);
 
 /* Help text for the view options, shared by every subcommand's --help. */
 extern const char app_view_help[];
+
+/* Exit 2 naming opt and path unless path can be written: an existing file
+ * we may write, or a new name in a directory we may write. */
+void app_check_writable (const char *opt, const char *path);
 
 /* Monotonic seconds, for elapsed-time reports. */
 double app_now_s (void);

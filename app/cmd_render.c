@@ -86,6 +86,10 @@ app_cmd_render (int argc, char **argv)
 
     rnd_palette_t palette;
     app_view_opts_finish (&vo, &palette);
+    /* A typo in -o should not cost the whole render first. */
+    app_check_writable ("-o", out_path);
+    if (counts_path)
+        app_check_writable ("--counts", counts_path);
     const rnd_view_t *v = &vo.view;
     size_t npix = (size_t)v->width_px * v->height_px;
     float *smooth = malloc (npix * sizeof *smooth);
@@ -93,16 +97,15 @@ app_cmd_render (int argc, char **argv)
     if (!smooth || !rgb) {
         fprintf (stderr, "p2pfractal: out of memory for a %dx%d image\n", v->width_px,
                  v->height_px);
+        free (smooth);
+        free (rgb);
         return APP_EXIT_FAIL;
     }
 
     rnd_kjob_t job;
     rnd_kjob_init (&job, v);
     double t0 = app_now_s ();
-    if (app_render_pool_run (&job, kernel, threads, smooth)) {
-        fprintf (stderr, "p2pfractal: cannot start render threads\n");
-        return APP_EXIT_FAIL;
-    }
+    int ran = app_render_pool_run (&job, kernel, threads, smooth);
     double seconds = app_now_s () - t0;
     uint64_t iters = 0;
     for (size_t i = 0; i < npix; i++)
@@ -111,10 +114,14 @@ app_cmd_render (int argc, char **argv)
         fprintf (
             stderr, "p2pfractal: rendered %dx%d in %.3f s, %.3f G iterations/s (%s, %d threads)\n",
             v->width_px, v->height_px, seconds, seconds > 0 ? iters / seconds / 1e9 : 0.0,
-            rnd_kernel_name (kernel == RND_KERNEL_AUTO ? rnd_kernel_best () : kernel), threads);
+            rnd_kernel_name (kernel == RND_KERNEL_AUTO ? rnd_kernel_best () : kernel), ran);
 
     char params[RND_PARAMS_FORMAT_MAX], err[512];
-    rnd_params_format (v, params, sizeof params);
+    if (rnd_params_format (v, params, sizeof params) < 0) {
+        /* validation admits only views that format; this is a bug */
+        fprintf (stderr, "p2pfractal: internal error: cannot write the view's parameters\n");
+        return APP_EXIT_FAIL;
+    }
     rnd_colourise (&palette, app_view_opts_colouring (&vo), smooth, npix, rgb);
     int rc = APP_EXIT_OK;
     if (rnd_png_write_rgb (out_path, rgb, v->width_px, v->height_px, params, err, sizeof err)) {

@@ -46,13 +46,11 @@ app_render_pool_run (const rnd_kjob_t *job, rnd_kernel_t kernel, int threads, fl
     int min_rows = (4096 + job->width_px - 1) / job->width_px;
     pool.band_rows = rows < min_rows ? min_rows : rows;
     atomic_init (&pool.next_row, 0);
-    if (threads <= 1) {
+    pthread_t *tids = threads > 1 ? calloc ((size_t)threads, sizeof *tids) : NULL;
+    if (!tids) {
         s_worker (&pool);
-        return 0;
+        return 1;
     }
-    pthread_t *tids = calloc ((size_t)threads, sizeof *tids);
-    if (!tids)
-        return -1;
     int started = 0;
     for (; started < threads; started++) {
         if (pthread_create (&tids[started], NULL, s_worker, &pool) != 0)
@@ -65,5 +63,5 @@ app_render_pool_run (const rnd_kjob_t *job, rnd_kernel_t kernel, int threads, fl
     for (int i = 0; i < started; i++)
         pthread_join (tids[i], NULL);
     free (tids);
-    return 0;
+    return started > 0 ? started : 1;
 }

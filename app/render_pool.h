@@ -6,8 +6,9 @@
 
 #include "kernel.h"
 
-/* Render job's rows [0, H) into out (W*H floats) with threads threads.
- * 0 on success, -1 if a thread could not be started. */
+/* Render job's rows [0, H) into out (W*H floats) with up to `threads`
+ * threads. Returns how many ran (at least 1: if no thread can be started,
+ * the caller's thread renders the image itself). */
 int app_render_pool_run (const rnd_kjob_t *job, rnd_kernel_t kernel, int threads, float *out);
 
 /* The number of online CPUs (at least 1). */

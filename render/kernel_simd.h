@@ -22,6 +22,7 @@
  * V_BLEND(mask, if_clear, if_set), K_CHAINS and K_FN. */
 
 #define K_LANES (K_CHAINS * V_W)
+_Static_assert(K_LANES <= 64, "escape bits of all lanes must fit one uint64_t");
 #define K_QUEUE 512 /* entries awaiting exact resolution; a multiple of 64 */
 
 /* rnd_k_step on vectors; n (the iteration's number within the block, from
@@ -112,6 +113,8 @@ s_fill (s_stream_t *st, s_lanes_t *ln, int l, int64_t now)
  * are finished afterwards in a plain loop whose iterations are independent. */
 #define K_RGROUPS 4
 #define K_RSPAN (K_RGROUPS * V_W)
+_Static_assert(K_QUEUE % K_RSPAN == 0, "the queue is resolved K_RSPAN entries at a time");
+_Static_assert(K_QUEUE > K_LANES, "a block can queue every lane");
 
 static void
 s_resolve (const rnd_kjob_t *job, s_queue_t *q, float *out)
@@ -152,11 +155,13 @@ s_resolve (const rnd_kjob_t *job, s_queue_t *q, float *out)
             V_STORE (&q->m2[g + r * V_W], m2[r]);
         }
     }
-    /* An entry not found within the block would be one whose block-end test
-     * saw NaN without an escape before it: impossible for finite input, but
-     * it is written as interior so no pixel is left unwritten. */
+    /* An entry whose block-end test said "escaped" but whose re-run finds
+     * no escape must have had NaN at the block end. rnd_view_validate bounds
+     * views so that z cannot overflow into NaN before it escapes, but the
+     * marker keeps even such a pixel well-defined (interior) rather than
+     * trusting that: max_iter + 1 fails the finisher's n <= max_iter. */
     for (int e = 0; e < q->len; e++)
-        q->n[e] = q->at[e] > 0.0 ? q->n[e] + (int)q->at[e] : INT32_MAX;
+        q->n[e] = q->at[e] > 0.0 ? q->n[e] + (int)q->at[e] : job->max_iter + 1;
     rnd_k_finish (job, q->n, q->m2, q->pix, q->len, q->tmp, out);
     q->len = 0;
 }

@@ -76,14 +76,7 @@ s_is_printable (char c)
 static int
 s_palette_ok (const char *name, size_t len)
 {
-    if (len == 0 || len >= RND_PALETTE_NAME_MAX)
-        return 0;
-    if (s_is_blank (name[0]) || s_is_blank (name[len - 1]))
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if (!s_is_printable (name[i]))
-            return 0;
-    return 1;
+    return rnd_view_palette_ok (name, len);
 }
 
 int

@@ -5,10 +5,14 @@
  * calls setjmp and does all libpng work; the body changes no local variable
  * the error path reads, so nothing is clobbered, and the caller frees
  * whatever the job holds whether the body returned or jumped out. */
+/* realpath() is XSI */
+#define _XOPEN_SOURCE 700
+
 #include "png_io.h"
 
 #include <errno.h>
 #include <png.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,19 +154,43 @@ s_write (const char *path, const void *pixels, int w, int h, int bit_depth, int 
         return s_fail ("%s: image size %dx%d out of range (1..%d per side, %ld pixels)", path, w, h,
                        RND_PNG_SIZE_MAX_PX, (long)RND_PNG_PIXELS_MAX);
 
-    /* Same directory as the target so that rename() cannot cross devices;
-     * the pid keeps two processes writing the same name apart. */
-    size_t tmp_size = strlen (path) + 32;
-    char *tmp = malloc (tmp_size);
-    if (!tmp)
-        return s_fail ("%s: out of memory", path);
-    snprintf (tmp, tmp_size, "%s.tmp.%ld", path, (long)getpid ());
+    /* Where the bytes go. A regular file (or a new name) is written to a
+     * temp file beside it and renamed into place, so a failed write never
+     * leaves a truncated image under the final name. Anything else -- a
+     * device such as /dev/null, a FIFO -- is written to directly: renaming
+     * over it would replace the node itself (and we may run as root). A
+     * symlink to a regular file keeps being a symlink: the temp goes beside
+     * the file it points to. */
+    const char *target = path;
+    char *resolved = NULL;
+    struct stat st;
+    int direct = 0;
+    if (stat (path, &st) == 0) {
+        if (!S_ISREG (st.st_mode))
+            direct = 1;
+        else if (lstat (path, &st) == 0 && S_ISLNK (st.st_mode) &&
+                 (resolved = realpath (path, NULL)))
+            target = resolved;
+    }
+    char *tmp = NULL;
+    if (!direct) {
+        /* Same directory as the target so that rename() cannot cross
+         * devices; the pid keeps two processes writing one name apart. */
+        size_t tmp_size = strlen (target) + 32;
+        tmp = malloc (tmp_size);
+        if (!tmp) {
+            free (resolved);
+            return s_fail ("%s: out of memory", path);
+        }
+        snprintf (tmp, tmp_size, "%s.tmp.%ld", target, (long)getpid ());
+    }
 
     s_job_t job = { .path = path, .err = err, .err_size = err_size };
-    job.file = fopen (tmp, "wb");
+    job.file = fopen (direct ? path : tmp, "wb");
     if (!job.file) {
         int rc = s_fail ("%s: cannot open for writing: %s", path, strerror (errno));
         free (tmp);
+        free (resolved);
         return rc;
     }
     int rc = -1;
@@ -178,11 +206,14 @@ s_write (const char *path, const void *pixels, int w, int h, int bit_depth, int 
     /* fclose flushes stdio's buffer: a full disk may only show up here. */
     if (fclose (job.file) != 0 && rc == 0)
         rc = s_fail ("%s: cannot write: %s", path, strerror (errno));
-    if (rc == 0 && rename (tmp, path) != 0)
-        rc = s_fail ("%s: cannot rename %s into place: %s", path, tmp, strerror (errno));
-    if (rc != 0)
-        remove (tmp);
+    if (!direct) {
+        if (rc == 0 && rename (tmp, target) != 0)
+            rc = s_fail ("%s: cannot rename %s into place: %s", path, tmp, strerror (errno));
+        if (rc != 0)
+            remove (tmp);
+    }
     free (tmp);
+    free (resolved);
     return rc;
 }
 
@@ -257,6 +288,12 @@ s_read_setup (s_job_t *job)
     png_set_sig_bytes (job->png, 8);
     /* libpng refuses larger IHDRs before allocating anything. */
     png_set_user_limits (job->png, RND_PNG_SIZE_MAX_PX, RND_PNG_SIZE_MAX_PX);
+    /* An ancillary chunk may declare any length up to 2^31; libpng 1.6
+     * treats "too large" as a benign error and would allocate it anyway (a
+     * 328-byte file made every reader allocate 1.6 GB). Our text chunks are
+     * well under a kilobyte: cap them, and make benign errors errors. */
+    png_set_chunk_malloc_max (job->png, 1 << 20);
+    png_set_benign_errors (job->png, 0);
     png_read_info (job->png, job->info);
     png_uint_32 w = png_get_image_width (job->png, job->info);
     png_uint_32 h = png_get_image_height (job->png, job->info);

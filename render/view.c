@@ -46,48 +46,79 @@ rnd_fractal_from_name (const char *name, rnd_fractal_t *out)
     return -1;
 }
 
-#define s_fail(...) (snprintf (err, err_size, __VA_ARGS__), -1)
+#define s_fail(field, ...) (*bad = (field), snprintf (err, err_size, __VA_ARGS__), -1)
+
+int
+rnd_view_palette_ok (const char *name, size_t len)
+{
+    if (len == 0 || len >= RND_PALETTE_NAME_MAX || name[0] == ' ' || name[len - 1] == ' ')
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (name[i] < 0x20 || name[i] > 0x7e)
+            return 0;
+    return 1;
+}
 
 int
 rnd_view_validate (const rnd_view_t *v, char *err, size_t err_size)
 {
+    rnd_view_field_t bad;
+    return rnd_view_validate_field (v, &bad, err, err_size);
+}
+
+int
+rnd_view_validate_field (const rnd_view_t *v, rnd_view_field_t *bad, char *err, size_t err_size)
+{
+    *bad = RND_FIELD_NONE;
     if (v->fractal != RND_FRACTAL_MANDELBROT && v->fractal != RND_FRACTAL_JULIA)
-        return s_fail ("unknown fractal type %d", (int)v->fractal);
+        return s_fail (RND_FIELD_FRACTAL, "unknown fractal type %d", (int)v->fractal);
     if (!isfinite (v->center_re) || !isfinite (v->center_im))
-        return s_fail ("center must be finite");
+        return s_fail (RND_FIELD_CENTER, "center must be finite");
     if (!isfinite (v->width) || !(v->width > 0))
-        return s_fail ("width must be a positive number, got %g", v->width);
+        return s_fail (RND_FIELD_WIDTH, "width must be a positive number, got %g", v->width);
     if (v->width_px < 1 || v->height_px < 1 || v->width_px > RND_VIEW_SIZE_MAX_PX ||
         v->height_px > RND_VIEW_SIZE_MAX_PX)
-        return s_fail ("size %dx%d out of range (1..%d per side)", v->width_px, v->height_px,
-                       RND_VIEW_SIZE_MAX_PX);
+        return s_fail (RND_FIELD_SIZE, "size %dx%d out of range (1..%d per side)", v->width_px,
+                       v->height_px, RND_VIEW_SIZE_MAX_PX);
     if ((long)v->width_px * v->height_px > RND_VIEW_PIXELS_MAX)
-        return s_fail ("size %dx%d has more than %ld pixels", v->width_px, v->height_px,
-                       RND_VIEW_PIXELS_MAX);
+        return s_fail (RND_FIELD_SIZE, "size %dx%d has more than %ld pixels", v->width_px,
+                       v->height_px, RND_VIEW_PIXELS_MAX);
     if (v->max_iter < 1 || v->max_iter > RND_VIEW_ITER_MAX)
-        return s_fail ("iterations %d out of range (1..%d)", v->max_iter, RND_VIEW_ITER_MAX);
+        return s_fail (RND_FIELD_ITER, "iterations %d out of range (1..%d)", v->max_iter,
+                       RND_VIEW_ITER_MAX);
     if (!isfinite (v->bailout) || v->bailout < RND_VIEW_BAILOUT_MIN ||
         v->bailout > RND_VIEW_BAILOUT_MAX)
-        return s_fail ("bailout %g out of range (%g..%g)", v->bailout, RND_VIEW_BAILOUT_MIN,
-                       RND_VIEW_BAILOUT_MAX);
+        return s_fail (RND_FIELD_BAILOUT, "bailout %g out of range (%g..%g)", v->bailout,
+                       RND_VIEW_BAILOUT_MIN, RND_VIEW_BAILOUT_MAX);
     if (!isfinite (v->julia_re) || !isfinite (v->julia_im))
-        return s_fail ("julia constant must be finite");
+        return s_fail (RND_FIELD_JULIA, "julia constant must be finite");
     /* The kernels test escape only every few iterations and rely on |z|
      * growing once it passed the bailout; that holds when R >= max(2, |c|).
      * For Mandelbrot every c with |c| > R escapes at n = 1 anyway. */
     if (v->fractal == RND_FRACTAL_JULIA && hypot (v->julia_re, v->julia_im) > v->bailout)
-        return s_fail ("julia constant |c| = %g exceeds bailout %g; raise --bailout",
+        return s_fail (RND_FIELD_JULIA,
+                       "julia constant |c| = %g exceeds bailout %g; raise --bailout",
                        hypot (v->julia_re, v->julia_im), v->bailout);
-    /* Adjacent pixels must map to distinct doubles, with a few bits to spare;
-     * deeper zooms need arbitrary precision, which we do not do. */
     double pitch = v->width / v->width_px;
     double extent =
         fmax (fabs (v->center_re) + v->width / 2, fabs (v->center_im) + pitch * v->height_px / 2);
+    if (!(extent <= RND_VIEW_EXTENT_MAX))
+        return s_fail (RND_FIELD_CENTER, "view reaches |z| = %g, beyond %g", extent,
+                       RND_VIEW_EXTENT_MAX);
+    /* Adjacent pixels must map to distinct doubles, with a few bits to spare;
+     * deeper zooms need arbitrary precision, which we do not do. */
     if (pitch < extent * 0x1p-48)
-        return s_fail ("zoom too deep for double precision (pixel pitch %g at |z| %g)", pitch,
+        return s_fail (RND_FIELD_WIDTH,
+                       "zoom too deep for double precision (pixel pitch %g at |z| %g)", pitch,
                        extent);
-    if (v->palette[0] == '\0')
-        return s_fail ("palette name is empty");
+    size_t len = strnlen (v->palette, sizeof v->palette);
+    if (len == 0)
+        return s_fail (RND_FIELD_PALETTE, "palette name is empty");
+    if (!rnd_view_palette_ok (v->palette, len))
+        return s_fail (RND_FIELD_PALETTE,
+                       "palette '%.40s': only printable ASCII without leading or trailing "
+                       "spaces (it is stored in the PNG's text chunk)",
+                       v->palette);
     return 0;
 }
 

@@ -26,6 +26,9 @@ typedef enum {
 #define RND_VIEW_ITER_MAX 16000000
 #define RND_VIEW_BAILOUT_MIN 2.0
 #define RND_VIEW_BAILOUT_MAX 1e50
+/* Every pixel lies within this of the origin, so z_1 cannot overflow into
+ * inf - inf = NaN (|z_0|^2 stays below 1e300). */
+#define RND_VIEW_EXTENT_MAX 1e150
 #define RND_PALETTE_NAME_MAX 256
 
 typedef struct {
@@ -42,12 +45,36 @@ typedef struct {
     char palette[RND_PALETTE_NAME_MAX]; /* palette name in assets/palettes, or a .map path */
 } rnd_view_t;
 
+/* The fields validation can complain about, so callers can say which
+ * option or file set the bad value. */
+typedef enum {
+    RND_FIELD_NONE = 0,
+    RND_FIELD_FRACTAL,
+    RND_FIELD_CENTER,
+    RND_FIELD_WIDTH,
+    RND_FIELD_SIZE,
+    RND_FIELD_ITER,
+    RND_FIELD_BAILOUT,
+    RND_FIELD_JULIA,
+    RND_FIELD_PALETTE,
+    RND_FIELD_COUNT_
+} rnd_view_field_t;
+
 /* The default view: what `p2pfractal render` and the swarm demo draw. */
 void rnd_view_default (rnd_view_t *view);
 
 /* 0 if the view can be rendered; -1 with a one-line reason in err (naming the
  * offending field) otherwise. Never asserts on user values. */
 int rnd_view_validate (const rnd_view_t *view, char *err, size_t err_size);
+/* The same, also naming the offending field in *bad (RND_FIELD_NONE if
+ * valid). */
+int rnd_view_validate_field (const rnd_view_t *view, rnd_view_field_t *bad, char *err,
+                             size_t err_size);
+
+/* 1 if name can be a palette name: 1..RND_PALETTE_NAME_MAX-1 printable ASCII
+ * characters, no space at either end (it is stored in a PNG tEXt chunk and
+ * in the parameter text, which must read back exactly). */
+int rnd_view_palette_ok (const char *name, size_t len);
 
 /* The complex coordinate of pixel (x, y), per the contract above. */
 void rnd_view_pixel (const rnd_view_t *view, int x, int y, double *re, double *im);

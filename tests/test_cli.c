@@ -211,14 +211,51 @@ test_bad_palette_and_params_name_the_file (void **state)
     assert_int_equal (access ("p2pfractal.png", F_OK), -1);
 }
 
+/* An output that cannot be written is refused before rendering (exit 2,
+ * naming the option and the path), not after. */
 static void
-test_unwritable_output_exit_1 (void **state)
+test_unwritable_output_refused_first (void **state)
 {
     (void)state;
     s_run_t r;
     s_run (&r, "render", "--size", "32x18", "-o", "/nonexistent-dir/x.png", NULL);
-    assert_int_equal (r.status, 1);
-    assert_non_null (strstr (r.err, "/nonexistent-dir/x.png"));
+    s_expect_usage (&r, "-o /nonexistent-dir/x.png");
+    assert_null (strstr (r.err, "rendered"));
+    s_run (&r, "render", "--size", "32x18", "-o", "ok.png", "--counts", "/nonexistent-dir/c.png",
+           NULL);
+    s_expect_usage (&r, "--counts /nonexistent-dir/c.png");
+}
+
+/* The kernel benchmark's JSON has the keys the issue names, for every
+ * variant, beside the naive loop. */
+static void
+test_bench_kernel_json (void **state)
+{
+    (void)state;
+    s_run_t r;
+    s_run (&r, "bench", "kernel", "--quick", "--json", NULL);
+    assert_int_equal (r.status, 0);
+    assert_true (r.out[0] == '[');
+    const char *keys[] = { "\"kernel\": \"naive\"", "\"kernel\": \"scalar\"",
+                           "\"view\": \"full\"",    "\"view\": \"seahorse\"",
+                           "\"giter_per_s\":",      "\"iterations\":",
+                           "\"seconds\":" };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strstr (r.out, keys[i]))
+            fail_msg ("bench JSON lacks %s: %s", keys[i], r.out);
+}
+
+/* A range error in a parameter file names the file. */
+static void
+test_params_range_error_names_file (void **state)
+{
+    (void)state;
+    s_run_t r;
+    s_write ("zero.params", "p2pfractal-params 1\nmax_iter=0\n");
+    s_run (&r, "render", "--params", "zero.params", NULL);
+    s_expect_usage (&r, "zero.params: iterations 0");
+    s_run (&r, "render", "--palette", "caf\xc3\xa9.map", NULL);
+    s_expect_usage (&r, "--palette");
 }
 
 /* Agreement of the escape counts in `path` with bench_naive_rows on view. */
@@ -362,7 +399,9 @@ main (void)
         cmocka_unit_test (test_help_and_version),
         cmocka_unit_test (test_bad_values_exit_2),
         cmocka_unit_test (test_bad_palette_and_params_name_the_file),
-        cmocka_unit_test (test_unwritable_output_exit_1),
+        cmocka_unit_test (test_unwritable_output_refused_first),
+        cmocka_unit_test (test_bench_kernel_json),
+        cmocka_unit_test (test_params_range_error_names_file),
         cmocka_unit_test (test_counts_agree_with_plain_double),
         cmocka_unit_test (test_params_round_trip),
         cmocka_unit_test (test_every_kernel_gives_same_png),

@@ -380,10 +380,12 @@ test_write_missing_directory (void **state)
     s_assert_dir_holds (*state, NULL);
 }
 
-/* The temporary file is complete, but cannot be renamed over a directory:
- * the error says so and the temporary file is gone. */
+/* A name that is not a regular file is written to directly, never
+ * renamed over (that would replace a device node like /dev/null): a
+ * directory therefore fails at open, the error says so, and no temporary
+ * file is left. */
 static void
-test_write_rename_fails (void **state)
+test_write_over_directory_fails (void **state)
 {
     const char *path = s_path (state, "taken.png");
     assert_int_equal (mkdir (path, 0700), 0);
@@ -391,9 +393,70 @@ test_write_rename_fails (void **state)
     char err[1200] = "";
     assert_int_equal (rnd_png_write_rgb (path, rgb, 1, 1, NULL, err, sizeof err), -1);
     assert_non_null (strstr (err, path));
-    assert_non_null (strstr (err, "cannot rename"));
+    assert_non_null (strstr (err, "cannot open for writing"));
     s_assert_dir_holds (*state, "taken.png", NULL);
     assert_int_equal (rmdir (path), 0);
+}
+
+/* A tiny file whose text chunk claims 1.5 GB is refused at once, without
+ * libpng allocating the claimed size (it would: "chunk data is too large"
+ * is only a benign error by default). */
+static void
+test_read_chunk_bomb (void **state)
+{
+    char path[512];
+    snprintf (path, sizeof path, "%s", s_path (state, "bomb.png"));
+    uint8_t rgb[3] = { 1, 2, 3 };
+    char err[1200] = "";
+    assert_int_equal (rnd_png_write_rgb (path, rgb, 1, 1, NULL, err, sizeof err), 0);
+    /* Splice a tEXt chunk claiming 0x60000000 bytes right after IHDR
+     * (signature 8 + IHDR 25 bytes), followed by a few bytes of "data". */
+    FILE *f = fopen (path, "rb");
+    assert_non_null (f);
+    uint8_t buf[4096];
+    size_t n = fread (buf, 1, sizeof buf, f);
+    fclose (f);
+    static const uint8_t bomb[] = { 0x60, 0x00, 0x00, 0x00, 't', 'E', 'X', 't', 'C', 'o', 'm', 0 };
+    f = fopen (path, "wb");
+    assert_non_null (f);
+    fwrite (buf, 1, 33, f);
+    fwrite (bomb, 1, sizeof bomb, f);
+    fwrite (buf + 33, 1, n - 33, f);
+    fclose (f);
+    char *comment = NULL;
+    err[0] = '\0';
+    assert_int_equal (rnd_png_read_comment (path, &comment, err, sizeof err), -1);
+    assert_null (comment);
+    assert_non_null (strstr (err, path));
+    if (!strstr (err, "too large"))
+        fail_msg ("expected the chunk cap to fire, got: %s", err);
+}
+
+/* Writing through a symlink updates the file it points to and keeps the
+ * link a link. */
+static void
+test_write_through_symlink (void **state)
+{
+    char real[512], link[512];
+    snprintf (real, sizeof real, "%s", s_path (state, "real.png"));
+    snprintf (link, sizeof link, "%s", s_path (state, "link.png"));
+    FILE *f = fopen (real, "wb");
+    assert_non_null (f);
+    fclose (f);
+    assert_int_equal (symlink (real, link), 0);
+    uint8_t rgb[3] = { 9, 8, 7 };
+    char err[1200] = "";
+    assert_int_equal (rnd_png_write_rgb (link, rgb, 1, 1, "c", err, sizeof err), 0);
+    struct stat st;
+    assert_int_equal (lstat (link, &st), 0);
+    assert_true (S_ISLNK (st.st_mode));
+    uint8_t *back = NULL;
+    int w, h;
+    assert_int_equal (rnd_png_read_rgb (real, &back, &w, &h, err, sizeof err), 0);
+    assert_memory_equal (back, rgb, 3);
+    free (back);
+    assert_int_equal (unlink (link), 0);
+    assert_int_equal (unlink (real), 0);
 }
 
 /* A write that fails halfway (here: the file size limit, standing in for a
@@ -577,7 +640,10 @@ main (void)
         cmocka_unit_test_setup_teardown (test_overwrite, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test_setup_teardown (test_write_missing_directory, tu_setup_dir,
                                          tu_teardown_dir),
-        cmocka_unit_test_setup_teardown (test_write_rename_fails, tu_setup_dir, tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_write_over_directory_fails, tu_setup_dir,
+                                         tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_write_through_symlink, tu_setup_dir, tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_read_chunk_bomb, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test_setup_teardown (test_write_fails_midway, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test_setup_teardown (test_write_bad_arguments, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test_setup_teardown (test_read_not_png, tu_setup_dir, tu_teardown_dir),
