@@ -273,7 +273,14 @@ s_check_body (const P2pf__Envelope *env)
         return s_check_handles (env->leafset_reply->n_leaves, env->leafset_reply->leaves,
                                 OVL_WIRE_HANDLES_MAX);
     case P2PF__ENVELOPE__BODY_GROUP_JOIN_ACCEPT:
-        return s_check_id (env->group_join_accept->group);
+        if ((why = s_check_id (env->group_join_accept->group)))
+            return why;
+        if (env->group_join_accept->n_path > OVL_WIRE_PATH_MAX)
+            return OVL_WIRE_ECAP;
+        for (size_t i = 0; i < env->group_join_accept->n_path; i++)
+            if ((why = s_check_id (env->group_join_accept->path[i])))
+                return why;
+        return OVL_WIRE_OK;
     case P2PF__ENVELOPE__BODY_GROUP_REDIRECT:
         if ((why = s_check_id (env->group_redirect->group)))
             return why;

@@ -45,6 +45,8 @@
 #define OVL_WIRE_HANDLES_MAX 16
 /* AnycastWalk.visited and AnycastWalk.to_visit. */
 #define OVL_WIRE_WALK_MAX 256
+/* Most ids in a GroupJoinAccept path (a tree deeper than this is broken). */
+#define OVL_WIRE_PATH_MAX 64
 
 /* Why a buffer or an envelope was rejected. */
 typedef enum {

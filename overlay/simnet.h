@@ -1,0 +1,98 @@
+/* simnet.h: many overlay nodes in one process on a simulated network --
+ * one virtual clock, a seeded PRNG for latency, loss and reordering,
+ * crashes and partitions. Each step fires the earliest event; ties go by
+ * insertion order, so the same seed gives the same run, byte for byte
+ * (ovl_simnet_trace_hash proves it).
+ *
+ * It drives the very ovl_node cores the ZeroMQ driver runs; only the
+ * transport is simulated. */
+#ifndef OVL_SIMNET_H
+#define OVL_SIMNET_H
+
+#include <stdint.h>
+
+#include "node.h"
+
+typedef struct ovl_simnet_t ovl_simnet_t;
+
+typedef struct {
+    uint64_t seed;           /* everything random comes from this */
+    double loss;             /* probability a message is dropped, 0..1 */
+    uint32_t latency_min_ms; /* one-way latency, uniform in [min, max] */
+    uint32_t latency_max_ms;
+    ovl_config_t node; /* every node's configuration */
+} ovl_simnet_config_t;
+
+/* What the simulation reports to its driver (a test or `p2pfractal sim`). */
+typedef struct {
+    void *ctx;
+    void (*deliver) (void *ctx, int node, ovl_id_t key, const uint8_t *payload, size_t len,
+                     int hops);
+    void (*group_deliver) (void *ctx, int node, ovl_id_t group, const uint8_t *payload, size_t len);
+    void (*node_lost) (void *ctx, int node, const ovl_handle_t *lost);
+    void (*joined) (void *ctx, int node, int hops);
+    int (*anycast_accept) (void *ctx, int node, ovl_id_t group, const uint8_t *payload, size_t len);
+    void (*anycast_result) (void *ctx, int node, uint64_t id, int accepted, const ovl_handle_t *by);
+} ovl_simnet_hooks_t;
+
+ovl_simnet_t *ovl_simnet_new (const ovl_simnet_config_t *config, const ovl_simnet_hooks_t *hooks);
+void ovl_simnet_destroy (ovl_simnet_t **self_p);
+
+/* A new node with a random id, joining through node `via` (-1: it starts a
+ * ring alone). Returns its index, or -1 on allocation failure. */
+int ovl_simnet_add (ovl_simnet_t *sim, int via);
+
+/* Commands to node i, issued at the current virtual time. Use these rather
+ * than calling the node directly: the simulator must re-arm the node's
+ * timer afterwards (a routed hop's ack deadline, say). */
+void ovl_simnet_route (ovl_simnet_t *sim, int i, ovl_id_t key, const uint8_t *payload, size_t len);
+void ovl_simnet_group_join (ovl_simnet_t *sim, int i, ovl_id_t group);
+void ovl_simnet_group_leave (ovl_simnet_t *sim, int i, ovl_id_t group);
+void ovl_simnet_group_publish (ovl_simnet_t *sim, int i, ovl_id_t group, const uint8_t *payload,
+                               size_t len);
+uint64_t ovl_simnet_group_anycast (ovl_simnet_t *sim, int i, ovl_id_t group, const uint8_t *payload,
+                                   size_t len);
+
+/* Fire events until virtual time passes until_ms or nothing is left. */
+void ovl_simnet_run_until (ovl_simnet_t *sim, uint64_t until_ms);
+
+/* Fire events until no message is in flight (timers may remain), or
+ * virtual time passes now + limit_ms. Returns 0 if quiet, -1 on the limit. */
+int ovl_simnet_run_quiet (ovl_simnet_t *sim, uint64_t limit_ms);
+
+/* Fire events until the network has settled: no live node waits on an
+ * acknowledgement or a join (a message to a dead node vanishes; its sender
+ * moves on only when its timer fires), and either nothing is in flight or
+ * nothing has been waited on for 25 maximal latencies (with probing on, the
+ * network is never silent). Stops at now + limit_ms. Returns 0 once settled,
+ * -1 on the limit. */
+int ovl_simnet_settle (ovl_simnet_t *sim, uint64_t limit_ms);
+
+/* Crash node i: no goodbye, its messages and timers vanish. */
+void ovl_simnet_kill (ovl_simnet_t *sim, int i);
+
+/* Put node i on side 0 or 1; messages between sides are dropped while
+ * partitioned is set. */
+void ovl_simnet_set_side (ovl_simnet_t *sim, int i, int side);
+void ovl_simnet_partition (ovl_simnet_t *sim, int partitioned);
+
+/* Change the loss probability from now on. */
+void ovl_simnet_set_loss (ovl_simnet_t *sim, double loss);
+
+/* Change every live node's timers (e.g. switch liveness probing on). */
+void ovl_simnet_set_node_config (ovl_simnet_t *sim, const ovl_config_t *config);
+
+int ovl_simnet_count (const ovl_simnet_t *sim);
+int ovl_simnet_alive (const ovl_simnet_t *sim, int i);
+/* Node i, for queries (use the wrappers above for commands). */
+ovl_node_t *ovl_simnet_node (ovl_simnet_t *sim, int i);
+uint64_t ovl_simnet_now (const ovl_simnet_t *sim);
+/* Messages handed to the network so far (including dropped ones). */
+uint64_t ovl_simnet_messages (const ovl_simnet_t *sim);
+/* FNV-1a over every delivered event (time, destination, bytes). */
+uint64_t ovl_simnet_trace_hash (const ovl_simnet_t *sim);
+/* Index of the live node whose id is numerically closest to key (the
+ * oracle for routing checks), -1 if none is alive. */
+int ovl_simnet_closest (const ovl_simnet_t *sim, ovl_id_t key);
+
+#endif
