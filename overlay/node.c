@@ -20,7 +20,8 @@
 #define S_SEEN_MAX 64 /* (publisher, seq) pairs remembered per group */
 #define S_ANYCAST_LIST_MAX 256
 #define S_SEEN_ROUTES 512 /* routed messages remembered, to drop duplicates */
-#define S_TRIES_MAX 8     /* hops retried before a routed message is dropped */
+#define S_TRIES_MAX 8     /* retries of one hop before a routed message is dropped */
+#define S_HOPS_MAX 64     /* hops before a routed message is dropped (loop guard) */
 #define S_PATH_MAX 64     /* ancestors remembered per group (OVL_WIRE_PATH_MAX) */
 
 /* A node whose liveness we track: leaf-set members and tree links. */
@@ -769,6 +770,16 @@ s_groups_check_root (ovl_node_t *node, uint64_t now_ms)
     }
 }
 
+/* 1 if id is among the n visited ids of an anycast walk. */
+static int
+s_visited (const ProtobufCBinaryData *visited, size_t n, ovl_id_t id)
+{
+    for (size_t k = 0; k < n; k++)
+        if (ovl_id_eq (ovl_wire_id (visited[k]), id))
+            return 1;
+    return 0;
+}
+
 /* Offer an anycast here; else continue the depth-first walk. */
 static void
 s_anycast_step (ovl_node_t *node, const P2pf__AnycastWalk *w, s_group_t *g)
@@ -814,32 +825,24 @@ s_anycast_step (ovl_node_t *node, const P2pf__AnycastWalk *w, s_group_t *g)
     visited[nv].data = ids[0];
     visited[nv++].len = 16;
 
-#define S_VISITED(idv)                                                                             \
-    ({                                                                                             \
-        int hit_ = 0;                                                                              \
-        for (size_t k_ = 0; k_ < nv && !hit_; k_++)                                                \
-            hit_ = ovl_id_eq (ovl_wire_id (visited[k_]), (idv));                                   \
-        hit_;                                                                                      \
-    })
     if (g)
         for (int c = 0; c < g->n_children && ns < cap; c++)
-            if (!S_VISITED (g->children[c].id))
+            if (!s_visited (visited, nv, g->children[c].id))
                 stack[ns++] = g->children[c];
     for (size_t i = 0; i < w->n_to_visit && ns < cap; i++) {
         ovl_handle_t h;
         ovl_wire_handle_get (w->to_visit[i], &h);
-        if (!S_VISITED (h.id))
+        if (!s_visited (visited, nv, h.id))
             stack[ns++] = h;
     }
-    if (g && g->has_parent && ns < cap && !S_VISITED (g->parent.id))
+    if (g && g->has_parent && ns < cap && !s_visited (visited, nv, g->parent.id))
         stack[ns++] = g->parent;
 
     /* pop until an unvisited node */
-    while (ns > 0 && S_VISITED (stack[0].id)) {
+    while (ns > 0 && s_visited (visited, nv, stack[0].id)) {
         memmove (stack, stack + 1, (ns - 1) * sizeof *stack);
         ns--;
     }
-#undef S_VISITED
     s_env_t e;
     s_env_init (node, &e);
     if (ns == 0) {
@@ -968,6 +971,10 @@ s_routed_forward (ovl_node_t *node, uint64_t now_ms, P2pf__Routed *r)
         next = NULL; /* never route a JOIN to the newcomer itself */
     if (!next) {
         s_routed_complete (node, now_ms, r);
+        return;
+    }
+    if (r->hops >= S_HOPS_MAX) {
+        node->stats.dropped_other++; /* going round in circles: stop */
         return;
     }
     if (r->kind_case == P2PF__ROUTED__KIND_APP && node->up.forward) {
@@ -1116,6 +1123,9 @@ s_handle (ovl_node_t *node, uint64_t now_ms, P2pf__Envelope *env)
             node->stats.dropped_other++; /* a retry after a lost ack */
             break;
         }
+        /* The retry budget is per hop: a long route through many dead
+         * table entries must not run out on the way. */
+        env->routed->tries = 0;
         s_routed_arrive (node, now_ms, &from, env->routed);
         break;
     }

@@ -63,8 +63,8 @@ int ovl_simnet_run_quiet (ovl_simnet_t *sim, uint64_t limit_ms);
 /* Fire events until the network has settled: no live node waits on an
  * acknowledgement or a join (a message to a dead node vanishes; its sender
  * moves on only when its timer fires), and either nothing is in flight or
- * nothing has been waited on for 25 maximal latencies (with probing on, the
- * network is never silent). Stops at now + limit_ms. Returns 0 once settled,
+ * -- only while probing keeps the network busy -- nothing has been waited
+ * on for 25 maximal latencies. Stops at now + limit_ms. Returns 0 once settled,
  * -1 on the limit. */
 int ovl_simnet_settle (ovl_simnet_t *sim, uint64_t limit_ms);
 

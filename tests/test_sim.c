@@ -27,6 +27,35 @@ typedef struct {
 
 static s_obs_t s_obs;
 
+/* Anycast: which node accepts, and what the starter heard back. */
+static int s_any_acceptor = -1;     /* the only node that accepts (-1: none) */
+static int s_any_offers;            /* offers made */
+static int s_any_results;           /* results heard by the starter */
+static int s_any_accepted;          /* the last result's verdict */
+static char s_any_by[OVL_ADDR_MAX]; /* who accepted, per the result */
+
+static int
+s_anycast_accept (void *ctx, int node, ovl_id_t group, const uint8_t *payload, size_t len)
+{
+    (void)ctx;
+    (void)group;
+    (void)payload;
+    (void)len;
+    s_any_offers++;
+    return node == s_any_acceptor;
+}
+
+static void
+s_anycast_result (void *ctx, int node, uint64_t id, int accepted, const ovl_handle_t *by)
+{
+    (void)ctx;
+    (void)node;
+    (void)id;
+    s_any_results++;
+    s_any_accepted = accepted;
+    snprintf (s_any_by, sizeof s_any_by, "%s", by ? by->addr : "");
+}
+
 static void
 s_deliver (void *ctx, int node, ovl_id_t key, const uint8_t *payload, size_t len, int hops)
 {
@@ -69,6 +98,8 @@ s_build (int n, uint64_t seed, double loss)
     memset (&hooks, 0, sizeof hooks);
     hooks.deliver = s_deliver;
     hooks.group_deliver = s_group_deliver;
+    hooks.anycast_accept = s_anycast_accept;
+    hooks.anycast_result = s_anycast_result;
     ovl_simnet_t *sim = ovl_simnet_new (&cfg, &hooks);
     assert_non_null (sim);
     ovl_rng_t rng;
@@ -368,6 +399,45 @@ test_multicast_exactly_once (void **state)
     ovl_simnet_destroy (&sim);
 }
 
+/* Anycast walks the tree depth first until a member accepts: with one
+ * willing member it finds that one; with none it says so. */
+static void
+test_anycast_finds_the_willing_member (void **state)
+{
+    (void)state;
+    ovl_simnet_t *sim = s_build (400, s_seed + 200, 0.0);
+    ovl_rng_t rng;
+    ovl_rng_seed (&rng, s_seed * 19 + 4);
+    ovl_id_t group = ovl_id_from_name ("test/any", 8);
+    int *members = s_join_members (sim, &rng, group, 80);
+    for (int round = 0; round < 4; round++) {
+        s_any_acceptor = members[ovl_rng_below (&rng, 80)];
+        s_any_offers = s_any_results = 0;
+        int from = (int)ovl_rng_below (&rng, 400); /* member or not */
+        uint8_t payload[4] = { 1, 2, 3, 4 };
+        ovl_simnet_group_anycast (sim, from, group, payload, sizeof payload);
+        ovl_simnet_settle (sim, 60000);
+        if (s_any_results != 1 || !s_any_accepted)
+            fail_msg ("round %d: %d results, accepted %d, %d offers, acceptor %d", round,
+                      s_any_results, s_any_accepted, s_any_offers, s_any_acceptor);
+        char want[OVL_ADDR_MAX];
+        snprintf (want, sizeof want, "sim:%d", s_any_acceptor);
+        assert_string_equal (s_any_by, want);
+        assert_true (s_any_offers >= 1 && s_any_offers <= 80);
+    }
+    /* nobody accepts: every member is offered it once, then "no" */
+    s_any_acceptor = -1;
+    s_any_offers = s_any_results = 0;
+    uint8_t payload[1] = { 9 };
+    ovl_simnet_group_anycast (sim, members[0], group, payload, sizeof payload);
+    ovl_simnet_settle (sim, 60000);
+    assert_int_equal (s_any_results, 1);
+    assert_false (s_any_accepted);
+    assert_int_equal (s_any_offers, 80);
+    free (members);
+    ovl_simnet_destroy (&sim);
+}
+
 /* Crash the group's root and 15% of the nodes: after repair the tree has a
  * new root (simply the closest live node) and reaches every live member. */
 static void
@@ -477,6 +547,7 @@ main (void)
         cmocka_unit_test (test_lookups_reach_closest_node),
         cmocka_unit_test (test_repair_after_crashes),
         cmocka_unit_test (test_multicast_exactly_once),
+        cmocka_unit_test (test_anycast_finds_the_willing_member),
         cmocka_unit_test (test_tree_repair_after_root_crash),
         cmocka_unit_test (test_lookups_under_loss),
         cmocka_unit_test (test_same_seed_same_trace),
