@@ -244,6 +244,14 @@ app_check_writable (const char *opt, const char *path)
         app_usage_error ("%s %s: cannot create a file in %s: %s", opt, path, dir, strerror (errno));
 }
 
+uint64_t
+app_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 double
 app_now_s (void)
 {

@@ -4,6 +4,7 @@
 #define APP_CLI_H
 
 #include <getopt.h>
+#include <stdint.h>
 
 #include "palette.h"
 #include "view.h"
@@ -86,5 +87,7 @@ void app_check_writable (const char *opt, const char *path);
 
 /* Monotonic seconds, for elapsed-time reports. */
 double app_now_s (void);
+/* Monotonic milliseconds: the clock the protocol cores are fed. */
+uint64_t app_now_ms (void);
 
 #endif

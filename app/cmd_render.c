@@ -111,10 +111,10 @@ app_cmd_render (int argc, char **argv)
     for (size_t i = 0; i < npix; i++)
         iters += rnd_smooth_iterations (smooth[i], v->max_iter);
     if (!quiet)
-        fprintf (
-            stderr, "p2pfractal: rendered %dx%d in %.3f s, %.3f G iterations/s (%s, %d threads)\n",
-            v->width_px, v->height_px, seconds, seconds > 0 ? iters / seconds / 1e9 : 0.0,
-            rnd_kernel_name (kernel == RND_KERNEL_AUTO ? rnd_kernel_best () : kernel), ran);
+        fprintf (stderr,
+                 "p2pfractal: rendered %dx%d in %.3f s, %.3f G iterations/s (%s, %d threads)\n",
+                 v->width_px, v->height_px, seconds, seconds > 0 ? iters / seconds / 1e9 : 0.0,
+                 rnd_kernel_name (kernel == RND_KERNEL_AUTO ? rnd_kernel_best () : kernel), ran);
 
     char params[RND_PARAMS_FORMAT_MAX], err[512];
     if (rnd_params_format (v, params, sizeof params) < 0) {

@@ -80,6 +80,8 @@ typedef struct {
     double multicast_delivered_ratio; /* live members that got it exactly once */
     int max_children;
     int tree_depth;
+    double known_avg; /* distinct nodes a node knows: its connections */
+    int known_max;
 } s_round_t;
 
 static void
@@ -188,6 +190,19 @@ s_multicast (s_state_t *st, ovl_rng_t *rng, ovl_id_t group, const int *members, 
     }
     out->multicast_delivered_ratio = live ? (double)once / live : 1.0;
     s_tree_shape (sim, group, &out->max_children, &out->tree_depth);
+    uint64_t known = 0;
+    int counted = 0;
+    out->known_max = 0;
+    for (int i = 0; i < n; i++) {
+        if (!ovl_simnet_alive (sim, i))
+            continue;
+        int k = (int)ovl_node_known_count (ovl_simnet_node (sim, i));
+        known += (uint64_t)k;
+        counted++;
+        if (k > out->known_max)
+            out->known_max = k;
+    }
+    out->known_avg = counted ? (double)known / counted : 0.0;
 }
 
 /* One round, as a table line or as the JSON object (keys exactly those
@@ -216,6 +231,8 @@ s_print (const char *label, int nodes, const s_round_t *r, double msgs_per_node,
             label, nodes, r->lookups, r->delivered_ratio, r->avg_hops, r->max_hops,
             r->multicast_delivered_ratio, r->max_children, r->tree_depth, msgs_per_node,
             virt_ms / 1000.0, wall_ms / 1000.0);
+    printf ("        nodes known per node (a peer's connections): avg %.1f, max %d\n", r->known_avg,
+            r->known_max);
     printf ("        hops histogram:");
     for (int h = 0; h <= top; h++)
         printf (" %d:%llu", h, (unsigned long long)r->hist[h]);

@@ -300,10 +300,12 @@ s_learn (ovl_node_t *node, const ovl_handle_t *h, uint64_t now_ms)
 {
     if (s_is_self (node, h->id) || s_recently_dead (node, h->id, now_ms))
         return 0;
+    int known =
+        ovl_rtable_contains (node->rtable, h->id) || ovl_leafset_contains (node->leafset, h->id);
     int in_table = ovl_rtable_insert (node->rtable, h) == 1;
     int in_leaves = ovl_leafset_insert (node->leafset, h) == 1;
-    if ((in_table || in_leaves) && node->up.node_up)
-        node->up.node_up (node->up.ctx, h);
+    if (!known && (in_table || in_leaves) && node->up.node_up)
+        node->up.node_up (node->up.ctx, h); /* once, when it enters our state */
     return in_leaves;
 }
 
@@ -969,6 +971,14 @@ s_routed_forward (ovl_node_t *node, uint64_t now_ms, P2pf__Routed *r)
     if (next && r->kind_case == P2PF__ROUTED__KIND_JOIN &&
         ovl_id_eq (next->id, ovl_wire_id (r->origin->id)))
         next = NULL; /* never route a JOIN to the newcomer itself */
+    if (!next && r->kind_case == P2PF__ROUTED__KIND_JOIN &&
+        s_is_self (node, ovl_wire_id (r->origin->id))) {
+        /* Our own JOIN, back with us: the bootstrap did not answer and our
+         * tables are empty. Joining a ring of one would be wrong; the join
+         * timer starts over through the bootstrap. */
+        node->stats.dropped_other++;
+        return;
+    }
     if (!next) {
         s_routed_complete (node, now_ms, r);
         return;
@@ -1131,8 +1141,13 @@ s_handle (ovl_node_t *node, uint64_t now_ms, P2pf__Envelope *env)
     }
     case P2PF__ENVELOPE__BODY_ROUTED_ACK:
         for (int i = 0; i < node->n_pending; i++) {
-            if (node->pending[i].msg_id == env->routed_ack->msg_id &&
-                ovl_id_eq (node->pending[i].to.id, from.id)) {
+            const ovl_handle_t *to = &node->pending[i].to;
+            /* A bootstrap given as HOST:PORT has no id yet (zero): its ack
+             * is recognised by its address. */
+            static const ovl_id_t zero = { 0, 0 };
+            int same = ovl_id_eq (to->id, from.id) ||
+                       (ovl_id_eq (to->id, zero) && strcmp (to->addr, from.addr) == 0);
+            if (node->pending[i].msg_id == env->routed_ack->msg_id && same) {
                 free (node->pending[i].bytes);
                 node->pending[i] = node->pending[--node->n_pending];
                 break;
