@@ -11,21 +11,13 @@
 
 #include "id.h"
 #include "rng.h"
-
-static ovl_id_t
-s_id (const char *hex)
-{
-    ovl_id_t id;
-    if (ovl_id_from_hex (hex, &id))
-        fail_msg ("bad test id %s", hex);
-    return id;
-}
+#include "test_util.h"
 
 static void
 test_hex_round_trip_and_digits (void **state)
 {
     (void)state;
-    ovl_id_t id = s_id ("2d2c33aabbccddeeff00112233445566");
+    ovl_id_t id = tu_id ("2d2c33aabbccddeeff00112233445566");
     char hex[OVL_ID_HEX_LEN + 1], shrt[OVL_ID_SHORT_LEN + 1];
     ovl_id_hex (id, hex);
     assert_string_equal (hex, "2d2c33aabbccddeeff00112233445566");
@@ -53,31 +45,31 @@ static void
 test_shared_prefix (void **state)
 {
     (void)state;
-    ovl_id_t a = s_id ("0123456789abcdef0123456789abcdef");
+    ovl_id_t a = tu_id ("0123456789abcdef0123456789abcdef");
     assert_int_equal (ovl_id_shared_prefix (a, a), 32);
-    assert_int_equal (ovl_id_shared_prefix (a, s_id ("1123456789abcdef0123456789abcdef")), 0);
-    assert_int_equal (ovl_id_shared_prefix (a, s_id ("0133456789abcdef0123456789abcdef")), 2);
-    assert_int_equal (ovl_id_shared_prefix (a, s_id ("0123456789abcdee0123456789abcdef")), 15);
-    assert_int_equal (ovl_id_shared_prefix (a, s_id ("0123456789abcdef1123456789abcdef")), 16);
-    assert_int_equal (ovl_id_shared_prefix (a, s_id ("0123456789abcdef0123456789abcdee")), 31);
+    assert_int_equal (ovl_id_shared_prefix (a, tu_id ("1123456789abcdef0123456789abcdef")), 0);
+    assert_int_equal (ovl_id_shared_prefix (a, tu_id ("0133456789abcdef0123456789abcdef")), 2);
+    assert_int_equal (ovl_id_shared_prefix (a, tu_id ("0123456789abcdee0123456789abcdef")), 15);
+    assert_int_equal (ovl_id_shared_prefix (a, tu_id ("0123456789abcdef1123456789abcdef")), 16);
+    assert_int_equal (ovl_id_shared_prefix (a, tu_id ("0123456789abcdef0123456789abcdee")), 31);
 }
 
 static void
 test_ring_distance_wraps (void **state)
 {
     (void)state;
-    ovl_id_t zero = s_id ("00000000000000000000000000000000");
-    ovl_id_t one = s_id ("00000000000000000000000000000001");
-    ovl_id_t max = s_id ("ffffffffffffffffffffffffffffffff");
-    ovl_id_t two = s_id ("00000000000000000000000000000002");
+    ovl_id_t zero = tu_id ("00000000000000000000000000000000");
+    ovl_id_t one = tu_id ("00000000000000000000000000000001");
+    ovl_id_t max = tu_id ("ffffffffffffffffffffffffffffffff");
+    ovl_id_t two = tu_id ("00000000000000000000000000000002");
     /* max and 1 are 2 apart across zero */
     assert_true (ovl_id_eq (ovl_id_ring_dist (max, one), two));
     assert_true (ovl_id_eq (ovl_id_ring_dist (one, max), two));
     assert_true (ovl_id_eq (ovl_id_sub (zero, one), max));
     assert_true (ovl_id_eq (ovl_id_add (max, one), zero));
     /* borrow across the 64-bit halves */
-    ovl_id_t lo_edge = s_id ("00000000000000010000000000000000");
-    ovl_id_t below = s_id ("0000000000000000ffffffffffffffff");
+    ovl_id_t lo_edge = tu_id ("00000000000000010000000000000000");
+    ovl_id_t below = tu_id ("0000000000000000ffffffffffffffff");
     assert_true (ovl_id_eq (ovl_id_sub (lo_edge, below), one));
     assert_true (ovl_id_eq (ovl_id_add (below, one), lo_edge));
     assert_int_equal (ovl_id_cmp (below, lo_edge), -1);
@@ -89,20 +81,20 @@ static void
 test_closer_and_tie_break (void **state)
 {
     (void)state;
-    ovl_id_t key = s_id ("80000000000000000000000000000000");
-    ovl_id_t near = s_id ("80000000000000000000000000000010");
-    ovl_id_t far = s_id ("7fffffffffffffffffffffffffffff00");
+    ovl_id_t key = tu_id ("80000000000000000000000000000000");
+    ovl_id_t near = tu_id ("80000000000000000000000000000010");
+    ovl_id_t far = tu_id ("7fffffffffffffffffffffffffffff00");
     assert_true (ovl_id_closer (key, near, far) < 0);
     assert_true (ovl_id_closer (key, far, near) > 0);
     assert_int_equal (ovl_id_closer (key, near, near), 0);
     /* wrap: key near zero, candidates either side of zero */
-    ovl_id_t k0 = s_id ("00000000000000000000000000000003");
-    ovl_id_t below0 = s_id ("fffffffffffffffffffffffffffffffe"); /* 5 away */
-    ovl_id_t above = s_id ("00000000000000000000000000000009");  /* 6 away */
+    ovl_id_t k0 = tu_id ("00000000000000000000000000000003");
+    ovl_id_t below0 = tu_id ("fffffffffffffffffffffffffffffffe"); /* 5 away */
+    ovl_id_t above = tu_id ("00000000000000000000000000000009");  /* 6 away */
     assert_true (ovl_id_closer (k0, below0, above) < 0);
     /* equidistant: the clockwise one wins, whichever order they come in */
-    ovl_id_t cw = s_id ("80000000000000000000000000000005");
-    ovl_id_t ccw = s_id ("7ffffffffffffffffffffffffffffffb");
+    ovl_id_t cw = tu_id ("80000000000000000000000000000005");
+    ovl_id_t ccw = tu_id ("7ffffffffffffffffffffffffffffffb");
     assert_true (ovl_id_closer (key, cw, ccw) < 0);
     assert_true (ovl_id_closer (key, ccw, cw) > 0);
 }

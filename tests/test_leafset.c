@@ -17,6 +17,7 @@
 
 #include "leafset.h"
 #include "rng.h"
+#include "test_util.h"
 
 #define CW OVL_LEAFSET_CW
 #define CCW OVL_LEAFSET_CCW
@@ -102,24 +103,6 @@ s_assert_side (const ovl_leafset_t *l, int side, const ovl_id_t *ids, int n)
         assert_true (ovl_id_eq (ovl_leafset_farthest (l, side)->id, ids[n - 1]));
     else
         assert_null (ovl_leafset_farthest (l, side));
-}
-
-static uint64_t
-s_seed (const char *test)
-{
-    const char *env = getenv ("P2PF_SEED");
-    uint64_t seed;
-    if (env && *env)
-        seed = strtoull (env, NULL, 0);
-    else {
-        struct timespec ts;
-        clock_gettime (CLOCK_REALTIME, &ts);
-        seed = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^
-               ((uint64_t)getpid () << 32);
-    }
-    print_message ("%s: seed %llu (replay with P2PF_SEED=%llu)\n", test, (unsigned long long)seed,
-                   (unsigned long long)seed);
-    return seed;
 }
 
 static void
@@ -500,7 +483,7 @@ static void
 test_closest_and_covers_against_brute_force (void **state)
 {
     (void)state;
-    uint64_t seed = s_seed ("test_closest_and_covers_against_brute_force");
+    uint64_t seed = tu_seed ("test_closest_and_covers_against_brute_force");
     ovl_rng_t rng;
     ovl_rng_seed (&rng, seed);
     int keys_checked = 0;
@@ -596,7 +579,7 @@ static void
 test_random_inserts_and_removes (void **state)
 {
     (void)state;
-    uint64_t seed = s_seed ("test_random_inserts_and_removes");
+    uint64_t seed = tu_seed ("test_random_inserts_and_removes");
     ovl_rng_t rng;
     ovl_rng_seed (&rng, seed);
     for (int round = 0; round < 100; round++) {

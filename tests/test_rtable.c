@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "rng.h"
+#include "test_util.h"
 #include "rtable.h"
 
 /* Allocation failure on demand: this test links with -Wl,--wrap= for
@@ -50,15 +51,6 @@ __wrap_calloc (size_t n, size_t size)
     return s_fail_alloc ? NULL : __real_calloc (n, size);
 }
 
-static ovl_id_t
-s_id (const char *hex)
-{
-    ovl_id_t id;
-    if (ovl_id_from_hex (hex, &id))
-        fail_msg ("bad test id %s", hex);
-    return id;
-}
-
 /* id with digit i set to v. */
 static ovl_id_t
 s_set_digit (ovl_id_t id, int i, int v)
@@ -79,51 +71,31 @@ s_handle (ovl_id_t id, const char *addr)
     return h;
 }
 
-/* P2PF_SEED if set, else a fresh seed; printed either way so that a failing
- * run can be replayed. */
-static uint64_t
-s_seed (const char *test)
-{
-    const char *env = getenv ("P2PF_SEED");
-    uint64_t seed;
-    if (env && *env)
-        seed = strtoull (env, NULL, 0);
-    else {
-        struct timespec ts;
-        clock_gettime (CLOCK_REALTIME, &ts);
-        seed = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^
-               ((uint64_t)getpid () << 32);
-    }
-    print_message ("%s: seed %llu (replay with P2PF_SEED=%llu)\n", test, (unsigned long long)seed,
-                   (unsigned long long)seed);
-    return seed;
-}
-
 #define SELF_HEX "0123456789abcdef0123456789abcdef"
 
 static void
 test_placement_and_own_column (void **state)
 {
     (void)state;
-    ovl_id_t self = s_id (SELF_HEX);
+    ovl_id_t self = tu_id (SELF_HEX);
     ovl_rtable_t *t = ovl_rtable_new (self);
     assert_non_null (t);
     assert_true (ovl_id_eq (ovl_rtable_self (t), self));
 
     /* digit 0 differs: row 0, column of its digit 0 */
-    ovl_handle_t a = s_handle (s_id ("5fffffffffffffffffffffffffffffff"), "a");
+    ovl_handle_t a = s_handle (tu_id ("5fffffffffffffffffffffffffffffff"), "a");
     assert_int_equal (ovl_rtable_insert (t, &a), 1);
     assert_true (ovl_handle_eq (ovl_rtable_get (t, 0, 5), &a));
     /* shares "012", then f: row 3, column 15 */
-    ovl_handle_t b = s_handle (s_id ("012f0000000000000000000000000000"), "b");
+    ovl_handle_t b = s_handle (tu_id ("012f0000000000000000000000000000"), "b");
     assert_int_equal (ovl_rtable_insert (t, &b), 1);
     assert_true (ovl_handle_eq (ovl_rtable_get (t, 3, 15), &b));
     /* shares 31 digits: the last row */
-    ovl_handle_t c = s_handle (s_id ("0123456789abcdef0123456789abcde0"), "c");
+    ovl_handle_t c = s_handle (tu_id ("0123456789abcdef0123456789abcde0"), "c");
     assert_int_equal (ovl_rtable_insert (t, &c), 1);
     assert_true (ovl_handle_eq (ovl_rtable_get (t, 31, 0), &c));
     /* shares 16 digits: across the 64-bit halves */
-    ovl_handle_t d = s_handle (s_id ("0123456789abcdefa123456789abcdef"), "d");
+    ovl_handle_t d = s_handle (tu_id ("0123456789abcdefa123456789abcdef"), "d");
     assert_int_equal (ovl_rtable_insert (t, &d), 1);
     assert_true (ovl_handle_eq (ovl_rtable_get (t, 16, 10), &d));
     assert_int_equal (ovl_rtable_count (t), 4);
@@ -175,11 +147,11 @@ static void
 test_taken_slot_keeps_first_replace_overwrites (void **state)
 {
     (void)state;
-    ovl_id_t self = s_id (SELF_HEX);
+    ovl_id_t self = tu_id (SELF_HEX);
     ovl_rtable_t *t = ovl_rtable_new (self);
     assert_non_null (t);
-    ovl_handle_t first = s_handle (s_id ("5aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "first");
-    ovl_handle_t second = s_handle (s_id ("5bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"), "second");
+    ovl_handle_t first = s_handle (tu_id ("5aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "first");
+    ovl_handle_t second = s_handle (tu_id ("5bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"), "second");
     assert_int_equal (ovl_rtable_insert (t, &first), 1);
     assert_int_equal (ovl_rtable_insert (t, &first), 0); /* already there */
     assert_int_equal (ovl_rtable_insert (t, &second), 0);
@@ -204,7 +176,7 @@ test_taken_slot_keeps_first_replace_overwrites (void **state)
     assert_int_equal (ovl_rtable_count (t), 1);
 
     /* replace into an empty slot stores it */
-    ovl_handle_t other = s_handle (s_id ("f0000000000000000000000000000000"), "other");
+    ovl_handle_t other = s_handle (tu_id ("f0000000000000000000000000000000"), "other");
     assert_int_equal (ovl_rtable_replace (t, &other), 1);
     assert_int_equal (ovl_rtable_count (t), 2);
 
@@ -223,7 +195,7 @@ static void
 test_next_hop_every_prefix_length (void **state)
 {
     (void)state;
-    ovl_id_t self = s_id (SELF_HEX);
+    ovl_id_t self = tu_id (SELF_HEX);
     ovl_rtable_t *t = ovl_rtable_new (self);
     assert_non_null (t);
     assert_null (ovl_rtable_next_hop (t, self));
@@ -287,7 +259,7 @@ static void
 test_rows_lazy_row_copy_and_visit (void **state)
 {
     (void)state;
-    ovl_id_t self = s_id (SELF_HEX);
+    ovl_id_t self = tu_id (SELF_HEX);
     ovl_rtable_t *t = ovl_rtable_new (self);
     assert_non_null (t);
     size_t empty = ovl_rtable_bytes (t);
@@ -385,7 +357,7 @@ static void
 test_allocation_failure_leaves_the_table_intact (void **state)
 {
     (void)state;
-    ovl_id_t self = s_id (SELF_HEX);
+    ovl_id_t self = tu_id (SELF_HEX);
     s_fail_alloc = 1;
     assert_null (ovl_rtable_new (self));
     s_fail_alloc = 0;
@@ -538,7 +510,7 @@ static void
 test_random_against_model (void **state)
 {
     (void)state;
-    uint64_t seed = s_seed ("test_random_against_model");
+    uint64_t seed = tu_seed ("test_random_against_model");
     ovl_rng_t rng;
     ovl_rng_seed (&rng, seed);
     for (int round = 0; round < 4; round++) {

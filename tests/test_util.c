@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test_util.h"
@@ -112,4 +113,37 @@ tu_path_join (char *buf, size_t size, const char *dir, const char *name)
     if (len < 0 || (size_t)len >= size)
         fail_msg ("path %s/%s longer than %zu bytes", dir, name, size - 1);
     return buf;
+}
+
+uint64_t
+tu_seed (const char *test)
+{
+    const char *env = getenv ("P2PF_SEED");
+    uint64_t seed;
+    if (env && *env) {
+        char *end = NULL;
+        seed = strtoull (env, &end, 0);
+        if (*end) {
+            fprintf (stderr, "%s: P2PF_SEED=%s is not a number\n", test, env);
+            exit (1);
+        }
+    } else {
+        struct timespec ts;
+        clock_gettime (CLOCK_REALTIME, &ts);
+        seed = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^
+               ((uint64_t)getpid () << 32);
+    }
+    printf ("%s: seed %llu (P2PF_SEED=%llu replays it)\n", test, (unsigned long long)seed,
+            (unsigned long long)seed);
+    fflush (stdout);
+    return seed;
+}
+
+ovl_id_t
+tu_id (const char *hex)
+{
+    ovl_id_t id = { 0, 0 };
+    if (ovl_id_from_hex (hex, &id))
+        fail_msg ("bad test id %s", hex);
+    return id;
 }

@@ -7,6 +7,9 @@
 #define TEST_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "id.h"
 
 /* Makes a fresh directory "/tmp/<name>.XXXXXX" (mkdtemp). Its path,
  * malloc'd (tu_dir_remove frees it), or NULL on failure. */
@@ -27,5 +30,13 @@ void tu_file_write (const char *path, const void *data, size_t len);
 
 /* Writes "dir/name" into buf (size bytes) and returns buf. */
 char *tu_path_join (char *buf, size_t size, const char *dir, const char *name);
+
+/* The seed of a randomised test: P2PF_SEED if set (a malformed value ends
+ * the program with a message), else a fresh one; printed either way, so a
+ * failing run can be replayed. */
+uint64_t tu_seed (const char *test);
+
+/* The id written as 32 hex digits; fails the test if it is not one. */
+ovl_id_t tu_id (const char *hex);
 
 #endif

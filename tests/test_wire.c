@@ -21,6 +21,7 @@
 
 #include "rng.h"
 #include "wire.h"
+#include "test_util.h"
 
 /* The run's seed; every test derives its own stream from it. */
 static uint64_t s_seed;
@@ -1292,20 +1293,7 @@ test_stats_and_strings (void **state)
 int
 main (void)
 {
-    const char *env = getenv ("P2PF_SEED");
-    if (env && *env) {
-        char *end = NULL;
-        s_seed = strtoull (env, &end, 0);
-        if (*end) {
-            fprintf (stderr, "test_wire: P2PF_SEED=%s is not a number\n", env);
-            return 1;
-        }
-    } else {
-        s_seed = (uint64_t)time (NULL) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid ();
-    }
-    printf ("test_wire: seed %llu (P2PF_SEED=%llu replays this run)\n", (unsigned long long)s_seed,
-            (unsigned long long)s_seed);
-    fflush (stdout);
+    s_seed = tu_seed ("test_wire");
 
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_round_trip_every_kind),
