@@ -8,6 +8,7 @@
  *   leaves n=K                 (whenever the leaf set's size changes)
  *   peer_up id=<6 hex> endpoint=tcp://...
  *   peer_lost id=<6 hex> endpoint=tcp://...
+ *   conns n=K                  (whenever the open connections change)
  *
  * It runs until SIGINT or SIGTERM (exit 0); nothing received ends it. */
 #include <errno.h>
@@ -47,6 +48,10 @@ static const char s_usage[] =
 #define S_POLL_MAX_MS 100
 /* Messages handled per pass before timers get their turn. */
 #define S_DRAIN_MAX_MSGS 1000
+/* How often connections to nodes no longer in the state are closed. */
+#define S_PRUNE_INTERVAL_MS 5000
+/* Known handles the prune considers (leaf set + table + tree links). */
+#define S_KNOWN_MAX 1024
 
 static volatile sig_atomic_t s_stop;
 
@@ -103,6 +108,20 @@ s_node_lost (void *ctx, const ovl_handle_t *h)
     printf ("peer_lost id=%s endpoint=%s\n", id, h->addr);
     fflush (stdout);
     ovl_transport_forget (c->transport, h->addr);
+}
+
+/* Close connections to nodes that left the state: open connections then
+ * follow the leaf set, routing table and tree links (O(log N)), not every
+ * node ever heard from. */
+static void
+s_prune (ovl_transport_t *transport, const ovl_node_t *node)
+{
+    static ovl_handle_t known[S_KNOWN_MAX];
+    static const char *keep[S_KNOWN_MAX];
+    int n = ovl_node_known_list (node, known, S_KNOWN_MAX);
+    for (int i = 0; i < n; i++)
+        keep[i] = known[i].addr;
+    ovl_transport_prune (transport, keep, (size_t)n);
 }
 
 /* A positive millisecond count (1..600000) or exit 2 naming the option. */
@@ -255,8 +274,14 @@ app_cmd_node (int argc, char **argv)
     void *inbox = ovl_transport_inbox_socket (ctx.transport);
     int status = APP_EXIT_OK;
     int last_leaves = -1;
+    uint64_t next_prune_ms = app_now_ms () + S_PRUNE_INTERVAL_MS;
+    size_t last_conns = 0;
     while (!s_stop) {
         uint64_t now = app_now_ms ();
+        if (now >= next_prune_ms) {
+            next_prune_ms = now + S_PRUNE_INTERVAL_MS;
+            s_prune (ctx.transport, node);
+        }
         uint64_t deadline = ovl_node_next_deadline_ms (node);
         if (deadline <= now) {
             ovl_node_on_tick (node, now);
@@ -285,6 +310,12 @@ app_cmd_node (int argc, char **argv)
         if (n_leaves != last_leaves) {
             last_leaves = n_leaves;
             printf ("leaves n=%d\n", n_leaves);
+            fflush (stdout);
+        }
+        size_t conns = ovl_transport_peer_count (ctx.transport);
+        if (conns != last_conns) {
+            last_conns = conns;
+            printf ("conns n=%zu\n", conns);
             fflush (stdout);
         }
     }

@@ -19,6 +19,7 @@
 typedef struct {
     char *endpoint; /* the peer's ROUTER, "tcp://HOST:PORT" (owned) */
     void *dealer;   /* our DEALER connected to it */
+    int used;       /* 1 if sent to since the last prune */
 } s_peer_t;
 
 struct ovl_transport_t {
@@ -190,6 +191,7 @@ s_peer_open (ovl_transport_t *t, const char *endpoint)
     s_peer_t *p = &t->peers[t->n_peers++];
     p->endpoint = copy;
     p->dealer = dealer;
+    p->used = 0;
     return p;
 }
 
@@ -211,6 +213,7 @@ ovl_transport_send (ovl_transport_t *t, const char *endpoint, const uint8_t *byt
         t->send_dropped++;
         return -1;
     }
+    p->used = 1;
     if (zmq_send (p->dealer, bytes, len, ZMQ_DONTWAIT) < 0) {
         t->send_dropped++;
         return -1;
@@ -299,6 +302,28 @@ ovl_transport_forget (ovl_transport_t *t, const char *endpoint)
     zmq_close (p->dealer);
     free (p->endpoint);
     *p = t->peers[--t->n_peers];
+}
+
+size_t
+ovl_transport_prune (ovl_transport_t *t, const char *const *keep, size_t n_keep)
+{
+    size_t closed = 0;
+    for (size_t i = 0; i < t->n_peers;) {
+        s_peer_t *p = &t->peers[i];
+        int kept = p->used;
+        for (size_t k = 0; !kept && k < n_keep; k++)
+            kept = keep[k] && strcmp (keep[k], p->endpoint) == 0;
+        p->used = 0;
+        if (kept) {
+            i++;
+            continue;
+        }
+        zmq_close (p->dealer);
+        free (p->endpoint);
+        *p = t->peers[--t->n_peers]; /* re-examine slot i: it holds the last */
+        closed++;
+    }
+    return closed;
 }
 
 size_t

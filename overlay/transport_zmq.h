@@ -54,6 +54,14 @@ int ovl_transport_recv (ovl_transport_t *t, uint8_t **bytes, size_t *len);
  * when the overlay declares that peer lost). No-op if none is open. */
 void ovl_transport_forget (ovl_transport_t *t, const char *endpoint);
 
+/* Close every DEALER whose endpoint is not in keep (n_keep endpoints) and
+ * that nothing was sent on since the previous prune, and return how many
+ * were closed. The driver calls it every few seconds with the endpoints of
+ * the nodes in its state (leaf set, routing table, tree links, master), so
+ * open connections follow that state, not everyone ever heard from, while a
+ * reply just queued to a stranger (a joiner, a worker) still goes out. */
+size_t ovl_transport_prune (ovl_transport_t *t, const char *const *keep, size_t n_keep);
+
 /* DEALERs open. */
 size_t ovl_transport_peer_count (const ovl_transport_t *t);
 
