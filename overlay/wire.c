@@ -100,8 +100,8 @@ s_check_payload (ProtobufCBinaryData b)
 
 /* protobuf-c hands a string field over NUL-terminated, so an embedded NUL
  * on the wire ends addr early; what is left is still checked. */
-static ovl_wire_error_t
-s_check_handle (const P2pf__NodeHandle *h)
+ovl_wire_error_t
+ovl_wire_check_handle (const P2pf__NodeHandle *h)
 {
     if (!h)
         return OVL_WIRE_EMISSING;
@@ -128,7 +128,7 @@ s_check_handles (size_t n, P2pf__NodeHandle *const *list, size_t cap)
     if (n > 0 && !list)
         return OVL_WIRE_EBADFIELD;
     for (size_t i = 0; i < n; i++) {
-        ovl_wire_error_t why = s_check_handle (list[i]);
+        ovl_wire_error_t why = ovl_wire_check_handle (list[i]);
         if (why)
             return why;
     }
@@ -150,7 +150,7 @@ s_check_routed (const P2pf__Routed *r)
     ovl_wire_error_t why;
     if ((why = s_check_id (r->key)))
         return why;
-    if ((why = s_check_handle (r->origin)))
+    if ((why = ovl_wire_check_handle (r->origin)))
         return why;
     switch (r->kind_case) {
     case P2PF__ROUTED__KIND_JOIN:
@@ -188,7 +188,7 @@ s_check_walk (const P2pf__AnycastWalk *w)
 {
     ovl_wire_error_t why;
     if ((why = s_check_id (w->group)) || (why = s_check_payload (w->payload)) ||
-        (why = s_check_handle (w->origin)))
+        (why = ovl_wire_check_handle (w->origin)))
         return why;
     if (w->n_visited > OVL_WIRE_WALK_MAX)
         return OVL_WIRE_ECAP;
@@ -284,20 +284,20 @@ s_check_body (const P2pf__Envelope *env)
     case P2PF__ENVELOPE__BODY_GROUP_REDIRECT:
         if ((why = s_check_id (env->group_redirect->group)))
             return why;
-        return s_check_handle (env->group_redirect->to);
+        return ovl_wire_check_handle (env->group_redirect->to);
     case P2PF__ENVELOPE__BODY_GROUP_LEAVE:
         return s_check_id (env->group_leave->group);
     case P2PF__ENVELOPE__BODY_GROUP_DATA:
         if ((why = s_check_id (env->group_data->group)) ||
             (why = s_check_payload (env->group_data->payload)))
             return why;
-        return s_check_handle (env->group_data->publisher);
+        return ovl_wire_check_handle (env->group_data->publisher);
     case P2PF__ENVELOPE__BODY_ANYCAST_WALK:
         return s_check_walk (env->anycast_walk);
     case P2PF__ENVELOPE__BODY_ANYCAST_RESULT:
         /* `by` names the member that accepted; a refused walk has none. */
         if (env->anycast_result->accepted || env->anycast_result->by)
-            return s_check_handle (env->anycast_result->by);
+            return ovl_wire_check_handle (env->anycast_result->by);
         return OVL_WIRE_OK;
     case P2PF__ENVELOPE__BODY_APP:
         return s_check_payload (env->app->payload);
@@ -317,7 +317,7 @@ s_check_envelope (const P2pf__Envelope *env)
         return OVL_WIRE_ENOBODY;
     if (env->version != OVL_WIRE_VERSION)
         return OVL_WIRE_EVERSION;
-    if ((why = s_check_handle (env->from)))
+    if ((why = ovl_wire_check_handle (env->from)))
         return why;
     if (!s_body (env))
         return OVL_WIRE_ENOBODY;
@@ -335,11 +335,12 @@ ovl_wire_validate (const P2pf__Envelope *env, ovl_wire_error_t *why)
 
 /* --- decoding ----------------------------------------------------------- */
 
-int
-ovl_wire_decode (const uint8_t *buf, size_t len, P2pf__Envelope **env_out, ovl_wire_error_t *why)
+ProtobufCMessage *
+ovl_wire_unpack (const ProtobufCMessageDescriptor *desc, const uint8_t *buf, size_t len,
+                 ovl_wire_error_t *why)
 {
     ovl_wire_error_t w = OVL_WIRE_OK;
-    P2pf__Envelope *env = NULL;
+    ProtobufCMessage *msg = NULL;
     if (len == 0 || !buf)
         w = OVL_WIRE_EEMPTY;
     else if (len > OVL_WIRE_MAX_BYTES)
@@ -351,14 +352,25 @@ ovl_wire_decode (const uint8_t *buf, size_t len, P2pf__Envelope **env_out, ovl_w
             .free = s_budget_free,
             .allocator_data = &budget,
         };
-        env = p2pf__envelope__unpack (&alloc, len, buf);
-        if (!env)
+        msg = protobuf_c_message_unpack (desc, &alloc, len, buf);
+        if (!msg)
             w = budget.over_budget     ? OVL_WIRE_ECAP
                 : budget.out_of_memory ? OVL_WIRE_ENOMEM
                                        : OVL_WIRE_EMALFORMED;
-        else if (ovl_wire_validate (env, &w))
-            ovl_wire_free (&env);
     }
+    if (why)
+        *why = w;
+    return msg;
+}
+
+int
+ovl_wire_decode (const uint8_t *buf, size_t len, P2pf__Envelope **env_out, ovl_wire_error_t *why)
+{
+    ovl_wire_error_t w;
+    P2pf__Envelope *env =
+        (P2pf__Envelope *)ovl_wire_unpack (&p2pf__envelope__descriptor, buf, len, &w);
+    if (env && ovl_wire_validate (env, &w))
+        ovl_wire_free (&env);
     if (why)
         *why = w;
     *env_out = env;

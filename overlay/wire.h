@@ -74,6 +74,17 @@ const char *ovl_wire_strerror (ovl_wire_error_t why);
 int ovl_wire_decode (const uint8_t *buf, size_t len, P2pf__Envelope **env_out,
                      ovl_wire_error_t *why);
 
+/* The budgeted, size-capped decoding behind ovl_wire_decode, for other
+ * messages of the schema carried in payloads (the job protocol's JobMsg):
+ * the message, or NULL with *why set. No validation beyond protobuf's own;
+ * free the result with protobuf_c_message_free_unpacked (msg, NULL). */
+ProtobufCMessage *ovl_wire_unpack (const ProtobufCMessageDescriptor *desc, const uint8_t *buf,
+                                   size_t len, ovl_wire_error_t *why);
+
+/* OVL_WIRE_OK if h is present with a 16-byte id and an addr of
+ * 1..OVL_ADDR_MAX-1 printable ASCII characters; else EMISSING/EBADFIELD. */
+ovl_wire_error_t ovl_wire_check_handle (const P2pf__NodeHandle *h);
+
 /* Frees a decoded envelope and sets *env_p to NULL; nothing if it is NULL.
  * Only for what ovl_wire_decode returned, never for envelopes the caller
  * built itself. */

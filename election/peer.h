@@ -1,0 +1,174 @@
+/* peer.h: the job protocol of one peer -- rotating work queue, slice
+ * gossip, master heartbeats with anti-entropy, root-arbitrated election --
+ * as a state machine without I/O (docs/ARCHITECTURE.md, "Job protocol").
+ *
+ * It sits on an overlay node: the driver (app/cmd_peer.c, or the
+ * simulator harness in tests/test_election.c) feeds it the node's upcalls
+ * (group deliveries, direct and routed App payloads, root changes, lost
+ * nodes), its timers, and finished renders; it answers through el_upcalls_t
+ * (publish, send, route, join/leave a group, render a slice, events). It
+ * never reads a clock, sleeps, touches a socket or a thread, or draws an
+ * unseeded random number.
+ *
+ * Every peer follows the newest job announced on its network group. Per
+ * job it keeps the image (float32 smooth values), which slices are done and
+ * who computed them; the master also hands out slices. Nothing it receives
+ * is trusted: a message that does not decode, or does not fit the job it
+ * names, is dropped and counted (el_stats_t).
+ *
+ * Upcalls happen inside el_peer_* calls; they may call the overlay (which
+ * may call back into this peer with deliveries), but must not destroy it. */
+#ifndef EL_PEER_H
+#define EL_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "handle.h"
+#include "id.h"
+#include "job.h"
+
+typedef struct el_peer_t el_peer_t;
+
+/* Timers and sizes; every timeout is configuration (tests run them short). */
+typedef struct {
+    uint32_t heartbeat_ms;        /* the master publishes a heartbeat this often */
+    uint32_t master_timeout_ms;   /* no heartbeat this long: the master is suspect */
+    uint32_t election_timeout_ms; /* an election without result this long restarts */
+    uint32_t request_timeout_ms;  /* an unanswered query, work request or pull is
+                                     sent again after this long */
+    uint32_t render_slots;        /* slices this peer renders at once (threads) */
+    uint32_t ahead;               /* extra slices held in flight, so no render
+                                     slot waits a round trip for work */
+    uint32_t pull_max;            /* slices asked for in one anti-entropy pull */
+} el_config_t;
+
+/* Defaults for a LAN: heartbeat 100 ms, suspect after 300 ms, elections
+ * retried after 1 s, requests after 500 ms; 1 slot, 1 ahead, pulls of 8. */
+void el_config_default (el_config_t *config);
+
+typedef enum {
+    EL_EV_JOB_STARTED,    /* this peer adopted a job (job) */
+    EL_EV_ROLE,           /* is_master or is_root changed (master, root) */
+    EL_EV_MASTER_ELECTED, /* a new master took over (term, peer = master,
+                             reason, took_ms) */
+    EL_EV_SLICE_ASSIGNED, /* the master gave a slice out (slice, peer = to) */
+    EL_EV_SLICE_DONE,     /* a slice became done here (slice, peer = by) */
+    EL_EV_JOB_DONE,       /* every slice is here: the image is complete */
+} el_event_kind_t;
+
+typedef struct {
+    el_event_kind_t kind;
+    const el_job_t *job; /* the job it concerns */
+    uint32_t slice;      /* SLICE_* */
+    ovl_handle_t peer;   /* SLICE_ASSIGNED: to; SLICE_DONE: by (addr may be
+                            empty); MASTER_ELECTED: the master */
+    uint64_t term;       /* MASTER_ELECTED */
+    const char *reason;  /* MASTER_ELECTED: "start", "master lost",
+                            "handover", ... */
+    uint64_t took_ms;    /* MASTER_ELECTED: since this peer first suspected
+                            the old master (0 if it did not) */
+    int master, root;    /* ROLE: the new roles */
+} el_event_t;
+
+typedef struct {
+    void *ctx;
+    /* Publish bytes to a group (the job's, or the network's). */
+    void (*publish) (void *ctx, ovl_id_t group, const uint8_t *bytes, size_t len);
+    /* Send bytes straight to a peer. */
+    void (*send) (void *ctx, const ovl_handle_t *to, const uint8_t *bytes, size_t len);
+    /* Route bytes to the live node numerically closest to key. */
+    void (*route) (void *ctx, ovl_id_t key, const uint8_t *bytes, size_t len);
+    /* Join or leave a group's tree as a member. */
+    void (*join) (void *ctx, ovl_id_t group);
+    void (*leave) (void *ctx, ovl_id_t group);
+    /* Render slice `slice` of job (rows by el_job_slice_rows) and answer with
+     * el_peer_rendered, later, from the driver's loop. At most
+     * render_slots + ahead are outstanding; the driver runs them first in,
+     * first out on render_slots threads. A job change does not cancel them:
+     * results for another job are ignored. */
+    void (*render) (void *ctx, const el_job_t *job, uint32_t slice);
+    /* Something happened (for logs, HUDs, tests). */
+    void (*event) (void *ctx, const el_event_t *ev);
+} el_upcalls_t;
+
+/* Counters, for logs, tests and benchmarks. */
+typedef struct {
+    uint64_t dropped_malformed; /* not a valid JobMsg */
+    uint64_t dropped_job;       /* inconsistent with the job it names */
+    uint64_t dropped_other;     /* valid but unusable: another job, an old term,
+                                   a request to a non-master, ... */
+    uint64_t slices_rendered;   /* renders finished here */
+    uint64_t slices_received;   /* slices that became done by a message */
+    uint64_t slices_duplicate;  /* slices received or rendered when already done */
+    uint64_t elections_started; /* ElectionQuery published by this peer */
+} el_stats_t;
+
+/* A peer of the network whose group key is network_group (the driver uses
+ * ovl_id_from_name ("net/<name>")). self is its overlay handle; seed feeds
+ * its PRNG. NULL on allocation failure. */
+el_peer_t *el_peer_new (const el_config_t *config, const ovl_handle_t *self, ovl_id_t network_group,
+                        const el_upcalls_t *upcalls, uint64_t seed);
+void el_peer_destroy (el_peer_t **self_p);
+
+/* Call once the overlay node has joined (or started) its ring: joins the
+ * network group; with no job of its own yet, asks the network for its
+ * current job (again every request_timeout_ms until one is known). */
+void el_peer_start (el_peer_t *peer, uint64_t now_ms);
+
+/* Start a new job here, as its first master, and announce it network-wide
+ * (every peer follows the newest). stamp_hint is the wall clock in Unix
+ * ms; the job's stamp is max(stamp_hint, newest seen + 1). 0, or -1 with a
+ * one-line reason in err (the view or slice count is bad). */
+int el_peer_new_job (el_peer_t *peer, uint64_t now_ms, const rnd_view_t *view, int slices,
+                     uint64_t stamp_hint, char *err, size_t err_size);
+
+/* The overlay's upcalls, passed on. */
+void el_peer_on_publish (el_peer_t *peer, uint64_t now_ms, ovl_id_t group, const uint8_t *bytes,
+                         size_t len, const ovl_handle_t *publisher);
+void el_peer_on_direct (el_peer_t *peer, uint64_t now_ms, const ovl_handle_t *from,
+                        const uint8_t *bytes, size_t len);
+void el_peer_on_routed (el_peer_t *peer, uint64_t now_ms, ovl_id_t key, const uint8_t *bytes,
+                        size_t len, const ovl_handle_t *origin);
+void el_peer_on_root (el_peer_t *peer, uint64_t now_ms, ovl_id_t group, int is_root);
+void el_peer_on_node_lost (el_peer_t *peer, uint64_t now_ms, const ovl_handle_t *node);
+
+/* A render the peer asked for has finished: n == el_job_slice_px floats.
+ * Ignored (but counted) if job is not the current job's id. */
+void el_peer_rendered (el_peer_t *peer, uint64_t now_ms, ovl_id_t job, uint32_t slice,
+                       const float *pixels, size_t n);
+
+/* Timers: call at or after el_peer_next_deadline_ms (UINT64_MAX: none). */
+void el_peer_on_tick (el_peer_t *peer, uint64_t now_ms);
+uint64_t el_peer_next_deadline_ms (const el_peer_t *peer);
+
+/* Leave gracefully: a master hands over (the root elects a successor), a
+ * worker returns the slices it holds. The driver then keeps its loop
+ * running briefly (a few hundred ms) so these messages go out. */
+void el_peer_leave (el_peer_t *peer, uint64_t now_ms);
+
+/* What a HUD, a log line or a test wants to know. */
+typedef struct {
+    int has_job;         /* 0 until a job is known */
+    uint64_t term;       /* current term */
+    int has_master;      /* a master is known */
+    ovl_handle_t master; /* it */
+    int is_master;       /* this peer is the master */
+    int is_root;         /* this peer is the root of the job's tree */
+    int electing;        /* an election this peer knows of is under way */
+    uint32_t done;       /* slices here */
+    uint32_t total;      /* slices in the job */
+    uint32_t own;        /* slices this peer computed (first, for this job) */
+    uint32_t in_flight;  /* slices this peer holds to render */
+} el_status_t;
+
+void el_peer_status (const el_peer_t *peer, el_status_t *out);
+/* The current job, NULL if none yet. */
+const el_job_t *el_peer_job (const el_peer_t *peer);
+/* The image: W*H smooth values, valid where the slice is done. */
+const float *el_peer_pixels (const el_peer_t *peer);
+/* 1 if slice is done here; *by (if not NULL) then names who computed it. */
+int el_peer_slice_done (const el_peer_t *peer, uint32_t slice, ovl_id_t *by);
+const el_stats_t *el_peer_stats (const el_peer_t *peer);
+
+#endif
