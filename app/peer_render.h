@@ -1,0 +1,60 @@
+/* peer_render.h: the peer's render threads -- a first-in first-out queue of
+ * slices to compute, and a list of finished ones the event loop takes back.
+ *
+ * The loop thread owns every protocol object; these threads only run the
+ * kernel over a slice's rows into a buffer of their own and post it. A
+ * readable file descriptor (an eventfd) says results are waiting, so the
+ * loop's zmq_poll wakes for them as for a message, and heartbeats never
+ * wait behind a render. */
+#ifndef APP_PEER_RENDER_H
+#define APP_PEER_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "id.h"
+#include "job.h"
+#include "kernel.h"
+
+typedef struct app_peer_render_t app_peer_render_t;
+
+/* One finished slice, handed over to the loop. */
+typedef struct {
+    ovl_id_t job;   /* the job it belongs to */
+    uint32_t slice; /* its index */
+    float *pixels;  /* el_job_slice_px floats, malloc'd: the taker frees */
+    size_t n;       /* their count */
+    double busy_s;  /* compute time plus the throttle's wait */
+} app_peer_result_t;
+
+/* threads render threads running kernel (supported, or AUTO). throttle >= 1:
+ * after a slice that took t seconds a thread waits (throttle - 1) * t more
+ * before posting it, as a machine throttle times slower would. NULL with a
+ * reason in err if no thread or wake-up descriptor could be made; fewer
+ * threads than asked for may run (app_peer_render_threads). */
+app_peer_render_t *app_peer_render_new (int threads, rnd_kernel_t kernel, double throttle,
+                                        char *err, size_t err_size);
+/* Stop the threads (a throttle wait is cut short; a slice being computed is
+ * finished and dropped), free what is queued or unclaimed. Idempotent. */
+void app_peer_render_destroy (app_peer_render_t **self_p);
+
+/* Render threads actually running. */
+int app_peer_render_threads (const app_peer_render_t *r);
+
+/* Queue slice `slice` of job. Slices still queued for another job are
+ * dropped first: the core ignores results for a job it no longer follows,
+ * so computing them would only delay the new one. 0, or -1 if out of
+ * memory. */
+int app_peer_render_queue (app_peer_render_t *r, const el_job_t *job, uint32_t slice);
+
+/* Readable (for poll or zmq_poll, ZMQ_POLLIN) while results wait. */
+int app_peer_render_fd (const app_peer_render_t *r);
+
+/* Take the oldest finished slice: 0 and *out filled, or -1 if none waits.
+ * Reading resets the descriptor once the list is empty. */
+int app_peer_render_take (app_peer_render_t *r, app_peer_result_t *out);
+
+/* Seconds spent computing and throttling, over every slice finished. */
+double app_peer_render_busy_s (app_peer_render_t *r);
+
+#endif
