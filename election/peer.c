@@ -210,6 +210,22 @@ s_emit (el_peer_t *p, P2pf__JobMsg *msg, s_dest_t dest, const ovl_handle_t *to)
     free (bytes);
 }
 
+/* JobQuery (routed to the network group's root) or MasterQuery
+ * (published to the job group). */
+static void
+s_send_query (el_peer_t *p, P2pf__JobMsg__KindCase kind)
+{
+    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
+    P2pf__JobQuery jq = P2PF__JOB_QUERY__INIT;
+    P2pf__MasterQuery mq = P2PF__MASTER_QUERY__INIT;
+    msg.kind_case = kind;
+    if (kind == P2PF__JOB_MSG__KIND_JOB_QUERY)
+        msg.job_query = &jq;
+    else
+        msg.master_query = &mq;
+    s_emit (p, &msg, kind == P2PF__JOB_MSG__KIND_JOB_QUERY ? S_TO_ROUTE_NET : S_TO_PUBLISH, NULL);
+}
+
 static void
 s_send_announce (el_peer_t *p, s_dest_t dest, const ovl_handle_t *to)
 {
@@ -457,11 +473,7 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
         s_event (p, &ev);
         s_become_master (p, now);
     } else {
-        P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
-        P2pf__MasterQuery mq = P2PF__MASTER_QUERY__INIT;
-        msg.kind_case = P2PF__JOB_MSG__KIND_MASTER_QUERY;
-        msg.master_query = &mq;
-        s_emit (p, &msg, S_TO_PUBLISH, NULL);
+        s_send_query (p, P2PF__JOB_MSG__KIND_MASTER_QUERY);
         p->query_pending = 1;
         p->query_deadline_ms = now + p->cfg.request_timeout_ms;
     }
@@ -576,6 +588,24 @@ s_pull (el_peer_t *p, uint64_t now)
     p->pull_deadline_ms = now + p->cfg.request_timeout_ms;
 }
 
+static void
+s_nominate (el_peer_t *p, uint64_t term)
+{
+    if (p->nominated_term == term + 1 || !s_work_left (p) || p->leaving)
+        return;
+    P2pf__JobMsg nm = P2PF__JOB_MSG__INIT;
+    P2pf__MasterNomination nom = P2PF__MASTER_NOMINATION__INIT;
+    P2pf__NodeHandle h = P2PF__NODE_HANDLE__INIT;
+    uint8_t hid[16];
+    ovl_wire_handle_set (&h, hid, &p->self);
+    nom.term = term;
+    nom.candidate = &h;
+    nm.kind_case = P2PF__JOB_MSG__KIND_NOMINATION;
+    nm.nomination = &nom;
+    p->nominated_term = term + 1;
+    s_emit (p, &nm, S_TO_ROUTE_JOB, NULL);
+}
+
 /* Suspect the master (or its absence): open an election. */
 static void
 s_elect (el_peer_t *p, uint64_t now, const char *reason)
@@ -600,19 +630,7 @@ s_elect (el_peer_t *p, uint64_t now, const char *reason)
     msg.kind_case = P2PF__JOB_MSG__KIND_ELECTION_QUERY;
     msg.election_query = &q;
     s_emit (p, &msg, S_TO_PUBLISH, NULL);
-    if (s_work_left (p) && !p->leaving) {
-        P2pf__JobMsg nm = P2PF__JOB_MSG__INIT;
-        P2pf__MasterNomination nom = P2PF__MASTER_NOMINATION__INIT;
-        P2pf__NodeHandle h = P2PF__NODE_HANDLE__INIT;
-        uint8_t hid[16];
-        ovl_wire_handle_set (&h, hid, &p->self);
-        nom.term = p->term;
-        nom.candidate = &h;
-        nm.kind_case = P2PF__JOB_MSG__KIND_NOMINATION;
-        nm.nomination = &nom;
-        p->nominated_term = p->term + 1;
-        s_emit (p, &nm, S_TO_ROUTE_JOB, NULL);
-    }
+    s_nominate (p, p->term);
 }
 
 /* Everything that follows from the current state without a message:
@@ -722,24 +740,6 @@ s_arbitrate (el_peer_t *p, uint64_t now, uint64_t term, const ovl_handle_t *cand
     const char *why = handover ? "handover" : reason;
     s_send_elected (p, S_TO_PUBLISH, NULL, next, candidate, why);
     s_on_elected (p, now, next, candidate, why);
-}
-
-static void
-s_nominate (el_peer_t *p, uint64_t term)
-{
-    if (p->nominated_term == term + 1 || !s_work_left (p) || p->leaving)
-        return;
-    P2pf__JobMsg nm = P2PF__JOB_MSG__INIT;
-    P2pf__MasterNomination nom = P2PF__MASTER_NOMINATION__INIT;
-    P2pf__NodeHandle h = P2PF__NODE_HANDLE__INIT;
-    uint8_t hid[16];
-    ovl_wire_handle_set (&h, hid, &p->self);
-    nom.term = term;
-    nom.candidate = &h;
-    nm.kind_case = P2PF__JOB_MSG__KIND_NOMINATION;
-    nm.nomination = &nom;
-    p->nominated_term = term + 1;
-    s_emit (p, &nm, S_TO_ROUTE_JOB, NULL);
 }
 
 static void
@@ -1087,11 +1087,7 @@ el_peer_start (el_peer_t *p, uint64_t now)
     if (p->up.join)
         p->up.join (p->up.ctx, p->net);
     if (!p->has_job) {
-        P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
-        P2pf__JobQuery q = P2PF__JOB_QUERY__INIT;
-        msg.kind_case = P2PF__JOB_MSG__KIND_JOB_QUERY;
-        msg.job_query = &q;
-        s_emit (p, &msg, S_TO_ROUTE_NET, NULL);
+        s_send_query (p, P2PF__JOB_MSG__KIND_JOB_QUERY);
         p->job_query_at_ms = now + p->cfg.request_timeout_ms;
     }
 }
@@ -1202,11 +1198,7 @@ void
 el_peer_on_tick (el_peer_t *p, uint64_t now)
 {
     if (p->started && !p->has_job && now >= p->job_query_at_ms) {
-        P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
-        P2pf__JobQuery q = P2PF__JOB_QUERY__INIT;
-        msg.kind_case = P2PF__JOB_MSG__KIND_JOB_QUERY;
-        msg.job_query = &q;
-        s_emit (p, &msg, S_TO_ROUTE_NET, NULL);
+        s_send_query (p, P2PF__JOB_MSG__KIND_JOB_QUERY);
         p->job_query_at_ms = now + p->cfg.request_timeout_ms;
     }
     if (!p->has_job)
@@ -1233,11 +1225,7 @@ el_peer_on_tick (el_peer_t *p, uint64_t now)
         if (p->has_master || p->job_finished || p->n_done == p->job.slices) {
             p->query_pending = 0;
         } else {
-            P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
-            P2pf__MasterQuery mq = P2PF__MASTER_QUERY__INIT;
-            msg.kind_case = P2PF__JOB_MSG__KIND_MASTER_QUERY;
-            msg.master_query = &mq;
-            s_emit (p, &msg, S_TO_PUBLISH, NULL);
+            s_send_query (p, P2PF__JOB_MSG__KIND_MASTER_QUERY);
             p->query_deadline_ms = now + p->cfg.request_timeout_ms;
         }
     }
