@@ -8,5 +8,6 @@ int app_cmd_render (int argc, char **argv);
 int app_cmd_bench (int argc, char **argv);
 int app_cmd_sim (int argc, char **argv);
 int app_cmd_node (int argc, char **argv);
+int app_cmd_peer (int argc, char **argv);
 
 #endif

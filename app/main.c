@@ -16,6 +16,7 @@ static const char s_usage[] = "Usage: p2pfractal COMMAND [options]\n"
                               "  render   render an image on this machine to PNG (all cores)\n"
                               "  bench    benchmarks: 'bench kernel'\n"
                               "  sim      simulate N overlay nodes on one virtual clock\n"
+                              "  peer     be a peer of a rendering network ('--join' one)\n"
                               "  node     run one overlay node on the network (debugging)\n"
                               "\n"
                               "'p2pfractal COMMAND --help' describes a command.\n"
@@ -44,6 +45,8 @@ main (int argc, char **argv)
         return app_cmd_bench (argc - 1, argv + 1);
     if (strcmp (cmd, "sim") == 0)
         return app_cmd_sim (argc - 1, argv + 1);
+    if (strcmp (cmd, "peer") == 0)
+        return app_cmd_peer (argc - 1, argv + 1);
     if (strcmp (cmd, "node") == 0)
         return app_cmd_node (argc - 1, argv + 1);
     app_usage_error ("unknown command '%s' (try 'p2pfractal --help')", cmd);

@@ -1,0 +1,882 @@
+/* cmd_peer.c: `p2pfractal peer` -- one peer of the network, driving the
+ * overlay node (overlay/node.h) and the job protocol (election/peer.h) over
+ * the ZeroMQ transport, with render threads (peer_render.h) computing the
+ * slices the protocol asks for.
+ *
+ * One thread, this one, owns the transport, the node, the peer and the
+ * logs; it polls the ROUTER inbox and the render threads' wake-up
+ * descriptor, feeds messages, finished slices and timer ticks to the
+ * cores, and carries out what they ask for. The render threads touch no
+ * protocol state, so heartbeats and probes go out on time however long a
+ * slice takes. Humans get one line per event and a progress line about
+ * once a second on stderr; --log-json writes the same events as JSON Lines
+ * for tests and benchmarks. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "handle.h"
+#include "job.h"
+#include "jsonlog.h"
+#include "kernel.h"
+#include "node.h"
+#include "palette.h"
+#include "peer.h"
+#include "peer_render.h"
+#include "png_io.h"
+#include "render_pool.h"
+#include "rng.h"
+#include "slice.h"
+#include "transport_zmq.h"
+
+static const char s_usage[] =
+    "Usage: p2pfractal peer [view options] [--slices K] [--port P] [--bind ADDR]\n"
+    "                       [--advertise HOST] [--join HOST:PORT] [--headless]\n"
+    "                       [--threads N] [--kernel K] [-o OUT.png] [--exit-when-done]\n"
+    "                       [--log-json FILE] [--throttle F] [--network NAME] [--seed S]\n"
+    "Be one peer of a rendering network. Without --join it starts the network\n"
+    "and a job from the view options, as its master; with --join it joins the\n"
+    "network through any peer and helps with the job under way. Every peer\n"
+    "ends up with the whole image and writes it as a PNG, then keeps serving\n"
+    "(a newer job on the network restarts the work) until interrupted.\n"
+    "\n"
+    "  --slices K          row bands the job is cut into (default %d; not with --join)\n"
+    "  --port P            TCP port to listen on (default 0: any free port)\n"
+    "  --bind ADDR         IPv4 address or interface to listen on (default\n"
+    "                      127.0.0.1; '*' for all)\n"
+    "  --advertise HOST    host other peers should connect to (default: the bind\n"
+    "                      address, 127.0.0.1 for '*')\n"
+    "  --join HOST:PORT    join the network through the peer listening there\n"
+    "  --headless          no window (there is none yet: peers run headless)\n"
+    "  -t, --threads N     render threads (default: all %d CPUs)\n"
+    "  -k, --kernel K      auto|scalar|avx2|avx512 (default auto = %s)\n"
+    "  -o, --output FILE   PNG to write when the image is complete (default\n"
+    "                      p2pfractal-<short id>.png)\n"
+    "      --exit-when-done  leave the network once the PNG is written (exit 0)\n"
+    "      --log-json FILE   also write every event as one JSON object per line\n"
+    "      --throttle F    wait F-1 times each slice's render time before sending\n"
+    "                      it, as a machine F times slower would (default 1)\n"
+    "      --network NAME  the network to be part of (default \"default\")\n"
+    "      --seed S        seed of the peer's id and PRNGs (default: from the clock)\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "A joining peer adopts the network's job: view options and --slices are\n"
+    "for the first peer (--colouring, which only changes this peer's PNG, is\n"
+    "accepted everywhere).\n"
+    "\n"
+    "%s";
+
+/* The longest the loop sleeps: bounds how late it notices a signal. */
+#define S_POLL_MAX_MS 100
+/* Messages handled per pass before timers and renders get their turn. */
+#define S_DRAIN_MAX_MSGS 1000
+/* How often connections to nodes no longer in the state are closed. */
+#define S_PRUNE_INTERVAL_MS 5000
+/* Known handles the prune considers (leaf set + table + tree links). */
+#define S_KNOWN_MAX 1024
+/* How often the progress line is printed. */
+#define S_PROGRESS_MS 1000
+/* How long the loop runs after a graceful leave, so the hand-over and the
+ * returned slices go out (and their hops are acknowledged). */
+#define S_LEAVE_MS 300
+/* Longest --network name. */
+#define S_NETWORK_MAX 64
+
+static volatile sig_atomic_t s_stop;
+
+static void
+s_on_signal (int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+typedef struct {
+    ovl_transport_t *transport;          /* the sockets */
+    ovl_node_t *node;                    /* the overlay core */
+    el_peer_t *peer;                     /* the job-protocol core */
+    app_peer_render_t *render;           /* the render threads */
+    app_jsonlog_t *log;                  /* --log-json, or NULL */
+    ovl_handle_t self;                   /* who we are and where */
+    char hex[OVL_ID_HEX_LEN + 1];        /* our id, for the JSON log */
+    char short_id[OVL_ID_SHORT_LEN + 1]; /* and for humans */
+    uint64_t now_ms;                     /* the time of the core call under way */
+    int started;                         /* 1 once el_peer_start ran */
+    int warned_peer_cap;                 /* 1 once the DEALER cap was reported */
+    int colouring_set;                   /* --colouring was given */
+    rnd_colouring_t colouring;           /* it */
+    rnd_palette_t palette;               /* the current job's palette */
+    const char *out_path;                /* where the PNG goes */
+    int done_pending;                    /* a JOB_DONE waits to be written */
+    ovl_id_t done_job;                   /* for that job */
+    ovl_id_t busy_job;                   /* job_busy_s is for this job */
+    double job_busy_s;                   /* render + throttle seconds on it */
+    int master, root;                    /* the roles last reported */
+    int exit_when_done;                  /* --exit-when-done */
+    int leave_now;                       /* 1: leave (the job is done) */
+    int write_failed;                    /* 1 if a PNG could not be written */
+} s_ctx_t;
+
+static uint64_t
+s_unix_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* One human line on stderr, prefixed with who says it. */
+static void __attribute__ ((format (printf, 2, 3))) s_say (const s_ctx_t *c, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (line, sizeof line, fmt, ap);
+    va_end (ap);
+    fprintf (stderr, "p2pfractal: peer %s: %s\n", c->short_id, line);
+}
+
+/* A JSON line: begin with t, node and event; the caller adds fields and
+ * calls app_jsonlog_end. */
+static app_jsonlog_t *
+s_json (const s_ctx_t *c, const char *event)
+{
+    app_jsonlog_begin (c->log, s_unix_ms (), c->hex, event);
+    return c->log;
+}
+
+static void
+s_json_id (app_jsonlog_t *log, const char *key, ovl_id_t id)
+{
+    char hex[OVL_ID_HEX_LEN + 1];
+    ovl_id_hex (id, hex);
+    app_jsonlog_str (log, key, hex);
+}
+
+/* --- overlay upcalls ----------------------------------------------------- */
+
+static void
+s_send (void *ctx, const ovl_handle_t *to, const uint8_t *bytes, size_t len)
+{
+    s_ctx_t *c = ctx;
+    if (ovl_transport_send (c->transport, to->addr, bytes, len) != 0 && errno == EMFILE &&
+        !c->warned_peer_cap) {
+        c->warned_peer_cap = 1;
+        s_say (c, "cannot open more peer connections (%zu open); dropping messages to new peers",
+               ovl_transport_peer_count (c->transport));
+    }
+}
+
+static void
+s_joined (void *ctx, int hops)
+{
+    s_ctx_t *c = ctx;
+    s_say (c, "joined the ring (%d hops)", hops);
+    app_jsonlog_u64 (s_json (c, "joined"), "hops", (uint64_t)(hops < 0 ? 0 : hops));
+    app_jsonlog_end (c->log);
+    /* A node may rejoin after a long partition; the peer starts once. */
+    if (!c->started) {
+        c->started = 1;
+        el_peer_start (c->peer, c->now_ms);
+    }
+}
+
+static void
+s_deliver (void *ctx, ovl_id_t key, const uint8_t *payload, size_t len, const ovl_handle_t *origin,
+           int hops)
+{
+    s_ctx_t *c = ctx;
+    (void)hops;
+    el_peer_on_routed (c->peer, c->now_ms, key, payload, len, origin);
+}
+
+static void
+s_node_up (void *ctx, const ovl_handle_t *h)
+{
+    s_ctx_t *c = ctx;
+    char id[OVL_ID_SHORT_LEN + 1];
+    ovl_id_short (h->id, id);
+    s_say (c, "peer %s up (%s)", id, h->addr);
+    app_jsonlog_t *log = s_json (c, "peer_up");
+    s_json_id (log, "peer", h->id);
+    app_jsonlog_str (log, "endpoint", h->addr);
+    app_jsonlog_end (log);
+}
+
+static void
+s_node_lost (void *ctx, const ovl_handle_t *h)
+{
+    s_ctx_t *c = ctx;
+    char id[OVL_ID_SHORT_LEN + 1];
+    ovl_id_short (h->id, id);
+    s_say (c, "peer %s lost (%s)", id, h->addr);
+    app_jsonlog_t *log = s_json (c, "peer_lost");
+    s_json_id (log, "peer", h->id);
+    app_jsonlog_str (log, "endpoint", h->addr);
+    app_jsonlog_end (log);
+    el_peer_on_node_lost (c->peer, c->now_ms, h);
+    ovl_transport_forget (c->transport, h->addr);
+}
+
+static void
+s_app (void *ctx, const ovl_handle_t *from, const uint8_t *payload, size_t len)
+{
+    s_ctx_t *c = ctx;
+    el_peer_on_direct (c->peer, c->now_ms, from, payload, len);
+}
+
+static void
+s_group_deliver (void *ctx, ovl_id_t group, const uint8_t *payload, size_t len,
+                 const ovl_handle_t *publisher)
+{
+    s_ctx_t *c = ctx;
+    el_peer_on_publish (c->peer, c->now_ms, group, payload, len, publisher);
+}
+
+static void
+s_group_root (void *ctx, ovl_id_t group, int is_root)
+{
+    s_ctx_t *c = ctx;
+    el_peer_on_root (c->peer, c->now_ms, group, is_root);
+}
+
+/* --- job-protocol upcalls ------------------------------------------------ */
+
+static void
+s_el_publish (void *ctx, ovl_id_t group, const uint8_t *bytes, size_t len)
+{
+    s_ctx_t *c = ctx;
+    ovl_node_group_publish (c->node, c->now_ms, group, bytes, len);
+}
+
+static void
+s_el_send (void *ctx, const ovl_handle_t *to, const uint8_t *bytes, size_t len)
+{
+    s_ctx_t *c = ctx;
+    ovl_node_send_app (c->node, c->now_ms, to, bytes, len);
+}
+
+static void
+s_el_route (void *ctx, ovl_id_t key, const uint8_t *bytes, size_t len)
+{
+    s_ctx_t *c = ctx;
+    ovl_node_route (c->node, c->now_ms, key, bytes, len);
+}
+
+static void
+s_el_join (void *ctx, ovl_id_t group)
+{
+    s_ctx_t *c = ctx;
+    ovl_node_group_join (c->node, c->now_ms, group);
+}
+
+static void
+s_el_leave (void *ctx, ovl_id_t group)
+{
+    s_ctx_t *c = ctx;
+    ovl_node_group_leave (c->node, c->now_ms, group);
+}
+
+static void
+s_el_render (void *ctx, const el_job_t *job, uint32_t slice)
+{
+    s_ctx_t *c = ctx;
+    /* Without memory for a queue entry the slice is simply not rendered
+     * here; the master hands it out again after every other slice. */
+    if (app_peer_render_queue (c->render, job, slice) != 0)
+        s_say (c, "out of memory queueing slice %u", slice);
+}
+
+static void
+s_on_job_started (s_ctx_t *c, const el_job_t *job)
+{
+    char id[OVL_ID_SHORT_LEN + 1];
+    ovl_id_short (job->id, id);
+    s_say (c, "job %s started: %s %dx%d, %d iterations, %u slices", id,
+           rnd_fractal_name (job->view.fractal), job->view.width_px, job->view.height_px,
+           job->view.max_iter, job->slices);
+    app_jsonlog_t *log = s_json (c, "job_started");
+    s_json_id (log, "job", job->id);
+    app_jsonlog_u64 (log, "slices", job->slices);
+    app_jsonlog_u64 (log, "stamp", job->stamp);
+    app_jsonlog_str (log, "spec", job->params);
+    app_jsonlog_end (log);
+    c->busy_job = job->id;
+    c->job_busy_s = 0.0;
+    c->done_pending = 0;
+    /* The palette travels by name: a peer without it still renders and
+     * serves slices; only its own PNG falls back to the default colours. */
+    char err[512];
+    if (rnd_palette_load (&c->palette, job->view.palette, err, sizeof err) != 0) {
+        s_say (c, "%s; the PNG will use the default palette", err);
+        if (rnd_palette_load (&c->palette, "default", err, sizeof err) != 0) {
+            s_say (c, "%s; the PNG will be grey", err);
+            for (int i = 0; i < RND_PALETTE_ENTRIES; i++)
+                c->palette.rgb[i][0] = c->palette.rgb[i][1] = c->palette.rgb[i][2] = (uint8_t)i;
+        }
+    }
+}
+
+static void
+s_on_role (s_ctx_t *c, int master, int root)
+{
+    if (master != c->master)
+        s_say (c, master ? "now master" : "no longer master");
+    if (root != c->root)
+        s_say (c, root ? "now root of the job's tree" : "no longer root of the job's tree");
+    c->master = master;
+    c->root = root;
+    app_jsonlog_t *log = s_json (c, "role");
+    app_jsonlog_bool (log, "master", master);
+    app_jsonlog_bool (log, "root", root);
+    app_jsonlog_end (log);
+}
+
+static void
+s_el_event (void *ctx, const el_event_t *ev)
+{
+    s_ctx_t *c = ctx;
+    app_jsonlog_t *log;
+    char id[OVL_ID_SHORT_LEN + 1];
+    switch (ev->kind) {
+    case EL_EV_JOB_STARTED:
+        s_on_job_started (c, ev->job);
+        break;
+    case EL_EV_ROLE:
+        s_on_role (c, ev->master, ev->root);
+        break;
+    case EL_EV_MASTER_ELECTED:
+        ovl_id_short (ev->peer.id, id);
+        s_say (c, "master %s elected for term %llu (%s) after %llu ms", id,
+               (unsigned long long)ev->term, ev->reason ? ev->reason : "?",
+               (unsigned long long)ev->took_ms);
+        log = s_json (c, "master_elected");
+        app_jsonlog_u64 (log, "term", ev->term);
+        s_json_id (log, "master", ev->peer.id);
+        app_jsonlog_str (log, "reason", ev->reason ? ev->reason : "");
+        app_jsonlog_u64 (log, "took_ms", ev->took_ms);
+        app_jsonlog_end (log);
+        break;
+    case EL_EV_SLICE_ASSIGNED:
+        log = s_json (c, "slice_assigned");
+        app_jsonlog_u64 (log, "slice", ev->slice);
+        s_json_id (log, "to", ev->peer.id);
+        app_jsonlog_end (log);
+        break;
+    case EL_EV_SLICE_DONE:
+        log = s_json (c, "slice_done");
+        app_jsonlog_u64 (log, "slice", ev->slice);
+        s_json_id (log, "by", ev->peer.id);
+        app_jsonlog_end (log);
+        break;
+    case EL_EV_JOB_DONE:
+        /* Written once the core call returns: colouring and compressing a
+         * large image is no work to do under the core's feet. */
+        c->done_pending = 1;
+        c->done_job = ev->job->id;
+        break;
+    }
+}
+
+/* The image is complete: colour it as `p2pfractal render` would and write
+ * it, with the parameters as its Comment. */
+static void
+s_write_done (s_ctx_t *c)
+{
+    if (!c->done_pending)
+        return;
+    c->done_pending = 0;
+    const el_job_t *job = el_peer_job (c->peer);
+    if (!job || !ovl_id_eq (job->id, c->done_job))
+        return; /* a newer job came in the same pass */
+    el_status_t st;
+    el_peer_status (c->peer, &st);
+    size_t npix = (size_t)job->view.width_px * (size_t)job->view.height_px;
+    uint8_t *rgb = malloc (npix * 3);
+    char err[512], id[OVL_ID_SHORT_LEN + 1];
+    ovl_id_short (job->id, id);
+    if (!rgb) {
+        snprintf (err, sizeof err, "out of memory for a %dx%d image", job->view.width_px,
+                  job->view.height_px);
+    } else {
+        rnd_colouring_t mode =
+            c->colouring_set ? c->colouring : rnd_colouring_default (job->view.fractal);
+        rnd_colourise (&c->palette, mode, el_peer_pixels (c->peer), npix, rgb);
+        if (rnd_png_write_rgb (c->out_path, rgb, job->view.width_px, job->view.height_px,
+                               job->params, err, sizeof err) == 0)
+            err[0] = '\0';
+        free (rgb);
+    }
+    if (err[0]) {
+        c->write_failed = 1;
+        s_say (c, "job %s done, but %s", id, err);
+    } else {
+        s_say (c, "job %s done: wrote %s (computed %u of %u slices here, busy %.3f s)", id,
+               c->out_path, st.own, st.total, c->job_busy_s);
+    }
+    app_jsonlog_t *log = s_json (c, "job_done");
+    s_json_id (log, "job", job->id);
+    app_jsonlog_str (log, "file", err[0] ? "" : c->out_path);
+    if (err[0])
+        app_jsonlog_str (log, "error", err);
+    app_jsonlog_num (log, "busy_s", c->job_busy_s);
+    app_jsonlog_u64 (log, "own", st.own);
+    app_jsonlog_u64 (log, "slices", st.total);
+    app_jsonlog_end (log);
+    if (c->exit_when_done)
+        c->leave_now = 1;
+}
+
+/* --- the loop ------------------------------------------------------------ */
+
+/* Close connections to nodes that left the state (see cmd_node.c), but
+ * keep the master's: a worker talks to it without it being a neighbour. */
+static void
+s_prune (s_ctx_t *c)
+{
+    static ovl_handle_t known[S_KNOWN_MAX];
+    static const char *keep[S_KNOWN_MAX + 1];
+    int n = ovl_node_known_list (c->node, known, S_KNOWN_MAX);
+    for (int i = 0; i < n; i++)
+        keep[i] = known[i].addr;
+    el_status_t st;
+    el_peer_status (c->peer, &st);
+    if (st.has_master && !st.is_master)
+        keep[n++] = st.master.addr;
+    ovl_transport_prune (c->transport, keep, (size_t)n);
+}
+
+static void
+s_progress (s_ctx_t *c)
+{
+    el_status_t st;
+    el_peer_status (c->peer, &st);
+    size_t known = ovl_node_known_count (c->node);
+    if (!st.has_job) {
+        s_say (c, "waiting for a job, %zu peers known", known);
+        return;
+    }
+    char master[OVL_ID_SHORT_LEN + 1] = "none";
+    if (st.has_master)
+        ovl_id_short (st.master.id, master);
+    const char *role = st.is_master && st.is_root ? "master+root"
+                       : st.is_master             ? "master"
+                       : st.is_root               ? "root"
+                                                  : "worker";
+    s_say (c, "%u/%u slices, %zu peers, master %s term %llu%s, own %u, %s", st.done, st.total,
+           known, master, (unsigned long long)st.term, st.electing ? " (electing)" : "", st.own,
+           role);
+}
+
+/* Feed every finished slice to the core. */
+static void
+s_take_renders (s_ctx_t *c)
+{
+    app_peer_result_t r;
+    while (app_peer_render_take (c->render, &r) == 0) {
+        if (ovl_id_eq (r.job, c->busy_job))
+            c->job_busy_s += r.busy_s;
+        c->now_ms = app_now_ms ();
+        el_peer_rendered (c->peer, c->now_ms, r.job, r.slice, r.pixels, r.n);
+        free (r.pixels);
+        s_write_done (c);
+    }
+}
+
+/* A positive port, or exit 2 naming the option. */
+static int
+s_parse_port (const char *opt, const char *arg, int min)
+{
+    int v;
+    if (app_parse_int (arg, &v) || v < min || v > 65535)
+        app_usage_error ("%s: '%s' is not a port (%d..65535)", opt, arg, min);
+    return v;
+}
+
+int
+app_cmd_peer (int argc, char **argv)
+{
+    enum {
+        S_OPT_SLICES = APP_OPT_VIEW_END,
+        S_OPT_PORT,
+        S_OPT_BIND,
+        S_OPT_ADVERTISE,
+        S_OPT_JOIN,
+        S_OPT_HEADLESS,
+        S_OPT_EXIT_WHEN_DONE,
+        S_OPT_LOG_JSON,
+        S_OPT_THROTTLE,
+        S_OPT_NETWORK,
+        S_OPT_SEED,
+    };
+    static const struct option opts[] = {
+        { "slices", required_argument, 0, S_OPT_SLICES },
+        { "port", required_argument, 0, S_OPT_PORT },
+        { "bind", required_argument, 0, S_OPT_BIND },
+        { "advertise", required_argument, 0, S_OPT_ADVERTISE },
+        { "join", required_argument, 0, S_OPT_JOIN },
+        { "headless", no_argument, 0, S_OPT_HEADLESS },
+        { "threads", required_argument, 0, 't' },
+        { "kernel", required_argument, 0, 'k' },
+        { "output", required_argument, 0, 'o' },
+        { "exit-when-done", no_argument, 0, S_OPT_EXIT_WHEN_DONE },
+        { "log-json", required_argument, 0, S_OPT_LOG_JSON },
+        { "throttle", required_argument, 0, S_OPT_THROTTLE },
+        { "network", required_argument, 0, S_OPT_NETWORK },
+        { "seed", required_argument, 0, S_OPT_SEED },
+        { "help", no_argument, 0, 'h' },
+        APP_VIEW_LONG_OPTIONS,
+        { 0, 0, 0, 0 },
+    };
+    app_view_opts_t vo;
+    app_view_opts_init (&vo);
+    int port = 0, slices = 0, threads = app_cpu_count (), headless = 0, exit_when_done = 0;
+    int seed_set = 0, opt, longindex;
+    const char *bind_addr = "127.0.0.1", *advertise = NULL, *join = NULL, *out_path = NULL;
+    const char *log_path = NULL, *network = "default";
+    const char *job_opt = NULL; /* the first option that only a first peer takes */
+    double throttle = 1.0;
+    uint64_t seed = 0;
+    rnd_kernel_t kernel = RND_KERNEL_AUTO;
+    optind = 1;
+    opterr = 0;
+    while ((longindex = -1, opt = getopt_long (argc, argv, ":o:t:k:h", opts, &longindex)) != -1) {
+        switch (opt) {
+        case S_OPT_SLICES:
+            if (app_parse_int (optarg, &slices) || slices < 1 || slices > RND_SLICES_MAX)
+                app_usage_error ("--slices: '%s' is not a slice count (1..%d)", optarg,
+                                 RND_SLICES_MAX);
+            job_opt = job_opt ? job_opt : "slices";
+            break;
+        case S_OPT_PORT:
+            port = s_parse_port ("--port", optarg, 0);
+            break;
+        case S_OPT_BIND:
+            if (!*optarg || strlen (optarg) > 40 || strchr (optarg, ':'))
+                app_usage_error ("--bind: '%s' is not an IPv4 address or interface", optarg);
+            bind_addr = optarg;
+            break;
+        case S_OPT_ADVERTISE:
+            if (!*optarg || strlen (optarg) > 40 || strchr (optarg, ':') || strchr (optarg, '*'))
+                app_usage_error ("--advertise: '%s' is not a host name or IPv4 address", optarg);
+            advertise = optarg;
+            break;
+        case S_OPT_JOIN: {
+            const char *colon = strrchr (optarg, ':');
+            int jport;
+            if (!colon || colon == optarg || colon - optarg > 40 ||
+                app_parse_int (colon + 1, &jport) || jport < 1 || jport > 65535 ||
+                memchr (optarg, '*', (size_t)(colon - optarg)))
+                app_usage_error ("--join: '%s' is not HOST:PORT", optarg);
+            join = optarg;
+            break;
+        }
+        case S_OPT_HEADLESS:
+            headless = 1;
+            break;
+        case 't':
+            if (app_parse_int (optarg, &threads) || threads < 1 || threads > 1024)
+                app_usage_error ("--threads: '%s' is not a thread count (1..1024)", optarg);
+            break;
+        case 'k':
+            if (rnd_kernel_from_name (optarg, &kernel))
+                app_usage_error ("--kernel: unknown kernel '%s' (auto, scalar, avx2, avx512)",
+                                 optarg);
+            if (!rnd_kernel_supported (kernel))
+                app_usage_error ("--kernel: this CPU does not support %s", optarg);
+            break;
+        case 'o':
+            if (!*optarg)
+                app_usage_error ("-o: the file name is empty");
+            out_path = optarg;
+            break;
+        case S_OPT_EXIT_WHEN_DONE:
+            exit_when_done = 1;
+            break;
+        case S_OPT_LOG_JSON:
+            if (!*optarg)
+                app_usage_error ("--log-json: the file name is empty");
+            log_path = optarg;
+            break;
+        case S_OPT_THROTTLE:
+            if (app_parse_double (optarg, &throttle) || !(throttle >= 1.0) || throttle > 1e6)
+                app_usage_error ("--throttle: '%s' is not a slowdown factor (1..1e6)", optarg);
+            break;
+        case S_OPT_NETWORK: {
+            size_t len = strlen (optarg);
+            int ok = len >= 1 && len <= S_NETWORK_MAX;
+            for (size_t i = 0; ok && i < len; i++)
+                ok = (optarg[i] >= 'a' && optarg[i] <= 'z') ||
+                     (optarg[i] >= 'A' && optarg[i] <= 'Z') ||
+                     (optarg[i] >= '0' && optarg[i] <= '9') || strchr ("._-", optarg[i]);
+            if (!ok)
+                app_usage_error (
+                    "--network: '%s' is not a network name (1..%d of A-Z a-z 0-9 . _ -)", optarg,
+                    S_NETWORK_MAX);
+            network = optarg;
+            break;
+        }
+        case S_OPT_SEED: {
+            char *end;
+            errno = 0;
+            seed = strtoull (optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || optarg[0] == '-' || errno == ERANGE)
+                app_usage_error ("--seed: '%s' is not a non-negative integer", optarg);
+            seed_set = 1;
+            break;
+        }
+        case 'h':
+            printf (s_usage, RND_SLICES_DEFAULT, app_cpu_count (),
+                    rnd_kernel_name (rnd_kernel_best ()), app_view_help);
+            return APP_EXIT_OK;
+        case '?':
+        case ':':
+            app_getopt_error ("peer", argv, opt);
+        default:
+            app_view_opts_apply (&vo, opt, optarg);
+            /* The colouring is this peer's own; the rest is the job's. */
+            if (opt != APP_OPT_COLOURING && !job_opt && longindex >= 0)
+                job_opt = opts[longindex].name;
+        }
+    }
+    if (optind < argc)
+        app_usage_error ("peer: unexpected argument '%s'", argv[optind]);
+    if (join && job_opt)
+        app_usage_error ("--%s: a joining peer adopts the network's job (give it to the first "
+                         "peer, without --join)",
+                         job_opt);
+
+    s_ctx_t c;
+    memset (&c, 0, sizeof c);
+    c.colouring_set = vo.colouring_set;
+    c.colouring = vo.colouring;
+    c.exit_when_done = exit_when_done;
+    el_job_t first_job;
+    char err[512];
+    if (!join) {
+        /* Refuse a bad view before opening any socket. */
+        app_view_opts_finish (&vo, &c.palette);
+        if (el_job_init (&first_job, &vo.view, slices, 0, err, sizeof err) != 0)
+            app_usage_error ("%s", err);
+    }
+    if (out_path)
+        app_check_writable ("-o", out_path);
+    if (log_path && strcmp (log_path, "-") != 0)
+        app_check_writable ("--log-json", log_path);
+    if (!seed_set) {
+        /* Randomness belongs to the driver: the cores only take seeds. */
+        struct timespec ts;
+        clock_gettime (CLOCK_REALTIME, &ts);
+        seed = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+               ((uint64_t)getpid () << 32);
+    }
+    ovl_rng_t rng;
+    ovl_rng_seed (&rng, seed);
+    c.self.id = ovl_rng_id (&rng);
+    ovl_id_hex (c.self.id, c.hex);
+    ovl_id_short (c.self.id, c.short_id);
+    char default_out[64];
+    snprintf (default_out, sizeof default_out, "p2pfractal-%s.png", c.short_id);
+    if (!out_path) {
+        out_path = default_out;
+        app_check_writable ("output", out_path);
+    }
+    c.out_path = out_path;
+    if (!headless)
+        fprintf (stderr, "p2pfractal: peer: no window yet, running headless\n");
+
+    int status = APP_EXIT_FAIL;
+    ovl_node_t *node = NULL;
+    el_peer_t *peer = NULL;
+    if (log_path && !(c.log = app_jsonlog_open (log_path, err, sizeof err))) {
+        fprintf (stderr, "p2pfractal: peer: --log-json %s\n", err);
+        goto done;
+    }
+    c.render = app_peer_render_new (threads, kernel, throttle, err, sizeof err);
+    if (!c.render) {
+        fprintf (stderr, "p2pfractal: peer: render threads: %s\n", err);
+        goto done;
+    }
+    c.transport = ovl_transport_new (bind_addr, port, advertise, err, sizeof err);
+    if (!c.transport) {
+        fprintf (stderr, "p2pfractal: peer: %s\n", err);
+        goto done;
+    }
+    const char *endpoint = ovl_transport_endpoint (c.transport);
+    if (strlen (endpoint) >= sizeof c.self.addr) {
+        fprintf (stderr, "p2pfractal: peer: endpoint %s is too long\n", endpoint);
+        goto done;
+    }
+    strcpy (c.self.addr, endpoint);
+
+    ovl_config_t ocfg;
+    ovl_config_default (&ocfg);
+    ovl_upcalls_t oup;
+    memset (&oup, 0, sizeof oup);
+    oup.ctx = &c;
+    oup.send = s_send;
+    oup.joined = s_joined;
+    oup.deliver = s_deliver;
+    oup.node_up = s_node_up;
+    oup.node_lost = s_node_lost;
+    oup.app = s_app;
+    oup.group_deliver = s_group_deliver;
+    oup.group_root = s_group_root;
+    node = c.node = ovl_node_new (&ocfg, &c.self, &oup, ovl_rng_next (&rng));
+
+    el_config_t ecfg;
+    el_config_default (&ecfg);
+    ecfg.render_slots = (uint32_t)app_peer_render_threads (c.render);
+    el_upcalls_t eup;
+    memset (&eup, 0, sizeof eup);
+    eup.ctx = &c;
+    eup.publish = s_el_publish;
+    eup.send = s_el_send;
+    eup.route = s_el_route;
+    eup.join = s_el_join;
+    eup.leave = s_el_leave;
+    eup.render = s_el_render;
+    eup.event = s_el_event;
+    char net_name[S_NETWORK_MAX + 8];
+    snprintf (net_name, sizeof net_name, "net/%s", network);
+    ovl_id_t net_group = ovl_id_from_name (net_name, strlen (net_name));
+    if (node)
+        peer = c.peer = el_peer_new (&ecfg, &c.self, net_group, &eup, ovl_rng_next (&rng));
+    if (!node || !peer) {
+        fprintf (stderr, "p2pfractal: peer: out of memory\n");
+        goto done;
+    }
+
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigemptyset (&sa.sa_mask);
+    sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGTERM, &sa, NULL);
+    /* stderr may be a pipe whose reader went away: a lost log line must
+     * not kill the peer. */
+    sa.sa_handler = SIG_IGN;
+    sigaction (SIGPIPE, &sa, NULL);
+
+    const char *colon = strrchr (c.self.addr, ':');
+    s_say (&c, "listening on %s (id %s, network %s, %d render threads)", c.self.addr, c.hex,
+           network, app_peer_render_threads (c.render));
+    app_jsonlog_t *log = s_json (&c, "started");
+    app_jsonlog_str (log, "endpoint", c.self.addr);
+    app_jsonlog_u64 (log, "port", colon ? strtoull (colon + 1, NULL, 10) : 0);
+    app_jsonlog_str (log, "network", network);
+    app_jsonlog_u64 (log, "threads", (uint64_t)app_peer_render_threads (c.render));
+    app_jsonlog_num (log, "throttle", throttle);
+    app_jsonlog_end (log);
+
+    c.now_ms = app_now_ms ();
+    if (join) {
+        /* The bootstrap's id is unknown until it answers (see cmd_node.c). */
+        ovl_handle_t bootstrap;
+        memset (&bootstrap, 0, sizeof bootstrap);
+        snprintf (bootstrap.addr, sizeof bootstrap.addr, "tcp://%s", join);
+        ovl_node_start (node, c.now_ms, &bootstrap);
+    } else {
+        /* Alone, the node joins at once, and s_joined starts the peer. */
+        ovl_node_start (node, c.now_ms, NULL);
+        if (el_peer_new_job (peer, c.now_ms, &vo.view, slices, s_unix_ms (), err, sizeof err)) {
+            fprintf (stderr, "p2pfractal: peer: %s\n", err);
+            goto done;
+        }
+    }
+
+    void *inbox = ovl_transport_inbox_socket (c.transport);
+    int wake_fd = app_peer_render_fd (c.render);
+    uint64_t now = app_now_ms ();
+    uint64_t next_prune_ms = now + S_PRUNE_INTERVAL_MS, next_progress_ms = now + S_PROGRESS_MS;
+    uint64_t leave_deadline_ms = UINT64_MAX;
+    status = APP_EXIT_OK;
+    for (;;) {
+        now = c.now_ms = app_now_ms ();
+        if (leave_deadline_ms == UINT64_MAX && (s_stop || c.leave_now)) {
+            s_say (&c, s_stop ? "interrupted: leaving" : "leaving");
+            el_peer_leave (peer, now);
+            leave_deadline_ms = now + S_LEAVE_MS;
+        }
+        if (now >= leave_deadline_ms)
+            break;
+        if (now >= next_prune_ms) {
+            next_prune_ms = now + S_PRUNE_INTERVAL_MS;
+            s_prune (&c);
+        }
+        if (ovl_node_next_deadline_ms (node) <= now) {
+            ovl_node_on_tick (node, now);
+            s_write_done (&c);
+        }
+        if (el_peer_next_deadline_ms (peer) <= now) {
+            c.now_ms = now;
+            el_peer_on_tick (peer, now);
+            s_write_done (&c);
+        }
+        if (now >= next_progress_ms) {
+            next_progress_ms = now + S_PROGRESS_MS;
+            s_progress (&c);
+        }
+
+        /* Sleep until the nearest deadline, a message or a finished slice. */
+        uint64_t wake_ms = now + S_POLL_MAX_MS;
+        uint64_t deadlines[] = { ovl_node_next_deadline_ms (node), el_peer_next_deadline_ms (peer),
+                                 next_progress_ms, next_prune_ms, leave_deadline_ms };
+        for (size_t i = 0; i < sizeof deadlines / sizeof deadlines[0]; i++)
+            if (deadlines[i] < wake_ms)
+                wake_ms = deadlines[i];
+        long timeout_ms = wake_ms > now ? (long)(wake_ms - now) : 0;
+        zmq_pollitem_t items[2] = {
+            { inbox, 0, ZMQ_POLLIN, 0 },
+            { NULL, wake_fd, ZMQ_POLLIN, 0 },
+        };
+        if (zmq_poll (items, 2, timeout_ms) < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf (stderr, "p2pfractal: peer: zmq_poll: %s\n", zmq_strerror (errno));
+            status = APP_EXIT_FAIL;
+            break;
+        }
+        uint8_t *bytes;
+        size_t len;
+        for (int i = 0; i < S_DRAIN_MAX_MSGS && ovl_transport_recv (c.transport, &bytes, &len) == 0;
+             i++) {
+            c.now_ms = app_now_ms ();
+            ovl_node_on_msg (node, c.now_ms, bytes, len);
+            free (bytes);
+            s_write_done (&c);
+        }
+        if (items[1].revents & ZMQ_POLLIN)
+            s_take_renders (&c);
+    }
+    if (c.write_failed && c.exit_when_done && !s_stop)
+        status = APP_EXIT_FAIL;
+    el_status_t st;
+    el_peer_status (peer, &st);
+    const el_stats_t *es = el_peer_stats (peer);
+    double busy_s = app_peer_render_busy_s (c.render);
+    s_say (&c, "left: rendered %llu slices, busy %.3f s in all",
+           (unsigned long long)es->slices_rendered, busy_s);
+    log = s_json (&c, "left");
+    app_jsonlog_u64 (log, "rendered", es->slices_rendered);
+    app_jsonlog_num (log, "busy_s", busy_s);
+    app_jsonlog_u64 (log, "own", st.own);
+    app_jsonlog_end (log);
+
+done:
+    /* Threads first: nothing may post while the cores go. */
+    app_peer_render_destroy (&c.render);
+    el_peer_destroy (&c.peer);
+    ovl_node_destroy (&c.node);
+    ovl_transport_destroy (&c.transport);
+    app_jsonlog_close (&c.log);
+    return status;
+}
