@@ -649,24 +649,25 @@ app_cmd_peer (int argc, char **argv)
     }
     if (optind < argc)
         app_usage_error ("peer: unexpected argument '%s'", argv[optind]);
-    if (join && job_opt)
-        app_usage_error ("--%s: a joining peer adopts the network's job (give it to the first "
-                         "peer, without --join)",
-                         job_opt);
 
     s_ctx_t c;
     memset (&c, 0, sizeof c);
     c.colouring_set = vo.colouring_set;
     c.colouring = vo.colouring;
     c.exit_when_done = exit_when_done;
+    /* Refuse a bad view before opening any socket -- also from a joiner,
+     * which does not use it: one command line for every peer of a swarm
+     * should fail on each peer alike. */
+    app_view_opts_finish (&vo, &c.palette);
     el_job_t first_job;
     char err[512];
-    if (!join) {
-        /* Refuse a bad view before opening any socket. */
-        app_view_opts_finish (&vo, &c.palette);
-        if (el_job_init (&first_job, &vo.view, slices, 0, err, sizeof err) != 0)
-            app_usage_error ("%s", err);
-    }
+    if (el_job_init (&first_job, &vo.view, slices, 0, err, sizeof err) != 0)
+        app_usage_error ("%s%s", strncmp (err, "slices:", 7) == 0 ? "--" : "", err);
+    if (join && job_opt)
+        fprintf (stderr,
+                 "p2pfractal: peer: joining: the network's job is adopted, --%s and the other "
+                 "view options are not used\n",
+                 job_opt);
     if (out_path)
         app_check_writable ("-o", out_path);
     if (log_path && strcmp (log_path, "-") != 0)
