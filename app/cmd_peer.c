@@ -60,17 +60,17 @@ static const char s_usage[] =
     "  -k, --kernel K      auto|scalar|avx2|avx512 (default auto = %s)\n"
     "  -o, --output FILE   PNG to write when the image is complete (default\n"
     "                      p2pfractal-<short id>.png)\n"
-    "      --exit-when-done  leave the network once the PNG is written (exit 0)\n"
-    "      --log-json FILE   also write every event as one JSON object per line\n"
-    "      --throttle F    wait F-1 times each slice's render time before sending\n"
+    "  --exit-when-done    leave the network once the PNG is written (exit 0)\n"
+    "  --log-json FILE     also write every event as one JSON object per line\n"
+    "  --throttle F        wait F-1 times each slice's render time before sending\n"
     "                      it, as a machine F times slower would (default 1)\n"
-    "      --network NAME  the network to be part of (default \"default\")\n"
-    "      --seed S        seed of the peer's id and PRNGs (default: from the clock)\n"
+    "  --network NAME      the network to be part of (default \"default\")\n"
+    "  --seed S            seed of the peer's id and PRNGs (default: from the clock)\n"
     "  -h, --help          this text\n"
     "\n"
-    "A joining peer adopts the network's job: view options and --slices are\n"
-    "for the first peer (--colouring, which only changes this peer's PNG, is\n"
-    "accepted everywhere).\n"
+    "A joining peer adopts the network's job: view options and --slices given\n"
+    "to it are checked but not used (but --colouring, which only changes this\n"
+    "peer's PNG).\n"
     "\n"
     "%s";
 
@@ -133,8 +133,11 @@ s_unix_ms (void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+static void s_say (const s_ctx_t *c, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
 /* One human line on stderr, prefixed with who says it. */
-static void __attribute__ ((format (printf, 2, 3))) s_say (const s_ctx_t *c, const char *fmt, ...)
+static void
+s_say (const s_ctx_t *c, const char *fmt, ...)
 {
     char line[1024];
     va_list ap;
@@ -484,6 +487,11 @@ s_take_renders (s_ctx_t *c)
     while (app_peer_render_take (c->render, &r) == 0) {
         if (ovl_id_eq (r.job, c->busy_job))
             c->job_busy_s += r.busy_s;
+        app_jsonlog_t *log = s_json (c, "slice_rendered");
+        s_json_id (log, "job", r.job);
+        app_jsonlog_u64 (log, "slice", r.slice);
+        app_jsonlog_num (log, "busy_s", r.busy_s);
+        app_jsonlog_end (log);
         c->now_ms = app_now_ms ();
         el_peer_rendered (c->peer, c->now_ms, r.job, r.slice, r.pixels, r.n);
         free (r.pixels);

@@ -1,0 +1,211 @@
+/* test_peer_render.c: the peer's render threads (app/peer_render.c) --
+ * results equal the kernel's for the slice's rows, the descriptor is
+ * readable exactly while results wait, slices of a replaced job are
+ * dropped, the throttle stretches a slice, and destroying the pool with
+ * work queued or unclaimed leaks nothing (ASan checks). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "job.h"
+#include "kernel.h"
+#include "peer_render.h"
+
+/* Every wait here has this deadline. */
+#define S_WAIT_MS 30000
+
+static double
+s_now_s (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A 96x54 job of the default view, or (slow) of the interior of the Julia
+ * set of c = 0, the unit disk, where every pixel costs max_iter. */
+static void
+s_job (el_job_t *job, int slow, int max_iter, int slices)
+{
+    rnd_view_t view;
+    rnd_view_default (&view);
+    view.width_px = 96;
+    view.height_px = 54;
+    view.max_iter = max_iter;
+    if (slow) {
+        view.fractal = RND_FRACTAL_JULIA;
+        view.julia_re = view.julia_im = 0.0;
+        view.center_re = view.center_im = 0.0;
+        view.width = 1.0;
+    }
+    char err[256];
+    assert_int_equal (el_job_init (job, &view, slices, 1, err, sizeof err), 0);
+}
+
+/* Wait (poll with a deadline) for the next result. */
+static void
+s_take (app_peer_render_t *r, app_peer_result_t *out)
+{
+    double deadline = s_now_s () + S_WAIT_MS / 1000.0;
+    while (app_peer_render_take (r, out) != 0) {
+        struct pollfd pfd = { app_peer_render_fd (r), POLLIN, 0 };
+        int left_ms = (int)((deadline - s_now_s ()) * 1000);
+        if (left_ms <= 0)
+            fail_msg ("no result within %d ms", S_WAIT_MS);
+        poll (&pfd, 1, left_ms);
+    }
+}
+
+static int
+s_readable (app_peer_render_t *r)
+{
+    struct pollfd pfd = { app_peer_render_fd (r), POLLIN, 0 };
+    return poll (&pfd, 1, 0) == 1;
+}
+
+static void
+test_results_match_the_kernel (void **state)
+{
+    (void)state;
+    el_job_t job;
+    s_job (&job, 0, 2000, 7);
+    char err[256];
+    app_peer_render_t *r = app_peer_render_new (3, RND_KERNEL_AUTO, 1.0, err, sizeof err);
+    assert_non_null (r);
+    assert_int_equal (app_peer_render_threads (r), 3);
+    assert_false (s_readable (r));
+    for (uint32_t s = 0; s < job.slices; s++)
+        assert_int_equal (app_peer_render_queue (r, &job, s), 0);
+    rnd_kjob_t kjob;
+    rnd_kjob_init (&kjob, &job.view);
+    int seen[7] = { 0 };
+    for (uint32_t k = 0; k < job.slices; k++) {
+        app_peer_result_t res;
+        s_take (r, &res);
+        assert_true (ovl_id_eq (res.job, job.id));
+        assert_true (res.slice < job.slices);
+        assert_false (seen[res.slice]);
+        seen[res.slice] = 1;
+        assert_int_equal (res.n, el_job_slice_px (&job, res.slice));
+        assert_true (res.busy_s >= 0.0);
+        int y0, y1;
+        el_job_slice_rows (&job, res.slice, &y0, &y1);
+        float *want = malloc (res.n * sizeof *want);
+        assert_non_null (want);
+        rnd_kernel_run (RND_KERNEL_SCALAR, &kjob, y0, y1, want);
+        assert_memory_equal (res.pixels, want, res.n * sizeof *want);
+        free (want);
+        free (res.pixels);
+    }
+    /* Everything taken: the descriptor is quiet again. */
+    app_peer_result_t none;
+    assert_int_equal (app_peer_render_take (r, &none), -1);
+    assert_false (s_readable (r));
+    assert_true (app_peer_render_busy_s (r) > 0.0);
+    app_peer_render_destroy (&r);
+    assert_null (r);
+    app_peer_render_destroy (&r); /* idempotent */
+}
+
+static void
+test_new_job_drops_queued_slices_of_the_old (void **state)
+{
+    (void)state;
+    el_job_t old_job, new_job;
+    s_job (&old_job, 1, 1000000, 54); /* ~100 M iterations a slice: they stay queued */
+    s_job (&new_job, 0, 100, 2);
+    char err[256];
+    app_peer_render_t *r = app_peer_render_new (1, RND_KERNEL_AUTO, 1.0, err, sizeof err);
+    assert_non_null (r);
+    for (uint32_t s = 0; s < old_job.slices; s++)
+        assert_int_equal (app_peer_render_queue (r, &old_job, s), 0);
+    assert_int_equal (app_peer_render_queue (r, &new_job, 0), 0);
+    assert_int_equal (app_peer_render_queue (r, &new_job, 1), 0);
+    /* At most the old slice the thread had started comes back. */
+    int old_results = 0, new_results = 0;
+    while (new_results < 2) {
+        app_peer_result_t res;
+        s_take (r, &res);
+        if (ovl_id_eq (res.job, old_job.id))
+            old_results++;
+        else
+            new_results++;
+        free (res.pixels);
+    }
+    assert_true (old_results <= 1);
+    app_peer_render_destroy (&r);
+}
+
+static void
+test_throttle_stretches_a_slice (void **state)
+{
+    (void)state;
+    el_job_t job;
+    s_job (&job, 0, 50000, 1);
+    char err[256];
+    app_peer_render_t *fast = app_peer_render_new (1, RND_KERNEL_AUTO, 1.0, err, sizeof err);
+    app_peer_render_t *slow = app_peer_render_new (1, RND_KERNEL_AUTO, 50.0, err, sizeof err);
+    assert_non_null (fast);
+    assert_non_null (slow);
+    app_peer_result_t a, b;
+    assert_int_equal (app_peer_render_queue (slow, &job, 0), 0);
+    double t0 = s_now_s ();
+    s_take (slow, &b);
+    double wall = s_now_s () - t0;
+    assert_int_equal (app_peer_render_queue (fast, &job, 0), 0);
+    s_take (fast, &a);
+    /* busy_s counts the wait; the slice arrives no sooner. */
+    assert_true (wall >= b.busy_s * 0.99);
+    assert_true (b.busy_s > a.busy_s * 5.0); /* 50x, with room for noise */
+    assert_memory_equal (a.pixels, b.pixels, a.n * sizeof (float));
+    free (a.pixels);
+    free (b.pixels);
+    app_peer_render_destroy (&fast);
+    app_peer_render_destroy (&slow);
+}
+
+static void
+test_destroy_with_work_left (void **state)
+{
+    (void)state;
+    el_job_t job;
+    s_job (&job, 1, 1000000, 54);
+    char err[256];
+    /* A huge throttle: destroy must cut the wait short, not sit it out. */
+    app_peer_render_t *r = app_peer_render_new (2, RND_KERNEL_AUTO, 1e6, err, sizeof err);
+    assert_non_null (r);
+    for (uint32_t s = 0; s < job.slices; s++)
+        assert_int_equal (app_peer_render_queue (r, &job, s), 0);
+    double t0 = s_now_s ();
+    app_peer_render_destroy (&r);
+    assert_true (s_now_s () - t0 < 10.0);
+    /* And with results nobody took. */
+    r = app_peer_render_new (2, RND_KERNEL_AUTO, 1.0, err, sizeof err);
+    assert_non_null (r);
+    assert_int_equal (app_peer_render_queue (r, &job, 0), 0);
+    app_peer_result_t res;
+    s_take (r, &res);
+    free (res.pixels);
+    for (uint32_t s = 1; s < 4; s++)
+        assert_int_equal (app_peer_render_queue (r, &job, s), 0);
+    app_peer_render_destroy (&r);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_results_match_the_kernel),
+        cmocka_unit_test (test_new_job_drops_queued_slices_of_the_old),
+        cmocka_unit_test (test_throttle_stretches_a_slice),
+        cmocka_unit_test (test_destroy_with_work_left),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
