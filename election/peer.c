@@ -1,0 +1,1338 @@
+/* peer.c: one peer's job protocol (see peer.h and docs/ARCHITECTURE.md).
+ *
+ * Knowledge a peer keeps per job:
+ *   - its own done set and image (what it can serve);
+ *   - the master's done set from the last two heartbeats (what it may pull:
+ *     only slices done for a whole heartbeat interval, so a slice still on
+ *     its way down the tree is not pulled twice);
+ *   - the term and master it follows, and when it last heard from it.
+ * The master hands out slices from a rotating cursor over the slice
+ * indices: the next undone slice after the last one issued, so a slice
+ * whose result never comes is issued again only after every other undone
+ * slice was issued once. A successor continues from the cursor the old
+ * master's heartbeats carried. */
+#include "peer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "slice pixels travel as little-endian float32; this code copies them as they are"
+#endif
+
+/* A message's term more than this ahead of ours is a forgery, not news. */
+#define S_TERM_JUMP_MAX (1u << 20)
+/* Slices a leaving worker hands back that the master remembers to issue
+ * first. */
+#define S_RETURNED_MAX EL_MSG_SLICES_MAX
+/* Job groups remembered as "this node is their root" before the job is
+ * adopted (the overlay may say so first). */
+#define S_ROOTS_MAX 8
+/* Pulls in a row that bring nothing before a finished job's missing
+ * slices are computed again. */
+#define S_PULL_MISSES_MAX 3
+
+struct el_peer_t {
+    el_config_t cfg;
+    ovl_handle_t self;
+    ovl_id_t net; /* the network group */
+    el_upcalls_t up;
+    ovl_rng_t rng;
+    el_stats_t stats;
+    int started;                 /* el_peer_start was called */
+    uint64_t job_query_at_ms;    /* ask the network for its job then */
+    ovl_id_t roots[S_ROOTS_MAX]; /* groups whose tree this node roots */
+    int n_roots;
+
+    /* the job */
+    int has_job;
+    el_job_t job;
+    float *pixels;     /* W*H */
+    uint8_t *done;     /* bitmap: slice here */
+    ovl_id_t *by;      /* per slice: who computed it */
+    uint32_t n_done;   /* slices here */
+    uint32_t n_own;    /* of them, computed here first */
+    int done_reported; /* EL_EV_JOB_DONE raised */
+
+    /* what the master says */
+    uint64_t term;
+    int has_master;
+    ovl_handle_t master;
+    uint64_t last_heard_ms;   /* heartbeat, election or response of the master */
+    uint64_t no_master_since; /* when has_master last became 0 */
+    uint8_t *hb_done;         /* the master's done set, last heartbeat */
+    uint8_t *hb_prev;         /* and the one before */
+    uint32_t queue_head;      /* the master's cursor, last known */
+    int job_finished;         /* the master relinquished: everything is done */
+    int has_source;           /* a peer to pull missing slices from */
+    ovl_handle_t source;
+
+    /* as master */
+    int is_master;
+    uint64_t heartbeat_at_ms;
+    uint32_t returned[S_RETURNED_MAX]; /* slices handed back, issued first */
+    int n_returned;
+
+    /* as worker */
+    uint32_t *inflight; /* slices asked of the renderer, not yet back */
+    uint32_t n_inflight, cap_inflight;
+    int request_pending;
+    uint64_t request_deadline_ms;
+    uint64_t idle_until_ms; /* an empty WorkAssign: wait before asking again */
+    int pull_pending;
+    uint64_t pull_deadline_ms;
+    int pull_misses;   /* pulls in a row that brought nothing */
+    int query_pending; /* MasterQuery unanswered */
+    uint64_t query_deadline_ms;
+
+    /* elections */
+    int electing;              /* this peer knows an election is under way */
+    uint64_t elect_started_ms; /* when it first suspected */
+    uint64_t elect_retry_ms;   /* publish the query again then */
+    uint64_t nominated_term;   /* last term nominated for, +1 (0: none) */
+    int is_root;               /* root of the job group's tree */
+    int fresh_root;            /* has not elected since becoming root */
+    uint64_t handover_term;    /* +1: the master of this term is leaving */
+    int leaving;
+};
+
+/* ------------------------------------------------------------------ */
+/* small helpers */
+
+void
+el_config_default (el_config_t *c)
+{
+    c->heartbeat_ms = 100;
+    c->master_timeout_ms = 300;
+    c->election_timeout_ms = 1000;
+    c->request_timeout_ms = 500;
+    c->render_slots = 1;
+    c->ahead = 1;
+    c->pull_max = 8;
+}
+
+static int
+s_is_self (const el_peer_t *p, const ovl_handle_t *h)
+{
+    return ovl_id_eq (p->self.id, h->id);
+}
+
+static void
+s_event (el_peer_t *p, el_event_t *ev)
+{
+    ev->job = p->has_job ? &p->job : NULL;
+    if (p->up.event)
+        p->up.event (p->up.ctx, ev);
+}
+
+static void
+s_role_event (el_peer_t *p)
+{
+    el_event_t ev;
+    memset (&ev, 0, sizeof ev);
+    ev.kind = EL_EV_ROLE;
+    ev.master = p->is_master;
+    ev.root = p->is_root;
+    s_event (p, &ev);
+}
+
+static int
+s_inflight_has (const el_peer_t *p, uint32_t slice)
+{
+    for (uint32_t i = 0; i < p->n_inflight; i++)
+        if (p->inflight[i] == slice)
+            return 1;
+    return 0;
+}
+
+static void
+s_inflight_remove (el_peer_t *p, uint32_t slice)
+{
+    for (uint32_t i = 0; i < p->n_inflight; i++)
+        if (p->inflight[i] == slice) {
+            p->inflight[i] = p->inflight[--p->n_inflight];
+            return;
+        }
+}
+
+/* Work left that somebody must still compute (not just fetch). */
+static int
+s_work_left (const el_peer_t *p)
+{
+    return p->has_job && !p->job_finished && p->n_done < p->job.slices;
+}
+
+/* ------------------------------------------------------------------ */
+/* sending */
+
+typedef enum { S_TO_PUBLISH, S_TO_NET, S_TO_PEER, S_TO_ROUTE_JOB, S_TO_ROUTE_NET } s_dest_t;
+
+/* Encode msg (job id and version filled in here) and hand it over. */
+static void
+s_emit (el_peer_t *p, P2pf__JobMsg *msg, s_dest_t dest, const ovl_handle_t *to)
+{
+    uint8_t jid[16];
+    msg->version = EL_MSG_VERSION;
+    if (p->has_job) {
+        ovl_id_to_bytes (p->job.id, jid);
+        msg->job.data = jid;
+        msg->job.len = 16;
+    }
+    size_t len;
+    uint8_t *bytes = el_msg_encode (msg, &len);
+    if (!bytes)
+        return; /* out of memory: the protocol retries what matters */
+    switch (dest) {
+    case S_TO_PUBLISH:
+        if (p->up.publish)
+            p->up.publish (p->up.ctx, p->job.group, bytes, len);
+        break;
+    case S_TO_NET:
+        if (p->up.publish)
+            p->up.publish (p->up.ctx, p->net, bytes, len);
+        break;
+    case S_TO_PEER:
+        if (p->up.send)
+            p->up.send (p->up.ctx, to, bytes, len);
+        break;
+    case S_TO_ROUTE_JOB:
+        if (p->up.route)
+            p->up.route (p->up.ctx, p->job.group, bytes, len);
+        break;
+    case S_TO_ROUTE_NET:
+        if (p->up.route)
+            p->up.route (p->up.ctx, p->net, bytes, len);
+        break;
+    }
+    free (bytes);
+}
+
+/* JobQuery (routed to the network group's root) or MasterQuery
+ * (published to the job group). */
+static void
+s_send_query (el_peer_t *p, P2pf__JobMsg__KindCase kind)
+{
+    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
+    P2pf__JobQuery jq = P2PF__JOB_QUERY__INIT;
+    P2pf__MasterQuery mq = P2PF__MASTER_QUERY__INIT;
+    msg.kind_case = kind;
+    if (kind == P2PF__JOB_MSG__KIND_JOB_QUERY)
+        msg.job_query = &jq;
+    else
+        msg.master_query = &mq;
+    s_emit (p, &msg, kind == P2PF__JOB_MSG__KIND_JOB_QUERY ? S_TO_ROUTE_NET : S_TO_PUBLISH, NULL);
+}
+
+static void
+s_send_announce (el_peer_t *p, s_dest_t dest, const ovl_handle_t *to)
+{
+    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
+    P2pf__JobAnnounce ann = P2PF__JOB_ANNOUNCE__INIT;
+    P2pf__JobSpec spec;
+    el_job_to_spec (&p->job, &spec);
+    ann.spec = &spec;
+    msg.kind_case = P2PF__JOB_MSG__KIND_ANNOUNCE;
+    msg.announce = &ann;
+    s_emit (p, &msg, dest, to);
+}
+
+static void
+s_send_heartbeat (el_peer_t *p, s_dest_t dest, const ovl_handle_t *to, int relinquish)
+{
+    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
+    P2pf__MasterHeartbeat hb = P2PF__MASTER_HEARTBEAT__INIT;
+    hb.term = p->term;
+    hb.done.data = p->done;
+    hb.done.len = el_job_bitmap_bytes (&p->job);
+    hb.queue_head = p->queue_head;
+    hb.relinquish = relinquish;
+    msg.kind_case = P2PF__JOB_MSG__KIND_HEARTBEAT;
+    msg.heartbeat = &hb;
+    s_emit (p, &msg, dest, to);
+}
+
+static void
+s_send_elected (el_peer_t *p, s_dest_t dest, const ovl_handle_t *to, uint64_t term,
+                const ovl_handle_t *master, const char *reason)
+{
+    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
+    P2pf__MasterElected el = P2PF__MASTER_ELECTED__INIT;
+    P2pf__NodeHandle mh = P2PF__NODE_HANDLE__INIT;
+    uint8_t mid[16];
+    ovl_wire_handle_set (&mh, mid, master);
+    el.term = term;
+    el.master = &mh;
+    el.reason = (char *)reason;
+    msg.kind_case = P2PF__JOB_MSG__KIND_ELECTED;
+    msg.elected = &el;
+    s_emit (p, &msg, dest, to);
+}
+
+static void
+s_send_slice (el_peer_t *p, s_dest_t dest, const ovl_handle_t *to, uint32_t slice)
+{
+    int y0, y1;
+    el_job_slice_rows (&p->job, slice, &y0, &y1);
+    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
+    P2pf__SliceData sd = P2PF__SLICE_DATA__INIT;
+    uint8_t by[16];
+    ovl_id_to_bytes (p->by[slice], by);
+    sd.slice = slice;
+    sd.computed_by.data = by;
+    sd.computed_by.len = 16;
+    sd.pixels.data = (uint8_t *)(p->pixels + (size_t)y0 * p->job.view.width_px);
+    sd.pixels.len = el_job_slice_px (&p->job, slice) * sizeof (float);
+    msg.kind_case = P2PF__JOB_MSG__KIND_SLICE_DATA;
+    msg.slice_data = &sd;
+    s_emit (p, &msg, dest, to);
+}
+
+static void
+s_send_slices (el_peer_t *p, s_dest_t dest, const ovl_handle_t *to, P2pf__JobMsg__KindCase kind,
+               const uint32_t *slices, size_t n, uint32_t want)
+{
+    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
+    P2pf__WorkRequest wr = P2PF__WORK_REQUEST__INIT;
+    P2pf__WorkAssign wa = P2PF__WORK_ASSIGN__INIT;
+    P2pf__WorkReturn ret = P2PF__WORK_RETURN__INIT;
+    P2pf__SliceRequest sr = P2PF__SLICE_REQUEST__INIT;
+    msg.kind_case = kind;
+    switch (kind) {
+    case P2PF__JOB_MSG__KIND_WORK_REQUEST:
+        wr.n = want;
+        wr.have = (uint32_t *)slices;
+        wr.n_have = n;
+        msg.work_request = &wr;
+        break;
+    case P2PF__JOB_MSG__KIND_WORK_ASSIGN:
+        wa.term = p->term;
+        wa.slices = (uint32_t *)slices;
+        wa.n_slices = n;
+        msg.work_assign = &wa;
+        break;
+    case P2PF__JOB_MSG__KIND_WORK_RETURN:
+        ret.slices = (uint32_t *)slices;
+        ret.n_slices = n;
+        msg.work_return = &ret;
+        break;
+    default:
+        sr.slices = (uint32_t *)slices;
+        sr.n_slices = n;
+        msg.slice_request = &sr;
+        break;
+    }
+    s_emit (p, &msg, dest, to);
+}
+
+/* ------------------------------------------------------------------ */
+/* state changes */
+
+static void s_pump (el_peer_t *p, uint64_t now);
+
+static void
+s_free_job (el_peer_t *p)
+{
+    free (p->pixels);
+    free (p->done);
+    free (p->by);
+    free (p->hb_done);
+    free (p->hb_prev);
+    p->pixels = NULL;
+    p->done = p->hb_done = p->hb_prev = NULL;
+    p->by = NULL;
+}
+
+static int
+s_root_of (const el_peer_t *p, ovl_id_t group)
+{
+    for (int i = 0; i < p->n_roots; i++)
+        if (ovl_id_eq (p->roots[i], group))
+            return 1;
+    return 0;
+}
+
+static void
+s_become_master (el_peer_t *p, uint64_t now)
+{
+    p->is_master = 1;
+    p->has_master = 1;
+    p->master = p->self;
+    p->last_heard_ms = now;
+    p->request_pending = 0;
+    p->n_returned = 0;
+    s_role_event (p);
+    s_send_heartbeat (p, S_TO_PUBLISH, NULL, 0);
+    p->heartbeat_at_ms = now + p->cfg.heartbeat_ms;
+}
+
+static void
+s_step_down (el_peer_t *p)
+{
+    if (!p->is_master)
+        return;
+    p->is_master = 0;
+    s_role_event (p);
+}
+
+/* The job is done: tell everyone (a heartbeat with relinquish, whose done
+ * set lets stragglers pull the rest) and stop being master. */
+static void
+s_relinquish (el_peer_t *p, uint64_t now)
+{
+    s_send_heartbeat (p, S_TO_PUBLISH, NULL, 1);
+    p->job_finished = 1;
+    p->has_master = 0;
+    p->no_master_since = now;
+    s_step_down (p);
+}
+
+/* A master leaving: ask the root for a successor. Members that see the
+ * query from their master drop it at once and nominate. */
+static void
+s_handover (el_peer_t *p, uint64_t now)
+{
+    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
+    P2pf__ElectionQuery q = P2PF__ELECTION_QUERY__INIT;
+    q.term = p->term;
+    q.reason = "handover";
+    msg.kind_case = P2PF__JOB_MSG__KIND_ELECTION_QUERY;
+    msg.election_query = &q;
+    p->has_master = 0;
+    p->no_master_since = now;
+    s_step_down (p);
+    s_emit (p, &msg, S_TO_PUBLISH, NULL);
+}
+
+/* Follow job: a fresh image, the job group, and either mastership (a job
+ * started here) or a MasterQuery. */
+static int
+s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
+{
+    size_t npx = (size_t)job->view.width_px * (size_t)job->view.height_px;
+    size_t nbits = (job->slices + 7) / 8;
+    float *pixels = malloc (npx * sizeof *pixels);
+    uint8_t *done = calloc (nbits, 1), *hb_done = calloc (nbits, 1), *hb_prev = calloc (nbits, 1);
+    ovl_id_t *by = calloc (job->slices, sizeof *by);
+    if (!pixels || !done || !hb_done || !hb_prev || !by) {
+        free (pixels);
+        free (done);
+        free (hb_done);
+        free (hb_prev);
+        free (by);
+        return -1;
+    }
+    int was_master = p->is_master, was_root = p->is_root;
+    if (p->has_job && p->up.leave)
+        p->up.leave (p->up.ctx, p->job.group);
+    s_free_job (p);
+    p->job = *job;
+    p->has_job = 1;
+    p->pixels = pixels;
+    p->done = done;
+    p->hb_done = hb_done;
+    p->hb_prev = hb_prev;
+    p->by = by;
+    p->n_done = p->n_own = 0;
+    p->done_reported = 0;
+    p->term = 0;
+    p->has_master = 0;
+    p->no_master_since = now;
+    p->queue_head = 0;
+    p->job_finished = 0;
+    p->has_source = 0;
+    p->is_master = 0;
+    p->n_returned = 0;
+    p->n_inflight = 0; /* results for the old job are ignored when they come */
+    p->request_pending = p->pull_pending = p->query_pending = 0;
+    p->pull_misses = 0;
+    p->idle_until_ms = 0;
+    p->electing = 0;
+    p->nominated_term = 0;
+    p->handover_term = 0;
+    p->is_root = s_root_of (p, job->group);
+    p->fresh_root = p->is_root;
+
+    el_event_t ev;
+    memset (&ev, 0, sizeof ev);
+    ev.kind = EL_EV_JOB_STARTED;
+    s_event (p, &ev);
+    if (was_master || was_root != p->is_root)
+        s_role_event (p);
+    if (p->up.join)
+        p->up.join (p->up.ctx, job->group);
+    if (as_master) {
+        p->term = 1;
+        memset (&ev, 0, sizeof ev);
+        ev.kind = EL_EV_MASTER_ELECTED;
+        ev.term = 1;
+        ev.peer = p->self;
+        ev.reason = "start";
+        s_event (p, &ev);
+        s_become_master (p, now);
+    } else {
+        s_send_query (p, P2PF__JOB_MSG__KIND_MASTER_QUERY);
+        p->query_pending = 1;
+        p->query_deadline_ms = now + p->cfg.request_timeout_ms;
+    }
+    s_pump (p, now);
+    return 0;
+}
+
+/* A slice's pixels arrived or were rendered here. */
+static void
+s_store (el_peer_t *p, uint64_t now, uint32_t slice, const void *px, ovl_id_t by)
+{
+    int y0, y1;
+    el_job_slice_rows (&p->job, slice, &y0, &y1);
+    memcpy (p->pixels + (size_t)y0 * p->job.view.width_px, px,
+            el_job_slice_px (&p->job, slice) * sizeof (float));
+    el_bit_set (p->done, slice);
+    p->by[slice] = by;
+    p->n_done++;
+    el_event_t ev;
+    memset (&ev, 0, sizeof ev);
+    ev.kind = EL_EV_SLICE_DONE;
+    ev.slice = slice;
+    ev.peer.id = by;
+    if (ovl_id_eq (by, p->self.id))
+        ev.peer = p->self;
+    s_event (p, &ev);
+    if (p->n_done < p->job.slices || p->done_reported)
+        return;
+    p->done_reported = 1;
+    memset (&ev, 0, sizeof ev);
+    ev.kind = EL_EV_JOB_DONE;
+    s_event (p, &ev);
+    if (p->is_master)
+        s_relinquish (p, now);
+}
+
+static int
+s_in (uint32_t s, const uint32_t *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == s)
+            return 1;
+    return 0;
+}
+
+/* The master's next slices for a requester holding `have`. */
+static size_t
+s_assign (el_peer_t *p, const ovl_handle_t *to, uint32_t n, const uint32_t *have, size_t n_have,
+          uint32_t *out)
+{
+    size_t k = 0;
+    uint32_t K = p->job.slices;
+    /* A slice is skipped if done, already held by the requester, or already
+     * in this answer. */
+#define S_SKIP(s) (el_bit_get (p->done, (s)) || s_in ((s), have, n_have) || s_in ((s), out, k))
+    while (k < n && p->n_returned > 0) {
+        uint32_t s = p->returned[--p->n_returned];
+        if (!S_SKIP (s))
+            out[k++] = s;
+    }
+    for (uint32_t step = 0; step < K && k < n; step++) {
+        uint32_t s = p->queue_head;
+        p->queue_head = (p->queue_head + 1) % K;
+        if (!S_SKIP (s))
+            out[k++] = s;
+    }
+#undef S_SKIP
+    for (size_t i = 0; i < k; i++) {
+        el_event_t ev;
+        memset (&ev, 0, sizeof ev);
+        ev.kind = EL_EV_SLICE_ASSIGNED;
+        ev.slice = out[i];
+        ev.peer = *to;
+        s_event (p, &ev);
+    }
+    return k;
+}
+
+/* Hand slices to the renderer. */
+static void
+s_take (el_peer_t *p, const uint32_t *slices, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t s = slices[i];
+        if (p->n_inflight >= p->cap_inflight || el_bit_get (p->done, s) || s_inflight_has (p, s))
+            continue;
+        p->inflight[p->n_inflight++] = s;
+        if (p->up.render)
+            p->up.render (p->up.ctx, &p->job, s);
+    }
+}
+
+/* Ask for missing slices that the master has had for a heartbeat or more. */
+static void
+s_pull (el_peer_t *p, uint64_t now)
+{
+    if (!p->has_job || p->pull_pending || p->n_done == p->job.slices)
+        return;
+    uint32_t want[EL_MSG_SLICES_MAX];
+    size_t n = 0;
+    uint32_t max = p->cfg.pull_max < EL_MSG_SLICES_MAX ? p->cfg.pull_max : EL_MSG_SLICES_MAX;
+    for (uint32_t s = 0; s < p->job.slices && n < max; s++)
+        if (el_bit_get (p->hb_prev, s) && el_bit_get (p->hb_done, s) && !el_bit_get (p->done, s))
+            want[n++] = s;
+    if (n == 0)
+        return;
+    if (p->has_source && !s_is_self (p, &p->source))
+        s_send_slices (p, S_TO_PEER, &p->source, P2PF__JOB_MSG__KIND_SLICE_REQUEST, want, n, 0);
+    else
+        s_send_slices (p, S_TO_ROUTE_JOB, NULL, P2PF__JOB_MSG__KIND_SLICE_REQUEST, want, n, 0);
+    p->pull_pending = 1;
+    p->pull_deadline_ms = now + p->cfg.request_timeout_ms;
+}
+
+static void
+s_nominate (el_peer_t *p, uint64_t term)
+{
+    if (p->nominated_term == term + 1 || !s_work_left (p) || p->leaving)
+        return;
+    P2pf__JobMsg nm = P2PF__JOB_MSG__INIT;
+    P2pf__MasterNomination nom = P2PF__MASTER_NOMINATION__INIT;
+    P2pf__NodeHandle h = P2PF__NODE_HANDLE__INIT;
+    uint8_t hid[16];
+    ovl_wire_handle_set (&h, hid, &p->self);
+    nom.term = term;
+    nom.candidate = &h;
+    nm.kind_case = P2PF__JOB_MSG__KIND_NOMINATION;
+    nm.nomination = &nom;
+    p->nominated_term = term + 1;
+    s_emit (p, &nm, S_TO_ROUTE_JOB, NULL);
+}
+
+/* Suspect the master (or its absence): open an election. */
+static void
+s_elect (el_peer_t *p, uint64_t now, const char *reason)
+{
+    if (!p->electing) {
+        p->electing = 1;
+        p->elect_started_ms = now;
+    }
+    p->stats.elections_started++;
+    /* Retries are jittered so that suspecting peers do not all ask at once
+     * again. */
+    p->elect_retry_ms = now + p->cfg.election_timeout_ms +
+                        ovl_rng_below (&p->rng, p->cfg.election_timeout_ms / 4 + 1);
+    if (p->has_master && !p->is_master) {
+        p->has_master = 0;
+        p->no_master_since = now;
+    }
+    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
+    P2pf__ElectionQuery q = P2PF__ELECTION_QUERY__INIT;
+    q.term = p->term;
+    q.reason = (char *)reason;
+    msg.kind_case = P2PF__JOB_MSG__KIND_ELECTION_QUERY;
+    msg.election_query = &q;
+    s_emit (p, &msg, S_TO_PUBLISH, NULL);
+    s_nominate (p, p->term);
+}
+
+/* Everything that follows from the current state without a message:
+ * work requests, the master's own share, pulls, suspicion. Idempotent. */
+static void
+s_pump (el_peer_t *p, uint64_t now)
+{
+    if (!p->has_job)
+        return;
+    uint32_t room = p->cap_inflight - p->n_inflight;
+    if (p->is_master && !p->leaving && room > 0 && s_work_left (p)) {
+        uint32_t got[EL_MSG_SLICES_MAX];
+        size_t n = s_assign (p, &p->self, room > EL_MSG_SLICES_MAX ? EL_MSG_SLICES_MAX : room,
+                             p->inflight, p->n_inflight, got);
+        s_take (p, got, n);
+    } else if (!p->is_master && p->has_master && !p->leaving && room > 0 && s_work_left (p) &&
+               !p->request_pending && now >= p->idle_until_ms) {
+        uint32_t want = room > EL_MSG_SLICES_MAX ? EL_MSG_SLICES_MAX : room;
+        s_send_slices (p, S_TO_PEER, &p->master, P2PF__JOB_MSG__KIND_WORK_REQUEST, p->inflight,
+                       p->n_inflight, want);
+        p->request_pending = 1;
+        p->request_deadline_ms = now + p->cfg.request_timeout_ms;
+    }
+    if (!p->is_master && s_work_left (p) && !p->leaving && !p->electing) {
+        uint64_t since = p->has_master ? p->last_heard_ms : p->no_master_since;
+        if (now >= since + p->cfg.master_timeout_ms)
+            s_elect (p, now, p->has_master ? "master lost" : "no master");
+    }
+}
+
+/* A new master for term (published by the root, or told directly). */
+static void
+s_on_elected (el_peer_t *p, uint64_t now, uint64_t term, const ovl_handle_t *m, const char *reason)
+{
+    if (term < p->term)
+        return;
+    if (term == p->term && p->has_master) {
+        if (ovl_id_eq (p->master.id, m->id)) {
+            p->electing = 0;
+            return;
+        }
+        /* Two roots elected for one term (a partition, or a root that died
+         * mid-multicast): everyone settles on the lower id. */
+        if (ovl_id_cmp (m->id, p->master.id) > 0)
+            return;
+    }
+    el_event_t ev;
+    memset (&ev, 0, sizeof ev);
+    ev.kind = EL_EV_MASTER_ELECTED;
+    ev.term = term;
+    ev.peer = *m;
+    ev.reason = reason;
+    ev.took_ms = p->electing ? now - p->elect_started_ms : 0;
+    p->term = term;
+    p->has_master = 1;
+    p->master = *m;
+    p->last_heard_ms = now;
+    p->electing = 0;
+    p->request_pending = 0;
+    p->idle_until_ms = 0;
+    s_event (p, &ev);
+    if (s_is_self (p, m)) {
+        if (!p->is_master) {
+            if (p->leaving)
+                s_handover (p, now); /* elected while leaving: pass it on */
+            else if (p->done_reported)
+                s_relinquish (p, now); /* nothing left to hand out */
+            else
+                s_become_master (p, now);
+        }
+    } else {
+        s_step_down (p);
+    }
+    s_pump (p, now);
+}
+
+/* Root: an election for term, with candidate (NULL: just the query). */
+static void
+s_arbitrate (el_peer_t *p, uint64_t now, uint64_t term, const ovl_handle_t *candidate,
+             const char *reason)
+{
+    if (!p->is_root || !candidate)
+        return;
+    int tell = !s_is_self (p, candidate) && p->has_master;
+    if (term < p->term) {
+        /* The candidate missed an election: tell it who won. */
+        if (tell)
+            s_send_elected (p, S_TO_PEER, candidate, p->term, &p->master, "current");
+        return;
+    }
+    /* A master this root hears from is alive, whatever others suspect --
+     * unless it announced its leave. */
+    int handover = p->handover_term == term + 1;
+    int alive =
+        p->is_master || (p->has_master && now < p->last_heard_ms + p->cfg.master_timeout_ms);
+    if (alive && !handover) {
+        if (tell)
+            s_send_elected (p, S_TO_PEER, candidate, p->term, &p->master, "current");
+        return;
+    }
+    uint64_t next = (term > p->term ? term : p->term) + 1;
+    /* A root new since the last election may have missed what the old one
+     * published for the next term: skip it, so no term has two masters. */
+    if (p->fresh_root)
+        next++;
+    p->fresh_root = 0;
+    const char *why = handover ? "handover" : reason;
+    s_send_elected (p, S_TO_PUBLISH, NULL, next, candidate, why);
+    s_on_elected (p, now, next, candidate, why);
+}
+
+static void
+s_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeartbeat *hb,
+                const ovl_handle_t *from)
+{
+    if (s_is_self (p, from))
+        return;
+    if (hb->term < p->term ||
+        (hb->term == p->term && p->has_master && !ovl_id_eq (p->master.id, from->id) &&
+         ovl_id_cmp (from->id, p->master.id) > 0)) {
+        p->stats.dropped_other++;
+        return;
+    }
+    size_t nb = el_job_bitmap_bytes (&p->job);
+    memcpy (p->hb_prev, hb->relinquish ? hb->done.data : p->hb_done, nb);
+    memcpy (p->hb_done, hb->done.data, nb);
+    p->queue_head = hb->queue_head;
+    p->source = *from;
+    p->has_source = 1;
+    int new_master = !p->has_master || !ovl_id_eq (p->master.id, from->id) || hb->term != p->term;
+    p->term = hb->term;
+    if (hb->relinquish) {
+        p->job_finished = 1;
+        p->has_master = 0;
+        p->no_master_since = now;
+        p->electing = 0;
+        s_step_down (p);
+    } else {
+        p->has_master = 1;
+        p->master = *from;
+        p->last_heard_ms = now;
+        p->electing = 0;
+        if (new_master) {
+            p->request_pending = 0;
+            p->idle_until_ms = 0;
+            s_step_down (p);
+        }
+    }
+    s_pull (p, now);
+    s_pump (p, now);
+}
+
+static void
+s_on_response (el_peer_t *p, uint64_t now, const P2pf__MasterResponse *r, const ovl_handle_t *from)
+{
+    p->query_pending = 0;
+    size_t nb = el_job_bitmap_bytes (&p->job);
+    /* The responder serves what it has: anything it calls done may be
+     * pulled at once. */
+    for (size_t i = 0; i < nb; i++) {
+        p->hb_done[i] |= r->done.data[i];
+        p->hb_prev[i] |= r->done.data[i];
+    }
+    p->source = *from;
+    p->has_source = 1;
+    if (r->term >= p->term) {
+        p->term = r->term;
+        if (r->master) {
+            ovl_handle_t m;
+            ovl_wire_handle_get (r->master, &m);
+            if (!s_is_self (p, &m)) {
+                p->has_master = 1;
+                p->master = m;
+                p->last_heard_ms = now;
+            }
+        } else {
+            int all = 1;
+            for (uint32_t s = 0; s < p->job.slices && all; s++)
+                all = el_bit_get (r->done.data, s);
+            p->job_finished = all;
+        }
+        p->queue_head = r->queue_head;
+    }
+    s_pull (p, now);
+    s_pump (p, now);
+}
+
+static void
+s_on_query (el_peer_t *p, const ovl_handle_t *from)
+{
+    if (s_is_self (p, from) || !(p->is_master || (p->is_root && !p->has_master)))
+        return;
+    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
+    P2pf__MasterResponse r = P2PF__MASTER_RESPONSE__INIT;
+    P2pf__JobSpec spec;
+    P2pf__NodeHandle mh = P2PF__NODE_HANDLE__INIT;
+    uint8_t mid[16];
+    el_job_to_spec (&p->job, &spec);
+    r.spec = &spec;
+    r.term = p->term;
+    if (p->has_master) {
+        ovl_wire_handle_set (&mh, mid, &p->master);
+        r.master = &mh;
+    }
+    r.done.data = p->done;
+    r.done.len = el_job_bitmap_bytes (&p->job);
+    r.queue_head = p->queue_head;
+    msg.kind_case = P2PF__JOB_MSG__KIND_MASTER_RESPONSE;
+    msg.master_response = &r;
+    s_emit (p, &msg, S_TO_PEER, from);
+}
+
+static void
+s_on_election_query (el_peer_t *p, uint64_t now, const P2pf__ElectionQuery *q,
+                     const ovl_handle_t *from)
+{
+    if (q->term < p->term) {
+        /* A peer behind: the master catches it up. */
+        if (p->is_master)
+            s_send_heartbeat (p, S_TO_PEER, from, 0);
+        p->stats.dropped_other++;
+        return;
+    }
+    int from_master = p->has_master && ovl_id_eq (p->master.id, from->id);
+    if (strcmp (q->reason, "handover") == 0 && (from_master || s_is_self (p, from))) {
+        p->handover_term = q->term + 1;
+        if (!s_is_self (p, from)) {
+            p->has_master = 0;
+            p->no_master_since = now;
+        }
+    }
+    if (p->is_master && !s_is_self (p, from)) {
+        /* Suspected but alive: a heartbeat now settles it for everyone. */
+        s_send_heartbeat (p, S_TO_PUBLISH, NULL, 0);
+        p->heartbeat_at_ms = now + p->cfg.heartbeat_ms;
+        return;
+    }
+    if (s_work_left (p) && !p->leaving && !p->is_master) {
+        if (!p->electing) {
+            p->electing = 1;
+            p->elect_started_ms = now;
+            p->elect_retry_ms = now + p->cfg.election_timeout_ms +
+                                ovl_rng_below (&p->rng, p->cfg.election_timeout_ms / 4 + 1);
+        }
+        s_nominate (p, q->term);
+    }
+}
+
+/* One job message, however it came. */
+static void
+s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const ovl_handle_t *from,
+           int routed)
+{
+    el_msg_error_t why;
+    P2pf__JobMsg *m = el_msg_decode (bytes, len, &why);
+    if (!m) {
+        p->stats.dropped_malformed++;
+        return;
+    }
+    if (m->kind_case == P2PF__JOB_MSG__KIND_JOB_QUERY) {
+        if (p->has_job && !s_is_self (p, from))
+            s_send_announce (p, S_TO_PEER, from);
+        el_msg_free (&m);
+        return;
+    }
+    ovl_id_t jid = ovl_id_from_bytes (m->job.data);
+    if (m->kind_case == P2PF__JOB_MSG__KIND_ANNOUNCE) {
+        el_job_t job;
+        if (el_job_from_spec (&job, m->announce->spec, NULL, 0) || !ovl_id_eq (job.id, jid)) {
+            p->stats.dropped_job++;
+        } else if (!p->has_job || el_job_newer (&job, &p->job)) {
+            if (s_adopt (p, now, &job, 0))
+                p->stats.dropped_other++;
+        } else if (!ovl_id_eq (job.id, p->job.id)) {
+            /* An older job: not followed. */
+            p->stats.dropped_other++;
+        }
+        el_msg_free (&m);
+        return;
+    }
+    if (!p->has_job || !ovl_id_eq (jid, p->job.id)) {
+        p->stats.dropped_other++;
+        el_msg_free (&m);
+        return;
+    }
+    if (el_msg_check_job (m, &p->job) != EL_MSG_OK) {
+        p->stats.dropped_job++;
+        el_msg_free (&m);
+        return;
+    }
+    uint64_t term = 0;
+    switch (m->kind_case) {
+    case P2PF__JOB_MSG__KIND_MASTER_RESPONSE:
+        term = m->master_response->term;
+        break;
+    case P2PF__JOB_MSG__KIND_HEARTBEAT:
+        term = m->heartbeat->term;
+        break;
+    case P2PF__JOB_MSG__KIND_ELECTION_QUERY:
+        term = m->election_query->term;
+        break;
+    case P2PF__JOB_MSG__KIND_NOMINATION:
+        term = m->nomination->term;
+        break;
+    case P2PF__JOB_MSG__KIND_ELECTED:
+        term = m->elected->term;
+        break;
+    default:
+        break;
+    }
+    if (term > p->term + S_TERM_JUMP_MAX) {
+        p->stats.dropped_job++;
+        el_msg_free (&m);
+        return;
+    }
+
+    switch (m->kind_case) {
+    case P2PF__JOB_MSG__KIND_MASTER_QUERY:
+        s_on_query (p, from);
+        break;
+    case P2PF__JOB_MSG__KIND_MASTER_RESPONSE:
+        s_on_response (p, now, m->master_response, from);
+        break;
+    case P2PF__JOB_MSG__KIND_WORK_REQUEST: {
+        if (!p->is_master || p->leaving) {
+            p->stats.dropped_other++;
+            break;
+        }
+        uint32_t got[EL_MSG_SLICES_MAX];
+        size_t n = s_assign (p, from, m->work_request->n, m->work_request->have,
+                             m->work_request->n_have, got);
+        s_send_slices (p, S_TO_PEER, from, P2PF__JOB_MSG__KIND_WORK_ASSIGN, got, n, 0);
+        break;
+    }
+    case P2PF__JOB_MSG__KIND_WORK_ASSIGN:
+        if (p->has_master && ovl_id_eq (p->master.id, from->id))
+            p->request_pending = 0;
+        if (m->work_assign->n_slices == 0)
+            p->idle_until_ms = now + p->cfg.heartbeat_ms;
+        if (!p->leaving && !p->is_master)
+            s_take (p, m->work_assign->slices, m->work_assign->n_slices);
+        s_pump (p, now);
+        break;
+    case P2PF__JOB_MSG__KIND_WORK_RETURN:
+        if (!p->is_master) {
+            p->stats.dropped_other++;
+            break;
+        }
+        for (size_t i = 0; i < m->work_return->n_slices && p->n_returned < S_RETURNED_MAX; i++)
+            p->returned[p->n_returned++] = m->work_return->slices[i];
+        s_pump (p, now);
+        break;
+    case P2PF__JOB_MSG__KIND_SLICE_DATA: {
+        const P2pf__SliceData *sd = m->slice_data;
+        ovl_id_t by = ovl_id_from_bytes (sd->computed_by.data);
+        if (el_bit_get (p->done, sd->slice)) {
+            if (!ovl_id_eq (by, p->self.id))
+                p->stats.slices_duplicate++;
+            break;
+        }
+        p->stats.slices_received++;
+        p->pull_misses = 0;
+        s_store (p, now, sd->slice, sd->pixels.data, by);
+        if (p->pull_pending) {
+            /* A pulled slice arriving settles the pull; ask for more. */
+            p->pull_pending = 0;
+            s_pull (p, now);
+        }
+        s_pump (p, now);
+        break;
+    }
+    case P2PF__JOB_MSG__KIND_SLICE_REQUEST:
+        for (size_t i = 0; i < m->slice_request->n_slices; i++)
+            if (el_bit_get (p->done, m->slice_request->slices[i]) && !s_is_self (p, from))
+                s_send_slice (p, S_TO_PEER, from, m->slice_request->slices[i]);
+        break;
+    case P2PF__JOB_MSG__KIND_HEARTBEAT:
+        s_on_heartbeat (p, now, m->heartbeat, from);
+        break;
+    case P2PF__JOB_MSG__KIND_ELECTION_QUERY:
+        s_on_election_query (p, now, m->election_query, from);
+        break;
+    case P2PF__JOB_MSG__KIND_NOMINATION: {
+        if (!routed) {
+            p->stats.dropped_other++;
+            break;
+        }
+        ovl_handle_t cand;
+        ovl_wire_handle_get (m->nomination->candidate, &cand);
+        s_arbitrate (p, now, m->nomination->term, &cand, "master lost");
+        break;
+    }
+    case P2PF__JOB_MSG__KIND_ELECTED: {
+        ovl_handle_t mh;
+        ovl_wire_handle_get (m->elected->master, &mh);
+        s_on_elected (p, now, m->elected->term, &mh, m->elected->reason);
+        break;
+    }
+    default:
+        p->stats.dropped_other++;
+        break;
+    }
+    el_msg_free (&m);
+}
+
+/* ------------------------------------------------------------------ */
+/* the API */
+
+el_peer_t *
+el_peer_new (const el_config_t *config, const ovl_handle_t *self, ovl_id_t network_group,
+             const el_upcalls_t *upcalls, uint64_t seed)
+{
+    el_peer_t *p = calloc (1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->cfg = *config;
+    if (p->cfg.render_slots < 1)
+        p->cfg.render_slots = 1;
+    p->cap_inflight = p->cfg.render_slots + p->cfg.ahead;
+    if (p->cap_inflight > EL_MSG_SLICES_MAX)
+        p->cap_inflight = EL_MSG_SLICES_MAX;
+    p->inflight = calloc (p->cap_inflight, sizeof *p->inflight);
+    if (!p->inflight) {
+        free (p);
+        return NULL;
+    }
+    p->self = *self;
+    p->net = network_group;
+    if (upcalls)
+        p->up = *upcalls;
+    ovl_rng_seed (&p->rng, seed);
+    p->job_query_at_ms = UINT64_MAX;
+    return p;
+}
+
+void
+el_peer_destroy (el_peer_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    el_peer_t *p = *self_p;
+    s_free_job (p);
+    free (p->inflight);
+    free (p);
+    *self_p = NULL;
+}
+
+void
+el_peer_start (el_peer_t *p, uint64_t now)
+{
+    if (p->started)
+        return;
+    p->started = 1;
+    if (p->up.join)
+        p->up.join (p->up.ctx, p->net);
+    if (!p->has_job) {
+        s_send_query (p, P2PF__JOB_MSG__KIND_JOB_QUERY);
+        p->job_query_at_ms = now + p->cfg.request_timeout_ms;
+    }
+}
+
+int
+el_peer_new_job (el_peer_t *p, uint64_t now, const rnd_view_t *view, int slices,
+                 uint64_t stamp_hint, char *err, size_t err_size)
+{
+    uint64_t stamp = stamp_hint;
+    if (p->has_job && stamp <= p->job.stamp)
+        stamp = p->job.stamp + 1;
+    el_job_t job;
+    if (el_job_init (&job, view, slices, stamp, err, err_size))
+        return -1;
+    if (s_adopt (p, now, &job, 1)) {
+        if (err && err_size)
+            snprintf (err, err_size, "out of memory for a %dx%d image", view->width_px,
+                      view->height_px);
+        return -1;
+    }
+    s_send_announce (p, S_TO_NET, NULL);
+    return 0;
+}
+
+void
+el_peer_on_publish (el_peer_t *p, uint64_t now, ovl_id_t group, const uint8_t *bytes, size_t len,
+                    const ovl_handle_t *publisher)
+{
+    if (!ovl_id_eq (group, p->net) && !(p->has_job && ovl_id_eq (group, p->job.group))) {
+        p->stats.dropped_other++;
+        return;
+    }
+    s_receive (p, now, bytes, len, publisher, 0);
+}
+
+void
+el_peer_on_direct (el_peer_t *p, uint64_t now, const ovl_handle_t *from, const uint8_t *bytes,
+                   size_t len)
+{
+    s_receive (p, now, bytes, len, from, 0);
+}
+
+void
+el_peer_on_routed (el_peer_t *p, uint64_t now, ovl_id_t key, const uint8_t *bytes, size_t len,
+                   const ovl_handle_t *origin)
+{
+    (void)key;
+    s_receive (p, now, bytes, len, origin, 1);
+}
+
+void
+el_peer_on_root (el_peer_t *p, uint64_t now, ovl_id_t group, int is_root)
+{
+    (void)now;
+    int i;
+    for (i = 0; i < p->n_roots && !ovl_id_eq (p->roots[i], group); i++)
+        ;
+    if (is_root && i == p->n_roots) {
+        if (p->n_roots == S_ROOTS_MAX)
+            memmove (p->roots, p->roots + 1, (S_ROOTS_MAX - 1) * sizeof *p->roots);
+        else
+            p->n_roots++;
+        p->roots[p->n_roots - 1] = group;
+    } else if (!is_root && i < p->n_roots) {
+        p->roots[i] = p->roots[--p->n_roots];
+    }
+    if (p->has_job && ovl_id_eq (group, p->job.group) && p->is_root != is_root) {
+        p->is_root = is_root;
+        p->fresh_root = is_root;
+        s_role_event (p);
+    }
+}
+
+void
+el_peer_on_node_lost (el_peer_t *p, uint64_t now, const ovl_handle_t *node)
+{
+    if (p->has_source && ovl_id_eq (p->source.id, node->id))
+        p->has_source = 0;
+    if (p->has_master && !p->is_master && ovl_id_eq (p->master.id, node->id)) {
+        /* The overlay saw it die: no need to wait out the heartbeat. */
+        p->last_heard_ms = 0;
+        s_pump (p, now);
+    }
+}
+
+void
+el_peer_rendered (el_peer_t *p, uint64_t now, ovl_id_t job, uint32_t slice, const float *pixels,
+                  size_t n)
+{
+    if (!p->has_job || !ovl_id_eq (job, p->job.id) || slice >= p->job.slices ||
+        n != el_job_slice_px (&p->job, slice)) {
+        p->stats.dropped_other++;
+        return;
+    }
+    s_inflight_remove (p, slice);
+    p->stats.slices_rendered++;
+    if (el_bit_get (p->done, slice)) {
+        p->stats.slices_duplicate++;
+    } else {
+        p->n_own++;
+        s_store (p, now, slice, pixels, p->self.id);
+        s_send_slice (p, S_TO_PUBLISH, NULL, slice);
+    }
+    s_pump (p, now);
+}
+
+void
+el_peer_on_tick (el_peer_t *p, uint64_t now)
+{
+    if (p->started && !p->has_job && now >= p->job_query_at_ms) {
+        s_send_query (p, P2PF__JOB_MSG__KIND_JOB_QUERY);
+        p->job_query_at_ms = now + p->cfg.request_timeout_ms;
+    }
+    if (!p->has_job)
+        return;
+    if (p->is_master && now >= p->heartbeat_at_ms) {
+        s_send_heartbeat (p, S_TO_PUBLISH, NULL, 0);
+        p->heartbeat_at_ms = now + p->cfg.heartbeat_ms;
+    }
+    if (p->request_pending && now >= p->request_deadline_ms)
+        p->request_pending = 0;
+    if (p->pull_pending && now >= p->pull_deadline_ms) {
+        p->pull_pending = 0;
+        /* Nobody serves what the finished job's done set promised (its
+         * holders died): compute it again under a new master. */
+        if (++p->pull_misses >= S_PULL_MISSES_MAX && p->job_finished) {
+            p->job_finished = 0;
+            p->pull_misses = 0;
+            memset (p->hb_done, 0, el_job_bitmap_bytes (&p->job));
+            memset (p->hb_prev, 0, el_job_bitmap_bytes (&p->job));
+        }
+        s_pull (p, now);
+    }
+    if (p->query_pending && now >= p->query_deadline_ms) {
+        if (p->has_master || p->job_finished || p->n_done == p->job.slices) {
+            p->query_pending = 0;
+        } else {
+            s_send_query (p, P2PF__JOB_MSG__KIND_MASTER_QUERY);
+            p->query_deadline_ms = now + p->cfg.request_timeout_ms;
+        }
+    }
+    if (p->electing && now >= p->elect_retry_ms) {
+        if (s_work_left (p) && !p->leaving && !p->is_master) {
+            p->nominated_term = 0;
+            s_elect (p, now, "election stalled");
+        } else {
+            p->electing = 0;
+        }
+    }
+    s_pump (p, now);
+}
+
+static uint64_t
+s_min (uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+uint64_t
+el_peer_next_deadline_ms (const el_peer_t *p)
+{
+    uint64_t d = UINT64_MAX;
+    if (p->started && !p->has_job)
+        d = s_min (d, p->job_query_at_ms);
+    if (!p->has_job)
+        return d;
+    if (p->is_master)
+        d = s_min (d, p->heartbeat_at_ms);
+    if (p->request_pending)
+        d = s_min (d, p->request_deadline_ms);
+    if (p->pull_pending)
+        d = s_min (d, p->pull_deadline_ms);
+    if (p->query_pending)
+        d = s_min (d, p->query_deadline_ms);
+    if (p->electing)
+        d = s_min (d, p->elect_retry_ms);
+    if (!p->is_master && s_work_left (p) && !p->leaving) {
+        if (!p->electing)
+            d = s_min (d, (p->has_master ? p->last_heard_ms : p->no_master_since) +
+                              p->cfg.master_timeout_ms);
+        if (p->has_master && !p->request_pending && p->idle_until_ms > 0 &&
+            p->n_inflight < p->cap_inflight)
+            d = s_min (d, p->idle_until_ms);
+    }
+    return d;
+}
+
+void
+el_peer_leave (el_peer_t *p, uint64_t now)
+{
+    if (p->leaving)
+        return;
+    p->leaving = 1;
+    if (!p->has_job)
+        return;
+    if (p->is_master) {
+        s_handover (p, now);
+    } else if (p->has_master && p->n_inflight > 0) {
+        s_send_slices (p, S_TO_PEER, &p->master, P2PF__JOB_MSG__KIND_WORK_RETURN, p->inflight,
+                       p->n_inflight, 0);
+    }
+}
+
+void
+el_peer_status (const el_peer_t *p, el_status_t *out)
+{
+    memset (out, 0, sizeof *out);
+    out->has_job = p->has_job;
+    out->term = p->term;
+    out->has_master = p->has_master;
+    if (p->has_master)
+        out->master = p->master;
+    out->is_master = p->is_master;
+    out->is_root = p->is_root;
+    out->electing = p->electing;
+    out->done = p->n_done;
+    out->total = p->has_job ? p->job.slices : 0;
+    out->own = p->n_own;
+    out->in_flight = p->n_inflight;
+}
+
+const el_job_t *
+el_peer_job (const el_peer_t *p)
+{
+    return p->has_job ? &p->job : NULL;
+}
+
+const float *
+el_peer_pixels (const el_peer_t *p)
+{
+    return p->pixels;
+}
+
+int
+el_peer_slice_done (const el_peer_t *p, uint32_t slice, ovl_id_t *by)
+{
+    if (!p->has_job || slice >= p->job.slices || !el_bit_get (p->done, slice))
+        return 0;
+    if (by)
+        *by = p->by[slice];
+    return 1;
+}
+
+const el_stats_t *
+el_peer_stats (const el_peer_t *p)
+{
+    return &p->stats;
+}
