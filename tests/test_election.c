@@ -71,19 +71,18 @@ typedef struct {
     s_render_t q[S_QUEUE_MAX];  /* FIFO of renders held */
     int n_q;                    /* in use */
     uint64_t electing_since_ms; /* UINT64_MAX if not electing */
-    uint64_t done_ms;           /* when it held every slice (0: not yet) */
 } s_peer_t;
 
 /* One event from one peer, for the determinism test. Zeroed first, so
  * records compare with memcmp. */
 typedef struct {
-    uint64_t t_ms;
-    int32_t node;
-    int32_t kind;
-    uint32_t slice;
-    uint32_t pad;
-    uint64_t term;
-    ovl_id_t peer;
+    uint64_t t_ms;  /* when */
+    int32_t node;   /* the peer that raised it */
+    int32_t kind;   /* el_event_kind_t */
+    uint32_t slice; /* as in el_event_t */
+    uint32_t pad;   /* zero */
+    uint64_t term;  /* as in el_event_t */
+    ovl_id_t peer;  /* its peer's id */
 } s_log_t;
 
 typedef struct {
@@ -92,44 +91,43 @@ typedef struct {
     int peers;           /* nodes at the start */
     int slices;          /* K (the image is K rows of 24 px) */
     double loss;         /* message loss once the ring is built */
-    uint32_t lat_min_ms; /* one-way latency */
-    uint32_t lat_max_ms;
-    int slow_pct;      /* peers rendering 5x slower, percent */
-    uint32_t slots;    /* el render_slots */
-    uint32_t ahead;    /* el ahead */
-    uint64_t bound_ms; /* the job must be done everywhere this long after it starts */
+    uint32_t lat_min_ms; /* one-way latency, uniform in [min, max] */
+    uint32_t lat_max_ms; /* (the el and overlay timers scale with max) */
+    int slow_pct;        /* peers rendering 5x slower, percent */
+    uint32_t slots;      /* el render_slots */
+    uint32_t ahead;      /* el ahead */
+    uint64_t bound_ms;   /* the job must be done everywhere this long after it starts */
 } s_params_t;
 
 struct s_world_t {
-    s_params_t prm;
-    uint64_t seed;
-    ovl_simnet_t *sim;
-    ovl_rng_t rng;    /* render costs, victims, joiners */
-    el_config_t el;   /* every peer's */
-    ovl_id_t net;     /* the network group */
-    s_peer_t **peers; /* per node, heap (upcall contexts must not move) */
-    int n_peers, cap_peers;
-    rnd_view_t view; /* the job's view */
-    float *ref;      /* its single-process render */
-    int has_job;
-    el_job_t job;     /* as its first master made it */
-    uint64_t job_ms;  /* when it started */
-    uint64_t done_ms; /* when every live peer held every slice (0: not yet) */
+    s_params_t prm;         /* the scenario */
+    uint64_t seed;          /* this run's */
+    ovl_simnet_t *sim;      /* the network */
+    ovl_rng_t rng;          /* render costs, victims, joiners */
+    el_config_t el;         /* every peer's */
+    ovl_id_t net;           /* the network group */
+    s_peer_t **peers;       /* per node, heap (upcall contexts must not move) */
+    int n_peers, cap_peers; /* nodes ever added; allocated */
+    rnd_view_t view;        /* the job's view */
+    float *ref;             /* its single-process render */
+    int has_job;            /* node 0 has started it */
+    el_job_t job;           /* as its first master made it */
+    uint64_t job_ms;        /* when it started */
     struct {
-        uint64_t term;   /* a term */
-        ovl_id_t master; /* its master */
-        int master_node; /* which is this node */
-        int node;        /* the first peer told of it */
-        uint64_t t_ms;   /* when */
-    } terms[256];        /* MASTER_ELECTED seen */
-    int n_terms;
+        uint64_t term;           /* a term */
+        ovl_id_t master;         /* its master */
+        int master_node;         /* which is this node */
+        int node;                /* the first peer told of it */
+        uint64_t t_ms;           /* when */
+    } terms[256];                /* MASTER_ELECTED seen */
+    int n_terms;                 /* in use */
     uint64_t kill_ms;            /* last master kill (UINT64_MAX: none) */
     uint64_t reassign_ms;        /* first assignment after it (UINT64_MAX: none yet) */
     uint64_t elected_after_kill; /* term of the first MASTER_ELECTED after it */
     int elected_node;            /* its master's node */
-    s_log_t *log;
-    size_t n_log, cap_log;
-    char fail[768]; /* the first invariant that broke, "" while none */
+    s_log_t *log;                /* every event of every peer */
+    size_t n_log, cap_log;       /* in use, allocated */
+    char fail[768];              /* the first invariant that broke, "" while none */
 };
 
 /* ------------------------------------------------------------------ */
@@ -845,8 +843,6 @@ s_check_step (s_world_t *w)
                     i, p->electing_since_ms, st.term, st.has_master, st.done, st.total);
             s_print_tree_path (w, i);
         }
-        if (st.done == st.total && st.has_job && !p->done_ms)
-            p->done_ms = now;
         /* two live masters of one term */
         if (!st.is_master)
             continue;
@@ -906,6 +902,7 @@ s_progress (s_world_t *w)
     return (double)c.max_done / (double)w->prm.slices;
 }
 
+/* s_reached's threshold: a predicate gets only the world. */
 static double s_target;
 
 static int
@@ -1142,7 +1139,7 @@ s_finish (s_world_t **w_p, s_result_t *res)
     char line[256];
     int n = snprintf (line, sizeof line,
                       "  %-22s seed %-20" PRIu64 " %3d nodes  done +%5" PRIu64
-                      " ms  terms +%d  queries %3" PRIu64,
+                      " ms  terms +%d  election queries %3" PRIu64,
                       w->prm.name, w->seed, w->n_peers, res->done_ms, res->terms, res->elections);
     if (res->reassign_ms != UINT64_MAX)
         snprintf (line + n, sizeof line - (size_t)n, "  kill->assign %" PRIu64 " ms",
