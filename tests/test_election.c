@@ -5,22 +5,23 @@
  * jitter and late joiners.
  *
  * Checked as it runs (every S_STEP_MS of virtual time): no two masters
- * accepted for one term (MASTER_ELECTED events across all peers, and the
- * live peers that call themselves master), no election outlasting a bound,
- * no peer holding more renders than render_slots + ahead. At the end: every
- * live peer holds every slice, pixels bit-identical to a single-process
- * render, each credited to a node that exists, within a virtual-time
- * bound; no message dropped as malformed.
+ * accepted for one term -- a (counter, elector) pair (MASTER_ELECTED events across all peers, and
+ * the live peers that call themselves master), no election outlasting a bound, no peer holding more
+ * renders than render_slots + ahead. At the end: every live peer holds every slice, pixels
+ * bit-identical to a single-process render, each credited to a node that exists, within a
+ * virtual-time bound; no message dropped as malformed.
  *
  * Each scenario runs ten seeds (s, s+1, ...), every one even after one
  * failed, and prints a tally. The seed is printed; P2PF_SEED=<n> with
  * P2PF_TEST_FILTER=<test> replays one (P2PF_ROUNDS=<k> runs k from there),
  * and P2PF_TRACE=1 prints every job message and event of the run.
  *
- * KNOWN FAILURES (core and overlay, not this harness; see each scenario):
- * test_late_joiners on about half the seeds, test_loss_and_jitter on about
- * one in eight, test_kill_root and test_kill_new_master on about one in
- * twenty-five. */
+ * What these scenarios found, now fixed (each note below says where): a
+ * joiner that became the network group's root had no job to answer
+ * queries with; two roots dying in a row elected two masters for one term
+ * number (terms are now (counter, elector) ballots); stale heartbeats
+ * arriving after a relinquish; a member's first group JOIN not retried
+ * under loss. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -114,7 +115,8 @@ struct s_world_t {
     el_job_t job;           /* as its first master made it */
     uint64_t job_ms;        /* when it started */
     struct {
-        uint64_t term;           /* a term */
+        uint64_t term;           /* a term's counter */
+        ovl_id_t elector;        /* and elector: together, the term */
         ovl_id_t master;         /* its master */
         int master_node;         /* which is this node */
         int node;                /* the first peer told of it */
@@ -389,7 +391,7 @@ s_up_event (void *ctx, const el_event_t *ev)
     }
     /* at most one master per term, whoever hears of it */
     for (int i = 0; i < w->n_terms; i++) {
-        if (w->terms[i].term != ev->term)
+        if (w->terms[i].term != ev->term || !ovl_id_eq (w->terms[i].elector, ev->elector))
             continue;
         if (!ovl_id_eq (w->terms[i].master, ev->peer.id)) {
             char a[OVL_ID_SHORT_LEN + 1], b[OVL_ID_SHORT_LEN + 1];
@@ -404,6 +406,7 @@ s_up_event (void *ctx, const el_event_t *ev)
     }
     if (w->n_terms < (int)(sizeof w->terms / sizeof w->terms[0])) {
         w->terms[w->n_terms].term = ev->term;
+        w->terms[w->n_terms].elector = ev->elector;
         w->terms[w->n_terms].master = ev->peer.id;
         w->terms[w->n_terms].master_node = s_node_of (&ev->peer);
         w->terms[w->n_terms].node = p->index;
@@ -852,7 +855,7 @@ s_check_step (s_world_t *w)
                 continue;
             el_status_t sq;
             el_peer_status (q->peer, &sq);
-            if (sq.is_master && sq.term == st.term)
+            if (sq.is_master && sq.term == st.term && ovl_id_eq (sq.elector, st.elector))
                 s_fail (w, "nodes %d and %d are both master of term %" PRIu64, i, j, st.term);
         }
     }
@@ -1287,14 +1290,16 @@ test_kill_master (void **state)
 /* The root of the job's tree (the election's arbiter) crashes, and the
  * next root 300 ms later, while the tree may still be repairing.
  *
- * KNOWN FAILURE (peer.c, ~4% of seeds, e.g. 100, 1018, 1040, 1056): the
+ * Found here, fixed since (peer.c, ~4% of seeds, e.g. 100, 1018, 1040, 1056): the
  * master a fresh root elects holds (nearly) every slice and relinquishes
  * within ms. A direct catch-up heartbeat it sent just before (from
  * s_on_election_query, to a peer that nominated with an old term) reaches
  * that peer after the relinquish: s_on_heartbeat replaces hb_done with the
  * older done set and sets has_master again. job_finished stays set, so the
  * peer neither suspects nor asks for work, and pulls only what the stale
- * set names: it stays a few slices short with no timer left. */
+ * set names: it stays a few slices short with no timer left. Fixed: done
+ * sets are merged, never replaced; news of the finished job's last term is
+ * ignored; a root repeats the relinquish to anyone who still nominates. */
 static void
 test_kill_root (void **state)
 {
@@ -1350,11 +1355,13 @@ test_kill_several_at_once (void **state)
 /* The master dies; its successor dies within a step of being elected;
  * then the root, arbiter of the next election, dies while peers elect.
  *
- * KNOWN FAILURE (peer.c, ~4% of seeds, e.g. 133, 1035, 1048, 1073, 1097):
+ * Found here, fixed since (peer.c, ~4% of seeds, e.g. 133, 1035, 1048, 1073, 1097):
  * two masters for one term. The fresh root R1 elects term T+2 (skipping
  * one) and dies before its MasterElected reaches more than a few peers;
  * the next fresh root R2 never heard of T+2, so it also elects T+2, for
- * another candidate. The skip covers one root change, not two in a row. */
+ * another candidate. The skip covers one root change, not two in a row.
+ * Fixed: a term is a (counter, elector) ballot, unique per root, and a
+ * root that meets a higher ballot re-confirms its live master above it. */
 static void
 test_kill_new_master (void **state)
 {
@@ -1386,14 +1393,16 @@ test_kill_new_master (void **state)
 /* 5% of messages lost, latency 1..60 ms, a fifth of the peers slow, and
  * the master crashes half way.
  *
- * KNOWN FAILURE (overlay/node.c, ~12% of seeds, e.g. 110, 1008, 1009):
+ * Found here, fixed since (overlay/node.c, ~12% of seeds, e.g. 110, 1008, 1009):
  * ovl_node_group_join sends a member's first JOIN without arming
  * retry_ms, so when that JOIN or its accept is lost the member stays
  * parentless for good and gets no heartbeat or slice of the job's group
  * (it elects forever, or ends up master of its own detached tree).
  * Arming it as s_group_lost_link does brings this to ~1% of seeds, which
  * then fail otherwise (e.g. 103, 1019: a member whose parent does not
- * forward to it; not diagnosed further). */
+ * forward to it; not diagnosed further). Fixed: the first JOIN is armed
+ * like later ones, and a member whose election stalls, or whom the root
+ * tells of a master it does not hear, joins the group again. */
 static void
 test_loss_and_jitter (void **state)
 {
@@ -1421,10 +1430,12 @@ test_loss_and_jitter (void **state)
 /* Six peers join mid-job; four after the job is done everywhere; one
  * more after the first master has gone.
  *
- * KNOWN FAILURE (peer.c, about half the seeds, e.g. 103, 1000): JobQuery
+ * Found here, fixed since (peer.c, about half the seeds, e.g. 103, 1000): JobQuery
  * is routed to the network group's key, and only the node closest to it
  * answers, if it has a job. When a newcomer becomes that node it has none,
- * so every later joiner's queries (and its own) go unanswered for good. */
+ * so every later joiner's queries (and its own) go unanswered for good.
+ * Fixed: after the first routed try, the query is published to the
+ * network group and every member with a job answers. */
 static void
 test_late_joiners (void **state)
 {
