@@ -1,23 +1,49 @@
 /* test_baseline.c: the client/server baseline. The codec (a round trip of
- * every message, little-endian pixels, and every kind of rejection) and the
- * master's rotating queue. */
+ * every message, little-endian pixels, and every kind of rejection), the
+ * master's rotating queue, and real processes on loopback: `master` with two
+ * `worker`s must write the same pixels and parameters as `render`; a worker
+ * that takes slices and goes silent, and sends garbage first, must cost the
+ * image nothing (its slices come round again, the garbage is counted); a
+ * worker held back by --workers is kept waiting, not given up on; a worker
+ * whose master never answers gives up after --timeout-ms.
+ *
+ * Every wait is a poll with a deadline (children are watched through
+ * pidfds, so no wait sleeps), and teardown kills every child, whatever
+ * happened. */
+#define _DEFAULT_SOURCE /* syscall() for pidfd_open */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
 
 #include "baseline.pb-c.h"
 #include "baseline_wire.h"
 #include "kernel.h"
 #include "params.h"
+#include "png_io.h"
 #include "slice.h"
 #include "slice_queue.h"
+#include "test_util.h"
+
+#define S_PROCS_MAX 4
+#define S_OUT_MAX 16384         /* stdout (and stderr, if merged) kept per child */
+#define S_START_TIMEOUT_MS 5000 /* the master prints its endpoint */
+#define S_JOB_TIMEOUT_MS 30000  /* a small job, ASan build, both cores busy */
 
 /* --- codec --------------------------------------------------------------- */
 
@@ -552,6 +578,583 @@ test_queue_reissues_after_a_full_turn (void **state)
     app_slice_queue_destroy (&q);
 }
 
+/* --- processes ----------------------------------------------------------- */
+
+typedef struct {
+    pid_t pid;           /* 0 once reaped */
+    int pidfd;           /* readable once it exits; -1 once reaped */
+    int fd;              /* read end of its stdout; -1 at EOF */
+    char out[S_OUT_MAX]; /* everything it wrote, NUL-terminated */
+    size_t out_len;      /* bytes of it */
+    int status;          /* exit status or 128 + signal, once reaped */
+} s_proc_t;
+
+static s_proc_t s_procs[S_PROCS_MAX];
+static int s_n_procs;
+static char *s_dir;
+#define S_ZSOCKS_MAX 4
+static void *s_zctx;                 /* for the test's own sockets, if any */
+static void *s_zsocks[S_ZSOCKS_MAX]; /* they: closed in teardown */
+static int s_n_zsocks;
+
+static uint64_t
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Starts the binary with args (NULL-terminated); its stdout (and stderr,
+ * if merge_stderr) into a pipe we read. Returns its index. */
+static int
+s_spawn (int merge_stderr, const char *arg0, ...)
+{
+    const char *argv[48];
+    int argc = 0;
+    argv[argc++] = P2PF_BINARY;
+    va_list ap;
+    va_start (ap, arg0);
+    for (const char *a = arg0; a && argc < 47; a = va_arg (ap, const char *))
+        argv[argc++] = a;
+    va_end (ap);
+    argv[argc] = NULL;
+    assert_true (s_n_procs < S_PROCS_MAX);
+    int fds[2];
+    assert_int_equal (pipe (fds), 0);
+    fcntl (fds[0], F_SETFD, FD_CLOEXEC);
+    pid_t pid = fork ();
+    assert_true (pid >= 0);
+    if (pid == 0) {
+        dup2 (fds[1], 1);
+        if (merge_stderr)
+            dup2 (fds[1], 2);
+        close (fds[1]);
+        execv (P2PF_BINARY, (char *const *)argv);
+        _exit (127);
+    }
+    close (fds[1]);
+    s_proc_t *p = &s_procs[s_n_procs++];
+    memset (p, 0, sizeof *p);
+    p->pid = pid;
+    p->fd = fds[0];
+    p->status = -1;
+    p->pidfd = (int)syscall (SYS_pidfd_open, pid, 0);
+    if (p->pidfd < 0)
+        fail_msg ("pidfd_open: %s", strerror (errno)); /* teardown kills it */
+    return s_n_procs - 1;
+}
+
+static void
+s_read (s_proc_t *p)
+{
+    char buf[4096];
+    ssize_t n = read (p->fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        close (p->fd);
+        p->fd = -1;
+        return;
+    }
+    size_t room = S_OUT_MAX - 1 - p->out_len;
+    size_t take = (size_t)n < room ? (size_t)n : room;
+    memcpy (p->out + p->out_len, buf, take);
+    p->out_len += take;
+    p->out[p->out_len] = '\0';
+    if (getenv ("P2PF_TEST_VERBOSE"))
+        print_message ("  [%d] %.*s", (int)p->pid, (int)n, buf);
+}
+
+static void
+s_reap (s_proc_t *p)
+{
+    int status;
+    if (waitpid (p->pid, &status, WNOHANG) != p->pid)
+        return;
+    p->status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+    p->pid = 0;
+    close (p->pidfd);
+    p->pidfd = -1;
+}
+
+/* Reads the children's output, and reaps those that exit, until cond()
+ * holds (1) or deadline_ms passes (0). */
+static int
+s_wait_until (int (*cond) (void), uint64_t deadline_ms)
+{
+    for (;;) {
+        if (cond ())
+            return 1;
+        uint64_t now = s_now_ms ();
+        if (now >= deadline_ms)
+            return 0;
+        struct pollfd fds[2 * S_PROCS_MAX];
+        s_proc_t *who[2 * S_PROCS_MAX];
+        int n = 0;
+        for (int i = 0; i < s_n_procs; i++) {
+            if (s_procs[i].fd >= 0) {
+                fds[n] = (struct pollfd){ s_procs[i].fd, POLLIN, 0 };
+                who[n++] = &s_procs[i];
+            }
+            if (s_procs[i].pidfd >= 0) {
+                fds[n] = (struct pollfd){ s_procs[i].pidfd, POLLIN, 0 };
+                who[n++] = &s_procs[i];
+            }
+        }
+        if (n == 0)
+            return cond ();
+        int rc = poll (fds, (nfds_t)n, (int)(deadline_ms - now));
+        if (rc < 0 && errno != EINTR)
+            return cond ();
+        for (int k = 0; rc > 0 && k < n; k++) {
+            if (!fds[k].revents)
+                continue;
+            if (fds[k].fd == who[k]->fd)
+                s_read (who[k]);
+            else
+                s_reap (who[k]);
+        }
+    }
+}
+
+static int
+s_master_listening (void)
+{
+    const char *l = strstr (s_procs[0].out, "listening endpoint=");
+    return (l && strchr (l, '\n')) || s_procs[0].pid == 0;
+}
+
+/* Every child exited and its output was read to the end. */
+static int
+s_all_finished (void)
+{
+    for (int i = 0; i < s_n_procs; i++)
+        if (s_procs[i].pid != 0 || s_procs[i].fd >= 0)
+            return 0;
+    return 1;
+}
+
+/* "HOST:PORT" from the master's endpoint line, into hostport. */
+static void
+s_master_endpoint (char *hostport, size_t size)
+{
+    if (!s_wait_until (s_master_listening, s_now_ms () + S_START_TIMEOUT_MS) || s_procs[0].pid == 0)
+        fail_msg ("the master printed no endpoint line in %d ms; it wrote: %s", S_START_TIMEOUT_MS,
+                  s_procs[0].out);
+    const char *ep = strstr (s_procs[0].out, "listening endpoint=tcp://") + 25;
+    size_t len = strcspn (ep, "\n");
+    assert_true (len < size);
+    memcpy (hostport, ep, len);
+    hostport[len] = '\0';
+    assert_int_equal (strncmp (hostport, "127.0.0.1:", 10), 0);
+}
+
+/* Waits for every child to exit; each must have exited 0. */
+static void
+s_expect_all_exit_0 (void)
+{
+    if (!s_wait_until (s_all_finished, s_now_ms () + S_JOB_TIMEOUT_MS)) {
+        for (int i = 0; i < s_n_procs; i++)
+            print_message ("child %d: %s running; output:\n%s\n", i,
+                           s_procs[i].pid ? "still" : "not", s_procs[i].out);
+        fail_msg ("the job did not finish within %d ms", S_JOB_TIMEOUT_MS);
+    }
+    for (int i = 0; i < s_n_procs; i++)
+        if (s_procs[i].status != 0)
+            fail_msg ("child %d exited %d; it wrote:\n%s", i, s_procs[i].status, s_procs[i].out);
+}
+
+/* Pixels and parameter text of two PNGs are the same. */
+static void
+s_expect_same_png (const char *a_path, const char *b_path)
+{
+    char err[512];
+    uint8_t *a, *b;
+    int aw, ah, bw, bh;
+    if (rnd_png_read_rgb (a_path, &a, &aw, &ah, err, sizeof err))
+        fail_msg ("%s", err);
+    if (rnd_png_read_rgb (b_path, &b, &bw, &bh, err, sizeof err))
+        fail_msg ("%s", err);
+    assert_int_equal (aw, bw);
+    assert_int_equal (ah, bh);
+    size_t differ = 0;
+    for (size_t i = 0; i < (size_t)aw * ah * 3; i++)
+        differ += a[i] != b[i];
+    if (differ)
+        fail_msg ("%s and %s differ in %zu of %zu bytes", a_path, b_path, differ,
+                  (size_t)aw * ah * 3);
+    free (a);
+    free (b);
+    char *ca, *cb;
+    if (rnd_png_read_comment (a_path, &ca, err, sizeof err))
+        fail_msg ("%s", err);
+    if (rnd_png_read_comment (b_path, &cb, err, sizeof err))
+        fail_msg ("%s", err);
+    assert_string_equal (ca, cb);
+    free (ca);
+    free (cb);
+}
+
+/* The value after "key=" in the first line of text starting with prefix;
+ * fails the test if there is none. */
+static long
+s_field (const char *text, const char *prefix, const char *key)
+{
+    const char *line = text;
+    while (line && strncmp (line, prefix, strlen (prefix)) != 0) {
+        line = strchr (line, '\n');
+        if (line)
+            line++;
+    }
+    if (!line)
+        fail_msg ("no line starting '%s' in:\n%s", prefix, text);
+    size_t line_len = strcspn (line, "\n");
+    char want[64];
+    snprintf (want, sizeof want, " %s=", key);
+    const char *at = strstr (line, want);
+    if (!at || at > line + line_len)
+        fail_msg ("no %s= in '%.*s'", key, (int)line_len, line);
+    return strtol (at + strlen (want), NULL, 10);
+}
+
+static int
+s_count (const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr (text, needle); p; p = strstr (p + 1, needle))
+        n++;
+    return n;
+}
+
+static int
+s_setup (void **state)
+{
+    (void)state;
+    s_n_procs = 0;
+    s_n_zsocks = 0;
+    s_zctx = NULL;
+    s_dir = tu_dir_new ("test_baseline");
+    return s_dir ? 0 : -1;
+}
+
+/* Whatever happened: no child outlives the test. */
+static int
+s_teardown (void **state)
+{
+    (void)state;
+    for (int i = 0; i < s_n_procs; i++) {
+        s_proc_t *p = &s_procs[i];
+        if (p->pid > 0) {
+            kill (p->pid, SIGKILL);
+            waitpid (p->pid, NULL, 0);
+            p->pid = 0;
+        }
+        if (p->pidfd >= 0)
+            close (p->pidfd);
+        if (p->fd >= 0)
+            close (p->fd);
+        p->pidfd = p->fd = -1;
+    }
+    s_n_procs = 0;
+    for (int i = 0; i < s_n_zsocks; i++)
+        zmq_close (s_zsocks[i]);
+    s_n_zsocks = 0;
+    if (s_zctx)
+        zmq_ctx_term (s_zctx); /* every socket has LINGER 0: returns at once */
+    s_zctx = NULL;
+    return tu_dir_remove (&s_dir);
+}
+
+/* `render` of a view, then `master --slices 7` with two single-thread
+ * workers of the same view: the same pixels, the same parameters. */
+static void
+s_master_matches_render (const char *const *view_args, int n_view)
+{
+    char ref[256], out[256];
+    tu_path_join (ref, sizeof ref, s_dir, "render.png");
+    tu_path_join (out, sizeof out, s_dir, "master.png");
+    const char *a[16];
+    for (int i = 0; i < 16; i++)
+        a[i] = i < n_view ? view_args[i] : NULL;
+    /* --workers 2: else one worker may finish this tiny job before the
+     * other has joined, and that one would wait for a master gone. */
+    s_spawn (1, "master", "--port", "0", "--slices", "7", "--workers", "2", "-o", out, a[0], a[1],
+             a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], NULL);
+    char hostport[64];
+    s_master_endpoint (hostport, sizeof hostport);
+    s_spawn (0, "worker", "--connect", hostport, "--threads", "1", NULL);
+    s_spawn (0, "worker", "--connect", hostport, "--threads", "1", NULL);
+    s_spawn (1, "render", "--quiet", "-o", ref, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7],
+             a[8], a[9], a[10], a[11], NULL);
+    s_expect_all_exit_0 ();
+    s_expect_same_png (ref, out);
+
+    const char *mo = s_procs[0].out;
+    assert_non_null (strstr (mo, "slices added: 7\n"));
+    assert_int_equal (s_count (mo, "worker joined id="), 2);
+    assert_int_equal (s_field (mo, "total ", "slices"), 7);
+    assert_int_equal (s_field (mo, "total ", "workers"), 2);
+    assert_int_equal (s_field (mo, "total ", "dropped"), 0);
+    long computed = s_field (mo, "worker id=1 ", "slices") + s_field (mo, "worker id=2 ", "slices");
+    assert_int_equal (computed, s_field (mo, "total ", "computed"));
+    assert_true (computed >= 7);
+    /* The workers' own counts may be higher: duplicates still on their way
+     * when the image was complete. */
+    long rendered = s_field (s_procs[1].out, "worker done ", "slices") +
+                    s_field (s_procs[2].out, "worker done ", "slices");
+    assert_true (rendered >= computed);
+}
+
+static void
+test_master_matches_render_mandelbrot (void **state)
+{
+    (void)state;
+    const char *view[] = { "--size", "160x90", "--iter", "300" };
+    s_master_matches_render (view, 4);
+}
+
+static void
+test_master_matches_render_julia (void **state)
+{
+    (void)state;
+    const char *view[] = { "--fractal", "julia", "--julia", "-0.8,0.156", "--center", "0,0",
+                           "--width",   "3.2",   "--size",  "160x90",     "--iter",   "300" };
+    s_master_matches_render (view, 12);
+}
+
+static int
+s_first_joined (void)
+{
+    return strstr (s_procs[0].out, "worker joined id=1 ") != NULL || s_procs[0].pid == 0;
+}
+
+static int
+s_any_exited (void)
+{
+    for (int i = 0; i < s_n_procs; i++)
+        if (s_procs[i].pid == 0)
+            return 1;
+    return 0;
+}
+
+/* With --workers 2 the first worker has nothing to do until the second
+ * joins; the master's Waits keep it from giving up meanwhile, however long
+ * that takes beyond its --timeout-ms. */
+static void
+test_first_worker_waits_for_the_second (void **state)
+{
+    (void)state;
+    char ref[256], out[256];
+    tu_path_join (ref, sizeof ref, s_dir, "render.png");
+    tu_path_join (out, sizeof out, s_dir, "master.png");
+    s_spawn (1, "master", "--port", "0", "--workers", "2", "-o", out, "--size", "160x90", "--iter",
+             "300", NULL);
+    char hostport[64];
+    s_master_endpoint (hostport, sizeof hostport);
+    s_spawn (1, "worker", "--connect", hostport, "--threads", "1", "--timeout-ms", "300", NULL);
+    if (!s_wait_until (s_first_joined, s_now_ms () + S_START_TIMEOUT_MS))
+        fail_msg ("the first worker did not join; the master wrote: %s", s_procs[0].out);
+    if (s_wait_until (s_any_exited, s_now_ms () + 1200))
+        fail_msg ("a process exited while the first worker waited; they wrote:\n%s\n%s",
+                  s_procs[0].out, s_procs[1].out);
+    s_spawn (0, "worker", "--connect", hostport, "--threads", "1", NULL);
+    s_spawn (1, "render", "--quiet", "-o", ref, "--size", "160x90", "--iter", "300", NULL);
+    s_expect_all_exit_0 ();
+    s_expect_same_png (ref, out);
+    assert_true (s_field (s_procs[0].out, "worker id=1 ", "slices") >= 1);
+    assert_true (s_field (s_procs[0].out, "worker id=2 ", "slices") >= 1);
+}
+
+/* --- sockets of the test's own ------------------------------------------- */
+
+/* A socket with LINGER 0, closed in teardown. */
+static void *
+s_zsocket (int type)
+{
+    if (!s_zctx)
+        s_zctx = zmq_ctx_new ();
+    assert_non_null (s_zctx);
+    assert_true (s_n_zsocks < S_ZSOCKS_MAX);
+    void *sock = zmq_socket (s_zctx, type);
+    assert_non_null (sock);
+    s_zsocks[s_n_zsocks++] = sock;
+    int linger_ms = 0;
+    assert_int_equal (zmq_setsockopt (sock, ZMQ_LINGER, &linger_ms, sizeof linger_ms), 0);
+    return sock;
+}
+
+/* A worker in the test: it takes slices, sends garbage, goes silent. */
+static void *
+s_fake_worker (const char *hostport)
+{
+    void *d = s_zsocket (ZMQ_DEALER);
+    char ep[128];
+    snprintf (ep, sizeof ep, "tcp://%s", hostport);
+    assert_int_equal (zmq_connect (d, ep), 0);
+    return d;
+}
+
+static void
+s_zsend (void *sock, const app_baseline_msg_t *m)
+{
+    size_t len;
+    uint8_t *buf = app_baseline_wire_encode (m, &len);
+    assert_non_null (buf);
+    assert_int_equal (zmq_send (sock, buf, len, 0), (int)len);
+    free (buf);
+}
+
+static void
+s_zsend_raw (void *sock, const P2pf__Baseline__Msg *pb)
+{
+    uint8_t buf[256];
+    size_t len = s_pack (pb, buf, sizeof buf);
+    assert_int_equal (zmq_send (sock, buf, len, 0), (int)len);
+}
+
+/* The next message of `kind` on sock within timeout_ms (others are
+ * skipped), decoded into *out; 0, or -1 on timeout. */
+static int
+s_zrecv (void *sock, app_baseline_kind_t kind, const app_baseline_geom_t *geom, int timeout_ms,
+         app_baseline_msg_t *out)
+{
+    uint64_t deadline = s_now_ms () + (uint64_t)timeout_ms;
+    for (;;) {
+        uint64_t now = s_now_ms ();
+        if (now >= deadline)
+            return -1;
+        zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, (long)(deadline - now)) <= 0)
+            continue;
+        zmq_msg_t frame;
+        zmq_msg_init (&frame);
+        assert_true (zmq_msg_recv (&frame, sock, 0) >= 0);
+        int rc = app_baseline_wire_decode (zmq_msg_data (&frame), zmq_msg_size (&frame), geom, out,
+                                           NULL);
+        zmq_msg_close (&frame);
+        if (rc == 0 && out->kind == kind)
+            return 0;
+        if (rc == 0)
+            app_baseline_msg_release (out);
+    }
+}
+
+static void
+test_silent_worker_and_garbage_cost_nothing (void **state)
+{
+    (void)state;
+    char ref[256], out[256];
+    tu_path_join (ref, sizeof ref, s_dir, "render.png");
+    tu_path_join (out, sizeof out, s_dir, "master.png");
+    s_spawn (1, "master", "--port", "0", "--slices", "7", "-o", out, "--size", "160x90", "--iter",
+             "300", NULL);
+    char hostport[64];
+    s_master_endpoint (hostport, sizeof hostport);
+
+    /* The fake joins first and takes three slices. */
+    void *fake = s_fake_worker (hostport);
+    app_baseline_msg_t m, job, assign;
+    memset (&m, 0, sizeof m);
+    m.kind = APP_BASELINE_HELLO;
+    m.threads = 2;
+    m.timeout_ms = 1000;
+    snprintf (m.name, sizeof m.name, "fake");
+    s_zsend (fake, &m);
+    memset (&m, 0, sizeof m);
+    m.kind = APP_BASELINE_REQUEST;
+    m.n = 3;
+    s_zsend (fake, &m);
+    assert_int_equal (s_zrecv (fake, APP_BASELINE_JOB, NULL, S_START_TIMEOUT_MS, &job), 0);
+    app_baseline_geom_t geom;
+    app_baseline_geom_set (&geom, &job.view, job.slices);
+    assert_int_equal (geom.slices, 7);
+    assert_int_equal (s_zrecv (fake, APP_BASELINE_ASSIGN, &geom, S_START_TIMEOUT_MS, &assign), 0);
+    s_expect_ids (assign.ids, assign.n_ids, "0,1,2");
+
+    /* Eight kinds of garbage, each dropped and counted. */
+    uint8_t junk[32];
+    memset (junk, 0xff, sizeof junk);
+    assert_int_equal (zmq_send (fake, junk, sizeof junk, 0), (int)sizeof junk); /* malformed */
+    assert_int_equal (zmq_send (fake, "", 0, 0), 0);                            /* empty */
+    P2pf__Baseline__Msg pb = P2PF__BASELINE__MSG__INIT;
+    P2pf__Baseline__Request req = P2PF__BASELINE__REQUEST__INIT;
+    req.n = 1;
+    pb.version = 9;
+    pb.body_case = P2PF__BASELINE__MSG__BODY_REQUEST;
+    pb.request = &req;
+    s_zsend_raw (fake, &pb); /* wrong version */
+    int y0, y1;
+    app_baseline_slice_rows (&geom, 5, &y0, &y1);
+    size_t bytes = (size_t)(y1 - y0) * (size_t)geom.width_px * 4;
+    uint8_t *px = calloc (1, bytes);
+    assert_non_null (px);
+    memset (&m, 0, sizeof m);
+    m.kind = APP_BASELINE_RESULT;
+    m.slice = 5;
+    m.pixels = px;
+    m.pixel_bytes = bytes;
+    s_zsend (fake, &m); /* a slice it was not given: black pixels must not land */
+    m.slice = 0;
+    s_zsend (fake, &m); /* its own slice, another slice's size */
+    free (px);
+    s_zsend (fake, &job); /* a Job, to the master */
+    s_zsend (fake, &assign);
+    assert_int_equal (zmq_send (fake, "a", 1, ZMQ_SNDMORE), 1); /* two frames */
+    assert_int_equal (zmq_send (fake, "b", 1, 0), 1);
+    /* A repeated Hello is answered with the Job again: once that is back,
+     * the master has handled everything above (one connection, in order). */
+    memset (&m, 0, sizeof m);
+    m.kind = APP_BASELINE_HELLO;
+    m.threads = 2;
+    m.timeout_ms = 1000;
+    snprintf (m.name, sizeof m.name, "fake");
+    s_zsend (fake, &m);
+    app_baseline_msg_t again;
+    assert_int_equal (s_zrecv (fake, APP_BASELINE_JOB, &geom, S_START_TIMEOUT_MS, &again), 0);
+
+    /* Now a real worker: it must render all seven, the fake's three last. */
+    s_spawn (0, "worker", "--connect", hostport, "--threads", "1", NULL);
+    s_spawn (1, "render", "--quiet", "-o", ref, "--size", "160x90", "--iter", "300", NULL);
+    s_expect_all_exit_0 ();
+    s_expect_same_png (ref, out);
+    const char *mo = s_procs[0].out;
+    assert_int_equal (s_count (mo, "worker joined id="), 2);
+    assert_int_equal (s_field (mo, "worker id=1 ", "slices"), 0);
+    assert_int_equal (s_field (mo, "worker id=2 ", "slices"), 7);
+    assert_int_equal (s_field (mo, "total ", "duplicates"), 0);
+    assert_int_equal (s_field (mo, "total ", "dropped"), 8);
+    /* The silent worker is told Done as well. */
+    app_baseline_msg_t done;
+    assert_int_equal (s_zrecv (fake, APP_BASELINE_DONE, &geom, S_START_TIMEOUT_MS, &done), 0);
+}
+
+/* A master that accepts the connection and never answers: the worker gives
+ * up after --timeout-ms, exit 1, saying why. */
+static void
+test_worker_gives_up_on_a_silent_master (void **state)
+{
+    (void)state;
+    void *router = s_zsocket (ZMQ_ROUTER);
+    assert_int_equal (zmq_bind (router, "tcp://127.0.0.1:*"), 0);
+    char last[128];
+    size_t last_size = sizeof last;
+    assert_int_equal (zmq_getsockopt (router, ZMQ_LAST_ENDPOINT, last, &last_size), 0);
+    uint64_t t0 = s_now_ms ();
+    s_spawn (1, "worker", "--connect", last + 6, "--threads", "1", "--timeout-ms", "300", NULL);
+    if (!s_wait_until (s_all_finished, t0 + S_START_TIMEOUT_MS))
+        fail_msg ("the worker still runs %d ms after a 300 ms timeout", S_START_TIMEOUT_MS);
+    uint64_t took_ms = s_now_ms () - t0;
+    assert_int_equal (s_procs[0].status, 1);
+    assert_true (took_ms >= 300);
+    if (!strstr (s_procs[0].out, "no word from the master at tcp://127.0.0.1:") ||
+        !strstr (s_procs[0].out, "300 ms"))
+        fail_msg ("unclear message: %s", s_procs[0].out);
+    /* It did reach us: the Hello is there. */
+    zmq_pollitem_t item = { router, 0, ZMQ_POLLIN, 0 };
+    assert_int_equal (zmq_poll (&item, 1, 0), 1);
+}
+
 int
 main (void)
 {
@@ -564,6 +1167,15 @@ main (void)
         cmocka_unit_test (test_encode_refuses_invalid),
         cmocka_unit_test (test_queue_rotates_and_skips_held),
         cmocka_unit_test (test_queue_reissues_after_a_full_turn),
+        cmocka_unit_test_setup_teardown (test_master_matches_render_mandelbrot, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_master_matches_render_julia, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_first_worker_waits_for_the_second, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_silent_worker_and_garbage_cost_nothing, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_worker_gives_up_on_a_silent_master, s_setup,
+                                         s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
