@@ -584,13 +584,10 @@ app_cmd_master (int argc, char **argv)
     while ((opt = getopt_long (argc, argv, ":p:b:s:w:o:qh", opts, NULL)) != -1) {
         switch (opt) {
         case 'p':
-            if (app_parse_int (optarg, &port) || port < 0 || port > 65535)
-                app_usage_error ("--port: '%s' is not a port (0..65535)", optarg);
+            port = app_opt_port ("--port", optarg);
             break;
         case 'b':
-            if (!*optarg || strlen (optarg) > 40 || strchr (optarg, ':'))
-                app_usage_error ("--bind: '%s' is not an IPv4 address or interface", optarg);
-            bind_addr = optarg;
+            bind_addr = app_opt_bind ("--bind", optarg);
             break;
         case 's':
             if (app_parse_int (optarg, &slices) || slices < 1 || slices > RND_SLICES_MAX)

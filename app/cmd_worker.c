@@ -323,17 +323,6 @@ s_recv (s_worker_t *w, int *heard)
     return 0;
 }
 
-/* "HOST:PORT" with a port of 1..65535, or exit 2. */
-static void
-s_check_hostport (const char *arg)
-{
-    const char *colon = strrchr (arg, ':');
-    int port;
-    if (!colon || colon == arg || colon - arg > 200 || app_parse_int (colon + 1, &port) ||
-        port < 1 || port > 65535 || memchr (arg, '*', (size_t)(colon - arg)))
-        app_usage_error ("--connect: '%s' is not HOST:PORT", arg);
-}
-
 /* "host/pid": how the master's report names us. Non-printable characters
  * (which a host name should not have) become '?', as the codec demands. */
 static void
@@ -485,8 +474,7 @@ app_cmd_worker (int argc, char **argv)
     while ((opt = getopt_long (argc, argv, ":c:t:k:qh", opts, NULL)) != -1) {
         switch (opt) {
         case 'c':
-            s_check_hostport (optarg);
-            connect_to = optarg;
+            connect_to = app_opt_hostport ("--connect", optarg, 200);
             break;
         case 't':
             if (app_parse_int (optarg, &threads) || threads < 1 ||
