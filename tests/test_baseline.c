@@ -962,8 +962,11 @@ test_first_worker_waits_for_the_second (void **state)
     s_spawn (1, "render", "--quiet", "-o", ref, "--size", "160x90", "--iter", "300", NULL);
     s_expect_all_exit_0 ();
     s_expect_same_png (ref, out);
+    /* Its held Request was answered at the start, before the second
+     * worker's: it had slice 0 long before anyone else could. (The second
+     * may return nothing: on a job this small, the first, warm, can take
+     * the rest and duplicate the second's slices before it gets going.) */
     assert_true (s_field (s_procs[0].out, "worker id=1 ", "slices") >= 1);
-    assert_true (s_field (s_procs[0].out, "worker id=2 ", "slices") >= 1);
 }
 
 /* --- sockets of the test's own ------------------------------------------- */
@@ -1003,6 +1006,18 @@ s_zsend (void *sock, const app_baseline_msg_t *m)
     assert_non_null (buf);
     assert_int_equal (zmq_send (sock, buf, len, 0), (int)len);
     free (buf);
+}
+
+static void
+s_fake_hello (void *fake)
+{
+    app_baseline_msg_t m;
+    memset (&m, 0, sizeof m);
+    m.kind = APP_BASELINE_HELLO;
+    m.threads = 2;
+    m.timeout_ms = 1000;
+    snprintf (m.name, sizeof m.name, "fake");
+    s_zsend (fake, &m);
 }
 
 static void
@@ -1055,12 +1070,7 @@ test_silent_worker_and_garbage_cost_nothing (void **state)
     /* The fake joins first and takes three slices. */
     void *fake = s_fake_worker (hostport);
     app_baseline_msg_t m, job, assign;
-    memset (&m, 0, sizeof m);
-    m.kind = APP_BASELINE_HELLO;
-    m.threads = 2;
-    m.timeout_ms = 1000;
-    snprintf (m.name, sizeof m.name, "fake");
-    s_zsend (fake, &m);
+    s_fake_hello (fake);
     memset (&m, 0, sizeof m);
     m.kind = APP_BASELINE_REQUEST;
     m.n = 3;
@@ -1104,12 +1114,7 @@ test_silent_worker_and_garbage_cost_nothing (void **state)
     assert_int_equal (zmq_send (fake, "b", 1, 0), 1);
     /* A repeated Hello is answered with the Job again: once that is back,
      * the master has handled everything above (one connection, in order). */
-    memset (&m, 0, sizeof m);
-    m.kind = APP_BASELINE_HELLO;
-    m.threads = 2;
-    m.timeout_ms = 1000;
-    snprintf (m.name, sizeof m.name, "fake");
-    s_zsend (fake, &m);
+    s_fake_hello (fake);
     app_baseline_msg_t again;
     assert_int_equal (s_zrecv (fake, APP_BASELINE_JOB, &geom, S_START_TIMEOUT_MS, &again), 0);
 
