@@ -8,5 +8,7 @@ int app_cmd_render (int argc, char **argv);
 int app_cmd_bench (int argc, char **argv);
 int app_cmd_sim (int argc, char **argv);
 int app_cmd_node (int argc, char **argv);
+int app_cmd_master (int argc, char **argv);
+int app_cmd_worker (int argc, char **argv);
 
 #endif

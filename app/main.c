@@ -17,6 +17,8 @@ static const char s_usage[] = "Usage: p2pfractal COMMAND [options]\n"
                               "  bench    benchmarks: 'bench kernel'\n"
                               "  sim      simulate N overlay nodes on one virtual clock\n"
                               "  node     run one overlay node on the network (debugging)\n"
+                              "  master   client/server baseline: hand out slices, write the PNG\n"
+                              "  worker   client/server baseline: render a master's slices\n"
                               "\n"
                               "'p2pfractal COMMAND --help' describes a command.\n"
                               "  -h, --help      this text\n"
@@ -46,5 +48,9 @@ main (int argc, char **argv)
         return app_cmd_sim (argc - 1, argv + 1);
     if (strcmp (cmd, "node") == 0)
         return app_cmd_node (argc - 1, argv + 1);
+    if (strcmp (cmd, "master") == 0)
+        return app_cmd_master (argc - 1, argv + 1);
+    if (strcmp (cmd, "worker") == 0)
+        return app_cmd_worker (argc - 1, argv + 1);
     app_usage_error ("unknown command '%s' (try 'p2pfractal --help')", cmd);
 }
