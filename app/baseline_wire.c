@@ -8,49 +8,11 @@
 
 #include "baseline.pb-c.h"
 #include "slice.h"
+#include "wire.h"
 
-/* Decoding heap budget beyond twice the message: protobuf-c's scan tables
- * and structs for a maximal Assign (1025 ids) stay well under it. */
-#define S_BUDGET_SLACK_BYTES (64 * 1024)
-/* What malloc really spends per block beyond the bytes asked for. */
-#define S_MALLOC_OVERHEAD_BYTES 16
 /* A Result's bytes beyond its pixels: version, body, slice and time fields
  * and three length prefixes, with room to spare. */
 #define S_RESULT_OVERHEAD_BYTES 64
-
-/* A ProtobufCAllocator's state for one decode. */
-typedef struct {
-    size_t left_bytes; /* budget still available */
-    int over_budget;   /* a request was refused for the budget */
-    int out_of_memory; /* malloc itself failed */
-} s_budget_t;
-
-static void *
-s_budget_alloc (void *data, size_t size)
-{
-    s_budget_t *budget = data;
-    size_t cost = size + S_MALLOC_OVERHEAD_BYTES;
-    if (cost < size || cost > budget->left_bytes) {
-        budget->over_budget = 1;
-        return NULL;
-    }
-    void *p = malloc (size);
-    if (!p) {
-        budget->out_of_memory = 1;
-        return NULL;
-    }
-    /* Frees are not credited back: the budget bounds everything one decode
-     * may ask for, repeated fields' reallocations included. */
-    budget->left_bytes -= cost;
-    return p;
-}
-
-static void
-s_budget_free (void *data, void *p)
-{
-    (void)data;
-    free (p);
-}
 
 const char *
 app_baseline_wire_strerror (app_baseline_wire_error_t why)
@@ -276,17 +238,17 @@ app_baseline_wire_decode (const uint8_t *buf, size_t len, const app_baseline_geo
     else if (len > app_baseline_wire_max_bytes (geom))
         w = APP_BASELINE_WIRE_ETOOBIG;
     else {
-        s_budget_t budget = { .left_bytes = 2 * len + S_BUDGET_SLACK_BYTES };
-        ProtobufCAllocator alloc = {
-            .alloc = s_budget_alloc,
-            .free = s_budget_free,
-            .allocator_data = &budget,
-        };
-        pb = p2pf__baseline__msg__unpack (&alloc, len, buf);
+        /* The overlay's budgeted decoder (2 * len + 256 KiB of heap at
+         * most): a message of many tiny fields cannot cost far more in
+         * structs than it did on the wire. */
+        ovl_wire_error_t ow;
+        pb = (P2pf__Baseline__Msg *)ovl_wire_unpack (&p2pf__baseline__msg__descriptor, buf, len,
+                                                     &ow);
         if (!pb)
-            w = budget.over_budget     ? APP_BASELINE_WIRE_ECAP
-                : budget.out_of_memory ? APP_BASELINE_WIRE_ENOMEM
-                                       : APP_BASELINE_WIRE_EMALFORMED;
+            w = ow == OVL_WIRE_ECAP      ? APP_BASELINE_WIRE_ECAP
+                : ow == OVL_WIRE_ENOMEM  ? APP_BASELINE_WIRE_ENOMEM
+                : ow == OVL_WIRE_ETOOBIG ? APP_BASELINE_WIRE_ETOOBIG
+                                         : APP_BASELINE_WIRE_EMALFORMED;
         else if (pb->version != APP_BASELINE_WIRE_VERSION)
             w = APP_BASELINE_WIRE_EVERSION;
         else if ((w = s_from_pb (pb, msg)) == APP_BASELINE_WIRE_OK)

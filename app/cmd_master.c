@@ -30,6 +30,7 @@
 #include "png_io.h"
 #include "slice.h"
 #include "slice_queue.h"
+#include "wire.h"
 
 static const char s_usage[] =
     "Usage: p2pfractal master --port P [--bind ADDR] [--slices K] [--workers N]\n"
@@ -630,6 +631,10 @@ app_cmd_master (int argc, char **argv)
     m.quorum = quorum;
     m.view = &vo.view;
     app_baseline_geom_set (&m.geom, &vo.view, rnd_slice_count (vo.view.height_px, slices));
+    /* A Result travels in one message, under the codec's 16 MiB cap. */
+    if (app_baseline_wire_max_bytes (&m.geom) > OVL_WIRE_MAX_BYTES)
+        app_usage_error ("--slices: %d is too few for a %dx%d image (a slice must fit in 16 MiB)",
+                         m.geom.slices, vo.view.width_px, vo.view.height_px);
     size_t npix = (size_t)vo.view.width_px * vo.view.height_px;
     m.smooth = malloc (npix * sizeof *m.smooth);
     m.queue = app_slice_queue_new (m.geom.slices);
