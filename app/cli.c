@@ -97,6 +97,34 @@ app_parse_size (const char *s, int *w, int *h)
     return app_parse_int (first, w) || app_parse_int (x + 1, h) ? -1 : 0;
 }
 
+int
+app_opt_port (const char *opt, const char *arg)
+{
+    int port;
+    if (app_parse_int (arg, &port) || port < 0 || port > 65535)
+        app_usage_error ("%s: '%s' is not a port (0..65535)", opt, arg);
+    return port;
+}
+
+const char *
+app_opt_bind (const char *opt, const char *arg)
+{
+    if (!*arg || strlen (arg) > 40 || strchr (arg, ':'))
+        app_usage_error ("%s: '%s' is not an IPv4 address or interface", opt, arg);
+    return arg;
+}
+
+const char *
+app_opt_hostport (const char *opt, const char *arg, int host_max)
+{
+    const char *colon = strrchr (arg, ':');
+    int port;
+    if (!colon || colon == arg || colon - arg > host_max || app_parse_int (colon + 1, &port) ||
+        port < 1 || port > 65535 || memchr (arg, '*', (size_t)(colon - arg)))
+        app_usage_error ("%s: '%s' is not HOST:PORT", opt, arg);
+    return arg;
+}
+
 void
 app_view_opts_init (app_view_opts_t *vo)
 {

@@ -28,6 +28,15 @@ int app_parse_complex (const char *s, double *re, double *im);
 /* "WxH" */
 int app_parse_size (const char *s, int *w, int *h);
 
+/* The network options: each returns its value, or exits 2 naming opt.
+ * A TCP port to listen on, 0..65535 (0: any free port). */
+int app_opt_port (const char *opt, const char *arg);
+/* An IPv4 address or interface to bind ('*': all), without a port. */
+const char *app_opt_bind (const char *opt, const char *arg);
+/* HOST:PORT to connect to: a host of 1..host_max characters, not '*', and
+ * a port of 1..65535. */
+const char *app_opt_hostport (const char *opt, const char *arg, int host_max);
+
 /* The view options, as getopt_long entries with values >= APP_OPT_VIEW_BASE;
  * a subcommand appends them to its own table. */
 enum {

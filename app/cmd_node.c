@@ -158,29 +158,20 @@ app_cmd_node (int argc, char **argv)
     while ((opt = getopt_long (argc, argv, ":h", opts, NULL)) != -1) {
         switch (opt) {
         case 'p':
-            if (app_parse_int (optarg, &port) || port < 0 || port > 65535)
-                app_usage_error ("--port: '%s' is not a port (0..65535)", optarg);
+            port = app_opt_port ("--port", optarg);
             break;
         case 'b':
-            if (!*optarg || strlen (optarg) > 40 || strchr (optarg, ':'))
-                app_usage_error ("--bind: '%s' is not an IPv4 address or interface", optarg);
-            bind_addr = optarg;
+            bind_addr = app_opt_bind ("--bind", optarg);
             break;
         case 'a':
             if (!*optarg || strlen (optarg) > 40 || strchr (optarg, ':') || strchr (optarg, '*'))
                 app_usage_error ("--advertise: '%s' is not a host name or IPv4 address", optarg);
             advertise = optarg;
             break;
-        case 'j': {
-            const char *colon = strrchr (optarg, ':');
-            int jport;
-            if (!colon || colon == optarg || colon - optarg > 40 ||
-                app_parse_int (colon + 1, &jport) || jport < 1 || jport > 65535 ||
-                memchr (optarg, '*', (size_t)(colon - optarg)))
-                app_usage_error ("--join: '%s' is not HOST:PORT", optarg);
-            join = optarg;
+        case 'j':
+            /* The host must fit an overlay address (OVL_ADDR_MAX). */
+            join = app_opt_hostport ("--join", optarg, 40);
             break;
-        }
         case 's': {
             char *end;
             errno = 0;

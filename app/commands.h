@@ -9,5 +9,7 @@ int app_cmd_bench (int argc, char **argv);
 int app_cmd_sim (int argc, char **argv);
 int app_cmd_node (int argc, char **argv);
 int app_cmd_peer (int argc, char **argv);
+int app_cmd_master (int argc, char **argv);
+int app_cmd_worker (int argc, char **argv);
 
 #endif

@@ -18,6 +18,8 @@ static const char s_usage[] = "Usage: p2pfractal COMMAND [options]\n"
                               "  sim      simulate N overlay nodes on one virtual clock\n"
                               "  peer     be a peer of a rendering network ('--join' one)\n"
                               "  node     run one overlay node on the network (debugging)\n"
+                              "  master   client/server baseline: hand out slices, write the PNG\n"
+                              "  worker   client/server baseline: render a master's slices\n"
                               "\n"
                               "'p2pfractal COMMAND --help' describes a command.\n"
                               "  -h, --help      this text\n"
@@ -49,5 +51,9 @@ main (int argc, char **argv)
         return app_cmd_peer (argc - 1, argv + 1);
     if (strcmp (cmd, "node") == 0)
         return app_cmd_node (argc - 1, argv + 1);
+    if (strcmp (cmd, "master") == 0)
+        return app_cmd_master (argc - 1, argv + 1);
+    if (strcmp (cmd, "worker") == 0)
+        return app_cmd_worker (argc - 1, argv + 1);
     app_usage_error ("unknown command '%s' (try 'p2pfractal --help')", cmd);
 }

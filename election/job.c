@@ -171,6 +171,13 @@ s_reason_ok (const char *r)
     return 1;
 }
 
+/* A term's elector: an id, or nothing (term 0). */
+static int
+s_elector_ok (ProtobufCBinaryData e)
+{
+    return e.len == 0 || (e.len == 16 && e.data);
+}
+
 /* What a message says on its own. */
 static el_msg_error_t
 s_check (const P2pf__JobMsg *m)
@@ -187,7 +194,7 @@ s_check (const P2pf__JobMsg *m)
         return EL_MSG_OK;
     case P2PF__JOB_MSG__KIND_MASTER_RESPONSE: {
         const P2pf__MasterResponse *r = m->master_response;
-        if (!r->spec || !r->spec->params ||
+        if (!r->spec || !r->spec->params || !s_elector_ok (r->elector) ||
             (r->master && ovl_wire_check_handle (r->master) != OVL_WIRE_OK))
             return EL_MSG_EBADFIELD;
         return EL_MSG_OK;
@@ -208,15 +215,19 @@ s_check (const P2pf__JobMsg *m)
                    ? EL_MSG_OK
                    : EL_MSG_EBADFIELD;
     case P2PF__JOB_MSG__KIND_HEARTBEAT:
-        return EL_MSG_OK;
+        return s_elector_ok (m->heartbeat->elector) ? EL_MSG_OK : EL_MSG_EBADFIELD;
     case P2PF__JOB_MSG__KIND_ELECTION_QUERY:
-        return s_reason_ok (m->election_query->reason) ? EL_MSG_OK : EL_MSG_EBADFIELD;
+        return s_reason_ok (m->election_query->reason) && s_elector_ok (m->election_query->elector)
+                   ? EL_MSG_OK
+                   : EL_MSG_EBADFIELD;
     case P2PF__JOB_MSG__KIND_NOMINATION:
-        return ovl_wire_check_handle (m->nomination->candidate) == OVL_WIRE_OK ? EL_MSG_OK
-                                                                               : EL_MSG_EBADFIELD;
+        return ovl_wire_check_handle (m->nomination->candidate) == OVL_WIRE_OK &&
+                       s_elector_ok (m->nomination->elector)
+                   ? EL_MSG_OK
+                   : EL_MSG_EBADFIELD;
     case P2PF__JOB_MSG__KIND_ELECTED:
         return ovl_wire_check_handle (m->elected->master) == OVL_WIRE_OK &&
-                       s_reason_ok (m->elected->reason)
+                       s_reason_ok (m->elected->reason) && s_elector_ok (m->elected->elector)
                    ? EL_MSG_OK
                    : EL_MSG_EBADFIELD;
     default:

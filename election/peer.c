@@ -35,6 +35,44 @@
  * slices are computed again. */
 #define S_PULL_MISSES_MAX 3
 
+/* A term: a counter and the root that elected it. Ordered by counter,
+ * then elector; each root accepts one master per counter, so no term ever
+ * has two masters, however many roots die mid-election (ballots). */
+typedef struct {
+    uint64_t n;
+    ovl_id_t by;
+} s_term_t;
+
+static int
+s_tcmp (s_term_t a, s_term_t b)
+{
+    if (a.n != b.n)
+        return a.n < b.n ? -1 : 1;
+    return ovl_id_cmp (a.by, b.by);
+}
+
+/* A term off the wire (validated: elector 16 bytes or none). */
+static s_term_t
+s_term_get (uint64_t n, ProtobufCBinaryData elector)
+{
+    s_term_t t;
+    t.n = n;
+    memset (&t.by, 0, sizeof t.by);
+    if (elector.len == 16)
+        t.by = ovl_id_from_bytes (elector.data);
+    return t;
+}
+
+/* Onto the wire: buf must outlive the message. */
+static void
+s_term_set (s_term_t t, uint64_t *n, ProtobufCBinaryData *elector, uint8_t buf[16])
+{
+    *n = t.n;
+    ovl_id_to_bytes (t.by, buf);
+    elector->data = buf;
+    elector->len = 16;
+}
+
 struct el_peer_t {
     el_config_t cfg;
     ovl_handle_t self;
@@ -44,6 +82,7 @@ struct el_peer_t {
     el_stats_t stats;
     int started;                 /* el_peer_start was called */
     uint64_t job_query_at_ms;    /* ask the network for its job then */
+    int job_queries;             /* JobQuery messages sent */
     ovl_id_t roots[S_ROOTS_MAX]; /* groups whose tree this node roots */
     int n_roots;
 
@@ -58,7 +97,7 @@ struct el_peer_t {
     int done_reported; /* EL_EV_JOB_DONE raised */
 
     /* what the master says */
-    uint64_t term;
+    s_term_t term; /* (counter, elector): see MasterElected in wire.proto */
     int has_master;
     ovl_handle_t master;
     uint64_t last_heard_ms;   /* heartbeat, election or response of the master */
@@ -92,10 +131,12 @@ struct el_peer_t {
     int electing;              /* this peer knows an election is under way */
     uint64_t elect_started_ms; /* when it first suspected */
     uint64_t elect_retry_ms;   /* publish the query again then */
-    uint64_t nominated_term;   /* last term nominated for, +1 (0: none) */
-    int is_root;               /* root of the job group's tree */
-    int fresh_root;            /* has not elected since becoming root */
-    uint64_t handover_term;    /* +1: the master of this term is leaving */
+    int has_nominated;         /* nominated_term holds the last term nominated in */
+    s_term_t nominated_term;
+    int is_root;      /* root of the job group's tree */
+    int has_handover; /* handover_term's master is leaving */
+    s_term_t handover_term;
+    uint64_t rejoin_at_ms; /* earliest time to re-join the job group */
     int leaving;
 };
 
@@ -223,7 +264,14 @@ s_send_query (el_peer_t *p, P2pf__JobMsg__KindCase kind)
         msg.job_query = &jq;
     else
         msg.master_query = &mq;
-    s_emit (p, &msg, kind == P2PF__JOB_MSG__KIND_JOB_QUERY ? S_TO_ROUTE_NET : S_TO_PUBLISH, NULL);
+    if (kind == P2PF__JOB_MSG__KIND_JOB_QUERY) {
+        /* The network group's root answers a routed query -- unless the
+         * root is new and has no job itself. After the first try, ask every
+         * member instead (each with a job answers). */
+        s_emit (p, &msg, p->job_queries++ == 0 ? S_TO_ROUTE_NET : S_TO_NET, NULL);
+        return;
+    }
+    s_emit (p, &msg, S_TO_PUBLISH, NULL);
 }
 
 static void
@@ -244,7 +292,8 @@ s_send_heartbeat (el_peer_t *p, s_dest_t dest, const ovl_handle_t *to, int relin
 {
     P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
     P2pf__MasterHeartbeat hb = P2PF__MASTER_HEARTBEAT__INIT;
-    hb.term = p->term;
+    uint8_t eb[16];
+    s_term_set (p->term, &hb.term, &hb.elector, eb);
     hb.done.data = p->done;
     hb.done.len = el_job_bitmap_bytes (&p->job);
     hb.queue_head = p->queue_head;
@@ -255,15 +304,15 @@ s_send_heartbeat (el_peer_t *p, s_dest_t dest, const ovl_handle_t *to, int relin
 }
 
 static void
-s_send_elected (el_peer_t *p, s_dest_t dest, const ovl_handle_t *to, uint64_t term,
+s_send_elected (el_peer_t *p, s_dest_t dest, const ovl_handle_t *to, s_term_t term,
                 const ovl_handle_t *master, const char *reason)
 {
     P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
     P2pf__MasterElected el = P2PF__MASTER_ELECTED__INIT;
     P2pf__NodeHandle mh = P2PF__NODE_HANDLE__INIT;
-    uint8_t mid[16];
+    uint8_t mid[16], eb[16];
     ovl_wire_handle_set (&mh, mid, master);
-    el.term = term;
+    s_term_set (term, &el.term, &el.elector, eb);
     el.master = &mh;
     el.reason = (char *)reason;
     msg.kind_case = P2PF__JOB_MSG__KIND_ELECTED;
@@ -308,7 +357,7 @@ s_send_slices (el_peer_t *p, s_dest_t dest, const ovl_handle_t *to, P2pf__JobMsg
         msg.work_request = &wr;
         break;
     case P2PF__JOB_MSG__KIND_WORK_ASSIGN:
-        wa.term = p->term;
+        wa.term = p->term.n;
         wa.slices = (uint32_t *)slices;
         wa.n_slices = n;
         msg.work_assign = &wa;
@@ -396,7 +445,8 @@ s_handover (el_peer_t *p, uint64_t now)
 {
     P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
     P2pf__ElectionQuery q = P2PF__ELECTION_QUERY__INIT;
-    q.term = p->term;
+    uint8_t eb[16];
+    s_term_set (p->term, &q.term, &q.elector, eb);
     q.reason = "handover";
     msg.kind_case = P2PF__JOB_MSG__KIND_ELECTION_QUERY;
     msg.election_query = &q;
@@ -437,7 +487,7 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     p->by = by;
     p->n_done = p->n_own = 0;
     p->done_reported = 0;
-    p->term = 0;
+    memset (&p->term, 0, sizeof p->term);
     p->has_master = 0;
     p->no_master_since = now;
     p->queue_head = 0;
@@ -450,10 +500,9 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     p->pull_misses = 0;
     p->idle_until_ms = 0;
     p->electing = 0;
-    p->nominated_term = 0;
-    p->handover_term = 0;
+    p->has_nominated = 0;
+    p->has_handover = 0;
     p->is_root = s_root_of (p, job->group);
-    p->fresh_root = p->is_root;
 
     el_event_t ev;
     memset (&ev, 0, sizeof ev);
@@ -464,10 +513,12 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     if (p->up.join)
         p->up.join (p->up.ctx, job->group);
     if (as_master) {
-        p->term = 1;
+        p->term.n = 1;
+        p->term.by = p->self.id;
         memset (&ev, 0, sizeof ev);
         ev.kind = EL_EV_MASTER_ELECTED;
         ev.term = 1;
+        ev.elector = p->self.id;
         ev.peer = p->self;
         ev.reason = "start";
         s_event (p, &ev);
@@ -589,20 +640,22 @@ s_pull (el_peer_t *p, uint64_t now)
 }
 
 static void
-s_nominate (el_peer_t *p, uint64_t term)
+s_nominate (el_peer_t *p, s_term_t term)
 {
-    if (p->nominated_term == term + 1 || !s_work_left (p) || p->leaving)
+    if ((p->has_nominated && s_tcmp (p->nominated_term, term) == 0) || !s_work_left (p) ||
+        p->leaving)
         return;
     P2pf__JobMsg nm = P2PF__JOB_MSG__INIT;
     P2pf__MasterNomination nom = P2PF__MASTER_NOMINATION__INIT;
     P2pf__NodeHandle h = P2PF__NODE_HANDLE__INIT;
-    uint8_t hid[16];
+    uint8_t hid[16], eb[16];
     ovl_wire_handle_set (&h, hid, &p->self);
-    nom.term = term;
+    s_term_set (term, &nom.term, &nom.elector, eb);
     nom.candidate = &h;
     nm.kind_case = P2PF__JOB_MSG__KIND_NOMINATION;
     nm.nomination = &nom;
-    p->nominated_term = term + 1;
+    p->has_nominated = 1;
+    p->nominated_term = term;
     s_emit (p, &nm, S_TO_ROUTE_JOB, NULL);
 }
 
@@ -625,7 +678,8 @@ s_elect (el_peer_t *p, uint64_t now, const char *reason)
     }
     P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
     P2pf__ElectionQuery q = P2PF__ELECTION_QUERY__INIT;
-    q.term = p->term;
+    uint8_t eb[16];
+    s_term_set (p->term, &q.term, &q.elector, eb);
     q.reason = (char *)reason;
     msg.kind_case = P2PF__JOB_MSG__KIND_ELECTION_QUERY;
     msg.election_query = &q;
@@ -661,26 +715,44 @@ s_pump (el_peer_t *p, uint64_t now)
     }
 }
 
+/* Join the job group again (rate-limited): for a member that misses what
+ * the tree carries -- a lost JOIN, a parent that dropped it. */
+static void
+s_rejoin (el_peer_t *p, uint64_t now)
+{
+    if (now < p->rejoin_at_ms)
+        return;
+    p->rejoin_at_ms = now + p->cfg.election_timeout_ms;
+    if (p->up.leave)
+        p->up.leave (p->up.ctx, p->job.group);
+    if (p->up.join)
+        p->up.join (p->up.ctx, p->job.group);
+}
+
 /* A new master for term (published by the root, or told directly). */
 static void
-s_on_elected (el_peer_t *p, uint64_t now, uint64_t term, const ovl_handle_t *m, const char *reason)
+s_on_elected (el_peer_t *p, uint64_t now, s_term_t term, const ovl_handle_t *m, const char *reason,
+              int direct)
 {
-    if (term < p->term)
+    int c = s_tcmp (term, p->term);
+    /* After the job finished, news of its last term is stale (a catch-up
+     * sent before the relinquish, arriving after it). */
+    if (c < 0 || (c == 0 && p->job_finished))
         return;
-    if (term == p->term && p->has_master) {
-        if (ovl_id_eq (p->master.id, m->id)) {
-            p->electing = 0;
-            return;
-        }
-        /* Two roots elected for one term (a partition, or a root that died
-         * mid-multicast): everyone settles on the lower id. */
-        if (ovl_id_cmp (m->id, p->master.id) > 0)
-            return;
+    if (c == 0 && p->has_master && ovl_id_eq (p->master.id, m->id)) {
+        /* The root hears a master we do not: our link into the tree is
+         * broken. */
+        if (direct && p->electing)
+            s_rejoin (p, now);
+        p->electing = 0;
+        p->last_heard_ms = now;
+        return;
     }
     el_event_t ev;
     memset (&ev, 0, sizeof ev);
     ev.kind = EL_EV_MASTER_ELECTED;
-    ev.term = term;
+    ev.term = term.n;
+    ev.elector = term.by;
     ev.peer = *m;
     ev.reason = reason;
     ev.took_ms = p->electing ? now - p->elect_started_ms : 0;
@@ -707,15 +779,22 @@ s_on_elected (el_peer_t *p, uint64_t now, uint64_t term, const ovl_handle_t *m, 
     s_pump (p, now);
 }
 
-/* Root: an election for term, with candidate (NULL: just the query). */
+/* Root: candidate asks to be master because the master of term is gone. */
 static void
-s_arbitrate (el_peer_t *p, uint64_t now, uint64_t term, const ovl_handle_t *candidate,
+s_arbitrate (el_peer_t *p, uint64_t now, s_term_t term, const ovl_handle_t *candidate,
              const char *reason)
 {
-    if (!p->is_root || !candidate)
+    if (!p->is_root)
         return;
+    if (p->job_finished) {
+        /* The candidate missed the relinquish (lost, or its tree link is
+         * broken): repeat it, with a done set it can pull everything by. */
+        if (!s_is_self (p, candidate) && p->n_done == p->job.slices)
+            s_send_heartbeat (p, S_TO_PEER, candidate, 1);
+        return;
+    }
     int tell = !s_is_self (p, candidate) && p->has_master;
-    if (term < p->term) {
+    if (s_tcmp (term, p->term) < 0) {
         /* The candidate missed an election: tell it who won. */
         if (tell)
             s_send_elected (p, S_TO_PEER, candidate, p->term, &p->master, "current");
@@ -723,23 +802,37 @@ s_arbitrate (el_peer_t *p, uint64_t now, uint64_t term, const ovl_handle_t *cand
     }
     /* A master this root hears from is alive, whatever others suspect --
      * unless it announced its leave. */
-    int handover = p->handover_term == term + 1;
+    int handover = p->has_handover && s_tcmp (p->handover_term, term) == 0;
     int alive =
         p->is_master || (p->has_master && now < p->last_heard_ms + p->cfg.master_timeout_ms);
+    s_term_t next;
+    next.n = (term.n > p->term.n ? term.n : p->term.n) + 1;
+    next.by = p->self.id;
     if (alive && !handover) {
-        if (tell)
+        if (s_tcmp (term, p->term) > 0) {
+            /* The candidate knows a term above ours (from a root that died
+             * mid-election) and so ignores our master: confirm that master
+             * in a term above both, so everyone follows it again. */
+            s_send_elected (p, S_TO_PUBLISH, NULL, next, &p->master, "term catch-up");
+            s_on_elected (p, now, next, &p->master, "term catch-up", 0);
+        } else if (tell) {
             s_send_elected (p, S_TO_PEER, candidate, p->term, &p->master, "current");
+        }
         return;
     }
-    uint64_t next = (term > p->term ? term : p->term) + 1;
-    /* A root new since the last election may have missed what the old one
-     * published for the next term: skip it, so no term has two masters. */
-    if (p->fresh_root)
-        next++;
-    p->fresh_root = 0;
     const char *why = handover ? "handover" : reason;
     s_send_elected (p, S_TO_PUBLISH, NULL, next, candidate, why);
-    s_on_elected (p, now, next, candidate, why);
+    s_on_elected (p, now, next, candidate, why, 0);
+}
+
+/* 1 if the first k bits of bits are all set. */
+static int
+s_all_set (const uint8_t *bits, uint32_t k)
+{
+    for (uint32_t s = 0; s < k; s++)
+        if (!el_bit_get (bits, s))
+            return 0;
+    return 1;
 }
 
 static void
@@ -748,20 +841,46 @@ s_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeartbeat *hb,
 {
     if (s_is_self (p, from))
         return;
-    if (hb->term < p->term ||
-        (hb->term == p->term && p->has_master && !ovl_id_eq (p->master.id, from->id) &&
-         ovl_id_cmp (from->id, p->master.id) > 0)) {
+    s_term_t t = s_term_get (hb->term, hb->elector);
+    int c = s_tcmp (t, p->term);
+    if (hb->relinquish && s_all_set (hb->done.data, p->job.slices)) {
+        /* "Every slice is done" is true in any term: take it from anyone
+         * who shows a full done set, and stop electing. Its terms need no
+         * settling any more. */
+        size_t nb = el_job_bitmap_bytes (&p->job);
+        memcpy (p->hb_done, hb->done.data, nb);
+        memcpy (p->hb_prev, hb->done.data, nb);
+        if (c > 0)
+            p->term = t;
+        p->source = *from;
+        p->has_source = 1;
+        p->job_finished = 1;
+        p->has_master = 0;
+        p->no_master_since = now;
+        p->electing = 0;
+        s_step_down (p);
+        s_pull (p, now);
+        return;
+    }
+    if (c < 0 || (c == 0 && p->job_finished && !hb->relinquish) ||
+        (c == 0 && p->has_master && !ovl_id_eq (p->master.id, from->id))) {
         p->stats.dropped_other++;
         return;
     }
+    /* Done sets only grow: merge, so a late copy of an older heartbeat
+     * cannot make us forget what a newer one said. */
     size_t nb = el_job_bitmap_bytes (&p->job);
-    memcpy (p->hb_prev, hb->relinquish ? hb->done.data : p->hb_done, nb);
-    memcpy (p->hb_done, hb->done.data, nb);
+    memcpy (p->hb_prev, p->hb_done, nb);
+    for (size_t i = 0; i < nb; i++) {
+        p->hb_done[i] |= hb->done.data[i];
+        if (hb->relinquish)
+            p->hb_prev[i] |= hb->done.data[i]; /* final: pull it all now */
+    }
     p->queue_head = hb->queue_head;
     p->source = *from;
     p->has_source = 1;
-    int new_master = !p->has_master || !ovl_id_eq (p->master.id, from->id) || hb->term != p->term;
-    p->term = hb->term;
+    int new_master = !p->has_master || !ovl_id_eq (p->master.id, from->id) || c > 0;
+    p->term = t;
     if (hb->relinquish) {
         p->job_finished = 1;
         p->has_master = 0;
@@ -796,8 +915,9 @@ s_on_response (el_peer_t *p, uint64_t now, const P2pf__MasterResponse *r, const 
     }
     p->source = *from;
     p->has_source = 1;
-    if (r->term >= p->term) {
-        p->term = r->term;
+    s_term_t t = s_term_get (r->term, r->elector);
+    if (s_tcmp (t, p->term) >= 0 && !p->job_finished) {
+        p->term = t;
         if (r->master) {
             ovl_handle_t m;
             ovl_wire_handle_get (r->master, &m);
@@ -807,10 +927,7 @@ s_on_response (el_peer_t *p, uint64_t now, const P2pf__MasterResponse *r, const 
                 p->last_heard_ms = now;
             }
         } else {
-            int all = 1;
-            for (uint32_t s = 0; s < p->job.slices && all; s++)
-                all = el_bit_get (r->done.data, s);
-            p->job_finished = all;
+            p->job_finished = s_all_set (r->done.data, p->job.slices);
         }
         p->queue_head = r->queue_head;
     }
@@ -827,10 +944,10 @@ s_on_query (el_peer_t *p, const ovl_handle_t *from)
     P2pf__MasterResponse r = P2PF__MASTER_RESPONSE__INIT;
     P2pf__JobSpec spec;
     P2pf__NodeHandle mh = P2PF__NODE_HANDLE__INIT;
-    uint8_t mid[16];
+    uint8_t mid[16], eb[16];
     el_job_to_spec (&p->job, &spec);
     r.spec = &spec;
-    r.term = p->term;
+    s_term_set (p->term, &r.term, &r.elector, eb);
     if (p->has_master) {
         ovl_wire_handle_set (&mh, mid, &p->master);
         r.master = &mh;
@@ -847,7 +964,8 @@ static void
 s_on_election_query (el_peer_t *p, uint64_t now, const P2pf__ElectionQuery *q,
                      const ovl_handle_t *from)
 {
-    if (q->term < p->term) {
+    s_term_t t = s_term_get (q->term, q->elector);
+    if (s_tcmp (t, p->term) < 0) {
         /* A peer behind: the master catches it up. */
         if (p->is_master)
             s_send_heartbeat (p, S_TO_PEER, from, 0);
@@ -856,7 +974,8 @@ s_on_election_query (el_peer_t *p, uint64_t now, const P2pf__ElectionQuery *q,
     }
     int from_master = p->has_master && ovl_id_eq (p->master.id, from->id);
     if (strcmp (q->reason, "handover") == 0 && (from_master || s_is_self (p, from))) {
-        p->handover_term = q->term + 1;
+        p->has_handover = 1;
+        p->handover_term = t;
         if (!s_is_self (p, from)) {
             p->has_master = 0;
             p->no_master_since = now;
@@ -875,14 +994,17 @@ s_on_election_query (el_peer_t *p, uint64_t now, const P2pf__ElectionQuery *q,
             p->elect_retry_ms = now + p->cfg.election_timeout_ms +
                                 ovl_rng_below (&p->rng, p->cfg.election_timeout_ms / 4 + 1);
         }
-        s_nominate (p, q->term);
+        s_nominate (p, t);
     }
 }
+
+/* How a message came. */
+enum { S_VIA_PUBLISH, S_VIA_DIRECT, S_VIA_ROUTED };
 
 /* One job message, however it came. */
 static void
 s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const ovl_handle_t *from,
-           int routed)
+           int via)
 {
     el_msg_error_t why;
     P2pf__JobMsg *m = el_msg_decode (bytes, len, &why);
@@ -921,7 +1043,7 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
         el_msg_free (&m);
         return;
     }
-    uint64_t term = 0;
+    uint64_t term = 0; /* the counter a message claims */
     switch (m->kind_case) {
     case P2PF__JOB_MSG__KIND_MASTER_RESPONSE:
         term = m->master_response->term;
@@ -941,7 +1063,7 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
     default:
         break;
     }
-    if (term > p->term + S_TERM_JUMP_MAX) {
+    if (term > p->term.n + S_TERM_JUMP_MAX) {
         p->stats.dropped_job++;
         el_msg_free (&m);
         return;
@@ -1014,19 +1136,21 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
         s_on_election_query (p, now, m->election_query, from);
         break;
     case P2PF__JOB_MSG__KIND_NOMINATION: {
-        if (!routed) {
+        if (via != S_VIA_ROUTED) {
             p->stats.dropped_other++;
             break;
         }
         ovl_handle_t cand;
         ovl_wire_handle_get (m->nomination->candidate, &cand);
-        s_arbitrate (p, now, m->nomination->term, &cand, "master lost");
+        s_arbitrate (p, now, s_term_get (m->nomination->term, m->nomination->elector), &cand,
+                     "master lost");
         break;
     }
     case P2PF__JOB_MSG__KIND_ELECTED: {
         ovl_handle_t mh;
         ovl_wire_handle_get (m->elected->master, &mh);
-        s_on_elected (p, now, m->elected->term, &mh, m->elected->reason);
+        s_on_elected (p, now, s_term_get (m->elected->term, m->elected->elector), &mh,
+                      m->elected->reason, via == S_VIA_DIRECT);
         break;
     }
     default:
@@ -1120,14 +1244,14 @@ el_peer_on_publish (el_peer_t *p, uint64_t now, ovl_id_t group, const uint8_t *b
         p->stats.dropped_other++;
         return;
     }
-    s_receive (p, now, bytes, len, publisher, 0);
+    s_receive (p, now, bytes, len, publisher, S_VIA_PUBLISH);
 }
 
 void
 el_peer_on_direct (el_peer_t *p, uint64_t now, const ovl_handle_t *from, const uint8_t *bytes,
                    size_t len)
 {
-    s_receive (p, now, bytes, len, from, 0);
+    s_receive (p, now, bytes, len, from, S_VIA_DIRECT);
 }
 
 void
@@ -1135,7 +1259,7 @@ el_peer_on_routed (el_peer_t *p, uint64_t now, ovl_id_t key, const uint8_t *byte
                    const ovl_handle_t *origin)
 {
     (void)key;
-    s_receive (p, now, bytes, len, origin, 1);
+    s_receive (p, now, bytes, len, origin, S_VIA_ROUTED);
 }
 
 void
@@ -1156,7 +1280,6 @@ el_peer_on_root (el_peer_t *p, uint64_t now, ovl_id_t group, int is_root)
     }
     if (p->has_job && ovl_id_eq (group, p->job.group) && p->is_root != is_root) {
         p->is_root = is_root;
-        p->fresh_root = is_root;
         s_role_event (p);
     }
 }
@@ -1231,7 +1354,8 @@ el_peer_on_tick (el_peer_t *p, uint64_t now)
     }
     if (p->electing && now >= p->elect_retry_ms) {
         if (s_work_left (p) && !p->leaving && !p->is_master) {
-            p->nominated_term = 0;
+            p->has_nominated = 0;
+            s_rejoin (p, now); /* perhaps nothing reaches us: a broken tree link */
             s_elect (p, now, "election stalled");
         } else {
             p->electing = 0;
@@ -1296,7 +1420,8 @@ el_peer_status (const el_peer_t *p, el_status_t *out)
 {
     memset (out, 0, sizeof *out);
     out->has_job = p->has_job;
-    out->term = p->term;
+    out->term = p->term.n;
+    out->elector = p->term.by;
     out->has_master = p->has_master;
     if (p->has_master)
         out->master = p->master;

@@ -63,7 +63,11 @@ typedef struct {
     uint32_t slice;      /* SLICE_* */
     ovl_handle_t peer;   /* SLICE_ASSIGNED: to; SLICE_DONE: by (addr may be
                             empty); MASTER_ELECTED: the master */
-    uint64_t term;       /* MASTER_ELECTED */
+    uint64_t term;       /* MASTER_ELECTED: the term's counter */
+    ovl_id_t elector;    /* MASTER_ELECTED: the root that elected (the first
+                            master of a job elects itself); a term is the
+                            pair (term, elector), and no pair has two
+                            masters */
     const char *reason;  /* MASTER_ELECTED: "start", "master lost",
                             "handover", ... */
     uint64_t took_ms;    /* MASTER_ELECTED: since this peer first suspected
@@ -150,7 +154,8 @@ void el_peer_leave (el_peer_t *peer, uint64_t now_ms);
 /* What a HUD, a log line or a test wants to know. */
 typedef struct {
     int has_job;         /* 0 until a job is known */
-    uint64_t term;       /* current term */
+    uint64_t term;       /* current term: its counter */
+    ovl_id_t elector;    /* and the root that elected it */
     int has_master;      /* a master is known */
     ovl_handle_t master; /* it */
     int is_master;       /* this peer is the master */

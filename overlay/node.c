@@ -1557,6 +1557,8 @@ ovl_node_new (const ovl_config_t *config, const ovl_handle_t *self, const ovl_up
     if (!node)
         return NULL;
     node->cfg = *config;
+    if (node->cfg.group_retry_ms == 0)
+        node->cfg.group_retry_ms = 1; /* 0 would retry in a loop at one instant */
     if (node->cfg.children_max == 0)
         node->cfg.children_max = 1;
     node->self = *self;
@@ -1595,6 +1597,8 @@ void
 ovl_node_set_config (ovl_node_t *node, uint64_t now_ms, const ovl_config_t *config)
 {
     node->cfg = *config;
+    if (node->cfg.group_retry_ms == 0)
+        node->cfg.group_retry_ms = 1; /* 0 would retry in a loop at one instant */
     if (node->cfg.children_max == 0)
         node->cfg.children_max = 1;
     /* Timers start afresh: nobody is late for a probe they never owed. */
@@ -1677,6 +1681,9 @@ ovl_node_group_join (ovl_node_t *node, uint64_t now_ms, ovl_id_t group)
         s_group_root_upcall (node, g, 1); /* we are the closest: the root */
         return;
     }
+    /* The JOIN or its accept may be lost: keep asking until a parent takes
+     * us (a parentless member retries every group_retry_ms). */
+    g->retry_ms = now_ms + node->cfg.group_retry_ms;
     s_group_send_join (node, now_ms, g);
 }
 

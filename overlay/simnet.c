@@ -7,13 +7,13 @@
 
 #include "rng.h"
 
-enum { S_EV_MSG = 0, S_EV_TICK = 1 };
+enum { S_EV_MSG = 0, S_EV_TICK = 1, S_EV_APP = 2 };
 
 typedef struct {
     uint64_t t_ms;  /* when it fires */
     uint64_t seq;   /* insertion order: the deterministic tie-break */
     uint32_t dst;   /* node index */
-    uint32_t kind;  /* S_EV_MSG or S_EV_TICK */
+    uint32_t kind;  /* S_EV_MSG, S_EV_TICK or S_EV_APP */
     uint8_t *bytes; /* message bytes (owned), NULL for ticks */
     uint32_t len;   /* their length */
 } s_event_t;
@@ -30,6 +30,8 @@ typedef struct {
     int busy_pos;     /* index in sim->busy, -1 if not busy */
     int side;         /* partition side */
     uint64_t tick_at; /* the tick event scheduled, UINT64_MAX if none */
+    uint64_t app_at;  /* the app timer pending, UINT64_MAX if none */
+    uint64_t app_seq; /* its event's seq: only that event fires it */
 } s_slot_t;
 
 typedef struct {
@@ -212,9 +214,10 @@ s_up_deliver (void *ctx, ovl_id_t key, const uint8_t *payload, size_t len,
               const ovl_handle_t *origin, int hops)
 {
     s_ctx_t *c = ctx;
-    (void)origin;
     if (c->sim->hooks.deliver)
         c->sim->hooks.deliver (c->sim->hooks.ctx, c->index, key, payload, len, hops);
+    if (c->sim->hooks.deliver_from)
+        c->sim->hooks.deliver_from (c->sim->hooks.ctx, c->index, key, payload, len, origin, hops);
 }
 
 static void
@@ -222,9 +225,27 @@ s_up_group_deliver (void *ctx, ovl_id_t group, const uint8_t *payload, size_t le
                     const ovl_handle_t *publisher)
 {
     s_ctx_t *c = ctx;
-    (void)publisher;
     if (c->sim->hooks.group_deliver)
         c->sim->hooks.group_deliver (c->sim->hooks.ctx, c->index, group, payload, len);
+    if (c->sim->hooks.group_deliver_from)
+        c->sim->hooks.group_deliver_from (c->sim->hooks.ctx, c->index, group, payload, len,
+                                          publisher);
+}
+
+static void
+s_up_app (void *ctx, const ovl_handle_t *from, const uint8_t *payload, size_t len)
+{
+    s_ctx_t *c = ctx;
+    if (c->sim->hooks.app)
+        c->sim->hooks.app (c->sim->hooks.ctx, c->index, from, payload, len);
+}
+
+static void
+s_up_group_root (void *ctx, ovl_id_t group, int is_root)
+{
+    s_ctx_t *c = ctx;
+    if (c->sim->hooks.group_root)
+        c->sim->hooks.group_root (c->sim->hooks.ctx, c->index, group, is_root);
 }
 
 static void
@@ -318,6 +339,7 @@ ovl_simnet_add (ovl_simnet_t *sim, int via)
     s->alive = 1;
     s->busy_pos = -1;
     s->tick_at = UINT64_MAX;
+    s->app_at = UINT64_MAX;
     ovl_handle_t self;
     memset (&self, 0, sizeof self);
     self.id = ovl_rng_id (&sim->rng);
@@ -337,6 +359,8 @@ ovl_simnet_add (ovl_simnet_t *sim, int via)
     up.joined = s_up_joined;
     up.anycast_accept = s_up_anycast_accept;
     up.anycast_result = s_up_anycast_result;
+    up.app = s_up_app;
+    up.group_root = s_up_group_root;
     s->node = ovl_node_new (&sim->cfg.node, &self, &up, ovl_rng_next (&sim->rng));
     if (!s->node) {
         free (s->ctx);
@@ -359,6 +383,21 @@ s_fire (ovl_simnet_t *sim, s_event_t *ev)
         return;
     }
     sim->now_ms = ev->t_ms;
+    if (ev->kind == S_EV_APP) {
+        /* Hashed only when it fires: a superseded timer changes nothing. */
+        if (ev->seq != s->app_seq)
+            return;
+        s->app_at = UINT64_MAX;
+        uint8_t mark = S_EV_APP;
+        s_hash (sim, &mark, sizeof mark);
+        s_hash (sim, &ev->t_ms, sizeof ev->t_ms);
+        s_hash (sim, &ev->dst, sizeof ev->dst);
+        if (sim->hooks.app_tick)
+            sim->hooks.app_tick (sim->hooks.ctx, (int)ev->dst, sim->now_ms);
+        /* The hook may have driven the node directly. */
+        s_schedule_tick (sim, (int)ev->dst);
+        return;
+    }
     s_hash (sim, &ev->t_ms, sizeof ev->t_ms);
     s_hash (sim, &ev->dst, sizeof ev->dst);
     if (ev->kind == S_EV_MSG) {
@@ -420,6 +459,36 @@ ovl_simnet_group_anycast (ovl_simnet_t *sim, int i, ovl_id_t group, const uint8_
     uint64_t id = ovl_node_group_anycast (sim->slots[i].node, sim->now_ms, group, payload, len);
     s_schedule_tick (sim, i);
     return id;
+}
+
+void
+ovl_simnet_send_app (ovl_simnet_t *sim, int i, const ovl_handle_t *to, const uint8_t *payload,
+                     size_t len)
+{
+    if (!ovl_simnet_alive (sim, i))
+        return;
+    ovl_node_send_app (sim->slots[i].node, sim->now_ms, to, payload, len);
+    s_schedule_tick (sim, i);
+}
+
+void
+ovl_simnet_app_timer (ovl_simnet_t *sim, int i, uint64_t t_ms)
+{
+    if (!ovl_simnet_alive (sim, i))
+        return;
+    s_slot_t *s = &sim->slots[i];
+    if (t_ms < sim->now_ms)
+        t_ms = sim->now_ms;
+    if (t_ms == UINT64_MAX || t_ms >= s->app_at)
+        return;
+    /* Matched by seq, not time: a timer re-armed for the very instant of
+     * one already superseded must fire once, not twice. */
+    s_event_t ev = { t_ms, 0, (uint32_t)i, S_EV_APP, NULL, 0 };
+    uint64_t seq = sim->next_seq;
+    if (s_push (sim, ev))
+        return;
+    s->app_at = t_ms;
+    s->app_seq = seq;
 }
 
 void
@@ -534,6 +603,12 @@ int
 ovl_simnet_alive (const ovl_simnet_t *sim, int i)
 {
     return i >= 0 && i < sim->n_slots && sim->slots[i].alive;
+}
+
+const ovl_handle_t *
+ovl_simnet_handle (const ovl_simnet_t *sim, int i)
+{
+    return i >= 0 && i < sim->n_slots ? ovl_node_self (sim->slots[i].node) : NULL;
 }
 
 ovl_node_t *

@@ -33,6 +33,19 @@ typedef struct {
     void (*joined) (void *ctx, int node, int hops);
     int (*anycast_accept) (void *ctx, int node, ovl_id_t group, const uint8_t *payload, size_t len);
     void (*anycast_result) (void *ctx, int node, uint64_t id, int accepted, const ovl_handle_t *by);
+    /* For a layer above the overlay (the job protocol's harness), which must
+     * know who sent what. Each is called beside its older, handle-less
+     * sibling above when both are set. */
+    void (*deliver_from) (void *ctx, int node, ovl_id_t key, const uint8_t *payload, size_t len,
+                          const ovl_handle_t *origin, int hops);
+    void (*group_deliver_from) (void *ctx, int node, ovl_id_t group, const uint8_t *payload,
+                                size_t len, const ovl_handle_t *publisher);
+    /* A direct App payload (ovl_simnet_send_app). */
+    void (*app) (void *ctx, int node, const ovl_handle_t *from, const uint8_t *payload, size_t len);
+    /* Node became or stopped being the root of a group's tree. */
+    void (*group_root) (void *ctx, int node, ovl_id_t group, int is_root);
+    /* The timer set with ovl_simnet_app_timer is due. */
+    void (*app_tick) (void *ctx, int node, uint64_t now_ms);
 } ovl_simnet_hooks_t;
 
 ovl_simnet_t *ovl_simnet_new (const ovl_simnet_config_t *config, const ovl_simnet_hooks_t *hooks);
@@ -52,6 +65,16 @@ void ovl_simnet_group_publish (ovl_simnet_t *sim, int i, ovl_id_t group, const u
                                size_t len);
 uint64_t ovl_simnet_group_anycast (ovl_simnet_t *sim, int i, ovl_id_t group, const uint8_t *payload,
                                    size_t len);
+void ovl_simnet_send_app (ovl_simnet_t *sim, int i, const ovl_handle_t *to, const uint8_t *payload,
+                          size_t len);
+
+/* A timer for the layer above node i: the app_tick hook fires for i at
+ * t_ms (now, if t_ms is past). As with the nodes' own ticks only the
+ * earliest pending one counts: a later t_ms than the one pending is
+ * ignored, an earlier one supersedes it. A killed node's timer never
+ * fires; so the layer above re-arms from each app_tick at its next
+ * deadline, and UINT64_MAX arms nothing. */
+void ovl_simnet_app_timer (ovl_simnet_t *sim, int i, uint64_t t_ms);
 
 /* Fire events until virtual time passes until_ms or nothing is left. */
 void ovl_simnet_run_until (ovl_simnet_t *sim, uint64_t until_ms);
@@ -84,12 +107,15 @@ void ovl_simnet_set_node_config (ovl_simnet_t *sim, const ovl_config_t *config);
 
 int ovl_simnet_count (const ovl_simnet_t *sim);
 int ovl_simnet_alive (const ovl_simnet_t *sim, int i);
+/* Node i's handle (id and "sim:<i>" address), NULL if there is no node i. */
+const ovl_handle_t *ovl_simnet_handle (const ovl_simnet_t *sim, int i);
 /* Node i, for queries (use the wrappers above for commands). */
 ovl_node_t *ovl_simnet_node (ovl_simnet_t *sim, int i);
 uint64_t ovl_simnet_now (const ovl_simnet_t *sim);
 /* Messages handed to the network so far (including dropped ones). */
 uint64_t ovl_simnet_messages (const ovl_simnet_t *sim);
-/* FNV-1a over every delivered event (time, destination, bytes). */
+/* FNV-1a over every delivered event (time, destination, bytes) and every
+ * app timer that fired (time, node). */
 uint64_t ovl_simnet_trace_hash (const ovl_simnet_t *sim);
 /* Index of the live node whose id is numerically closest to key (the
  * oracle for routing checks), -1 if none is alive. */

@@ -145,6 +145,13 @@ test_help_and_version (void **state)
     assert_int_equal (r.status, 0);
     assert_non_null (strstr (r.out, "--kernel"));
     assert_non_null (strstr (r.out, "--params"));
+    s_run (&r, "master", "--help", NULL);
+    assert_int_equal (r.status, 0);
+    assert_non_null (strstr (r.out, "--slices"));
+    assert_non_null (strstr (r.out, "--params")); /* the view options too */
+    s_run (&r, "worker", "--help", NULL);
+    assert_int_equal (r.status, 0);
+    assert_non_null (strstr (r.out, "--timeout-ms"));
     s_run (&r, "bench", "kernel", "--help", NULL);
     assert_int_equal (r.status, 0);
     assert_non_null (strstr (r.out, "naive"));
@@ -187,6 +194,34 @@ test_bad_values_exit_2 (void **state)
     s_expect_usage (&r, "stray");
     s_run (&r, "bench", "kernel", "--runs", "0", NULL);
     s_expect_usage (&r, "'0'");
+    s_run (&r, "master", "--size", "32x18", NULL);
+    s_expect_usage (&r, "--port");
+    s_run (&r, "master", "--port", "70000", NULL);
+    s_expect_usage (&r, "--port: '70000'");
+    s_run (&r, "master", "--port", "0", "--slices", "0", NULL);
+    s_expect_usage (&r, "--slices: '0'");
+    s_run (&r, "master", "--port", "0", "--workers", "x", NULL);
+    s_expect_usage (&r, "--workers: 'x'");
+    s_run (&r, "master", "--port", "0", "--bind", "1.2.3.4:5", NULL);
+    s_expect_usage (&r, "--bind");
+    s_run (&r, "master", "--port", "0", "--size", "0x10", NULL);
+    s_expect_usage (&r, "size 0x10");
+    s_run (&r, "master", "--port", "0", "--frobnicate", NULL);
+    s_expect_usage (&r, "--frobnicate");
+    s_run (&r, "worker", "--threads", "1", NULL);
+    s_expect_usage (&r, "--connect");
+    s_run (&r, "worker", "--connect", "nohost", NULL);
+    s_expect_usage (&r, "--connect: 'nohost'");
+    s_run (&r, "worker", "--connect", "127.0.0.1:0", NULL);
+    s_expect_usage (&r, "--connect: '127.0.0.1:0'");
+    s_run (&r, "worker", "--connect", "127.0.0.1:9", "--threads", "0", NULL);
+    s_expect_usage (&r, "--threads: '0'");
+    s_run (&r, "worker", "--connect", "127.0.0.1:9", "--timeout-ms", "0", NULL);
+    s_expect_usage (&r, "--timeout-ms: '0'");
+    s_run (&r, "worker", "--connect", "127.0.0.1:9", "--kernel", "sse9", NULL);
+    s_expect_usage (&r, "sse9");
+    s_run (&r, "worker", "--connect", "127.0.0.1:9", "stray", NULL);
+    s_expect_usage (&r, "stray");
 }
 
 static void
@@ -224,6 +259,9 @@ test_unwritable_output_refused_first (void **state)
     s_run (&r, "render", "--size", "32x18", "-o", "ok.png", "--counts", "/nonexistent-dir/c.png",
            NULL);
     s_expect_usage (&r, "--counts /nonexistent-dir/c.png");
+    s_run (&r, "master", "--port", "0", "-o", "/nonexistent-dir/m.png", NULL);
+    s_expect_usage (&r, "-o /nonexistent-dir/m.png");
+    assert_null (strstr (r.out, "listening"));
 }
 
 /* The kernel benchmark's JSON has the keys the issue names, for every

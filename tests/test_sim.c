@@ -515,6 +515,196 @@ test_lookups_under_loss (void **state)
     }
 }
 
+/* What the hooks for a layer above the overlay saw (test_app_layer_hooks). */
+typedef struct {
+    int ticks;               /* app_tick calls */
+    int tick_node;           /* the last one's node */
+    uint64_t tick_ms;        /* and time */
+    int apps;                /* app payloads */
+    int delivers;            /* plain deliver calls */
+    int delivers_from;       /* deliver_from calls */
+    int group_delivers_from; /* group_deliver_from calls */
+    int roots;               /* group_root (is_root = 1) calls */
+    int root_node;           /* the last root */
+    ovl_handle_t from;       /* sender, origin or publisher, as last reported */
+} s_layer_t;
+
+static void
+s_layer_tick (void *ctx, int node, uint64_t now_ms)
+{
+    s_layer_t *l = ctx;
+    l->ticks++;
+    l->tick_node = node;
+    l->tick_ms = now_ms;
+}
+
+static void
+s_layer_app (void *ctx, int node, const ovl_handle_t *from, const uint8_t *payload, size_t len)
+{
+    s_layer_t *l = ctx;
+    (void)node;
+    (void)payload;
+    (void)len;
+    l->apps++;
+    l->from = *from;
+}
+
+static void
+s_layer_deliver (void *ctx, int node, ovl_id_t key, const uint8_t *payload, size_t len, int hops)
+{
+    s_layer_t *l = ctx;
+    (void)node;
+    (void)key;
+    (void)payload;
+    (void)len;
+    (void)hops;
+    l->delivers++;
+}
+
+static void
+s_layer_deliver_from (void *ctx, int node, ovl_id_t key, const uint8_t *payload, size_t len,
+                      const ovl_handle_t *origin, int hops)
+{
+    s_layer_t *l = ctx;
+    (void)node;
+    (void)key;
+    (void)payload;
+    (void)len;
+    (void)hops;
+    l->delivers_from++;
+    l->from = *origin;
+}
+
+static void
+s_layer_group_deliver_from (void *ctx, int node, ovl_id_t group, const uint8_t *payload, size_t len,
+                            const ovl_handle_t *publisher)
+{
+    s_layer_t *l = ctx;
+    (void)node;
+    (void)group;
+    (void)payload;
+    (void)len;
+    l->group_delivers_from++;
+    l->from = *publisher;
+}
+
+static void
+s_layer_root (void *ctx, int node, ovl_id_t group, int is_root)
+{
+    s_layer_t *l = ctx;
+    (void)group;
+    if (is_root) {
+        l->roots++;
+        l->root_node = node;
+    }
+}
+
+static ovl_simnet_t *
+s_layer_build (s_layer_t *l, uint64_t seed, int n)
+{
+    memset (l, 0, sizeof *l);
+    ovl_simnet_config_t cfg;
+    memset (&cfg, 0, sizeof cfg);
+    cfg.seed = seed;
+    cfg.latency_min_ms = 2;
+    cfg.latency_max_ms = 20;
+    ovl_config_default (&cfg.node);
+    cfg.node.ping_interval_ms = 0;
+    cfg.node.fail_timeout_ms = 0;
+    cfg.node.ack_timeout_ms = 200;
+    ovl_simnet_hooks_t hooks;
+    memset (&hooks, 0, sizeof hooks);
+    hooks.ctx = l;
+    hooks.deliver = s_layer_deliver;
+    hooks.deliver_from = s_layer_deliver_from;
+    hooks.group_deliver_from = s_layer_group_deliver_from;
+    hooks.app = s_layer_app;
+    hooks.group_root = s_layer_root;
+    hooks.app_tick = s_layer_tick;
+    ovl_simnet_t *sim = ovl_simnet_new (&cfg, &hooks);
+    assert_non_null (sim);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal (ovl_simnet_add (sim, i ? i / 2 : -1), i);
+        assert_int_equal (ovl_simnet_settle (sim, 60000), 0);
+    }
+    return sim;
+}
+
+/* The hooks a layer above the overlay needs: senders' handles on every
+ * kind of delivery, root changes, and app timers of which only the
+ * earliest pending one fires, never on a dead node. */
+static void
+test_app_layer_hooks (void **state)
+{
+    (void)state;
+    s_layer_t l;
+    ovl_simnet_t *sim = s_layer_build (&l, s_seed + 300, 40);
+    uint8_t payload[3] = { 7, 8, 9 };
+
+    ovl_simnet_send_app (sim, 1, ovl_simnet_handle (sim, 2), payload, sizeof payload);
+    ovl_simnet_settle (sim, 10000);
+    assert_int_equal (l.apps, 1);
+    assert_true (ovl_handle_eq (&l.from, ovl_simnet_handle (sim, 1)));
+
+    ovl_simnet_route (sim, 5, ovl_simnet_handle (sim, 30)->id, payload, sizeof payload);
+    ovl_simnet_settle (sim, 10000);
+    assert_int_equal (l.delivers, 1); /* the older hook still fires */
+    assert_int_equal (l.delivers_from, 1);
+    assert_true (ovl_handle_eq (&l.from, ovl_simnet_handle (sim, 5)));
+
+    ovl_id_t group = ovl_id_from_name ("test/layer", 10);
+    ovl_simnet_group_join (sim, 6, group);
+    ovl_simnet_settle (sim, 10000);
+    int root = ovl_simnet_closest (sim, group);
+    assert_true (l.roots >= 1);
+    assert_int_equal (l.root_node, root);
+    ovl_simnet_group_publish (sim, 7, group, payload, sizeof payload);
+    ovl_simnet_settle (sim, 10000);
+    assert_int_equal (l.group_delivers_from, 1);
+    assert_true (ovl_handle_eq (&l.from, ovl_simnet_handle (sim, 7)));
+
+    /* earliest pending wins; the later ones are ignored, not queued */
+    uint64_t t0 = ovl_simnet_now (sim);
+    ovl_simnet_app_timer (sim, 3, t0 + 100);
+    ovl_simnet_app_timer (sim, 3, t0 + 50);
+    ovl_simnet_app_timer (sim, 3, t0 + 200);
+    ovl_simnet_run_until (sim, t0 + 1000);
+    assert_int_equal (l.ticks, 1);
+    assert_int_equal (l.tick_node, 3);
+    assert_true (l.tick_ms == t0 + 50);
+    /* a past time fires at once; re-arming for the instant of a superseded
+     * timer fires once */
+    t0 = ovl_simnet_now (sim);
+    ovl_simnet_app_timer (sim, 3, t0 + 100);
+    ovl_simnet_app_timer (sim, 3, t0 + 50);
+    ovl_simnet_run_until (sim, t0 + 60);
+    ovl_simnet_app_timer (sim, 3, t0 + 100);
+    ovl_simnet_app_timer (sim, 4, 0);
+    ovl_simnet_run_until (sim, t0 + 1000);
+    assert_int_equal (l.ticks, 4);
+    /* a killed node's timer never fires; UINT64_MAX arms nothing */
+    t0 = ovl_simnet_now (sim);
+    ovl_simnet_app_timer (sim, 8, t0 + 10);
+    ovl_simnet_kill (sim, 8);
+    ovl_simnet_app_timer (sim, 8, t0 + 5);
+    ovl_simnet_app_timer (sim, 9, UINT64_MAX);
+    ovl_simnet_run_until (sim, t0 + 1000);
+    assert_int_equal (l.ticks, 4);
+    ovl_simnet_destroy (&sim);
+
+    /* app timers are part of the trace */
+    uint64_t h[3];
+    for (int i = 0; i < 3; i++) {
+        sim = s_layer_build (&l, s_seed + 300, 10);
+        ovl_simnet_app_timer (sim, 2, ovl_simnet_now (sim) + 10 + (uint64_t)(i == 2));
+        ovl_simnet_run_until (sim, ovl_simnet_now (sim) + 100);
+        h[i] = ovl_simnet_trace_hash (sim);
+        ovl_simnet_destroy (&sim);
+    }
+    assert_true (h[0] == h[1]);
+    assert_true (h[0] != h[2]);
+}
+
 /* Same seed, same run, byte for byte: the trace hash covers the time,
  * destination and bytes of every delivered event. */
 static void
@@ -551,6 +741,7 @@ main (void)
         cmocka_unit_test (test_tree_repair_after_root_crash),
         cmocka_unit_test (test_lookups_under_loss),
         cmocka_unit_test (test_same_seed_same_trace),
+        cmocka_unit_test (test_app_layer_hooks),
     };
     if (getenv ("P2PF_TEST_FILTER"))
         cmocka_set_test_filter (getenv ("P2PF_TEST_FILTER"));
