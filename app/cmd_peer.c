@@ -12,7 +12,9 @@
  * once a second on stderr; --log-json writes the same events as JSON Lines
  * for tests and benchmarks. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +101,26 @@ s_on_signal (int sig)
     s_stop = 1;
 }
 
+/* A finished image being coloured and written on a thread of its own: a
+ * 4K PNG takes most of a second to compress, longer than a neighbour waits
+ * before it declares a silent node dead. */
+typedef struct {
+    pthread_t tid;                      /* the writing thread */
+    int running;                        /* started and not joined yet */
+    atomic_int finished;                /* set by the thread when it is done */
+    float *pixels;                      /* a copy of the image (the thread frees) */
+    int width_px, height_px;            /* its size */
+    rnd_palette_t palette;              /* colours */
+    rnd_colouring_t colouring;          /* and how to apply them */
+    char params[RND_PARAMS_FORMAT_MAX]; /* the PNG's Comment */
+    const char *path;                   /* where it goes */
+    ovl_id_t job;                       /* which job it is */
+    uint32_t own, total;                /* slices computed here, of all */
+    double busy_s;                      /* render + throttle seconds on it */
+    int failed;                         /* 1 if it could not be written */
+    char err[512];                      /* why */
+} s_writer_t;
+
 typedef struct {
     ovl_transport_t *transport;          /* the sockets */
     ovl_node_t *node;                    /* the overlay core */
@@ -123,6 +145,7 @@ typedef struct {
     int exit_when_done;                  /* --exit-when-done */
     int leave_now;                       /* 1: leave (the job is done) */
     int write_failed;                    /* 1 if a PNG could not be written */
+    s_writer_t writer;                   /* the PNG being written, if any */
 } s_ctx_t;
 
 static uint64_t
@@ -348,7 +371,7 @@ s_el_event (void *ctx, const el_event_t *ev)
 {
     s_ctx_t *c = ctx;
     app_jsonlog_t *log;
-    char id[OVL_ID_SHORT_LEN + 1];
+    char id[OVL_ID_SHORT_LEN + 1], by[OVL_ID_SHORT_LEN + 1];
     switch (ev->kind) {
     case EL_EV_JOB_STARTED:
         s_on_job_started (c, ev->job);
@@ -358,11 +381,13 @@ s_el_event (void *ctx, const el_event_t *ev)
         break;
     case EL_EV_MASTER_ELECTED:
         ovl_id_short (ev->peer.id, id);
-        s_say (c, "master %s elected for term %llu (%s) after %llu ms", id,
-               (unsigned long long)ev->term, ev->reason ? ev->reason : "?",
+        ovl_id_short (ev->elector, by);
+        s_say (c, "master %s elected for term %llu by %s (%s) after %llu ms", id,
+               (unsigned long long)ev->term, by, ev->reason ? ev->reason : "?",
                (unsigned long long)ev->took_ms);
         log = s_json (c, "master_elected");
         app_jsonlog_u64 (log, "term", ev->term);
+        s_json_id (log, "elector", ev->elector);
         s_json_id (log, "master", ev->peer.id);
         app_jsonlog_str (log, "reason", ev->reason ? ev->reason : "");
         app_jsonlog_u64 (log, "took_ms", ev->took_ms);
@@ -389,8 +414,71 @@ s_el_event (void *ctx, const el_event_t *ev)
     }
 }
 
+static void *
+s_writer_run (void *arg)
+{
+    s_writer_t *w = arg;
+    size_t npix = (size_t)w->width_px * (size_t)w->height_px;
+    uint8_t *rgb = malloc (npix * 3);
+    if (!rgb) {
+        snprintf (w->err, sizeof w->err, "out of memory for a %dx%d image", w->width_px,
+                  w->height_px);
+        w->failed = 1;
+    } else {
+        rnd_colourise (&w->palette, w->colouring, w->pixels, npix, rgb);
+        w->failed = rnd_png_write_rgb (w->path, rgb, w->width_px, w->height_px, w->params, w->err,
+                                       sizeof w->err) != 0;
+        free (rgb);
+    }
+    free (w->pixels);
+    w->pixels = NULL;
+    atomic_store (&w->finished, 1);
+    return NULL;
+}
+
+/* Say how the write went (stderr and job_done), and leave if asked to. */
+static void
+s_writer_report (s_ctx_t *c)
+{
+    s_writer_t *w = &c->writer;
+    char id[OVL_ID_SHORT_LEN + 1];
+    ovl_id_short (w->job, id);
+    if (w->failed) {
+        c->write_failed = 1;
+        s_say (c, "job %s done, but %s", id, w->err);
+    } else {
+        s_say (c, "job %s done: wrote %s (computed %u of %u slices here, busy %.3f s)", id, w->path,
+               w->own, w->total, w->busy_s);
+    }
+    app_jsonlog_t *log = s_json (c, "job_done");
+    s_json_id (log, "job", w->job);
+    app_jsonlog_str (log, "file", w->failed ? "" : w->path);
+    if (w->failed)
+        app_jsonlog_str (log, "error", w->err);
+    app_jsonlog_num (log, "busy_s", w->busy_s);
+    app_jsonlog_u64 (log, "own", w->own);
+    app_jsonlog_u64 (log, "slices", w->total);
+    app_jsonlog_end (log);
+    if (c->exit_when_done)
+        c->leave_now = 1;
+}
+
+/* Collect the writer thread once it has finished (with wait: wait for
+ * it), and report. */
+static void
+s_writer_reap (s_ctx_t *c, int wait)
+{
+    s_writer_t *w = &c->writer;
+    if (!w->running || (!wait && !atomic_load (&w->finished)))
+        return;
+    pthread_join (w->tid, NULL);
+    w->running = 0;
+    s_writer_report (c);
+}
+
 /* The image is complete: colour it as `p2pfractal render` would and write
- * it, with the parameters as its Comment. */
+ * it, with the parameters as its Comment, on the writer thread. Called
+ * after core calls, never inside one. */
 static void
 s_write_done (s_ctx_t *c)
 {
@@ -400,42 +488,42 @@ s_write_done (s_ctx_t *c)
     const el_job_t *job = el_peer_job (c->peer);
     if (!job || !ovl_id_eq (job->id, c->done_job))
         return; /* a newer job came in the same pass */
+    /* One write at a time: the same path, and the newer image must land
+     * last. Two jobs finishing within one write is rare. */
+    s_writer_reap (c, 1);
+    s_writer_t *w = &c->writer;
     el_status_t st;
     el_peer_status (c->peer, &st);
     size_t npix = (size_t)job->view.width_px * (size_t)job->view.height_px;
-    uint8_t *rgb = malloc (npix * 3);
-    char err[512], id[OVL_ID_SHORT_LEN + 1];
-    ovl_id_short (job->id, id);
-    if (!rgb) {
-        snprintf (err, sizeof err, "out of memory for a %dx%d image", job->view.width_px,
-                  job->view.height_px);
-    } else {
-        rnd_colouring_t mode =
-            c->colouring_set ? c->colouring : rnd_colouring_default (job->view.fractal);
-        rnd_colourise (&c->palette, mode, el_peer_pixels (c->peer), npix, rgb);
-        if (rnd_png_write_rgb (c->out_path, rgb, job->view.width_px, job->view.height_px,
-                               job->params, err, sizeof err) == 0)
-            err[0] = '\0';
-        free (rgb);
+    w->pixels = malloc (npix * sizeof *w->pixels);
+    w->width_px = job->view.width_px;
+    w->height_px = job->view.height_px;
+    w->palette = c->palette;
+    w->colouring = c->colouring_set ? c->colouring : rnd_colouring_default (job->view.fractal);
+    snprintf (w->params, sizeof w->params, "%s", job->params);
+    w->path = c->out_path;
+    w->job = job->id;
+    w->own = st.own;
+    w->total = st.total;
+    w->busy_s = c->job_busy_s;
+    w->failed = 0;
+    w->err[0] = '\0';
+    atomic_store (&w->finished, 0);
+    if (!w->pixels) {
+        snprintf (w->err, sizeof w->err, "out of memory for a %dx%d image", w->width_px,
+                  w->height_px);
+        w->failed = 1;
+        s_writer_report (c);
+        return;
     }
-    if (err[0]) {
-        c->write_failed = 1;
-        s_say (c, "job %s done, but %s", id, err);
+    memcpy (w->pixels, el_peer_pixels (c->peer), npix * sizeof *w->pixels);
+    if (pthread_create (&w->tid, NULL, s_writer_run, w) == 0) {
+        w->running = 1;
     } else {
-        s_say (c, "job %s done: wrote %s (computed %u of %u slices here, busy %.3f s)", id,
-               c->out_path, st.own, st.total, c->job_busy_s);
+        /* No thread to be had: write here, the loop waits this once. */
+        s_writer_run (w);
+        s_writer_report (c);
     }
-    app_jsonlog_t *log = s_json (c, "job_done");
-    s_json_id (log, "job", job->id);
-    app_jsonlog_str (log, "file", err[0] ? "" : c->out_path);
-    if (err[0])
-        app_jsonlog_str (log, "error", err);
-    app_jsonlog_num (log, "busy_s", c->job_busy_s);
-    app_jsonlog_u64 (log, "own", st.own);
-    app_jsonlog_u64 (log, "slices", st.total);
-    app_jsonlog_end (log);
-    if (c->exit_when_done)
-        c->leave_now = 1;
 }
 
 /* --- the loop ------------------------------------------------------------ */
@@ -499,16 +587,6 @@ s_take_renders (s_ctx_t *c)
     }
 }
 
-/* A positive port, or exit 2 naming the option. */
-static int
-s_parse_port (const char *opt, const char *arg, int min)
-{
-    int v;
-    if (app_parse_int (arg, &v) || v < min || v > 65535)
-        app_usage_error ("%s: '%s' is not a port (%d..65535)", opt, arg, min);
-    return v;
-}
-
 int
 app_cmd_peer (int argc, char **argv)
 {
@@ -565,28 +643,20 @@ app_cmd_peer (int argc, char **argv)
             job_opt = job_opt ? job_opt : "slices";
             break;
         case S_OPT_PORT:
-            port = s_parse_port ("--port", optarg, 0);
+            port = app_opt_port ("--port", optarg);
             break;
         case S_OPT_BIND:
-            if (!*optarg || strlen (optarg) > 40 || strchr (optarg, ':'))
-                app_usage_error ("--bind: '%s' is not an IPv4 address or interface", optarg);
-            bind_addr = optarg;
+            bind_addr = app_opt_bind ("--bind", optarg);
             break;
         case S_OPT_ADVERTISE:
             if (!*optarg || strlen (optarg) > 40 || strchr (optarg, ':') || strchr (optarg, '*'))
                 app_usage_error ("--advertise: '%s' is not a host name or IPv4 address", optarg);
             advertise = optarg;
             break;
-        case S_OPT_JOIN: {
-            const char *colon = strrchr (optarg, ':');
-            int jport;
-            if (!colon || colon == optarg || colon - optarg > 40 ||
-                app_parse_int (colon + 1, &jport) || jport < 1 || jport > 65535 ||
-                memchr (optarg, '*', (size_t)(colon - optarg)))
-                app_usage_error ("--join: '%s' is not HOST:PORT", optarg);
-            join = optarg;
+        case S_OPT_JOIN:
+            /* The host must fit an overlay address (OVL_ADDR_MAX). */
+            join = app_opt_hostport ("--join", optarg, 40);
             break;
-        }
         case S_OPT_HEADLESS:
             headless = 1;
             break;
@@ -809,6 +879,7 @@ app_cmd_peer (int argc, char **argv)
     uint64_t leave_deadline_ms = UINT64_MAX;
     status = APP_EXIT_OK;
     for (;;) {
+        s_writer_reap (&c, 0);
         now = c.now_ms = app_now_ms ();
         if (leave_deadline_ms == UINT64_MAX && (s_stop || c.leave_now)) {
             s_say (&c, s_stop ? "interrupted: leaving" : "leaving");
@@ -866,6 +937,10 @@ app_cmd_peer (int argc, char **argv)
         if (items[1].revents & ZMQ_POLLIN)
             s_take_renders (&c);
     }
+    /* An image being written is finished, even on SIGINT: the file is
+     * renamed into place whole or not at all, and leaving it half done
+     * would only waste it. */
+    s_writer_reap (&c, 1);
     if (c.write_failed && c.exit_when_done && !s_stop)
         status = APP_EXIT_FAIL;
     el_status_t st;
