@@ -1375,17 +1375,25 @@ test_kill_new_master (void **state)
         s_target = 0.25;
         s_run_until (w, s_reached, 20000);
         s_kill_master (w);
-        if (s_run_until (w, s_new_master_elected, 10000) && s_live_peer (w, w->elected_node))
+        /* The new master may finish the job (and relinquish) before it is
+         * killed: then no second election is owed. */
+        int still_master = 0;
+        if (s_run_until (w, s_new_master_elected, 10000) && s_live_peer (w, w->elected_node)) {
+            el_status_t st;
+            el_peer_status (s_live_peer (w, w->elected_node)->peer, &st);
+            still_master = st.is_master;
             s_kill_as_master (w, w->elected_node);
+        }
         if (s_run_until (w, s_someone_electing, 10000)) {
             int root = s_job_root (w);
             if (root >= 0)
                 s_kill (w, root);
         }
         s_result_t res;
-        if (s_finish (&w, &res) == 0 && res.terms < 2)
+        if (s_finish (&w, &res) == 0 && res.terms < 1 + still_master)
             s_tally_fail (__func__, s_round_seed (r),
-                          "kill new master: %d new terms, expected 2 or more", res.terms);
+                          "kill new master: %d new terms, expected %d or more", res.terms,
+                          1 + still_master);
     }
     s_tally_end ("kill new master");
 }
