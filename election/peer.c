@@ -136,7 +136,8 @@ struct el_peer_t {
     int is_root;      /* root of the job group's tree */
     int has_handover; /* handover_term's master is leaving */
     s_term_t handover_term;
-    uint64_t rejoin_at_ms; /* earliest time to re-join the job group */
+    char handover_reason[EL_REASON_MAX + 1]; /* as the leaving master gave it */
+    uint64_t rejoin_at_ms;                   /* earliest time to re-join the job group */
     int leaving;
 };
 
@@ -441,13 +442,13 @@ s_relinquish (el_peer_t *p, uint64_t now)
 /* A master leaving: ask the root for a successor. Members that see the
  * query from their master drop it at once and nominate. */
 static void
-s_handover (el_peer_t *p, uint64_t now)
+s_handover (el_peer_t *p, uint64_t now, const char *reason)
 {
     P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
     P2pf__ElectionQuery q = P2PF__ELECTION_QUERY__INIT;
     uint8_t eb[16];
     s_term_set (p->term, &q.term, &q.elector, eb);
-    q.reason = "handover";
+    q.reason = (char *)reason;
     msg.kind_case = P2PF__JOB_MSG__KIND_ELECTION_QUERY;
     msg.election_query = &q;
     p->has_master = 0;
@@ -739,12 +740,13 @@ s_on_elected (el_peer_t *p, uint64_t now, s_term_t term, const ovl_handle_t *m, 
      * sent before the relinquish, arriving after it). */
     if (c < 0 || (c == 0 && p->job_finished))
         return;
-    if (c == 0 && p->has_master && ovl_id_eq (p->master.id, m->id)) {
+    if (c == 0 && (p->has_master || p->electing) && ovl_id_eq (p->master.id, m->id)) {
         /* The root hears a master we do not: our link into the tree is
          * broken. */
         if (direct && p->electing)
             s_rejoin (p, now);
         p->electing = 0;
+        p->has_master = 1;
         p->last_heard_ms = now;
         return;
     }
@@ -767,7 +769,7 @@ s_on_elected (el_peer_t *p, uint64_t now, s_term_t term, const ovl_handle_t *m, 
     if (s_is_self (p, m)) {
         if (!p->is_master) {
             if (p->leaving)
-                s_handover (p, now); /* elected while leaving: pass it on */
+                s_handover (p, now, "handover"); /* elected while leaving: pass it on */
             else if (p->done_reported)
                 s_relinquish (p, now); /* nothing left to hand out */
             else
@@ -784,8 +786,10 @@ static void
 s_arbitrate (el_peer_t *p, uint64_t now, s_term_t term, const ovl_handle_t *candidate,
              const char *reason)
 {
-    if (!p->is_root)
-        return;
+    /* A nomination is routed to the job group's key, so the node it reaches
+     * is the root by definition (the tree's root is the live node closest to
+     * the key), even before the overlay has said so: a dead root is
+     * replaced as soon as routing goes round it. */
     if (p->job_finished) {
         /* The candidate missed the relinquish (lost, or its tree link is
          * broken): repeat it, with a done set it can pull everything by. */
@@ -820,8 +824,17 @@ s_arbitrate (el_peer_t *p, uint64_t now, s_term_t term, const ovl_handle_t *cand
         }
         return;
     }
-    const char *why = handover ? "handover" : reason;
+    /* The arbiter must not be the next master to die with: its own
+     * nomination counts only once no other came within an election
+     * timeout (it is then the only member with work left). */
+    if (s_is_self (p, candidate) && now < p->elect_started_ms + p->cfg.election_timeout_ms)
+        return;
+    const char *why = handover ? p->handover_reason : reason;
     s_send_elected (p, S_TO_PUBLISH, NULL, next, candidate, why);
+    /* And to the candidate itself: its link into the tree may have run
+     * through the dead master. */
+    if (!s_is_self (p, candidate))
+        s_send_elected (p, S_TO_PEER, candidate, next, candidate, why);
     s_on_elected (p, now, next, candidate, why, 0);
 }
 
@@ -973,9 +986,10 @@ s_on_election_query (el_peer_t *p, uint64_t now, const P2pf__ElectionQuery *q,
         return;
     }
     int from_master = p->has_master && ovl_id_eq (p->master.id, from->id);
-    if (strcmp (q->reason, "handover") == 0 && (from_master || s_is_self (p, from))) {
+    if (strncmp (q->reason, "handover", 8) == 0 && (from_master || s_is_self (p, from))) {
         p->has_handover = 1;
         p->handover_term = t;
+        snprintf (p->handover_reason, sizeof p->handover_reason, "%s", q->reason);
         if (!s_is_self (p, from)) {
             p->has_master = 0;
             p->no_master_since = now;
@@ -1085,6 +1099,12 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
         size_t n = s_assign (p, from, m->work_request->n, m->work_request->have,
                              m->work_request->n_have, got);
         s_send_slices (p, S_TO_PEER, from, P2PF__JOB_MSG__KIND_WORK_ASSIGN, got, n, 0);
+        /* A master that is also the root would take the arbiter of its own
+         * succession down with it when it crashes (the overlay then needs
+         * its failure timeout before anyone can elect): now that another
+         * member works, hand mastership to one. */
+        if (p->is_root && !s_is_self (p, from))
+            s_handover (p, now, "handover: master was root");
         break;
     }
     case P2PF__JOB_MSG__KIND_WORK_ASSIGN:
@@ -1408,7 +1428,7 @@ el_peer_leave (el_peer_t *p, uint64_t now)
     if (!p->has_job)
         return;
     if (p->is_master) {
-        s_handover (p, now);
+        s_handover (p, now, "handover");
     } else if (p->has_master && p->n_inflight > 0) {
         s_send_slices (p, S_TO_PEER, &p->master, P2PF__JOB_MSG__KIND_WORK_RETURN, p->inflight,
                        p->n_inflight, 0);

@@ -120,6 +120,8 @@ struct s_world_t {
         ovl_id_t master;         /* its master */
         int master_node;         /* which is this node */
         int node;                /* the first peer told of it */
+        int handoff;             /* a planned hand-over (the master was root),
+                                    not a response to a fault */
         uint64_t t_ms;           /* when */
     } terms[256];                /* MASTER_ELECTED seen */
     int n_terms;                 /* in use */
@@ -407,6 +409,8 @@ s_up_event (void *ctx, const el_event_t *ev)
     if (w->n_terms < (int)(sizeof w->terms / sizeof w->terms[0])) {
         w->terms[w->n_terms].term = ev->term;
         w->terms[w->n_terms].elector = ev->elector;
+        w->terms[w->n_terms].handoff =
+            ev->reason && strcmp (ev->reason, "handover: master was root") == 0;
         w->terms[w->n_terms].master = ev->peer.id;
         w->terms[w->n_terms].master_node = s_node_of (&ev->peer);
         w->terms[w->n_terms].node = p->index;
@@ -1135,7 +1139,7 @@ s_finish (s_world_t **w_p, s_result_t *res)
             s_fail (w, "node %d dropped %" PRIu64 " malformed messages", i, st->dropped_malformed);
     }
     for (int i = 0; i < w->n_terms; i++)
-        res->terms += w->terms[i].term > 1;
+        res->terms += w->terms[i].term > 1 && !w->terms[i].handoff;
     res->reassign_ms = w->reassign_ms != UINT64_MAX ? w->reassign_ms - w->kill_ms : UINT64_MAX;
     res->msgs = ovl_simnet_messages (w->sim);
     res->trace = ovl_simnet_trace_hash (w->sim);
