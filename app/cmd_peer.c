@@ -235,6 +235,8 @@ s_node_up (void *ctx, const ovl_handle_t *h)
     s_json_id (log, "peer", h->id);
     app_jsonlog_str (log, "endpoint", h->addr);
     app_jsonlog_end (log);
+    if (c->peer)
+        el_peer_on_node_up (c->peer, c->now_ms, h);
 }
 
 static void
@@ -505,7 +507,10 @@ s_write_done (s_ctx_t *c)
     w->job = job->id;
     w->own = st.own;
     w->total = st.total;
-    w->busy_s = c->job_busy_s;
+    /* Busy until now: finished slices, and the time already spent on those
+     * still running (a slow peer mid-slice when the job completes was
+     * working all along, if on a duplicate). */
+    w->busy_s = c->job_busy_s + app_peer_render_busy_now_s (c->render, job->id);
     w->failed = 0;
     w->err[0] = '\0';
     atomic_store (&w->finished, 0);

@@ -37,7 +37,12 @@ struct app_peer_render_t {
     rnd_kernel_t kernel;        /* constant: the variant threads run */
     double throttle;            /* constant: slowdown factor, >= 1 */
     int threads;                /* constant: threads started */
-    pthread_t tids[];           /* their ids */
+    int next_index;             /* hands each thread its slot in runs */
+    struct {
+        double t0_s;  /* when its current slice started, 0 if idle */
+        ovl_id_t job; /* that slice's job */
+    } * runs;         /* per thread, under lock */
+    pthread_t tids[]; /* their ids */
 };
 
 static double
@@ -90,6 +95,7 @@ s_worker (void *arg)
 {
     app_peer_render_t *r = arg;
     pthread_mutex_lock (&r->lock);
+    int me = r->next_index++;
     for (;;) {
         while (!r->stop && !r->head)
             pthread_cond_wait (&r->work, &r->lock);
@@ -99,18 +105,21 @@ s_worker (void *arg)
         r->head = item->next;
         if (!r->head)
             r->tail = NULL;
+        double t0 = s_mono_s ();
+        r->runs[me].t0_s = t0;
+        r->runs[me].job = item->job;
         pthread_mutex_unlock (&r->lock);
 
         size_t n = (size_t)(item->y1 - item->y0) * (size_t)item->kjob.width_px;
         s_done_t *done = calloc (1, sizeof *done);
         float *pixels = malloc (n ? n * sizeof *pixels : 1);
-        double t0 = s_mono_s ();
         if (done && pixels)
             rnd_kernel_run (r->kernel, &item->kjob, item->y0, item->y1, pixels);
         double t = s_mono_s () - t0;
 
         pthread_mutex_lock (&r->lock);
         if (!done || !pixels) {
+            r->runs[me].t0_s = 0.0;
             /* The master reissues a slice whose result never comes; all
              * this peer loses is that slot until the job changes. */
             fprintf (stderr, "p2pfractal: peer: out of memory rendering slice %u\n", item->slice);
@@ -121,6 +130,7 @@ s_worker (void *arg)
         }
         if (r->throttle > 1.0)
             s_throttle_wait (r, t0 + t * r->throttle);
+        r->runs[me].t0_s = 0.0;
         if (r->stop) {
             free (done);
             free (pixels);
@@ -159,9 +169,16 @@ app_peer_render_new (int threads, rnd_kernel_t kernel, double throttle, char *er
     }
     r->kernel = kernel;
     r->throttle = throttle < 1.0 ? 1.0 : throttle;
+    r->runs = calloc ((size_t)threads, sizeof *r->runs);
+    if (!r->runs) {
+        snprintf (err, err_size, "out of memory");
+        free (r);
+        return NULL;
+    }
     r->efd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (r->efd < 0) {
         snprintf (err, err_size, "eventfd: %s", strerror (errno));
+        free (r->runs);
         free (r);
         return NULL;
     }
@@ -211,6 +228,7 @@ app_peer_render_destroy (app_peer_render_t **self_p)
     pthread_cond_destroy (&r->stop_cv);
     pthread_mutex_destroy (&r->lock);
     close (r->efd);
+    free (r->runs);
     free (r);
     *self_p = NULL;
 }
@@ -287,4 +305,16 @@ app_peer_render_busy_s (app_peer_render_t *r)
     double busy = r->busy_s;
     pthread_mutex_unlock (&r->lock);
     return busy;
+}
+
+double
+app_peer_render_busy_now_s (app_peer_render_t *r, ovl_id_t job)
+{
+    double now = s_mono_s (), s = 0.0;
+    pthread_mutex_lock (&r->lock);
+    for (int i = 0; i < r->threads; i++)
+        if (r->runs[i].t0_s > 0.0 && ovl_id_eq (r->runs[i].job, job))
+            s += now - r->runs[i].t0_s;
+    pthread_mutex_unlock (&r->lock);
+    return s;
 }

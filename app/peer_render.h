@@ -57,4 +57,8 @@ int app_peer_render_take (app_peer_render_t *r, app_peer_result_t *out);
 /* Seconds spent computing and throttling, over every slice finished. */
 double app_peer_render_busy_s (app_peer_render_t *r);
 
+/* Seconds the slices of job now being computed (or throttled) have run so
+ * far: busy time that no result accounts for yet. */
+double app_peer_render_busy_now_s (app_peer_render_t *r, ovl_id_t job);
+
 #endif

@@ -210,7 +210,7 @@ s_work_left (const el_peer_t *p)
 /* ------------------------------------------------------------------ */
 /* sending */
 
-typedef enum { S_TO_PUBLISH, S_TO_NET, S_TO_PEER, S_TO_ROUTE_JOB, S_TO_ROUTE_NET } s_dest_t;
+typedef enum { S_TO_PUBLISH, S_TO_NET, S_TO_PEER, S_TO_ROUTE_JOB } s_dest_t;
 
 /* Encode msg (job id and version filled in here) and hand it over. */
 static void
@@ -244,10 +244,6 @@ s_emit (el_peer_t *p, P2pf__JobMsg *msg, s_dest_t dest, const ovl_handle_t *to)
         if (p->up.route)
             p->up.route (p->up.ctx, p->job.group, bytes, len);
         break;
-    case S_TO_ROUTE_NET:
-        if (p->up.route)
-            p->up.route (p->up.ctx, p->net, bytes, len);
-        break;
     }
     free (bytes);
 }
@@ -266,10 +262,11 @@ s_send_query (el_peer_t *p, P2pf__JobMsg__KindCase kind)
     else
         msg.master_query = &mq;
     if (kind == P2PF__JOB_MSG__KIND_JOB_QUERY) {
-        /* The network group's root answers a routed query -- unless the
-         * root is new and has no job itself. After the first try, ask every
-         * member instead (each with a job answers). */
-        s_emit (p, &msg, p->job_queries++ == 0 ? S_TO_ROUTE_NET : S_TO_NET, NULL);
+        /* To every member of the network group: the master answers (or,
+         * with none, the job's root); after two tries, anyone with the job
+         * does (an election may be under way). */
+        jq.attempt = (uint32_t)p->job_queries++;
+        s_emit (p, &msg, S_TO_NET, NULL);
         return;
     }
     s_emit (p, &msg, S_TO_PUBLISH, NULL);
@@ -1027,7 +1024,8 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
         return;
     }
     if (m->kind_case == P2PF__JOB_MSG__KIND_JOB_QUERY) {
-        if (p->has_job && !s_is_self (p, from))
+        if (p->has_job && !s_is_self (p, from) &&
+            (p->is_master || (p->is_root && !p->has_master) || m->job_query->attempt >= 2))
             s_send_announce (p, S_TO_PEER, from);
         el_msg_free (&m);
         return;
@@ -1302,6 +1300,14 @@ el_peer_on_root (el_peer_t *p, uint64_t now, ovl_id_t group, int is_root)
         p->is_root = is_root;
         s_role_event (p);
     }
+}
+
+void
+el_peer_on_node_up (el_peer_t *p, uint64_t now, const ovl_handle_t *node)
+{
+    (void)now;
+    if (p->has_job && !s_is_self (p, node))
+        s_send_announce (p, S_TO_PEER, node);
 }
 
 void

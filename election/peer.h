@@ -136,6 +136,9 @@ void el_peer_on_routed (el_peer_t *peer, uint64_t now_ms, ovl_id_t key, const ui
                         size_t len, const ovl_handle_t *origin);
 void el_peer_on_root (el_peer_t *peer, uint64_t now_ms, ovl_id_t group, int is_root);
 void el_peer_on_node_lost (el_peer_t *peer, uint64_t now_ms, const ovl_handle_t *node);
+/* A node entered the overlay node's state (often a newcomer): tell it the
+ * job, so a joiner need not wait for its query to find a peer that has it. */
+void el_peer_on_node_up (el_peer_t *peer, uint64_t now_ms, const ovl_handle_t *node);
 
 /* A render the peer asked for has finished: n == el_job_slice_px floats.
  * Ignored (but counted) if job is not the current job's id. */
