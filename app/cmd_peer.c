@@ -122,30 +122,31 @@ typedef struct {
 } s_writer_t;
 
 typedef struct {
-    ovl_transport_t *transport;          /* the sockets */
-    ovl_node_t *node;                    /* the overlay core */
-    el_peer_t *peer;                     /* the job-protocol core */
-    app_peer_render_t *render;           /* the render threads */
-    app_jsonlog_t *log;                  /* --log-json, or NULL */
-    ovl_handle_t self;                   /* who we are and where */
-    char hex[OVL_ID_HEX_LEN + 1];        /* our id, for the JSON log */
-    char short_id[OVL_ID_SHORT_LEN + 1]; /* and for humans */
-    uint64_t now_ms;                     /* the time of the core call under way */
-    int started;                         /* 1 once el_peer_start ran */
-    int warned_peer_cap;                 /* 1 once the DEALER cap was reported */
-    int colouring_set;                   /* --colouring was given */
-    rnd_colouring_t colouring;           /* it */
-    rnd_palette_t palette;               /* the current job's palette */
-    const char *out_path;                /* where the PNG goes */
-    int done_pending;                    /* a JOB_DONE waits to be written */
-    ovl_id_t done_job;                   /* for that job */
-    ovl_id_t busy_job;                   /* job_busy_s is for this job */
-    double job_busy_s;                   /* render + throttle seconds on it */
-    int master, root;                    /* the roles last reported */
-    int exit_when_done;                  /* --exit-when-done */
-    int leave_now;                       /* 1: leave (the job is done) */
-    int write_failed;                    /* 1 if a PNG could not be written */
-    s_writer_t writer;                   /* the PNG being written, if any */
+    ovl_transport_t *transport;             /* the sockets */
+    ovl_node_t *node;                       /* the overlay core */
+    el_peer_t *peer;                        /* the job-protocol core */
+    app_peer_render_t *render;              /* the render threads */
+    app_jsonlog_t *log;                     /* --log-json, or NULL */
+    ovl_handle_t self;                      /* who we are and where */
+    char hex[OVL_ID_HEX_LEN + 1];           /* our id, for the JSON log */
+    char short_id[OVL_ID_SHORT_LEN + 1];    /* and for humans */
+    uint64_t now_ms;                        /* the time of the core call under way */
+    int started;                            /* 1 once el_peer_start ran */
+    int warned_peer_cap;                    /* 1 once the DEALER cap was reported */
+    int colouring_set;                      /* --colouring was given */
+    rnd_colouring_t colouring;              /* it */
+    rnd_palette_t palette;                  /* the current job's palette */
+    const char *out_path;                   /* where the PNG goes */
+    int done_pending;                       /* a JOB_DONE waits to be written */
+    ovl_id_t done_job;                      /* for that job */
+    ovl_id_t busy_job;                      /* job_busy_s is for this job */
+    double job_busy_s;                      /* render + throttle seconds on it */
+    int master, root;                       /* the roles last reported */
+    int exit_when_done;                     /* --exit-when-done */
+    char own_palette[RND_PALETTE_NAME_MAX]; /* the palette on this command line */
+    int leave_now;                          /* 1: leave (the job is done) */
+    int write_failed;                       /* 1 if a PNG could not be written */
+    s_writer_t writer;                      /* the PNG being written, if any */
 } s_ctx_t;
 
 static uint64_t
@@ -343,7 +344,21 @@ s_on_job_started (s_ctx_t *c, const el_job_t *job)
     /* The palette travels by name: a peer without it still renders and
      * serves slices; only its own PNG falls back to the default colours. */
     char err[512];
-    if (rnd_palette_load (&c->palette, job->view.palette, err, sizeof err) != 0) {
+    const char *name = job->view.palette;
+    /* A job from the network names a palette file only as a bare asset
+     * name: a path (anything with '/' or ending in .map) is opened only if
+     * this peer's own command line named it. Otherwise any peer could make
+     * every other open /dev/stdin or a FIFO, and block its loop. */
+    size_t len = strlen (name);
+    int is_path = strchr (name, '/') || (len >= 4 && strcmp (name + len - 4, ".map") == 0);
+    if (is_path && strcmp (name, c->own_palette) != 0) {
+        s_say (c,
+               "palette '%s' is a path on another machine; the PNG will use the default "
+               "palette",
+               name);
+        name = "default";
+    }
+    if (rnd_palette_load (&c->palette, name, err, sizeof err) != 0) {
         s_say (c, "%s; the PNG will use the default palette", err);
         if (rnd_palette_load (&c->palette, "default", err, sizeof err) != 0) {
             s_say (c, "%s; the PNG will be grey", err);
@@ -742,6 +757,7 @@ app_cmd_peer (int argc, char **argv)
      * which does not use it: one command line for every peer of a swarm
      * should fail on each peer alike. */
     app_view_opts_finish (&vo, &c.palette);
+    snprintf (c.own_palette, sizeof c.own_palette, "%s", vo.view.palette);
     el_job_t first_job;
     char err[512];
     if (el_job_init (&first_job, &vo.view, slices, 0, err, sizeof err) != 0)

@@ -454,6 +454,16 @@ s_handover (el_peer_t *p, uint64_t now, const char *reason)
     s_emit (p, &msg, S_TO_PUBLISH, NULL);
 }
 
+/* An election this peer knew of is over (a master answered, a term moved
+ * on, or nothing is left to elect for): it may nominate again in the
+ * next one, even in the same term. */
+static void
+s_election_over (el_peer_t *p)
+{
+    p->electing = 0;
+    p->has_nominated = 0;
+}
+
 /* Follow job: a fresh image, the job group, and either mastership (a job
  * started here) or a MasterQuery. */
 static int
@@ -497,7 +507,7 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     p->request_pending = p->pull_pending = p->query_pending = 0;
     p->pull_misses = 0;
     p->idle_until_ms = 0;
-    p->electing = 0;
+    s_election_over (p);
     p->has_nominated = 0;
     p->has_handover = 0;
     p->is_root = s_root_of (p, job->group);
@@ -532,7 +542,7 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
 
 /* A slice's pixels arrived or were rendered here. */
 static void
-s_store (el_peer_t *p, uint64_t now, uint32_t slice, const void *px, ovl_id_t by)
+s_store (el_peer_t *p, uint64_t now, uint32_t slice, const void *px, ovl_id_t by, int publish)
 {
     int y0, y1;
     el_job_slice_rows (&p->job, slice, &y0, &y1);
@@ -549,6 +559,10 @@ s_store (el_peer_t *p, uint64_t now, uint32_t slice, const void *px, ovl_id_t by
     if (ovl_id_eq (by, p->self.id))
         ev.peer = p->self;
     s_event (p, &ev);
+    /* Published before a master's relinquish can go out: members that see
+     * the full done set first would pull this slice as well. */
+    if (publish)
+        s_send_slice (p, S_TO_PUBLISH, NULL, slice);
     if (p->n_done < p->job.slices || p->done_reported)
         return;
     p->done_reported = 1;
@@ -742,7 +756,7 @@ s_on_elected (el_peer_t *p, uint64_t now, s_term_t term, const ovl_handle_t *m, 
          * broken. */
         if (direct && p->electing)
             s_rejoin (p, now);
-        p->electing = 0;
+        s_election_over (p);
         p->has_master = 1;
         p->last_heard_ms = now;
         return;
@@ -759,7 +773,7 @@ s_on_elected (el_peer_t *p, uint64_t now, s_term_t term, const ovl_handle_t *m, 
     p->has_master = 1;
     p->master = *m;
     p->last_heard_ms = now;
-    p->electing = 0;
+    s_election_over (p);
     p->request_pending = 0;
     p->idle_until_ms = 0;
     s_event (p, &ev);
@@ -795,8 +809,10 @@ s_arbitrate (el_peer_t *p, uint64_t now, s_term_t term, const ovl_handle_t *cand
         return;
     }
     int tell = !s_is_self (p, candidate) && p->has_master;
-    if (s_tcmp (term, p->term) < 0) {
-        /* The candidate missed an election: tell it who won. */
+    if (s_tcmp (term, p->term) < 0 && p->has_master) {
+        /* The candidate missed an election: tell it who won. (With no
+         * master here either, its nomination is as good as any: elect it
+         * above both terms, below.) */
         if (tell)
             s_send_elected (p, S_TO_PEER, candidate, p->term, &p->master, "current");
         return;
@@ -853,7 +869,13 @@ s_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeartbeat *hb,
         return;
     s_term_t t = s_term_get (hb->term, hb->elector);
     int c = s_tcmp (t, p->term);
-    if (hb->relinquish && s_all_set (hb->done.data, p->job.slices)) {
+    if (hb->relinquish && !s_all_set (hb->done.data, p->job.slices)) {
+        /* A master relinquishes only with every slice: anything else is
+         * corrupt or forged, and would strand us without a master. */
+        p->stats.dropped_job++;
+        return;
+    }
+    if (hb->relinquish) {
         /* "Every slice is done" is true in any term: take it from anyone
          * who shows a full done set, and stop electing. Its terms need no
          * settling any more. */
@@ -867,12 +889,12 @@ s_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeartbeat *hb,
         p->job_finished = 1;
         p->has_master = 0;
         p->no_master_since = now;
-        p->electing = 0;
+        s_election_over (p);
         s_step_down (p);
         s_pull (p, now);
         return;
     }
-    if (c < 0 || (c == 0 && p->job_finished && !hb->relinquish) ||
+    if (c < 0 || (c == 0 && p->job_finished) ||
         (c == 0 && p->has_master && !ovl_id_eq (p->master.id, from->id))) {
         p->stats.dropped_other++;
         return;
@@ -881,32 +903,21 @@ s_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeartbeat *hb,
      * cannot make us forget what a newer one said. */
     size_t nb = el_job_bitmap_bytes (&p->job);
     memcpy (p->hb_prev, p->hb_done, nb);
-    for (size_t i = 0; i < nb; i++) {
+    for (size_t i = 0; i < nb; i++)
         p->hb_done[i] |= hb->done.data[i];
-        if (hb->relinquish)
-            p->hb_prev[i] |= hb->done.data[i]; /* final: pull it all now */
-    }
     p->queue_head = hb->queue_head;
     p->source = *from;
     p->has_source = 1;
     int new_master = !p->has_master || !ovl_id_eq (p->master.id, from->id) || c > 0;
     p->term = t;
-    if (hb->relinquish) {
-        p->job_finished = 1;
-        p->has_master = 0;
-        p->no_master_since = now;
-        p->electing = 0;
+    p->has_master = 1;
+    p->master = *from;
+    p->last_heard_ms = now;
+    s_election_over (p);
+    if (new_master) {
+        p->request_pending = 0;
+        p->idle_until_ms = 0;
         s_step_down (p);
-    } else {
-        p->has_master = 1;
-        p->master = *from;
-        p->last_heard_ms = now;
-        p->electing = 0;
-        if (new_master) {
-            p->request_pending = 0;
-            p->idle_until_ms = 0;
-            s_step_down (p);
-        }
     }
     s_pull (p, now);
     s_pump (p, now);
@@ -1133,7 +1144,7 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
         }
         p->stats.slices_received++;
         p->pull_misses = 0;
-        s_store (p, now, sd->slice, sd->pixels.data, by);
+        s_store (p, now, sd->slice, sd->pixels.data, by, 0);
         if (p->pull_pending) {
             /* A pulled slice arriving settles the pull; ask for more. */
             p->pull_pending = 0;
@@ -1337,8 +1348,7 @@ el_peer_rendered (el_peer_t *p, uint64_t now, ovl_id_t job, uint32_t slice, cons
         p->stats.slices_duplicate++;
     } else {
         p->n_own++;
-        s_store (p, now, slice, pixels, p->self.id);
-        s_send_slice (p, S_TO_PUBLISH, NULL, slice);
+        s_store (p, now, slice, pixels, p->self.id, 1);
     }
     s_pump (p, now);
 }
@@ -1384,7 +1394,7 @@ el_peer_on_tick (el_peer_t *p, uint64_t now)
             s_rejoin (p, now); /* perhaps nothing reaches us: a broken tree link */
             s_elect (p, now, "election stalled");
         } else {
-            p->electing = 0;
+            s_election_over (p);
         }
     }
     s_pump (p, now);
