@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,33 @@ app_opt_bind (const char *opt, const char *arg)
     if (!*arg || strlen (arg) > 40 || strchr (arg, ':'))
         app_usage_error ("%s: '%s' is not an IPv4 address or interface", opt, arg);
     return arg;
+}
+
+const char *
+app_opt_advertise (const char *opt, const char *arg)
+{
+    if (!*arg || strlen (arg) > 40 || strchr (arg, ':') || strchr (arg, '*'))
+        app_usage_error ("%s: '%s' is not a host name or IPv4 address", opt, arg);
+    return arg;
+}
+
+uint64_t
+app_opt_seed (const char *opt, const char *arg)
+{
+    char *end;
+    errno = 0;
+    uint64_t seed = strtoull (arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || arg[0] == '-' || errno == ERANGE)
+        app_usage_error ("%s: '%s' is not a non-negative integer", opt, arg);
+    return seed;
+}
+
+uint64_t
+app_seed_from_clock (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid () << 32);
 }
 
 const char *
@@ -286,4 +314,24 @@ app_now_s (void)
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+volatile sig_atomic_t app_stop_requested;
+
+static void
+s_on_stop_signal (int sig)
+{
+    (void)sig;
+    app_stop_requested = 1;
+}
+
+void
+app_catch_stop_signals (void)
+{
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_stop_signal;
+    sigemptyset (&sa.sa_mask);
+    sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGTERM, &sa, NULL);
 }

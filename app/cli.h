@@ -4,6 +4,7 @@
 #define APP_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "palette.h"
@@ -36,6 +37,14 @@ const char *app_opt_bind (const char *opt, const char *arg);
 /* HOST:PORT to connect to: a host of 1..host_max characters, not '*', and
  * a port of 1..65535. */
 const char *app_opt_hostport (const char *opt, const char *arg, int host_max);
+/* A host name or IPv4 address to advertise: 1..40 characters, no ':' or
+ * '*'. */
+const char *app_opt_advertise (const char *opt, const char *arg);
+/* A seed: a decimal integer 0..2^64-1. */
+uint64_t app_opt_seed (const char *opt, const char *arg);
+/* A seed for a run that was given none: from the clock and the pid (the
+ * protocol cores take seeds; drawing them is the driver's business). */
+uint64_t app_seed_from_clock (void);
 
 /* The view options, as getopt_long entries with values >= APP_OPT_VIEW_BASE;
  * a subcommand appends them to its own table. */
@@ -86,6 +95,13 @@ void app_view_opts_apply (app_view_opts_t *vo, int opt, const char *arg);
 void app_view_opts_finish (app_view_opts_t *vo, rnd_palette_t *palette);
 /* The colouring to use: --colouring, else the fractal's default. */
 rnd_colouring_t app_view_opts_colouring (const app_view_opts_t *vo);
+
+/* Set to 1 by SIGINT or SIGTERM once app_catch_stop_signals ran: the
+ * long-running subcommands poll it in their loops and leave cleanly. */
+extern volatile sig_atomic_t app_stop_requested;
+/* Route SIGINT and SIGTERM to app_stop_requested (no SA_RESTART, so a
+ * blocking poll returns EINTR at once). */
+void app_catch_stop_signals (void);
 
 /* Help text for the view options, shared by every subcommand's --help. */
 extern const char app_view_help[];

@@ -15,7 +15,6 @@
  * to its last slice. A worker that vanishes needs no special handling: its
  * slices come round again in the queue (slice_queue.h). */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,15 +65,6 @@ static const char s_usage[] =
 /* Requests held until --workers have joined. A worker sends one before
  * its first Assign; the cap only stops a flood. */
 #define S_PARKED_MAX (4 * S_WORKERS_MAX)
-
-static volatile sig_atomic_t s_stop;
-
-static void
-s_on_signal (int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
 
 typedef struct {
     uint8_t identity[S_IDENTITY_MAX]; /* its ROUTER routing id */
@@ -471,7 +461,7 @@ static int
 s_run (s_master_t *m)
 {
     while (app_slice_queue_remaining (m->queue) > 0) {
-        if (s_stop) {
+        if (app_stop_requested) {
             fprintf (stderr, "p2pfractal: master: interrupted with %d of %d slices done\n",
                      m->geom.slices - app_slice_queue_remaining (m->queue), m->geom.slices);
             return -1;
@@ -660,12 +650,7 @@ app_cmd_master (int argc, char **argv)
         fflush (stdout);
     }
 
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigemptyset (&sa.sa_mask);
-    sigaction (SIGINT, &sa, NULL);
-    sigaction (SIGTERM, &sa, NULL);
+    app_catch_stop_signals ();
 
     int rc = APP_EXIT_FAIL;
     if (s_run (&m) == 0) {

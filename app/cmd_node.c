@@ -12,7 +12,6 @@
  *
  * It runs until SIGINT or SIGTERM (exit 0); nothing received ends it. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "commands.h"
 #include "handle.h"
 #include "node.h"
+#include "prune.h"
 #include "rng.h"
 #include "transport_zmq.h"
 
@@ -48,19 +48,6 @@ static const char s_usage[] =
 #define S_POLL_MAX_MS 100
 /* Messages handled per pass before timers get their turn. */
 #define S_DRAIN_MAX_MSGS 1000
-/* How often connections to nodes no longer in the state are closed. */
-#define S_PRUNE_INTERVAL_MS 5000
-/* Known handles the prune considers (leaf set + table + tree links). */
-#define S_KNOWN_MAX 1024
-
-static volatile sig_atomic_t s_stop;
-
-static void
-s_on_signal (int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
 
 typedef struct {
     ovl_transport_t *transport; /* the sockets */
@@ -110,20 +97,6 @@ s_node_lost (void *ctx, const ovl_handle_t *h)
     ovl_transport_forget (c->transport, h->addr);
 }
 
-/* Close connections to nodes that left the state: open connections then
- * follow the leaf set, routing table and tree links (O(log N)), not every
- * node ever heard from. */
-static void
-s_prune (ovl_transport_t *transport, const ovl_node_t *node)
-{
-    static ovl_handle_t known[S_KNOWN_MAX];
-    static const char *keep[S_KNOWN_MAX];
-    int n = ovl_node_known_list (node, known, S_KNOWN_MAX);
-    for (int i = 0; i < n; i++)
-        keep[i] = known[i].addr;
-    ovl_transport_prune (transport, keep, (size_t)n);
-}
-
 /* A positive millisecond count (1..600000) or exit 2 naming the option. */
 static uint32_t
 s_parse_ms (const char *opt, const char *arg)
@@ -164,23 +137,16 @@ app_cmd_node (int argc, char **argv)
             bind_addr = app_opt_bind ("--bind", optarg);
             break;
         case 'a':
-            if (!*optarg || strlen (optarg) > 40 || strchr (optarg, ':') || strchr (optarg, '*'))
-                app_usage_error ("--advertise: '%s' is not a host name or IPv4 address", optarg);
-            advertise = optarg;
+            advertise = app_opt_advertise ("--advertise", optarg);
             break;
         case 'j':
             /* The host must fit an overlay address (OVL_ADDR_MAX). */
             join = app_opt_hostport ("--join", optarg, 40);
             break;
-        case 's': {
-            char *end;
-            errno = 0;
-            seed = strtoull (optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || optarg[0] == '-' || errno == ERANGE)
-                app_usage_error ("--seed: '%s' is not a non-negative integer", optarg);
+        case 's':
+            seed = app_opt_seed ("--seed", optarg);
             seed_set = 1;
             break;
-        }
         case 'P':
             config.ping_interval_ms = s_parse_ms ("--ping-ms", optarg);
             break;
@@ -199,13 +165,8 @@ app_cmd_node (int argc, char **argv)
     if (config.fail_timeout_ms <= config.ping_interval_ms)
         app_usage_error ("--fail-ms: %u is not more than --ping-ms %u", config.fail_timeout_ms,
                          config.ping_interval_ms);
-    if (!seed_set) {
-        /* Randomness belongs to the driver: the core only takes a seed. */
-        struct timespec ts;
-        clock_gettime (CLOCK_REALTIME, &ts);
-        seed = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
-               ((uint64_t)getpid () << 32);
-    }
+    if (!seed_set)
+        seed = app_seed_from_clock ();
 
     char err[256];
     s_ctx_t ctx;
@@ -242,12 +203,7 @@ app_cmd_node (int argc, char **argv)
         return APP_EXIT_FAIL;
     }
 
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigemptyset (&sa.sa_mask);
-    sigaction (SIGINT, &sa, NULL);
-    sigaction (SIGTERM, &sa, NULL);
+    app_catch_stop_signals ();
 
     char hex[OVL_ID_HEX_LEN + 1];
     ovl_id_hex (self.id, hex);
@@ -265,13 +221,13 @@ app_cmd_node (int argc, char **argv)
     void *inbox = ovl_transport_inbox_socket (ctx.transport);
     int status = APP_EXIT_OK;
     int last_leaves = -1;
-    uint64_t next_prune_ms = app_now_ms () + S_PRUNE_INTERVAL_MS;
+    uint64_t next_prune_ms = app_now_ms () + APP_PRUNE_INTERVAL_MS;
     size_t last_conns = 0;
-    while (!s_stop) {
+    while (!app_stop_requested) {
         uint64_t now = app_now_ms ();
         if (now >= next_prune_ms) {
-            next_prune_ms = now + S_PRUNE_INTERVAL_MS;
-            s_prune (ctx.transport, node);
+            next_prune_ms = now + APP_PRUNE_INTERVAL_MS;
+            app_prune_connections (ctx.transport, node, NULL);
         }
         uint64_t deadline = ovl_node_next_deadline_ms (node);
         if (deadline <= now) {

@@ -33,6 +33,7 @@
 #include "palette.h"
 #include "peer.h"
 #include "peer_render.h"
+#include "prune.h"
 #include "png_io.h"
 #include "render_pool.h"
 #include "rng.h"
@@ -80,10 +81,6 @@ static const char s_usage[] =
 #define S_POLL_MAX_MS 100
 /* Messages handled per pass before timers and renders get their turn. */
 #define S_DRAIN_MAX_MSGS 1000
-/* How often connections to nodes no longer in the state are closed. */
-#define S_PRUNE_INTERVAL_MS 5000
-/* Known handles the prune considers (leaf set + table + tree links). */
-#define S_KNOWN_MAX 1024
 /* How often the progress line is printed. */
 #define S_PROGRESS_MS 1000
 /* How long the loop runs after a graceful leave, so the hand-over and the
@@ -91,15 +88,6 @@ static const char s_usage[] =
 #define S_LEAVE_MS 300
 /* Longest --network name. */
 #define S_NETWORK_MAX 64
-
-static volatile sig_atomic_t s_stop;
-
-static void
-s_on_signal (int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
 
 /* A finished image being coloured and written on a thread of its own: a
  * 4K PNG takes most of a second to compress, longer than a neighbour waits
@@ -548,21 +536,15 @@ s_write_done (s_ctx_t *c)
 
 /* --- the loop ------------------------------------------------------------ */
 
-/* Close connections to nodes that left the state (see cmd_node.c), but
- * keep the master's: a worker talks to it without it being a neighbour. */
+/* Close connections to nodes that left the state, but keep the master's:
+ * a worker talks to it without it being a neighbour. */
 static void
 s_prune (s_ctx_t *c)
 {
-    static ovl_handle_t known[S_KNOWN_MAX];
-    static const char *keep[S_KNOWN_MAX + 1];
-    int n = ovl_node_known_list (c->node, known, S_KNOWN_MAX);
-    for (int i = 0; i < n; i++)
-        keep[i] = known[i].addr;
     el_status_t st;
     el_peer_status (c->peer, &st);
-    if (st.has_master && !st.is_master)
-        keep[n++] = st.master.addr;
-    ovl_transport_prune (c->transport, keep, (size_t)n);
+    app_prune_connections (c->transport, c->node,
+                           st.has_master && !st.is_master ? &st.master : NULL);
 }
 
 static void
@@ -669,9 +651,7 @@ app_cmd_peer (int argc, char **argv)
             bind_addr = app_opt_bind ("--bind", optarg);
             break;
         case S_OPT_ADVERTISE:
-            if (!*optarg || strlen (optarg) > 40 || strchr (optarg, ':') || strchr (optarg, '*'))
-                app_usage_error ("--advertise: '%s' is not a host name or IPv4 address", optarg);
-            advertise = optarg;
+            advertise = app_opt_advertise ("--advertise", optarg);
             break;
         case S_OPT_JOIN:
             /* The host must fit an overlay address (OVL_ADDR_MAX). */
@@ -722,15 +702,10 @@ app_cmd_peer (int argc, char **argv)
             network = optarg;
             break;
         }
-        case S_OPT_SEED: {
-            char *end;
-            errno = 0;
-            seed = strtoull (optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || optarg[0] == '-' || errno == ERANGE)
-                app_usage_error ("--seed: '%s' is not a non-negative integer", optarg);
+        case S_OPT_SEED:
+            seed = app_opt_seed ("--seed", optarg);
             seed_set = 1;
             break;
-        }
         case 'h':
             printf (s_usage, RND_SLICES_DEFAULT, app_cpu_count (),
                     rnd_kernel_name (rnd_kernel_best ()), app_view_help);
@@ -771,13 +746,8 @@ app_cmd_peer (int argc, char **argv)
         app_check_writable ("-o", out_path);
     if (log_path && strcmp (log_path, "-") != 0)
         app_check_writable ("--log-json", log_path);
-    if (!seed_set) {
-        /* Randomness belongs to the driver: the cores only take seeds. */
-        struct timespec ts;
-        clock_gettime (CLOCK_REALTIME, &ts);
-        seed = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
-               ((uint64_t)getpid () << 32);
-    }
+    if (!seed_set)
+        seed = app_seed_from_clock ();
     ovl_rng_t rng;
     ovl_rng_seed (&rng, seed);
     c.self.id = ovl_rng_id (&rng);
@@ -855,16 +825,10 @@ app_cmd_peer (int argc, char **argv)
         goto done;
     }
 
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigemptyset (&sa.sa_mask);
-    sigaction (SIGINT, &sa, NULL);
-    sigaction (SIGTERM, &sa, NULL);
+    app_catch_stop_signals ();
     /* stderr may be a pipe whose reader went away: a lost log line must
      * not kill the peer. */
-    sa.sa_handler = SIG_IGN;
-    sigaction (SIGPIPE, &sa, NULL);
+    signal (SIGPIPE, SIG_IGN);
 
     const char *colon = strrchr (c.self.addr, ':');
     s_say (&c, "listening on %s (id %s, network %s, %d render threads)", c.self.addr, c.hex,
@@ -896,21 +860,21 @@ app_cmd_peer (int argc, char **argv)
     void *inbox = ovl_transport_inbox_socket (c.transport);
     int wake_fd = app_peer_render_fd (c.render);
     uint64_t now = app_now_ms ();
-    uint64_t next_prune_ms = now + S_PRUNE_INTERVAL_MS, next_progress_ms = now + S_PROGRESS_MS;
+    uint64_t next_prune_ms = now + APP_PRUNE_INTERVAL_MS, next_progress_ms = now + S_PROGRESS_MS;
     uint64_t leave_deadline_ms = UINT64_MAX;
     status = APP_EXIT_OK;
     for (;;) {
         s_writer_reap (&c, 0);
         now = c.now_ms = app_now_ms ();
-        if (leave_deadline_ms == UINT64_MAX && (s_stop || c.leave_now)) {
-            s_say (&c, s_stop ? "interrupted: leaving" : "leaving");
+        if (leave_deadline_ms == UINT64_MAX && (app_stop_requested || c.leave_now)) {
+            s_say (&c, app_stop_requested ? "interrupted: leaving" : "leaving");
             el_peer_leave (peer, now);
             leave_deadline_ms = now + S_LEAVE_MS;
         }
         if (now >= leave_deadline_ms)
             break;
         if (now >= next_prune_ms) {
-            next_prune_ms = now + S_PRUNE_INTERVAL_MS;
+            next_prune_ms = now + APP_PRUNE_INTERVAL_MS;
             s_prune (&c);
         }
         if (ovl_node_next_deadline_ms (node) <= now) {
@@ -962,7 +926,7 @@ app_cmd_peer (int argc, char **argv)
      * renamed into place whole or not at all, and leaving it half done
      * would only waste it. */
     s_writer_reap (&c, 1);
-    if (c.write_failed && c.exit_when_done && !s_stop)
+    if (c.write_failed && c.exit_when_done && !app_stop_requested)
         status = APP_EXIT_FAIL;
     el_status_t st;
     el_peer_status (peer, &st);

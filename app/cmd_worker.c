@@ -51,15 +51,6 @@ static const char s_usage[] =
 #define S_DRAIN_MAX_MSGS 1000
 #define S_TIMEOUT_MS_DEFAULT 10000
 
-static volatile sig_atomic_t s_stop;
-
-static void
-s_on_signal (int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
-
 /* A finished slice, encoded, waiting for the main thread to send it. */
 typedef struct {
     uint8_t *bytes;  /* the Result message (malloc'd); NULL if memory ran out */
@@ -409,7 +400,7 @@ s_run (s_worker_t *w, const char *endpoint, int timeout_ms)
 {
     uint64_t quiet_since_ms = app_now_ms ();
     for (;;) {
-        if (s_stop) {
+        if (app_stop_requested) {
             fprintf (stderr, "p2pfractal: worker: interrupted\n");
             return -1;
         }
@@ -555,12 +546,7 @@ app_cmd_worker (int argc, char **argv)
         goto out;
     }
 
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigemptyset (&sa.sa_mask);
-    sigaction (SIGINT, &sa, NULL);
-    sigaction (SIGTERM, &sa, NULL);
+    app_catch_stop_signals ();
 
     double t0 = app_now_s ();
     app_baseline_msg_t hello;

@@ -446,6 +446,7 @@ s_handover (el_peer_t *p, uint64_t now, const char *reason)
     uint8_t eb[16];
     s_term_set (p->term, &q.term, &q.elector, eb);
     q.reason = (char *)reason;
+    q.handover = 1;
     msg.kind_case = P2PF__JOB_MSG__KIND_ELECTION_QUERY;
     msg.election_query = &q;
     p->has_master = 0;
@@ -994,7 +995,7 @@ s_on_election_query (el_peer_t *p, uint64_t now, const P2pf__ElectionQuery *q,
         return;
     }
     int from_master = p->has_master && ovl_id_eq (p->master.id, from->id);
-    if (strncmp (q->reason, "handover", 8) == 0 && (from_master || s_is_self (p, from))) {
+    if (q->handover && (from_master || s_is_self (p, from))) {
         p->has_handover = 1;
         p->handover_term = t;
         snprintf (p->handover_reason, sizeof p->handover_reason, "%s", q->reason);

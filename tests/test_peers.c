@@ -35,7 +35,6 @@
 
 #define S_FIRST 5                /* peers started at first */
 #define S_PEERS (S_FIRST + 1)    /* and the late joiner */
-#define S_LINE_MAX 8192          /* longest log line parsed */
 #define S_START_TIMEOUT_MS 10000 /* a peer logs `started`, everyone adopts the job */
 #define S_PHASE_TIMEOUT_MS 30000 /* a kill's consequence shows in the logs */
 #define S_DONE_TIMEOUT_MS 120000 /* every survivor logs job_done */
@@ -51,22 +50,21 @@ static const char *const s_view[] = { "--size", "320x180", "--iter", "300000", N
 #define S_SLICES "48"
 
 typedef struct {
-    pid_t pid;             /* 0 once reaped */
-    int status;            /* exit status or 128 + signal, once reaped */
-    int killed;            /* 1 if the test SIGKILLed it */
-    char log_path[256];    /* its --log-json */
-    char err_path[256];    /* its stderr */
-    char png_path[256];    /* its -o */
-    int log_fd;            /* the log, once it exists; -1 before */
-    char line[S_LINE_MAX]; /* the incomplete line read so far */
-    size_t line_len;       /* its length */
-    char node[33];         /* its id, from `started` */
-    int port;              /* its port, from `started` */
-    int job_started;       /* 1 once it adopted a job */
-    int job_done;          /* 1 once it wrote the image */
-    int master, root;      /* its latest roles */
-    uint64_t term;         /* the newest term it logged an election for */
-    int slices_done;       /* slice_done lines */
+    pid_t pid;          /* 0 once reaped */
+    int status;         /* exit status or 128 + signal, once reaped */
+    int killed;         /* 1 if the test SIGKILLed it */
+    char log_path[256]; /* its --log-json */
+    char err_path[256]; /* its stderr */
+    char png_path[256]; /* its -o */
+    int log_fd;         /* the log, once it exists; -1 before */
+    tu_lines_t lines;   /* its output, split into lines */
+    char node[33];      /* its id, from `started` */
+    int port;           /* its port, from `started` */
+    int job_started;    /* 1 once it adopted a job */
+    int job_done;       /* 1 once it wrote the image */
+    int master, root;   /* its latest roles */
+    uint64_t term;      /* the newest term it logged an election for */
+    int slices_done;    /* slice_done lines */
 } s_peer_t;
 
 static char *s_dir;
@@ -190,16 +188,7 @@ s_read_log (int i)
     char buf[8192];
     ssize_t n;
     while ((n = read (p->log_fd, buf, sizeof buf)) > 0) {
-        for (ssize_t k = 0; k < n; k++) {
-            if (buf[k] == '\n' || p->line_len == S_LINE_MAX - 1) {
-                p->line[p->line_len] = '\0';
-                s_on_line (i, p->line);
-                p->line_len = 0;
-                if (buf[k] == '\n')
-                    continue;
-            }
-            p->line[p->line_len++] = buf[k];
-        }
+        tu_lines_feed (&p->lines, buf, (size_t)n, s_on_line, i);
     }
 }
 

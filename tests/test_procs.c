@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test_util.h"
+
 #define S_NODES 5
 #define S_LINE_MAX 512           /* longest stdout line we parse */
 #define S_START_TIMEOUT_MS 5000  /* the first node prints its endpoint */
@@ -30,15 +32,14 @@
 #define S_FAIL_MS "1000"         /* and failure timeout */
 
 typedef struct {
-    pid_t pid;             /* 0 once reaped */
-    int fd;                /* read end of its stdout; -1 at EOF */
-    char line[S_LINE_MAX]; /* the incomplete line read so far */
-    size_t line_len;       /* its length */
-    char endpoint[128];    /* from its `started` line */
-    int joined;            /* 1 once it printed `joined` */
-    int leaves;            /* its last `leaves n=` */
-    int lost_killed;       /* 1 once it declared the killed node lost */
-    uint64_t lost_at_ms;   /* when it did */
+    pid_t pid;           /* 0 once reaped */
+    int fd;              /* read end of its stdout; -1 at EOF */
+    tu_lines_t lines;    /* its output, split into lines */
+    char endpoint[128];  /* from its `started` line */
+    int joined;          /* 1 once it printed `joined` */
+    int leaves;          /* its last `leaves n=` */
+    int lost_killed;     /* 1 once it declared the killed node lost */
+    uint64_t lost_at_ms; /* when it did */
 } s_proc_t;
 
 static s_proc_t s_procs[S_NODES];
@@ -101,16 +102,7 @@ s_read (int i)
         p->fd = -1;
         return;
     }
-    for (ssize_t k = 0; k < n; k++) {
-        if (buf[k] == '\n' || p->line_len == S_LINE_MAX - 1) {
-            p->line[p->line_len] = '\0';
-            s_on_line (i, p->line);
-            p->line_len = 0;
-            if (buf[k] == '\n')
-                continue;
-        }
-        p->line[p->line_len++] = buf[k];
-    }
+    tu_lines_feed (&p->lines, buf, (size_t)n, s_on_line, i);
 }
 
 /* Read the children's output until cond() holds (1) or deadline_ms passes

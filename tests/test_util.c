@@ -147,3 +147,19 @@ tu_id (const char *hex)
         fail_msg ("bad test id %s", hex);
     return id;
 }
+
+void
+tu_lines_feed (tu_lines_t *lines, const char *data, size_t n,
+               void (*on_line) (int who, const char *line), int who)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (data[k] == '\n' || lines->len == TU_LINE_MAX - 1) {
+            lines->buf[lines->len] = '\0';
+            on_line (who, lines->buf);
+            lines->len = 0;
+            if (data[k] == '\n')
+                continue;
+        }
+        lines->buf[lines->len++] = data[k];
+    }
+}

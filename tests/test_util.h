@@ -39,4 +39,15 @@ uint64_t tu_seed (const char *test);
 /* The id written as 32 hex digits; fails the test if it is not one. */
 ovl_id_t tu_id (const char *hex);
 
+/* Splits a child's output (read in arbitrary chunks) into lines: on_line
+ * gets each complete line, NUL-terminated, without its newline; a line
+ * longer than the buffer is cut into pieces of TU_LINE_MAX - 1 bytes. */
+#define TU_LINE_MAX 8192
+typedef struct {
+    char buf[TU_LINE_MAX]; /* the incomplete line so far */
+    size_t len;            /* its length */
+} tu_lines_t;
+void tu_lines_feed (tu_lines_t *lines, const char *data, size_t n,
+                    void (*on_line) (int who, const char *line), int who);
+
 #endif
