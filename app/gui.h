@@ -1,0 +1,74 @@
+/* gui.h: the desktop peer's window (SDL2 + SDL2_ttf).
+ *
+ * Runs on the process's main thread, beside the loop thread that owns the
+ * protocol; everything it shows comes from an app_peer_view_t (peer_view.h)
+ * and everything the user asks of the network goes back through it. It
+ * draws only when something changed or the user did something, and waits
+ * in SDL_WaitEventTimeout otherwise, so an idle window costs no CPU.
+ *
+ * Keys: q / Esc leave gracefully; s save a PNG of what is shown, with its
+ * parameters; p next palette (recolours here, no recompute); o attribution
+ * overlay; h HUD; k crash this peer now (SIGKILL, no goodbye). Mouse: left
+ * click zooms in 2x at the cursor, a left drag zooms to the box, right
+ * click zooms out 2x, the wheel zooms at the cursor; each starts a new job
+ * for the whole network. */
+#ifndef APP_GUI_H
+#define APP_GUI_H
+
+#include <stddef.h>
+
+#include "jsonlog.h"
+#include "palette.h"
+#include "peer_view.h"
+
+typedef struct app_gui_t app_gui_t;
+
+typedef struct {
+    int width, height;   /* window size; 0: the image's, scaled to fit the screen */
+    int x, y;            /* window position, if has_pos */
+    int has_pos;
+    int hud;             /* 1: HUD shown at start (h toggles) */
+    int overlay;         /* 1: attribution overlay shown at start (o toggles) */
+    const char *save_stem; /* `s` writes <save_stem>-1.png, -2, ... (first free) */
+    const char *palette; /* palette to start with (name or path; NULL: the job's) */
+    int colouring_set;   /* 1: use colouring, else the fractal's default */
+    rnd_colouring_t colouring;
+    app_jsonlog_t *log;  /* may be NULL: "saved" events go here too */
+    const char *node_hex; /* this peer's id, for the log */
+} app_gui_config_t;
+
+/* Initialise SDL's video and open the window (call on the main thread,
+ * before the loop thread starts). NULL with a one-line reason in err (no
+ * display, no font, ...). */
+app_gui_t *app_gui_open (const app_gui_config_t *config, app_peer_view_t *view, char *err,
+                         size_t err_size);
+
+/* Show view until it is closed (app_peer_view_close), posting the user's
+ * commands to it. 0, or -1 if the window failed (a reason on stderr; a
+ * leave is posted first). */
+int app_gui_run (app_gui_t *gui);
+
+/* Close the window and SDL. Idempotent. */
+void app_gui_close (app_gui_t **gui_p);
+
+/* --- pure helpers (tested without a display) ----------------------------- */
+
+/* Where the image of img_w x img_h goes in a window of win_w x win_h,
+ * scaled with its aspect kept and centred: *x, *y, *w, *h. */
+void app_gui_fit (int img_w, int img_h, int win_w, int win_h, int *x, int *y, int *w, int *h);
+
+/* The view after zooming by factor (> 1 zooms in) so that the point at
+ * image pixel (px, py) stays where it is on the screen. Other fields as in
+ * view. */
+void app_gui_zoom_at (const rnd_view_t *view, double px, double py, double factor,
+                      rnd_view_t *out);
+
+/* The view showing the box (x0, y0)-(x1, y1) in image pixels (any corner
+ * order), widened to the image's aspect. */
+void app_gui_zoom_box (const rnd_view_t *view, double x0, double y0, double x1, double y1,
+                       rnd_view_t *out);
+
+/* A peer's colour in the overlay: bright, stable, from its id. */
+void app_gui_peer_colour (ovl_id_t id, uint8_t rgb[3]);
+
+#endif
