@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,9 @@ struct app_jsonlog_t {
     int own_file;  /* 1 if we close it */
     s_buf_t line;  /* the line being built */
     int open_line; /* 1 between _begin and _end */
+    /* Held from _begin to _end: the window's thread logs too (a PNG
+     * saved), and a line is built whole by one thread at a time. */
+    pthread_mutex_t lock;
 };
 
 static void
@@ -147,6 +151,7 @@ app_jsonlog_open (const char *path, char *err, size_t err_size)
         }
         log->own_file = 1;
     }
+    pthread_mutex_init (&log->lock, NULL);
     return log;
 }
 
@@ -161,6 +166,7 @@ app_jsonlog_close (app_jsonlog_t **self_p)
     else
         fflush (log->file);
     free (log->line.data);
+    pthread_mutex_destroy (&log->lock);
     free (log);
     *self_p = NULL;
 }
@@ -178,6 +184,7 @@ app_jsonlog_begin (app_jsonlog_t *log, uint64_t t_ms, const char *node, const ch
 {
     if (!log)
         return;
+    pthread_mutex_lock (&log->lock);
     log->line.len = 0;
     log->line.oom = 0;
     log->open_line = 1;
@@ -240,12 +247,14 @@ app_jsonlog_end (app_jsonlog_t *log)
         return 0;
     log->open_line = 0;
     s_put (&log->line, "}\n", 2);
-    if (log->line.oom)
-        return -1;
-    if (fwrite (log->line.data, 1, log->line.len, log->file) != log->line.len ||
-        fflush (log->file) != 0) {
+    int rc = 0;
+    if (log->line.oom) {
+        rc = -1;
+    } else if (fwrite (log->line.data, 1, log->line.len, log->file) != log->line.len ||
+               fflush (log->file) != 0) {
         clearerr (log->file);
-        return -1;
+        rc = -1;
     }
-    return 0;
+    pthread_mutex_unlock (&log->lock);
+    return rc;
 }

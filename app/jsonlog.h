@@ -8,7 +8,11 @@
  * setters and _end; every call on a NULL log does nothing, so logging costs
  * nothing when it is off. Strings are escaped as JSON requires (quotes,
  * backslashes, control characters; bytes that are not UTF-8 become
- * U+FFFD), whatever they came from. */
+ * U+FFFD), whatever they came from.
+ *
+ * Threads may share a log: _begin takes a lock that _end releases, so a
+ * line is built whole by one thread while another's _begin waits. Every
+ * _begin must therefore be followed by _end on the same thread. */
 #ifndef APP_JSONLOG_H
 #define APP_JSONLOG_H
 

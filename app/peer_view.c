@@ -1,0 +1,391 @@
+/* peer_view.c: what a peer's window shows, shared between the loop thread
+ * and the window's thread (see peer_view.h).
+ *
+ * One mutex guards everything; both sides hold it only to copy. The loop
+ * marks each slice it changes dirty; a sync copies the dirty slices (their
+ * state, author and rows) into the window's frame and clears the marks, so
+ * a frame costs what changed since the previous one, not the whole image.
+ * Commands go the other way: the window stores them here and bumps an
+ * eventfd the loop polls beside its sockets. */
+#include "peer_view.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+struct app_peer_view_t {
+    pthread_mutex_t lock;
+    app_view_info_t info;       /* the small part, copied whole */
+    el_job_t job;               /* the job the image is of (if info.has_job) */
+    float *pixels;              /* its image, valid where DONE */
+    uint8_t *state;             /* per slice: app_slice_state_t */
+    ovl_id_t *by;               /* per slice: who computed it */
+    uint8_t *dirty;             /* per slice: changed since the last sync */
+    int job_dirty;              /* a job came since the last sync */
+    int any_dirty;              /* something changed since the last sync */
+    int wake_due;               /* wake() was called and no sync followed */
+    void (*wake) (void *ctx);   /* tells the window something changed */
+    void *wake_ctx;
+    int cmd_fd;                 /* eventfd: readable while a command waits */
+    int leave;                  /* a LEAVE waits */
+    int zoom;                   /* a ZOOM waits */
+    rnd_view_t zoom_view;       /* its view */
+};
+
+app_peer_view_t *
+app_peer_view_new (ovl_id_t self, const char *kernel, int threads)
+{
+    app_peer_view_t *v = calloc (1, sizeof *v);
+    if (!v)
+        return NULL;
+    v->cmd_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (v->cmd_fd < 0) {
+        free (v);
+        return NULL;
+    }
+    pthread_mutex_init (&v->lock, NULL);
+    v->info.self = self;
+    ovl_id_short (self, v->info.self_short);
+    snprintf (v->info.kernel, sizeof v->info.kernel, "%s", kernel);
+    v->info.threads = threads;
+    return v;
+}
+
+void
+app_peer_view_destroy (app_peer_view_t **self_p)
+{
+    app_peer_view_t *v = *self_p;
+    if (!v)
+        return;
+    close (v->cmd_fd);
+    pthread_mutex_destroy (&v->lock);
+    free (v->pixels);
+    free (v->state);
+    free (v->by);
+    free (v->dirty);
+    free (v);
+    *self_p = NULL;
+}
+
+void
+app_peer_view_set_wake (app_peer_view_t *v, void (*wake) (void *ctx), void *ctx)
+{
+    pthread_mutex_lock (&v->lock);
+    v->wake = wake;
+    v->wake_ctx = ctx;
+    pthread_mutex_unlock (&v->lock);
+}
+
+/* Unlock after a change, and wake the window unless it was woken already
+ * and has not synced since: one wake-up per frame, however many slices
+ * arrive in it. */
+static void
+s_changed_unlock (app_peer_view_t *v)
+{
+    v->any_dirty = 1;
+    void (*wake) (void *) = NULL;
+    void *ctx = NULL;
+    if (!v->wake_due && v->wake) {
+        v->wake_due = 1;
+        wake = v->wake;
+        ctx = v->wake_ctx;
+    }
+    pthread_mutex_unlock (&v->lock);
+    if (wake)
+        wake (ctx);
+}
+
+int
+app_peer_view_job (app_peer_view_t *v, const el_job_t *job)
+{
+    size_t npix = (size_t)job->view.width_px * (size_t)job->view.height_px;
+    float *pixels = malloc (npix * sizeof *pixels);
+    uint8_t *state = calloc (job->slices, 1);
+    ovl_id_t *by = calloc (job->slices, sizeof *by);
+    uint8_t *dirty = calloc (job->slices, 1);
+    pthread_mutex_lock (&v->lock);
+    free (v->pixels);
+    free (v->state);
+    free (v->by);
+    free (v->dirty);
+    v->pixels = pixels;
+    v->state = state;
+    v->by = by;
+    v->dirty = dirty;
+    int ok = pixels && state && by && dirty;
+    v->info.has_job = ok;
+    v->info.job_seq++;
+    v->info.ncontrib = 0;
+    if (ok) {
+        v->job = *job;
+        v->info.job = job->id;
+        v->info.view = job->view;
+        v->info.slices = job->slices;
+        snprintf (v->info.params, sizeof v->info.params, "%s", job->params);
+    }
+    v->job_dirty = 1;
+    s_changed_unlock (v);
+    return ok ? 0 : -1;
+}
+
+/* The slice's index if it belongs to the job shown, else -1. Lock held. */
+static long
+s_slice (const app_peer_view_t *v, ovl_id_t job, uint32_t slice)
+{
+    if (!v->info.has_job || !ovl_id_eq (job, v->info.job) || slice >= v->job.slices)
+        return -1;
+    return (long)slice;
+}
+
+void
+app_peer_view_slice_state (app_peer_view_t *v, ovl_id_t job, uint32_t slice,
+                           app_slice_state_t state)
+{
+    pthread_mutex_lock (&v->lock);
+    long i = s_slice (v, job, slice);
+    if (i < 0 || v->state[i] == APP_SLICE_DONE || state == APP_SLICE_DONE ||
+        v->state[i] == (uint8_t)state) {
+        pthread_mutex_unlock (&v->lock);
+        return;
+    }
+    v->state[i] = (uint8_t)state;
+    v->dirty[i] = 1;
+    s_changed_unlock (v);
+}
+
+/* Count a slice for `by` in the legend, kept sorted by count (most
+ * first); a peer beyond the legend's room is not named. Lock held. */
+static void
+s_contrib_add (app_view_info_t *info, ovl_id_t by)
+{
+    size_t i = 0;
+    while (i < info->ncontrib && !ovl_id_eq (info->contrib[i].id, by))
+        i++;
+    if (i == info->ncontrib) {
+        if (info->ncontrib == APP_VIEW_LEGEND_MAX)
+            return;
+        info->contrib[info->ncontrib].id = by;
+        info->contrib[info->ncontrib].count = 0;
+        info->ncontrib++;
+    }
+    info->contrib[i].count++;
+    while (i > 0 && info->contrib[i - 1].count < info->contrib[i].count) {
+        app_view_contrib_t t = info->contrib[i - 1];
+        info->contrib[i - 1] = info->contrib[i];
+        info->contrib[i] = t;
+        i--;
+    }
+}
+
+void
+app_peer_view_slice_done (app_peer_view_t *v, ovl_id_t job, uint32_t slice, ovl_id_t by,
+                          const float *image)
+{
+    pthread_mutex_lock (&v->lock);
+    long i = s_slice (v, job, slice);
+    if (i < 0 || v->state[i] == APP_SLICE_DONE) {
+        pthread_mutex_unlock (&v->lock);
+        return;
+    }
+    int y0, y1;
+    el_job_slice_rows (&v->job, slice, &y0, &y1);
+    size_t off = (size_t)y0 * (size_t)v->job.view.width_px;
+    size_t n = (size_t)(y1 - y0) * (size_t)v->job.view.width_px;
+    memcpy (v->pixels + off, image + off, n * sizeof *image);
+    v->state[i] = APP_SLICE_DONE;
+    v->by[i] = by;
+    v->dirty[i] = 1;
+    s_contrib_add (&v->info, by);
+    s_changed_unlock (v);
+}
+
+void
+app_peer_view_status (app_peer_view_t *v, const el_status_t *st, size_t peers_known, double rate)
+{
+    pthread_mutex_lock (&v->lock);
+    if (memcmp (&v->info.status, st, sizeof *st) == 0 && v->info.peers_known == peers_known &&
+        v->info.rate == rate) {
+        pthread_mutex_unlock (&v->lock);
+        return;
+    }
+    v->info.status = *st;
+    v->info.peers_known = peers_known;
+    v->info.rate = rate;
+    s_changed_unlock (v);
+}
+
+void
+app_peer_view_tick (app_peer_view_t *v, uint64_t t_ms, const char *fmt, ...)
+{
+    app_view_tick_t tick;
+    tick.t_ms = t_ms;
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (tick.text, sizeof tick.text, fmt, ap);
+    va_end (ap);
+    pthread_mutex_lock (&v->lock);
+    app_view_info_t *info = &v->info;
+    if (info->nticker == APP_VIEW_TICKER_LINES) {
+        memmove (info->ticker, info->ticker + 1, (APP_VIEW_TICKER_LINES - 1) * sizeof tick);
+        info->nticker--;
+    }
+    info->ticker[info->nticker++] = tick;
+    s_changed_unlock (v);
+}
+
+void
+app_peer_view_close (app_peer_view_t *v)
+{
+    pthread_mutex_lock (&v->lock);
+    v->info.closed = 1;
+    s_changed_unlock (v);
+}
+
+/* Make f's arrays hold the job's image and slices. Lock held. */
+static int
+s_frame_fit (app_view_frame_t *f, size_t npix, uint32_t slices)
+{
+    if (npix > f->cap_px) {
+        float *p = realloc (f->pixels, npix * sizeof *p);
+        if (!p)
+            return -1;
+        f->pixels = p;
+        f->cap_px = npix;
+    }
+    if (slices > f->cap_slices) {
+        uint8_t *state = realloc (f->state, slices);
+        if (state)
+            f->state = state;
+        ovl_id_t *by = realloc (f->by, slices * sizeof *by);
+        if (by)
+            f->by = by;
+        uint8_t *dirty = realloc (f->dirty, slices);
+        if (dirty)
+            f->dirty = dirty;
+        if (!state || !by || !dirty)
+            return -1;
+        f->cap_slices = slices;
+    }
+    return 0;
+}
+
+int
+app_peer_view_sync (app_peer_view_t *v, app_view_frame_t *f)
+{
+    pthread_mutex_lock (&v->lock);
+    v->wake_due = 0;
+    f->job_changed = 0;
+    uint32_t slices = v->info.has_job ? v->job.slices : 0;
+    if (f->dirty)
+        memset (f->dirty, 0, f->cap_slices);
+    if (!v->any_dirty) {
+        pthread_mutex_unlock (&v->lock);
+        return 0;
+    }
+    size_t npix = slices ? (size_t)v->job.view.width_px * (size_t)v->job.view.height_px : 0;
+    if (s_frame_fit (f, npix, slices) != 0) {
+        /* The marks stay: the next sync tries again. */
+        pthread_mutex_unlock (&v->lock);
+        return -1;
+    }
+    int whole = v->job_dirty;
+    f->job_changed = whole;
+    f->info = v->info;
+    for (uint32_t i = 0; i < slices; i++) {
+        if (!whole && !v->dirty[i])
+            continue;
+        f->dirty[i] = 1;
+        f->state[i] = v->state[i];
+        f->by[i] = v->by[i];
+        if (v->state[i] == APP_SLICE_DONE) {
+            int y0, y1;
+            el_job_slice_rows (&v->job, i, &y0, &y1);
+            size_t off = (size_t)y0 * (size_t)v->job.view.width_px;
+            size_t n = (size_t)(y1 - y0) * (size_t)v->job.view.width_px;
+            memcpy (f->pixels + off, v->pixels + off, n * sizeof *f->pixels);
+        }
+        v->dirty[i] = 0;
+    }
+    v->job_dirty = 0;
+    v->any_dirty = 0;
+    pthread_mutex_unlock (&v->lock);
+    return 0;
+}
+
+void
+app_view_frame_free (app_view_frame_t *f)
+{
+    free (f->pixels);
+    free (f->state);
+    free (f->by);
+    free (f->dirty);
+    memset (f, 0, sizeof *f);
+}
+
+/* Make the command descriptor readable (an eventfd only overflows after
+ * 2^64 - 2 posts). */
+static void
+s_cmd_signal (app_peer_view_t *v)
+{
+    uint64_t one = 1;
+    ssize_t rc;
+    do
+        rc = write (v->cmd_fd, &one, sizeof one);
+    while (rc < 0 && errno == EINTR);
+}
+
+void
+app_peer_view_post_zoom (app_peer_view_t *v, const rnd_view_t *view)
+{
+    pthread_mutex_lock (&v->lock);
+    v->zoom = 1;
+    v->zoom_view = *view;
+    pthread_mutex_unlock (&v->lock);
+    s_cmd_signal (v);
+}
+
+void
+app_peer_view_post_leave (app_peer_view_t *v)
+{
+    pthread_mutex_lock (&v->lock);
+    v->leave = 1;
+    pthread_mutex_unlock (&v->lock);
+    s_cmd_signal (v);
+}
+
+int
+app_peer_view_cmd_fd (const app_peer_view_t *v)
+{
+    return v->cmd_fd;
+}
+
+int
+app_peer_view_take_cmd (app_peer_view_t *v, app_view_cmd_t *out)
+{
+    pthread_mutex_lock (&v->lock);
+    int rc = 0;
+    memset (out, 0, sizeof *out);
+    if (v->leave) {
+        v->leave = 0;
+        out->kind = APP_VIEW_CMD_LEAVE;
+    } else if (v->zoom) {
+        v->zoom = 0;
+        out->kind = APP_VIEW_CMD_ZOOM;
+        out->view = v->zoom_view;
+    } else {
+        /* Nothing left: drain the descriptor so poll sleeps again. A post
+         * racing with this read sets its flag under the lock first, so it
+         * is found by the next take, which its own write triggers. */
+        uint64_t count;
+        ssize_t r = read (v->cmd_fd, &count, sizeof count);
+        (void)r;
+        rc = -1;
+    }
+    pthread_mutex_unlock (&v->lock);
+    return rc;
+}

@@ -1,0 +1,302 @@
+/* test_peer_view.c: the model the loop thread shares with the window
+ * (app/peer_view.c): what a sync copies, when the window is woken, the
+ * legend, the ticker, and the commands going back -- also with a writer
+ * and a reader on two threads at once. */
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "peer_view.h"
+
+static int s_wakes;
+
+static void
+s_wake (void *ctx)
+{
+    (void)ctx;
+    s_wakes++;
+}
+
+static void
+s_job (el_job_t *job, int w, int h, int slices)
+{
+    rnd_view_t view;
+    rnd_view_default (&view);
+    view.width_px = w;
+    view.height_px = h;
+    char err[256];
+    assert_int_equal (el_job_init (job, &view, slices, 1, err, sizeof err), 0);
+}
+
+static ovl_id_t
+s_id (uint8_t b)
+{
+    ovl_id_t id;
+    memset (&id, b, sizeof id);
+    return id;
+}
+
+/* An image whose every value says where it is. */
+static float *
+s_image (const el_job_t *job)
+{
+    size_t n = (size_t)job->view.width_px * (size_t)job->view.height_px;
+    float *px = malloc (n * sizeof *px);
+    assert_non_null (px);
+    for (size_t i = 0; i < n; i++)
+        px[i] = (float)i;
+    return px;
+}
+
+static int
+s_readable (int fd)
+{
+    struct pollfd p = { fd, POLLIN, 0 };
+    return poll (&p, 1, 0) == 1;
+}
+
+static void
+test_sync_copies_what_changed (void **state)
+{
+    (void)state;
+    app_peer_view_t *v = app_peer_view_new (s_id (1), "avx2", 2);
+    assert_non_null (v);
+    app_peer_view_set_wake (v, s_wake, NULL);
+    s_wakes = 0;
+    app_view_frame_t f;
+    memset (&f, 0, sizeof f);
+
+    /* Nothing yet: a sync gives no job. */
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    assert_int_equal (f.info.has_job, 0);
+
+    el_job_t job;
+    s_job (&job, 40, 30, 6);
+    float *img = s_image (&job);
+    assert_int_equal (app_peer_view_job (v, &job), 0);
+    assert_int_equal (s_wakes, 1);
+    /* One wake-up until the window syncs, however much changes. */
+    app_peer_view_slice_state (v, job.id, 2, APP_SLICE_RENDERING);
+    app_peer_view_slice_done (v, job.id, 4, s_id (9), img);
+    assert_int_equal (s_wakes, 1);
+
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    assert_int_equal (f.job_changed, 1);
+    assert_int_equal (f.info.has_job, 1);
+    assert_int_equal (f.info.job_seq, 1);
+    assert_true (ovl_id_eq (f.info.job, job.id));
+    assert_int_equal (f.info.slices, 6);
+    assert_string_equal (f.info.kernel, "avx2");
+    assert_string_equal (f.info.params, job.params);
+    for (uint32_t i = 0; i < 6; i++)
+        assert_int_equal (f.dirty[i], 1);
+    assert_int_equal (f.state[2], APP_SLICE_RENDERING);
+    assert_int_equal (f.state[4], APP_SLICE_DONE);
+    assert_int_equal (f.state[0], APP_SLICE_MISSING);
+    assert_true (ovl_id_eq (f.by[4], s_id (9)));
+    int y0, y1;
+    el_job_slice_rows (&job, 4, &y0, &y1);
+    for (int y = y0; y < y1; y++)
+        for (int x = 0; x < 40; x++)
+            assert_true (f.pixels[y * 40 + x] == img[y * 40 + x]);
+
+    /* Next sync: only the slice that changed is dirty, and it wakes again. */
+    app_peer_view_slice_done (v, job.id, 2, s_id (1), img);
+    assert_int_equal (s_wakes, 2);
+    /* A slice done stays done; another job's slices are ignored. */
+    app_peer_view_slice_state (v, job.id, 4, APP_SLICE_MISSING);
+    app_peer_view_slice_done (v, s_id (7), 1, s_id (9), img);
+    app_peer_view_slice_done (v, job.id, 99, s_id (9), img);
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    assert_int_equal (f.job_changed, 0);
+    for (uint32_t i = 0; i < 6; i++)
+        assert_int_equal (f.dirty[i], i == 2);
+    assert_int_equal (f.state[4], APP_SLICE_DONE);
+    assert_int_equal (f.state[1], APP_SLICE_MISSING);
+
+    /* Nothing changed: nothing dirty. */
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    for (uint32_t i = 0; i < 6; i++)
+        assert_int_equal (f.dirty[i], 0);
+
+    /* A new job resets every slice. */
+    el_job_t job2;
+    s_job (&job2, 50, 20, 4);
+    assert_int_equal (app_peer_view_job (v, &job2), 0);
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    assert_int_equal (f.job_changed, 1);
+    assert_int_equal (f.info.job_seq, 2);
+    assert_int_equal (f.info.ncontrib, 0);
+    for (uint32_t i = 0; i < 4; i++)
+        assert_int_equal (f.state[i], APP_SLICE_MISSING);
+
+    app_view_frame_free (&f);
+    free (img);
+    app_peer_view_destroy (&v);
+    assert_null (v);
+}
+
+static void
+test_legend_and_ticker (void **state)
+{
+    (void)state;
+    app_peer_view_t *v = app_peer_view_new (s_id (1), "scalar", 1);
+    assert_non_null (v);
+    el_job_t job;
+    s_job (&job, 20, 40, 40);
+    float *img = s_image (&job);
+    assert_int_equal (app_peer_view_job (v, &job), 0);
+    /* Peer 3 computes 1 slice, peer 5 three, peer 4 two. */
+    uint32_t s = 0;
+    app_peer_view_slice_done (v, job.id, s++, s_id (3), img);
+    for (int i = 0; i < 3; i++)
+        app_peer_view_slice_done (v, job.id, s++, s_id (5), img);
+    for (int i = 0; i < 2; i++)
+        app_peer_view_slice_done (v, job.id, s++, s_id (4), img);
+    /* More peers than the legend holds: the first ones stay named. */
+    for (int i = 0; i < APP_VIEW_LEGEND_MAX + 3; i++)
+        app_peer_view_slice_done (v, job.id, s++, s_id ((uint8_t)(100 + i)), img);
+    app_view_frame_t f;
+    memset (&f, 0, sizeof f);
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    assert_int_equal (f.info.ncontrib, APP_VIEW_LEGEND_MAX);
+    assert_true (ovl_id_eq (f.info.contrib[0].id, s_id (5)));
+    assert_int_equal (f.info.contrib[0].count, 3);
+    assert_true (ovl_id_eq (f.info.contrib[1].id, s_id (4)));
+    assert_int_equal (f.info.contrib[1].count, 2);
+    assert_true (ovl_id_eq (f.info.contrib[2].id, s_id (3)));
+    for (size_t i = 1; i < f.info.ncontrib; i++)
+        assert_true (f.info.contrib[i - 1].count >= f.info.contrib[i].count);
+
+    for (int i = 0; i < APP_VIEW_TICKER_LINES + 2; i++)
+        app_peer_view_tick (v, 1000 + (uint64_t)i, "event %d", i);
+    app_peer_view_status (v, &(el_status_t){ .has_job = 1, .done = 7, .total = 40 }, 5, 2.5);
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    assert_int_equal (f.info.nticker, APP_VIEW_TICKER_LINES);
+    assert_string_equal (f.info.ticker[0].text, "event 2");
+    assert_int_equal (f.info.ticker[0].t_ms, 1002);
+    char last[32];
+    snprintf (last, sizeof last, "event %d", APP_VIEW_TICKER_LINES + 1);
+    assert_string_equal (f.info.ticker[APP_VIEW_TICKER_LINES - 1].text, last);
+    assert_int_equal (f.info.status.done, 7);
+    assert_int_equal (f.info.peers_known, 5);
+    assert_true (f.info.rate == 2.5);
+    assert_int_equal (f.info.closed, 0);
+    app_peer_view_close (v);
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    assert_int_equal (f.info.closed, 1);
+    app_view_frame_free (&f);
+    free (img);
+    app_peer_view_destroy (&v);
+}
+
+static void
+test_commands (void **state)
+{
+    (void)state;
+    app_peer_view_t *v = app_peer_view_new (s_id (1), "scalar", 1);
+    assert_non_null (v);
+    int fd = app_peer_view_cmd_fd (v);
+    app_view_cmd_t cmd;
+    assert_false (s_readable (fd));
+    assert_int_equal (app_peer_view_take_cmd (v, &cmd), -1);
+
+    /* Two zooms before the loop looks: the newer one wins. */
+    rnd_view_t a, b;
+    rnd_view_default (&a);
+    b = a;
+    a.width = 1.0;
+    b.width = 0.5;
+    app_peer_view_post_zoom (v, &a);
+    app_peer_view_post_zoom (v, &b);
+    assert_true (s_readable (fd));
+    app_peer_view_post_leave (v);
+    /* Leaving comes first. */
+    assert_int_equal (app_peer_view_take_cmd (v, &cmd), 0);
+    assert_int_equal (cmd.kind, APP_VIEW_CMD_LEAVE);
+    assert_int_equal (app_peer_view_take_cmd (v, &cmd), 0);
+    assert_int_equal (cmd.kind, APP_VIEW_CMD_ZOOM);
+    assert_true (cmd.view.width == 0.5);
+    assert_int_equal (app_peer_view_take_cmd (v, &cmd), -1);
+    /* Drained: the loop's poll sleeps again. */
+    assert_false (s_readable (fd));
+    app_peer_view_destroy (&v);
+}
+
+/* The loop marks slices done on one thread while the window syncs on
+ * another: every slice arrives, whole. */
+typedef struct {
+    app_peer_view_t *v;
+    const el_job_t *job;
+    const float *img;
+} s_writer_arg_t;
+
+static void *
+s_writer (void *arg)
+{
+    s_writer_arg_t *a = arg;
+    for (uint32_t i = 0; i < a->job->slices; i++) {
+        app_peer_view_slice_state (a->v, a->job->id, i, APP_SLICE_RENDERING);
+        app_peer_view_tick (a->v, i, "slice %u", i);
+        app_peer_view_slice_done (a->v, a->job->id, i, s_id ((uint8_t)(i % 3)), a->img);
+    }
+    return NULL;
+}
+
+static void
+test_two_threads (void **state)
+{
+    (void)state;
+    app_peer_view_t *v = app_peer_view_new (s_id (1), "scalar", 1);
+    assert_non_null (v);
+    el_job_t job;
+    s_job (&job, 64, 512, 512);
+    float *img = s_image (&job);
+    assert_int_equal (app_peer_view_job (v, &job), 0);
+    s_writer_arg_t arg = { v, &job, img };
+    pthread_t tid;
+    assert_int_equal (pthread_create (&tid, NULL, s_writer, &arg), 0);
+    app_view_frame_t f;
+    memset (&f, 0, sizeof f);
+    uint8_t *seen = calloc (job.slices, 1);
+    assert_non_null (seen);
+    uint32_t done = 0;
+    while (done < job.slices) {
+        assert_int_equal (app_peer_view_sync (v, &f), 0);
+        for (uint32_t i = 0; i < job.slices; i++) {
+            if (!f.dirty[i] || f.state[i] != APP_SLICE_DONE || seen[i])
+                continue;
+            seen[i] = 1;
+            done++;
+            int y0, y1;
+            el_job_slice_rows (&job, i, &y0, &y1);
+            for (int y = y0; y < y1; y++)
+                assert_true (f.pixels[y * 64 + 63] == img[y * 64 + 63]);
+        }
+    }
+    pthread_join (tid, NULL);
+    free (seen);
+    app_view_frame_free (&f);
+    free (img);
+    app_peer_view_destroy (&v);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_sync_copies_what_changed),
+        cmocka_unit_test (test_legend_and_ticker),
+        cmocka_unit_test (test_commands),
+        cmocka_unit_test (test_two_threads),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
