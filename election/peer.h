@@ -88,9 +88,10 @@ typedef struct {
     void (*leave) (void *ctx, ovl_id_t group);
     /* Render slice `slice` of job (rows by el_job_slice_rows) and answer with
      * el_peer_rendered, later, from the driver's loop. At most
-     * render_slots + ahead are outstanding; the driver runs them first in,
-     * first out on render_slots threads. A job change does not cancel them:
-     * results for another job are ignored. */
+     * render_slots + ahead of the current job are outstanding; the driver
+     * runs them first in, first out on render_slots threads. After a job
+     * change the driver should drop renders of the old job not started yet
+     * (app_peer_render_queue does); results for another job are ignored. */
     void (*render) (void *ctx, const el_job_t *job, uint32_t slice);
     /* Something happened (for logs, HUDs, tests). */
     void (*event) (void *ctx, const el_event_t *ev);

@@ -115,6 +115,7 @@ struct s_world_t {
     el_job_t job;           /* as its first master made it */
     uint64_t job_ms;        /* when it started */
     struct {
+        ovl_id_t job;            /* terms are per job */
         uint64_t term;           /* a term's counter */
         ovl_id_t elector;        /* and elector: together, the term */
         ovl_id_t master;         /* its master */
@@ -322,13 +323,27 @@ s_up_render (void *ctx, const el_job_t *job, uint32_t slice)
 {
     s_peer_t *p = ctx;
     s_world_t *w = p->w;
-    uint32_t cap = w->el.render_slots + w->el.ahead;
-    if ((uint32_t)p->n_q >= cap) {
-        s_fail (w, "node %d was asked for a render while holding %d (render_slots + ahead = %u)",
-                p->index, p->n_q, cap);
-        if (p->n_q >= S_QUEUE_MAX)
-            return;
+    /* As the real driver does (app_peer_render_queue): renders of another
+     * job not started yet are dropped; those running finish, and the core
+     * ignores them. The core's cap counts the current job's only. */
+    int kept = 0, held = 0;
+    for (int j = 0; j < p->n_q; j++) {
+        int other = !ovl_id_eq (p->q[j].job, job->id);
+        if (other && p->q[j].done_ms == UINT64_MAX) {
+            free (p->q[j].px);
+            continue;
+        }
+        held += !other;
+        p->q[kept++] = p->q[j];
     }
+    p->n_q = kept;
+    uint32_t cap = w->el.render_slots + w->el.ahead;
+    if ((uint32_t)held >= cap) {
+        s_fail (w, "node %d was asked for a render while holding %d (render_slots + ahead = %u)",
+                p->index, held, cap);
+    }
+    if (p->n_q >= S_QUEUE_MAX)
+        return;
     if (slice >= job->slices) {
         s_fail (w, "node %d was asked to render slice %u of %u", p->index, slice, job->slices);
         return;
@@ -391,9 +406,10 @@ s_up_event (void *ctx, const el_event_t *ev)
         w->elected_after_kill = ev->term;
         w->elected_node = s_node_of (&ev->peer);
     }
-    /* at most one master per term, whoever hears of it */
+    /* at most one master per term of a job, whoever hears of it */
     for (int i = 0; i < w->n_terms; i++) {
-        if (w->terms[i].term != ev->term || !ovl_id_eq (w->terms[i].elector, ev->elector))
+        if (w->terms[i].term != ev->term || !ovl_id_eq (w->terms[i].elector, ev->elector) ||
+            !ovl_id_eq (w->terms[i].job, ev->job->id))
             continue;
         if (!ovl_id_eq (w->terms[i].master, ev->peer.id)) {
             char a[OVL_ID_SHORT_LEN + 1], b[OVL_ID_SHORT_LEN + 1];
@@ -407,6 +423,7 @@ s_up_event (void *ctx, const el_event_t *ev)
         return;
     }
     if (w->n_terms < (int)(sizeof w->terms / sizeof w->terms[0])) {
+        w->terms[w->n_terms].job = ev->job->id;
         w->terms[w->n_terms].term = ev->term;
         w->terms[w->n_terms].elector = ev->elector;
         w->terms[w->n_terms].handoff =
@@ -859,7 +876,8 @@ s_check_step (s_world_t *w)
                 continue;
             el_status_t sq;
             el_peer_status (q->peer, &sq);
-            if (sq.is_master && sq.term == st.term && ovl_id_eq (sq.elector, st.elector))
+            if (sq.is_master && sq.term == st.term && ovl_id_eq (sq.elector, st.elector) &&
+                ovl_id_eq (el_peer_job (p->peer)->id, el_peer_job (q->peer)->id))
                 s_fail (w, "nodes %d and %d are both master of term %" PRIu64, i, j, st.term);
         }
     }
@@ -1479,6 +1497,56 @@ test_late_joiners (void **state)
     s_tally_end ("late joiners");
 }
 
+/* Zooms: two workers start new jobs mid-job, 7 ms apart (as two users
+ * clicking in their windows at once); every peer must follow the newest
+ * (stamp, then id) and finish it right to the bit, and its master then
+ * crashes too. */
+static void
+test_new_jobs_mid_job (void **state)
+{
+    (void)state;
+    s_tally_start ();
+    for (int r = 0; r < s_rounds; r++) {
+        s_params_t prm = s_params (__func__, "new jobs mid-job", 12);
+        prm.slices = 96;
+        s_world_t *w = s_world_new (&prm, s_round_seed (r));
+        s_start_job (w);
+        s_target = 0.3;
+        s_run_until (w, s_reached, 20000);
+        const double zoom[2][3] = { { -0.75, 0.1, 0.5 }, { -0.1, 0.65, 0.3 } };
+        el_job_t started[2];
+        for (int k = 0; k < 2 && !w->fail[0]; k++) {
+            int z = s_pick_worker (w);
+            assert_true (z >= 0);
+            rnd_view_t view = w->view;
+            view.center_re = zoom[k][0];
+            view.center_im = zoom[k][1];
+            view.width = zoom[k][2];
+            char err[256];
+            /* The same stamp hint: a peer that has not heard of the other
+             * zoom yet ties on the stamp, and the id decides. */
+            if (el_peer_new_job (w->peers[z]->peer, ovl_simnet_now (w->sim), &view, prm.slices,
+                                 2000, err, sizeof err))
+                fail_msg ("el_peer_new_job: %s", err);
+            s_arm (w->peers[z]);
+            started[k] = *el_peer_job (w->peers[z]->peer);
+            s_run (w, 7);
+        }
+        const el_job_t *win = el_job_newer (&started[1], &started[0]) ? &started[1] : &started[0];
+        w->view = win->view;
+        w->job = *win;
+        w->job_ms = ovl_simnet_now (w->sim);
+        rnd_kjob_t kj;
+        rnd_kjob_init (&kj, &w->view);
+        rnd_kernel_run (RND_KERNEL_SCALAR, &kj, 0, prm.slices, w->ref);
+        s_run_until (w, s_reached, 20000);
+        s_kill_master (w);
+        s_result_t res;
+        s_finish (&w, &res);
+    }
+    s_tally_end ("new jobs mid-job");
+}
+
 /* The same seed twice: the same trace, the same events; another seed: not. */
 static void
 test_same_seed_same_run (void **state)
@@ -1537,7 +1605,7 @@ main (void)
         cmocka_unit_test (test_kill_master),          cmocka_unit_test (test_kill_root),
         cmocka_unit_test (test_kill_several_at_once), cmocka_unit_test (test_kill_new_master),
         cmocka_unit_test (test_loss_and_jitter),      cmocka_unit_test (test_late_joiners),
-        cmocka_unit_test (test_same_seed_same_run),
+        cmocka_unit_test (test_same_seed_same_run),   cmocka_unit_test (test_new_jobs_mid_job),
     };
     if (getenv ("P2PF_TEST_FILTER"))
         cmocka_set_test_filter (getenv ("P2PF_TEST_FILTER"));
