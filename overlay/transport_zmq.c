@@ -30,6 +30,7 @@ struct ovl_transport_t {
     size_t n_peers, cap_peers;     /* used and allocated entries */
     uint64_t send_dropped;         /* sends that did not queue */
     uint64_t recv_rejected;        /* malformed messages dropped */
+    ovl_transport_traffic_t traffic; /* payloads queued and taken */
 };
 
 static void
@@ -218,6 +219,8 @@ ovl_transport_send (ovl_transport_t *t, const char *endpoint, const uint8_t *byt
         t->send_dropped++;
         return -1;
     }
+    t->traffic.sent_msgs++;
+    t->traffic.sent_bytes += len;
     return 0;
 }
 
@@ -287,6 +290,8 @@ ovl_transport_recv (ovl_transport_t *t, uint8_t **bytes, size_t *len)
         }
         memcpy (copy, zmq_msg_data (&msg), size);
         zmq_msg_close (&msg);
+        t->traffic.recv_msgs++;
+        t->traffic.recv_bytes += size;
         *bytes = copy;
         *len = size;
         return 0;
@@ -342,4 +347,10 @@ uint64_t
 ovl_transport_recv_rejected (const ovl_transport_t *t)
 {
     return t->recv_rejected;
+}
+
+void
+ovl_transport_traffic (const ovl_transport_t *t, ovl_transport_traffic_t *out)
+{
+    *out = t->traffic;
 }

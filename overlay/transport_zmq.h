@@ -69,4 +69,13 @@ size_t ovl_transport_peer_count (const ovl_transport_t *t);
 uint64_t ovl_transport_send_dropped (const ovl_transport_t *t);
 uint64_t ovl_transport_recv_rejected (const ovl_transport_t *t);
 
+/* Payload bytes and messages queued for sending and received whole, since
+ * _new (ZeroMQ's and TCP's framing not counted): what the traffic
+ * benchmark compares against the image's size. */
+typedef struct {
+    uint64_t sent_msgs, sent_bytes;
+    uint64_t recv_msgs, recv_bytes;
+} ovl_transport_traffic_t;
+void ovl_transport_traffic (const ovl_transport_t *t, ovl_transport_traffic_t *out);
+
 #endif

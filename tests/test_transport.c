@@ -74,6 +74,18 @@ test_send_and_prune (void **state)
     assert_int_equal (ovl_transport_send (a, ec, (const uint8_t *)"back", 4), 0);
     s_expect (c, "back");
     assert_int_equal (ovl_transport_peer_count (a), 2);
+    /* Every payload counted once, on both sides. */
+    ovl_transport_traffic_t ta, tb, tc;
+    ovl_transport_traffic (a, &ta);
+    ovl_transport_traffic (b, &tb);
+    ovl_transport_traffic (c, &tc);
+    assert_int_equal (ta.sent_msgs, 4);
+    assert_int_equal (ta.sent_bytes, 4 + 4 + 5 + 4);
+    assert_int_equal (ta.recv_msgs, 0);
+    assert_int_equal (tb.recv_msgs, 2);
+    assert_int_equal (tb.recv_bytes, 4 + 5);
+    assert_int_equal (tc.recv_bytes, 4 + 4);
+    assert_int_equal (tb.sent_bytes, 0);
     /* Out of the state and idle: everything closes. */
     assert_int_equal (ovl_transport_prune (a, NULL, 0), 0);
     assert_int_equal (ovl_transport_prune (a, NULL, 0), 2);
