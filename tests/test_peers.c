@@ -99,23 +99,6 @@ s_spawn_peer (int i, int join_port, const char *throttle, int exit_when_done)
 /* --- conditions ---------------------------------------------------------- */
 
 static int
-s_first_started (tu_swarm_t *sw)
-{
-    return sw->peers[0].port > 0 || sw->peers[0].pid == 0;
-}
-
-static int
-s_all_adopted (tu_swarm_t *sw)
-{
-    if (tu_swarm_crashed (sw))
-        return 1;
-    for (int i = 0; i < sw->n; i++)
-        if (!sw->peers[i].job_started)
-            return 0;
-    return 1;
-}
-
-static int
 s_master_mid_job (tu_swarm_t *sw)
 {
     int m = tu_swarm_find (sw, 0);
@@ -203,23 +186,12 @@ test_kills_and_late_joiner (void **state)
     double job_s = s_reference (ref_path, sizeof ref_path);
     /* The throttle stretches every slice by the same factor, so the job
      * lasts several seconds whatever this build's speed (ASan included). */
-    double factor = S_JOB_BUSY_S / (job_s > 0.001 ? job_s : 0.001);
-    factor = factor < 2 ? 2 : factor > 5000 ? 5000 : factor;
     char throttle[32];
-    snprintf (throttle, sizeof throttle, "%.1f", factor);
+    tu_throttle (S_JOB_BUSY_S, job_s, throttle, sizeof throttle);
     print_message ("reference render %.3f s on one thread: --throttle %s\n", job_s, throttle);
 
-    s_spawn_peer (0, 0, throttle, 0);
-    if (!tu_swarm_wait (sw, s_first_started, tu_now_ms () + S_START_TIMEOUT_MS) ||
-        !sw->peers[0].port)
-        S_FAIL ("the first peer logged no `started` with a port in %d ms", S_START_TIMEOUT_MS);
-    for (int i = 1; i < S_FIRST; i++)
-        s_spawn_peer (i, sw->peers[0].port, throttle, 0);
-    uint64_t t0 = tu_now_ms ();
-    if (!tu_swarm_wait (sw, s_all_adopted, t0 + S_START_TIMEOUT_MS) || tu_swarm_crashed (sw))
-        S_FAIL ("not every peer adopted the job within %d ms", S_START_TIMEOUT_MS);
-    print_message ("%d peers adopted the job in %llu ms\n", S_FIRST,
-                   (unsigned long long)(tu_now_ms () - t0));
+    uint64_t took_ms = tu_swarm_start (sw, S_FIRST, s_seeds, throttle, s_job, S_START_TIMEOUT_MS);
+    print_message ("%d peers adopted the job in %llu ms\n", S_FIRST, (unsigned long long)took_ms);
 
     /* The master dies mid-job. */
     if (!tu_swarm_wait (sw, s_master_mid_job, tu_now_ms () + S_PHASE_TIMEOUT_MS) ||
@@ -267,7 +239,7 @@ test_kills_and_late_joiner (void **state)
         tu_swarm_crashed (sw))
         S_FAIL ("the late joiner did not start within %d ms", S_START_TIMEOUT_MS);
 
-    t0 = tu_now_ms ();
+    uint64_t t0 = tu_now_ms ();
     if (!tu_swarm_wait (sw, tu_swarm_survivors_done, t0 + S_DONE_TIMEOUT_MS) ||
         tu_swarm_crashed (sw))
         S_FAIL ("not every surviving peer logged job_done within %d ms", S_DONE_TIMEOUT_MS);
@@ -277,14 +249,7 @@ test_kills_and_late_joiner (void **state)
     tu_swarm_check_pngs (sw, ref_path);
 
     /* The late joiner left by itself; the others leave on SIGTERM. */
-    for (int i = 0; i < S_FIRST; i++)
-        if (tu_swarm_alive (sw, i))
-            assert_int_equal (kill (sw->peers[i].pid, SIGTERM), 0);
-    if (!tu_swarm_wait (sw, tu_swarm_survivors_exited, tu_now_ms () + S_EXIT_TIMEOUT_MS))
-        S_FAIL ("survivors still running %d ms after SIGTERM", S_EXIT_TIMEOUT_MS);
-    for (int i = 0; i < sw->n; i++)
-        if (!sw->peers[i].killed && sw->peers[i].status != 0)
-            S_FAIL ("peer %d exited with status %d, wanted 0", i, sw->peers[i].status);
+    tu_swarm_stop (sw, S_EXIT_TIMEOUT_MS);
 }
 
 static int
@@ -310,10 +275,7 @@ test_joiner_closest_to_network_key (void **state)
         s_seeds[0] = base + 1;
         s_seeds[1] = base;
     }
-    s_spawn_peer (0, 0, "1", 0);
-    if (!tu_swarm_wait (sw, s_first_started, tu_now_ms () + S_START_TIMEOUT_MS) ||
-        !sw->peers[0].port)
-        S_FAIL ("the first peer logged no `started` with a port in %d ms", S_START_TIMEOUT_MS);
+    tu_swarm_start (sw, 1, s_seeds, "1", s_job, S_START_TIMEOUT_MS);
     s_spawn_peer (1, sw->peers[0].port, "1", 1);
     if (!tu_swarm_wait (sw, s_joiner_done, tu_now_ms () + S_START_TIMEOUT_MS) &&
         !tu_swarm_crashed (sw))

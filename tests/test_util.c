@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -123,23 +124,28 @@ tu_path_join (char *buf, size_t size, const char *dir, const char *name)
 }
 
 uint64_t
-tu_seed (const char *test)
+tu_seed_env (const char *test, const char *env)
 {
-    const char *env = getenv ("P2PF_SEED");
-    uint64_t seed;
-    if (env && *env) {
+    const char *value = getenv (env);
+    if (value && *value) {
         char *end = NULL;
-        seed = strtoull (env, &end, 0);
-        if (*end) {
-            fprintf (stderr, "%s: P2PF_SEED=%s is not a number\n", test, env);
+        errno = 0;
+        uint64_t seed = strtoull (value, &end, 0);
+        if (*end || errno || *value == '-') {
+            fprintf (stderr, "%s: %s=%s is not a number\n", test, env, value);
             exit (1);
         }
-    } else {
-        struct timespec ts;
-        clock_gettime (CLOCK_REALTIME, &ts);
-        seed = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^
-               ((uint64_t)getpid () << 32);
+        return seed;
     }
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid () << 32);
+}
+
+uint64_t
+tu_seed (const char *test)
+{
+    uint64_t seed = tu_seed_env (test, "P2PF_SEED");
     printf ("%s: seed %llu (P2PF_SEED=%llu replays it)\n", test, (unsigned long long)seed,
             (unsigned long long)seed);
     fflush (stdout);
@@ -279,6 +285,14 @@ tu_render_reference (const char *dir, const char *const *view, const char *png_p
     if (!in || sscanf (in, " in %lf s", &seconds) != 1)
         fail_msg ("render: no timing line: %s", err);
     return seconds;
+}
+
+void
+tu_throttle (double busy_s, double job_s, char *out, size_t size)
+{
+    double factor = busy_s / (job_s > 0.001 ? job_s : 0.001);
+    factor = factor < 2 ? 2 : factor > 5000 ? 5000 : factor;
+    snprintf (out, size, "%.1f", factor);
 }
 
 int
@@ -430,6 +444,60 @@ tu_swarm_spawn_peer (tu_swarm_t *sw, int i, uint64_t seed, const char *throttle,
     p->pid = tu_spawn (sw->dir, name, args, p->err_path, sizeof p->err_path);
     if (i >= sw->n)
         sw->n = i + 1;
+}
+
+static int
+s_swarm_first_started (tu_swarm_t *sw)
+{
+    return sw->peers[0].port > 0 || tu_swarm_crashed (sw);
+}
+
+static int
+s_swarm_adopted (tu_swarm_t *sw)
+{
+    if (tu_swarm_crashed (sw))
+        return 1;
+    for (int i = 0; i < sw->n; i++)
+        if (!sw->peers[i].job_started)
+            return 0;
+    return 1;
+}
+
+uint64_t
+tu_swarm_start (tu_swarm_t *sw, int n, const uint64_t *seeds, const char *throttle,
+                const char *const *job, uint64_t timeout_ms)
+{
+    uint64_t t0 = tu_now_ms ();
+    tu_swarm_spawn_peer (sw, 0, seeds[0], throttle, 0, 0, job);
+    if (!tu_swarm_wait (sw, s_swarm_first_started, t0 + timeout_ms) || !sw->peers[0].port) {
+        tu_swarm_dump (sw);
+        fail_msg ("the first peer logged no `started` with a port in %llu ms",
+                  (unsigned long long)timeout_ms);
+    }
+    for (int i = 1; i < n; i++)
+        tu_swarm_spawn_peer (sw, i, seeds[i], throttle, sw->peers[0].port, 0, job);
+    if (!tu_swarm_wait (sw, s_swarm_adopted, t0 + timeout_ms) || tu_swarm_crashed (sw)) {
+        tu_swarm_dump (sw);
+        fail_msg ("not every peer adopted the job within %llu ms", (unsigned long long)timeout_ms);
+    }
+    return tu_now_ms () - t0;
+}
+
+void
+tu_swarm_stop (tu_swarm_t *sw, uint64_t timeout_ms)
+{
+    for (int i = 0; i < sw->n; i++)
+        if (tu_swarm_alive (sw, i))
+            assert_int_equal (kill (sw->peers[i].pid, SIGTERM), 0);
+    if (!tu_swarm_wait (sw, tu_swarm_survivors_exited, tu_now_ms () + timeout_ms)) {
+        tu_swarm_dump (sw);
+        fail_msg ("survivors still running %llu ms after SIGTERM", (unsigned long long)timeout_ms);
+    }
+    for (int i = 0; i < sw->n; i++)
+        if (!sw->peers[i].killed && sw->peers[i].status != 0) {
+            tu_swarm_dump (sw);
+            fail_msg ("peer %d exited with status %d, wanted 0", i, sw->peers[i].status);
+        }
 }
 
 void

@@ -39,6 +39,11 @@ char *tu_path_join (char *buf, size_t size, const char *dir, const char *name);
  * failing run can be replayed. */
 uint64_t tu_seed (const char *test);
 
+/* The number in the environment variable env, or with none a fresh seed
+ * from the clock, unprinted; a malformed value ends the program with a
+ * message naming test. */
+uint64_t tu_seed_env (const char *test, const char *env);
+
 /* The id written as 32 hex digits; fails the test if it is not one. */
 ovl_id_t tu_id (const char *hex);
 
@@ -80,6 +85,11 @@ void tu_slurp (const char *path, char *buf, size_t size);
  * into png_path, run in dir: the reference image of a peers test, and the
  * seconds it took (from render's timing line); fails the test otherwise. */
 double tu_render_reference (const char *dir, const char *const *view, const char *png_path);
+
+/* The --throttle (into out) that makes a job whose render takes job_s
+ * seconds cost busy_s seconds of render plus throttle, within 2 .. 5000:
+ * peers tests last as long in any build (ASan included). */
+void tu_throttle (double busy_s, double job_s, char *out, size_t size);
 
 /* 0 if the PNG at path is w x h and its RGB pixels are ref's; else -1
  * with why (which pixel differs first) in err. */
@@ -141,6 +151,17 @@ int tu_swarm_close (tu_swarm_t *sw, int keep);
  * join_port 0 starting the job of job (view options and --slices). */
 void tu_swarm_spawn_peer (tu_swarm_t *sw, int i, uint64_t seed, const char *throttle, int join_port,
                           int exit_when_done, const char *const *job);
+
+/* Starts peers 0 .. n-1 (peer i with --seed seeds[i]): peer 0 with job,
+ * the others, once it logged its port, joining it; returns once every one
+ * has adopted the job, with the ms that took. Fails the test, dumping the
+ * swarm, if that takes more than timeout_ms or a peer exits. */
+uint64_t tu_swarm_start (tu_swarm_t *sw, int n, const uint64_t *seeds, const char *throttle,
+                         const char *const *job, uint64_t timeout_ms);
+
+/* SIGTERMs every live peer; fails the test, dumping the swarm, unless
+ * every peer not killed has exited with status 0 within timeout_ms. */
+void tu_swarm_stop (tu_swarm_t *sw, uint64_t timeout_ms);
 
 /* SIGKILLs peer i (it is reaped by the next wait). */
 void tu_swarm_kill (tu_swarm_t *sw, int i);
