@@ -215,6 +215,14 @@ s_candidates (const tu_swarm_t *sw, int others, int need_port, int *out)
     return n;
 }
 
+static int s_joiner; /* the newcomer being waited for */
+
+static int
+s_joiner_in (tu_swarm_t *sw)
+{
+    return tu_swarm_crashed (sw) || sw->peers[s_joiner].joined;
+}
+
 static void
 s_kill (tu_swarm_t *sw, int i, const char *what)
 {
@@ -261,6 +269,13 @@ s_act (tu_swarm_t *sw, const s_plan_t *plan, const s_action_t *a)
                        "%d/%d slices\n",
                        s_elapsed_s (), i, (int)sw->peers[i].pid, via,
                        a->exit_when_done ? ", leaves when done" : "", s_progress (sw), S_SLICES);
+        /* Its one way in is the peer it joins through: killed before it
+         * answered, the newcomer could only retry that address forever.
+         * Once in the ring it knows others, and anything may die. */
+        s_joiner = i;
+        if (!tu_swarm_wait (sw, s_joiner_in, tu_now_ms () + S_START_TIMEOUT_MS) ||
+            tu_swarm_crashed (sw))
+            S_FAIL ("peer %d did not join the ring within %d ms", i, S_START_TIMEOUT_MS);
         break;
     }
     }

@@ -521,6 +521,8 @@ s_swarm_on_line (void *ctx, int i, const char *line)
     if (strcmp (event, "started") == 0) {
         tu_json_str (line, "node", p->node, sizeof p->node);
         p->port = (int)tu_json_u64 (line, "port");
+    } else if (strcmp (event, "joined") == 0) {
+        p->joined = 1;
     } else if (strcmp (event, "job_started") == 0) {
         p->job_started = 1;
     } else if (strcmp (event, "job_done") == 0) {

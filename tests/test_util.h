@@ -119,6 +119,7 @@ typedef struct {
     tu_lines_t lines;                /* the log, split into lines */
     char node[33];                   /* its id, from `started` */
     int port;                        /* its port, from `started` */
+    int joined;                      /* 1 once it joined the ring */
     int job_started;                 /* 1 once it adopted a job */
     int job_done;                    /* 1 once it wrote the image */
     int master, root;                /* its latest roles */
