@@ -41,7 +41,7 @@
 #define S_ACTIONS_MAX 6           /* master, root, 1-2 others, 2 joiners */
 #define S_FIRST_AT 4              /* slices done before the first action, at the least */
 #define S_LAST_AT 36              /* and before the last one, at the most */
-#define S_START_TIMEOUT_MS 10000  /* a peer starts, everyone adopts the job */
+#define S_START_TIMEOUT_MS 10000  /* the job adopted by all; a newcomer in the ring */
 #define S_ACTION_TIMEOUT_MS 20000 /* the job gets far enough, a target shows up */
 #define S_DONE_TIMEOUT_MS 60000   /* every survivor logs job_done after the last action */
 #define S_EXIT_TIMEOUT_MS 10000   /* survivors exit after SIGTERM */
