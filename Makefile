@@ -5,7 +5,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 P2PF       := $(BUILD)/app/p2pfractal
 
-.PHONY: all deps build build-asan demo test test-fast test-asan bench format clean
+.PHONY: all deps build build-asan demo test test-fast test-asan chaos bench format clean
 
 all: build
 
@@ -45,6 +45,14 @@ test-fast: build
 test-asan: build-asan
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+# Chaos runs (not part of `make test`; ~15 min): 50 seeds of
+# tests/test_chaos.c one after the other, each 8 peers with the master, the
+# root and others SIGKILLed and joiners started mid-job; the last line says
+# "chaos: P of 50 passed", and any failure fails the target.
+# P2PF_CHAOS_SEED=S replays the 50 from S; a failed run keeps its logs.
+chaos: build
+	P2PF_CHAOS_RUNS=$${P2PF_CHAOS_RUNS:-50} $(BUILD)/tests/test_chaos
 
 # Kernel benchmark (not a test): every variant beside the naive loop.
 bench: build
