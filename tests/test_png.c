@@ -317,6 +317,51 @@ test_comment_after_image_data (void **state)
     free (g16);
 }
 
+/* The same Comment read from the file's bytes in memory: before and after
+ * IDAT, and every cut of a file fails cleanly, naming the label. */
+static void
+test_comment_from_memory (void **state)
+{
+    const png_uint_32 w = 9, h = 11;
+    uint8_t grey[9 * 11];
+    s_fill_noise (grey, sizeof grey, 4);
+    const char *path = s_path (state, "late.png");
+    s_raw_write (path, w, h, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_ADAM7, grey, "late comment");
+    size_t len = 0;
+    uint8_t *data = s_read_file (path, &len);
+    char err[512] = "";
+    char *text = NULL;
+    if (rnd_png_read_comment_mem (data, len, "mem", &text, err, sizeof err) != 0)
+        fail_msg ("%s", err);
+    assert_string_equal (text, "late comment");
+    free (text);
+    text = NULL;
+    for (size_t cut = 0; cut < len; cut++) {
+        err[0] = '\0';
+        if (rnd_png_read_comment_mem (data, cut, "mem", &text, err, sizeof err) != -1)
+            fail_msg ("a PNG cut at %zu of %zu bytes was accepted", cut, len);
+        assert_null (text);
+        assert_true (strncmp (err, "mem: ", 5) == 0);
+    }
+    free (data);
+
+    path = s_path (state, "early.png");
+    uint8_t rgb[3 * 2 * 2] = { 0 };
+    assert_int_equal (rnd_png_write_rgb (path, rgb, 2, 2, "early comment", err, sizeof err), 0);
+    data = s_read_file (path, &len);
+    if (rnd_png_read_comment_mem (data, len, "mem", &text, err, sizeof err) != 0)
+        fail_msg ("%s", err);
+    assert_string_equal (text, "early comment");
+    free (text);
+    free (data);
+
+    const char not_png[] = "p2pfractal-params 1\n";
+    assert_int_equal (rnd_png_read_comment_mem ((const uint8_t *)not_png, sizeof not_png - 1, "mem",
+                                                &text, err, sizeof err),
+                      -1);
+    assert_string_equal (err, "mem: not a PNG file");
+}
+
 static void
 test_comment_missing (void **state)
 {
@@ -636,6 +681,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_gray16_round_trip, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test_setup_teardown (test_comment_after_image_data, tu_setup_dir,
                                          tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_comment_from_memory, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test_setup_teardown (test_comment_missing, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test_setup_teardown (test_overwrite, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test_setup_teardown (test_write_missing_directory, tu_setup_dir,
