@@ -49,20 +49,13 @@ static uint64_t s_first_lost_ms;      /* first peer_lost for it, 0 = none */
 static int s_false_lost;              /* peer_lost lines for anyone else */
 static char s_false_line[S_LINE_MAX]; /* the first of them */
 
-static uint64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void
-s_on_line (int i, const char *line)
+s_on_line (void *ctx, int i, const char *line)
 {
+    (void)ctx;
     s_proc_t *p = &s_procs[i];
     if (getenv ("P2PF_TEST_VERBOSE"))
-        print_message ("  [%llu] node %d: %s\n", (unsigned long long)s_now_ms (), i, line);
+        print_message ("  [%llu] node %d: %s\n", (unsigned long long)tu_now_ms (), i, line);
     if (strncmp (line, "started ", 8) == 0) {
         const char *ep = strstr (line, "endpoint=");
         if (ep)
@@ -78,10 +71,10 @@ s_on_line (int i, const char *line)
             sscanf (ep + 9, "%127s", lost);
         if (s_killed >= 0 && strcmp (lost, s_procs[s_killed].endpoint) == 0) {
             if (!p->lost_killed)
-                p->lost_at_ms = s_now_ms ();
+                p->lost_at_ms = tu_now_ms ();
             p->lost_killed = 1;
             if (!s_first_lost_ms)
-                s_first_lost_ms = s_now_ms ();
+                s_first_lost_ms = tu_now_ms ();
         } else if (s_false_lost++ == 0) {
             snprintf (s_false_line, sizeof s_false_line, "node %d: %s", i, line);
         }
@@ -102,7 +95,7 @@ s_read (int i)
         p->fd = -1;
         return;
     }
-    tu_lines_feed (&p->lines, buf, (size_t)n, s_on_line, i);
+    tu_lines_feed (&p->lines, buf, (size_t)n, s_on_line, NULL, i);
 }
 
 /* Read the children's output until cond() holds (1) or deadline_ms passes
@@ -113,7 +106,7 @@ s_wait_until (int (*cond) (void), uint64_t deadline_ms)
     for (;;) {
         if (cond ())
             return 1;
-        uint64_t now = s_now_ms ();
+        uint64_t now = tu_now_ms ();
         if (now >= deadline_ms)
             return 0;
         struct pollfd fds[S_NODES];
@@ -232,7 +225,7 @@ s_reap (int i, uint64_t deadline_ms)
         pid_t w = waitpid (s_procs[i].pid, &status, WNOHANG);
         if (w == s_procs[i].pid)
             break;
-        if (w < 0 || s_now_ms () >= deadline_ms)
+        if (w < 0 || tu_now_ms () >= deadline_ms)
             return -1;
         struct timespec nap = { 0, 2 * 1000 * 1000 };
         nanosleep (&nap, NULL); /* polling a child with a deadline */
@@ -279,14 +272,14 @@ test_sigkill_detected (void **state)
 {
     (void)state;
     s_spawn (0, NULL);
-    if (!s_wait_until (s_first_started, s_now_ms () + S_START_TIMEOUT_MS))
+    if (!s_wait_until (s_first_started, tu_now_ms () + S_START_TIMEOUT_MS))
         fail_msg ("node 0 printed no `started endpoint=` line in %d ms", S_START_TIMEOUT_MS);
     const char *hostport = s_procs[0].endpoint;
     assert_int_equal (strncmp (hostport, "tcp://127.0.0.1:", 16), 0);
     hostport += 6;
     for (int i = 1; i < S_NODES; i++)
         s_spawn (i, hostport);
-    uint64_t t0 = s_now_ms ();
+    uint64_t t0 = tu_now_ms ();
     if (!s_wait_until (s_all_joined, t0 + S_JOIN_TIMEOUT_MS)) {
         for (int i = 0; i < S_NODES; i++)
             print_message ("node %d: endpoint %s joined %d\n", i, s_procs[i].endpoint,
@@ -294,16 +287,16 @@ test_sigkill_detected (void **state)
         fail_msg ("not every node joined within %d ms", S_JOIN_TIMEOUT_MS);
     }
     print_message ("all %d nodes joined in %llu ms\n", S_NODES,
-                   (unsigned long long)(s_now_ms () - t0));
+                   (unsigned long long)(tu_now_ms () - t0));
     if (s_false_lost)
         fail_msg ("peer_lost before any kill: %s", s_false_line);
 
     /* Kill only once every node watches every other one: then every
      * survivor must notice. */
-    if (!s_wait_until (s_ring_complete, s_now_ms () + S_JOIN_TIMEOUT_MS))
+    if (!s_wait_until (s_ring_complete, tu_now_ms () + S_JOIN_TIMEOUT_MS))
         fail_msg ("leaf sets did not fill within %d ms", S_JOIN_TIMEOUT_MS);
     s_killed = S_NODES / 2;
-    s_killed_at_ms = s_now_ms ();
+    s_killed_at_ms = tu_now_ms ();
     assert_int_equal (kill (s_procs[s_killed].pid, SIGKILL), 0);
     if (!s_wait_until (s_killed_detected, s_killed_at_ms + S_DETECT_TIMEOUT_MS))
         fail_msg ("no node declared the SIGKILLed node %s lost within %d ms",
@@ -313,7 +306,7 @@ test_sigkill_detected (void **state)
                    s_killed, s_procs[s_killed].endpoint, (unsigned long long)latency_ms, S_PING_MS,
                    S_FAIL_MS);
     assert_true (latency_ms <= S_DETECT_TIMEOUT_MS);
-    assert_int_equal (s_reap (s_killed, s_now_ms () + S_EXIT_TIMEOUT_MS), 128 + SIGKILL);
+    assert_int_equal (s_reap (s_killed, tu_now_ms () + S_EXIT_TIMEOUT_MS), 128 + SIGKILL);
 
     /* Let the others catch up (in a ring this small every node watches
      * every other), while watching for false reports. */
@@ -349,7 +342,7 @@ test_sigkill_detected (void **state)
             fail_msg ("node %d died on its own", i);
         assert_int_equal (kill (s_procs[i].pid, SIGTERM), 0);
     }
-    uint64_t deadline = s_now_ms () + S_EXIT_TIMEOUT_MS;
+    uint64_t deadline = tu_now_ms () + S_EXIT_TIMEOUT_MS;
     s_wait_until (s_survivors_closed, deadline);
     for (int i = 0; i < S_NODES; i++) {
         if (i == s_killed)

@@ -6,13 +6,20 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "png_io.h"
 #include "test_util.h"
 
 /* Set per test program by p2pf_test, so that a directory left behind by a
@@ -150,16 +157,471 @@ tu_id (const char *hex)
 
 void
 tu_lines_feed (tu_lines_t *lines, const char *data, size_t n,
-               void (*on_line) (int who, const char *line), int who)
+               void (*on_line) (void *ctx, int who, const char *line), void *ctx, int who)
 {
     for (size_t k = 0; k < n; k++) {
         if (data[k] == '\n' || lines->len == TU_LINE_MAX - 1) {
             lines->buf[lines->len] = '\0';
-            on_line (who, lines->buf);
+            on_line (ctx, who, lines->buf);
             lines->len = 0;
             if (data[k] == '\n')
                 continue;
         }
         lines->buf[lines->len++] = data[k];
     }
+}
+
+/* --- real processes ------------------------------------------------------ */
+
+uint64_t
+tu_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t
+tu_unix_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+pid_t
+tu_spawn (const char *dir, const char *name, const char *const *args, char *err_path,
+          size_t err_size)
+{
+    const char *argv[64];
+    int argc = 0;
+    argv[argc++] = P2PF_BINARY;
+    for (int k = 0; args[k] && argc < 63; k++)
+        argv[argc++] = args[k];
+    argv[argc] = NULL;
+    char file[64];
+    snprintf (file, sizeof file, "%s.err", name);
+    tu_path_join (err_path, err_size, dir, file);
+    pid_t parent = getpid ();
+    pid_t pid = fork ();
+    assert_true (pid >= 0);
+    if (pid == 0) {
+        /* If the test died between fork and prctl, nobody would kill us. */
+        if (prctl (PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid () != parent)
+            _exit (127);
+        int devnull = open ("/dev/null", O_WRONLY);
+        int e = open (err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (devnull < 0 || e < 0 || chdir (dir) != 0)
+            _exit (127);
+        dup2 (devnull, 1);
+        dup2 (e, 2);
+        execv (P2PF_BINARY, (char *const *)argv);
+        _exit (127);
+    }
+    return pid;
+}
+
+int
+tu_run_wait (pid_t pid, uint64_t timeout_ms)
+{
+    uint64_t deadline = tu_now_ms () + timeout_ms;
+    int status;
+    for (;;) {
+        pid_t w = waitpid (pid, &status, WNOHANG);
+        if (w == pid)
+            return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+        if (w < 0 || tu_now_ms () >= deadline) {
+            kill (pid, SIGKILL);
+            waitpid (pid, NULL, 0);
+            return -1;
+        }
+        struct timespec nap = { 0, 2 * 1000 * 1000 };
+        nanosleep (&nap, NULL); /* polling a child with a deadline */
+    }
+}
+
+void
+tu_slurp (const char *path, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        return;
+    size_t n = fread (buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fclose (f);
+}
+
+/* A one-shot command (render) gets this long. */
+#define S_RUN_TIMEOUT_MS 60000
+
+double
+tu_render_reference (const char *dir, const char *const *view, const char *png_path)
+{
+    const char *args[48];
+    int n = 0;
+    args[n++] = "render";
+    for (int k = 0; view[k] && n < 40; k++)
+        args[n++] = view[k];
+    args[n++] = "--threads";
+    args[n++] = "1";
+    args[n++] = "-o";
+    args[n++] = png_path;
+    args[n] = NULL;
+    char err_path[256], err[2048];
+    int status =
+        tu_run_wait (tu_spawn (dir, "render", args, err_path, sizeof err_path), S_RUN_TIMEOUT_MS);
+    tu_slurp (err_path, err, sizeof err);
+    if (status != 0)
+        fail_msg ("render: exit %d: %s", status, err);
+    const char *in = strstr (err, " in ");
+    double seconds = 0;
+    if (!in || sscanf (in, " in %lf s", &seconds) != 1)
+        fail_msg ("render: no timing line: %s", err);
+    return seconds;
+}
+
+int
+tu_png_compare (const char *path, const uint8_t *ref, int w, int h, char *err, size_t err_size)
+{
+    uint8_t *rgb;
+    int pw, ph;
+    if (rnd_png_read_rgb (path, &rgb, &pw, &ph, err, err_size) != 0)
+        return -1;
+    if (pw != w || ph != h) {
+        free (rgb);
+        snprintf (err, err_size, "%s: image is %dx%d, reference %dx%d", path, pw, ph, w, h);
+        return -1;
+    }
+    size_t bad = 0, first = 0;
+    for (size_t k = 0; k < (size_t)w * h * 3; k++)
+        if (rgb[k] != ref[k] && bad++ == 0)
+            first = k / 3;
+    free (rgb);
+    if (bad) {
+        snprintf (err, err_size,
+                  "%s: %zu bytes differ from the reference, first at pixel (%zu, %zu)", path, bad,
+                  first % (size_t)w, first / (size_t)w);
+        return -1;
+    }
+    return 0;
+}
+
+int
+tu_json_str (const char *line, const char *key, char *out, size_t size)
+{
+    char pat[64];
+    snprintf (pat, sizeof pat, "\"%s\":\"", key);
+    const char *p = strstr (line, pat);
+    if (!p)
+        return -1;
+    p += strlen (pat);
+    const char *q = strchr (p, '"');
+    if (!q || (size_t)(q - p) >= size)
+        return -1;
+    memcpy (out, p, (size_t)(q - p));
+    out[q - p] = '\0';
+    return 0;
+}
+
+uint64_t
+tu_json_u64 (const char *line, const char *key)
+{
+    char pat[64];
+    snprintf (pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr (line, pat);
+    return p ? strtoull (p + strlen (pat), NULL, 10) : 0;
+}
+
+int
+tu_json_true (const char *line, const char *key)
+{
+    char pat[64];
+    snprintf (pat, sizeof pat, "\"%s\":true", key);
+    return strstr (line, pat) != NULL;
+}
+
+/* --- a swarm of `p2pfractal peer` processes ------------------------------- */
+
+int
+tu_swarm_open (tu_swarm_t *sw, const char *name)
+{
+    memset (sw, 0, sizeof *sw);
+    sw->inotify = -1;
+    for (int i = 0; i < TU_SWARM_MAX; i++)
+        sw->peers[i].log_fd = -1;
+    sw->dir = tu_dir_new (name);
+    if (!sw->dir)
+        return -1;
+    sw->inotify = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
+    if (sw->inotify < 0 || inotify_add_watch (sw->inotify, sw->dir, IN_MODIFY | IN_CREATE) < 0)
+        return -1;
+    return 0;
+}
+
+int
+tu_swarm_close (tu_swarm_t *sw, int keep)
+{
+    for (int i = 0; i < TU_SWARM_MAX; i++) {
+        tu_peer_t *p = &sw->peers[i];
+        if (p->pid > 0) {
+            kill (p->pid, SIGKILL);
+            waitpid (p->pid, NULL, 0);
+            p->pid = 0;
+        }
+        if (p->log_fd >= 0)
+            close (p->log_fd);
+        p->log_fd = -1;
+    }
+    if (sw->inotify >= 0)
+        close (sw->inotify);
+    sw->inotify = -1;
+    if (sw->dir && (keep || getenv ("P2PF_TEST_KEEP"))) {
+        print_message ("logs kept in %s\n", sw->dir);
+        free (sw->dir);
+        sw->dir = NULL;
+        return 0;
+    }
+    return tu_dir_remove (&sw->dir);
+}
+
+void
+tu_swarm_spawn_peer (tu_swarm_t *sw, int i, uint64_t seed, const char *throttle, int join_port,
+                     int exit_when_done, const char *const *job)
+{
+    assert_true (i >= 0 && i < TU_SWARM_MAX);
+    tu_peer_t *p = &sw->peers[i];
+    memset (p, 0, sizeof *p);
+    p->log_fd = -1;
+    char name[32], file[64], seed_s[32], join[32];
+    snprintf (name, sizeof name, "peer%d", i);
+    snprintf (file, sizeof file, "%s.json", name);
+    tu_path_join (p->log_path, sizeof p->log_path, sw->dir, file);
+    snprintf (file, sizeof file, "%s.png", name);
+    tu_path_join (p->png_path, sizeof p->png_path, sw->dir, file);
+    snprintf (seed_s, sizeof seed_s, "%llu", (unsigned long long)seed);
+    const char *args[56];
+    int n = 0;
+    args[n++] = "peer";
+    args[n++] = "--headless";
+    args[n++] = "--bind";
+    args[n++] = "127.0.0.1";
+    args[n++] = "--threads";
+    args[n++] = "1";
+    args[n++] = "--throttle";
+    args[n++] = throttle;
+    args[n++] = "--seed";
+    args[n++] = seed_s;
+    args[n++] = "--log-json";
+    args[n++] = p->log_path;
+    args[n++] = "-o";
+    args[n++] = p->png_path;
+    if (exit_when_done)
+        args[n++] = "--exit-when-done";
+    if (join_port) {
+        snprintf (join, sizeof join, "127.0.0.1:%d", join_port);
+        args[n++] = "--join";
+        args[n++] = join;
+    } else {
+        for (int k = 0; job[k] && n < 54; k++)
+            args[n++] = job[k];
+    }
+    args[n] = NULL;
+    p->pid = tu_spawn (sw->dir, name, args, p->err_path, sizeof p->err_path);
+    if (i >= sw->n)
+        sw->n = i + 1;
+}
+
+void
+tu_swarm_kill (tu_swarm_t *sw, int i)
+{
+    assert_true (sw->peers[i].pid > 0);
+    assert_int_equal (kill (sw->peers[i].pid, SIGKILL), 0);
+    sw->peers[i].killed = 1;
+}
+
+static void
+s_swarm_on_line (void *ctx, int i, const char *line)
+{
+    tu_swarm_t *sw = ctx;
+    tu_peer_t *p = &sw->peers[i];
+    char event[32];
+    if (getenv ("P2PF_TEST_VERBOSE") && !strstr (line, "\"slice_"))
+        print_message ("  peer %d: %.300s\n", i, line);
+    if (tu_json_str (line, "event", event, sizeof event) != 0)
+        return;
+    if (strcmp (event, "started") == 0) {
+        tu_json_str (line, "node", p->node, sizeof p->node);
+        p->port = (int)tu_json_u64 (line, "port");
+    } else if (strcmp (event, "job_started") == 0) {
+        p->job_started = 1;
+    } else if (strcmp (event, "job_done") == 0) {
+        p->job_done = 1;
+    } else if (strcmp (event, "role") == 0) {
+        p->master = tu_json_true (line, "master");
+        p->root = tu_json_true (line, "root");
+    } else if (strcmp (event, "master_elected") == 0) {
+        uint64_t term = tu_json_u64 (line, "term");
+        if (term > p->term)
+            p->term = term;
+    } else if (strcmp (event, "slice_done") == 0) {
+        uint64_t slice = tu_json_u64 (line, "slice");
+        if (slice < TU_SLICES_MAX && !(p->seen[slice / 8] & (1u << (slice % 8)))) {
+            p->seen[slice / 8] |= (uint8_t)(1u << (slice % 8));
+            p->slices_done++;
+        }
+    }
+    if (sw->on_line)
+        sw->on_line (sw, i, event, line);
+}
+
+/* Read what peer i's log gained since last time. */
+static void
+s_swarm_read_log (tu_swarm_t *sw, int i)
+{
+    tu_peer_t *p = &sw->peers[i];
+    if (p->log_fd < 0) {
+        p->log_fd = open (p->log_path, O_RDONLY | O_CLOEXEC);
+        if (p->log_fd < 0)
+            return;
+    }
+    char buf[8192];
+    ssize_t n;
+    while ((n = read (p->log_fd, buf, sizeof buf)) > 0)
+        tu_lines_feed (&p->lines, buf, (size_t)n, s_swarm_on_line, sw, i);
+}
+
+/* Collect every peer that exited. */
+static void
+s_swarm_reap (tu_swarm_t *sw)
+{
+    for (int i = 0; i < sw->n; i++) {
+        tu_peer_t *p = &sw->peers[i];
+        int status;
+        if (p->pid > 0 && waitpid (p->pid, &status, WNOHANG) == p->pid) {
+            p->pid = 0;
+            p->status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+        }
+    }
+}
+
+int
+tu_swarm_wait (tu_swarm_t *sw, int (*cond) (tu_swarm_t *sw), uint64_t deadline_ms)
+{
+    for (;;) {
+        s_swarm_reap (sw);
+        for (int i = 0; i < sw->n; i++)
+            s_swarm_read_log (sw, i);
+        if (cond (sw))
+            return 1;
+        uint64_t now = tu_now_ms ();
+        if (now >= deadline_ms)
+            return 0;
+        /* The inotify descriptor wakes us when a log grows; the 50 ms cap
+         * only bounds how late a peer's exit is noticed. */
+        uint64_t left = deadline_ms - now;
+        struct pollfd pfd = { sw->inotify, POLLIN, 0 };
+        if (poll (&pfd, 1, left < 50 ? (int)left : 50) > 0) {
+            char events[4096];
+            ssize_t rc = read (sw->inotify, events, sizeof events);
+            (void)rc; /* which file changed does not matter: all are read */
+        }
+    }
+}
+
+int
+tu_swarm_alive (const tu_swarm_t *sw, int i)
+{
+    return sw->peers[i].pid > 0 && !sw->peers[i].killed;
+}
+
+int
+tu_swarm_crashed (const tu_swarm_t *sw)
+{
+    for (int i = 0; i < sw->n; i++) {
+        const tu_peer_t *p = &sw->peers[i];
+        if (!p->killed && p->pid == 0 && !p->job_done)
+            return 1;
+    }
+    return 0;
+}
+
+int
+tu_swarm_any_done (const tu_swarm_t *sw)
+{
+    for (int i = 0; i < sw->n; i++)
+        if (sw->peers[i].job_done)
+            return 1;
+    return 0;
+}
+
+int
+tu_swarm_survivors_done (tu_swarm_t *sw)
+{
+    if (tu_swarm_crashed (sw))
+        return 1;
+    for (int i = 0; i < sw->n; i++)
+        if (!sw->peers[i].killed && !sw->peers[i].job_done)
+            return 0;
+    return 1;
+}
+
+int
+tu_swarm_survivors_exited (tu_swarm_t *sw)
+{
+    for (int i = 0; i < sw->n; i++)
+        if (!sw->peers[i].killed && sw->peers[i].pid > 0)
+            return 0;
+    return 1;
+}
+
+int
+tu_swarm_find (const tu_swarm_t *sw, int root)
+{
+    for (int i = 0; i < sw->n; i++)
+        if (tu_swarm_alive (sw, i) && (root ? sw->peers[i].root : sw->peers[i].master))
+            return i;
+    return -1;
+}
+
+void
+tu_swarm_dump (const tu_swarm_t *sw)
+{
+    for (int i = 0; i < sw->n; i++) {
+        const tu_peer_t *p = &sw->peers[i];
+        print_message ("peer %d (%s, pid %d, status %d%s): done %d, job_done %d, master %d, "
+                       "root %d, term %llu\n",
+                       i, p->node, (int)p->pid, p->status, p->killed ? ", killed" : "",
+                       p->slices_done, p->job_done, p->master, p->root,
+                       (unsigned long long)p->term);
+        FILE *f = fopen (p->err_path, "r");
+        if (!f)
+            continue;
+        static char lines[12][512];
+        int n = 0;
+        while (fgets (lines[n % 12], sizeof lines[0], f))
+            n++;
+        fclose (f);
+        for (int k = n > 12 ? n - 12 : 0; k < n; k++)
+            print_message ("    %s", lines[k % 12]);
+    }
+}
+
+void
+tu_swarm_check_pngs (const tu_swarm_t *sw, const char *ref_path)
+{
+    uint8_t *ref;
+    int w, h;
+    char err[512];
+    if (rnd_png_read_rgb (ref_path, &ref, &w, &h, err, sizeof err) != 0)
+        fail_msg ("%s", err);
+    for (int i = 0; i < sw->n; i++) {
+        if (sw->peers[i].killed ||
+            tu_png_compare (sw->peers[i].png_path, ref, w, h, err, sizeof err) == 0)
+            continue;
+        free (ref);
+        tu_swarm_dump (sw);
+        fail_msg ("peer %d: %s", i, err);
+    }
+    free (ref);
 }

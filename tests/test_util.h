@@ -1,13 +1,16 @@
 /* test_util.h: helpers shared by the cmocka tests -- a fresh temporary
- * directory per test, files written from bytes, paths joined. test_util.c is
- * compiled into every test program (see p2pf_test in CMakeLists.txt). The
- * helpers that cannot fail in a working test fail the test through cmocka
- * instead of returning an error, so tests need no checks around them. */
+ * directory per test, files written from bytes, paths joined; runs of the
+ * binary with deadlines, and a swarm of `p2pfractal peer` processes
+ * followed through their JSON logs. test_util.c is compiled into every
+ * test program (see p2pf_test in CMakeLists.txt). The helpers that cannot
+ * fail in a working test fail the test through cmocka instead of returning
+ * an error, so tests need no checks around them. */
 #ifndef TEST_UTIL_H
 #define TEST_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "id.h"
 
@@ -40,14 +43,132 @@ uint64_t tu_seed (const char *test);
 ovl_id_t tu_id (const char *hex);
 
 /* Splits a child's output (read in arbitrary chunks) into lines: on_line
- * gets each complete line, NUL-terminated, without its newline; a line
- * longer than the buffer is cut into pieces of TU_LINE_MAX - 1 bytes. */
+ * gets ctx, who and each complete line, NUL-terminated, without its
+ * newline; a line longer than the buffer is cut into pieces of
+ * TU_LINE_MAX - 1 bytes. */
 #define TU_LINE_MAX 8192
 typedef struct {
     char buf[TU_LINE_MAX]; /* the incomplete line so far */
     size_t len;            /* its length */
 } tu_lines_t;
 void tu_lines_feed (tu_lines_t *lines, const char *data, size_t n,
-                    void (*on_line) (int who, const char *line), int who);
+                    void (*on_line) (void *ctx, int who, const char *line), void *ctx, int who);
+
+/* --- real processes ------------------------------------------------------ */
+
+/* Monotonic time, for deadlines, and Unix time (the peers' logs' clock),
+ * in ms. */
+uint64_t tu_now_ms (void);
+uint64_t tu_unix_ms (void);
+
+/* Starts the p2pfractal binary with args (NULL-terminated) in dir, stdout
+ * to /dev/null and stderr to "dir/<name>.err" (its path into err_path).
+ * The child gets SIGKILL if the test process dies first, so a test killed
+ * by ctest or by its watchdog leaves nothing running. */
+pid_t tu_spawn (const char *dir, const char *name, const char *const *args, char *err_path,
+                size_t err_size);
+
+/* Waits for pid at most timeout_ms: its exit status, or 128 + signal; -1
+ * if the time ran out (it is SIGKILLed and reaped then). */
+int tu_run_wait (pid_t pid, uint64_t timeout_ms);
+
+/* Up to size - 1 bytes of the file at path into buf, NUL-terminated; ""
+ * if it cannot be read. */
+void tu_slurp (const char *path, char *buf, size_t size);
+
+/* `p2pfractal render` of view (options, NULL-terminated) on one thread
+ * into png_path, run in dir: the reference image of a peers test, and the
+ * seconds it took (from render's timing line); fails the test otherwise. */
+double tu_render_reference (const char *dir, const char *const *view, const char *png_path);
+
+/* 0 if the PNG at path is w x h and its RGB pixels are ref's; else -1
+ * with why (which pixel differs first) in err. */
+int tu_png_compare (const char *path, const uint8_t *ref, int w, int h, char *err, size_t err_size);
+
+/* The peers' JSON Lines logs -- our own flat objects, read by key (no
+ * escapes in the values read here). The string value of key into out (0),
+ * or -1; a number's value, or 0; whether key is true. */
+int tu_json_str (const char *line, const char *key, char *out, size_t size);
+uint64_t tu_json_u64 (const char *line, const char *key);
+int tu_json_true (const char *line, const char *key);
+
+/* --- a swarm of `p2pfractal peer` processes ------------------------------- */
+
+#define TU_SWARM_MAX 16    /* peers one test may start */
+#define TU_SLICES_MAX 4096 /* slices of a job whose progress is followed */
+
+/* One peer process and what its --log-json said so far. */
+typedef struct {
+    pid_t pid;                       /* 0 before it is started and once reaped */
+    int status;                      /* exit status or 128 + signal, once reaped */
+    int killed;                      /* 1 if the test SIGKILLed it */
+    char log_path[256];              /* its --log-json */
+    char err_path[256];              /* its stderr */
+    char png_path[256];              /* its -o */
+    int log_fd;                      /* the log, once it exists; -1 before */
+    tu_lines_t lines;                /* the log, split into lines */
+    char node[33];                   /* its id, from `started` */
+    int port;                        /* its port, from `started` */
+    int job_started;                 /* 1 once it adopted a job */
+    int job_done;                    /* 1 once it wrote the image */
+    int master, root;                /* its latest roles */
+    uint64_t term;                   /* the newest term it logged an election for */
+    int slices_done;                 /* distinct slices it logged slice_done for */
+    uint8_t seen[TU_SLICES_MAX / 8]; /* which */
+} tu_peer_t;
+
+typedef struct tu_swarm tu_swarm_t;
+struct tu_swarm {
+    char *dir;                     /* the test's directory: logs, stderr, PNGs */
+    int inotify;                   /* watches dir: wakes a wait when a log grows */
+    int n;                         /* peers started: peers[0 .. n-1] */
+    tu_peer_t peers[TU_SWARM_MAX]; /* by index */
+    /* NULL, or called with every log line after the harness read it. */
+    void (*on_line) (tu_swarm_t *sw, int i, const char *event, const char *line);
+};
+
+/* A fresh swarm in a new directory "/tmp/<name>.XXXXXX": 0, or -1. */
+int tu_swarm_open (tu_swarm_t *sw, const char *name);
+
+/* SIGKILLs and reaps every peer still running, closes the logs and
+ * removes the directory -- unless keep or P2PF_TEST_KEEP is set: then it
+ * says where it is. Safe on a swarm tu_swarm_open failed for. */
+int tu_swarm_close (tu_swarm_t *sw, int keep);
+
+/* Starts peer i headless on 127.0.0.1 with one render thread, --seed
+ * seed, --throttle throttle, its log, stderr and PNG in the directory
+ * ("peer<i>.json", ".err", ".png"): joining 127.0.0.1:join_port, or with
+ * join_port 0 starting the job of job (view options and --slices). */
+void tu_swarm_spawn_peer (tu_swarm_t *sw, int i, uint64_t seed, const char *throttle, int join_port,
+                          int exit_when_done, const char *const *job);
+
+/* SIGKILLs peer i (it is reaped by the next wait). */
+void tu_swarm_kill (tu_swarm_t *sw, int i);
+
+/* Reads the logs and reaps exited peers until cond (sw) holds (1) or
+ * deadline_ms (monotonic) passes (0). Exits are collected before the logs
+ * are read, so a peer that exited has its last line read. */
+int tu_swarm_wait (tu_swarm_t *sw, int (*cond) (tu_swarm_t *sw), uint64_t deadline_ms);
+
+/* Peer i is running and was not killed. */
+int tu_swarm_alive (const tu_swarm_t *sw, int i);
+/* Some peer exited on its own before writing its image. */
+int tu_swarm_crashed (const tu_swarm_t *sw);
+/* Some peer wrote its image. */
+int tu_swarm_any_done (const tu_swarm_t *sw);
+/* Every peer not killed wrote its image; or one crashed. */
+int tu_swarm_survivors_done (tu_swarm_t *sw);
+/* Every peer not killed has exited. */
+int tu_swarm_survivors_exited (tu_swarm_t *sw);
+/* The first live peer whose latest role says master (root 0) or root
+ * (root 1), or -1. */
+int tu_swarm_find (const tu_swarm_t *sw, int root);
+
+/* Every peer's state and the last lines of its stderr, for a failure. */
+void tu_swarm_dump (const tu_swarm_t *sw);
+
+/* Fails the test, dumping the swarm, unless every peer not killed wrote
+ * the pixels of the PNG at ref_path. */
+void tu_swarm_check_pngs (const tu_swarm_t *sw, const char *ref_path);
 
 #endif
