@@ -7,6 +7,8 @@
  * fuzz_wire/    one envelope of every body kind (and every routed kind),
  *               those with payloads carrying job messages about fz_job 0
  * fuzz_jobmsg/  every JobMsg kind about fz_job 0 and fz_job 1
+ * fuzz_peer/    event sequences (fuzz_peer.c): every JobMsg kind direct,
+ *               published and routed; every envelope; a job to its end
  * fuzz_png/     small PNGs whose Comment is a job's parameters: before and
  *               after the image data, tEXt, zTXt and iTXt, RGB and grey16
  * fuzz_params/  the canonical parameter text of both jobs
@@ -25,6 +27,36 @@
 #include "wire.h"
 
 static const char *s_root;
+
+/* A fuzz_peer input being built: records of [op][length LE16][bytes]. */
+typedef struct {
+    uint8_t buf[1 << 16];
+    size_t len;
+} s_records_t;
+
+static void
+s_record (s_records_t *r, uint8_t op, const void *bytes, size_t len)
+{
+    if (r->len + 3 + len > sizeof r->buf || len > 0xffff) {
+        fprintf (stderr, "fuzz_seeds: a fuzz_peer seed over %zu bytes\n", sizeof r->buf);
+        exit (1);
+    }
+    r->buf[r->len++] = op;
+    r->buf[r->len++] = (uint8_t)(len & 0xff);
+    r->buf[r->len++] = (uint8_t)(len >> 8);
+    if (len)
+        memcpy (r->buf + r->len, bytes, len);
+    r->len += len;
+}
+
+/* Time passes (ms), then a render finishes. */
+static void
+s_record_step (s_records_t *r, unsigned ms)
+{
+    const uint8_t t[2] = { (uint8_t)(ms & 0xff), (uint8_t)(ms >> 8) };
+    s_record (r, 4, t, sizeof t);
+    s_record (r, 5, NULL, 0);
+}
 
 static void
 s_write (const char *dir, const char *name, const void *data, size_t len)
@@ -66,9 +98,13 @@ s_jobmsg (int job, P2pf__JobMsg__KindCase k, size_t *len)
     return buf;
 }
 
+/* Every JobMsg kind, alone (fuzz_jobmsg) and as fuzz_peer events: from
+ * another node directly, published and routed, with time passing and
+ * renders finishing between them; and a job rendered to the end. */
 static void
 s_jobmsgs (void)
 {
+    static s_records_t via[3];
     for (int j = 0; j < FZ_JOBS; j++)
         for (int i = 0; i < TU_JOBMSG_KINDS; i++) {
             size_t len;
@@ -78,11 +114,31 @@ s_jobmsgs (void)
                 &p2pf__job_msg__descriptor, (unsigned)tu_jobmsg_kinds[i]);
             snprintf (name, sizeof name, "job%d-%s.bin", j, f ? f->name : "unknown");
             s_write ("fuzz_jobmsg", name, buf, len);
+            for (int v = 0; j == 0 && v < 3; v++) {
+                s_record (&via[v], (uint8_t)(1 + v), buf, len);
+                s_record_step (&via[v], 150);
+            }
             free (buf);
         }
+    s_write ("fuzz_peer", "direct-every-kind.bin", via[0].buf, via[0].len);
+    s_write ("fuzz_peer", "published-every-kind.bin", via[1].buf, via[1].len);
+    s_write ("fuzz_peer", "routed-every-kind.bin", via[2].buf, via[2].len);
+
+    static s_records_t whole;
+    for (int k = 0; k < 8; k++)
+        s_record_step (&whole, 400);
+    const uint8_t yes = 1;
+    s_record (&whole, 7, &yes, 1);
+    s_record (&whole, 6, NULL, 0);
+    s_record_step (&whole, 2000);
+    s_write ("fuzz_peer", "render-to-the-end.bin", whole.buf, whole.len);
 }
 
-/* Every body of an Envelope, valid, from one sender. */
+/* Envelopes as fuzz_peer events. */
+static s_records_t s_wire_records;
+
+/* Every body of an Envelope, valid, from one sender (fuzz_wire; and
+ * together, as fuzz_peer events). */
 static void
 s_envelopes (void)
 {
@@ -186,6 +242,8 @@ s_envelopes (void)
         char name[64];
         snprintf (name, sizeof name, "%s.bin", bodies[i].name);
         s_write ("fuzz_wire", name, buf, len);
+        s_record (&s_wire_records, 0, buf, len);
+        s_record_step (&s_wire_records, 50);
         free (buf);
     }
 
@@ -236,8 +294,11 @@ s_envelopes (void)
         char name[64];
         snprintf (name, sizeof name, "%s.bin", kinds[i].name);
         s_write ("fuzz_wire", name, buf, len);
+        s_record (&s_wire_records, 0, buf, len);
+        s_record_step (&s_wire_records, 50);
         free (buf);
     }
+    s_write ("fuzz_peer", "envelopes.bin", s_wire_records.buf, s_wire_records.len);
     free (beat);
     free (slice);
     free (nom);
