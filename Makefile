@@ -2,10 +2,12 @@
 # themselves on a fresh Debian 12 machine (as root: packages are installed).
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 P2PF       := $(BUILD)/app/p2pfractal
 
-.PHONY: all deps build build-asan demo test test-fast test-asan chaos bench format clean
+.PHONY: all deps build build-asan build-fuzz fuzz demo test test-fast test-asan chaos bench format clean
 
 all: build
 
@@ -23,6 +25,19 @@ $(BUILD_ASAN)/Makefile: CMakeLists.txt
 
 build-asan: deps $(BUILD_ASAN)/Makefile
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
+
+$(BUILD_FUZZ)/Makefile: CMakeLists.txt
+	CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang -DP2PF_FUZZ=ON
+
+# The libFuzzer targets (clang, ASan + UBSan; tests/fuzz).
+build-fuzz: deps $(BUILD_FUZZ)/Makefile
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzzers
+
+# Each fuzz target for FUZZ_SECONDS (one at a time) on a scratch copy of
+# its seed corpus; fails if any crashes. FUZZ_TARGETS picks some.
+fuzz: build-fuzz
+	./scripts/fuzz $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The main job: a local swarm of four headless peers (one render thread
 # each) renders the default image; every peer writes the whole image, and

@@ -938,6 +938,14 @@ app_cmd_peer (int argc, char **argv)
     app_jsonlog_u64 (log, "rendered", es->slices_rendered);
     app_jsonlog_num (log, "busy_s", busy_s);
     app_jsonlog_u64 (log, "own", st.own);
+    app_jsonlog_u64 (log, "slices_received", es->slices_received);
+    app_jsonlog_u64 (log, "slices_duplicate", es->slices_duplicate);
+    app_jsonlog_u64 (log, "elections_started", es->elections_started);
+    app_jsonlog_u64 (log, "dropped_malformed", es->dropped_malformed);
+    app_jsonlog_u64 (log, "dropped_job", es->dropped_job);
+    app_jsonlog_u64 (log, "dropped_other", es->dropped_other);
+    app_jsonlog_u64 (log, "ovl_dropped_malformed", ovl_node_stats (node)->dropped_malformed);
+    app_jsonlog_u64 (log, "recv_rejected", ovl_transport_recv_rejected (c.transport));
     app_jsonlog_end (log);
 
 done:

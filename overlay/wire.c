@@ -335,6 +335,50 @@ ovl_wire_validate (const P2pf__Envelope *env, ovl_wire_error_t *why)
 
 /* --- decoding ----------------------------------------------------------- */
 
+/* The largest field number protobuf allows. */
+#define S_FIELD_NUMBER_MAX 0x1fffffffu
+
+/* 1 if no message in the tree under msg holds an unknown field with a
+ * field number protobuf forbids (0, or over 2^29 - 1). protobuf-c keeps
+ * unknown fields, to send them on, but checks the field number of a tag
+ * only when the tag is one byte: 0x82 0x00 reads as field 0, kept, and
+ * written back as 0x02, which protobuf-c itself then refuses. node.c
+ * forwards a Routed message with its unknown fields, so such a field made
+ * the next hop drop it unacknowledged -- and a live routing-table entry
+ * leave the table for it (found by tests/fuzz/fuzz_wire). The walk
+ * follows the schema's message fields only; wire.proto has no recursive
+ * message, so its depth is bounded. */
+static int
+s_unknown_fields_ok (const ProtobufCMessage *msg)
+{
+    for (unsigned i = 0; i < msg->n_unknown_fields; i++)
+        if (msg->unknown_fields[i].tag == 0 || msg->unknown_fields[i].tag > S_FIELD_NUMBER_MAX)
+            return 0;
+    const ProtobufCMessageDescriptor *desc = msg->descriptor;
+    const char *base = (const char *)msg;
+    for (unsigned f = 0; f < desc->n_fields; f++) {
+        const ProtobufCFieldDescriptor *fd = &desc->fields[f];
+        if (fd->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)(base + fd->quantifier_offset);
+            ProtobufCMessage *const *list = *(ProtobufCMessage *const *const *)(base + fd->offset);
+            for (size_t k = 0; k < n; k++)
+                if (!s_unknown_fields_ok (list[k]))
+                    return 0;
+            continue;
+        }
+        /* A oneof's members share one slot: only the selected one is there. */
+        if ((fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(const uint32_t *)(base + fd->quantifier_offset) != fd->id)
+            continue;
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)(base + fd->offset);
+        if (sub && !s_unknown_fields_ok (sub))
+            return 0;
+    }
+    return 1;
+}
+
 ProtobufCMessage *
 ovl_wire_unpack (const ProtobufCMessageDescriptor *desc, const uint8_t *buf, size_t len,
                  ovl_wire_error_t *why)
@@ -357,6 +401,11 @@ ovl_wire_unpack (const ProtobufCMessageDescriptor *desc, const uint8_t *buf, siz
             w = budget.over_budget     ? OVL_WIRE_ECAP
                 : budget.out_of_memory ? OVL_WIRE_ENOMEM
                                        : OVL_WIRE_EMALFORMED;
+        else if (!s_unknown_fields_ok (msg)) {
+            protobuf_c_message_free_unpacked (msg, NULL);
+            msg = NULL;
+            w = OVL_WIRE_EMALFORMED;
+        }
     }
     if (why)
         *why = w;

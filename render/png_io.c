@@ -233,16 +233,17 @@ rnd_png_write_gray16 (const char *path, const uint16_t *px, int w, int h, const 
 
 /* --- reading --------------------------------------------------------- */
 
-/* Opens path and checks the signature; libpng is set up by s_read_setup
- * inside the body, where its errors are caught. */
+/* Takes file (opened by the caller; NULL if that failed, with errno set)
+ * and checks the signature; libpng is set up by s_read_setup inside the
+ * body, where its errors are caught. path names the file in messages. */
 static int
-s_read_open (s_job_t *job, const char *path, char *err, size_t err_size)
+s_read_start (s_job_t *job, FILE *file, const char *path, char *err, size_t err_size)
 {
     memset (job, 0, sizeof *job);
     job->path = path;
     job->err = err;
     job->err_size = err_size;
-    job->file = fopen (path, "rb");
+    job->file = file;
     if (!job->file)
         return s_fail ("%s: cannot open: %s", path, strerror (errno));
     png_byte signature[8];
@@ -264,6 +265,12 @@ s_read_open (s_job_t *job, const char *path, char *err, size_t err_size)
         return s_fail ("%s: out of memory", path);
     }
     return 0;
+}
+
+static int
+s_read_open (s_job_t *job, const char *path, char *err, size_t err_size)
+{
+    return s_read_start (job, fopen (path, "rb"), path, err, err_size);
 }
 
 static void
@@ -294,6 +301,14 @@ s_read_setup (s_job_t *job)
      * well under a kilobyte: cap them, and make benign errors errors. */
     png_set_chunk_malloc_max (job->png, 1 << 20);
     png_set_benign_errors (job->png, 0);
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+    /* Fuzz builds only: a mutated byte would otherwise almost always end at
+     * a chunk's CRC or zlib's checksum, never reaching what follows. */
+    png_set_crc_action (job->png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
+#ifdef PNG_IGNORE_ADLER32
+    png_set_option (job->png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
+#endif
+#endif
     png_read_info (job->png, job->info);
     png_uint_32 w = png_get_image_width (job->png, job->info);
     png_uint_32 h = png_get_image_height (job->png, job->info);
@@ -366,19 +381,40 @@ s_read_comment_body (s_job_t *job)
     return -1;
 }
 
+/* Reads the Comment of an opened job, then closes it. */
+static int
+s_read_comment (s_job_t *job, char **comment_out)
+{
+    int rc = s_read_comment_body (job);
+    if (rc == 0) {
+        *comment_out = job->comment;
+        job->comment = NULL;
+    }
+    s_read_close (job);
+    return rc;
+}
+
 int
 rnd_png_read_comment (const char *path, char **comment_out, char *err, size_t err_size)
 {
     s_job_t job;
     if (s_read_open (&job, path, err, err_size) != 0)
         return -1;
-    int rc = s_read_comment_body (&job);
-    if (rc == 0) {
-        *comment_out = job.comment;
-        job.comment = NULL;
-    }
-    s_read_close (&job);
-    return rc;
+    return s_read_comment (&job, comment_out);
+}
+
+int
+rnd_png_read_comment_mem (const uint8_t *buf, size_t len, const char *label, char **comment_out,
+                          char *err, size_t err_size)
+{
+    /* fmemopen refuses an empty buffer; too short to be a PNG anyway. */
+    if (len == 0)
+        return s_fail ("%s: not a PNG file", label);
+    s_job_t job;
+    /* In "r" mode fmemopen never writes through its (non-const) pointer. */
+    if (s_read_start (&job, fmemopen ((void *)buf, len, "r"), label, err, err_size) != 0)
+        return -1;
+    return s_read_comment (&job, comment_out);
 }
 
 static int

@@ -36,6 +36,11 @@ int rnd_png_write_gray16 (const char *path, const uint16_t *px, int w, int h, co
  * it. Returns 0, or -1 with a reason in err (also when there is no Comment). */
 int rnd_png_read_comment (const char *path, char **comment_out, char *err, size_t err_size);
 
+/* The same for the len bytes of a PNG at buf (the file's whole content);
+ * label names it in messages. */
+int rnd_png_read_comment_mem (const uint8_t *buf, size_t len, const char *label, char **comment_out,
+                              char *err, size_t err_size);
+
 /* Reads path as 8-bit RGB into *rgb_out (malloc'd, caller frees; layout as
  * for rnd_png_write_rgb). Other formats are converted: palette and grey are
  * expanded, 16-bit samples are reduced to 8, alpha is dropped. */

@@ -22,6 +22,7 @@
 #include "rng.h"
 #include "slice.h"
 #include "test_util.h"
+#include "tu_jobmsg.h"
 
 static uint64_t s_seed;
 
@@ -244,169 +245,28 @@ test_job_spec_rejects_noncanonical (void **state)
 
 /* --- messages -------------------------------------------------------------- */
 
-/* One message of every kind, built over these buffers. */
-typedef struct {
-    el_job_t job;
-    uint8_t id[16];
-    uint8_t by[16];
-    uint8_t hid[16];
-    uint8_t done[1];
-    float px[3 * 24];
-    uint32_t list[3];
-    P2pf__JobSpec spec;
-    P2pf__NodeHandle handle;
-    ovl_handle_t who;
-    P2pf__JobAnnounce announce;
-    P2pf__JobQuery job_query;
-    P2pf__MasterQuery master_query;
-    P2pf__MasterResponse master_response;
-    P2pf__WorkRequest work_request;
-    P2pf__WorkAssign work_assign;
-    P2pf__WorkReturn work_return;
-    P2pf__SliceData slice_data;
-    P2pf__SliceRequest slice_request;
-    P2pf__MasterHeartbeat heartbeat;
-    P2pf__ElectionQuery election_query;
-    P2pf__MasterNomination nomination;
-    P2pf__MasterElected elected;
-} s_msgs_t;
+/* One message of every kind about s_m.job (tu_jobmsg.h): the job of 4
+ * slices, naming "candidate" at sim:7. */
+static tu_jobmsg_t s_m;
 
-static s_msgs_t s_m;
-
-/* Kinds in JobMsg's oneof, in field order. */
-static const P2pf__JobMsg__KindCase s_kinds[] = {
-    P2PF__JOB_MSG__KIND_ANNOUNCE,       P2PF__JOB_MSG__KIND_JOB_QUERY,
-    P2PF__JOB_MSG__KIND_MASTER_QUERY,   P2PF__JOB_MSG__KIND_MASTER_RESPONSE,
-    P2PF__JOB_MSG__KIND_WORK_REQUEST,   P2PF__JOB_MSG__KIND_WORK_ASSIGN,
-    P2PF__JOB_MSG__KIND_WORK_RETURN,    P2PF__JOB_MSG__KIND_SLICE_DATA,
-    P2PF__JOB_MSG__KIND_SLICE_REQUEST,  P2PF__JOB_MSG__KIND_HEARTBEAT,
-    P2PF__JOB_MSG__KIND_ELECTION_QUERY, P2PF__JOB_MSG__KIND_NOMINATION,
-    P2PF__JOB_MSG__KIND_ELECTED,
-};
-#define S_KINDS ((int)(sizeof s_kinds / sizeof s_kinds[0]))
+#define s_kinds tu_jobmsg_kinds
+#define S_KINDS TU_JOBMSG_KINDS
+/* Slice 1's pixels: 3 rows of 24. */
+#define S_PX_BYTES (3 * 24 * sizeof (float))
 
 /* A valid message of kind k for s_m.job (slice 1: 3 rows of 24). */
 static void
 s_msg (P2pf__JobMsg *m, P2pf__JobMsg__KindCase k)
 {
-    s_msgs_t *b = &s_m;
-    s_job (&b->job, 4);
-    ovl_id_to_bytes (b->job.id, b->id);
-    ovl_id_to_bytes (ovl_id_from_name ("someone", 7), b->by);
-    memset (&b->who, 0, sizeof b->who);
-    b->who.id = ovl_id_from_name ("candidate", 9);
-    snprintf (b->who.addr, sizeof b->who.addr, "sim:7");
-    p2pf__node_handle__init (&b->handle);
-    ovl_wire_handle_set (&b->handle, b->hid, &b->who);
-    el_job_to_spec (&b->job, &b->spec);
-    b->done[0] = 0x5;
-    /* real pixels of slice 1 */
-    rnd_kjob_t kj;
-    rnd_kjob_init (&kj, &b->job.view);
-    int y0, y1;
-    el_job_slice_rows (&b->job, 1, &y0, &y1);
-    assert_int_equal ((y1 - y0) * 24, 3 * 24);
-    rnd_kernel_run (RND_KERNEL_SCALAR, &kj, y0, y1, b->px);
-    b->list[0] = 0;
-    b->list[1] = 3;
-    b->list[2] = 2;
-
-    p2pf__job_msg__init (m);
-    m->version = EL_MSG_VERSION;
-    m->job.data = b->id;
-    m->job.len = 16;
-    m->kind_case = k;
-    switch (k) {
-    case P2PF__JOB_MSG__KIND_ANNOUNCE:
-        p2pf__job_announce__init (&b->announce);
-        b->announce.spec = &b->spec;
-        m->announce = &b->announce;
-        break;
-    case P2PF__JOB_MSG__KIND_JOB_QUERY:
-        p2pf__job_query__init (&b->job_query);
-        m->job_query = &b->job_query;
-        m->job.data = NULL;
-        m->job.len = 0;
-        break;
-    case P2PF__JOB_MSG__KIND_MASTER_QUERY:
-        p2pf__master_query__init (&b->master_query);
-        m->master_query = &b->master_query;
-        break;
-    case P2PF__JOB_MSG__KIND_MASTER_RESPONSE:
-        p2pf__master_response__init (&b->master_response);
-        b->master_response.spec = &b->spec;
-        b->master_response.term = 3;
-        b->master_response.master = &b->handle;
-        b->master_response.done.data = b->done;
-        b->master_response.done.len = 1;
-        b->master_response.queue_head = 3;
-        m->master_response = &b->master_response;
-        break;
-    case P2PF__JOB_MSG__KIND_WORK_REQUEST:
-        p2pf__work_request__init (&b->work_request);
-        b->work_request.n = 2;
-        b->work_request.n_have = 1;
-        b->work_request.have = b->list;
-        m->work_request = &b->work_request;
-        break;
-    case P2PF__JOB_MSG__KIND_WORK_ASSIGN:
-        p2pf__work_assign__init (&b->work_assign);
-        b->work_assign.term = 3;
-        b->work_assign.n_slices = 3;
-        b->work_assign.slices = b->list;
-        m->work_assign = &b->work_assign;
-        break;
-    case P2PF__JOB_MSG__KIND_WORK_RETURN:
-        p2pf__work_return__init (&b->work_return);
-        b->work_return.n_slices = 2;
-        b->work_return.slices = b->list;
-        m->work_return = &b->work_return;
-        break;
-    case P2PF__JOB_MSG__KIND_SLICE_DATA:
-        p2pf__slice_data__init (&b->slice_data);
-        b->slice_data.slice = 1;
-        b->slice_data.computed_by.data = b->by;
-        b->slice_data.computed_by.len = 16;
-        b->slice_data.pixels.data = (uint8_t *)b->px;
-        b->slice_data.pixels.len = sizeof b->px;
-        m->slice_data = &b->slice_data;
-        break;
-    case P2PF__JOB_MSG__KIND_SLICE_REQUEST:
-        p2pf__slice_request__init (&b->slice_request);
-        b->slice_request.n_slices = 3;
-        b->slice_request.slices = b->list;
-        m->slice_request = &b->slice_request;
-        break;
-    case P2PF__JOB_MSG__KIND_HEARTBEAT:
-        p2pf__master_heartbeat__init (&b->heartbeat);
-        b->heartbeat.term = 3;
-        b->heartbeat.done.data = b->done;
-        b->heartbeat.done.len = 1;
-        b->heartbeat.queue_head = 2;
-        m->heartbeat = &b->heartbeat;
-        break;
-    case P2PF__JOB_MSG__KIND_ELECTION_QUERY:
-        p2pf__election_query__init (&b->election_query);
-        b->election_query.term = 3;
-        b->election_query.reason = "master lost";
-        m->election_query = &b->election_query;
-        break;
-    case P2PF__JOB_MSG__KIND_NOMINATION:
-        p2pf__master_nomination__init (&b->nomination);
-        b->nomination.term = 3;
-        b->nomination.candidate = &b->handle;
-        m->nomination = &b->nomination;
-        break;
-    case P2PF__JOB_MSG__KIND_ELECTED:
-        p2pf__master_elected__init (&b->elected);
-        b->elected.term = 4;
-        b->elected.master = &b->handle;
-        b->elected.reason = "master lost";
-        m->elected = &b->elected;
-        break;
-    default:
+    el_job_t job;
+    s_job (&job, 4);
+    ovl_handle_t who;
+    memset (&who, 0, sizeof who);
+    who.id = ovl_id_from_name ("candidate", 9);
+    snprintf (who.addr, sizeof who.addr, "sim:7");
+    if (tu_jobmsg_build (&s_m, m, k, &job, &who) != 0)
         fail_msg ("kind %d", (int)k);
-    }
+    assert_int_equal (s_m.n_px * sizeof (float), S_PX_BYTES);
 }
 
 /* Encode m; the buffer is malloc'd. */
@@ -471,7 +331,7 @@ test_msg_round_trip_every_kind (void **state)
         assert_int_equal (len, len2);
         assert_memory_equal (buf, buf2, len);
         if (s_kinds[i] == P2PF__JOB_MSG__KIND_SLICE_DATA)
-            assert_memory_equal (d->slice_data->pixels.data, s_m.px, sizeof s_m.px);
+            assert_memory_equal (d->slice_data->pixels.data, s_m.px, S_PX_BYTES);
         if (s_kinds[i] == P2PF__JOB_MSG__KIND_ELECTED) {
             ovl_handle_t h;
             ovl_wire_handle_get (d->elected->master, &h);
@@ -693,14 +553,14 @@ test_check_job_rejects (void **state)
 
     /* wrong pixel counts: one float short or over, not a whole float, none */
     s_msg (&m, P2PF__JOB_MSG__KIND_SLICE_DATA);
-    s_m.slice_data.pixels.len = sizeof s_m.px - sizeof (float);
+    s_m.slice_data.pixels.len = S_PX_BYTES - sizeof (float);
     assert_int_equal (s_check_why (&m, job), EL_MSG_EJOB);
-    s_m.slice_data.pixels.len = sizeof s_m.px - 1;
+    s_m.slice_data.pixels.len = S_PX_BYTES - 1;
     assert_int_equal (s_check_why (&m, job), EL_MSG_EJOB);
     s_m.slice_data.pixels.len = 0;
     assert_int_equal (s_check_why (&m, job), EL_MSG_EJOB);
     float more[3 * 24 + 1];
-    memcpy (more, s_m.px, sizeof s_m.px);
+    memcpy (more, s_m.px, S_PX_BYTES);
     more[3 * 24] = 5.5f;
     s_m.slice_data.pixels.data = (uint8_t *)more;
     s_m.slice_data.pixels.len = sizeof more;
@@ -731,7 +591,7 @@ test_check_job_rejects (void **state)
     s_msg (&m, P2PF__JOB_MSG__KIND_SLICE_DATA);
     ovl_rng_t rng;
     ovl_rng_seed (&rng, s_seed + 1);
-    for (size_t k = 0; k < sizeof s_m.px; k++)
+    for (size_t k = 0; k < S_PX_BYTES; k++)
         ((uint8_t *)s_m.px)[k] = (uint8_t)ovl_rng_next (&rng);
     assert_int_equal (s_check_why (&m, job), EL_MSG_EJOB);
 

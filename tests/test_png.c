@@ -274,6 +274,32 @@ test_gray16_round_trip (void **state)
     s_assert_dir_holds (*state, "gray.png", NULL);
 }
 
+/* The Comment from a PNG's bytes in memory; and from every cut of them,
+ * either the whole Comment (a file cut after it: the rest is not read)
+ * or an error naming the label. */
+static void
+s_check_comment_mem (const uint8_t *data, size_t len, const char *expected)
+{
+    char err[512] = "";
+    char *text = NULL;
+    if (rnd_png_read_comment_mem (data, len, "mem", &text, err, sizeof err) != 0)
+        fail_msg ("%s", err);
+    assert_string_equal (text, expected);
+    free (text);
+    for (size_t cut = 0; cut < len; cut++) {
+        text = NULL;
+        err[0] = '\0';
+        if (rnd_png_read_comment_mem (data, cut, "mem", &text, err, sizeof err) == 0) {
+            if (strcmp (text, expected) != 0)
+                fail_msg ("cut at %zu of %zu bytes: Comment '%s'", cut, len, text);
+            free (text);
+            continue;
+        }
+        assert_null (text);
+        assert_true (strncmp (err, "mem: ", 5) == 0);
+    }
+}
+
 /* A Comment after IDAT in an interlaced file: found by reading through. */
 static void
 test_comment_after_image_data (void **state)
@@ -291,6 +317,12 @@ test_comment_after_image_data (void **state)
         fail_msg ("%s", err);
     assert_string_equal (text, "late comment");
     free (text);
+    /* The same from the file's bytes in memory (every cut fails: the
+     * Comment is at the end). */
+    size_t len = 0;
+    uint8_t *data = s_read_file (path, &len);
+    s_check_comment_mem (data, len, "late comment");
+    free (data);
 
     /* The same interlaced grey file read as RGB. */
     uint8_t *rgb = NULL;
@@ -315,6 +347,29 @@ test_comment_after_image_data (void **state)
     for (size_t i = 0; i < sizeof grey; i++)
         assert_int_equal (g16[i], grey[i] * 257);
     free (g16);
+}
+
+/* The memory reader on a Comment before IDAT (after it: in
+ * test_comment_after_image_data), and on bytes that are no PNG. */
+static void
+test_comment_from_memory (void **state)
+{
+    const char *path = s_path (state, "early.png");
+    uint8_t rgb[3 * 2 * 2] = { 0 };
+    char err[512] = "";
+    assert_int_equal (rnd_png_write_rgb (path, rgb, 2, 2, "early comment", err, sizeof err), 0);
+    size_t len = 0;
+    uint8_t *data = s_read_file (path, &len);
+    s_check_comment_mem (data, len, "early comment");
+    free (data);
+
+    const char not_png[] = "p2pfractal-params 1\n";
+    char *text = NULL;
+    assert_int_equal (rnd_png_read_comment_mem ((const uint8_t *)not_png, sizeof not_png - 1, "mem",
+                                                &text, err, sizeof err),
+                      -1);
+    assert_string_equal (err, "mem: not a PNG file");
+    assert_null (text);
 }
 
 static void
@@ -636,6 +691,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_gray16_round_trip, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test_setup_teardown (test_comment_after_image_data, tu_setup_dir,
                                          tu_teardown_dir),
+        cmocka_unit_test_setup_teardown (test_comment_from_memory, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test_setup_teardown (test_comment_missing, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test_setup_teardown (test_overwrite, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test_setup_teardown (test_write_missing_directory, tu_setup_dir,

@@ -991,6 +991,74 @@ s_append_unknown (uint8_t *buf, size_t len, size_t n)
     return len + n;
 }
 
+/* Unknown fields are kept (and forwarded), but only with a field number
+ * protobuf allows: protobuf-c reads 0x82 0x00 as field 0 and would write
+ * it back as 0x02, which it refuses -- a Routed message carrying one was
+ * forwarded to a next hop that dropped it unacknowledged (fuzz_wire). */
+static void
+test_reject_unknown_field_numbers (void **state)
+{
+    (void)state;
+    ovl_rng_t rng;
+    s_rng (&rng, 12);
+    s_msg_t *m = s_msg_new ();
+    uint8_t buf[4096];
+    P2pf__Envelope *env = NULL;
+    ovl_wire_error_t why;
+    const uint8_t field0[] = { 0x82, 0x00, 0x00 }; /* field 0, bytes, length 0 */
+    const uint8_t field2e29[] = { 0x80, 0x80, 0x80, 0x80, 0x10, 0x01 }; /* field 2^29 = 1 */
+    const uint8_t field_max[] = { 0xf8, 0xff, 0xff, 0xff, 0x0f, 0x01 }; /* 2^29 - 1 = 1 */
+    const struct {
+        const uint8_t *bytes;
+        size_t len;
+        int ok;
+    } fields[] = { { field0, sizeof field0, 0 },
+                   { field2e29, sizeof field2e29, 0 },
+                   { field_max, sizeof field_max, 1 } };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        /* in the envelope itself */
+        s_build (m, K_PING, 0, 0, &rng);
+        size_t len = (size_t)ovl_wire_encode (&m->env, buf, sizeof buf);
+        memcpy (buf + len, fields[i].bytes, fields[i].len);
+        len += fields[i].len;
+        assert_int_equal (ovl_wire_decode (buf, len, &env, &why), fields[i].ok ? 0 : -1);
+        assert_int_equal (why, fields[i].ok ? OVL_WIRE_OK : OVL_WIRE_EMALFORMED);
+        ovl_wire_free (&env);
+        /* inside a whole Routed body, as a forwarding node gets it */
+        s_build (m, K_ROUTED_APP, 0, 8, &rng);
+        uint8_t routed[2048];
+        size_t routed_len = p2pf__routed__pack (m->env.routed, routed);
+        memcpy (routed + routed_len, fields[i].bytes, fields[i].len);
+        routed_len += fields[i].len;
+        m->env.body_case = P2PF__ENVELOPE__BODY__NOT_SET;
+        len = p2pf__envelope__pack (&m->env, buf);
+        len = s_put_varint (buf, len, (12 << 3) | 2);
+        len = s_put_varint (buf, len, routed_len);
+        memcpy (buf + len, routed, routed_len);
+        len += routed_len;
+        assert_int_equal (ovl_wire_decode (buf, len, &env, &why), fields[i].ok ? 0 : -1);
+        assert_int_equal (why, fields[i].ok ? OVL_WIRE_OK : OVL_WIRE_EMALFORMED);
+        if (env) {
+            /* what is accepted is forwarded, and the next hop takes it */
+            assert_int_equal (env->routed->base.n_unknown_fields, 1);
+            uint8_t again[4096];
+            int n = ovl_wire_encode (env, again, sizeof again);
+            assert_true (n > 0);
+            ovl_wire_free (&env);
+            assert_int_equal (ovl_wire_decode (again, (size_t)n, &env, &why), 0);
+            ovl_wire_free (&env);
+        }
+    }
+    /* the same rule for the job protocol's messages (ovl_wire_unpack) */
+    const uint8_t job_msg[] = { 0x08, 0x01, 0x82, 0x00, 0x00 }; /* version 1, field 0 */
+    assert_null (ovl_wire_unpack (&p2pf__job_msg__descriptor, job_msg, sizeof job_msg, &why));
+    assert_int_equal (why, OVL_WIRE_EMALFORMED);
+    ProtobufCMessage *ok = ovl_wire_unpack (&p2pf__job_msg__descriptor, job_msg, 2, &why);
+    assert_non_null (ok);
+    protobuf_c_message_free_unpacked (ok, NULL);
+    free (m);
+}
+
 /* Payloads up to the cap pass; one byte more does not; a message of exactly
  * OVL_WIRE_MAX_BYTES is not "too big". */
 static void
@@ -1304,6 +1372,7 @@ main (void)
         cmocka_unit_test (test_reject_bad_body_fields),
         cmocka_unit_test (test_reject_row_request_out_of_range),
         cmocka_unit_test (test_reject_lists_over_cap),
+        cmocka_unit_test (test_reject_unknown_field_numbers),
         cmocka_unit_test (test_payload_cap_and_size_limit),
         cmocka_unit_test (test_memory_budget),
         cmocka_unit_test (test_every_prefix),

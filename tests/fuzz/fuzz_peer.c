@@ -1,0 +1,308 @@
+/* fuzz_peer.c: libFuzzer target for a whole peer's protocol cores -- an
+ * overlay node and the job protocol wired as app/cmd_peer.c wires them,
+ * started alone as the master of fz_job 0 -- fed a sequence of events
+ * from the input: envelopes off the wire, job messages delivered directly,
+ * published or routed from two other nodes, renders finishing, time
+ * passing, nodes lost, root changes. The decoders are fuzzed on their own
+ * (fuzz_wire, fuzz_jobmsg); this target asks whether anything a decoder
+ * lets through can make the state machines misbehave (ASan, UBSan, leaks)
+ * or break what they promise: done <= total, in-flight slices bounded.
+ *
+ * Input: records of [op][length, 2 bytes little-endian][bytes]. op & 7:
+ * 0 envelope, 1 direct, 2 published, 3 routed (from node (op >> 4) & 1),
+ * 4 time passes (the first two bytes, in ms, at least 1) and due timers
+ * run, 5 the oldest pending render finishes, 6 a node is lost, 7 the node
+ * becomes (bytes[0] odd) or stops being the job tree's root. Each record's
+ * bytes are a heap copy of exactly their length, so ASan sees over-reads. */
+#include "fuzz_common.h"
+
+#include <string.h>
+
+#include "kernel.h"
+#include "node.h"
+#include "peer.h"
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+/* Renders the peer asked for, oldest first. */
+#define S_RENDERS_MAX 64
+/* Largest slice a finishing render fills in (a fuzzed job may be huge). */
+#define S_RENDER_PX_MAX (1 << 16)
+/* Timer rounds one time record may run. */
+#define S_TICKS_MAX 64
+
+typedef struct {
+    ovl_node_t *node;
+    el_peer_t *peer;
+    uint64_t now_ms;
+    int started;
+    ovl_id_t render_job[S_RENDERS_MAX];
+    uint32_t render_slice[S_RENDERS_MAX];
+    size_t render_px[S_RENDERS_MAX];
+    int n_renders;
+} s_ctx_t;
+
+static void
+s_send (void *ctx, const ovl_handle_t *to, const uint8_t *bytes, size_t len)
+{
+    (void)ctx;
+    (void)to;
+    (void)bytes;
+    (void)len; /* the wire is elsewhere: fuzz_wire */
+}
+
+static void
+s_joined (void *ctx, int hops)
+{
+    s_ctx_t *c = ctx;
+    (void)hops;
+    if (!c->started) {
+        c->started = 1;
+        el_peer_start (c->peer, c->now_ms);
+    }
+}
+
+static void
+s_deliver (void *ctx, ovl_id_t key, const uint8_t *payload, size_t len, const ovl_handle_t *origin,
+           int hops)
+{
+    s_ctx_t *c = ctx;
+    (void)hops;
+    el_peer_on_routed (c->peer, c->now_ms, key, payload, len, origin);
+}
+
+static void
+s_node_up (void *ctx, const ovl_handle_t *h)
+{
+    s_ctx_t *c = ctx;
+    el_peer_on_node_up (c->peer, c->now_ms, h);
+}
+
+static void
+s_node_lost (void *ctx, const ovl_handle_t *h)
+{
+    s_ctx_t *c = ctx;
+    el_peer_on_node_lost (c->peer, c->now_ms, h);
+}
+
+static void
+s_app (void *ctx, const ovl_handle_t *from, const uint8_t *payload, size_t len)
+{
+    s_ctx_t *c = ctx;
+    el_peer_on_direct (c->peer, c->now_ms, from, payload, len);
+}
+
+static void
+s_group_deliver (void *ctx, ovl_id_t group, const uint8_t *payload, size_t len,
+                 const ovl_handle_t *publisher)
+{
+    s_ctx_t *c = ctx;
+    el_peer_on_publish (c->peer, c->now_ms, group, payload, len, publisher);
+}
+
+static void
+s_group_root (void *ctx, ovl_id_t group, int is_root)
+{
+    s_ctx_t *c = ctx;
+    el_peer_on_root (c->peer, c->now_ms, group, is_root);
+}
+
+static void
+s_el_publish (void *ctx, ovl_id_t group, const uint8_t *bytes, size_t len)
+{
+    s_ctx_t *c = ctx;
+    ovl_node_group_publish (c->node, c->now_ms, group, bytes, len);
+}
+
+static void
+s_el_send (void *ctx, const ovl_handle_t *to, const uint8_t *bytes, size_t len)
+{
+    s_ctx_t *c = ctx;
+    ovl_node_send_app (c->node, c->now_ms, to, bytes, len);
+}
+
+static void
+s_el_route (void *ctx, ovl_id_t key, const uint8_t *bytes, size_t len)
+{
+    s_ctx_t *c = ctx;
+    ovl_node_route (c->node, c->now_ms, key, bytes, len);
+}
+
+static void
+s_el_join (void *ctx, ovl_id_t group)
+{
+    s_ctx_t *c = ctx;
+    ovl_node_group_join (c->node, c->now_ms, group);
+}
+
+static void
+s_el_leave (void *ctx, ovl_id_t group)
+{
+    s_ctx_t *c = ctx;
+    ovl_node_group_leave (c->node, c->now_ms, group);
+}
+
+static void
+s_el_render (void *ctx, const el_job_t *job, uint32_t slice)
+{
+    s_ctx_t *c = ctx;
+    /* As the driver does: a new job's slice drops the older jobs' queue. */
+    if (c->n_renders > 0 && !ovl_id_eq (c->render_job[0], job->id))
+        c->n_renders = 0;
+    /* The core never has more in flight than render_slots + ahead. */
+    FZ_CHECK (c->n_renders < S_RENDERS_MAX);
+    c->render_job[c->n_renders] = job->id;
+    c->render_slice[c->n_renders] = slice;
+    c->render_px[c->n_renders] = el_job_slice_px (job, slice);
+    c->n_renders++;
+}
+
+static void
+s_el_event (void *ctx, const el_event_t *ev)
+{
+    (void)ctx;
+    FZ_CHECK (ev->job != NULL);
+}
+
+/* The oldest render finishes: interior everywhere (a value a kernel
+ * yields; which one does not matter to the protocol). */
+static void
+s_finish_render (s_ctx_t *c)
+{
+    if (c->n_renders == 0)
+        return;
+    size_t n = c->render_px[0];
+    ovl_id_t job = c->render_job[0];
+    uint32_t slice = c->render_slice[0];
+    c->n_renders--;
+    memmove (c->render_job, c->render_job + 1, (size_t)c->n_renders * sizeof c->render_job[0]);
+    memmove (c->render_slice, c->render_slice + 1, (size_t)c->n_renders * sizeof (uint32_t));
+    memmove (c->render_px, c->render_px + 1, (size_t)c->n_renders * sizeof (size_t));
+    if (n > S_RENDER_PX_MAX)
+        return;
+    float *px = malloc ((n ? n : 1) * sizeof *px);
+    FZ_CHECK (px != NULL);
+    for (size_t i = 0; i < n; i++)
+        px[i] = RND_INTERIOR;
+    el_peer_rendered (c->peer, c->now_ms, job, slice, px, n);
+    free (px);
+}
+
+static void
+s_ticks (s_ctx_t *c)
+{
+    for (int k = 0; k < S_TICKS_MAX; k++) {
+        int due = 0;
+        if (ovl_node_next_deadline_ms (c->node) <= c->now_ms) {
+            ovl_node_on_tick (c->node, c->now_ms);
+            due = 1;
+        }
+        if (el_peer_next_deadline_ms (c->peer) <= c->now_ms) {
+            el_peer_on_tick (c->peer, c->now_ms);
+            due = 1;
+        }
+        if (!due)
+            break;
+    }
+}
+
+static void
+s_check (const s_ctx_t *c)
+{
+    el_status_t st;
+    el_peer_status (c->peer, &st);
+    FZ_CHECK (st.done <= st.total && st.own <= st.total);
+    FZ_CHECK (!st.has_job || el_peer_job (c->peer) != NULL);
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+    static ovl_handle_t self, others[2];
+    if (!self.addr[0]) {
+        self.id = ovl_id_from_name ("fuzz self", 9);
+        snprintf (self.addr, sizeof self.addr, "tcp://127.0.0.1:5600");
+        others[0].id = ovl_id_from_name ("fuzz peer", 9);
+        snprintf (others[0].addr, sizeof others[0].addr, "tcp://127.0.0.1:5601");
+        others[1].id = ovl_id_from_name ("fuzz other", 10);
+        snprintf (others[1].addr, sizeof others[1].addr, "tcp://127.0.0.1:5602");
+    }
+    const el_job_t *job = fz_job (0);
+    s_ctx_t c;
+    memset (&c, 0, sizeof c);
+    c.now_ms = 1000;
+    ovl_config_t ocfg;
+    ovl_config_default (&ocfg);
+    ovl_upcalls_t oup = { .ctx = &c,
+                          .send = s_send,
+                          .joined = s_joined,
+                          .deliver = s_deliver,
+                          .node_up = s_node_up,
+                          .node_lost = s_node_lost,
+                          .app = s_app,
+                          .group_deliver = s_group_deliver,
+                          .group_root = s_group_root };
+    el_config_t ecfg;
+    el_config_default (&ecfg);
+    el_upcalls_t eup = { .ctx = &c,
+                         .publish = s_el_publish,
+                         .send = s_el_send,
+                         .route = s_el_route,
+                         .join = s_el_join,
+                         .leave = s_el_leave,
+                         .render = s_el_render,
+                         .event = s_el_event };
+    c.node = ovl_node_new (&ocfg, &self, &oup, 1);
+    ovl_id_t net = ovl_id_from_name ("net/default", 11);
+    c.peer = c.node ? el_peer_new (&ecfg, &self, net, &eup, 2) : NULL;
+    FZ_CHECK (c.node && c.peer);
+    ovl_node_start (c.node, c.now_ms, NULL);
+    FZ_CHECK (el_peer_new_job (c.peer, c.now_ms, &job->view, (int)job->slices, 1, NULL, 0) == 0);
+
+    size_t pos = 0;
+    while (pos + 3 <= size) {
+        uint8_t op = data[pos];
+        size_t len = (size_t)data[pos + 1] | (size_t)data[pos + 2] << 8;
+        pos += 3;
+        if (len > size - pos)
+            len = size - pos;
+        uint8_t *bytes = malloc (len ? len : 1);
+        FZ_CHECK (bytes != NULL);
+        memcpy (bytes, data + pos, len);
+        pos += len;
+        const ovl_handle_t *who = &others[(op >> 4) & 1];
+        switch (op & 7) {
+        case 0:
+            ovl_node_on_msg (c.node, c.now_ms, bytes, len);
+            break;
+        case 1:
+            el_peer_on_direct (c.peer, c.now_ms, who, bytes, len);
+            break;
+        case 2:
+            el_peer_on_publish (c.peer, c.now_ms, job->group, bytes, len, who);
+            break;
+        case 3:
+            el_peer_on_routed (c.peer, c.now_ms, job->group, bytes, len, who);
+            break;
+        case 4:
+            c.now_ms += 1 + (len >= 2 ? (uint64_t)bytes[0] | (uint64_t)bytes[1] << 8 : 0);
+            s_ticks (&c);
+            break;
+        case 5:
+            s_finish_render (&c);
+            break;
+        case 6:
+            el_peer_on_node_lost (c.peer, c.now_ms, who);
+            break;
+        default:
+            el_peer_on_root (c.peer, c.now_ms, job->group, len > 0 && (bytes[0] & 1));
+            break;
+        }
+        free (bytes);
+        s_check (&c);
+    }
+    el_peer_leave (c.peer, c.now_ms);
+    el_peer_destroy (&c.peer);
+    ovl_node_destroy (&c.node);
+    return 0;
+}
