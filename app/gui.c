@@ -37,10 +37,9 @@
 
 #define S_NEUTRAL 0x30  /* grey of slices not here yet: no palette's black */
 #define S_BACKDROP 0x12 /* grey around the image (letterbox) */
-#define S_FRAME_MS                                                                                 \
-    33                       /* at most ~30 draws a second: a software renderer                    \
-                                spends ~12 ms scaling a 1080p image, taken                         \
-                                from the render threads */
+/* At most ~30 draws a second: a software renderer spends ~12 ms scaling a
+ * 1080p image, time taken from the render threads. */
+#define S_FRAME_MS 33
 #define S_WHEEL_MS 200       /* a wheel burst is over after this long quiet */
 #define S_CLICK_PX 4         /* a press that moves farther is a drag */
 #define S_PREVIEW_MS 3000    /* a zoom preview waits this long for its job */
@@ -55,6 +54,7 @@
 #define S_FONT_PT 14         /* text size */
 #define S_PAD_PX 8           /* inside a box */
 #define S_MARGIN_PX 10       /* between a box and the window's edge */
+#define S_OUTLINE_MIN_PX 6   /* thinner runs of one peer's slices are only tinted */
 #define S_TINT_ALPHA 90      /* attribution tint: ~35% */
 #define S_BOX_ALPHA 165      /* dark boxes behind text */
 #define S_TEXT_CACHE 48      /* rendered text kept (a frame uses ~35 at most) */
@@ -108,6 +108,7 @@ struct app_gui_t {
     int hud, overlay;                          /* what is shown */
     int auto_size;              /* 1: the window takes each image's size (user never resized) */
     int set_w, set_h;           /* the size we last gave it */
+    int recentre;               /* 1: centre it when the first image's size is known */
     int pressing, dragging;     /* left button down inside the image; moved away */
     int press_x, press_y;       /* where it went down, output px */
     int mouse_x, mouse_y;       /* where the mouse is, output px */
@@ -543,6 +544,15 @@ s_window_follow (app_gui_t *g, int w, int h)
     g->set_w = ww;
     g->set_h = wh;
     SDL_SetWindowSize (g->window, ww, wh);
+    /* Opened centred before the image's size was known: centre it again,
+     * once (later the user may have moved it). */
+    if (g->recentre) {
+        int display = SDL_GetWindowDisplayIndex (g->window);
+        display = display < 0 ? 0 : display;
+        SDL_SetWindowPosition (g->window, (int)SDL_WINDOWPOS_CENTERED_DISPLAY (display),
+                               (int)SDL_WINDOWPOS_CENTERED_DISPLAY (display));
+        g->recentre = 0;
+    }
 }
 
 /* --- syncing with the view ------------------------------------------------ */
@@ -1062,7 +1072,9 @@ s_draw_overlay (app_gui_t *g, const SDL_Rect *fit, uint64_t now_ms)
         SDL_Rect r = s_rows_rect (g, fit, y0, y1);
         uint32_t rgb = s_peer_rgb (f->by[i]);
         s_fill (g, &r, rgb, S_TINT_ALPHA);
-        s_outline (g, r, rgb, 230, 1);
+        /* Outlines on bands a few pixels high would hide the image. */
+        if (r.h >= S_OUTLINE_MIN_PX)
+            s_outline (g, r, rgb, 230, 1);
         i = j;
     }
     double phase = (double)(now_ms % S_PULSE_MS) / S_PULSE_MS;
@@ -1452,6 +1464,7 @@ app_gui_open (const app_gui_config_t *config, app_peer_view_t *view, char *err, 
         s_default_size (NULL, has ? v->width_px : 1280, has ? v->height_px : 720, &w, &h);
         g->set_w = w;
         g->set_h = h;
+        g->recentre = !config->has_pos && !g->frame.info.has_job;
     }
     int x = config->has_pos ? config->x : (int)SDL_WINDOWPOS_CENTERED;
     int y = config->has_pos ? config->y : (int)SDL_WINDOWPOS_CENTERED;
