@@ -1,0 +1,211 @@
+/* test_gui_math.c: the window's pure geometry (app/gui_math.c) -- the image
+ * fitted into any window with its aspect kept, zooms that keep the point
+ * under the cursor or show the whole dragged box, and peer colours that are
+ * stable, bright and tell peers apart. No display needed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "gui.h"
+#include "test_util.h"
+
+static void
+s_expect_fit (int iw, int ih, int ww, int wh, int x, int y, int w, int h)
+{
+    int gx, gy, gw, gh;
+    app_gui_fit (iw, ih, ww, wh, &gx, &gy, &gw, &gh);
+    assert_int_equal (gx, x);
+    assert_int_equal (gy, y);
+    assert_int_equal (gw, w);
+    assert_int_equal (gh, h);
+}
+
+static void
+test_fit (void **state)
+{
+    (void)state;
+    /* The image's own size: exactly 1:1, the screenshot test relies on it. */
+    s_expect_fit (640, 360, 640, 360, 0, 0, 640, 360);
+    s_expect_fit (1920, 1080, 1920, 1080, 0, 0, 1920, 1080);
+    /* A taller window: bars above and below. */
+    s_expect_fit (640, 360, 640, 600, 0, 120, 640, 360);
+    /* A wider window: bars left and right. */
+    s_expect_fit (640, 360, 1000, 360, 180, 0, 640, 360);
+    /* Scaled down and up, aspect kept (rounded to the nearest pixel). */
+    s_expect_fit (1920, 1080, 800, 800, 0, 175, 800, 450);
+    s_expect_fit (1920, 1080, 1000, 300, 233, 0, 533, 300);
+    s_expect_fit (100, 100, 300, 200, 50, 0, 200, 200);
+    /* Odd leftovers split with the extra pixel after the image. */
+    s_expect_fit (10, 10, 21, 10, 5, 0, 10, 10);
+    /* A sliver of a window still shows a pixel; nothing to show, nothing. */
+    s_expect_fit (4096, 16, 10, 1000, 0, 499, 10, 1);
+    s_expect_fit (0, 10, 100, 100, 0, 0, 0, 0);
+    s_expect_fit (10, 10, 0, 100, 0, 0, 0, 0);
+}
+
+static void
+s_view (rnd_view_t *v, int w, int h)
+{
+    rnd_view_default (v);
+    v->width_px = w;
+    v->height_px = h;
+}
+
+/* a and b agree to 1e-12 of the larger of their size and the view's width
+ * (relative to the coordinate alone would be too strict near 0). */
+static void
+s_expect_close (double a, double b, double width)
+{
+    double tol = 1e-12 * fmax (fmax (fabs (a), fabs (b)), width);
+    if (!(fabs (a - b) <= tol))
+        fail_msg ("%.17g != %.17g (tolerance %g)", a, b, tol);
+}
+
+static void
+s_expect_fixed_point (const rnd_view_t *v, int px, int py, double factor)
+{
+    rnd_view_t z;
+    app_gui_zoom_at (v, px, py, factor, &z);
+    assert_true (fabs (z.width - v->width / factor) <= 1e-15 * v->width);
+    double re0, im0, re1, im1;
+    rnd_view_pixel (v, px, py, &re0, &im0);
+    rnd_view_pixel (&z, px, py, &re1, &im1);
+    s_expect_close (re0, re1, z.width);
+    s_expect_close (im0, im1, z.width);
+    /* Everything but the centre and the width is kept. */
+    assert_int_equal (z.width_px, v->width_px);
+    assert_int_equal (z.height_px, v->height_px);
+    assert_int_equal (z.max_iter, v->max_iter);
+    assert_string_equal (z.palette, v->palette);
+}
+
+static void
+test_zoom_at_keeps_the_point (void **state)
+{
+    (void)state;
+    rnd_view_t v;
+    s_view (&v, 640, 360);
+    v.center_re = -0.5;
+    v.center_im = 0.0;
+    v.width = 3.0;
+    s_expect_fixed_point (&v, 0, 0, 2.0);
+    s_expect_fixed_point (&v, 639, 359, 2.0);
+    s_expect_fixed_point (&v, 100, 300, 0.5);
+    s_expect_fixed_point (&v, 17, 5, 1.25 * 1.25 * 1.25);
+    /* Deep, off-centre, in a view of odd size. */
+    s_view (&v, 1001, 333);
+    v.center_re = -0.743643887037151;
+    v.center_im = 0.131825904205330;
+    v.width = 3e-9;
+    s_expect_fixed_point (&v, 1000, 1, 2.0);
+    s_expect_fixed_point (&v, 3, 200, 1 / 1.25);
+
+    /* The centre pixel's centre is the view's centre (W, H even: between
+     * pixels), so zooming there only changes the width... */
+    s_view (&v, 64, 64);
+    v.center_re = 0.25;
+    v.center_im = -0.125;
+    v.width = 2.0;
+    rnd_view_t z;
+    app_gui_zoom_at (&v, 31.5, 31.5, 4.0, &z);
+    assert_true (z.center_re == 0.25 && z.center_im == -0.125 && z.width == 0.5);
+    /* ...while zooming in 2x at the left edge halves the distance to it. */
+    app_gui_zoom_at (&v, -0.5, 31.5, 2.0, &z);
+    assert_true (fabs (z.center_re - (0.25 - 0.5)) < 1e-15);
+    /* The output may be the input. */
+    app_gui_zoom_at (&v, -0.5, 31.5, 2.0, &v);
+    assert_true (v.center_re == z.center_re && v.width == z.width);
+}
+
+static void
+test_zoom_box (void **state)
+{
+    (void)state;
+    rnd_view_t v, z;
+    s_view (&v, 400, 200);
+    v.center_re = 0.0;
+    v.center_im = 0.0;
+    v.width = 4.0; /* 0.01 per pixel */
+    /* A box of the image's aspect, corners in any order, is shown exactly:
+     * pixel-centre coordinates 99.5..199.5 span re -1.0..0.0. */
+    app_gui_zoom_box (&v, 199.5, 149.5, 99.5, 99.5, &z);
+    s_expect_close (z.width, 1.0, 1.0);
+    s_expect_close (z.center_re, -0.5, 1.0);
+    s_expect_close (z.center_im, -0.25, 1.0);
+    /* A tall box is widened: its height fills the image... */
+    app_gui_zoom_box (&v, 100, 0, 110, 100, &z);
+    s_expect_close (z.width / z.width_px * z.height_px, 100 * 0.01, 1.0);
+    s_expect_close (z.width, 200 * 0.01, 1.0);
+    /* ...a wide one keeps its width; the aspect is the image's. */
+    app_gui_zoom_box (&v, 10, 50, 90, 52, &z);
+    s_expect_close (z.width, 80 * 0.01, 1.0);
+    assert_int_equal (z.width_px, 400);
+    assert_int_equal (z.height_px, 200);
+    /* Its centre becomes the view's centre. */
+    double re, im;
+    rnd_view_pixel (&v, 50, 51, &re, &im);
+    s_expect_close (z.center_re, re, z.width);
+    s_expect_close (z.center_im, im, z.width);
+}
+
+static void
+test_peer_colour (void **state)
+{
+    (void)state;
+    ovl_id_t a = tu_id ("79f066aa00000000000000000000a001");
+    ovl_id_t b = tu_id ("79f066aa00000000000000000000a002");
+    ovl_id_t c = tu_id ("2d2c3300000000000000000000000000");
+    uint8_t ca[3], ca2[3], cb[3], cc[3];
+    app_gui_peer_colour (a, ca);
+    app_gui_peer_colour (a, ca2);
+    app_gui_peer_colour (b, cb);
+    app_gui_peer_colour (c, cc);
+    /* Stable: the same id, the same colour, on every call and every peer. */
+    assert_memory_equal (ca, ca2, 3);
+    /* Ids that differ in one bit or in every byte get other colours. */
+    assert_memory_not_equal (ca, cb, 3);
+    assert_memory_not_equal (ca, cc, 3);
+    assert_memory_not_equal (cb, cc, 3);
+    /* Bright (HSV v = 1: the largest channel is full) and coloured (s =
+     * 0.75: the smallest is a quarter). */
+    const uint8_t *all[] = { ca, cb, cc };
+    for (int i = 0; i < 3; i++) {
+        uint8_t hi = all[i][0], lo = all[i][0];
+        for (int k = 1; k < 3; k++) {
+            hi = all[i][k] > hi ? all[i][k] : hi;
+            lo = all[i][k] < lo ? all[i][k] : lo;
+        }
+        assert_int_equal (hi, 255);
+        assert_int_equal (lo, 64);
+    }
+    /* Hues spread: 64 ids in a row cover every sixth of the wheel. */
+    int sectors[6] = { 0 };
+    for (uint64_t i = 0; i < 64; i++) {
+        ovl_id_t id = { 0x1234, i };
+        uint8_t rgb[3];
+        app_gui_peer_colour (id, rgb);
+        int r = rgb[0], g = rgb[1], bl = rgb[2];
+        int sector = r == 255 ? (g >= bl ? 0 : 5) : g == 255 ? (r > bl ? 1 : 2) : (g > r ? 3 : 4);
+        sectors[sector]++;
+    }
+    for (int i = 0; i < 6; i++)
+        assert_true (sectors[i] > 0);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_fit),
+        cmocka_unit_test (test_zoom_at_keeps_the_point),
+        cmocka_unit_test (test_zoom_box),
+        cmocka_unit_test (test_peer_colour),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
