@@ -1,16 +1,19 @@
 /* cmd_peer.c: `p2pfractal peer` -- one peer of the network, driving the
  * overlay node (overlay/node.h) and the job protocol (election/peer.h) over
  * the ZeroMQ transport, with render threads (peer_render.h) computing the
- * slices the protocol asks for.
+ * slices the protocol asks for, and a window (gui.h) showing it all.
  *
- * One thread, this one, owns the transport, the node, the peer and the
- * logs; it polls the ROUTER inbox and the render threads' wake-up
- * descriptor, feeds messages, finished slices and timer ticks to the
- * cores, and carries out what they ask for. The render threads touch no
- * protocol state, so heartbeats and probes go out on time however long a
- * slice takes. Humans get one line per event and a progress line about
- * once a second on stderr; --log-json writes the same events as JSON Lines
- * for tests and benchmarks. */
+ * One thread, the loop thread, owns the transport, the node, the peer and
+ * the logs; it polls the ROUTER inbox, the render threads' wake-up
+ * descriptor and the window's command descriptor, feeds messages, finished
+ * slices and timer ticks to the cores, and carries out what they ask for.
+ * The render threads touch no protocol state, so heartbeats and probes go
+ * out on time however long a slice takes. With a window, the loop runs on
+ * a thread of its own and the main thread draws (SDL wants its video on
+ * the main thread); they share only an app_peer_view_t, so a slow X server
+ * never delays a heartbeat. Humans get one line per event and a progress
+ * line about once a second on stderr; --log-json writes the same events as
+ * JSON Lines for tests and benchmarks. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,12 +22,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "gui.h"
 #include "handle.h"
 #include "job.h"
 #include "jsonlog.h"
@@ -33,6 +38,7 @@
 #include "palette.h"
 #include "peer.h"
 #include "peer_render.h"
+#include "peer_view.h"
 #include "prune.h"
 #include "png_io.h"
 #include "render_pool.h"
@@ -45,6 +51,7 @@ static const char s_usage[] =
     "                       [--advertise HOST] [--join HOST:PORT] [--headless]\n"
     "                       [--threads N] [--kernel K] [-o OUT.png] [--exit-when-done]\n"
     "                       [--log-json FILE] [--throttle F] [--network NAME] [--seed S]\n"
+    "                       [--geometry WxH[+X+Y]]\n"
     "Be one peer of a rendering network. Without --join it starts the network\n"
     "and a job from the view options, as its master; with --join it joins the\n"
     "network through any peer and helps with the job under way. Every peer\n"
@@ -58,7 +65,9 @@ static const char s_usage[] =
     "  --advertise HOST    host other peers should connect to (default: the bind\n"
     "                      address, 127.0.0.1 for '*')\n"
     "  --join HOST:PORT    join the network through the peer listening there\n"
-    "  --headless          no window (there is none yet: peers run headless)\n"
+    "  --headless          no window: log to stderr only\n"
+    "  --geometry WxH[+X+Y] the window's size and position (default: the image's\n"
+    "                      size, shrunk to fit the screen)\n"
     "  -t, --threads N     render threads (default: all %d CPUs)\n"
     "  -k, --kernel K      auto|scalar|avx2|avx512 (default auto = %s)\n"
     "  -o, --output FILE   PNG to write when the image is complete (default\n"
@@ -75,6 +84,10 @@ static const char s_usage[] =
     "to it are checked but not used (but --colouring, which only changes this\n"
     "peer's PNG).\n"
     "\n"
+    "In the window: q/Esc leave, s save a PNG, p next palette, o who computed\n"
+    "what, h HUD, k crash now (as SIGKILL); left click or drag zooms in, right\n"
+    "click zooms out, the wheel zooms at the cursor: a new job for everyone.\n"
+    "\n"
     "%s";
 
 /* The longest the loop sleeps: bounds how late it notices a signal. */
@@ -88,6 +101,10 @@ static const char s_usage[] =
 #define S_LEAVE_MS 300
 /* Longest --network name. */
 #define S_NETWORK_MAX 64
+/* The slice rate shown in the window is over the last
+ * S_RATE_SAMPLES * S_RATE_MS milliseconds. */
+#define S_RATE_MS 500
+#define S_RATE_SAMPLES 4
 
 /* A finished image being coloured and written on a thread of its own: a
  * 4K PNG takes most of a second to compress, longer than a neighbour waits
@@ -135,6 +152,14 @@ typedef struct {
     int leave_now;                          /* 1: leave (the job is done) */
     int write_failed;                       /* 1 if a PNG could not be written */
     s_writer_t writer;                      /* the PNG being written, if any */
+    app_peer_view_t *view;                  /* what the window shows; NULL headless */
+    int has_last_master;                    /* a master was known */
+    ovl_id_t last_master;                   /* it, for "master X lost" */
+    uint32_t rate_done[S_RATE_SAMPLES];     /* slices done at the last samples */
+    uint64_t rate_ms[S_RATE_SAMPLES];       /* and when */
+    unsigned rate_n;                        /* samples taken */
+    double rate;                            /* slices per second, recent */
+    int status;                             /* the loop's exit status */
 } s_ctx_t;
 
 static uint64_t
@@ -224,6 +249,8 @@ s_node_up (void *ctx, const ovl_handle_t *h)
     s_json_id (log, "peer", h->id);
     app_jsonlog_str (log, "endpoint", h->addr);
     app_jsonlog_end (log);
+    if (c->view)
+        app_peer_view_tick (c->view, s_unix_ms (), "peer %s up", id);
     if (c->peer)
         el_peer_on_node_up (c->peer, c->now_ms, h);
 }
@@ -239,6 +266,8 @@ s_node_lost (void *ctx, const ovl_handle_t *h)
     s_json_id (log, "peer", h->id);
     app_jsonlog_str (log, "endpoint", h->addr);
     app_jsonlog_end (log);
+    if (c->view)
+        app_peer_view_tick (c->view, s_unix_ms (), "peer %s lost", id);
     el_peer_on_node_lost (c->peer, c->now_ms, h);
     ovl_transport_forget (c->transport, h->addr);
 }
@@ -310,6 +339,8 @@ s_el_render (void *ctx, const el_job_t *job, uint32_t slice)
      * here; the master hands it out again after every other slice. */
     if (app_peer_render_queue (c->render, job, slice) != 0)
         s_say (c, "out of memory queueing slice %u", slice);
+    else if (c->view)
+        app_peer_view_slice_state (c->view, job->id, slice, APP_SLICE_RENDERING);
 }
 
 static void
@@ -329,6 +360,15 @@ s_on_job_started (s_ctx_t *c, const el_job_t *job)
     c->busy_job = job->id;
     c->job_busy_s = 0.0;
     c->done_pending = 0;
+    c->rate_n = 0;
+    c->rate = 0.0;
+    if (c->view) {
+        if (app_peer_view_job (c->view, job) != 0)
+            s_say (c, "out of memory for the window's copy of the image");
+        app_peer_view_tick (c->view, s_unix_ms (), "job %s: %s %dx%d, %u slices", id,
+                            rnd_fractal_name (job->view.fractal), job->view.width_px,
+                            job->view.height_px, job->slices);
+    }
     /* The palette travels by name: a peer without it still renders and
      * serves slices; only its own PNG falls back to the default colours. */
     char err[512];
@@ -371,6 +411,33 @@ s_on_role (s_ctx_t *c, int master, int root)
     app_jsonlog_end (log);
 }
 
+/* "master 2d2c33 lost — elected 79f066, term 3, 0.41 s" in the window. */
+static void
+s_tick_elected (s_ctx_t *c, const el_event_t *ev)
+{
+    int had = c->has_last_master;
+    ovl_id_t old = c->last_master;
+    c->has_last_master = 1;
+    c->last_master = ev->peer.id;
+    if (!c->view)
+        return;
+    char id[OVL_ID_SHORT_LEN + 1], prev[OVL_ID_SHORT_LEN + 1], took[32] = "";
+    ovl_id_short (ev->peer.id, id);
+    ovl_id_short (old, prev);
+    if (ev->took_ms)
+        snprintf (took, sizeof took, ", %.2f s", (double)ev->took_ms / 1000.0);
+    const char *reason = ev->reason ? ev->reason : "?";
+    if (strcmp (reason, "start") == 0)
+        app_peer_view_tick (c->view, s_unix_ms (), "master %s starts the job", id);
+    else if (had && !ovl_id_eq (old, ev->peer.id))
+        app_peer_view_tick (c->view, s_unix_ms (), "master %s %s \u2014 elected %s, term %llu%s",
+                            prev, strcmp (reason, "master lost") == 0 ? "lost" : reason, id,
+                            (unsigned long long)ev->term, took);
+    else
+        app_peer_view_tick (c->view, s_unix_ms (), "%s \u2014 elected %s, term %llu%s", reason, id,
+                            (unsigned long long)ev->term, took);
+}
+
 static void
 s_el_event (void *ctx, const el_event_t *ev)
 {
@@ -397,6 +464,7 @@ s_el_event (void *ctx, const el_event_t *ev)
         app_jsonlog_str (log, "reason", ev->reason ? ev->reason : "");
         app_jsonlog_u64 (log, "took_ms", ev->took_ms);
         app_jsonlog_end (log);
+        s_tick_elected (c, ev);
         break;
     case EL_EV_SLICE_ASSIGNED:
         log = s_json (c, "slice_assigned");
@@ -409,6 +477,9 @@ s_el_event (void *ctx, const el_event_t *ev)
         app_jsonlog_u64 (log, "slice", ev->slice);
         s_json_id (log, "by", ev->peer.id);
         app_jsonlog_end (log);
+        if (c->view)
+            app_peer_view_slice_done (c->view, ev->job->id, ev->slice, ev->peer.id,
+                                      el_peer_pixels (c->peer));
         break;
     case EL_EV_JOB_DONE:
         /* Written once the core call returns: colouring and compressing a
@@ -455,6 +526,9 @@ s_writer_report (s_ctx_t *c)
         s_say (c, "job %s done: wrote %s (computed %u of %u slices here, busy %.3f s)", id, w->path,
                w->own, w->total, w->busy_s);
     }
+    if (c->view)
+        app_peer_view_tick (c->view, s_unix_ms (), "job %s done: %s", id,
+                            w->failed ? w->err : w->path);
     app_jsonlog_t *log = s_json (c, "job_done");
     s_json_id (log, "job", w->job);
     app_jsonlog_str (log, "file", w->failed ? "" : w->path);
@@ -585,8 +659,208 @@ s_take_renders (s_ctx_t *c)
         c->now_ms = app_now_ms ();
         el_peer_rendered (c->peer, c->now_ms, r.job, r.slice, r.pixels, r.n);
         free (r.pixels);
+        /* Done by now if the core took it; else it is no longer held. */
+        if (c->view)
+            app_peer_view_slice_state (c->view, r.job, r.slice, APP_SLICE_MISSING);
         s_write_done (c);
     }
+}
+
+/* "WxH" or "WxH+X+Y" (X, Y may be negative: "+-10") into config. */
+static int
+s_parse_geometry (const char *text, app_gui_config_t *config)
+{
+    int w, h, x, y, n = 0;
+    if (sscanf (text, "%dx%d%n", &w, &h, &n) != 2 || w < 64 || h < 64 ||
+        w > RND_VIEW_SIZE_MAX_PX || h > RND_VIEW_SIZE_MAX_PX)
+        return -1;
+    if (text[n] == '\0') {
+        config->has_pos = 0;
+    } else {
+        int m = 0;
+        if (sscanf (text + n, "+%d+%d%n", &x, &y, &m) != 2 || text[n + m] != '\0' ||
+            x < -100000 || x > 100000 || y < -100000 || y > 100000)
+            return -1;
+        config->has_pos = 1;
+        config->x = x;
+        config->y = y;
+    }
+    config->width = w;
+    config->height = h;
+    return 0;
+}
+
+/* A window command: a zoom starts a new job for everyone, q leaves. */
+static void
+s_take_commands (s_ctx_t *c)
+{
+    app_view_cmd_t cmd;
+    while (app_peer_view_take_cmd (c->view, &cmd) == 0) {
+        if (cmd.kind == APP_VIEW_CMD_LEAVE) {
+            c->leave_now = 1;
+            continue;
+        }
+        const el_job_t *job = el_peer_job (c->peer);
+        char err[512];
+        c->now_ms = app_now_ms ();
+        if (el_peer_new_job (c->peer, c->now_ms, &cmd.view, job ? (int)job->slices : 0,
+                             s_unix_ms (), err, sizeof err) != 0) {
+            s_say (c, "zoom refused: %s", err);
+            app_peer_view_tick (c->view, s_unix_ms (), "zoom refused: %s", err);
+        } else {
+            s_say (c, "zoomed: a new job for the network");
+            app_jsonlog_t *log = s_json (c, "zoom");
+            s_json_id (log, "job", el_peer_job (c->peer)->id);
+            app_jsonlog_end (log);
+        }
+        s_write_done (c);
+    }
+}
+
+/* The window's status: the core's, the overlay's peer count, and the
+ * slice rate over the last few samples. */
+static void
+s_update_view (s_ctx_t *c, uint64_t now)
+{
+    el_status_t st;
+    el_peer_status (c->peer, &st);
+    unsigned last = (c->rate_n + S_RATE_SAMPLES - 1) % S_RATE_SAMPLES;
+    if (c->rate_n == 0 || now >= c->rate_ms[last] + S_RATE_MS) {
+        unsigned slot = c->rate_n % S_RATE_SAMPLES;
+        if (c->rate_n >= S_RATE_SAMPLES) {
+            /* The slot about to be overwritten is the oldest sample. */
+            uint64_t dt_ms = now - c->rate_ms[slot];
+            c->rate = dt_ms && st.done >= c->rate_done[slot]
+                          ? (double)(st.done - c->rate_done[slot]) * 1000.0 / (double)dt_ms
+                          : 0.0;
+        }
+        c->rate_done[slot] = st.done;
+        c->rate_ms[slot] = now;
+        c->rate_n++;
+    }
+    app_peer_view_status (c->view, &st, ovl_node_known_count (c->node), c->rate);
+}
+
+/* Run the peer until it leaves; the exit status. */
+static int
+s_loop (s_ctx_t *c)
+{
+    ovl_node_t *node = c->node;
+    el_peer_t *peer = c->peer;
+    void *inbox = ovl_transport_inbox_socket (c->transport);
+    int wake_fd = app_peer_render_fd (c->render);
+    int cmd_fd = c->view ? app_peer_view_cmd_fd (c->view) : -1;
+    uint64_t now = app_now_ms ();
+    uint64_t next_prune_ms = now + APP_PRUNE_INTERVAL_MS, next_progress_ms = now + S_PROGRESS_MS;
+    uint64_t leave_deadline_ms = UINT64_MAX;
+    int status = APP_EXIT_OK;
+    for (;;) {
+        s_writer_reap (c, 0);
+        now = c->now_ms = app_now_ms ();
+        if (leave_deadline_ms == UINT64_MAX && (app_stop_requested || c->leave_now)) {
+            s_say (c, app_stop_requested ? "interrupted: leaving" : "leaving");
+            el_peer_leave (peer, now);
+            leave_deadline_ms = now + S_LEAVE_MS;
+        }
+        if (now >= leave_deadline_ms)
+            break;
+        if (now >= next_prune_ms) {
+            next_prune_ms = now + APP_PRUNE_INTERVAL_MS;
+            s_prune (c);
+        }
+        if (ovl_node_next_deadline_ms (node) <= now) {
+            ovl_node_on_tick (node, now);
+            s_write_done (c);
+        }
+        if (el_peer_next_deadline_ms (peer) <= now) {
+            c->now_ms = now;
+            el_peer_on_tick (peer, now);
+            s_write_done (c);
+        }
+        if (now >= next_progress_ms) {
+            next_progress_ms = now + S_PROGRESS_MS;
+            s_progress (c);
+        }
+        if (c->view)
+            s_update_view (c, now);
+
+        /* Sleep until the nearest deadline, a message, a finished slice or
+         * a command from the window. */
+        uint64_t wake_ms = now + S_POLL_MAX_MS;
+        uint64_t deadlines[] = { ovl_node_next_deadline_ms (node), el_peer_next_deadline_ms (peer),
+                                 next_progress_ms, next_prune_ms, leave_deadline_ms };
+        for (size_t i = 0; i < sizeof deadlines / sizeof deadlines[0]; i++)
+            if (deadlines[i] < wake_ms)
+                wake_ms = deadlines[i];
+        long timeout_ms = wake_ms > now ? (long)(wake_ms - now) : 0;
+        zmq_pollitem_t items[3] = {
+            { inbox, 0, ZMQ_POLLIN, 0 },
+            { NULL, wake_fd, ZMQ_POLLIN, 0 },
+            { NULL, cmd_fd, ZMQ_POLLIN, 0 },
+        };
+        if (zmq_poll (items, c->view ? 3 : 2, timeout_ms) < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf (stderr, "p2pfractal: peer: zmq_poll: %s\n", zmq_strerror (errno));
+            status = APP_EXIT_FAIL;
+            break;
+        }
+        uint8_t *bytes;
+        size_t len;
+        for (int i = 0; i < S_DRAIN_MAX_MSGS && ovl_transport_recv (c->transport, &bytes, &len) == 0;
+             i++) {
+            c->now_ms = app_now_ms ();
+            ovl_node_on_msg (node, c->now_ms, bytes, len);
+            free (bytes);
+            s_write_done (c);
+        }
+        if (items[1].revents & ZMQ_POLLIN)
+            s_take_renders (c);
+        if (c->view && (items[2].revents & ZMQ_POLLIN))
+            s_take_commands (c);
+    }
+    /* An image being written is finished, even on SIGINT: the file is
+     * renamed into place whole or not at all, and leaving it half done
+     * would only waste it. */
+    s_writer_reap (c, 1);
+    if (c->write_failed && c->exit_when_done && !app_stop_requested)
+        status = APP_EXIT_FAIL;
+    el_status_t st;
+    el_peer_status (peer, &st);
+    const el_stats_t *es = el_peer_stats (peer);
+    double busy_s = app_peer_render_busy_s (c->render);
+    s_say (c, "left: rendered %llu slices, busy %.3f s in all",
+           (unsigned long long)es->slices_rendered, busy_s);
+    app_jsonlog_t *log = s_json (c, "left");
+    app_jsonlog_u64 (log, "rendered", es->slices_rendered);
+    app_jsonlog_num (log, "busy_s", busy_s);
+    app_jsonlog_u64 (log, "own", st.own);
+    app_jsonlog_u64 (log, "slices_received", es->slices_received);
+    app_jsonlog_u64 (log, "slices_duplicate", es->slices_duplicate);
+    app_jsonlog_u64 (log, "elections_started", es->elections_started);
+    app_jsonlog_u64 (log, "dropped_malformed", es->dropped_malformed);
+    app_jsonlog_u64 (log, "dropped_job", es->dropped_job);
+    app_jsonlog_u64 (log, "dropped_other", es->dropped_other);
+    app_jsonlog_u64 (log, "ovl_dropped_malformed", ovl_node_stats (c->node)->dropped_malformed);
+    app_jsonlog_u64 (log, "recv_rejected", ovl_transport_recv_rejected (c->transport));
+    ovl_transport_traffic_t tr;
+    ovl_transport_traffic (c->transport, &tr);
+    app_jsonlog_u64 (log, "sent_msgs", tr.sent_msgs);
+    app_jsonlog_u64 (log, "sent_bytes", tr.sent_bytes);
+    app_jsonlog_u64 (log, "recv_msgs", tr.recv_msgs);
+    app_jsonlog_u64 (log, "recv_bytes", tr.recv_bytes);
+    app_jsonlog_end (log);
+    if (c->view)
+        app_peer_view_close (c->view);
+    return status;
+}
+
+static void *
+s_loop_thread (void *arg)
+{
+    s_ctx_t *c = arg;
+    c->status = s_loop (c);
+    return NULL;
 }
 
 int
@@ -604,6 +878,7 @@ app_cmd_peer (int argc, char **argv)
         S_OPT_THROTTLE,
         S_OPT_NETWORK,
         S_OPT_SEED,
+        S_OPT_GEOMETRY,
     };
     static const struct option opts[] = {
         { "slices", required_argument, 0, S_OPT_SLICES },
@@ -620,12 +895,15 @@ app_cmd_peer (int argc, char **argv)
         { "throttle", required_argument, 0, S_OPT_THROTTLE },
         { "network", required_argument, 0, S_OPT_NETWORK },
         { "seed", required_argument, 0, S_OPT_SEED },
+        { "geometry", required_argument, 0, S_OPT_GEOMETRY },
         { "help", no_argument, 0, 'h' },
         APP_VIEW_LONG_OPTIONS,
         { 0, 0, 0, 0 },
     };
     app_view_opts_t vo;
     app_view_opts_init (&vo);
+    app_gui_config_t geometry;
+    memset (&geometry, 0, sizeof geometry);
     int port = 0, slices = 0, threads = app_cpu_count (), headless = 0, exit_when_done = 0;
     int seed_set = 0, opt, longindex;
     const char *bind_addr = "127.0.0.1", *advertise = NULL, *join = NULL, *out_path = NULL;
@@ -706,6 +984,11 @@ app_cmd_peer (int argc, char **argv)
             seed = app_opt_seed ("--seed", optarg);
             seed_set = 1;
             break;
+        case S_OPT_GEOMETRY:
+            if (s_parse_geometry (optarg, &geometry))
+                app_usage_error ("--geometry: '%s' is not WxH or WxH+X+Y (W, H in 64..%d)", optarg,
+                                 RND_VIEW_SIZE_MAX_PX);
+            break;
         case 'h':
             printf (s_usage, RND_SLICES_DEFAULT, app_cpu_count (),
                     rnd_kernel_name (rnd_kernel_best ()), app_view_help);
@@ -760,10 +1043,15 @@ app_cmd_peer (int argc, char **argv)
         app_check_writable ("output", out_path);
     }
     c.out_path = out_path;
-    if (!headless)
-        fprintf (stderr, "p2pfractal: peer: no window yet, running headless\n");
 
     int status = APP_EXIT_FAIL;
+    app_gui_t *gui = NULL;
+    /* `s` in the window saves <stem>-1.png, -2, ... beside the -o file. */
+    char save_stem[4096];
+    size_t out_len = strlen (out_path);
+    if (out_len >= 4 && strcasecmp (out_path + out_len - 4, ".png") == 0)
+        out_len -= 4;
+    snprintf (save_stem, sizeof save_stem, "%.*s", (int)out_len, out_path);
     ovl_node_t *node = NULL;
     el_peer_t *peer = NULL;
     if (log_path && !(c.log = app_jsonlog_open (log_path, err, sizeof err))) {
@@ -774,6 +1062,31 @@ app_cmd_peer (int argc, char **argv)
     if (!c.render) {
         fprintf (stderr, "p2pfractal: peer: render threads: %s\n", err);
         goto done;
+    }
+    if (!headless) {
+        /* The window opens before the peer joins anything: without a
+         * display it fails here, and no network ever saw this peer. */
+        rnd_kernel_t used = kernel == RND_KERNEL_AUTO ? rnd_kernel_best () : kernel;
+        c.view = app_peer_view_new (c.self.id, rnd_kernel_name (used),
+                                    app_peer_render_threads (c.render));
+        if (!c.view) {
+            fprintf (stderr, "p2pfractal: peer: out of memory\n");
+            goto done;
+        }
+        geometry.hud = 1;
+        geometry.save_stem = save_stem;
+        /* A palette on this command line colours this window, whatever the
+         * job's; without one, the window follows the job. */
+        geometry.palette = vo.source[RND_FIELD_PALETTE] ? c.own_palette : NULL;
+        geometry.colouring_set = vo.colouring_set;
+        geometry.colouring = vo.colouring;
+        geometry.log = c.log;
+        geometry.node_hex = c.hex;
+        gui = app_gui_open (&geometry, c.view, err, sizeof err);
+        if (!gui) {
+            fprintf (stderr, "p2pfractal: peer: %s\n", err);
+            goto done;
+        }
     }
     c.transport = ovl_transport_new (bind_addr, port, advertise, err, sizeof err);
     if (!c.transport) {
@@ -857,103 +1170,29 @@ app_cmd_peer (int argc, char **argv)
         }
     }
 
-    void *inbox = ovl_transport_inbox_socket (c.transport);
-    int wake_fd = app_peer_render_fd (c.render);
-    uint64_t now = app_now_ms ();
-    uint64_t next_prune_ms = now + APP_PRUNE_INTERVAL_MS, next_progress_ms = now + S_PROGRESS_MS;
-    uint64_t leave_deadline_ms = UINT64_MAX;
-    status = APP_EXIT_OK;
-    for (;;) {
-        s_writer_reap (&c, 0);
-        now = c.now_ms = app_now_ms ();
-        if (leave_deadline_ms == UINT64_MAX && (app_stop_requested || c.leave_now)) {
-            s_say (&c, app_stop_requested ? "interrupted: leaving" : "leaving");
-            el_peer_leave (peer, now);
-            leave_deadline_ms = now + S_LEAVE_MS;
+    if (gui) {
+        /* The loop gets a thread; this one draws until the loop closes
+         * the view (it left: q, a signal, --exit-when-done, an error). */
+        pthread_t loop_tid;
+        if (pthread_create (&loop_tid, NULL, s_loop_thread, &c) != 0) {
+            fprintf (stderr, "p2pfractal: peer: cannot start the loop thread\n");
+            goto done;
         }
-        if (now >= leave_deadline_ms)
-            break;
-        if (now >= next_prune_ms) {
-            next_prune_ms = now + APP_PRUNE_INTERVAL_MS;
-            s_prune (&c);
-        }
-        if (ovl_node_next_deadline_ms (node) <= now) {
-            ovl_node_on_tick (node, now);
-            s_write_done (&c);
-        }
-        if (el_peer_next_deadline_ms (peer) <= now) {
-            c.now_ms = now;
-            el_peer_on_tick (peer, now);
-            s_write_done (&c);
-        }
-        if (now >= next_progress_ms) {
-            next_progress_ms = now + S_PROGRESS_MS;
-            s_progress (&c);
-        }
-
-        /* Sleep until the nearest deadline, a message or a finished slice. */
-        uint64_t wake_ms = now + S_POLL_MAX_MS;
-        uint64_t deadlines[] = { ovl_node_next_deadline_ms (node), el_peer_next_deadline_ms (peer),
-                                 next_progress_ms, next_prune_ms, leave_deadline_ms };
-        for (size_t i = 0; i < sizeof deadlines / sizeof deadlines[0]; i++)
-            if (deadlines[i] < wake_ms)
-                wake_ms = deadlines[i];
-        long timeout_ms = wake_ms > now ? (long)(wake_ms - now) : 0;
-        zmq_pollitem_t items[2] = {
-            { inbox, 0, ZMQ_POLLIN, 0 },
-            { NULL, wake_fd, ZMQ_POLLIN, 0 },
-        };
-        if (zmq_poll (items, 2, timeout_ms) < 0) {
-            if (errno == EINTR)
-                continue;
-            fprintf (stderr, "p2pfractal: peer: zmq_poll: %s\n", zmq_strerror (errno));
-            status = APP_EXIT_FAIL;
-            break;
-        }
-        uint8_t *bytes;
-        size_t len;
-        for (int i = 0; i < S_DRAIN_MAX_MSGS && ovl_transport_recv (c.transport, &bytes, &len) == 0;
-             i++) {
-            c.now_ms = app_now_ms ();
-            ovl_node_on_msg (node, c.now_ms, bytes, len);
-            free (bytes);
-            s_write_done (&c);
-        }
-        if (items[1].revents & ZMQ_POLLIN)
-            s_take_renders (&c);
+        if (app_gui_run (gui) != 0)
+            app_peer_view_post_leave (c.view);
+        pthread_join (loop_tid, NULL);
+        status = c.status;
+    } else {
+        status = s_loop (&c);
     }
-    /* An image being written is finished, even on SIGINT: the file is
-     * renamed into place whole or not at all, and leaving it half done
-     * would only waste it. */
-    s_writer_reap (&c, 1);
-    if (c.write_failed && c.exit_when_done && !app_stop_requested)
-        status = APP_EXIT_FAIL;
-    el_status_t st;
-    el_peer_status (peer, &st);
-    const el_stats_t *es = el_peer_stats (peer);
-    double busy_s = app_peer_render_busy_s (c.render);
-    s_say (&c, "left: rendered %llu slices, busy %.3f s in all",
-           (unsigned long long)es->slices_rendered, busy_s);
-    log = s_json (&c, "left");
-    app_jsonlog_u64 (log, "rendered", es->slices_rendered);
-    app_jsonlog_num (log, "busy_s", busy_s);
-    app_jsonlog_u64 (log, "own", st.own);
-    app_jsonlog_u64 (log, "slices_received", es->slices_received);
-    app_jsonlog_u64 (log, "slices_duplicate", es->slices_duplicate);
-    app_jsonlog_u64 (log, "elections_started", es->elections_started);
-    app_jsonlog_u64 (log, "dropped_malformed", es->dropped_malformed);
-    app_jsonlog_u64 (log, "dropped_job", es->dropped_job);
-    app_jsonlog_u64 (log, "dropped_other", es->dropped_other);
-    app_jsonlog_u64 (log, "ovl_dropped_malformed", ovl_node_stats (node)->dropped_malformed);
-    app_jsonlog_u64 (log, "recv_rejected", ovl_transport_recv_rejected (c.transport));
-    app_jsonlog_end (log);
-
 done:
     /* Threads first: nothing may post while the cores go. */
+    app_gui_close (&gui);
     app_peer_render_destroy (&c.render);
     el_peer_destroy (&c.peer);
     ovl_node_destroy (&c.node);
     ovl_transport_destroy (&c.transport);
+    app_peer_view_destroy (&c.view);
     app_jsonlog_close (&c.log);
     return status;
 }
