@@ -10,7 +10,8 @@ libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
 libzmq3-dev libsodium-dev
 libprotobuf-c-dev protobuf-c-compiler
 libpng-dev libcmocka-dev
-xvfb xauth imagemagick xdotool
+xvfb xauth imagemagick xdotool x11-utils
+valgrind gnuplot-nox
 locales
 "
 
