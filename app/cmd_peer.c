@@ -14,6 +14,7 @@
  * never delays a heartbeat. Humans get one line per event and a progress
  * line about once a second on stderr; --log-json writes the same events as
  * JSON Lines for tests and benchmarks. */
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -666,25 +667,45 @@ s_take_renders (s_ctx_t *c)
     }
 }
 
+/* One number of a geometry: digits, optionally after a '-' (no spaces, no
+ * '+' sign: those separate the fields). */
+static int
+s_geometry_int (const char *text, size_t len, int *out)
+{
+    char buf[16];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy (buf, text, len);
+    buf[len] = '\0';
+    if (!isdigit ((unsigned char)buf[buf[0] == '-']))
+        return -1;
+    return app_parse_int (buf, out);
+}
+
 /* "WxH" or "WxH+X+Y" (X, Y may be negative: "+-10") into config. */
 static int
 s_parse_geometry (const char *text, app_gui_config_t *config)
 {
-    int w, h, x, y, n = 0;
-    if (sscanf (text, "%dx%d%n", &w, &h, &n) != 2 || w < 64 || h < 64 ||
+    const char *x = strchr (text, 'x');
+    if (!x)
+        return -1;
+    const char *plus = strchr (x, '+');
+    const char *end = plus ? plus : x + strlen (x);
+    int w, h, px = 0, py = 0;
+    if (s_geometry_int (text, (size_t)(x - text), &w) ||
+        s_geometry_int (x + 1, (size_t)(end - x - 1), &h) || w < 64 || h < 64 ||
         w > RND_VIEW_SIZE_MAX_PX || h > RND_VIEW_SIZE_MAX_PX)
         return -1;
-    if (text[n] == '\0') {
-        config->has_pos = 0;
-    } else {
-        int m = 0;
-        if (sscanf (text + n, "+%d+%d%n", &x, &y, &m) != 2 || text[n + m] != '\0' ||
-            x < -100000 || x > 100000 || y < -100000 || y > 100000)
+    if (plus) {
+        const char *plus2 = strchr (plus + 1, '+');
+        if (!plus2 || s_geometry_int (plus + 1, (size_t)(plus2 - plus - 1), &px) ||
+            s_geometry_int (plus2 + 1, strlen (plus2 + 1), &py) || px < -100000 ||
+            px > 100000 || py < -100000 || py > 100000)
             return -1;
-        config->has_pos = 1;
-        config->x = x;
-        config->y = y;
     }
+    config->has_pos = plus != NULL;
+    config->x = px;
+    config->y = py;
     config->width = w;
     config->height = h;
     return 0;
@@ -700,6 +721,8 @@ s_take_commands (s_ctx_t *c)
             c->leave_now = 1;
             continue;
         }
+        if (c->leave_now)
+            continue; /* a zoom just before q: this peer will not see it through */
         const el_job_t *job = el_peer_job (c->peer);
         char err[512];
         c->now_ms = app_now_ms ();
@@ -1178,10 +1201,11 @@ app_cmd_peer (int argc, char **argv)
             fprintf (stderr, "p2pfractal: peer: cannot start the loop thread\n");
             goto done;
         }
-        if (app_gui_run (gui) != 0)
+        int gui_failed = app_gui_run (gui) != 0;
+        if (gui_failed)
             app_peer_view_post_leave (c.view);
         pthread_join (loop_tid, NULL);
-        status = c.status;
+        status = gui_failed ? APP_EXIT_FAIL : c.status;
     } else {
         status = s_loop (&c);
     }

@@ -119,6 +119,8 @@ struct app_gui_t {
     double region[4];           /* x, y, w, h in the image's px */
     uint64_t preview_seq;       /* the job it is a preview on */
     uint64_t preview_until_ms;  /* given up then */
+    rnd_view_t preview_view;    /* the view a posted zoom's preview shows */
+    rnd_view_t wheel_base;      /* the view a wheel burst zooms from */
     char toast[S_TEXT_MAX];     /* a note to the user, "" for none */
     uint32_t toast_rgb;         /* its colour */
     uint64_t toast_until_ms;    /* gone then (S_NONE: until closed) */
@@ -606,14 +608,14 @@ s_title (app_gui_t *g)
 
 /* Called by the loop thread (any thread): wake the window. SDL_PushEvent
  * is thread-safe. */
-static void
+static int
 s_wake (void *ctx)
 {
     app_gui_t *g = ctx;
     SDL_Event ev;
     memset (&ev, 0, sizeof ev);
     ev.type = g->wake_event;
-    SDL_PushEvent (&ev);
+    return SDL_PushEvent (&ev) == 1 ? 0 : -1;
 }
 
 /* --- zooming -------------------------------------------------------------- */
@@ -652,6 +654,7 @@ s_zoom_to (app_gui_t *g, const rnd_view_t *nw)
     }
     app_peer_view_post_zoom (g->view, &v);
     s_region (&g->frame.info.view, &v, g->region);
+    g->preview_view = v;
     g->preview = 1;
     g->preview_seq = g->job_seq;
     g->preview_until_ms = SDL_GetTicks64 () + S_PREVIEW_MS;
@@ -693,14 +696,24 @@ s_image_point (app_gui_t *g, int x, int y, int clamp, double *px, double *py)
     return 1;
 }
 
+/* The view on the screen: a posted zoom's, while its preview shows and
+ * its job has not come yet; else the image's. A click or a box is meant on
+ * what is seen. */
+static const rnd_view_t *
+s_shown_view (const app_gui_t *g)
+{
+    return g->preview && !g->wheel_steps && g->preview_seq == g->job_seq ? &g->preview_view
+                                                                          : &g->frame.info.view;
+}
+
 static void
-s_zoom_at (app_gui_t *g, int x, int y, double factor)
+s_zoom_at (app_gui_t *g, const rnd_view_t *base, int x, int y, double factor)
 {
     double px, py;
     if (!s_image_point (g, x, y, 0, &px, &py))
         return;
     rnd_view_t v;
-    app_gui_zoom_at (&g->frame.info.view, px, py, factor, &v);
+    app_gui_zoom_at (base, px, py, factor, &v);
     s_zoom_to (g, &v);
 }
 
@@ -713,7 +726,7 @@ s_wheel_post (app_gui_t *g)
     g->preview = 0;
     g->need_draw = 1;
     if (steps)
-        s_zoom_at (g, g->wheel_x, g->wheel_y, pow (1.25, steps));
+        s_zoom_at (g, &g->wheel_base, g->wheel_x, g->wheel_y, pow (1.25, steps));
 }
 
 static void
@@ -726,6 +739,8 @@ s_wheel (app_gui_t *g, const SDL_MouseWheelEvent *e)
     double px, py;
     if (!steps || !s_image_point (g, x, y, 0, &px, &py))
         return;
+    if (!g->wheel_steps)
+        g->wheel_base = *s_shown_view (g);
     g->wheel_steps += steps;
     g->wheel_at_ms = SDL_GetTicks64 ();
     g->wheel_x = x;
@@ -734,7 +749,7 @@ s_wheel (app_gui_t *g, const SDL_MouseWheelEvent *e)
      * preview can still show something). */
     int shown = g->wheel_steps < -20 ? -20 : g->wheel_steps > 20 ? 20 : g->wheel_steps;
     rnd_view_t v;
-    app_gui_zoom_at (&g->frame.info.view, px, py, pow (1.25, shown), &v);
+    app_gui_zoom_at (&g->wheel_base, px, py, pow (1.25, shown), &v);
     s_region (&g->frame.info.view, &v, g->region);
     g->preview = g->wheel_steps != 0;
     g->preview_seq = g->job_seq;
@@ -761,7 +776,7 @@ s_release (app_gui_t *g)
     g->pressing = g->dragging = 0;
     g->need_draw = 1;
     if (!dragging) {
-        s_zoom_at (g, g->press_x, g->press_y, 2.0);
+        s_zoom_at (g, s_shown_view (g), g->press_x, g->press_y, 2.0);
         return;
     }
     SDL_Rect b = s_band (g);
@@ -772,7 +787,7 @@ s_release (app_gui_t *g)
         !s_image_point (g, b.x + b.w, b.y + b.h, 1, &x1, &y1))
         return;
     rnd_view_t v;
-    app_gui_zoom_box (&g->frame.info.view, x0, y0, x1, y1, &v);
+    app_gui_zoom_box (s_shown_view (g), x0, y0, x1, y1, &v);
     s_zoom_to (g, &v);
 }
 
@@ -1000,6 +1015,10 @@ s_event (app_gui_t *g, const SDL_Event *ev)
             s_key (g, ev->key.keysym.sym);
         break;
     case SDL_MOUSEBUTTONDOWN:
+        /* A wheel burst still waiting goes first: the click is meant on
+         * the view it previews. */
+        if (g->wheel_steps)
+            s_wheel_post (g);
         x = ev->button.x, y = ev->button.y;
         s_to_output (g, &x, &y);
         if (!s_image_point (g, x, y, 0, &px, &py))
@@ -1010,7 +1029,7 @@ s_event (app_gui_t *g, const SDL_Event *ev)
             g->press_x = g->mouse_x = x;
             g->press_y = g->mouse_y = y;
         } else if (ev->button.button == SDL_BUTTON_RIGHT) {
-            s_zoom_at (g, x, y, 0.5);
+            s_zoom_at (g, s_shown_view (g), x, y, 0.5);
         }
         break;
     case SDL_MOUSEMOTION:
@@ -1099,7 +1118,7 @@ static void
 s_draw_band (app_gui_t *g, const SDL_Rect *fit)
 {
     SDL_Rect b = s_band (g);
-    if (b.w > 0 && b.h > 0) {
+    if (b.w > 0 && b.h > 0 && fit->w > 0 && fit->h > 0) {
         double aspect = (double)fit->w / fit->h;
         int tw = b.w, th = b.h;
         if (tw < th * aspect)
@@ -1172,7 +1191,7 @@ static void
 s_draw_legend (app_gui_t *g, int ow)
 {
     const app_view_info_t *in = &g->frame.info;
-    s_line_t l[APP_VIEW_LEGEND_MAX + 1];
+    s_line_t l[APP_VIEW_LEGEND_MAX + 2];
     memset (l, 0, sizeof l);
     int n = 0;
     snprintf (l[n].text, S_TEXT_MAX, "computed by");
@@ -1186,6 +1205,10 @@ s_draw_legend (app_gui_t *g, int ow)
         l[n].rgb = S_WHITE;
         l[n].swatch = 1;
         l[n].swatch_rgb = s_peer_rgb (in->contrib[i].id);
+    }
+    if (in->ncontributors > in->ncontrib) {
+        snprintf (l[n].text, S_TEXT_MAX, "+ %zu more", in->ncontributors - in->ncontrib);
+        l[n++].rgb = S_DIM;
     }
     if (in->ncontrib == 0) {
         snprintf (l[n].text, S_TEXT_MAX, "no slices yet");
@@ -1417,12 +1440,12 @@ app_gui_open (const app_gui_config_t *config, app_peer_view_t *view, char *err, 
      * (SDL_VIDEODRIVER, as a test might) is that a window. */
     const char *driver = SDL_GetCurrentVideoDriver ();
     const char *asked = getenv ("SDL_VIDEODRIVER");
-    if (driver && (strcmp (driver, "offscreen") == 0 || strcmp (driver, "dummy") == 0) &&
-        !(asked && strstr (asked, driver))) {
+    int display = driver && (strcmp (driver, "x11") == 0 || strcmp (driver, "wayland") == 0);
+    if (!display && !(driver && asked && strstr (asked, driver))) {
         snprintf (err, err_size,
-                  "cannot open a window: no display (SDL found only its %s video driver); run "
-                  "with --headless",
-                  driver);
+                  "cannot open a window: no X11 or Wayland display (SDL found only its %s video "
+                  "driver; SDL_VIDEODRIVER=%s forces it); run with --headless",
+                  driver ? driver : "no", driver ? driver : "NAME");
         SDL_Quit ();
         return NULL;
     }
@@ -1483,14 +1506,14 @@ app_gui_open (const app_gui_config_t *config, app_peer_view_t *view, char *err, 
         app_gui_close (&g);
         return NULL;
     }
-    if (TTF_Init () == 0)
-        g->font = s_font_open ();
-    if (g->font)
-        g->line_px = TTF_FontLineSkip (g->font);
-    else
+    if (TTF_Init () != 0)
+        fprintf (stderr, "p2pfractal: SDL_ttf: %s: the window shows no text\n", TTF_GetError ());
+    else if (!(g->font = s_font_open ()))
         fprintf (stderr,
                  "p2pfractal: no font (tried $P2PF_FONT and DejaVu Sans Mono, Sans; install "
                  "fonts-dejavu-core): the window shows no text\n");
+    if (g->font)
+        g->line_px = TTF_FontLineSkip (g->font);
     s_after_sync (g);
     s_title (g);
     app_peer_view_set_wake (view, s_wake, g);

@@ -26,10 +26,12 @@ struct app_peer_view_t {
     uint8_t *state;             /* per slice: app_slice_state_t */
     ovl_id_t *by;               /* per slice: who computed it */
     uint8_t *dirty;             /* per slice: changed since the last sync */
+    app_view_contrib_t *all;    /* every contributor, most slices first */
+    size_t nall, all_cap;
     int job_dirty;              /* a job came since the last sync */
     int any_dirty;              /* something changed since the last sync */
     int wake_due;               /* wake() was called and no sync followed */
-    void (*wake) (void *ctx);   /* tells the window something changed */
+    int (*wake) (void *ctx);    /* tells the window something changed */
     void *wake_ctx;
     int cmd_fd;                 /* eventfd: readable while a command waits */
     int leave;                  /* a LEAVE waits */
@@ -68,12 +70,13 @@ app_peer_view_destroy (app_peer_view_t **self_p)
     free (v->state);
     free (v->by);
     free (v->dirty);
+    free (v->all);
     free (v);
     *self_p = NULL;
 }
 
 void
-app_peer_view_set_wake (app_peer_view_t *v, void (*wake) (void *ctx), void *ctx)
+app_peer_view_set_wake (app_peer_view_t *v, int (*wake) (void *ctx), void *ctx)
 {
     pthread_mutex_lock (&v->lock);
     v->wake = wake;
@@ -88,7 +91,7 @@ static void
 s_changed_unlock (app_peer_view_t *v)
 {
     v->any_dirty = 1;
-    void (*wake) (void *) = NULL;
+    int (*wake) (void *) = NULL;
     void *ctx = NULL;
     if (!v->wake_due && v->wake) {
         v->wake_due = 1;
@@ -96,8 +99,12 @@ s_changed_unlock (app_peer_view_t *v)
         ctx = v->wake_ctx;
     }
     pthread_mutex_unlock (&v->lock);
-    if (wake)
-        wake (ctx);
+    if (wake && wake (ctx) != 0) {
+        /* Not delivered: let the next change try again. */
+        pthread_mutex_lock (&v->lock);
+        v->wake_due = 0;
+        pthread_mutex_unlock (&v->lock);
+    }
 }
 
 int
@@ -121,6 +128,8 @@ app_peer_view_job (app_peer_view_t *v, const el_job_t *job)
     v->info.has_job = ok;
     v->info.job_seq++;
     v->info.ncontrib = 0;
+    v->info.ncontributors = 0;
+    v->nall = 0;
     if (ok) {
         v->job = *job;
         v->info.job = job->id;
@@ -158,28 +167,39 @@ app_peer_view_slice_state (app_peer_view_t *v, ovl_id_t job, uint32_t slice,
     s_changed_unlock (v);
 }
 
-/* Count a slice for `by` in the legend, kept sorted by count (most
- * first); a peer beyond the legend's room is not named. Lock held. */
+/* Count a slice for `by`: every contributor is counted, kept sorted by
+ * count (most first), and the legend is the top APP_VIEW_LEGEND_MAX of
+ * them. Out of memory, a new contributor goes uncounted. Lock held. */
 static void
-s_contrib_add (app_view_info_t *info, ovl_id_t by)
+s_contrib_add (app_peer_view_t *v, ovl_id_t by)
 {
     size_t i = 0;
-    while (i < info->ncontrib && !ovl_id_eq (info->contrib[i].id, by))
+    while (i < v->nall && !ovl_id_eq (v->all[i].id, by))
         i++;
-    if (i == info->ncontrib) {
-        if (info->ncontrib == APP_VIEW_LEGEND_MAX)
-            return;
-        info->contrib[info->ncontrib].id = by;
-        info->contrib[info->ncontrib].count = 0;
-        info->ncontrib++;
+    if (i == v->nall) {
+        if (v->nall == v->all_cap) {
+            size_t cap = v->all_cap ? v->all_cap * 2 : APP_VIEW_LEGEND_MAX;
+            app_view_contrib_t *all = realloc (v->all, cap * sizeof *all);
+            if (!all)
+                return;
+            v->all = all;
+            v->all_cap = cap;
+        }
+        v->all[v->nall].id = by;
+        v->all[v->nall].count = 0;
+        v->nall++;
     }
-    info->contrib[i].count++;
-    while (i > 0 && info->contrib[i - 1].count < info->contrib[i].count) {
-        app_view_contrib_t t = info->contrib[i - 1];
-        info->contrib[i - 1] = info->contrib[i];
-        info->contrib[i] = t;
+    v->all[i].count++;
+    while (i > 0 && v->all[i - 1].count < v->all[i].count) {
+        app_view_contrib_t t = v->all[i - 1];
+        v->all[i - 1] = v->all[i];
+        v->all[i] = t;
         i--;
     }
+    size_t n = v->nall < APP_VIEW_LEGEND_MAX ? v->nall : APP_VIEW_LEGEND_MAX;
+    memcpy (v->info.contrib, v->all, n * sizeof *v->all);
+    v->info.ncontrib = n;
+    v->info.ncontributors = v->nall;
 }
 
 void
@@ -200,7 +220,7 @@ app_peer_view_slice_done (app_peer_view_t *v, ovl_id_t job, uint32_t slice, ovl_
     v->state[i] = APP_SLICE_DONE;
     v->by[i] = by;
     v->dirty[i] = 1;
-    s_contrib_add (&v->info, by);
+    s_contrib_add (v, by);
     s_changed_unlock (v);
 }
 

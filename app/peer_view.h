@@ -63,7 +63,8 @@ typedef struct {
     el_status_t status;                /* term, master, roles, done/total/own, ... */
     size_t peers_known;                /* overlay nodes this peer knows of */
     double rate;                       /* slices done per second, recent */
-    size_t ncontrib;                   /* legend entries, most slices first */
+    size_t ncontrib;                   /* legend entries: the top contributors */
+    size_t ncontributors;              /* peers that computed slices, all told */
     app_view_contrib_t contrib[APP_VIEW_LEGEND_MAX];
     size_t nticker;                    /* ticker lines, oldest first */
     app_view_tick_t ticker[APP_VIEW_TICKER_LINES];
@@ -92,8 +93,10 @@ void app_peer_view_destroy (app_peer_view_t **self_p);
 
 /* Call wake(ctx) when something changed that the window has not yet
  * synced (at most once between two syncs; from the writing thread, with
- * no lock held). The window uses it to wake from waiting on events. */
-void app_peer_view_set_wake (app_peer_view_t *v, void (*wake) (void *ctx), void *ctx);
+ * no lock held). The window uses it to wake from waiting on events.
+ * wake returns 0, or -1 if the wake-up could not be delivered: then the
+ * next change calls it again. */
+void app_peer_view_set_wake (app_peer_view_t *v, int (*wake) (void *ctx), void *ctx);
 
 /* A new job was adopted: every slice MISSING. 0, or -1 if out of memory
  * for its image (the view then shows no job). */

@@ -1,5 +1,6 @@
 /* test_gui.c: the desktop peer's window, end to end, on a virtual X
- * display (ctest runs this under xvfb-run; without $DISPLAY it skips).
+ * display (the test runs itself under xvfb-run; it fails if that cannot
+ * be run: scripts/install-deps.sh installs it).
  *
  * A real `p2pfractal peer` opens its window at exactly the image's size
  * and renders a small job. The test then drives it as a user would, with
@@ -8,8 +9,9 @@
  *     are the PNG's pixels, exactly: the window shows the image, not a
  *     blank or stale frame;
  *   - s saves a PNG of what is shown, with the job's parameters;
- *   - a left click zooms: a new job, whose PNG is pixel-identical to
- *     `p2pfractal render` of the parameters the peer announced;
+ *   - a left click zooms ×2 about the point clicked: a new job, whose PNG
+ *     is pixel-identical to `p2pfractal render` of the parameters the
+ *     peer announced;
  *   - q leaves and the peer exits 0.
  * Every wait polls a condition with a deadline; the peer is killed and
  * reaped on every way out. */
@@ -30,6 +32,9 @@
 
 #include <cmocka.h>
 
+#include <math.h>
+
+#include "params.h"
 #include "png_io.h"
 #include "test_util.h"
 
@@ -396,6 +401,20 @@ test_window (void **state)
     char spec[4096], params_path[512], ref_path[512];
     assert_int_equal (s_json_str (line, "spec", spec, sizeof spec), 0);
     assert_string_not_equal (spec, comment);
+    /* Twice as deep, about the point clicked (to within a pixel). */
+    rnd_view_t before, after;
+    char err[256];
+    assert_int_equal (rnd_params_parse (comment, strlen (comment), "png", &before, err, sizeof err),
+                      0);
+    assert_int_equal (rnd_params_parse (spec, strlen (spec), "zoom", &after, err, sizeof err), 0);
+    assert_true (fabs (after.width - before.width / 2) <= before.width * 1e-12);
+    double pitch = before.width / S_W;
+    double p_re = before.center_re + (100 + 0.5 - S_W / 2.0) * pitch;
+    double p_im = before.center_im - (60 + 0.5 - S_H / 2.0) * pitch;
+    if (fabs (after.center_re - (p_re + (before.center_re - p_re) / 2)) > pitch ||
+        fabs (after.center_im - (p_im + (before.center_im - p_im) / 2)) > pitch)
+        S_FAIL ("the zoom is not about the point clicked: centre %.17g,%.17g from %.17g,%.17g",
+                after.center_re, after.center_im, before.center_re, before.center_im);
     tu_path_join (params_path, sizeof params_path, s_dir, "zoom.params");
     tu_path_join (ref_path, sizeof ref_path, s_dir, "zoom-ref.png");
     tu_file_write (params_path, spec, strlen (spec));
@@ -426,6 +445,23 @@ test_window (void **state)
     assert_true (s_log_find ("left", NULL, line, sizeof line));
     free (png);
     tu_dir_remove (&s_dir);
+}
+
+/* Without a display the peer says so in one line and exits 1 before it
+ * joins anything (a window nobody can see would be worse). */
+static void
+test_no_display (void **state)
+{
+    (void)state;
+    const char *argv[] = { "sh", "-c",
+                           "exec env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER \"$0\" peer "
+                           "--port 0 2>&1",
+                           P2PF_BINARY, NULL };
+    char out[4096];
+    int status = s_run (argv, out, sizeof out, S_STEP_MS);
+    if (status != 1 || !strstr (out, "cannot open a window") || !strstr (out, "--headless") ||
+        strstr (out, "started"))
+        S_FAIL ("without a display: exit %d, output: %s", status, out);
 }
 
 static int
@@ -469,6 +505,7 @@ main (int argc, char **argv)
     alarm (280);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown (test_window, s_teardown),
+        cmocka_unit_test (test_no_display),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -17,12 +17,18 @@
 #include "peer_view.h"
 
 static int s_wakes;
+static int s_wake_fails; /* the next this many wake-ups are not delivered */
 
-static void
+static int
 s_wake (void *ctx)
 {
     (void)ctx;
     s_wakes++;
+    if (s_wake_fails > 0) {
+        s_wake_fails--;
+        return -1;
+    }
+    return 0;
 }
 
 static void
@@ -144,6 +150,37 @@ test_sync_copies_what_changed (void **state)
     assert_null (v);
 }
 
+/* A wake-up that could not be delivered is tried again at the next
+ * change; else the window would wait for ever. */
+static void
+test_lost_wake_is_retried (void **state)
+{
+    (void)state;
+    app_peer_view_t *v = app_peer_view_new (s_id (1), "scalar", 1);
+    assert_non_null (v);
+    app_peer_view_set_wake (v, s_wake, NULL);
+    el_job_t job;
+    s_job (&job, 20, 12, 6);
+    s_wakes = 0;
+    s_wake_fails = 1;
+    assert_int_equal (app_peer_view_job (v, &job), 0);
+    assert_int_equal (s_wakes, 1);
+    app_peer_view_slice_state (v, job.id, 1, APP_SLICE_RENDERING);
+    assert_int_equal (s_wakes, 2);
+    /* Delivered: no more until the window syncs. */
+    app_peer_view_slice_state (v, job.id, 3, APP_SLICE_RENDERING);
+    assert_int_equal (s_wakes, 2);
+    app_view_frame_t f;
+    memset (&f, 0, sizeof f);
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    assert_int_equal (f.state[1], APP_SLICE_RENDERING);
+    assert_int_equal (f.state[3], APP_SLICE_RENDERING);
+    app_peer_view_slice_state (v, job.id, 5, APP_SLICE_RENDERING);
+    assert_int_equal (s_wakes, 3);
+    app_view_frame_free (&f);
+    app_peer_view_destroy (&v);
+}
+
 static void
 test_legend_and_ticker (void **state)
 {
@@ -161,18 +198,24 @@ test_legend_and_ticker (void **state)
         app_peer_view_slice_done (v, job.id, s++, s_id (5), img);
     for (int i = 0; i < 2; i++)
         app_peer_view_slice_done (v, job.id, s++, s_id (4), img);
-    /* More peers than the legend holds: the first ones stay named. */
+    /* More peers than the legend holds, with one slice each... */
     for (int i = 0; i < APP_VIEW_LEGEND_MAX + 3; i++)
         app_peer_view_slice_done (v, job.id, s++, s_id ((uint8_t)(100 + i)), img);
+    /* ...and a latecomer, beyond the legend's room, that overtakes all. */
+    for (int i = 0; i < 4; i++)
+        app_peer_view_slice_done (v, job.id, s++, s_id (200), img);
     app_view_frame_t f;
     memset (&f, 0, sizeof f);
     assert_int_equal (app_peer_view_sync (v, &f), 0);
     assert_int_equal (f.info.ncontrib, APP_VIEW_LEGEND_MAX);
-    assert_true (ovl_id_eq (f.info.contrib[0].id, s_id (5)));
-    assert_int_equal (f.info.contrib[0].count, 3);
-    assert_true (ovl_id_eq (f.info.contrib[1].id, s_id (4)));
-    assert_int_equal (f.info.contrib[1].count, 2);
-    assert_true (ovl_id_eq (f.info.contrib[2].id, s_id (3)));
+    assert_int_equal (f.info.ncontributors, 3 + APP_VIEW_LEGEND_MAX + 3 + 1);
+    assert_true (ovl_id_eq (f.info.contrib[0].id, s_id (200)));
+    assert_int_equal (f.info.contrib[0].count, 4);
+    assert_true (ovl_id_eq (f.info.contrib[1].id, s_id (5)));
+    assert_int_equal (f.info.contrib[1].count, 3);
+    assert_true (ovl_id_eq (f.info.contrib[2].id, s_id (4)));
+    assert_int_equal (f.info.contrib[2].count, 2);
+    assert_true (ovl_id_eq (f.info.contrib[3].id, s_id (3)));
     for (size_t i = 1; i < f.info.ncontrib; i++)
         assert_true (f.info.contrib[i - 1].count >= f.info.contrib[i].count);
 
@@ -294,6 +337,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_sync_copies_what_changed),
+        cmocka_unit_test (test_lost_wake_is_retried),
         cmocka_unit_test (test_legend_and_ticker),
         cmocka_unit_test (test_commands),
         cmocka_unit_test (test_two_threads),

@@ -341,6 +341,13 @@ test_bad_values_exit_2 (void **state)
     s_expect_usage ("--bogus", "--bogus", NULL);
     s_expect_usage ("needs a value", "--port", NULL);
     s_expect_usage ("stray", "stray", NULL);
+    s_expect_usage ("--geometry", "--geometry", "640", NULL);
+    s_expect_usage ("--geometry", "--geometry", "32x32", NULL);
+    s_expect_usage ("--geometry", "--geometry", " 640x360", NULL);
+    s_expect_usage ("--geometry", "--geometry", "640x360+10", NULL);
+    s_expect_usage ("--geometry", "--geometry", "640x360+1+2+3", NULL);
+    s_expect_usage ("--geometry", "--geometry", "640x360+99999999999+0", NULL);
+    s_expect_usage ("--geometry", "--geometry", "640x+360", NULL);
 }
 
 int
