@@ -178,6 +178,16 @@ stamps () {
     cat "$@" 2>/dev/null | grep "\"event\":\"$e\"" | sed -n 's/^{"t":\([0-9]*\),.*/\1/p'
 }
 
+# wait_logs EVENT N: until N logs $DIR/*.jsonl hold EVENT (polled every
+# 0.2 s, $TIMEOUT s at most; 1 then).
+wait_logs () {
+    local end=$(($(now_ms) + TIMEOUT * 1000))
+    until [ "$(grep -l "\"event\":\"$1\"" "$DIR"/*.jsonl 2>/dev/null | wc -l)" -ge "$2" ]; do
+        [ "$(now_ms)" -gt $end ] && { echo "bench: no $1 from $2 peers in $TIMEOUT s; logs in $DIR" >&2; return 1; }
+        sleep 0.2
+    done
+}
+
 # peer I ARGS...: start peer I (log $DIR/I.jsonl, image $DIR/I.png); for
 # I = 0 wait for its port (PORT). The process is named pI.
 peer () {

@@ -12,7 +12,8 @@
 #   recovery   5 peers (--throttle 3); SIGKILL the master mid-job: kill ->
 #              new master elected, -> first new assignment, -> every
 #              survivor done; then the same killing the job tree's root
-#   traffic    4, 16, 64 peers (320x180, 64 slices): payload bytes sent and
+#   traffic    4, 16, 64 peers (320x180, 64 slices, --throttle 20 so that
+#              the job outlasts 64 peers' start): payload bytes sent and
 #              received per peer and by the root, over the image's bytes;
 #              the client/server master with as many workers beside it
 #   unbalance  4 peers, one at --throttle 3: busy time (max-min)/mean
@@ -24,8 +25,9 @@
 # Settings (environment): BENCH_VIEW (view options, default --size 960x540
 # of the default view), BENCH_PEERS ("1 2 4 8"), BENCH_SLICE_COUNTS
 # ("16 32 64 128 256 512"), BENCH_TRAFFIC_VIEW ("--size 320x180
-# --slices 64"), BENCH_TRAFFIC_PEERS ("4 16 64"), BENCH_TIMEOUT (seconds a
-# run may take, default 600), BENCH_KEEP=1 keeps the logs.
+# --slices 64"), BENCH_TRAFFIC_PEERS ("4 16 64"), BENCH_TRAFFIC_THROTTLE
+# (20), BENCH_TIMEOUT (seconds a run may take, default 600), BENCH_KEEP=1
+# keeps the logs.
 set -u
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -35,6 +37,7 @@ PEER_COUNTS=${BENCH_PEERS:-1 2 4 8}
 SLICE_COUNTS=${BENCH_SLICE_COUNTS:-16 32 64 128 256 512}
 TRAFFIC_VIEW=${BENCH_TRAFFIC_VIEW:---size 320x180 --slices 64}
 TRAFFIC_PEERS=${BENCH_TRAFFIC_PEERS:-4 16 64}
+TRAFFIC_THROTTLE=${BENCH_TRAFFIC_THROTTLE:-20}
 TIMEOUT=${BENCH_TIMEOUT:-600}
 RUNS=""
 JOIN_ARGS=(--threads 1 --exit-when-done)
@@ -291,12 +294,21 @@ traffic () {
     for n in $TRAFFIC_PEERS; do
         rm -f "$DIR/tr$n".*
         for r in $(seq "$runs"); do
+            # Every peer stays until all are done (one leaving early would
+            # strand a late joiner that bootstraps through it), then leaves
+            # on SIGTERM, logging its counters.
+            JOIN_ARGS=(--threads 1 --throttle "$TRAFFIC_THROTTLE")
             swarm "$n" "${v[@]}" "${JOIN_ARGS[@]}"
-            wait_all || exit 1
+            JOIN_ARGS=(--threads 1 --exit-when-done)
+            wait_logs job_done "$n" || exit 1
+            stop_all
             root=$(root_index "$n")
             for ((i = 0; i < n; i++)); do
                 ev "$DIR/$i.jsonl" left | sed -n 's/.*"slices_duplicate":\([0-9]*\).*"sent_bytes":\([0-9]*\),"recv_msgs":[0-9]*,"recv_bytes":\([0-9]*\).*/\2 \3 \1/p'
             done >"$DIR/tr.peers"
+            for ((i = 0; i < n; i++)); do
+                num "$DIR/$i.jsonl" left rendered
+            done | awk '$1 > 0' | wc -l >>"$DIR/tr$n.rendering"
             [ "$(wc -l <"$DIR/tr.peers")" -eq "$n" ] || die "traffic: a peer logged no left event; logs in $DIR"
             awk -v img=$img '{ print $1 / img }' "$DIR/tr.peers" | stats | cut -d' ' -f1 >>"$DIR/tr$n.sent_med"
             awk -v img=$img '{ print $1 / img }' "$DIR/tr.peers" | stats | cut -d' ' -f3 >>"$DIR/tr$n.sent_max"
@@ -314,18 +326,19 @@ traffic () {
                 "max $(tail -1 "$DIR/tr$n.sent_max"), received median $(tail -1 "$DIR/tr$n.recv_med")" \
                 "max $(tail -1 "$DIR/tr$n.recv_max"); root (peer $root) sent $(tail -1 "$DIR/tr$n.root_sent")" \
                 "received $(tail -1 "$DIR/tr$n.root_recv"); duplicate slices per peer (median)" \
-                "$(tail -1 "$DIR/tr$n.dup_med"); client/server master sent $(tail -1 "$DIR/tr$n.cs_sent")" \
+                "$(tail -1 "$DIR/tr$n.dup_med"); $(tail -1 "$DIR/tr$n.rendering") of $n peers rendered; client/server master sent $(tail -1 "$DIR/tr$n.cs_sent")" \
                 "received $(tail -1 "$DIR/tr$n.cs_recv")"
         done
     done
     {
         echo "== traffic: payload bytes / image bytes (${w}x${h}x4 = $img: the float32 values slices carry;"
-        echo "   the RGB image is 3/4 of that), $TRAFFIC_VIEW, --threads 1; $runs runs, median [min-max]"
-        printf '%-6s %-18s %-18s %-18s %-18s %-18s %-18s %-14s %-18s %-18s\n' peers "sent/peer median" \
-            "sent/peer max" "recv/peer median" "recv/peer max" "root sent" "root recv" \
-            "dup slices/peer" "c/s master sent" "c/s master recv"
+        echo "   the RGB image is 3/4 of that), $TRAFFIC_VIEW, --threads 1 --throttle $TRAFFIC_THROTTLE; $runs runs, median [min-max]"
+        printf '%-6s %-12s %-18s %-18s %-18s %-18s %-18s %-18s %-14s %-18s %-18s\n' peers rendering \
+            "sent/peer median" "sent/peer max" "recv/peer median" "recv/peer max" "root sent" \
+            "root recv" "dup slices/peer" "c/s master sent" "c/s master recv"
         for n in $TRAFFIC_PEERS; do
-            printf '%-6s %-18s %-18s %-18s %-18s %-18s %-18s %-14s %-18s %-18s\n' "$n" \
+            printf '%-6s %-12s %-18s %-18s %-18s %-18s %-18s %-18s %-14s %-18s %-18s\n' "$n" \
+                "$(stats <"$DIR/tr$n.rendering" | cut -d' ' -f1)" \
                 "$(fmt_stats "$DIR/tr$n.sent_med")" "$(fmt_stats "$DIR/tr$n.sent_max")" \
                 "$(fmt_stats "$DIR/tr$n.recv_med")" "$(fmt_stats "$DIR/tr$n.recv_max")" \
                 "$(fmt_stats "$DIR/tr$n.root_sent")" "$(fmt_stats "$DIR/tr$n.root_recv")" \
@@ -334,15 +347,15 @@ traffic () {
         done
     } | table
     for n in $TRAFFIC_PEERS; do
-        rows+=("$(printf '{"peers":%d,"sent_per_peer_median":%s,"sent_per_peer_max":%s,"recv_per_peer_median":%s,"recv_per_peer_max":%s,"root_sent":%s,"root_recv":%s,"sent_all_peers":%s,"duplicate_slices_per_peer_median":%s,"cs_master_sent":%s,"cs_master_recv":%s}' \
-            "$n" "$(json_stats "$DIR/tr$n.sent_med")" "$(json_stats "$DIR/tr$n.sent_max")" \
+        rows+=("$(printf '{"peers":%d,"peers_rendering":%s,"sent_per_peer_median":%s,"sent_per_peer_max":%s,"recv_per_peer_median":%s,"recv_per_peer_max":%s,"root_sent":%s,"root_recv":%s,"sent_all_peers":%s,"duplicate_slices_per_peer_median":%s,"cs_master_sent":%s,"cs_master_recv":%s}' \
+            "$n" "$(json_stats "$DIR/tr$n.rendering")" "$(json_stats "$DIR/tr$n.sent_med")" "$(json_stats "$DIR/tr$n.sent_max")" \
             "$(json_stats "$DIR/tr$n.recv_med")" "$(json_stats "$DIR/tr$n.recv_max")" \
             "$(json_stats "$DIR/tr$n.root_sent")" "$(json_stats "$DIR/tr$n.root_recv")" \
             "$(json_stats "$DIR/tr$n.total")" "$(json_stats "$DIR/tr$n.dup_med")" \
             "$(json_stats "$DIR/tr$n.cs_sent")" "$(json_stats "$DIR/tr$n.cs_recv")")")
     done
-    emit "$(printf '{"section":"traffic","view":%s,"image_bytes":%d,"image_unit":"W*H*4 (float32 smooth values, as slices carry them)","runs":%d,"machine":%s,"rows":[%s]}' \
-        "$(json_str "$TRAFFIC_VIEW")" "$img" "$runs" "$(machine_json)" "$(IFS=,; echo "${rows[*]}")")"
+    emit "$(printf '{"section":"traffic","view":%s,"throttle":%s,"image_bytes":%d,"image_unit":"W*H*4 (float32 smooth values, as slices carry them)","runs":%d,"machine":%s,"rows":[%s]}' \
+        "$(json_str "$TRAFFIC_VIEW")" "$TRAFFIC_THROTTLE" "$img" "$runs" "$(machine_json)" "$(IFS=,; echo "${rows[*]}")")"
 }
 
 unbalance () {
