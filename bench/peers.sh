@@ -6,7 +6,8 @@
 #
 #   e2e        one job by `render --threads 1` (and 2), by 1, 2, 4, 8 peers
 #              and by the client/server baseline (master + N workers), each
-#              --threads 1: wall time, CPU time of all processes, / render
+#              --threads 1: wall time, CPU time of all processes, / render;
+#              N peers / master + N workers
 #   speedup    e2e with 1 and 2 peers / workers only
 #   slices     4 peers, 16..512 slices: wall and CPU time vs slice count
 #   recovery   5 peers (--throttle 3); SIGKILL the master mid-job: kill ->
@@ -43,7 +44,7 @@ RUNS=""
 JOIN_ARGS=(--threads 1 --exit-when-done)
 
 usage () {
-    sed -n '2,31s/^# \{0,1\}//p' "$0"
+    sed -n '2,33s/^# \{0,1\}//p' "$0"
     exit 2
 }
 
@@ -140,12 +141,20 @@ e2e () {
         row_table r2 "render --threads 2"
         for n in $counts; do row_table "p$n" "$n peer(s)"; done
         for n in $counts; do row_table "cs$n" "master + $n worker(s)"; done
+        echo "P2P / client-server, wall time, same run:"
+        for n in $counts; do
+            ratio "$DIR/p$n.wall" "$DIR/cs$n.wall" >"$DIR/pc$n"
+            printf '  %-24s %s\n' "$n peer(s) / $n worker(s)" "$(fmt_stats "$DIR/pc$n")"
+        done
     } | table
     rows+=("$(row_json r1 render 1 1)" "$(row_json r2 render-2-threads 1 2)")
     for n in $counts; do rows+=("$(row_json "p$n" p2p "$n" "$n")"); done
     for n in $counts; do rows+=("$(row_json "cs$n" client-server $((n + 1)) "$n")"); done
-    emit "$(printf '{"section":"e2e","view":%s,"runs":%d,"machine":%s,"rows":[%s]}' \
-        "$(json_str "$VIEW")" "$runs" "$(machine_json)" "$(IFS=,; echo "${rows[*]}")")"
+    local pc=()
+    for n in $counts; do pc+=("$(printf '{"workers":%d,"wall":%s}' "$n" "$(json_stats "$DIR/pc$n")")"); done
+    emit "$(printf '{"section":"e2e","view":%s,"runs":%d,"machine":%s,"rows":[%s],"p2p_vs_client_server":[%s]}' \
+        "$(json_str "$VIEW")" "$runs" "$(machine_json)" "$(IFS=,; echo "${rows[*]}")" \
+        "$(IFS=,; echo "${pc[*]}")")"
 }
 
 slices () {

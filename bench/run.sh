@@ -16,7 +16,8 @@
 #   bench/peers.sh traffic      3 runs  4, 16, 64 peers (320x180, 64 slices)
 #   bench/peers.sh unbalance    5 runs  4 peers, one at --throttle 3
 #   bench/overlay.sh            3 runs  sim at 1k, 10k, 100k nodes (--skip-100k)
-#   bench/plot.sh OUT docs      the PNGs (with --plot and --json)
+#   bench/plot.sh OUT docs      the PNGs (with --plot and --json; to
+#                               $BENCH_PLOT_DIR instead of docs/ if set)
 # RUNS overrides every section's run count. The tables go to stdout (with
 # --json, to stderr and the JSON objects, one a line, to OUT). Run it on a
 # quiet machine: it is 2 vCPUs, and other work shows in every figure.
@@ -31,13 +32,13 @@ while [ $# -gt 0 ]; do
     --quick) QUICK=(--quick) ;;
     --skip-100k) SKIP=(--skip-100k) ;;
     --json)
-        [ $# -ge 2 ] || { sed -n '2,24s/^# \{0,1\}//p' "$0"; exit 2; }
+        [ $# -ge 2 ] || { sed -n '2,25s/^# \{0,1\}//p' "$0"; exit 2; }
         OUT=$2
         shift
         ;;
     --plot) PLOT=1 ;;
     *)
-        sed -n '2,24s/^# \{0,1\}//p' "$0"
+        sed -n '2,25s/^# \{0,1\}//p' "$0"
         exit 2
         ;;
     esac
@@ -73,5 +74,7 @@ step () {
     step "$HERE/overlay.sh" "${QUICK[@]}" "${SKIP[@]}" "${json[@]}" $(runs)
 }
 echo "run: done in $(($(date +%s) - start)) s" >&2
-[ $PLOT = 1 ] && "$HERE/plot.sh" "$OUT"
+if [ $PLOT = 1 ]; then
+    "$HERE/plot.sh" "$OUT" ${BENCH_PLOT_DIR:+"$BENCH_PLOT_DIR"} || exit 1
+fi
 exit 0
