@@ -23,7 +23,7 @@ RUNS_BIG=1
 TIMEOUT=${BENCH_TIMEOUT:-900}
 
 usage () {
-    sed -n '2,16s/^# \{0,1\}//p' "$0"
+    sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
     exit 2
 }
 

@@ -44,7 +44,7 @@ RUNS=""
 JOIN_ARGS=(--threads 1 --exit-when-done)
 
 usage () {
-    sed -n '2,33s/^# \{0,1\}//p' "$0"
+    sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
     exit 2
 }
 

@@ -15,8 +15,8 @@
 #                       server would need to give N clients the image
 # Points are medians, bars the range over the runs.
 set -eu
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-    sed -n '2,15s/^# \{0,1\}//p' "$0"
+if [ $# -lt 1 ] || [ $# -gt 2 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
+    sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
     exit 2
 fi
 IN=$1

@@ -32,13 +32,13 @@ while [ $# -gt 0 ]; do
     --quick) QUICK=(--quick) ;;
     --skip-100k) SKIP=(--skip-100k) ;;
     --json)
-        [ $# -ge 2 ] || { sed -n '2,25s/^# \{0,1\}//p' "$0"; exit 2; }
+        [ $# -ge 2 ] || { sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 2; }
         OUT=$2
         shift
         ;;
     --plot) PLOT=1 ;;
     *)
-        sed -n '2,25s/^# \{0,1\}//p' "$0"
+        sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
         exit 2
         ;;
     esac
