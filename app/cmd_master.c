@@ -10,10 +10,13 @@
  *   worker joined id=1 name=host/4242 threads=2
  *   worker id=1 name=host/4242 slices=N busy_s=S        (at the end, per worker)
  *   total slices=K computed=N duplicates=D workers=W wall_s=S giter_per_s=G dropped=X
+ *         sent_msgs=M sent_bytes=B recv_msgs=M recv_bytes=B    (the same line)
  *
  * wall_s runs from the start of the job -- when --workers N have joined --
  * to its last slice. A worker that vanishes needs no special handling: its
- * slices come round again in the queue (slice_queue.h). */
+ * slices come round again in the queue (slice_queue.h). The traffic counts
+ * are payload frames queued for sending and received, as a peer's `left`
+ * event counts them (ZeroMQ's routing-id frames and framing not counted). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +104,8 @@ typedef struct {
     uint64_t rejected[APP_BASELINE_WIRE_NERRORS]; /* by the codec, by kind */
     uint64_t misplaced;                           /* valid, but out of place: see s_on_msg */
     uint64_t bad_frames;                          /* not [identity, one payload] */
+    uint64_t sent_msgs, sent_bytes;               /* payloads queued for workers */
+    uint64_t recv_msgs, recv_bytes;               /* payloads received (one frame each) */
     int quiet;                                    /* --quiet */
     int warned_workers_max;                       /* 1 once S_WORKERS_MAX was reported */
 } s_master_t;
@@ -135,6 +140,8 @@ s_send (s_master_t *m, const s_worker_t *w, const app_baseline_msg_t *msg)
         zmq_msg_close (&frame);
         return -1;
     }
+    m->sent_msgs++;
+    m->sent_bytes += len;
     return 0;
 }
 
@@ -377,6 +384,8 @@ s_recv_one (s_master_t *m)
                 break;
         }
     } else {
+        m->recv_msgs++;
+        m->recv_bytes += zmq_msg_size (&body);
         s_on_msg (m, zmq_msg_data (&id), zmq_msg_size (&id), zmq_msg_data (&body),
                   zmq_msg_size (&body));
     }
@@ -533,9 +542,11 @@ s_report (const s_master_t *m, double wall_s)
     for (size_t i = 0, n = (size_t)v->width_px * v->height_px; i < n; i++)
         iters += rnd_smooth_iterations (m->smooth[i], v->max_iter);
     printf ("total slices=%d computed=%d duplicates=%d workers=%d wall_s=%.3f giter_per_s=%.3f "
-            "dropped=%llu\n",
+            "dropped=%llu sent_msgs=%llu sent_bytes=%llu recv_msgs=%llu recv_bytes=%llu\n",
             m->geom.slices, computed, m->duplicates, m->n_workers, wall_s,
-            wall_s > 0 ? iters / wall_s / 1e9 : 0.0, (unsigned long long)s_dropped (m));
+            wall_s > 0 ? iters / wall_s / 1e9 : 0.0, (unsigned long long)s_dropped (m),
+            (unsigned long long)m->sent_msgs, (unsigned long long)m->sent_bytes,
+            (unsigned long long)m->recv_msgs, (unsigned long long)m->recv_bytes);
     fflush (stdout);
 }
 

@@ -1,257 +1,435 @@
 #!/bin/bash
-# bench/peers.sh: end-to-end figures of the distributed renderer, on this
-# machine, over 127.0.0.1 (not part of `make test`):
+# bench/peers.sh: end-to-end figures of the distributed renderer on this
+# machine, over 127.0.0.1 (not part of `make test`).
 #
-#   bench/peers.sh speedup  [RUNS]  one job by `render --threads 1`, by 1 and
-#                                   2 peers and by the client/server baseline
-#                                   with 2 workers (each --threads 1)
-#   bench/peers.sh recovery [RUNS]  5 peers; SIGKILL the master mid-job; time
-#                                   to the first slice a new master assigns,
-#                                   and to every survivor's job_done
-#   bench/peers.sh unbalance [RUNS] 4 peers, one at --throttle 3: busy time
-#                                   max - min over the mean (the seed's metric)
+#   bench/peers.sh [--json] [--runs N] [--quick] SECTION... [RUNS]
 #
-# Every run's figures go to stdout as one line; the last line of each
-# section is the median and range. The view is the default one at 960x540
-# (BENCH_VIEW overrides). Every process started is stopped on exit.
+#   e2e        one job by `render --threads 1` (and 2), by 1, 2, 4, 8 peers
+#              and by the client/server baseline (master + N workers), each
+#              --threads 1: wall time, CPU time of all processes, / render;
+#              N peers / master + N workers
+#   speedup    e2e with 1 and 2 peers / workers only
+#   slices     4 peers, 16..512 slices: wall and CPU time vs slice count
+#   recovery   5 peers (--throttle 3); SIGKILL the master mid-job: kill ->
+#              new master elected, -> first new assignment, -> every
+#              survivor done; then the same killing the job tree's root
+#   traffic    4, 16, 64 peers (320x180, 64 slices, --throttle 20 so that
+#              the job outlasts 64 peers' start): payload bytes sent and
+#              received per peer and by the root, over the image's bytes;
+#              the client/server master with as many workers beside it
+#   unbalance  4 peers, one at --throttle 3: busy time (max-min)/mean
+#
+# Each section prints a table: medians and [min-max] over RUNS runs (by
+# default 5, recovery 10 per target); ratios are taken within each run.
+# With --json, the tables go to stderr and stdout gets one JSON object per
+# section. --quick: tiny jobs and fewer peers, to check the script works.
+# Settings (environment): BENCH_VIEW (view options, default --size 960x540
+# of the default view), BENCH_PEERS ("1 2 4 8"), BENCH_SLICE_COUNTS
+# ("16 32 64 128 256 512"), BENCH_TRAFFIC_VIEW ("--size 320x180
+# --slices 64"), BENCH_TRAFFIC_PEERS ("4 16 64"), BENCH_TRAFFIC_THROTTLE
+# (20), BENCH_TIMEOUT (seconds a run may take, default 600), BENCH_KEEP=1
+# keeps the logs.
 set -u
-BIN=${P2PF_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/app/p2pfractal}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
 VIEW=${BENCH_VIEW:---size 960x540}
-DIR=$(mktemp -d)
-PIDS=()
+PEER_COUNTS=${BENCH_PEERS:-1 2 4 8}
+SLICE_COUNTS=${BENCH_SLICE_COUNTS:-16 32 64 128 256 512}
+TRAFFIC_VIEW=${BENCH_TRAFFIC_VIEW:---size 320x180 --slices 64}
+TRAFFIC_PEERS=${BENCH_TRAFFIC_PEERS:-4 16 64}
+TRAFFIC_THROTTLE=${BENCH_TRAFFIC_THROTTLE:-20}
+TIMEOUT=${BENCH_TIMEOUT:-600}
+RUNS=""
+JOIN_ARGS=(--threads 1 --exit-when-done)
 
-cleanup () {
-    [ ${#PIDS[@]} -gt 0 ] && kill -KILL "${PIDS[@]}" 2>/dev/null
-    wait 2>/dev/null
-    if [ -n "${BENCH_KEEP:-}" ]; then echo "bench: logs kept in $DIR" >&2; else rm -rf "$DIR"; fi
-}
-trap cleanup EXIT INT TERM
-
-now_ms () { date +%s%3N; }
-
-# secs T1 T0: (T1 - T0) ms in seconds.
-secs () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", (a - b) / 1000 }'; }
-
-# stop_all: SIGTERM every process started, wait for them.
-stop_all () {
-    [ ${#PIDS[@]} -gt 0 ] && kill -TERM "${PIDS[@]}" 2>/dev/null
-    wait 2>/dev/null
-    PIDS=()
+usage () {
+    sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
+    exit 2
 }
 
-# field FILE EVENT KEY: KEY of the first EVENT line in FILE.
-field () {
-    sed -n "s/.*\"event\":\"$2\".*\"$3\":\"\{0,1\}\([^\",}]*\).*/\1/p" "$1" 2>/dev/null | head -1
+# view: VIEW as words (it is a list of options).
+view () { words "$VIEW"; }
+
+# One job by `render --threads T`: appends wall and CPU seconds to
+# $DIR/NAME.wall, .cpu.
+job_render () {
+    local name=$1 threads=$2 t0 t1
+    local v
+    mapfile -t v < <(view)
+    t0=$(now_ms)
+    spawn "$name" "$BIN" render "${v[@]}" --threads "$threads" -q -o "$DIR/$name.png"
+    wait_all || exit 1
+    t1=$(now_ms)
+    secs "$t1" "$t0" >>"$DIR/$name.wall"
+    cpu_of "$name" >>"$DIR/$name.cpu"
 }
 
-# wait_for FILE... : until each holds a job_done event (60 s at most).
-wait_done () {
-    local end=$(($(now_ms) + 60000)) f
-    for f in "$@"; do
-        until grep -q '"event":"job_done"' "$f" 2>/dev/null; do
-            [ "$(now_ms)" -gt $end ] && { echo "bench: $f: no job_done in 60 s" >&2; return 1; }
-            sleep 0.02
-        done
+# One job by N peers, --threads 1, leaving once done: wall = the last
+# job_done stamp - the first launch; CPU = every peer's, start to exit.
+job_peers () {
+    local name=$1 n=$2 t0 i names=()
+    shift 2
+    local v
+    mapfile -t v < <(view)
+    t0=$(now_ms)
+    swarm "$n" "${v[@]}" "${JOIN_ARGS[@]}" "$@"
+    wait_all || exit 1
+    for ((i = 0; i < n; i++)); do names+=("p$i"); done
+    secs "$(stamps job_done "$DIR"/*.jsonl | sort -n | tail -1)" "$t0" >>"$DIR/$name.wall"
+    cpu_sum "${names[@]}" >>"$DIR/$name.cpu"
+}
+
+# One job by the client/server baseline with N workers: wall = until the
+# master has written the image and exited; CPU = master + workers.
+job_cs () {
+    local name=$1 n=$2 t0 t1
+    local v
+    mapfile -t v < <(view)
+    t0=$(now_ms)
+    master_cs "$n" "${v[@]}"
+    wait_all || exit 1
+    t1=$(now_ms)
+    secs "$t1" "$t0" >>"$DIR/$name.wall"
+    cpu_sum "${CS_NAMES[@]}" >>"$DIR/$name.cpu"
+}
+
+# row_json NAME CONFIG PROCS WORKERS: a row of e2e / slices as JSON.
+row_json () {
+    printf '{"config":%s,"processes":%d,"workers":%d,"wall_s":%s,"cpu_s":%s,"wall_vs_render":%s,"cpu_vs_render":%s}' \
+        "$(json_str "$2")" "$3" "$4" "$(json_stats "$DIR/$1.wall")" "$(json_stats "$DIR/$1.cpu")" \
+        "$(json_stats "$DIR/$1.wr")" "$(json_stats "$DIR/$1.cr")"
+}
+
+# row_table NAME LABEL: a row of e2e / slices as text.
+row_table () {
+    printf '%-26s %-24s %-24s %-22s %-22s\n' "$2" "$(fmt_stats "$DIR/$1.wall")" \
+        "$(fmt_stats "$DIR/$1.cpu")" "$(fmt_stats "$DIR/$1.wr")" "$(fmt_stats "$DIR/$1.cr")"
+}
+
+# ratios NAME...: each one's wall and CPU over render's, run by run.
+ratios () {
+    local n
+    for n in "$@"; do
+        ratio "$DIR/$n.wall" "$DIR/r1.wall" >"$DIR/$n.wr"
+        ratio "$DIR/$n.cpu" "$DIR/r1.cpu" >"$DIR/$n.cr"
     done
 }
 
-# wait_exit: every process started has exited (each peer --exit-when-done).
-wait_exit () {
-    local p rc=0
-    for p in "${PIDS[@]}"; do
-        wait "$p" || rc=1
-    done
-    PIDS=()
-    [ $rc -eq 0 ] || echo "bench: a peer failed; logs in $DIR" >&2
-    return $rc
-}
-
-# last_done I...: the latest job_done stamp (Unix ms) in logs I...
-last_done () {
-    local i
-    for i in "$@"; do
-        sed -n 's/^{"t":\([0-9]*\),.*"event":"job_done".*/\1/p' "$DIR/$i.jsonl"
-    done | sort -n | tail -1
-}
-
-# peer I ARGS...: start a peer logging to $DIR/I.jsonl; sets PORT for I=0.
-peer () {
-    local i=$1
-    shift
-    (cd "$DIR" && exec "$BIN" peer --headless --log-json "$DIR/$i.jsonl" -o "$DIR/$i.png" \
-        "$@" 2>"$DIR/$i.log") &
-    PIDS+=($!)
-    if [ "$i" = 0 ]; then
-        local end=$(($(now_ms) + 10000))
-        PORT=""
-        until [ -n "$PORT" ]; do
-            PORT=$(field "$DIR/0.jsonl" started port)
-            [ "$(now_ms)" -gt $end ] && { echo "bench: peer 0 did not start" >&2; exit 1; }
-            [ -n "$PORT" ] || sleep 0.01
-        done
-    fi
-}
-
-# stats: median, min, max of numbers on stdin.
-stats () {
-    sort -g | awk '{ a[NR] = $1 } END {
-        if (NR == 0) { print "no data"; exit }
-        m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-        printf "median %.3f  min %.3f  max %.3f  (n=%d)\n", m, a[1], a[NR], NR }'
-}
-
-speedup () {
-    local runs=$1 r t0 t1
-    : >"$DIR/render.t"; : >"$DIR/render2.t"; : >"$DIR/p1.t"; : >"$DIR/p2.t"; : >"$DIR/cs.t"
+e2e () {
+    local runs=$1 counts=$2 r n names=(r1 r2) rows=() label
+    for n in $counts; do names+=("p$n"); done
+    for n in $counts; do names+=("cs$n"); done
+    for n in "${names[@]}"; do rm -f "$DIR/$n.wall" "$DIR/$n.cpu"; done
     for r in $(seq "$runs"); do
-        rm -f "$DIR"/*.jsonl
-        t0=$(now_ms)
-        # shellcheck disable=SC2086
-        "$BIN" render $VIEW --threads 1 -q -o "$DIR/ref.png" || exit 1
-        t1=$(now_ms)
-        secs $t1 $t0 >>"$DIR/render.t"
-        # The machine's own ceiling for two workers: one process, 2 threads.
-        t0=$(now_ms)
-        # shellcheck disable=SC2086
-        "$BIN" render $VIEW --threads 2 -q -o "$DIR/ref2.png" || exit 1
-        t1=$(now_ms)
-        secs $t1 $t0 >>"$DIR/render2.t"
-
-        # Peers leave once their PNG is written; the time is the last
-        # job_done's stamp (no polling beside the peers: on 2 cores it would
-        # cost them CPU).
-        t0=$(now_ms)
-        # shellcheck disable=SC2086
-        peer 0 $VIEW --threads 1 --exit-when-done
-        wait_exit || exit 1
-        secs "$(last_done 0)" $t0 >>"$DIR/p1.t"
-        rm -f "$DIR"/*.jsonl
-
-        t0=$(now_ms)
-        # shellcheck disable=SC2086
-        peer 0 $VIEW --threads 1 --exit-when-done
-        peer 1 --threads 1 --exit-when-done --join "127.0.0.1:$PORT"
-        wait_exit || exit 1
-        secs "$(last_done 0 1)" $t0 >>"$DIR/p2.t"
-
-        t0=$(now_ms)
-        # shellcheck disable=SC2086
-        "$BIN" master --port 0 --workers 2 $VIEW --quiet -o "$DIR/cs.png" >"$DIR/cs.out" &
-        local mpid=$!
-        PIDS+=($mpid)
-        local ep=""
-        until [ -n "$ep" ]; do
-            ep=$(sed -n 's/^listening endpoint=tcp:\/\/\(.*\)/\1/p' "$DIR/cs.out")
-            [ -n "$ep" ] || sleep 0.01
+        job_render r1 1
+        job_render r2 2
+        for n in $counts; do job_peers "p$n" "$n"; done
+        for n in $counts; do job_cs "cs$n" "$n"; done
+        label="run $r (wall s / CPU s):"
+        for n in "${names[@]}"; do
+            label="$label $n $(tail -1 "$DIR/$n.wall")/$(tail -1 "$DIR/$n.cpu")"
         done
-        "$BIN" worker --connect "$ep" --threads 1 --quiet &
-        PIDS+=($!)
-        "$BIN" worker --connect "$ep" --threads 1 --quiet &
-        PIDS+=($!)
-        wait "$mpid"
-        t1=$(now_ms)
-        stop_all
-        secs $t1 $t0 >>"$DIR/cs.t"
-        printf 'run %d: render %s s (2 threads %s s), 1 peer %s s, 2 peers %s s, client/server 2 workers %s s\n' \
-            "$r" "$(tail -1 "$DIR/render.t")" "$(tail -1 "$DIR/render2.t")" "$(tail -1 "$DIR/p1.t")" \
-            "$(tail -1 "$DIR/p2.t")" "$(tail -1 "$DIR/cs.t")"
+        say "e2e $label"
     done
-    echo "render --threads 1:        $(stats <"$DIR/render.t")"
-    echo "render --threads 2:        $(stats <"$DIR/render2.t")"
-    echo "1 peer:                    $(stats <"$DIR/p1.t")"
-    echo "2 peers:                   $(stats <"$DIR/p2.t")"
-    echo "client/server, 2 workers:  $(stats <"$DIR/cs.t")"
-    paste "$DIR/p1.t" "$DIR/p2.t" | awk '{ print $1 / $2 }' >"$DIR/sp.t"
-    paste "$DIR/p2.t" "$DIR/cs.t" | awk '{ print $1 / $2 }' >"$DIR/pc.t"
-    echo "speed-up 2 peers vs 1:     $(stats <"$DIR/sp.t")"
-    paste "$DIR/render.t" "$DIR/render2.t" | awk '{ print $1 / $2 }' >"$DIR/rr.t"
-    echo "speed-up render 2 thr vs 1: $(stats <"$DIR/rr.t")"
-    echo "2 peers / client-server:   $(stats <"$DIR/pc.t")"
+    ratios "${names[@]}"
+    {
+        echo "== e2e: one job ($VIEW), every process --threads 1; $runs runs, median [min-max]"
+        printf '%-26s %-24s %-24s %-22s %-22s\n' "" "wall s" "CPU s (all processes)" \
+            "wall / render" "CPU / render"
+        row_table r1 "render --threads 1"
+        row_table r2 "render --threads 2"
+        for n in $counts; do row_table "p$n" "$n peer(s)"; done
+        for n in $counts; do row_table "cs$n" "master + $n worker(s)"; done
+        echo "P2P / client-server, wall time, same run:"
+        for n in $counts; do
+            ratio "$DIR/p$n.wall" "$DIR/cs$n.wall" >"$DIR/pc$n"
+            printf '  %-24s %s\n' "$n peer(s) / $n worker(s)" "$(fmt_stats "$DIR/pc$n")"
+        done
+    } | table
+    rows+=("$(row_json r1 render 1 1)" "$(row_json r2 render-2-threads 1 2)")
+    for n in $counts; do rows+=("$(row_json "p$n" p2p "$n" "$n")"); done
+    for n in $counts; do rows+=("$(row_json "cs$n" client-server $((n + 1)) "$n")"); done
+    local pc=()
+    for n in $counts; do pc+=("$(printf '{"workers":%d,"wall":%s}' "$n" "$(json_stats "$DIR/pc$n")")"); done
+    emit "$(printf '{"section":"e2e","view":%s,"runs":%d,"machine":%s,"rows":[%s],"p2p_vs_client_server":[%s]}' \
+        "$(json_str "$VIEW")" "$runs" "$(machine_json)" "$(IFS=,; echo "${rows[*]}")" \
+        "$(IFS=,; echo "${pc[*]}")")"
 }
 
-# The node id of the peer whose log's last role event says master.
-master_index () {
-    local i
-    for i in "$@"; do
-        if sed -n 's/.*"event":"role".*"master":\(true\|false\).*/\1/p' "$DIR/$i.jsonl" |
-            tail -1 | grep -q true; then
-            echo "$i"
-            return
-        fi
+slices () {
+    local runs=$1 r k n=${BENCH_SLICES_PEERS:-4} rows=() label names=()
+    for k in $SLICE_COUNTS; do rm -f "$DIR/k$k.wall" "$DIR/k$k.cpu"; done
+    rm -f "$DIR/r1.wall" "$DIR/r1.cpu"
+    for r in $(seq "$runs"); do
+        job_render r1 1
+        label="run $r: render $(tail -1 "$DIR/r1.wall") s;"
+        for k in $SLICE_COUNTS; do
+            job_peers "k$k" "$n" --slices "$k"
+            label="$label $k slices $(tail -1 "$DIR/k$k.wall") s"
+        done
+        say "slices $label"
     done
+    for k in $SLICE_COUNTS; do names+=("k$k"); done
+    ratios r1 "${names[@]}"
+    {
+        echo "== slices: $n peers ($VIEW), --threads 1; $runs runs, median [min-max]"
+        printf '%-26s %-24s %-24s %-22s %-22s\n' "" "wall s" "CPU s (all peers)" \
+            "wall / render" "CPU / render"
+        row_table r1 "render --threads 1"
+        for k in $SLICE_COUNTS; do row_table "k$k" "$k slices"; done
+    } | table
+    for k in $SLICE_COUNTS; do
+        rows+=("$(row_json "k$k" p2p "$n" "$n" | sed "s/^{/{\"slices\":$k,/")")
+    done
+    emit "$(printf '{"section":"slices","view":%s,"peers":%d,"runs":%d,"machine":%s,"render":%s,"rows":[%s]}' \
+        "$(json_str "$VIEW")" "$n" "$runs" "$(machine_json)" "$(row_json r1 render 1 1)" \
+        "$(IFS=,; echo "${rows[*]}")")"
+}
+
+# last_role I KEY: true/false, KEY (master, root) in peer I's latest role
+# event.
+last_role () {
+    ev "$DIR/$1.jsonl" role | tail -1 | sed -n "s/.*\"$2\":\\(true\\|false\\).*/\\1/p"
+}
+
+# first_after T EVENT FILE...: the first stamp of EVENT after T
+# in those logs, minus T, in seconds ("" if none).
+first_after () {
+    local t=$1 e=$2 s
+    shift 2
+    s=$(stamps "$e" "$@" | awk -v k="$t" '$1 > k' | sort -n | head -1)
+    [ -n "$s" ] && secs "$s" "$t"
+}
+
+# One recovery run: 5 peers, --throttle 3, --exit-when-done; once every
+# peer has the job and a quarter of the slices are done here, SIGKILL
+# TARGET (master or root). Appends to $DIR/rec-TARGET.{elect,assign,root,done}.
+recover_once () {
+    local target=$1 r=$2 i m="" k n=5 end kill_t survivors=() slices both=0
+    local v
+    mapfile -t v < <(view)
+    rm -f "$DIR"/*.jsonl
+    JOIN_ARGS=(--threads 1 --throttle 3 --exit-when-done)
+    swarm $n "${v[@]}" "${JOIN_ARGS[@]}"
+    JOIN_ARGS=(--threads 1 --exit-when-done)
+    deadline "$TIMEOUT"
+    slices=$(num "$DIR/0.jsonl" job_started slices)
+    end=$(($(now_ms) + 60000))
+    until [ "$(cat "$DIR"/[0-4].jsonl | grep -c '"event":"job_started"')" -ge $n ] &&
+        [ "$(grep -c '"event":"slice_done"' "$DIR/0.jsonl")" -ge $((slices / 4)) ]; do
+        [ "$(now_ms)" -gt $end ] && die "recovery: the job did not progress; logs in $DIR"
+        sleep 0.02
+    done
+    for ((i = 0; i < n; i++)); do
+        [ "$(last_role "$i" "$target")" = true ] || continue
+        m=$i
+        [ "$target" = root ] && [ "$(last_role "$i" master)" = true ] && both=1
+        break
+    done
+    [ -n "$m" ] || die "recovery: no peer is $target; logs in $DIR"
+    kill_t=$(now_ms)
+    crash "p$m"
+    for ((i = 0; i < n; i++)); do
+        [ "$i" = "$m" ] || survivors+=("$DIR/$i.jsonl")
+    done
+    wait_all || exit 1
+    k="$DIR/rec-$target"
+    first_after "$kill_t" master_elected "${survivors[@]}" >>"$k.elect"
+    first_after "$kill_t" slice_assigned "${survivors[@]}" >>"$k.assign"
+    # A new root: the first role event with root true among survivors.
+    [ "$target" = root ] && cat "${survivors[@]}" | grep '"event":"role"' | grep '"root":true' |
+        sed -n 's/^{"t":\([0-9]*\),.*/\1/p' | awk -v k="$kill_t" '$1 > k' | sort -n | head -1 |
+        awk -v k="$kill_t" '{ printf "%.3f\n", ($1 - k) / 1000 }' >>"$k.root"
+    secs "$(stamps job_done "${survivors[@]}" | sort -n | tail -1)" "$kill_t" >>"$k.done"
+    [ $both = 1 ] && echo "$r" >>"$k.both"
+    say "recovery run $r: $target (peer $m$([ $both = 1 ] && echo ", also the master")) killed;" \
+        "elected $(tail -1 "$k.elect") s, first assignment $(tail -1 "$k.assign") s," \
+        "$([ "$target" = root ] && echo "new root $(tail -1 "$k.root") s, ")all done $(tail -1 "$k.done") s"
 }
 
 recovery () {
-    local runs=$1 r i m kill_t first done_t
-    : >"$DIR/rec.t"; : >"$DIR/done.t"
-    for r in $(seq "$runs"); do
-        rm -f "$DIR"/*.jsonl
-        # shellcheck disable=SC2086
-        peer 0 $VIEW --threads 1 --throttle 3
-        for i in 1 2 3 4; do
-            peer "$i" --threads 1 --throttle 3 --join "127.0.0.1:$PORT"
-        done
-        # Mid-job: every peer has the job, a quarter of the slices are done.
-        local end=$(($(now_ms) + 60000))
-        until [ "$(cat "$DIR"/[0-4].jsonl | grep -c '"event":"job_started"')" -ge 5 ] &&
-            [ "$(grep -c '"event":"slice_done"' "$DIR/0.jsonl")" -ge 32 ]; do
-            [ "$(now_ms)" -gt $end ] && { echo "bench: job did not progress" >&2; exit 1; }
-            sleep 0.01
-        done
-        m=$(master_index 0 1 2 3 4)
-        [ -n "$m" ] || { echo "bench: no master found" >&2; exit 1; }
-        kill_t=$(now_ms)
-        { kill -KILL "${PIDS[$m]}" && wait "${PIDS[$m]}"; } 2>/dev/null
-        local logs=()
-        for i in 0 1 2 3 4; do
-            [ "$i" = "$m" ] || logs+=("$DIR/$i.jsonl")
-        done
-        wait_done "${logs[@]}" || exit 1
-        done_t=$(now_ms)
-        first=$(cat "${logs[@]}" | grep '"event":"slice_assigned"' |
-            sed -n 's/^{"t":\([0-9]*\),.*/\1/p' | awk -v k="$kill_t" '$1 > k' | sort -n | head -1)
-        stop_all
-        secs $first $kill_t >>"$DIR/rec.t"
-        secs $done_t $kill_t >>"$DIR/done.t"
-        printf 'run %d: master (peer %d) killed; first new assignment after %s s, all done after %s s\n' \
-            "$r" "$m" "$(tail -1 "$DIR/rec.t")" "$(tail -1 "$DIR/done.t")"
+    local runs=$1 r t rows=() both
+    for t in master root; do
+        rm -f "$DIR/rec-$t".*
+        : >"$DIR/rec-$t.elect"
+        : >"$DIR/rec-$t.assign"
+        : >"$DIR/rec-$t.root"
+        : >"$DIR/rec-$t.done"
+        : >"$DIR/rec-$t.both"
+        for r in $(seq "$runs"); do recover_once "$t" "$r"; done
     done
-    echo "kill -> first new assignment: $(stats <"$DIR/rec.t")"
-    echo "kill -> every survivor done:  $(stats <"$DIR/done.t")"
+    {
+        echo "== recovery: 5 peers ($VIEW, --throttle 3), SIGKILL mid-job; $runs runs each, median [min-max] s after the kill"
+        printf '%-8s %-22s %-22s %-22s %-22s\n' killed "master elected" "first new assignment" \
+            "a new root" "every survivor done"
+        for t in master root; do
+            printf '%-8s %-22s %-22s %-22s %-22s\n' "$t" "$(fmt_stats "$DIR/rec-$t.elect")" \
+                "$(fmt_stats "$DIR/rec-$t.assign")" "$(fmt_stats "$DIR/rec-$t.root")" \
+                "$(fmt_stats "$DIR/rec-$t.done")"
+        done
+        both=$(wc -l <"$DIR/rec-root.both")
+        [ "$both" -gt 0 ] && echo "(in $both root run(s) the root was also the master)"
+    } | table
+    for t in master root; do
+        rows+=("$(printf '{"killed":"%s","master_elected_s":%s,"first_assignment_s":%s,"new_root_s":%s,"all_done_s":%s,"root_was_master":%d}' \
+            "$t" "$(json_stats "$DIR/rec-$t.elect")" "$(json_stats "$DIR/rec-$t.assign")" \
+            "$(json_stats "$DIR/rec-$t.root")" "$(json_stats "$DIR/rec-$t.done")" \
+            "$(wc -l <"$DIR/rec-$t.both")")")
+    done
+    emit "$(printf '{"section":"recovery","view":%s,"peers":5,"throttle":3,"runs":%d,"machine":%s,"rows":[%s]}' \
+        "$(json_str "$VIEW")" "$runs" "$(machine_json)" "$(IFS=,; echo "${rows[*]}")")"
+}
+
+# The root of the job's tree when the first peer had the whole image: the
+# peer whose latest role event by then says root:true (the first peer
+# starts as root; the root moves as peers join, and again as they leave).
+root_index () {
+    local n=$1 i t
+    t=$(stamps job_done "$DIR"/*.jsonl | sort -n | head -1)
+    for ((i = 0; i < n; i++)); do
+        ev "$DIR/$i.jsonl" role | awk -v t="$t" -F'[:,]' '$2 <= t' | tail -1 |
+            grep '"root":true' | sed -n "s/^{\"t\":\\([0-9]*\\),.*/\\1 $i/p"
+    done | sort -n | tail -1 | cut -d' ' -f2
+}
+
+traffic () {
+    local runs=$1 r n i w h img rows=() root v
+    mapfile -t v < <(words "$TRAFFIC_VIEW")
+    w=$(sed -n 's/.*--size \([0-9]*\)x\([0-9]*\).*/\1/p' <<<"$TRAFFIC_VIEW")
+    h=$(sed -n 's/.*--size \([0-9]*\)x\([0-9]*\).*/\2/p' <<<"$TRAFFIC_VIEW")
+    [ -n "$w" ] || die "traffic: BENCH_TRAFFIC_VIEW needs --size WxH"
+    img=$((w * h * 4))
+    for n in $TRAFFIC_PEERS; do
+        rm -f "$DIR/tr$n".*
+        for r in $(seq "$runs"); do
+            # Every peer stays until all are done (one leaving early would
+            # strand a late joiner that bootstraps through it), then leaves
+            # on SIGTERM, logging its counters.
+            JOIN_ARGS=(--threads 1 --throttle "$TRAFFIC_THROTTLE")
+            swarm "$n" "${v[@]}" "${JOIN_ARGS[@]}"
+            JOIN_ARGS=(--threads 1 --exit-when-done)
+            wait_logs job_done "$n" || exit 1
+            stop_all
+            root=$(root_index "$n")
+            for ((i = 0; i < n; i++)); do
+                ev "$DIR/$i.jsonl" left | sed -n 's/.*"slices_duplicate":\([0-9]*\).*"sent_bytes":\([0-9]*\),"recv_msgs":[0-9]*,"recv_bytes":\([0-9]*\).*/\2 \3 \1/p'
+            done >"$DIR/tr.peers"
+            for ((i = 0; i < n; i++)); do
+                num "$DIR/$i.jsonl" left rendered
+            done | awk '$1 > 0' | wc -l >>"$DIR/tr$n.rendering"
+            [ "$(wc -l <"$DIR/tr.peers")" -eq "$n" ] || die "traffic: a peer logged no left event; logs in $DIR"
+            awk -v img=$img '{ print $1 / img }' "$DIR/tr.peers" | stats | cut -d' ' -f1 >>"$DIR/tr$n.sent_med"
+            awk -v img=$img '{ print $1 / img }' "$DIR/tr.peers" | stats | cut -d' ' -f3 >>"$DIR/tr$n.sent_max"
+            awk -v img=$img '{ print $2 / img }' "$DIR/tr.peers" | stats | cut -d' ' -f1 >>"$DIR/tr$n.recv_med"
+            awk -v img=$img '{ print $2 / img }' "$DIR/tr.peers" | stats | cut -d' ' -f3 >>"$DIR/tr$n.recv_max"
+            awk '{ print $3 }' "$DIR/tr.peers" | stats | cut -d' ' -f1 >>"$DIR/tr$n.dup_med"
+            awk -v img=$img '{ s += $1 } END { print s / img }' "$DIR/tr.peers" >>"$DIR/tr$n.total"
+            sed -n "$((root + 1))p" "$DIR/tr.peers" | awk -v img=$img '{ print $1 / img }' >>"$DIR/tr$n.root_sent"
+            sed -n "$((root + 1))p" "$DIR/tr.peers" | awk -v img=$img '{ print $2 / img }' >>"$DIR/tr$n.root_recv"
+            master_cs "$n" "${v[@]}"
+            wait_all || exit 1
+            cs_total cs sent_bytes | awk -v img=$img '{ print $1 / img }' >>"$DIR/tr$n.cs_sent"
+            cs_total cs recv_bytes | awk -v img=$img '{ print $1 / img }' >>"$DIR/tr$n.cs_recv"
+            say "traffic run $r, $n peers (x image): per peer sent median $(tail -1 "$DIR/tr$n.sent_med")" \
+                "max $(tail -1 "$DIR/tr$n.sent_max"), received median $(tail -1 "$DIR/tr$n.recv_med")" \
+                "max $(tail -1 "$DIR/tr$n.recv_max"); root (peer $root) sent $(tail -1 "$DIR/tr$n.root_sent")" \
+                "received $(tail -1 "$DIR/tr$n.root_recv"); duplicate slices per peer (median)" \
+                "$(tail -1 "$DIR/tr$n.dup_med"); $(tail -1 "$DIR/tr$n.rendering") of $n peers rendered; client/server master sent $(tail -1 "$DIR/tr$n.cs_sent")" \
+                "received $(tail -1 "$DIR/tr$n.cs_recv")"
+        done
+    done
+    {
+        echo "== traffic: payload bytes / image bytes (${w}x${h}x4 = $img: the float32 values slices carry;"
+        echo "   the RGB image is 3/4 of that), $TRAFFIC_VIEW, --threads 1 --throttle $TRAFFIC_THROTTLE; $runs runs, median [min-max]"
+        printf '%-6s %-12s %-18s %-18s %-18s %-18s %-18s %-18s %-14s %-18s %-18s\n' peers rendering \
+            "sent/peer median" "sent/peer max" "recv/peer median" "recv/peer max" "root sent" \
+            "root recv" "dup slices/peer" "c/s master sent" "c/s master recv"
+        for n in $TRAFFIC_PEERS; do
+            printf '%-6s %-12s %-18s %-18s %-18s %-18s %-18s %-18s %-14s %-18s %-18s\n' "$n" \
+                "$(stats <"$DIR/tr$n.rendering" | cut -d' ' -f1)" \
+                "$(fmt_stats "$DIR/tr$n.sent_med")" "$(fmt_stats "$DIR/tr$n.sent_max")" \
+                "$(fmt_stats "$DIR/tr$n.recv_med")" "$(fmt_stats "$DIR/tr$n.recv_max")" \
+                "$(fmt_stats "$DIR/tr$n.root_sent")" "$(fmt_stats "$DIR/tr$n.root_recv")" \
+                "$(fmt_stats "$DIR/tr$n.dup_med")" "$(fmt_stats "$DIR/tr$n.cs_sent")" \
+                "$(fmt_stats "$DIR/tr$n.cs_recv")"
+        done
+    } | table
+    for n in $TRAFFIC_PEERS; do
+        rows+=("$(printf '{"peers":%d,"peers_rendering":%s,"sent_per_peer_median":%s,"sent_per_peer_max":%s,"recv_per_peer_median":%s,"recv_per_peer_max":%s,"root_sent":%s,"root_recv":%s,"sent_all_peers":%s,"duplicate_slices_per_peer_median":%s,"cs_master_sent":%s,"cs_master_recv":%s}' \
+            "$n" "$(json_stats "$DIR/tr$n.rendering")" "$(json_stats "$DIR/tr$n.sent_med")" "$(json_stats "$DIR/tr$n.sent_max")" \
+            "$(json_stats "$DIR/tr$n.recv_med")" "$(json_stats "$DIR/tr$n.recv_max")" \
+            "$(json_stats "$DIR/tr$n.root_sent")" "$(json_stats "$DIR/tr$n.root_recv")" \
+            "$(json_stats "$DIR/tr$n.total")" "$(json_stats "$DIR/tr$n.dup_med")" \
+            "$(json_stats "$DIR/tr$n.cs_sent")" "$(json_stats "$DIR/tr$n.cs_recv")")")
+    done
+    emit "$(printf '{"section":"traffic","view":%s,"throttle":%s,"image_bytes":%d,"image_unit":"W*H*4 (float32 smooth values, as slices carry them)","runs":%d,"machine":%s,"rows":[%s]}' \
+        "$(json_str "$TRAFFIC_VIEW")" "$TRAFFIC_THROTTLE" "$img" "$runs" "$(machine_json)" "$(IFS=,; echo "${rows[*]}")")"
 }
 
 unbalance () {
-    local runs=$1 r i
-    : >"$DIR/unb.t"
+    local runs=$1 r i busy v
+    mapfile -t v < <(view)
+    : >"$DIR/unb"
     for r in $(seq "$runs"); do
         rm -f "$DIR"/*.jsonl
-        # shellcheck disable=SC2086
-        peer 0 $VIEW --threads 1 --exit-when-done
-        peer 1 --threads 1 --exit-when-done --join "127.0.0.1:$PORT"
-        peer 2 --threads 1 --exit-when-done --join "127.0.0.1:$PORT"
-        peer 3 --threads 1 --exit-when-done --throttle 3 --join "127.0.0.1:$PORT"
-        wait_exit || exit 1
-        local busy=""
+        peer 0 "${v[@]}" "${JOIN_ARGS[@]}"
+        peer 1 "${JOIN_ARGS[@]}" --join "127.0.0.1:$PORT"
+        peer 2 "${JOIN_ARGS[@]}" --join "127.0.0.1:$PORT"
+        peer 3 "${JOIN_ARGS[@]}" --throttle 3 --join "127.0.0.1:$PORT"
+        wait_all || exit 1
+        busy=""
         for i in 0 1 2 3; do
-            busy="$busy $(field "$DIR/$i.jsonl" job_done busy_s)"
+            busy="$busy $(num "$DIR/$i.jsonl" job_done busy_s)"
         done
         echo "$busy" | awk '{ mn = $1; mx = $1; s = 0
             for (i = 1; i <= NF; i++) { s += $i; if ($i < mn) mn = $i; if ($i > mx) mx = $i }
-            print (mx - mn) / (s / NF) }' >>"$DIR/unb.last"
-        tail -1 "$DIR/unb.last" >>"$DIR/unb.t"
-        printf 'run %d: busy s per peer (last one throttled 3x):%s; unbalance %s\n' \
-            "$r" "$busy" "$(tail -1 "$DIR/unb.t")"
+            printf "%.4f\n", (mx - mn) / (s / NF) }' >>"$DIR/unb"
+        say "unbalance run $r: busy s per peer (the last one throttled 3x):$busy; unbalance $(tail -1 "$DIR/unb")"
     done
-    echo "unbalance (max-min)/mean: $(stats <"$DIR/unb.t")"
+    {
+        echo "== unbalance: 4 peers ($VIEW), the last at --throttle 3; $runs runs, median [min-max]"
+        echo "busy time (max - min) / mean: $(fmt_stats "$DIR/unb")"
+    } | table
+    emit "$(printf '{"section":"unbalance","view":%s,"peers":4,"runs":%d,"machine":%s,"unbalance":%s}' \
+        "$(json_str "$VIEW")" "$runs" "$(machine_json)" "$(json_stats "$DIR/unb")")"
 }
 
-[ -x "$BIN" ] || { echo "bench: $BIN is missing: run 'make build' first" >&2; exit 1; }
-case "${1:-}" in
-speedup) speedup "${2:-5}" ;;
-recovery) recovery "${2:-10}" ;;
-unbalance) unbalance "${2:-5}" ;;
-*)
-    sed -n '2,14s/^# \{0,1\}//p' "$0"
-    exit 2
-    ;;
-esac
+SECTIONS=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --json) JSON=1 ;;
+    --runs)
+        [ $# -ge 2 ] || usage
+        RUNS=$2
+        shift
+        ;;
+    --quick)
+        VIEW=${BENCH_VIEW:---size 320x180}
+        PEER_COUNTS=${BENCH_PEERS:-1 2 4}
+        SLICE_COUNTS=${BENCH_SLICE_COUNTS:-16 64 128}
+        TRAFFIC_VIEW=${BENCH_TRAFFIC_VIEW:---size 160x90 --slices 32}
+        TRAFFIC_PEERS=${BENCH_TRAFFIC_PEERS:-4 8}
+        RUNS=${RUNS:-1}
+        ;;
+    e2e | speedup | slices | recovery | traffic | unbalance) SECTIONS+=("$1") ;;
+    [0-9]*) RUNS=$1 ;;
+    -h | --help) usage ;;
+    *)
+        echo "bench: unknown argument '$1' (try --help)" >&2
+        exit 2
+        ;;
+    esac
+    shift
+done
+[ ${#SECTIONS[@]} -gt 0 ] || usage
+for s in "${SECTIONS[@]}"; do
+    case "$s" in
+    e2e) e2e "${RUNS:-5}" "$PEER_COUNTS" ;;
+    speedup) e2e "${RUNS:-5}" "1 2" ;;
+    slices) slices "${RUNS:-5}" ;;
+    recovery) recovery "${RUNS:-10}" ;;
+    traffic) traffic "${RUNS:-3}" ;;
+    unbalance) unbalance "${RUNS:-5}" ;;
+    esac
+done
