@@ -104,6 +104,8 @@ struct el_peer_t {
     uint64_t no_master_since; /* when has_master last became 0 */
     uint8_t *hb_done;         /* the master's done set, last heartbeat */
     uint8_t *hb_prev;         /* and the one before */
+    uint8_t *hb_old;          /* and the one before that: what pulls ask for */
+    uint8_t *pulled;          /* slices asked for by the pulls under way */
     uint32_t queue_head;      /* the master's cursor, last known */
     int job_finished;         /* the master relinquished: everything is done */
     int has_source;           /* a peer to pull missing slices from */
@@ -121,8 +123,8 @@ struct el_peer_t {
     int request_pending;
     uint64_t request_deadline_ms;
     uint64_t idle_until_ms; /* an empty WorkAssign: wait before asking again */
-    int pull_pending;
-    uint64_t pull_deadline_ms;
+    int pull_pending;          /* a pull sent, and no slice came since */
+    uint64_t pull_deadline_ms; /* then `pulled` is forgotten (0: nothing pulled) */
     int pull_misses;   /* pulls in a row that brought nothing */
     int query_pending; /* MasterQuery unanswered */
     uint64_t query_deadline_ms;
@@ -387,8 +389,10 @@ s_free_job (el_peer_t *p)
     free (p->by);
     free (p->hb_done);
     free (p->hb_prev);
+    free (p->hb_old);
+    free (p->pulled);
     p->pixels = NULL;
-    p->done = p->hb_done = p->hb_prev = NULL;
+    p->done = p->hb_done = p->hb_prev = p->hb_old = p->pulled = NULL;
     p->by = NULL;
 }
 
@@ -474,12 +478,15 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     size_t nbits = (job->slices + 7) / 8;
     float *pixels = malloc (npx * sizeof *pixels);
     uint8_t *done = calloc (nbits, 1), *hb_done = calloc (nbits, 1), *hb_prev = calloc (nbits, 1);
+    uint8_t *hb_old = calloc (nbits, 1), *pulled = calloc (nbits, 1);
     ovl_id_t *by = calloc (job->slices, sizeof *by);
-    if (!pixels || !done || !hb_done || !hb_prev || !by) {
+    if (!pixels || !done || !hb_done || !hb_prev || !hb_old || !pulled || !by) {
         free (pixels);
         free (done);
         free (hb_done);
         free (hb_prev);
+        free (hb_old);
+        free (pulled);
         free (by);
         return -1;
     }
@@ -493,6 +500,8 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     p->done = done;
     p->hb_done = hb_done;
     p->hb_prev = hb_prev;
+    p->hb_old = hb_old;
+    p->pulled = pulled;
     p->by = by;
     p->n_done = p->n_own = 0;
     p->done_reported = 0;
@@ -506,6 +515,7 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     p->n_returned = 0;
     p->n_inflight = 0; /* results for the old job are ignored when they come */
     p->request_pending = p->pull_pending = p->query_pending = 0;
+    p->pull_deadline_ms = 0;
     p->pull_misses = 0;
     p->idle_until_ms = 0;
     s_election_over (p);
@@ -630,7 +640,12 @@ s_take (el_peer_t *p, const uint32_t *slices, size_t n)
     }
 }
 
-/* Ask for missing slices that the master has had for a heartbeat or more. */
+/* Ask for missing slices that the master has had for two heartbeats or
+ * more -- the multicast tree had time to bring them; under load it takes
+ * more than one -- and that no pull under way asked for already: a slice arriving settles
+ * the pull and asks for more, and re-asking for what is still on its way
+ * would have every sender send it again. Those asked for are asked again
+ * once request_timeout_ms passed after the last pull (el_peer_on_tick). */
 static void
 s_pull (el_peer_t *p, uint64_t now)
 {
@@ -640,10 +655,12 @@ s_pull (el_peer_t *p, uint64_t now)
     size_t n = 0;
     uint32_t max = p->cfg.pull_max < EL_MSG_SLICES_MAX ? p->cfg.pull_max : EL_MSG_SLICES_MAX;
     for (uint32_t s = 0; s < p->job.slices && n < max; s++)
-        if (el_bit_get (p->hb_prev, s) && el_bit_get (p->hb_done, s) && !el_bit_get (p->done, s))
+        if (el_bit_get (p->hb_old, s) && !el_bit_get (p->done, s) && !el_bit_get (p->pulled, s))
             want[n++] = s;
     if (n == 0)
         return;
+    for (size_t i = 0; i < n; i++)
+        el_bit_set (p->pulled, want[i]);
     if (p->has_source && !s_is_self (p, &p->source))
         s_send_slices (p, S_TO_PEER, &p->source, P2PF__JOB_MSG__KIND_SLICE_REQUEST, want, n, 0);
     else
@@ -883,6 +900,7 @@ s_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeartbeat *hb,
         size_t nb = el_job_bitmap_bytes (&p->job);
         memcpy (p->hb_done, hb->done.data, nb);
         memcpy (p->hb_prev, hb->done.data, nb);
+        memcpy (p->hb_old, hb->done.data, nb);
         if (c > 0)
             p->term = t;
         p->source = *from;
@@ -903,6 +921,7 @@ s_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeartbeat *hb,
     /* Done sets only grow: merge, so a late copy of an older heartbeat
      * cannot make us forget what a newer one said. */
     size_t nb = el_job_bitmap_bytes (&p->job);
+    memcpy (p->hb_old, p->hb_prev, nb);
     memcpy (p->hb_prev, p->hb_done, nb);
     for (size_t i = 0; i < nb; i++)
         p->hb_done[i] |= hb->done.data[i];
@@ -934,6 +953,7 @@ s_on_response (el_peer_t *p, uint64_t now, const P2pf__MasterResponse *r, const 
     for (size_t i = 0; i < nb; i++) {
         p->hb_done[i] |= r->done.data[i];
         p->hb_prev[i] |= r->done.data[i];
+        p->hb_old[i] |= r->done.data[i];
     }
     p->source = *from;
     p->has_source = 1;
@@ -1369,15 +1389,20 @@ el_peer_on_tick (el_peer_t *p, uint64_t now)
     }
     if (p->request_pending && now >= p->request_deadline_ms)
         p->request_pending = 0;
-    if (p->pull_pending && now >= p->pull_deadline_ms) {
+    if (p->pull_deadline_ms && now >= p->pull_deadline_ms) {
+        /* What was asked for and did not come may be asked for again. */
+        int missed = p->pull_pending;
         p->pull_pending = 0;
+        p->pull_deadline_ms = 0;
+        memset (p->pulled, 0, el_job_bitmap_bytes (&p->job));
         /* Nobody serves what the finished job's done set promised (its
          * holders died): compute it again under a new master. */
-        if (++p->pull_misses >= S_PULL_MISSES_MAX && p->job_finished) {
+        if (missed && ++p->pull_misses >= S_PULL_MISSES_MAX && p->job_finished) {
             p->job_finished = 0;
             p->pull_misses = 0;
             memset (p->hb_done, 0, el_job_bitmap_bytes (&p->job));
             memset (p->hb_prev, 0, el_job_bitmap_bytes (&p->job));
+            memset (p->hb_old, 0, el_job_bitmap_bytes (&p->job));
         }
         s_pull (p, now);
     }
@@ -1419,7 +1444,7 @@ el_peer_next_deadline_ms (const el_peer_t *p)
         d = s_min (d, p->heartbeat_at_ms);
     if (p->request_pending)
         d = s_min (d, p->request_deadline_ms);
-    if (p->pull_pending)
+    if (p->pull_deadline_ms)
         d = s_min (d, p->pull_deadline_ms);
     if (p->query_pending)
         d = s_min (d, p->query_deadline_ms);

@@ -1070,6 +1070,7 @@ typedef struct {
     uint64_t reassign_ms; /* last master kill -> first new assignment (UINT64_MAX: n/a) */
     int terms;            /* distinct terms elected, beyond the first */
     uint64_t elections;   /* ElectionQuery published, all peers */
+    uint64_t dup_max;     /* most duplicate slices one peer received */
     uint64_t msgs;        /* messages handed to the network */
     uint64_t trace;       /* the simulator's trace hash */
 } s_result_t;
@@ -1153,6 +1154,8 @@ s_finish (s_world_t **w_p, s_result_t *res)
     for (int i = 0; i < w->n_peers; i++) {
         const el_stats_t *st = el_peer_stats (w->peers[i]->peer);
         res->elections += st->elections_started;
+        if (st->slices_duplicate > res->dup_max)
+            res->dup_max = st->slices_duplicate;
         if (st->dropped_malformed)
             s_fail (w, "node %d dropped %" PRIu64 " malformed messages", i, st->dropped_malformed);
     }
@@ -1164,8 +1167,9 @@ s_finish (s_world_t **w_p, s_result_t *res)
     char line[256];
     int n = snprintf (line, sizeof line,
                       "  %-22s seed %-20" PRIu64 " %3d nodes  done +%5" PRIu64
-                      " ms  terms +%d  election queries %3" PRIu64,
-                      w->prm.name, w->seed, w->n_peers, res->done_ms, res->terms, res->elections);
+                      " ms  terms +%d  election queries %3" PRIu64 "  dup max %3" PRIu64,
+                      w->prm.name, w->seed, w->n_peers, res->done_ms, res->terms, res->elections,
+                      res->dup_max);
     if (res->reassign_ms != UINT64_MAX)
         snprintf (line + n, sizeof line - (size_t)n, "  kill->assign %" PRIu64 " ms",
                   res->reassign_ms);
