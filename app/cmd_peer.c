@@ -74,6 +74,8 @@ static const char s_usage[] =
     "  -o, --output FILE   PNG to write when the image is complete (default\n"
     "                      p2pfractal-<short id>.png)\n"
     "  --exit-when-done    leave the network once the PNG is written (exit 0)\n"
+    "  --join-timeout S    exit 1 if not joined within S seconds (default: 60 with\n"
+    "                      --exit-when-done, else keep trying)\n"
     "  --log-json FILE     also write every event as one JSON object per line\n"
     "  --throttle F        wait F-1 times each slice's render time before sending\n"
     "                      it, as a machine F times slower would (default 1)\n"
@@ -97,6 +99,7 @@ static const char s_usage[] =
 #define S_DRAIN_MAX_MSGS 1000
 /* How often the progress line is printed. */
 #define S_PROGRESS_MS 1000
+#define S_JOIN_TIMEOUT_S 60 /* --join-timeout's default with --exit-when-done */
 /* How long the loop runs after a graceful leave, so the hand-over and the
  * returned slices go out (and their hops are acknowledged). */
 #define S_LEAVE_MS 300
@@ -138,6 +141,9 @@ typedef struct {
     char short_id[OVL_ID_SHORT_LEN + 1];    /* and for humans */
     uint64_t now_ms;                        /* the time of the core call under way */
     int started;                            /* 1 once el_peer_start ran */
+    const char *join;                       /* --join HOST:PORT, or NULL */
+    uint64_t join_since_ms;                 /* when the join began */
+    uint64_t join_timeout_ms;               /* give up then (0: never) */
     int warned_peer_cap;                    /* 1 once the DEALER cap was reported */
     int colouring_set;                      /* --colouring was given */
     rnd_colouring_t colouring;              /* it */
@@ -628,7 +634,11 @@ s_progress (s_ctx_t *c)
     el_status_t st;
     el_peer_status (c->peer, &st);
     size_t known = ovl_node_known_count (c->node);
-    if (!st.has_job) {
+    if (!c->started && c->join) {
+        s_say (c, "not joined yet: no answer through %s for %llu s (is a peer running there, and "
+                  "reachable from here? see --bind/--advertise)",
+               c->join, (unsigned long long)((c->now_ms - c->join_since_ms) / 1000));
+    } else if (!st.has_job) {
         s_say (c, "waiting for a job, %zu peers known", known);
         return;
     }
@@ -787,6 +797,15 @@ s_loop (s_ctx_t *c)
         }
         if (now >= leave_deadline_ms)
             break;
+        if (!c->started && c->join && c->join_timeout_ms && leave_deadline_ms == UINT64_MAX &&
+            now >= c->join_since_ms + c->join_timeout_ms) {
+            /* A batch helper must not wait for ever on a network that
+             * is gone; a peer left running (a window) keeps trying. */
+            s_say (c, "giving up: could not join through %s in %.3g s", c->join,
+                   (double)c->join_timeout_ms / 1000.0);
+            status = APP_EXIT_FAIL;
+            break;
+        }
         if (now >= next_prune_ms) {
             next_prune_ms = now + APP_PRUNE_INTERVAL_MS;
             s_prune (c);
@@ -897,6 +916,7 @@ app_cmd_peer (int argc, char **argv)
         S_OPT_JOIN,
         S_OPT_HEADLESS,
         S_OPT_EXIT_WHEN_DONE,
+        S_OPT_JOIN_TIMEOUT,
         S_OPT_LOG_JSON,
         S_OPT_THROTTLE,
         S_OPT_NETWORK,
@@ -914,6 +934,7 @@ app_cmd_peer (int argc, char **argv)
         { "kernel", required_argument, 0, 'k' },
         { "output", required_argument, 0, 'o' },
         { "exit-when-done", no_argument, 0, S_OPT_EXIT_WHEN_DONE },
+        { "join-timeout", required_argument, 0, S_OPT_JOIN_TIMEOUT },
         { "log-json", required_argument, 0, S_OPT_LOG_JSON },
         { "throttle", required_argument, 0, S_OPT_THROTTLE },
         { "network", required_argument, 0, S_OPT_NETWORK },
@@ -933,6 +954,7 @@ app_cmd_peer (int argc, char **argv)
     const char *log_path = NULL, *network = "default";
     const char *job_opt = NULL; /* the first option that only a first peer takes */
     double throttle = 1.0;
+    double join_timeout_s = 0; /* --join-timeout; 0: the default */
     uint64_t seed = 0;
     rnd_kernel_t kernel = RND_KERNEL_AUTO;
     optind = 1;
@@ -979,6 +1001,12 @@ app_cmd_peer (int argc, char **argv)
             break;
         case S_OPT_EXIT_WHEN_DONE:
             exit_when_done = 1;
+            break;
+        case S_OPT_JOIN_TIMEOUT:
+            if (app_parse_double (optarg, &join_timeout_s) || !(join_timeout_s > 0) ||
+                join_timeout_s > 1e6)
+                app_usage_error ("--join-timeout: '%s' is not a number of seconds (0..1e6]",
+                                 optarg);
             break;
         case S_OPT_LOG_JSON:
             if (!*optarg)
@@ -1183,6 +1211,11 @@ app_cmd_peer (int argc, char **argv)
         ovl_handle_t bootstrap;
         memset (&bootstrap, 0, sizeof bootstrap);
         snprintf (bootstrap.addr, sizeof bootstrap.addr, "tcp://%s", join);
+        c.join = join;
+        c.join_since_ms = c.now_ms;
+        if (join_timeout_s == 0 && exit_when_done)
+            join_timeout_s = S_JOIN_TIMEOUT_S;
+        c.join_timeout_ms = (uint64_t)(join_timeout_s * 1000.0);
         ovl_node_start (node, c.now_ms, &bootstrap);
     } else {
         /* Alone, the node joins at once, and s_joined starts the peer. */

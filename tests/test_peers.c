@@ -348,6 +348,26 @@ test_bad_values_exit_2 (void **state)
     s_expect_usage ("--geometry", "--geometry", "640x360+1+2+3", NULL);
     s_expect_usage ("--geometry", "--geometry", "640x360+99999999999+0", NULL);
     s_expect_usage ("--geometry", "--geometry", "640x+360", NULL);
+    s_expect_usage ("--join-timeout", "--join-timeout", "0", NULL);
+    s_expect_usage ("--join-timeout", "--join-timeout", "soon", NULL);
+}
+
+/* A peer that cannot join (nobody at the address) says so, and with
+ * --join-timeout (or --exit-when-done's default) gives up: exit 1. */
+static void
+test_join_gives_up (void **state)
+{
+    (void)state;
+    const char *args[] = { "peer", "--headless", "--join", "127.0.0.1:1", "--join-timeout", "1",
+                           NULL };
+    char err_path[256], err[4096];
+    uint64_t t0 = tu_now_ms ();
+    int status = tu_run_wait (tu_spawn (s_sw.dir, "nojoin", args, err_path, sizeof err_path),
+                              S_RUN_TIMEOUT_MS);
+    tu_slurp (err_path, err, sizeof err);
+    if (status != 1 || !strstr (err, "could not join through 127.0.0.1:1"))
+        fail_msg ("peer --join to nobody: exit %d after %llu ms, wanted 1; stderr: %s", status,
+                  (unsigned long long)(tu_now_ms () - t0), err);
 }
 
 int
@@ -357,6 +377,7 @@ main (void)
      * watchdog, and teardown kills every child. */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_bad_values_exit_2, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_join_gives_up, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_joiner_closest_to_network_key, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_kills_and_late_joiner, s_setup, s_teardown),
     };
