@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 P2PF       := $(BUILD)/app/p2pfractal
 
-.PHONY: all deps build build-asan build-fuzz fuzz demo test test-fast test-asan chaos bench format clean
+.PHONY: all deps build build-asan build-fuzz fuzz demo test test-fast test-asan chaos bench bench-all format clean
 
 all: build
 
@@ -68,6 +68,12 @@ chaos: build
 # Kernel benchmark (not a test): every variant beside the naive loop.
 bench: build
 	$(P2PF) bench kernel
+
+# Every end-to-end figure of docs/BENCHMARKS.md (~12 min on 2 vCPUs, a
+# 100k-node simulation included: ~3 GB), as tables, bench.json and the
+# plots in docs/. Run it on a quiet machine.
+bench-all: build
+	bench/run.sh --json bench.json --plot
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -11,7 +11,7 @@ libzmq3-dev libsodium-dev
 libprotobuf-c-dev protobuf-c-compiler
 libpng-dev libcmocka-dev
 xvfb xauth imagemagick xdotool x11-utils
-valgrind gnuplot-nox
+valgrind gnuplot-nox jq
 locales
 "
 
