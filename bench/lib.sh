@@ -6,7 +6,7 @@
 # seconds (bash `times`, children line) to $DIR/NAME.cpu and its exit
 # status to $DIR/NAME.rc. SPAWNED is CMD's own PID (the one to signal);
 # the wrapper is only waited for. Every process spawned is stopped on exit
-# (SIGTERM, SIGKILL after 3 s). A watchdog (`deadline S`) SIGKILLs the
+# (SIGTERM, SIGKILL after 10 s). A watchdog (`deadline S`) SIGKILLs the
 # processes of a run that outlives S seconds, so `wait_all` needs no
 # polling beside the processes being measured (on 2 cores a polling
 # script steals measurable CPU).
@@ -15,6 +15,9 @@
 # with --json (JSON=1) to stderr and one JSON object per section (one line)
 # to stdout.
 
+# Numbers are read and printed with a decimal point, whatever the user's
+# locale (bash's `times` follows LC_NUMERIC).
+export LC_ALL=C
 BIN=${P2PF_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/app/p2pfractal}
 JSON=${JSON:-0}
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/p2pf-bench.XXXXXX")
@@ -39,6 +42,13 @@ die () {
 }
 
 # Unix time in ms, without a fork.
+# file_ms FILE: its modification time in Unix ms.
+file_ms () {
+    local t
+    t=$(stat -c %.3Y "$1") || die "no $1"
+    echo "${t/./}"
+}
+
 now_ms () {
     local t=${EPOCHREALTIME/[.,]/}
     echo "${t:0:13}"
@@ -145,12 +155,13 @@ wait_all () {
     return $rc
 }
 
-# stop_all: SIGTERM every process spawned, SIGKILL after 3 s, wait.
+# stop_all: SIGTERM every process spawned, SIGKILL after 10 s (64 peers
+# leaving at once on 2 vCPUs take a while), wait.
 stop_all () {
     no_deadline
     if [ ${#REAL[@]} -gt 0 ]; then
         kill -TERM "${REAL[@]}" 2>/dev/null
-        local end=$(($(now_ms) + 3000))
+        local end=$(($(now_ms) + 10000))
         while kill -0 "${REAL[@]}" 2>/dev/null && [ "$(now_ms)" -lt $end ]; do
             sleep 0.05
         done

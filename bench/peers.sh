@@ -60,7 +60,7 @@ job_render () {
     t0=$(now_ms)
     spawn "$name" "$BIN" render "${v[@]}" --threads "$threads" -q -o "$DIR/$name.png"
     wait_all || exit 1
-    t1=$(now_ms)
+    t1=$(file_ms "$DIR/$name.png")
     secs "$t1" "$t0" >>"$DIR/$name.wall"
     cpu_of "$name" >>"$DIR/$name.cpu"
 }
@@ -81,7 +81,8 @@ job_peers () {
 }
 
 # One job by the client/server baseline with N workers: wall = until the
-# master has written the image and exited; CPU = master + workers.
+# master has written the image (its mtime, as render's; peers: job_done,
+# logged once the image is written); CPU = master + workers.
 job_cs () {
     local name=$1 n=$2 t0 t1
     local v
@@ -89,7 +90,7 @@ job_cs () {
     t0=$(now_ms)
     master_cs "$n" "${v[@]}"
     wait_all || exit 1
-    t1=$(now_ms)
+    t1=$(file_ms "$DIR/cs.png")
     secs "$t1" "$t0" >>"$DIR/$name.wall"
     cpu_sum "${CS_NAMES[@]}" >>"$DIR/$name.cpu"
 }
@@ -214,10 +215,12 @@ recover_once () {
     swarm $n "${v[@]}" "${JOIN_ARGS[@]}"
     JOIN_ARGS=(--threads 1 --exit-when-done)
     deadline "$TIMEOUT"
-    slices=$(num "$DIR/0.jsonl" job_started slices)
     end=$(($(now_ms) + 60000))
-    until [ "$(cat "$DIR"/[0-4].jsonl | grep -c '"event":"job_started"')" -ge $n ] &&
+    slices=""
+    until [ -n "$slices" ] && [ "$slices" -gt 0 ] &&
+        [ "$(cat "$DIR"/[0-4].jsonl | grep -c '"event":"job_started"')" -ge $n ] &&
         [ "$(grep -c '"event":"slice_done"' "$DIR/0.jsonl")" -ge $((slices / 4)) ]; do
+        slices=$(num "$DIR/0.jsonl" job_started slices)
         [ "$(now_ms)" -gt $end ] && die "recovery: the job did not progress; logs in $DIR"
         sleep 0.02
     done
@@ -312,6 +315,7 @@ traffic () {
             wait_logs job_done "$n" || exit 1
             stop_all
             root=$(root_index "$n")
+            [ -n "$root" ] || die "traffic: no peer was root when the first had the image; logs in $DIR"
             for ((i = 0; i < n; i++)); do
                 ev "$DIR/$i.jsonl" left | sed -n 's/.*"slices_duplicate":\([0-9]*\).*"sent_bytes":\([0-9]*\),"recv_msgs":[0-9]*,"recv_bytes":\([0-9]*\).*/\2 \3 \1/p'
             done >"$DIR/tr.peers"
