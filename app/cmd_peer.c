@@ -638,7 +638,9 @@ s_progress (s_ctx_t *c)
         s_say (c, "not joined yet: no answer through %s for %llu s (is a peer running there, and "
                   "reachable from here? see --bind/--advertise)",
                c->join, (unsigned long long)((c->now_ms - c->join_since_ms) / 1000));
-    } else if (!st.has_job) {
+        return;
+    }
+    if (!st.has_job) {
         s_say (c, "waiting for a job, %zu peers known", known);
         return;
     }
@@ -1003,9 +1005,9 @@ app_cmd_peer (int argc, char **argv)
             exit_when_done = 1;
             break;
         case S_OPT_JOIN_TIMEOUT:
-            if (app_parse_double (optarg, &join_timeout_s) || !(join_timeout_s > 0) ||
+            if (app_parse_double (optarg, &join_timeout_s) || !(join_timeout_s >= 0.001) ||
                 join_timeout_s > 1e6)
-                app_usage_error ("--join-timeout: '%s' is not a number of seconds (0..1e6]",
+                app_usage_error ("--join-timeout: '%s' is not a number of seconds (0.001..1e6)",
                                  optarg);
             break;
         case S_OPT_LOG_JSON:

@@ -641,11 +641,12 @@ s_take (el_peer_t *p, const uint32_t *slices, size_t n)
 }
 
 /* Ask for missing slices that the master has had for two heartbeats or
- * more -- the multicast tree had time to bring them; under load it takes
- * more than one -- and that no pull under way asked for already: a slice arriving settles
- * the pull and asks for more, and re-asking for what is still on its way
- * would have every sender send it again. Those asked for are asked again
- * once request_timeout_ms passed after the last pull (el_peer_on_tick). */
+ * more (the multicast tree had time to bring them; under load it takes
+ * more than one) and that no pull under way asked for already, keeping at
+ * most pull_max outstanding. A slice arriving settles the pull and asks
+ * for more; re-asking for what is still on its way would have its sender
+ * send it again. What was asked for is asked again once request_timeout_ms
+ * passed after the last pull (el_peer_on_tick). */
 static void
 s_pull (el_peer_t *p, uint64_t now)
 {
@@ -654,6 +655,11 @@ s_pull (el_peer_t *p, uint64_t now)
     uint32_t want[EL_MSG_SLICES_MAX];
     size_t n = 0;
     uint32_t max = p->cfg.pull_max < EL_MSG_SLICES_MAX ? p->cfg.pull_max : EL_MSG_SLICES_MAX;
+    /* At most pull_max slices asked for and not here yet, in all. */
+    uint32_t outstanding = 0;
+    for (uint32_t s = 0; s < p->job.slices; s++)
+        outstanding += el_bit_get (p->pulled, s) && !el_bit_get (p->done, s);
+    max = outstanding < max ? max - outstanding : 0;
     for (uint32_t s = 0; s < p->job.slices && n < max; s++)
         if (el_bit_get (p->hb_old, s) && !el_bit_get (p->done, s) && !el_bit_get (p->pulled, s))
             want[n++] = s;
