@@ -11,5 +11,6 @@ int app_cmd_node (int argc, char **argv);
 int app_cmd_peer (int argc, char **argv);
 int app_cmd_master (int argc, char **argv);
 int app_cmd_worker (int argc, char **argv);
+int app_cmd_keygen (int argc, char **argv);
 
 #endif

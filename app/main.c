@@ -20,6 +20,7 @@ static const char s_usage[] = "Usage: p2pfractal COMMAND [options]\n"
                               "  node     run one overlay node on the network (debugging)\n"
                               "  master   client/server baseline: hand out slices, write the PNG\n"
                               "  worker   client/server baseline: render a master's slices\n"
+                              "  keygen   write a network secret for a closed network\n"
                               "\n"
                               "'p2pfractal COMMAND --help' describes a command.\n"
                               "  -h, --help      this text\n"
@@ -55,5 +56,7 @@ main (int argc, char **argv)
         return app_cmd_master (argc - 1, argv + 1);
     if (strcmp (cmd, "worker") == 0)
         return app_cmd_worker (argc - 1, argv + 1);
+    if (strcmp (cmd, "keygen") == 0)
+        return app_cmd_keygen (argc - 1, argv + 1);
     app_usage_error ("unknown command '%s' (try 'p2pfractal --help')", cmd);
 }
