@@ -144,7 +144,6 @@ typedef struct {
     const char *join;                       /* --join HOST:PORT, or NULL */
     uint64_t join_since_ms;                 /* when the join began */
     uint64_t join_timeout_ms;               /* give up then (0: never) */
-    int test_corrupt;                       /* P2PF_TEST_CORRUPT_SLICES: tests only */
     int warned_peer_cap;                    /* 1 once the DEALER cap was reported */
     int colouring_set;                      /* --colouring was given */
     rnd_colouring_t colouring;              /* it */
@@ -489,22 +488,6 @@ s_el_event (void *ctx, const el_event_t *ev)
             app_peer_view_slice_done (c->view, ev->job->id, ev->slice, ev->peer.id,
                                       el_peer_pixels (c->peer));
         break;
-    case EL_EV_SLICE_REJECTED:
-        /* Once per sender and job: the core ignores it from then on. */
-        ovl_id_short (ev->peer.id, id);
-        ovl_id_short (ev->elector, by);
-        s_say (c, "slice %u from %s (computed by %s, it says) failed its check: dropped, and %s "
-                  "is ignored for the rest of this job",
-               ev->slice, id, by, id);
-        log = s_json (c, "slice_rejected");
-        app_jsonlog_u64 (log, "slice", ev->slice);
-        s_json_id (log, "from", ev->peer.id);
-        s_json_id (log, "by", ev->elector);
-        app_jsonlog_end (log);
-        if (c->view)
-            app_peer_view_tick (c->view, s_unix_ms (), "slice %u from %s had wrong pixels: ignored",
-                                ev->slice, id);
-        break;
     case EL_EV_JOB_DONE:
         /* Written once the core call returns: colouring and compressing a
          * large image is no work to do under the core's feet. */
@@ -687,9 +670,6 @@ s_take_renders (s_ctx_t *c)
         app_jsonlog_num (log, "busy_s", r.busy_s);
         app_jsonlog_end (log);
         c->now_ms = app_now_ms ();
-        if (c->test_corrupt)
-            for (size_t i = 0; i < r.n; i++) /* wrong, and still values a kernel produces */
-                r.pixels[i] = r.pixels[i] < 0.0f ? 1.5f : r.pixels[i] + 1.0f;
         el_peer_rendered (c->peer, c->now_ms, r.job, r.slice, r.pixels, r.n);
         free (r.pixels);
         /* Done by now if the core took it; else it is no longer held. */
@@ -902,7 +882,6 @@ s_loop (s_ctx_t *c)
     app_jsonlog_u64 (log, "slices_received", es->slices_received);
     app_jsonlog_u64 (log, "slices_duplicate", es->slices_duplicate);
     app_jsonlog_u64 (log, "elections_started", es->elections_started);
-    app_jsonlog_u64 (log, "slices_rejected", es->slices_rejected);
     app_jsonlog_u64 (log, "dropped_malformed", es->dropped_malformed);
     app_jsonlog_u64 (log, "dropped_job", es->dropped_job);
     app_jsonlog_u64 (log, "dropped_other", es->dropped_other);
@@ -1082,9 +1061,6 @@ app_cmd_peer (int argc, char **argv)
 
     s_ctx_t c;
     memset (&c, 0, sizeof c);
-    /* Tests only (test_verify): a peer that lies about its results. */
-    const char *corrupt = getenv ("P2PF_TEST_CORRUPT_SLICES");
-    c.test_corrupt = corrupt && strcmp (corrupt, "1") == 0;
     c.colouring_set = vo.colouring_set;
     c.colouring = vo.colouring;
     c.exit_when_done = exit_when_done;

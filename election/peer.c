@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel.h"
 #include "rng.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -35,13 +34,6 @@
 /* Pulls in a row that bring nothing before a finished job's missing
  * slices are computed again. */
 #define S_PULL_MISSES_MAX 3
-/* Peers a job ignores after a slice of theirs failed its check: a few
- * liars are enough to notice; past that the oldest is forgotten. */
-#define S_BANNED_MAX 16
-/* A check runs on the driver's loop thread: at most this many iterations
- * in the worst case (every pixel checked runs to max_iter), ~10 ms, so a
- * deep job checks fewer pixels (but always one). */
-#define S_CHECK_ITER_BUDGET 4000000u
 
 /* A term: a counter and the root that elected it. Ordered by counter,
  * then elector; each root accepts one master per counter, so no term ever
@@ -114,9 +106,6 @@ struct el_peer_t {
     uint8_t *hb_prev;         /* and the one before */
     uint8_t *hb_old;          /* and the one before that: what pulls ask for */
     uint8_t *pulled;          /* slices asked for by the pulls under way */
-    rnd_kjob_t kjob;          /* the job's view, digested: to check slices */
-    ovl_id_t banned[S_BANNED_MAX]; /* sent or computed slices that failed */
-    size_t n_banned;               /* their check, this job: ignored */
     uint32_t queue_head;      /* the master's cursor, last known */
     int job_finished;         /* the master relinquished: everything is done */
     int has_source;           /* a peer to pull missing slices from */
@@ -167,7 +156,6 @@ el_config_default (el_config_t *c)
     c->render_slots = 1;
     c->ahead = 1;
     c->pull_max = 8;
-    c->check_pixels = 4;
 }
 
 static int
@@ -534,8 +522,6 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     p->has_nominated = 0;
     p->has_handover = 0;
     p->is_root = s_root_of (p, job->group);
-    rnd_kjob_init (&p->kjob, &job->view);
-    p->n_banned = 0;
 
     el_event_t ev;
     memset (&ev, 0, sizeof ev);
@@ -687,54 +673,6 @@ s_pull (el_peer_t *p, uint64_t now)
         s_send_slices (p, S_TO_ROUTE_JOB, NULL, P2PF__JOB_MSG__KIND_SLICE_REQUEST, want, n, 0);
     p->pull_pending = 1;
     p->pull_deadline_ms = now + p->cfg.request_timeout_ms;
-}
-
-static int
-s_banned (const el_peer_t *p, ovl_id_t id)
-{
-    for (size_t i = 0; i < p->n_banned; i++)
-        if (ovl_id_eq (p->banned[i], id))
-            return 1;
-    return 0;
-}
-
-static void
-s_ban (el_peer_t *p, ovl_id_t id)
-{
-    if (s_banned (p, id) || ovl_id_eq (id, p->self.id))
-        return;
-    if (p->n_banned == S_BANNED_MAX) {
-        memmove (p->banned, p->banned + 1, (S_BANNED_MAX - 1) * sizeof *p->banned);
-        p->n_banned--;
-    }
-    p->banned[p->n_banned++] = id;
-}
-
-/* Spot-check a received slice: a few pixels, drawn from this peer's PRNG
- * (nobody can tell which), recomputed by the reference kernel, which
- * every variant matches bit for bit. At most one pixel per 100 of the
- * slice, so the check costs 1% of the slice's render on average, and no
- * more than S_CHECK_ITER_BUDGET iterations at worst unless one pixel alone
- * costs more. 1 if they all agree. */
-static int
-s_check_slice (el_peer_t *p, uint32_t slice, const float *px)
-{
-    int y0, y1;
-    el_job_slice_rows (&p->job, slice, &y0, &y1);
-    size_t w = (size_t)p->job.view.width_px, npx = w * (size_t)(y1 - y0);
-    size_t k = npx / 100 < p->cfg.check_pixels ? npx / 100 : p->cfg.check_pixels;
-    size_t budget = S_CHECK_ITER_BUDGET / (uint32_t)p->job.view.max_iter;
-    if (k > 1 && k > budget)
-        k = budget > 1 ? budget : 1;
-    for (size_t i = 0; i < k; i++) {
-        size_t at = (size_t)ovl_rng_below (&p->rng, npx);
-        float want = rnd_kernel_pixel (&p->kjob, (int)(at % w), y0 + (int)(at / w));
-        float got;
-        memcpy (&got, (const uint8_t *)px + at * sizeof got, sizeof got);
-        if (memcmp (&want, &got, sizeof want) != 0)
-            return 0;
-    }
-    return 1;
 }
 
 static void
@@ -1189,7 +1127,7 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
         s_on_response (p, now, m->master_response, from);
         break;
     case P2PF__JOB_MSG__KIND_WORK_REQUEST: {
-        if (!p->is_master || p->leaving || s_banned (p, from->id)) {
+        if (!p->is_master || p->leaving) {
             p->stats.dropped_other++;
             break;
         }
@@ -1226,29 +1164,9 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
     case P2PF__JOB_MSG__KIND_SLICE_DATA: {
         const P2pf__SliceData *sd = m->slice_data;
         ovl_id_t by = ovl_id_from_bytes (sd->computed_by.data);
-        if (s_banned (p, from->id) || s_banned (p, by)) {
-            p->stats.dropped_other++;
-            break;
-        }
         if (el_bit_get (p->done, sd->slice)) {
             if (!ovl_id_eq (by, p->self.id))
                 p->stats.slices_duplicate++;
-            break;
-        }
-        if (!s_is_self (p, from) && !s_check_slice (p, sd->slice, (const float *)sd->pixels.data)) {
-            /* Wrong pixels: not stored (a master hands the slice out
-             * again), and neither the sender nor whoever it names as the
-             * renderer is heard from again in this job. */
-            p->stats.slices_rejected++;
-            s_ban (p, from->id);
-            s_ban (p, by);
-            el_event_t ev;
-            memset (&ev, 0, sizeof ev);
-            ev.kind = EL_EV_SLICE_REJECTED;
-            ev.slice = sd->slice;
-            ev.peer = *from;
-            ev.elector = by;
-            s_event (p, &ev);
             break;
         }
         p->stats.slices_received++;

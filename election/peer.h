@@ -41,15 +41,10 @@ typedef struct {
     uint32_t ahead;               /* extra slices held in flight, so no render
                                      slot waits a round trip for work */
     uint32_t pull_max;            /* slices asked for in one anti-entropy pull */
-    uint32_t check_pixels;        /* pixels of every received slice recomputed
-                                     and compared (seeded-random; fewer on
-                                     slices under 100 px per pixel checked, so
-                                     a check costs <= 1% of the slice) */
 } el_config_t;
 
 /* Defaults for a LAN: heartbeat 100 ms, suspect after 300 ms, elections
- * retried after 1 s, requests after 500 ms; 1 slot, 1 ahead, pulls of 8;
- * 4 pixels checked per slice received. */
+ * retried after 1 s, requests after 500 ms; 1 slot, 1 ahead, pulls of 8. */
 void el_config_default (el_config_t *config);
 
 typedef enum {
@@ -60,9 +55,6 @@ typedef enum {
     EL_EV_SLICE_ASSIGNED, /* the master gave a slice out (slice, peer = to) */
     EL_EV_SLICE_DONE,     /* a slice became done here (slice, peer = by) */
     EL_EV_JOB_DONE,       /* every slice is here: the image is complete */
-    EL_EV_SLICE_REJECTED, /* a received slice failed its check (slice, peer =
-                             the sender; elector = who it says computed it):
-                             dropped, both ignored for the rest of the job */
 } el_event_kind_t;
 
 typedef struct {
@@ -115,7 +107,6 @@ typedef struct {
     uint64_t slices_received;   /* slices that became done by a message */
     uint64_t slices_duplicate;  /* slices received or rendered when already done */
     uint64_t elections_started; /* ElectionQuery published by this peer */
-    uint64_t slices_rejected;   /* received slices whose pixels did not check */
 } el_stats_t;
 
 /* A peer of the network whose group key is network_group (the driver uses

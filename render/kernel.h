@@ -50,11 +50,6 @@ void rnd_kjob_init (rnd_kjob_t *job, const rnd_view_t *view);
  * kernel must be supported (rnd_kernel_supported); AUTO picks the best. */
 void rnd_kernel_run (rnd_kernel_t kernel, const rnd_kjob_t *job, int y0, int y1, float *out);
 
-/* One pixel (x, y) by the reference kernel: the value every variant
- * computes for it, bit for bit (what a peer checks a received slice
- * against). */
-float rnd_kernel_pixel (const rnd_kjob_t *job, int x, int y);
-
 /* 1 if this CPU (and build) can run the variant. AUTO and SCALAR always can. */
 int rnd_kernel_supported (rnd_kernel_t kernel);
 /* The variant AUTO resolves to on this CPU. */

@@ -29,12 +29,11 @@
  *     WorkReturn (slices handed out again: duplicates only);
  *   - a SliceData with values a kernel can produce, for a slice the peer
  *     already holds: ignored as a duplicate (the first copy wins).
- * What it does not send: a SliceData with plausible values for a slice
- * the peer does not hold yet -- the spot check of received slices catches
- * it (tests/test_verify.c), unless every pixel checked happens to be
- * right -- and a JobAnnounce of a newer job (every peer follows it and
- * abandons this one; only authentication can stop that). Neither can crash
- * a peer.
+ * What it does not send, because it would succeed: a SliceData with
+ * plausible values for a slice the peer does not hold yet (it becomes part
+ * of the image -- only authentication, or recomputing, can stop that), and
+ * a JobAnnounce of a newer job (every peer follows it and abandons this
+ * one). Neither can crash a peer; both can make its image wrong.
  *
  * Waits are polls with deadlines (the harness in test_util.c); every peer
  * is SIGKILLed and reaped on every exit path (teardown, PDEATHSIG), and an
