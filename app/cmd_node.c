@@ -171,7 +171,7 @@ app_cmd_node (int argc, char **argv)
     char err[256];
     s_ctx_t ctx;
     memset (&ctx, 0, sizeof ctx);
-    ctx.transport = ovl_transport_new (bind_addr, port, advertise, err, sizeof err);
+    ctx.transport = ovl_transport_new (bind_addr, port, advertise, NULL, err, sizeof err);
     if (!ctx.transport) {
         fprintf (stderr, "p2pfractal: node: %s\n", err);
         return APP_EXIT_FAIL;
@@ -246,7 +246,7 @@ app_cmd_node (int argc, char **argv)
         uint8_t *bytes;
         size_t len;
         for (int i = 0;
-             i < S_DRAIN_MAX_MSGS && ovl_transport_recv (ctx.transport, &bytes, &len) == 0; i++) {
+             i < S_DRAIN_MAX_MSGS && ovl_transport_recv (ctx.transport, &bytes, &len, NULL) == 0; i++) {
             ovl_node_on_msg (node, app_now_ms (), bytes, len);
             free (bytes);
         }

@@ -26,6 +26,7 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <sodium.h>
 #include <zmq.h>
 
 #include "cli.h"
@@ -35,6 +36,7 @@
 #include "job.h"
 #include "jsonlog.h"
 #include "kernel.h"
+#include "netkey.h"
 #include "node.h"
 #include "palette.h"
 #include "peer.h"
@@ -52,7 +54,7 @@ static const char s_usage[] =
     "                       [--advertise HOST] [--join HOST:PORT] [--headless]\n"
     "                       [--threads N] [--kernel K] [-o OUT.png] [--exit-when-done]\n"
     "                       [--log-json FILE] [--throttle F] [--network NAME] [--seed S]\n"
-    "                       [--geometry WxH[+X+Y]]\n"
+    "                       [--geometry WxH[+X+Y]] [--key FILE]\n"
     "Be one peer of a rendering network. Without --join it starts the network\n"
     "and a job from the view options, as its master; with --join it joins the\n"
     "network through any peer and helps with the job under way. Every peer\n"
@@ -80,7 +82,11 @@ static const char s_usage[] =
     "  --throttle F        wait F-1 times each slice's render time before sending\n"
     "                      it, as a machine F times slower would (default 1)\n"
     "  --network NAME      the network to be part of (default \"default\")\n"
-    "  --seed S            seed of the peer's id and PRNGs (default: from the clock)\n"
+    "  --seed S            seed of the peer's PRNGs, and of its id on an open\n"
+    "                      network (default: from the clock)\n"
+    "  --key FILE          the network secret (p2pfractal keygen): every connection\n"
+    "                      is encrypted and only peers holding the same secret are\n"
+    "                      let in (docs/SECURITY.md); without it the network is open\n"
     "  -h, --help          this text\n"
     "\n"
     "A joining peer adopts the network's job: view options and --slices given\n"
@@ -139,6 +145,7 @@ typedef struct {
     ovl_handle_t self;                      /* who we are and where */
     char hex[OVL_ID_HEX_LEN + 1];           /* our id, for the JSON log */
     char short_id[OVL_ID_SHORT_LEN + 1];    /* and for humans */
+    char public_key[2 * OVL_TRANSPORT_KEY_BYTES + 1]; /* hex; "" on an open network */
     uint64_t now_ms;                        /* the time of the core call under way */
     int started;                            /* 1 once el_peer_start ran */
     const char *join;                       /* --join HOST:PORT, or NULL */
@@ -232,6 +239,7 @@ s_joined (void *ctx, int hops)
     /* A node may rejoin after a long partition; the peer starts once. */
     if (!c->started) {
         c->started = 1;
+        ovl_transport_watch (c->transport, NULL);
         el_peer_start (c->peer, c->now_ms);
     }
 }
@@ -617,6 +625,56 @@ s_write_done (s_ctx_t *c)
 
 /* --- the loop ------------------------------------------------------------ */
 
+/* Who the transport refused: once per source a minute (it keeps trying). */
+static void
+s_report_refusals (s_ctx_t *c)
+{
+    ovl_transport_refusal_t r;
+    while (ovl_transport_next_refusal (c->transport, &r)) {
+        const char *why = ovl_transport_refusal_text (c->transport, r.why);
+        s_say (c, "refused %s: %s (%llu attempt%s; said again in a minute at most)", r.source, why,
+               (unsigned long long)r.attempts, r.attempts == 1 ? "" : "s");
+        app_jsonlog_t *log = s_json (c, "refused");
+        app_jsonlog_str (log, "source", r.source);
+        app_jsonlog_str (log, "why", why);
+        app_jsonlog_u64 (log, "attempts", r.attempts);
+        app_jsonlog_end (log);
+    }
+}
+
+/* Handshakes with the bootstrap that fail in a row before we give up: one
+ * could be a peer dying mid-handshake; three, 0.2 s apart, are a refusal. */
+#define S_JOIN_REFUSED_AFTER 3
+
+/* 1 (and said why) if the peer we join through refuses our handshakes:
+ * another network key, or one of us has none. */
+static int
+s_join_refused (s_ctx_t *c)
+{
+    ovl_refusal_t why;
+    int final = 0;
+    unsigned failed = ovl_transport_watch_failures (c->transport, &why, &final);
+    if (!final && failed < S_JOIN_REFUSED_AFTER)
+        return 0;
+    int keyed = ovl_transport_keyed (c->transport);
+    const char *text = why == OVL_REFUSED_MECHANISM && keyed
+                           ? "it runs an open network (no --key), and this peer has a key"
+                       : why == OVL_REFUSED_MECHANISM
+                           ? "it runs a closed network: start this peer with --key and the "
+                             "network's key file"
+                       : why == OVL_REFUSED_CRYPTO
+                           ? "it hangs up on our CURVE handshake: it holds another network key"
+                       : keyed ? "it refuses our handshake"
+                               : "it refuses our handshake (a closed network? then start this "
+                                 "peer with --key and its key file)";
+    s_say (c, "cannot join through %s: %s", c->join, text);
+    app_jsonlog_t *log = s_json (c, "join_refused");
+    app_jsonlog_str (log, "through", c->join);
+    app_jsonlog_str (log, "why", text);
+    app_jsonlog_end (log);
+    return 1;
+}
+
 /* Close connections to nodes that left the state, but keep the master's:
  * a worker talks to it without it being a neighbour. */
 static void
@@ -799,6 +857,11 @@ s_loop (s_ctx_t *c)
         }
         if (now >= leave_deadline_ms)
             break;
+        s_report_refusals (c);
+        if (!c->started && c->join && s_join_refused (c)) {
+            status = APP_EXIT_FAIL;
+            break;
+        }
         if (!c->started && c->join && c->join_timeout_ms && leave_deadline_ms == UINT64_MAX &&
             now >= c->join_since_ms + c->join_timeout_ms) {
             /* A batch helper must not wait for ever on a network that
@@ -851,10 +914,15 @@ s_loop (s_ctx_t *c)
         }
         uint8_t *bytes;
         size_t len;
-        for (int i = 0; i < S_DRAIN_MAX_MSGS && ovl_transport_recv (c->transport, &bytes, &len) == 0;
+        ovl_id_t sender;
+        for (int i = 0;
+             i < S_DRAIN_MAX_MSGS && ovl_transport_recv (c->transport, &bytes, &len, &sender) == 0;
              i++) {
             c->now_ms = app_now_ms ();
-            ovl_node_on_msg (node, c->now_ms, bytes, len);
+            if (ovl_transport_keyed (c->transport))
+                ovl_node_on_msg_from (node, c->now_ms, bytes, len, sender);
+            else
+                ovl_node_on_msg (node, c->now_ms, bytes, len);
             free (bytes);
             s_write_done (c);
         }
@@ -887,6 +955,8 @@ s_loop (s_ctx_t *c)
     app_jsonlog_u64 (log, "dropped_other", es->dropped_other);
     app_jsonlog_u64 (log, "ovl_dropped_malformed", ovl_node_stats (c->node)->dropped_malformed);
     app_jsonlog_u64 (log, "recv_rejected", ovl_transport_recv_rejected (c->transport));
+    app_jsonlog_u64 (log, "refused", ovl_transport_refused (c->transport));
+    app_jsonlog_u64 (log, "dropped_forged", ovl_node_stats (c->node)->dropped_forged);
     ovl_transport_traffic_t tr;
     ovl_transport_traffic (c->transport, &tr);
     app_jsonlog_u64 (log, "sent_msgs", tr.sent_msgs);
@@ -924,6 +994,7 @@ app_cmd_peer (int argc, char **argv)
         S_OPT_NETWORK,
         S_OPT_SEED,
         S_OPT_GEOMETRY,
+        S_OPT_KEY,
     };
     static const struct option opts[] = {
         { "slices", required_argument, 0, S_OPT_SLICES },
@@ -942,6 +1013,7 @@ app_cmd_peer (int argc, char **argv)
         { "network", required_argument, 0, S_OPT_NETWORK },
         { "seed", required_argument, 0, S_OPT_SEED },
         { "geometry", required_argument, 0, S_OPT_GEOMETRY },
+        { "key", required_argument, 0, S_OPT_KEY },
         { "help", no_argument, 0, 'h' },
         APP_VIEW_LONG_OPTIONS,
         { 0, 0, 0, 0 },
@@ -953,7 +1025,7 @@ app_cmd_peer (int argc, char **argv)
     int port = 0, slices = 0, threads = app_cpu_count (), headless = 0, exit_when_done = 0;
     int seed_set = 0, opt, longindex;
     const char *bind_addr = "127.0.0.1", *advertise = NULL, *join = NULL, *out_path = NULL;
-    const char *log_path = NULL, *network = "default";
+    const char *log_path = NULL, *network = "default", *key_path = NULL;
     const char *job_opt = NULL; /* the first option that only a first peer takes */
     double throttle = 1.0;
     double join_timeout_s = 0; /* --join-timeout; 0: the default */
@@ -1042,6 +1114,9 @@ app_cmd_peer (int argc, char **argv)
                 app_usage_error ("--geometry: '%s' is not WxH or WxH+X+Y (W, H in 64..%d)", optarg,
                                  RND_VIEW_SIZE_MAX_PX);
             break;
+        case S_OPT_KEY:
+            key_path = optarg;
+            break;
         case 'h':
             printf (s_usage, RND_SLICES_DEFAULT, app_cpu_count (),
                     rnd_kernel_name (rnd_kernel_best ()), app_view_help);
@@ -1087,6 +1162,26 @@ app_cmd_peer (int argc, char **argv)
     ovl_rng_t rng;
     ovl_rng_seed (&rng, seed);
     c.self.id = ovl_rng_id (&rng);
+    ovl_transport_keys_t keys;
+    if (key_path) {
+        /* A closed network: the id is the hash of our own public key. */
+        uint8_t secret[APP_NETKEY_BYTES];
+        if (app_netkey_load (key_path, secret, err, sizeof err) != 0)
+            app_usage_error ("--key: %s", err);
+        int rc = app_netkey_transport_keys (secret, &keys);
+        sodium_memzero (secret, sizeof secret);
+        if (rc != 0) {
+            fprintf (stderr, "p2pfractal: peer: libsodium cannot start\n");
+            return APP_EXIT_FAIL;
+        }
+        c.self.id = ovl_id_from_public_key (keys.node_public);
+        sodium_bin2hex (c.public_key, sizeof c.public_key, keys.node_public,
+                        sizeof keys.node_public);
+    } else {
+        fprintf (stderr, "p2pfractal: peer: warning: no --key: this network is open -- anyone "
+                         "who can reach its ports can join, read the image and send pixels "
+                         "(see docs/SECURITY.md)\n");
+    }
     ovl_id_hex (c.self.id, c.hex);
     ovl_id_short (c.self.id, c.short_id);
     char default_out[64];
@@ -1141,7 +1236,9 @@ app_cmd_peer (int argc, char **argv)
             goto done;
         }
     }
-    c.transport = ovl_transport_new (bind_addr, port, advertise, err, sizeof err);
+    c.transport = ovl_transport_new (bind_addr, port, advertise, key_path ? &keys : NULL, err,
+                                     sizeof err);
+    sodium_memzero (&keys, sizeof keys);
     if (!c.transport) {
         fprintf (stderr, "p2pfractal: peer: %s\n", err);
         goto done;
@@ -1197,12 +1294,14 @@ app_cmd_peer (int argc, char **argv)
     signal (SIGPIPE, SIG_IGN);
 
     const char *colon = strrchr (c.self.addr, ':');
-    s_say (&c, "listening on %s (id %s, network %s, %d render threads)", c.self.addr, c.hex,
-           network, app_peer_render_threads (c.render));
+    s_say (&c, "listening on %s (id %s, network %s, %s, %d render threads)", c.self.addr, c.hex,
+           network, key_path ? "closed: CURVE" : "open", app_peer_render_threads (c.render));
     app_jsonlog_t *log = s_json (&c, "started");
     app_jsonlog_str (log, "endpoint", c.self.addr);
     app_jsonlog_u64 (log, "port", colon ? strtoull (colon + 1, NULL, 10) : 0);
     app_jsonlog_str (log, "network", network);
+    /* The key the id is the hash of: anyone can check it. */
+    app_jsonlog_str (log, "public_key", c.public_key);
     app_jsonlog_u64 (log, "threads", (uint64_t)app_peer_render_threads (c.render));
     app_jsonlog_num (log, "throttle", throttle);
     app_jsonlog_end (log);
@@ -1218,6 +1317,7 @@ app_cmd_peer (int argc, char **argv)
         if (join_timeout_s == 0 && exit_when_done)
             join_timeout_s = S_JOIN_TIMEOUT_S;
         c.join_timeout_ms = (uint64_t)(join_timeout_s * 1000.0);
+        ovl_transport_watch (c.transport, bootstrap.addr);
         ovl_node_start (node, c.now_ms, &bootstrap);
     } else {
         /* Alone, the node joins at once, and s_joined starts the peer. */

@@ -129,3 +129,22 @@ app_netkey_load (const char *path, uint8_t key[APP_NETKEY_BYTES], char *err, siz
     }
     return 0;
 }
+
+int
+app_netkey_transport_keys (const uint8_t secret[APP_NETKEY_BYTES], ovl_transport_keys_t *keys)
+{
+    _Static_assert (APP_NETKEY_BYTES == crypto_kdf_KEYBYTES, "the secret is a KDF master key");
+    _Static_assert (OVL_TRANSPORT_KEY_BYTES == crypto_box_SEEDBYTES &&
+                        OVL_TRANSPORT_KEY_BYTES == crypto_box_PUBLICKEYBYTES &&
+                        OVL_TRANSPORT_KEY_BYTES == crypto_box_SECRETKEYBYTES,
+                    "CURVE keys are crypto_box (X25519) keys");
+    if (sodium_init () < 0)
+        return -1;
+    uint8_t seed[crypto_box_SEEDBYTES];
+    crypto_kdf_derive_from_key (seed, sizeof seed, 1, "p2pfinbx", secret);
+    crypto_box_seed_keypair (keys->inbox_public, keys->inbox_secret, seed);
+    sodium_memzero (seed, sizeof seed);
+    crypto_kdf_derive_from_key (keys->vouch_key, sizeof keys->vouch_key, 2, "p2pfvouc", secret);
+    crypto_box_keypair (keys->node_public, keys->node_secret);
+    return 0;
+}

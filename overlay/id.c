@@ -138,3 +138,13 @@ ovl_id_from_name (const char *name, size_t len)
     crypto_generichash (digest, sizeof digest, (const unsigned char *)name, len, NULL, 0);
     return ovl_id_from_bytes (digest);
 }
+
+ovl_id_t
+ovl_id_from_public_key (const uint8_t public_key[OVL_ID_PUBLIC_KEY_BYTES])
+{
+    static const uint8_t personal[crypto_generichash_blake2b_PERSONALBYTES] = "p2pfractal-id-1";
+    uint8_t digest[16];
+    crypto_generichash_blake2b_salt_personal (digest, sizeof digest, public_key,
+                                              OVL_ID_PUBLIC_KEY_BYTES, NULL, 0, NULL, personal);
+    return ovl_id_from_bytes (digest);
+}

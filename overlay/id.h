@@ -71,4 +71,11 @@ ovl_id_t ovl_id_from_name (const char *name, size_t len);
 void ovl_id_to_bytes (ovl_id_t id, uint8_t out[16]);
 ovl_id_t ovl_id_from_bytes (const uint8_t in[16]);
 
+/* A keyed node's id: BLAKE2b-128 of its 32-byte CURVE public key, under a
+ * personalisation of our own (so it is no other protocol's hash of the
+ * key). Nobody picks where such a node lands in the ring: they would have
+ * to find a key pair whose hash falls there (docs/SECURITY.md). */
+#define OVL_ID_PUBLIC_KEY_BYTES 32
+ovl_id_t ovl_id_from_public_key (const uint8_t public_key[OVL_ID_PUBLIC_KEY_BYTES]);
+
 #endif

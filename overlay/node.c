@@ -1372,8 +1372,9 @@ s_handle (ovl_node_t *node, uint64_t now_ms, P2pf__Envelope *env)
     }
 }
 
-void
-ovl_node_on_msg (ovl_node_t *node, uint64_t now_ms, const uint8_t *bytes, size_t len)
+static void
+s_on_msg (ovl_node_t *node, uint64_t now_ms, const uint8_t *bytes, size_t len,
+          const ovl_id_t *sender)
 {
     P2pf__Envelope *env = NULL;
     ovl_wire_error_t why;
@@ -1381,10 +1382,28 @@ ovl_node_on_msg (ovl_node_t *node, uint64_t now_ms, const uint8_t *bytes, size_t
         node->stats.dropped_malformed++;
         return;
     }
+    if (sender && !ovl_id_eq (ovl_wire_id (env->from->id), *sender)) {
+        node->stats.dropped_forged++;
+        ovl_wire_free (&env);
+        return;
+    }
     node->stats.msgs_received++;
     node->stats.bytes_received += len;
     s_handle (node, now_ms, env);
     ovl_wire_free (&env);
+}
+
+void
+ovl_node_on_msg (ovl_node_t *node, uint64_t now_ms, const uint8_t *bytes, size_t len)
+{
+    s_on_msg (node, now_ms, bytes, len, NULL);
+}
+
+void
+ovl_node_on_msg_from (ovl_node_t *node, uint64_t now_ms, const uint8_t *bytes, size_t len,
+                      ovl_id_t sender)
+{
+    s_on_msg (node, now_ms, bytes, len, &sender);
 }
 
 /* ------------------------------------------------------------------ */

@@ -89,6 +89,7 @@ typedef struct {
     uint64_t routed_forwarded;  /* routed messages passed on */
     uint64_t routed_retried;    /* hops retried after a missing ack */
     uint64_t nodes_lost;        /* node_lost upcalls */
+    uint64_t dropped_forged;    /* `from` is not the node that sent it */
 } ovl_node_stats_t;
 
 /* A node with the given identity. seed feeds its own PRNG (nonces, choice
@@ -106,6 +107,13 @@ void ovl_node_start (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *boot
 
 /* Feed one received message. Malformed input is counted and dropped. */
 void ovl_node_on_msg (ovl_node_t *node, uint64_t now_ms, const uint8_t *bytes, size_t len);
+
+/* As ovl_node_on_msg, for a message whose sender is known to be the node
+ * sender (a closed network's transport authenticates it): a message whose
+ * `from` names another node is counted (dropped_forged) and dropped, so a
+ * node can speak only as itself. */
+void ovl_node_on_msg_from (ovl_node_t *node, uint64_t now_ms, const uint8_t *bytes, size_t len,
+                           ovl_id_t sender);
 
 /* Let timers run; call at or after ovl_node_next_deadline_ms. */
 void ovl_node_on_tick (ovl_node_t *node, uint64_t now_ms);

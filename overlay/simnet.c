@@ -16,6 +16,8 @@ typedef struct {
     uint32_t kind;  /* S_EV_MSG, S_EV_TICK or S_EV_APP */
     uint8_t *bytes; /* message bytes (owned), NULL for ticks */
     uint32_t len;   /* their length */
+    ovl_id_t from;  /* a message's sender, as a closed network's transport
+                     * authenticates it: a node may speak only as itself */
 } s_event_t;
 
 typedef struct {
@@ -175,7 +177,7 @@ s_schedule_tick (ovl_simnet_t *sim, int i)
     if (d < sim->now_ms)
         d = sim->now_ms;
     s->tick_at = d;
-    s_event_t ev = { d, 0, (uint32_t)i, S_EV_TICK, NULL, 0 };
+    s_event_t ev = { d, 0, (uint32_t)i, S_EV_TICK, NULL, 0, { 0, 0 } };
     s_push (sim, ev);
 }
 
@@ -204,7 +206,8 @@ s_send (void *ctx, const ovl_handle_t *to, const uint8_t *bytes, size_t len)
     if (!copy)
         return;
     memcpy (copy, bytes, len);
-    s_event_t ev = { sim->now_ms + lat, 0, dst, S_EV_MSG, copy, (uint32_t)len };
+    s_event_t ev = { sim->now_ms + lat, 0, dst, S_EV_MSG, copy, (uint32_t)len,
+                     ovl_node_self (sim->slots[c->index].node)->id };
     if (s_push (sim, ev))
         free (copy);
 }
@@ -402,7 +405,7 @@ s_fire (ovl_simnet_t *sim, s_event_t *ev)
     s_hash (sim, &ev->dst, sizeof ev->dst);
     if (ev->kind == S_EV_MSG) {
         s_hash (sim, ev->bytes, ev->len);
-        ovl_node_on_msg (s->node, sim->now_ms, ev->bytes, ev->len);
+        ovl_node_on_msg_from (s->node, sim->now_ms, ev->bytes, ev->len, ev->from);
         free (ev->bytes);
     } else {
         if (ev->t_ms != s->tick_at)
@@ -483,7 +486,7 @@ ovl_simnet_app_timer (ovl_simnet_t *sim, int i, uint64_t t_ms)
         return;
     /* Matched by seq, not time: a timer re-armed for the very instant of
      * one already superseded must fire once, not twice. */
-    s_event_t ev = { t_ms, 0, (uint32_t)i, S_EV_APP, NULL, 0 };
+    s_event_t ev = { t_ms, 0, (uint32_t)i, S_EV_APP, NULL, 0, { 0, 0 } };
     uint64_t seq = sim->next_seq;
     if (s_push (sim, ev))
         return;

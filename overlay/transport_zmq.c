@@ -2,19 +2,52 @@
  *
  * Peers are kept in a flat array searched linearly: a node talks to tens of
  * peers (leaf set, table rows, tree links), where a scan of short strings
- * costs less than keeping a hash table honest. */
+ * costs less than keeping a hash table honest.
+ *
+ * A guard thread answers ZAP requests (a closed network's inbox asks it to
+ * admit every CURVE client, naming it by its public key, which the inbox
+ * then checks against the client's vouch message by message) and reads the
+ * inbox's socket monitor, to learn who failed a handshake: libzmq's monitor
+ * names only our own endpoint in those events, so the thread notes each
+ * accepted connection's peer address (getpeername on the fd the ACCEPTED
+ * event carries) and pairs a failed handshake with the DISCONNECTED event
+ * of the same fd, which the one I/O thread emits right after it. */
 #include "transport_zmq.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "wire.h"
 
 #define S_ENDPOINT_MAX 256 /* bytes of an endpoint including the NUL */
+#define S_VOUCH_BYTES (1 + OVL_TRANSPORT_KEY_BYTES) /* 'v' + MAC: never 0-led */
+#define S_SOURCES_MAX 64   /* refused sources remembered (oldest forgotten) */
+#define S_FDS_MAX 256      /* accepted connections whose address is noted */
+#define S_ZAP_DOMAIN "p2pfractal"
+
+typedef struct {
+    char addr[64];          /* IP, no port */
+    ovl_refusal_t why;      /* the latest reason */
+    uint64_t pending;       /* refusals not reported yet */
+    uint64_t reported_ms;   /* when last reported (0: never) */
+    uint64_t seen_ms;       /* when last refused */
+} s_source_t;
+
+typedef struct {
+    int fd;        /* -1: free */
+    char addr[64]; /* its peer's IP */
+} s_conn_t;
 
 typedef struct {
     char *endpoint; /* the peer's ROUTER, "tcp://HOST:PORT" (owned) */
@@ -31,7 +64,346 @@ struct ovl_transport_t {
     uint64_t send_dropped;         /* sends that did not queue */
     uint64_t recv_rejected;        /* malformed messages dropped */
     ovl_transport_traffic_t traffic; /* payloads queued and taken */
+
+    int keyed;                    /* a closed network */
+    ovl_transport_keys_t keys;    /* its keys (keyed only) */
+    uint8_t vouch[S_VOUCH_BYTES]; /* our DEALERs' routing id */
+
+    void *guard_mon;             /* the inbox's monitor (guard thread) */
+    void *zap;                   /* the ZAP handler (guard thread, keyed) */
+    pthread_t guard;             /* the guard thread */
+    int guard_running;           /* it was started */
+    s_conn_t conns[S_FDS_MAX];   /* guard thread only */
+    int fail_pending;            /* a failed handshake awaits its fd */
+    ovl_refusal_t fail_why;      /* and why */
+
+    pthread_mutex_t mu;                 /* guards what follows */
+    s_source_t sources[S_SOURCES_MAX];  /* refused sources */
+    uint64_t refused;                   /* refusals in all */
+
+    char watch[S_ENDPOINT_MAX]; /* the endpoint watched ("" none) */
+    void *watch_mon;            /* its DEALER's monitor, when open */
+    unsigned watch_failed;      /* failed handshakes in a row */
+    ovl_refusal_t watch_why;    /* why the last one failed */
+    int watch_final;            /* one failed for good (no reconnecting) */
+    unsigned monitor_seq;       /* for unique inproc names */
 };
+
+static uint64_t
+s_mono_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Note one refusal from addr (any thread). */
+static void
+s_refusal_note (ovl_transport_t *t, const char *addr, ovl_refusal_t why)
+{
+    uint64_t now = s_mono_ms ();
+    pthread_mutex_lock (&t->mu);
+    t->refused++;
+    s_source_t *slot = NULL, *oldest = &t->sources[0];
+    for (int i = 0; i < S_SOURCES_MAX && !slot; i++) {
+        s_source_t *src = &t->sources[i];
+        if (src->seen_ms && strcmp (src->addr, addr) == 0)
+            slot = src;
+        else if (src->seen_ms < oldest->seen_ms)
+            oldest = src;
+    }
+    if (!slot) {
+        slot = oldest;
+        memset (slot, 0, sizeof *slot);
+        snprintf (slot->addr, sizeof slot->addr, "%s", addr);
+    }
+    slot->why = why;
+    slot->pending++;
+    slot->seen_ms = now ? now : 1;
+    pthread_mutex_unlock (&t->mu);
+}
+
+int
+ovl_transport_next_refusal (ovl_transport_t *t, ovl_transport_refusal_t *out)
+{
+    uint64_t now = s_mono_ms ();
+    int found = 0;
+    pthread_mutex_lock (&t->mu);
+    for (int i = 0; i < S_SOURCES_MAX && !found; i++) {
+        s_source_t *src = &t->sources[i];
+        if (!src->pending ||
+            (src->reported_ms && now - src->reported_ms < OVL_TRANSPORT_REFUSAL_QUIET_MS))
+            continue;
+        snprintf (out->source, sizeof out->source, "%s", src->addr);
+        out->why = src->why;
+        out->attempts = src->pending;
+        src->pending = 0;
+        src->reported_ms = now ? now : 1;
+        found = 1;
+    }
+    pthread_mutex_unlock (&t->mu);
+    return found;
+}
+
+const char *
+ovl_transport_refusal_text (const ovl_transport_t *t, ovl_refusal_t why)
+{
+    switch (why) {
+    case OVL_REFUSED_MECHANISM:
+        return t->keyed ? "it has no network key (an open peer)"
+                        : "it has a network key (--key) and this peer has none";
+    case OVL_REFUSED_CRYPTO:
+        return "its CURVE handshake failed: it holds another network key";
+    case OVL_REFUSED_UNVOUCHED:
+        return "its public key is not vouched for by the network secret";
+    case OVL_REFUSED_HANDSHAKE:
+        break;
+    }
+    return "its handshake failed";
+}
+
+uint64_t
+ovl_transport_refused (const ovl_transport_t *t)
+{
+    pthread_mutex_lock ((pthread_mutex_t *)&t->mu);
+    uint64_t n = t->refused;
+    pthread_mutex_unlock ((pthread_mutex_t *)&t->mu);
+    return n;
+}
+
+int
+ovl_transport_keyed (const ovl_transport_t *t)
+{
+    return t->keyed;
+}
+
+/* The IP of fd's peer into buf; "unknown" if it cannot be read. */
+static void
+s_peer_ip (int fd, char *buf, size_t size)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    snprintf (buf, size, "unknown");
+    if (getpeername (fd, (struct sockaddr *)&ss, &len) != 0)
+        return;
+    if (ss.ss_family == AF_INET)
+        inet_ntop (AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, (socklen_t)size);
+    else if (ss.ss_family == AF_INET6)
+        inet_ntop (AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, buf, (socklen_t)size);
+}
+
+/* Read one monitor event (two frames) without waiting. 0, or -1 if none. */
+static int
+s_monitor_read (void *mon, int flags, uint16_t *event, uint32_t *value)
+{
+    zmq_msg_t msg;
+    zmq_msg_init (&msg);
+    if (zmq_msg_recv (&msg, mon, flags) < 0) {
+        zmq_msg_close (&msg);
+        return -1;
+    }
+    int ok = zmq_msg_size (&msg) == 6;
+    if (ok) {
+        memcpy (event, zmq_msg_data (&msg), 2);
+        memcpy (value, (uint8_t *)zmq_msg_data (&msg) + 2, 4);
+    }
+    int more = zmq_msg_more (&msg);
+    zmq_msg_close (&msg);
+    while (more) { /* the endpoint: ours, of no use (see the top) */
+        zmq_msg_init (&msg);
+        if (zmq_msg_recv (&msg, mon, 0) < 0) {
+            zmq_msg_close (&msg);
+            break;
+        }
+        more = zmq_msg_more (&msg);
+        zmq_msg_close (&msg);
+    }
+    return ok ? 0 : -1;
+}
+
+/* Why a handshake failed, from a monitor event. */
+static ovl_refusal_t
+s_failure_why (const ovl_transport_t *t, uint16_t event, uint32_t value)
+{
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
+        if (value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+            return OVL_REFUSED_MECHANISM;
+        if (value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC)
+            return OVL_REFUSED_CRYPTO;
+    }
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        return OVL_REFUSED_UNVOUCHED;
+    (void)t;
+    return OVL_REFUSED_HANDSHAKE;
+}
+
+static void
+s_guard_event (ovl_transport_t *t)
+{
+    uint16_t event;
+    uint32_t value;
+    if (s_monitor_read (t->guard_mon, ZMQ_DONTWAIT, &event, &value) != 0)
+        return;
+    switch (event) {
+    case ZMQ_EVENT_ACCEPTED: {
+        s_conn_t *slot = &t->conns[(unsigned)value % S_FDS_MAX];
+        slot->fd = (int)value;
+        s_peer_ip ((int)value, slot->addr, sizeof slot->addr);
+        break;
+    }
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+        t->fail_pending = 0;
+        break;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+        t->fail_pending = 1;
+        t->fail_why = s_failure_why (t, event, value);
+        break;
+    case ZMQ_EVENT_DISCONNECTED: {
+        s_conn_t *slot = &t->conns[(unsigned)value % S_FDS_MAX];
+        int known = slot->fd == (int)value;
+        if (t->fail_pending)
+            s_refusal_note (t, known ? slot->addr : "unknown", t->fail_why);
+        t->fail_pending = 0;
+        if (known)
+            slot->fd = -1;
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* Send one frame of a ZAP reply; 0 or -1. */
+static int
+s_zap_frame (void *zap, const void *data, size_t len, int more)
+{
+    return zmq_send (zap, data, len, more ? ZMQ_SNDMORE : 0) < 0 ? -1 : 0;
+}
+
+/* Answer one ZAP request (RFC 27): admit a CURVE client and name it by its
+ * public key (hex), which the inbox checks against its vouch; refuse
+ * anything else (it cannot reach a CURVE inbox, but say no anyway). */
+static void
+s_zap_answer (ovl_transport_t *t)
+{
+    enum { S_ZAP_FRAMES = 7 };
+    zmq_msg_t frames[S_ZAP_FRAMES];
+    int n = 0, more = 1;
+    while (more) {
+        zmq_msg_t msg;
+        zmq_msg_init (&msg);
+        if (zmq_msg_recv (&msg, t->zap, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            zmq_msg_close (&msg);
+            break;
+        }
+        more = zmq_msg_more (&msg);
+        if (n < S_ZAP_FRAMES)
+            frames[n++] = msg;
+        else
+            zmq_msg_close (&msg);
+    }
+    if (n < 2) { /* nothing, or no request id to answer to */
+        for (int i = 0; i < n; i++)
+            zmq_msg_close (&frames[i]);
+        return;
+    }
+    char user[2 * OVL_TRANSPORT_KEY_BYTES + 1] = "";
+    int ok = n == 7 && zmq_msg_size (&frames[5]) == 5 &&
+             memcmp (zmq_msg_data (&frames[5]), "CURVE", 5) == 0 &&
+             zmq_msg_size (&frames[6]) == OVL_TRANSPORT_KEY_BYTES;
+    if (ok)
+        sodium_bin2hex (user, sizeof user, zmq_msg_data (&frames[6]), OVL_TRANSPORT_KEY_BYTES);
+    s_zap_frame (t->zap, "1.0", 3, 1);
+    s_zap_frame (t->zap, zmq_msg_data (&frames[1]), zmq_msg_size (&frames[1]), 1);
+    s_zap_frame (t->zap, ok ? "200" : "400", 3, 1);
+    s_zap_frame (t->zap, ok ? "OK" : "not a CURVE client", ok ? 2 : 18, 1);
+    s_zap_frame (t->zap, user, strlen (user), 1);
+    s_zap_frame (t->zap, "", 0, 0);
+    for (int i = 0; i < n; i++)
+        zmq_msg_close (&frames[i]);
+}
+
+static void *
+s_guard_run (void *arg)
+{
+    ovl_transport_t *t = arg;
+    for (;;) {
+        zmq_pollitem_t items[2] = {
+            { t->guard_mon, 0, ZMQ_POLLIN, 0 },
+            { t->zap, 0, ZMQ_POLLIN, 0 },
+        };
+        if (zmq_poll (items, t->zap ? 2 : 1, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break; /* ETERM: the transport is going */
+        }
+        if (items[0].revents & ZMQ_POLLIN)
+            s_guard_event (t);
+        if (t->zap && (items[1].revents & ZMQ_POLLIN))
+            s_zap_answer (t);
+    }
+    zmq_close (t->guard_mon);
+    if (t->zap)
+        zmq_close (t->zap);
+    return NULL;
+}
+
+/* Start monitoring sock for the events in mask: the PAIR to read them
+ * from, or NULL. */
+static void *
+s_monitor_open (ovl_transport_t *t, void *sock, int mask)
+{
+    char name[64];
+    snprintf (name, sizeof name, "inproc://p2pf-monitor-%u", t->monitor_seq++);
+    if (zmq_socket_monitor (sock, name, mask) != 0)
+        return NULL;
+    void *pair = zmq_socket (t->ctx, ZMQ_PAIR);
+    if (!pair || zmq_connect (pair, name) != 0) {
+        if (pair)
+            zmq_close (pair);
+        zmq_socket_monitor (sock, NULL, 0);
+        return NULL;
+    }
+    return pair;
+}
+
+#define S_HANDSHAKE_EVENTS                                                                      \
+    (ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |                     \
+     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+
+/* The guard thread (see the top): ZAP handler first, so no handshake is
+ * admitted without it, then the inbox's monitor. 0 or -1. */
+static int
+s_guard_start (ovl_transport_t *t)
+{
+    for (int i = 0; i < S_FDS_MAX; i++)
+        t->conns[i].fd = -1;
+    if (t->keyed) {
+        t->zap = zmq_socket (t->ctx, ZMQ_REP);
+        int linger_ms = 0;
+        if (!t->zap || zmq_setsockopt (t->zap, ZMQ_LINGER, &linger_ms, sizeof linger_ms) != 0 ||
+            zmq_bind (t->zap, "inproc://zeromq.zap.01") != 0)
+            return -1;
+    }
+    t->guard_mon = s_monitor_open (t, t->router,
+                                   ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | S_HANDSHAKE_EVENTS);
+    if (!t->guard_mon)
+        return -1;
+    int linger_ms = 0;
+    zmq_setsockopt (t->guard_mon, ZMQ_LINGER, &linger_ms, sizeof linger_ms);
+    /* Signals are the main thread's business. */
+    sigset_t all, old;
+    sigfillset (&all);
+    pthread_sigmask (SIG_SETMASK, &all, &old);
+    int rc = pthread_create (&t->guard, NULL, s_guard_run, t);
+    pthread_sigmask (SIG_SETMASK, &old, NULL);
+    if (rc != 0)
+        return -1;
+    t->guard_running = 1;
+    return 0;
+}
 
 static void
 s_err (char *err, size_t err_size, const char *fmt, ...)
@@ -58,17 +430,29 @@ s_socket_opts (void *sock)
 }
 
 ovl_transport_t *
-ovl_transport_new (const char *bind_addr, int port, const char *advertise_host, char *err,
-                   size_t err_size)
+ovl_transport_new (const char *bind_addr, int port, const char *advertise_host,
+                   const ovl_transport_keys_t *keys, char *err, size_t err_size)
 {
     if (!bind_addr || !*bind_addr || port < 0 || port > 65535) {
         s_err (err, err_size, "bad bind address or port");
+        return NULL;
+    }
+    if (keys && (!zmq_has ("curve") || sodium_init () < 0)) {
+        s_err (err, err_size, "this libzmq has no CURVE: a keyed network needs one built with it");
         return NULL;
     }
     ovl_transport_t *t = calloc (1, sizeof *t);
     if (!t) {
         s_err (err, err_size, "out of memory");
         return NULL;
+    }
+    pthread_mutex_init (&t->mu, NULL);
+    if (keys) {
+        t->keyed = 1;
+        t->keys = *keys;
+        t->vouch[0] = 'v';
+        crypto_generichash (t->vouch + 1, OVL_TRANSPORT_KEY_BYTES, keys->node_public,
+                            OVL_TRANSPORT_KEY_BYTES, keys->vouch_key, OVL_TRANSPORT_KEY_BYTES);
     }
     t->ctx = zmq_ctx_new ();
     if (!t->ctx) {
@@ -83,6 +467,26 @@ ovl_transport_new (const char *bind_addr, int port, const char *advertise_host, 
     if (!t->router || s_socket_opts (t->router) != 0 ||
         zmq_setsockopt (t->router, ZMQ_MAXMSGSIZE, &max_msg_bytes, sizeof max_msg_bytes) != 0) {
         s_err (err, err_size, "ROUTER socket: %s", zmq_strerror (errno));
+        ovl_transport_destroy (&t);
+        return NULL;
+    }
+    if (t->keyed) {
+        /* A CURVE server with the network's inbox key; ZAP names each
+         * client by its key. A node that reconnects (its old connection
+         * not yet gone) takes its routing id -- its vouch -- over. */
+        int on = 1;
+        if (zmq_setsockopt (t->router, ZMQ_CURVE_SERVER, &on, sizeof on) != 0 ||
+            zmq_setsockopt (t->router, ZMQ_CURVE_SECRETKEY, keys->inbox_secret,
+                            OVL_TRANSPORT_KEY_BYTES) != 0 ||
+            zmq_setsockopt (t->router, ZMQ_ZAP_DOMAIN, S_ZAP_DOMAIN, strlen (S_ZAP_DOMAIN)) != 0 ||
+            zmq_setsockopt (t->router, ZMQ_ROUTER_HANDOVER, &on, sizeof on) != 0) {
+            s_err (err, err_size, "CURVE on the ROUTER: %s", zmq_strerror (errno));
+            ovl_transport_destroy (&t);
+            return NULL;
+        }
+    }
+    if (s_guard_start (t) != 0) {
+        s_err (err, err_size, "cannot start the connection guard: %s", zmq_strerror (errno));
         ovl_transport_destroy (&t);
         return NULL;
     }
@@ -131,6 +535,8 @@ ovl_transport_destroy (ovl_transport_t **self_p)
     if (!self_p || !*self_p)
         return;
     ovl_transport_t *t = *self_p;
+    if (t->watch_mon)
+        zmq_close (t->watch_mon);
     for (size_t i = 0; i < t->n_peers; i++) {
         zmq_close (t->peers[i].dealer);
         free (t->peers[i].endpoint);
@@ -138,8 +544,19 @@ ovl_transport_destroy (ovl_transport_t **self_p)
     free (t->peers);
     if (t->router)
         zmq_close (t->router);
+    if (t->guard_running) {
+        zmq_ctx_shutdown (t->ctx); /* the guard's poll returns ETERM */
+        pthread_join (t->guard, NULL);
+    } else {
+        if (t->guard_mon)
+            zmq_close (t->guard_mon);
+        if (t->zap)
+            zmq_close (t->zap);
+    }
     if (t->ctx)
         zmq_ctx_term (t->ctx); /* every socket has LINGER 0: returns at once */
+    pthread_mutex_destroy (&t->mu);
+    sodium_memzero (&t->keys, sizeof t->keys);
     free (t);
     *self_p = NULL;
 }
@@ -148,6 +565,22 @@ const char *
 ovl_transport_endpoint (const ovl_transport_t *t)
 {
     return t->endpoint;
+}
+
+/* A closed network's DEALER: a CURVE client of the network's inbox key,
+ * with this node's key pair, and its vouch as routing id. 0 or -1. */
+static int
+s_dealer_keys (const ovl_transport_t *t, void *dealer)
+{
+    if (!t->keyed)
+        return 0;
+    const size_t k = OVL_TRANSPORT_KEY_BYTES;
+    if (zmq_setsockopt (dealer, ZMQ_CURVE_SERVERKEY, t->keys.inbox_public, k) != 0 ||
+        zmq_setsockopt (dealer, ZMQ_CURVE_PUBLICKEY, t->keys.node_public, k) != 0 ||
+        zmq_setsockopt (dealer, ZMQ_CURVE_SECRETKEY, t->keys.node_secret, k) != 0 ||
+        zmq_setsockopt (dealer, ZMQ_ROUTING_ID, t->vouch, sizeof t->vouch) != 0)
+        return -1;
+    return 0;
 }
 
 static s_peer_t *
@@ -181,7 +614,8 @@ s_peer_open (ovl_transport_t *t, const char *endpoint)
     void *dealer = copy ? zmq_socket (t->ctx, ZMQ_DEALER) : NULL;
     /* Without ZMQ_IMMEDIATE (off by default) connect makes the pipe at
      * once, so the first messages queue while TCP connects. */
-    if (!dealer || s_socket_opts (dealer) != 0 || zmq_connect (dealer, endpoint) != 0) {
+    if (!dealer || s_socket_opts (dealer) != 0 || s_dealer_keys (t, dealer) != 0 ||
+        zmq_connect (dealer, endpoint) != 0) {
         int e = errno;
         if (dealer)
             zmq_close (dealer);
@@ -193,7 +627,66 @@ s_peer_open (ovl_transport_t *t, const char *endpoint)
     p->endpoint = copy;
     p->dealer = dealer;
     p->used = 0;
+    if (t->watch[0] && !t->watch_mon && strcmp (t->watch, endpoint) == 0)
+        t->watch_mon = s_monitor_open (t, dealer, S_HANDSHAKE_EVENTS);
     return p;
+}
+
+/* Close p's DEALER, and its watch if it has one. */
+static void
+s_peer_close (ovl_transport_t *t, s_peer_t *p)
+{
+    if (t->watch_mon && strcmp (t->watch, p->endpoint) == 0) {
+        zmq_close (t->watch_mon);
+        t->watch_mon = NULL;
+    }
+    zmq_close (p->dealer);
+    free (p->endpoint);
+}
+
+void
+ovl_transport_watch (ovl_transport_t *t, const char *endpoint)
+{
+    if (t->watch_mon) {
+        zmq_close (t->watch_mon);
+        t->watch_mon = NULL;
+    }
+    t->watch[0] = '\0';
+    t->watch_failed = 0;
+    t->watch_final = 0;
+    if (!endpoint || strlen (endpoint) >= sizeof t->watch)
+        return;
+    strcpy (t->watch, endpoint);
+    s_peer_t *p = s_peer_find (t, endpoint);
+    if (p)
+        t->watch_mon = s_monitor_open (t, p->dealer, S_HANDSHAKE_EVENTS);
+}
+
+unsigned
+ovl_transport_watch_failures (ovl_transport_t *t, ovl_refusal_t *why, int *final)
+{
+    uint16_t event;
+    uint32_t value;
+    while (t->watch_mon && s_monitor_read (t->watch_mon, ZMQ_DONTWAIT, &event, &value) == 0) {
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            t->watch_failed = 0;
+        } else {
+            t->watch_failed++;
+            t->watch_why = s_failure_why (t, event, value);
+            /* libzmq does not reconnect after a protocol error. */
+            if (event != ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+                t->watch_final = 1;
+            /* A CURVE server that cannot open our HELLO just hangs up:
+             * to us that is a handshake cut short, and means another key. */
+            if (t->keyed && event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+                t->watch_why = OVL_REFUSED_CRYPTO;
+        }
+    }
+    if (why && t->watch_failed)
+        *why = t->watch_why;
+    if (final)
+        *final = t->watch_failed && t->watch_final;
+    return t->watch_failed;
 }
 
 int
@@ -239,18 +732,52 @@ s_more (void *sock)
     return zmq_getsockopt (sock, ZMQ_RCVMORE, &more, &size) == 0 && more;
 }
 
+/* On a closed network: the id of the node that sent msg (its payload
+ * frame), given its routing id -- 0, or -1 (and the refusal noted) if its
+ * vouch is not the MAC of the key ZAP named it by. */
+static int
+s_check_vouch (ovl_transport_t *t, zmq_msg_t *msg, const uint8_t *rid, size_t rid_len,
+               ovl_id_t *sender)
+{
+    const char *user = zmq_msg_gets (msg, "User-Id");
+    uint8_t pk[OVL_TRANSPORT_KEY_BYTES], mac[OVL_TRANSPORT_KEY_BYTES];
+    size_t pk_len = 0;
+    int ok = user &&
+             sodium_hex2bin (pk, sizeof pk, user, strlen (user), NULL, &pk_len, NULL) == 0 &&
+             pk_len == sizeof pk && rid_len == S_VOUCH_BYTES && rid[0] == 'v';
+    if (ok) {
+        crypto_generichash (mac, sizeof mac, pk, sizeof pk, t->keys.vouch_key,
+                            OVL_TRANSPORT_KEY_BYTES);
+        ok = sodium_memcmp (mac, rid + 1, sizeof mac) == 0;
+    }
+    if (!ok) {
+        const char *addr = zmq_msg_gets (msg, "Peer-Address");
+        s_refusal_note (t, addr ? addr : "unknown", OVL_REFUSED_UNVOUCHED);
+        return -1;
+    }
+    *sender = ovl_id_from_public_key (pk);
+    return 0;
+}
+
 int
-ovl_transport_recv (ovl_transport_t *t, uint8_t **bytes, size_t *len)
+ovl_transport_recv (ovl_transport_t *t, uint8_t **bytes, size_t *len, ovl_id_t *sender)
 {
     for (;;) {
-        /* Frame 1: the sender's identity, which the ROUTER adds. We do not
-         * need it: a reply goes to the endpoint in the message. */
+        /* Frame 1: the sender's routing id, which the ROUTER adds. An open
+         * network does not need it (a reply goes to the endpoint in the
+         * message); on a closed one it is the sender's vouch. */
         zmq_msg_t msg;
         zmq_msg_init (&msg);
         if (zmq_msg_recv (&msg, t->router, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close (&msg);
             return -1;
         }
+        uint8_t rid[S_VOUCH_BYTES];
+        size_t rid_len = zmq_msg_size (&msg);
+        if (rid_len <= sizeof rid)
+            memcpy (rid, zmq_msg_data (&msg), rid_len);
+        else
+            rid_len = 0;
         int more = s_more (t->router);
         zmq_msg_close (&msg);
         if (!more) {
@@ -281,6 +808,11 @@ ovl_transport_recv (ovl_transport_t *t, uint8_t **bytes, size_t *len)
             t->recv_rejected++;
             continue;
         }
+        ovl_id_t from;
+        if (t->keyed && s_check_vouch (t, &msg, rid, rid_len, &from) != 0) {
+            zmq_msg_close (&msg);
+            continue;
+        }
         size_t size = zmq_msg_size (&msg);
         uint8_t *copy = malloc (size ? size : 1);
         if (!copy) {
@@ -292,6 +824,8 @@ ovl_transport_recv (ovl_transport_t *t, uint8_t **bytes, size_t *len)
         zmq_msg_close (&msg);
         t->traffic.recv_msgs++;
         t->traffic.recv_bytes += size;
+        if (t->keyed && sender)
+            *sender = from;
         *bytes = copy;
         *len = size;
         return 0;
@@ -304,8 +838,7 @@ ovl_transport_forget (ovl_transport_t *t, const char *endpoint)
     s_peer_t *p = s_peer_find (t, endpoint);
     if (!p)
         return;
-    zmq_close (p->dealer);
-    free (p->endpoint);
+    s_peer_close (t, p);
     *p = t->peers[--t->n_peers];
 }
 
@@ -323,8 +856,7 @@ ovl_transport_prune (ovl_transport_t *t, const char *const *keep, size_t n_keep)
             i++;
             continue;
         }
-        zmq_close (p->dealer);
-        free (p->endpoint);
+        s_peer_close (t, p);
         *p = t->peers[--t->n_peers]; /* re-examine slot i: it holds the last */
         closed++;
     }

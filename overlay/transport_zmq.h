@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "id.h"
+
 /* Messages queued per socket and direction before sends drop (DEALER) or
  * the peer is pushed back (ROUTER). */
 #define OVL_TRANSPORT_HWM_MSGS 1000
@@ -22,12 +24,31 @@
 
 typedef struct ovl_transport_t ovl_transport_t;
 
+/* The keys of a closed network (docs/SECURITY.md; app/netkey.c derives
+ * them from the network secret). Every inbox (ROUTER) is a CURVE server
+ * with the network's inbox key pair; every node connects as a CURVE client
+ * with its own key pair, and its DEALERs carry, as their routing id, the
+ * node's vouch -- a BLAKE2b MAC of its public key under vouch_key -- so an
+ * inbox accepts a message only from a node whose key the secret vouches
+ * for, and knows which node (ovl_id_from_public_key) sent it. */
+#define OVL_TRANSPORT_KEY_BYTES 32
+typedef struct {
+    uint8_t inbox_public[OVL_TRANSPORT_KEY_BYTES]; /* shared by every inbox */
+    uint8_t inbox_secret[OVL_TRANSPORT_KEY_BYTES];
+    uint8_t vouch_key[OVL_TRANSPORT_KEY_BYTES]; /* MACs node public keys */
+    uint8_t node_public[OVL_TRANSPORT_KEY_BYTES]; /* this node's own pair */
+    uint8_t node_secret[OVL_TRANSPORT_KEY_BYTES];
+} ovl_transport_keys_t;
+
 /* Bind a ROUTER on tcp://bind_addr:port (port 0: an ephemeral one).
  * advertise_host is the host peers are told to connect to; NULL means
- * bind_addr, or 127.0.0.1 when bind_addr is "*". NULL on failure, with a
- * one-line reason in err (if err_size > 0). */
+ * bind_addr, or 127.0.0.1 when bind_addr is "*". keys NULL: an open
+ * network (no encryption, anyone may connect); else a closed one, every
+ * connection CURVE-encrypted both ways (copied; the caller may wipe its
+ * copy). NULL on failure, with a one-line reason in err (if err_size > 0). */
 ovl_transport_t *ovl_transport_new (const char *bind_addr, int port, const char *advertise_host,
-                                    char *err, size_t err_size);
+                                    const ovl_transport_keys_t *keys, char *err,
+                                    size_t err_size);
 void ovl_transport_destroy (ovl_transport_t **self_p);
 
 /* "tcp://HOST:PORT" as advertised: the node's addr. */
@@ -47,8 +68,60 @@ void *ovl_transport_inbox_socket (ovl_transport_t *t);
 /* Take the next received message without waiting: 0 with *bytes a malloc'd
  * copy of it (the caller frees) and *len its size, or -1 when none is
  * waiting. Malformed multi-part messages are dropped and counted, and the
- * next message is tried. */
-int ovl_transport_recv (ovl_transport_t *t, uint8_t **bytes, size_t *len);
+ * next message is tried. On a closed network, a message whose sender's
+ * vouch does not match its CURVE key is dropped and counted as a refusal
+ * (ovl_transport_next_refusal), and *sender (if not NULL) is set to the id
+ * of the node that sent the message (ovl_id_from_public_key of the key it
+ * proved it holds), for the overlay to check against the id the message
+ * claims. On an open network *sender is left alone. */
+int ovl_transport_recv (ovl_transport_t *t, uint8_t **bytes, size_t *len, ovl_id_t *sender);
+
+/* 1 if the network is closed (keys were given), else 0. */
+int ovl_transport_keyed (const ovl_transport_t *t);
+
+/* Why a connection or a message was refused. */
+typedef enum {
+    OVL_REFUSED_MECHANISM = 1, /* one side has a network key, the other none */
+    OVL_REFUSED_CRYPTO,        /* the CURVE handshake failed: another key */
+    OVL_REFUSED_UNVOUCHED,     /* a CURVE client the secret does not vouch for */
+    OVL_REFUSED_HANDSHAKE,     /* the handshake failed otherwise */
+} ovl_refusal_t;
+
+/* A source refused: its address (IP, no port: a client reconnects from
+ * new ports), why, and how many connections or messages from it were
+ * refused since the last report of it. */
+typedef struct {
+    char source[64];
+    ovl_refusal_t why;
+    uint64_t attempts;
+} ovl_transport_refusal_t;
+
+/* Refusals to report, at most one per source per
+ * OVL_TRANSPORT_REFUSAL_QUIET_MS (a refused peer keeps reconnecting every
+ * 100 ms; the log must not follow it). 1 with *out filled, or 0 if none is
+ * waiting. A source whose address could not be read (its connection was
+ * gone before it was looked at) is reported as "unknown". */
+#define OVL_TRANSPORT_REFUSAL_QUIET_MS 60000
+int ovl_transport_next_refusal (ovl_transport_t *t, ovl_transport_refusal_t *out);
+
+/* Why, in words, from the side that refused (the inbox). */
+const char *ovl_transport_refusal_text (const ovl_transport_t *t, ovl_refusal_t why);
+
+/* Connections and messages refused, since _new. */
+uint64_t ovl_transport_refused (const ovl_transport_t *t);
+
+/* Follow the handshakes of the DEALER to endpoint (the bootstrap a node
+ * joins through), opened now or later. ovl_transport_watch_failures then
+ * says how many of its handshakes failed in a row since the last that
+ * succeeded, why the last one failed (*why, if not NULL and the count is
+ * not 0), and whether one failed for good (*final, if not NULL: a
+ * protocol error -- a mechanism mismatch, a CURVE error -- after which
+ * libzmq does not reconnect; a server that hangs up mid-handshake is
+ * retried every 100 ms). A joiner the network refuses thus learns so in a
+ * fraction of a second rather than at its join timeout. One endpoint at a
+ * time; NULL stops watching. */
+void ovl_transport_watch (ovl_transport_t *t, const char *endpoint);
+unsigned ovl_transport_watch_failures (ovl_transport_t *t, ovl_refusal_t *why, int *final);
 
 /* Close the DEALER to endpoint, dropping what it still queues (call it
  * when the overlay declares that peer lost). No-op if none is open. */

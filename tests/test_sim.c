@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node.h"
 #include "rng.h"
 #include "simnet.h"
+#include "wire.h"
 
 static uint64_t s_seed;
 
@@ -306,6 +308,43 @@ test_lookups_reach_closest_node (void **state)
      * maintenance; `p2pfractal sim` measures the grown-up figures). */
     if (max_hops > 5)
         fail_msg ("seed %llu: a lookup took %d hops", (unsigned long long)s_seed, max_hops);
+    /* The simulator delivers every message with its true sender, as a
+     * closed network's transport does: nobody spoke as someone else. */
+    for (int i = 0; i < ovl_simnet_count (sim); i++)
+        assert_int_equal (ovl_node_stats (ovl_simnet_node (sim, i))->dropped_forged, 0);
+    ovl_simnet_destroy (&sim);
+}
+
+/* A message whose `from` is not the node the transport says sent it is
+ * dropped and counted; from its true sender it is handled. */
+static void
+test_forged_sender_dropped (void **state)
+{
+    (void)state;
+    ovl_simnet_t *sim = s_build (2, s_seed, 0.0);
+    ovl_node_t *a = ovl_simnet_node (sim, 0);
+    const ovl_handle_t *b = ovl_node_self (ovl_simnet_node (sim, 1));
+    P2pf__Envelope env;
+    P2pf__NodeHandle from;
+    uint8_t from_id[16];
+    ovl_wire_envelope_init (&env, &from, from_id, b);
+    P2pf__RowRequest req = P2PF__ROW_REQUEST__INIT;
+    env.body_case = P2PF__ENVELOPE__BODY_ROW_REQUEST;
+    env.row_request = &req;
+    size_t len;
+    uint8_t *bytes = ovl_wire_encode_alloc (&env, &len);
+    assert_non_null (bytes);
+    const ovl_node_stats_t *st = ovl_node_stats (a);
+    uint64_t received = st->msgs_received;
+    ovl_id_t liar = b->id;
+    liar.lo ^= 1;
+    ovl_node_on_msg_from (a, 0, bytes, len, liar);
+    assert_int_equal (st->dropped_forged, 1);
+    assert_int_equal (st->msgs_received, received);
+    ovl_node_on_msg_from (a, 0, bytes, len, b->id);
+    assert_int_equal (st->dropped_forged, 1);
+    assert_int_equal (st->msgs_received, received + 1);
+    free (bytes);
     ovl_simnet_destroy (&sim);
 }
 
@@ -735,6 +774,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_join_builds_correct_leafsets),
         cmocka_unit_test (test_lookups_reach_closest_node),
+        cmocka_unit_test (test_forged_sender_dropped),
         cmocka_unit_test (test_repair_after_crashes),
         cmocka_unit_test (test_multicast_exactly_once),
         cmocka_unit_test (test_anycast_finds_the_willing_member),

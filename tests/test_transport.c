@@ -1,6 +1,10 @@
 /* test_transport.c: the ZeroMQ transport on loopback -- messages arrive
  * whole, bad endpoints are refused, and pruning closes exactly the
- * connections that left the state and were not used since the last prune. */
+ * connections that left the state and were not used since the last prune.
+ * On a closed network (CURVE, keys from a network secret) a message names
+ * its sender's key-derived id, and an outsider -- another secret, no key,
+ * or the inbox key without a vouch -- gets nothing through, is reported
+ * once, and (joining) learns it was refused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,18 +17,44 @@
 #include <time.h>
 #include <zmq.h>
 
+#include <sodium.h>
+
+#include "netkey.h"
 #include "transport_zmq.h"
 
 #define S_RECV_TIMEOUT_MS 5000
 
 static ovl_transport_t *
-s_new (void)
+s_new_keyed (const ovl_transport_keys_t *keys)
 {
     char err[256] = "";
-    ovl_transport_t *t = ovl_transport_new ("127.0.0.1", 0, NULL, err, sizeof err);
+    ovl_transport_t *t = ovl_transport_new ("127.0.0.1", 0, NULL, keys, err, sizeof err);
     if (!t)
         fail_msg ("ovl_transport_new: %s", err);
     return t;
+}
+
+static ovl_transport_t *
+s_new (void)
+{
+    return s_new_keyed (NULL);
+}
+
+static uint64_t
+s_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Keys of a network whose secret is secret, for a new node. */
+static ovl_transport_keys_t
+s_keys (const uint8_t secret[APP_NETKEY_BYTES])
+{
+    ovl_transport_keys_t k;
+    assert_int_equal (app_netkey_transport_keys (secret, &k), 0);
+    return k;
 }
 
 /* Wait (poll, with a deadline) for one message on t and check its bytes. */
@@ -36,7 +66,7 @@ s_expect (ovl_transport_t *t, const char *text)
     int64_t deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + S_RECV_TIMEOUT_MS;
     uint8_t *bytes = NULL;
     size_t len = 0;
-    while (ovl_transport_recv (t, &bytes, &len) != 0) {
+    while (ovl_transport_recv (t, &bytes, &len, NULL) != 0) {
         clock_gettime (CLOCK_MONOTONIC, &ts);
         int64_t left = deadline - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
         if (left <= 0)
@@ -113,12 +143,148 @@ test_bad_endpoints_refused (void **state)
     ovl_transport_destroy (&a);
 }
 
+/* Wait (poll, with a deadline) for one message on t: its text and the
+ * sender id the transport names. */
+static void
+s_expect_from (ovl_transport_t *t, const char *text, ovl_id_t want)
+{
+    uint64_t deadline = s_ms () + S_RECV_TIMEOUT_MS;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    ovl_id_t sender = { 0, 0 };
+    while (ovl_transport_recv (t, &bytes, &len, &sender) != 0) {
+        if (s_ms () >= deadline)
+            fail_msg ("no message within %d ms", S_RECV_TIMEOUT_MS);
+        zmq_pollitem_t item = { ovl_transport_inbox_socket (t), 0, ZMQ_POLLIN, 0 };
+        zmq_poll (&item, 1, 50);
+    }
+    assert_int_equal (len, strlen (text));
+    assert_memory_equal (bytes, text, len);
+    assert_true (ovl_id_eq (sender, want));
+    free (bytes);
+}
+
+static void
+test_keyed_names_sender (void **state)
+{
+    (void)state;
+    uint8_t secret[APP_NETKEY_BYTES];
+    randombytes_buf (secret, sizeof secret);
+    ovl_transport_keys_t ka = s_keys (secret), kb = s_keys (secret);
+    /* Same network keys, each node its own pair. */
+    assert_memory_equal (ka.inbox_public, kb.inbox_public, sizeof ka.inbox_public);
+    assert_memory_not_equal (ka.node_public, kb.node_public, sizeof ka.node_public);
+    ovl_transport_t *a = s_new_keyed (&ka), *b = s_new_keyed (&kb);
+    assert_int_equal (ovl_transport_keyed (a), 1);
+    assert_int_equal (ovl_transport_send (a, ovl_transport_endpoint (b), (const uint8_t *)"hi", 2),
+                      0);
+    s_expect_from (b, "hi", ovl_id_from_public_key (ka.node_public));
+    assert_int_equal (
+        ovl_transport_send (b, ovl_transport_endpoint (a), (const uint8_t *)"back", 4), 0);
+    s_expect_from (a, "back", ovl_id_from_public_key (kb.node_public));
+    /* A reconnect (the DEALER closed and opened again) still gets in. */
+    ovl_transport_forget (a, ovl_transport_endpoint (b));
+    assert_int_equal (
+        ovl_transport_send (a, ovl_transport_endpoint (b), (const uint8_t *)"again", 5), 0);
+    s_expect_from (b, "again", ovl_id_from_public_key (ka.node_public));
+    assert_int_equal (ovl_transport_refused (a) + ovl_transport_refused (b), 0);
+    ovl_transport_destroy (&a);
+    ovl_transport_destroy (&b);
+}
+
+typedef enum { S_OTHER_SECRET, S_NO_KEY, S_NO_VOUCH } s_outsider_t;
+
+/* An outsider of kind who sends to a closed network's node: nothing
+ * arrives, the node reports the refusal once (with the outsider's address
+ * where it can be read) however often the outsider retries, and the
+ * outsider, watching, sees its handshakes fail. */
+static void
+s_outsider (s_outsider_t kind)
+{
+    uint8_t secret[APP_NETKEY_BYTES], other[APP_NETKEY_BYTES];
+    randombytes_buf (secret, sizeof secret);
+    randombytes_buf (other, sizeof other);
+    ovl_transport_keys_t kb = s_keys (secret), ko = s_keys (kind == S_OTHER_SECRET ? other : secret);
+    if (kind == S_NO_VOUCH) /* it knows the inbox key, but not the secret */
+        randombytes_buf (ko.vouch_key, sizeof ko.vouch_key);
+    ovl_transport_t *b = s_new_keyed (&kb);
+    ovl_transport_t *o = s_new_keyed (kind == S_NO_KEY ? NULL : &ko);
+    const char *eb = ovl_transport_endpoint (b);
+    ovl_transport_watch (o, eb);
+
+    ovl_transport_refusal_t r;
+    uint64_t deadline = s_ms () + S_RECV_TIMEOUT_MS;
+    int reported = 0;
+    uint8_t *bytes;
+    size_t len;
+    /* Keep sending until b has refused three attempts (it said so once). */
+    while (ovl_transport_refused (b) < 3) {
+        if (s_ms () >= deadline)
+            fail_msg ("outsider %d: %llu refusals in %d ms", (int)kind,
+                      (unsigned long long)ovl_transport_refused (b), S_RECV_TIMEOUT_MS);
+        if (kind != S_OTHER_SECRET) /* a protocol error is not retried: reconnect */
+            ovl_transport_forget (o, eb);
+        ovl_transport_send (o, eb, (const uint8_t *)"let me in", 9);
+        zmq_pollitem_t item = { ovl_transport_inbox_socket (b), 0, ZMQ_POLLIN, 0 };
+        zmq_poll (&item, 1, 50);
+        if (ovl_transport_recv (b, &bytes, &len, NULL) == 0)
+            fail_msg ("outsider %d: a message got through", (int)kind);
+        if (ovl_transport_next_refusal (b, &r)) {
+            reported++;
+            assert_true (strcmp (r.source, "127.0.0.1") == 0 || strcmp (r.source, "unknown") == 0);
+            if (kind == S_OTHER_SECRET)
+                assert_int_equal (r.why, OVL_REFUSED_CRYPTO);
+            else if (kind == S_NO_VOUCH)
+                assert_int_equal (r.why, OVL_REFUSED_UNVOUCHED);
+            else /* mismatch, or the client hung up first */
+                assert_true (r.why == OVL_REFUSED_MECHANISM || r.why == OVL_REFUSED_HANDSHAKE);
+        }
+    }
+    while (ovl_transport_next_refusal (b, &r))
+        reported++;
+    /* Once per source (the address, or "unknown" if it could not be read
+     * in time), however many attempts. */
+    assert_true (reported >= 1 && reported <= 2);
+    if (kind != S_NO_VOUCH) { /* it cannot tell: its handshake succeeded */
+        ovl_refusal_t why;
+        int final = 0;
+        assert_true (ovl_transport_watch_failures (o, &why, &final) >= 1);
+    }
+    ovl_transport_destroy (&b);
+    ovl_transport_destroy (&o);
+}
+
+static void
+test_keyed_refuses_other_secret (void **state)
+{
+    (void)state;
+    s_outsider (S_OTHER_SECRET);
+}
+
+static void
+test_keyed_refuses_no_key (void **state)
+{
+    (void)state;
+    s_outsider (S_NO_KEY);
+}
+
+static void
+test_keyed_refuses_unvouched (void **state)
+{
+    (void)state;
+    s_outsider (S_NO_VOUCH);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_send_and_prune),
         cmocka_unit_test (test_bad_endpoints_refused),
+        cmocka_unit_test (test_keyed_names_sender),
+        cmocka_unit_test (test_keyed_refuses_other_secret),
+        cmocka_unit_test (test_keyed_refuses_no_key),
+        cmocka_unit_test (test_keyed_refuses_unvouched),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
