@@ -642,9 +642,12 @@ s_report_refusals (s_ctx_t *c)
     }
 }
 
-/* Handshakes with the bootstrap that fail in a row before we give up: one
- * could be a peer dying mid-handshake; three, 0.2 s apart, are a refusal. */
-#define S_JOIN_REFUSED_AFTER 3
+/* Handshakes with the bootstrap that end in a hang-up, in a row, before we
+ * give up: one could be a peer dying mid-handshake; ten, 0.1 s apart, are
+ * a refusal. (A mechanism mismatch, definitive, is often seen as a hang-up
+ * first: the other side closes before our greeting is read. Waiting for
+ * ten lets the definitive event, which names the cause, come through.) */
+#define S_JOIN_REFUSED_AFTER 10
 
 /* 1 (and said why) if the peer we join through refuses our handshakes:
  * another network key, or one of us has none. */
@@ -663,7 +666,7 @@ s_join_refused (s_ctx_t *c)
                            ? "it runs a closed network: start this peer with --key and the "
                              "network's key file"
                        : why == OVL_REFUSED_CRYPTO
-                           ? "it hangs up on our CURVE handshake: it holds another network key"
+                           ? "it hangs up on our CURVE handshake: it holds another network key, or none"
                        : keyed ? "it refuses our handshake"
                                : "it refuses our handshake (a closed network? then start this "
                                  "peer with --key and its key file)";

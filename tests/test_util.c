@@ -432,6 +432,8 @@ tu_swarm_spawn_peer (tu_swarm_t *sw, int i, uint64_t seed, const char *throttle,
     args[n++] = p->png_path;
     if (exit_when_done)
         args[n++] = "--exit-when-done";
+    for (int k = 0; sw->extra && sw->extra[k] && n < 40; k++)
+        args[n++] = sw->extra[k];
     if (join_port) {
         snprintf (join, sizeof join, "127.0.0.1:%d", join_port);
         args[n++] = "--join";

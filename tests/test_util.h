@@ -136,6 +136,9 @@ struct tu_swarm {
     tu_peer_t peers[TU_SWARM_MAX]; /* by index */
     /* NULL, or called with every log line after the harness read it. */
     void (*on_line) (tu_swarm_t *sw, int i, const char *event, const char *line);
+    /* NULL, or options (NULL-terminated) every peer spawned gets, e.g.
+     * --key FILE. */
+    const char *const *extra;
 };
 
 /* A fresh swarm in a new directory "/tmp/<name>.XXXXXX": 0, or -1. */
