@@ -18,6 +18,9 @@
 #              received per peer and by the root, over the image's bytes;
 #              the client/server master with as many workers beside it
 #   unbalance  4 peers, one at --throttle 3: busy time (max-min)/mean
+#   curve      BENCH_PEERS peers on an open network and on a closed one
+#              (--key: CURVE encryption, vouches checked), alternating
+#              within each run: wall and CPU time, closed / open
 #
 # Each section prints a table: medians and [min-max] over RUNS runs (by
 # default 5, recovery 10 per target); ratios are taken within each run.
@@ -399,6 +402,47 @@ unbalance () {
         "$(json_str "$VIEW")" "$runs" "$(machine_json)" "$(json_stats "$DIR/unb")")"
 }
 
+# curve RUNS COUNTS: the cost of a closed network (CURVE), ratios per run.
+curve () {
+    local runs=$1 counts=$2 r n label saved rows=()
+    "$BIN" keygen -o "$DIR/bench.key" --force 2>/dev/null || die "keygen failed"
+    for n in $counts; do rm -f "$DIR/o$n".* "$DIR/k$n".*; done
+    for r in $(seq "$runs"); do
+        label="run $r (wall s / CPU s):"
+        for n in $counts; do
+            job_peers "o$n" "$n"
+            saved=("${JOIN_ARGS[@]}")
+            JOIN_ARGS+=(--key "$DIR/bench.key")
+            job_peers "k$n" "$n"
+            JOIN_ARGS=("${saved[@]}")
+            label="$label open$n $(tail -1 "$DIR/o$n.wall")/$(tail -1 "$DIR/o$n.cpu")"
+            label="$label closed$n $(tail -1 "$DIR/k$n.wall")/$(tail -1 "$DIR/k$n.cpu")"
+        done
+        say "curve $label"
+    done
+    {
+        echo "== curve: one job ($VIEW) by N peers --threads 1, open vs closed (--key); $runs runs, median [min-max]"
+        printf '%-10s %-22s %-22s %-22s %-22s %-16s %-16s\n' "" "open wall s" "open CPU s" \
+            "closed wall s" "closed CPU s" "closed/open wall" "closed/open CPU"
+        for n in $counts; do
+            ratio "$DIR/k$n.wall" "$DIR/o$n.wall" >"$DIR/kw$n"
+            ratio "$DIR/k$n.cpu" "$DIR/o$n.cpu" >"$DIR/kc$n"
+            printf '%-10s %-22s %-22s %-22s %-22s %-16s %-16s\n' "$n peers" \
+                "$(fmt_stats "$DIR/o$n.wall")" "$(fmt_stats "$DIR/o$n.cpu")" \
+                "$(fmt_stats "$DIR/k$n.wall")" "$(fmt_stats "$DIR/k$n.cpu")" \
+                "$(fmt_stats "$DIR/kw$n")" "$(fmt_stats "$DIR/kc$n")"
+        done
+    } | table
+    for n in $counts; do
+        rows+=("$(printf '{"peers":%d,"open_wall_s":%s,"open_cpu_s":%s,"closed_wall_s":%s,"closed_cpu_s":%s,"closed_vs_open_wall":%s,"closed_vs_open_cpu":%s}' \
+            "$n" "$(json_stats "$DIR/o$n.wall")" "$(json_stats "$DIR/o$n.cpu")" \
+            "$(json_stats "$DIR/k$n.wall")" "$(json_stats "$DIR/k$n.cpu")" \
+            "$(json_stats "$DIR/kw$n")" "$(json_stats "$DIR/kc$n")")")
+    done
+    emit "$(printf '{"section":"curve","view":%s,"runs":%d,"machine":%s,"rows":[%s]}' \
+        "$(json_str "$VIEW")" "$runs" "$(machine_json)" "$(IFS=,; echo "${rows[*]}")")"
+}
+
 SECTIONS=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -416,7 +460,7 @@ while [ $# -gt 0 ]; do
         TRAFFIC_PEERS=${BENCH_TRAFFIC_PEERS:-4 8}
         RUNS=${RUNS:-1}
         ;;
-    e2e | speedup | slices | recovery | traffic | unbalance) SECTIONS+=("$1") ;;
+    e2e | speedup | slices | recovery | traffic | unbalance | curve) SECTIONS+=("$1") ;;
     [0-9]*) RUNS=$1 ;;
     -h | --help) usage ;;
     *)
@@ -435,5 +479,6 @@ for s in "${SECTIONS[@]}"; do
     recovery) recovery "${RUNS:-10}" ;;
     traffic) traffic "${RUNS:-3}" ;;
     unbalance) unbalance "${RUNS:-5}" ;;
+    curve) curve "${RUNS:-5}" "$PEER_COUNTS" ;;
     esac
 done

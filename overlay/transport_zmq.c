@@ -35,6 +35,7 @@
 #define S_SOURCES_MAX 64   /* refused sources remembered (oldest forgotten) */
 #define S_FDS_MAX 256      /* accepted connections whose address is noted */
 #define S_ZAP_DOMAIN "p2pfractal"
+#define S_CURVE_OVERHEAD 64 /* a CURVE MESSAGE's bytes besides the payload (33) */
 
 typedef struct {
     char addr[64];          /* IP, no port */
@@ -463,7 +464,9 @@ ovl_transport_new (const char *bind_addr, int port, const char *advertise_host,
     /* libzmq's default of 1023 sockets would cap us below PEERS_MAX. */
     zmq_ctx_set (t->ctx, ZMQ_MAX_SOCKETS, OVL_TRANSPORT_PEERS_MAX + 16);
     t->router = zmq_socket (t->ctx, ZMQ_ROUTER);
-    int64_t max_msg_bytes = OVL_WIRE_MAX_BYTES;
+    /* CURVE's MESSAGE command wraps a payload in a nonce, a MAC and a
+     * flags byte, and libzmq checks the limit on the wrapped frame. */
+    int64_t max_msg_bytes = OVL_WIRE_MAX_BYTES + (t->keyed ? S_CURVE_OVERHEAD : 0);
     if (!t->router || s_socket_opts (t->router) != 0 ||
         zmq_setsockopt (t->router, ZMQ_MAXMSGSIZE, &max_msg_bytes, sizeof max_msg_bytes) != 0) {
         s_err (err, err_size, "ROUTER socket: %s", zmq_strerror (errno));

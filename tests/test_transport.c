@@ -21,6 +21,7 @@
 
 #include "netkey.h"
 #include "transport_zmq.h"
+#include "wire.h"
 
 #define S_RECV_TIMEOUT_MS 5000
 
@@ -187,6 +188,15 @@ test_keyed_names_sender (void **state)
     assert_int_equal (
         ovl_transport_send (a, ovl_transport_endpoint (b), (const uint8_t *)"again", 5), 0);
     s_expect_from (b, "again", ovl_id_from_public_key (ka.node_public));
+    /* The largest message the wire allows gets through encrypted. */
+    size_t big_len = OVL_WIRE_MAX_BYTES;
+    char *big = malloc (big_len + 1);
+    assert_non_null (big);
+    memset (big, 'x', big_len);
+    big[big_len] = '\0';
+    assert_int_equal (ovl_transport_send (a, ovl_transport_endpoint (b), (uint8_t *)big, big_len), 0);
+    s_expect_from (b, big, ovl_id_from_public_key (ka.node_public));
+    free (big);
     assert_int_equal (ovl_transport_refused (a) + ovl_transport_refused (b), 0);
     ovl_transport_destroy (&a);
     ovl_transport_destroy (&b);
