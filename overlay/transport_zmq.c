@@ -300,10 +300,11 @@ s_zap_answer (ovl_transport_t *t)
             break;
         }
         more = zmq_msg_more (&msg);
-        if (n < S_ZAP_FRAMES)
-            frames[n++] = msg;
-        else
-            zmq_msg_close (&msg);
+        if (n < S_ZAP_FRAMES) {
+            zmq_msg_init (&frames[n]);
+            zmq_msg_move (&frames[n++], &msg);
+        }
+        zmq_msg_close (&msg);
     }
     if (n < 2) { /* nothing, or no request id to answer to */
         for (int i = 0; i < n; i++)
