@@ -246,7 +246,8 @@ app_cmd_node (int argc, char **argv)
         uint8_t *bytes;
         size_t len;
         for (int i = 0;
-             i < S_DRAIN_MAX_MSGS && ovl_transport_recv (ctx.transport, &bytes, &len, NULL) == 0; i++) {
+             i < S_DRAIN_MAX_MSGS && ovl_transport_recv (ctx.transport, &bytes, &len, NULL) == 0;
+             i++) {
             ovl_node_on_msg (node, app_now_ms (), bytes, len);
             free (bytes);
         }

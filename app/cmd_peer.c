@@ -660,16 +660,17 @@ s_join_refused (s_ctx_t *c)
     if (!final && failed < S_JOIN_REFUSED_AFTER)
         return 0;
     int keyed = ovl_transport_keyed (c->transport);
-    const char *text = why == OVL_REFUSED_MECHANISM && keyed
-                           ? "it runs an open network (no --key), and this peer has a key"
-                       : why == OVL_REFUSED_MECHANISM
-                           ? "it runs a closed network: start this peer with --key and the "
-                             "network's key file"
-                       : why == OVL_REFUSED_CRYPTO
-                           ? "it hangs up on our CURVE handshake: it holds another network key, or none"
-                       : keyed ? "it refuses our handshake"
-                               : "it refuses our handshake (a closed network? then start this "
-                                 "peer with --key and its key file)";
+    const char *text =
+        why == OVL_REFUSED_MECHANISM && keyed
+            ? "it runs an open network (no --key), and this peer has a key"
+        : why == OVL_REFUSED_MECHANISM
+            ? "it runs a closed network: start this peer with --key and the "
+              "network's key file"
+        : why == OVL_REFUSED_CRYPTO
+            ? "it hangs up on our CURVE handshake: it holds another network key, or none"
+        : keyed ? "it refuses our handshake"
+                : "it refuses our handshake (a closed network? then start this "
+                  "peer with --key and its key file)";
     s_say (c, "cannot join through %s: %s", c->join, text);
     app_jsonlog_t *log = s_json (c, "join_refused");
     app_jsonlog_str (log, "through", c->join);
@@ -1239,8 +1240,8 @@ app_cmd_peer (int argc, char **argv)
             goto done;
         }
     }
-    c.transport = ovl_transport_new (bind_addr, port, advertise, key_path ? &keys : NULL, err,
-                                     sizeof err);
+    c.transport =
+        ovl_transport_new (bind_addr, port, advertise, key_path ? &keys : NULL, err, sizeof err);
     sodium_memzero (&keys, sizeof keys);
     if (!c.transport) {
         fprintf (stderr, "p2pfractal: peer: %s\n", err);

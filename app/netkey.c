@@ -133,11 +133,11 @@ app_netkey_load (const char *path, uint8_t key[APP_NETKEY_BYTES], char *err, siz
 int
 app_netkey_transport_keys (const uint8_t secret[APP_NETKEY_BYTES], ovl_transport_keys_t *keys)
 {
-    _Static_assert (APP_NETKEY_BYTES == crypto_kdf_KEYBYTES, "the secret is a KDF master key");
-    _Static_assert (OVL_TRANSPORT_KEY_BYTES == crypto_box_SEEDBYTES &&
-                        OVL_TRANSPORT_KEY_BYTES == crypto_box_PUBLICKEYBYTES &&
-                        OVL_TRANSPORT_KEY_BYTES == crypto_box_SECRETKEYBYTES,
-                    "CURVE keys are crypto_box (X25519) keys");
+    _Static_assert(APP_NETKEY_BYTES == crypto_kdf_KEYBYTES, "the secret is a KDF master key");
+    _Static_assert(OVL_TRANSPORT_KEY_BYTES == crypto_box_SEEDBYTES &&
+                       OVL_TRANSPORT_KEY_BYTES == crypto_box_PUBLICKEYBYTES &&
+                       OVL_TRANSPORT_KEY_BYTES == crypto_box_SECRETKEYBYTES,
+                   "CURVE keys are crypto_box (X25519) keys");
     if (sodium_init () < 0)
         return -1;
     uint8_t seed[crypto_box_SEEDBYTES];

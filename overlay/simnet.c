@@ -206,7 +206,12 @@ s_send (void *ctx, const ovl_handle_t *to, const uint8_t *bytes, size_t len)
     if (!copy)
         return;
     memcpy (copy, bytes, len);
-    s_event_t ev = { sim->now_ms + lat, 0, dst, S_EV_MSG, copy, (uint32_t)len,
+    s_event_t ev = { sim->now_ms + lat,
+                     0,
+                     dst,
+                     S_EV_MSG,
+                     copy,
+                     (uint32_t)len,
                      ovl_node_self (sim->slots[c->index].node)->id };
     if (s_push (sim, ev))
         free (copy);

@@ -32,17 +32,17 @@
 
 #define S_ENDPOINT_MAX 256 /* bytes of an endpoint including the NUL */
 #define S_VOUCH_BYTES (1 + OVL_TRANSPORT_KEY_BYTES) /* 'v' + MAC: never 0-led */
-#define S_SOURCES_MAX 64   /* refused sources remembered (oldest forgotten) */
-#define S_FDS_MAX 256      /* accepted connections whose address is noted */
+#define S_SOURCES_MAX 64 /* refused sources remembered (oldest forgotten) */
+#define S_FDS_MAX 256    /* accepted connections whose address is noted */
 #define S_ZAP_DOMAIN "p2pfractal"
 #define S_CURVE_OVERHEAD 64 /* a CURVE MESSAGE's bytes besides the payload (33) */
 
 typedef struct {
-    char addr[64];          /* IP, no port */
-    ovl_refusal_t why;      /* the latest reason */
-    uint64_t pending;       /* refusals not reported yet */
-    uint64_t reported_ms;   /* when last reported (0: never) */
-    uint64_t seen_ms;       /* when last refused */
+    char addr[64];        /* IP, no port */
+    ovl_refusal_t why;    /* the latest reason */
+    uint64_t pending;     /* refusals not reported yet */
+    uint64_t reported_ms; /* when last reported (0: never) */
+    uint64_t seen_ms;     /* when last refused */
 } s_source_t;
 
 typedef struct {
@@ -70,17 +70,17 @@ struct ovl_transport_t {
     ovl_transport_keys_t keys;    /* its keys (keyed only) */
     uint8_t vouch[S_VOUCH_BYTES]; /* our DEALERs' routing id */
 
-    void *guard_mon;             /* the inbox's monitor (guard thread) */
-    void *zap;                   /* the ZAP handler (guard thread, keyed) */
-    pthread_t guard;             /* the guard thread */
-    int guard_running;           /* it was started */
-    s_conn_t conns[S_FDS_MAX];   /* guard thread only */
-    int fail_pending;            /* a failed handshake awaits its fd */
-    ovl_refusal_t fail_why;      /* and why */
+    void *guard_mon;           /* the inbox's monitor (guard thread) */
+    void *zap;                 /* the ZAP handler (guard thread, keyed) */
+    pthread_t guard;           /* the guard thread */
+    int guard_running;         /* it was started */
+    s_conn_t conns[S_FDS_MAX]; /* guard thread only */
+    int fail_pending;          /* a failed handshake awaits its fd */
+    ovl_refusal_t fail_why;    /* and why */
 
-    pthread_mutex_t mu;                 /* guards what follows */
-    s_source_t sources[S_SOURCES_MAX];  /* refused sources */
-    uint64_t refused;                   /* refusals in all */
+    pthread_mutex_t mu;                /* guards what follows */
+    s_source_t sources[S_SOURCES_MAX]; /* refused sources */
+    uint64_t refused;                  /* refusals in all */
 
     char watch[S_ENDPOINT_MAX]; /* the endpoint watched ("" none) */
     void *watch_mon;            /* its DEALER's monitor, when open */
@@ -371,8 +371,8 @@ s_monitor_open (ovl_transport_t *t, void *sock, int mask)
     return pair;
 }
 
-#define S_HANDSHAKE_EVENTS                                                                      \
-    (ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |                     \
+#define S_HANDSHAKE_EVENTS                                                                         \
+    (ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |                        \
      ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
 
 /* The guard thread (see the top): ZAP handler first, so no handshake is
@@ -389,8 +389,8 @@ s_guard_start (ovl_transport_t *t)
             zmq_bind (t->zap, "inproc://zeromq.zap.01") != 0)
             return -1;
     }
-    t->guard_mon = s_monitor_open (t, t->router,
-                                   ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | S_HANDSHAKE_EVENTS);
+    t->guard_mon = s_monitor_open (
+        t, t->router, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | S_HANDSHAKE_EVENTS);
     if (!t->guard_mon)
         return -1;
     int linger_ms = 0;

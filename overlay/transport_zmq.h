@@ -35,7 +35,7 @@ typedef struct ovl_transport_t ovl_transport_t;
 typedef struct {
     uint8_t inbox_public[OVL_TRANSPORT_KEY_BYTES]; /* shared by every inbox */
     uint8_t inbox_secret[OVL_TRANSPORT_KEY_BYTES];
-    uint8_t vouch_key[OVL_TRANSPORT_KEY_BYTES]; /* MACs node public keys */
+    uint8_t vouch_key[OVL_TRANSPORT_KEY_BYTES];   /* MACs node public keys */
     uint8_t node_public[OVL_TRANSPORT_KEY_BYTES]; /* this node's own pair */
     uint8_t node_secret[OVL_TRANSPORT_KEY_BYTES];
 } ovl_transport_keys_t;
@@ -47,8 +47,7 @@ typedef struct {
  * connection CURVE-encrypted both ways (copied; the caller may wipe its
  * copy). NULL on failure, with a one-line reason in err (if err_size > 0). */
 ovl_transport_t *ovl_transport_new (const char *bind_addr, int port, const char *advertise_host,
-                                    const ovl_transport_keys_t *keys, char *err,
-                                    size_t err_size);
+                                    const ovl_transport_keys_t *keys, char *err, size_t err_size);
 void ovl_transport_destroy (ovl_transport_t **self_p);
 
 /* "tcp://HOST:PORT" as advertised: the node's addr. */

@@ -37,12 +37,12 @@ static const char *const s_job[] = {
 };
 
 static tu_swarm_t s_sw;
-static int s_refused[S_PEERS];      /* `refused` lines per member */
+static int s_refused[S_PEERS];         /* `refused` lines per member */
 static char s_sources[S_PEERS][4][64]; /* and their sources */
-static int s_bad_ids;               /* `started` ids that are not their key's hash */
-static int s_keyed_starts;          /* `started` lines with a public key */
-static char s_outsiders[2][33];     /* the outsiders' ids */
-static int s_heard_outsider;        /* a member logged one of them */
+static int s_bad_ids;                  /* `started` ids that are not their key's hash */
+static int s_keyed_starts;             /* `started` lines with a public key */
+static char s_outsiders[2][33];        /* the outsiders' ids */
+static int s_heard_outsider;           /* a member logged one of them */
 
 static void
 s_on_line (tu_swarm_t *sw, int i, const char *event, const char *line)
@@ -118,9 +118,9 @@ s_outsider (const char *name, int port, const char *const *extra, const char *wh
     tu_path_join (log_path, sizeof log_path, s_sw.dir, file);
     snprintf (file, sizeof file, "%s.png", name);
     tu_path_join (png_path, sizeof png_path, s_sw.dir, file);
-    const char *args[24] = { "peer",       "--headless", "--bind", "127.0.0.1", "--threads",
-                             "1",          "--join",     join,     "--exit-when-done",
-                             "--log-json", log_path,     "-o",     png_path };
+    const char *args[24] = { "peer",   "--headless", "--bind", "127.0.0.1",        "--threads",
+                             "1",      "--join",     join,     "--exit-when-done", "--log-json",
+                             log_path, "-o",         png_path };
     int n = 13;
     for (int k = 0; extra && extra[k]; k++)
         args[n++] = extra[k];
@@ -237,8 +237,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_outsiders_stay_out, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_keyed_peer_refuses_open_network, s_setup,
-                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_keyed_peer_refuses_open_network, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -194,7 +194,8 @@ test_keyed_names_sender (void **state)
     assert_non_null (big);
     memset (big, 'x', big_len);
     big[big_len] = '\0';
-    assert_int_equal (ovl_transport_send (a, ovl_transport_endpoint (b), (uint8_t *)big, big_len), 0);
+    assert_int_equal (ovl_transport_send (a, ovl_transport_endpoint (b), (uint8_t *)big, big_len),
+                      0);
     s_expect_from (b, big, ovl_id_from_public_key (ka.node_public));
     free (big);
     assert_int_equal (ovl_transport_refused (a) + ovl_transport_refused (b), 0);
@@ -214,7 +215,8 @@ s_outsider (s_outsider_t kind)
     uint8_t secret[APP_NETKEY_BYTES], other[APP_NETKEY_BYTES];
     randombytes_buf (secret, sizeof secret);
     randombytes_buf (other, sizeof other);
-    ovl_transport_keys_t kb = s_keys (secret), ko = s_keys (kind == S_OTHER_SECRET ? other : secret);
+    ovl_transport_keys_t kb = s_keys (secret),
+                         ko = s_keys (kind == S_OTHER_SECRET ? other : secret);
     if (kind == S_NO_VOUCH) /* it knows the inbox key, but not the secret */
         randombytes_buf (ko.vouch_key, sizeof ko.vouch_key);
     ovl_transport_t *b = s_new_keyed (&kb);
