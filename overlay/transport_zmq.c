@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,7 +32,8 @@
 #include "wire.h"
 
 #define S_ENDPOINT_MAX 256 /* bytes of an endpoint including the NUL */
-#define S_VOUCH_BYTES (1 + OVL_TRANSPORT_KEY_BYTES) /* 'v' + MAC: never 0-led */
+#define S_VOUCH_BYTES OVL_TRANSPORT_KEY_BYTES /* a MAC of the sender's key */
+#define S_REPORTS_PER_MINUTE 10 /* refusal reports, all sources together */
 #define S_SOURCES_MAX 64 /* refused sources remembered (oldest forgotten) */
 #define S_FDS_MAX 256    /* accepted connections whose address is noted */
 #define S_ZAP_DOMAIN "p2pfractal"
@@ -68,7 +70,7 @@ struct ovl_transport_t {
 
     int keyed;                    /* a closed network */
     ovl_transport_keys_t keys;    /* its keys (keyed only) */
-    uint8_t vouch[S_VOUCH_BYTES]; /* our DEALERs' routing id */
+    uint8_t vouch[S_VOUCH_BYTES]; /* sent before every message (keyed) */
 
     void *guard_mon;           /* the inbox's monitor (guard thread) */
     void *zap;                 /* the ZAP handler (guard thread, keyed) */
@@ -77,18 +79,25 @@ struct ovl_transport_t {
     s_conn_t conns[S_FDS_MAX]; /* guard thread only */
     int fail_pending;          /* a failed handshake awaits its fd */
     ovl_refusal_t fail_why;    /* and why */
+    atomic_int port;           /* the inbox's port, once bound */
+    atomic_int guard_dead;     /* the guard left before shutdown */
 
     pthread_mutex_t mu;                /* guards what follows */
     s_source_t sources[S_SOURCES_MAX]; /* refused sources */
     uint64_t refused;                  /* refusals in all */
+    uint64_t window_ms;                /* start of the reporting minute */
+    unsigned window_reports;           /* reports in it */
 
     char watch[S_ENDPOINT_MAX]; /* the endpoint watched ("" none) */
     void *watch_mon;            /* its DEALER's monitor, when open */
+    void *watch_dealer;         /* that DEALER */
     unsigned watch_failed;      /* failed handshakes in a row */
     ovl_refusal_t watch_why;    /* why the last one failed */
     int watch_final;            /* one failed for good (no reconnecting) */
     unsigned monitor_seq;       /* for unique inproc names */
 };
+
+static void s_watch_stop (ovl_transport_t *t);
 
 static uint64_t
 s_mono_ms (void)
@@ -108,7 +117,7 @@ s_refusal_note (ovl_transport_t *t, const char *addr, ovl_refusal_t why)
     s_source_t *slot = NULL, *oldest = &t->sources[0];
     for (int i = 0; i < S_SOURCES_MAX && !slot; i++) {
         s_source_t *src = &t->sources[i];
-        if (src->seen_ms && strcmp (src->addr, addr) == 0)
+        if (src->seen_ms && src->why == why && strcmp (src->addr, addr) == 0)
             slot = src;
         else if (src->seen_ms < oldest->seen_ms)
             oldest = src;
@@ -130,7 +139,14 @@ ovl_transport_next_refusal (ovl_transport_t *t, ovl_transport_refusal_t *out)
     uint64_t now = s_mono_ms ();
     int found = 0;
     pthread_mutex_lock (&t->mu);
-    for (int i = 0; i < S_SOURCES_MAX && !found; i++) {
+    /* However many sources: an attacker with many addresses must not be
+     * able to fill the log. The rest wait for the next minute. */
+    if (now - t->window_ms >= OVL_TRANSPORT_REFUSAL_QUIET_MS) {
+        t->window_ms = now;
+        t->window_reports = 0;
+    }
+    for (int i = 0; i < S_SOURCES_MAX && !found && t->window_reports < S_REPORTS_PER_MINUTE;
+         i++) {
         s_source_t *src = &t->sources[i];
         if (!src->pending ||
             (src->reported_ms && now - src->reported_ms < OVL_TRANSPORT_REFUSAL_QUIET_MS))
@@ -140,6 +156,7 @@ ovl_transport_next_refusal (ovl_transport_t *t, ovl_transport_refusal_t *out)
         out->attempts = src->pending;
         src->pending = 0;
         src->reported_ms = now ? now : 1;
+        t->window_reports++;
         found = 1;
     }
     pthread_mutex_unlock (&t->mu);
@@ -178,14 +195,22 @@ ovl_transport_keyed (const ovl_transport_t *t)
     return t->keyed;
 }
 
-/* The IP of fd's peer into buf; "unknown" if it cannot be read. */
+/* The IP of fd's peer into buf; "unknown" if it cannot be read, or if
+ * the fd is no longer a connection to our inbox's port (libzmq closed it
+ * and the number was reused before we looked). */
 static void
-s_peer_ip (int fd, char *buf, size_t size)
+s_peer_ip (int fd, int port, char *buf, size_t size)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     snprintf (buf, size, "unknown");
-    if (getpeername (fd, (struct sockaddr *)&ss, &len) != 0)
+    if (getsockname (fd, (struct sockaddr *)&ss, &len) != 0)
+        return;
+    int local_port = ss.ss_family == AF_INET    ? ntohs (((struct sockaddr_in *)&ss)->sin_port)
+                     : ss.ss_family == AF_INET6 ? ntohs (((struct sockaddr_in6 *)&ss)->sin6_port)
+                                                : -1;
+    len = sizeof ss;
+    if (local_port != port || getpeername (fd, (struct sockaddr *)&ss, &len) != 0)
         return;
     if (ss.ss_family == AF_INET)
         inet_ntop (AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, (socklen_t)size);
@@ -249,7 +274,7 @@ s_guard_event (ovl_transport_t *t)
     case ZMQ_EVENT_ACCEPTED: {
         s_conn_t *slot = &t->conns[(unsigned)value % S_FDS_MAX];
         slot->fd = (int)value;
-        s_peer_ip ((int)value, slot->addr, sizeof slot->addr);
+        s_peer_ip ((int)value, atomic_load (&t->port), slot->addr, sizeof slot->addr);
         break;
     }
     case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
@@ -339,16 +364,21 @@ s_guard_run (void *arg)
         if (zmq_poll (items, t->zap ? 2 : 1, -1) < 0) {
             if (errno == EINTR)
                 continue;
-            break; /* ETERM: the transport is going */
+            /* ETERM: the transport is going. Anything else: without the
+             * ZAP handler libzmq would admit CURVE clients unnamed, so
+             * the inbox takes nothing from now on (ovl_transport_recv). */
+            if (errno != ETERM)
+                atomic_store (&t->guard_dead, 1);
+            break;
         }
         if (items[0].revents & ZMQ_POLLIN)
             s_guard_event (t);
         if (t->zap && (items[1].revents & ZMQ_POLLIN))
             s_zap_answer (t);
     }
-    zmq_close (t->guard_mon);
-    if (t->zap)
-        zmq_close (t->zap);
+    /* Its sockets are closed by ovl_transport_destroy, after the ROUTER
+     * (a monitor PAIR closed before its socket would block libzmq's I/O
+     * thread at the next event). */
     return NULL;
 }
 
@@ -452,14 +482,13 @@ ovl_transport_new (const char *bind_addr, int port, const char *advertise_host,
     if (keys) {
         t->keyed = 1;
         t->keys = *keys;
-        t->vouch[0] = 'v';
-        crypto_generichash (t->vouch + 1, OVL_TRANSPORT_KEY_BYTES, keys->node_public,
+        crypto_generichash (t->vouch, sizeof t->vouch, keys->node_public,
                             OVL_TRANSPORT_KEY_BYTES, keys->vouch_key, OVL_TRANSPORT_KEY_BYTES);
     }
     t->ctx = zmq_ctx_new ();
     if (!t->ctx) {
         s_err (err, err_size, "zmq_ctx_new: %s", zmq_strerror (errno));
-        free (t);
+        ovl_transport_destroy (&t);
         return NULL;
     }
     /* libzmq's default of 1023 sockets would cap us below PEERS_MAX. */
@@ -476,14 +505,13 @@ ovl_transport_new (const char *bind_addr, int port, const char *advertise_host,
     }
     if (t->keyed) {
         /* A CURVE server with the network's inbox key; ZAP names each
-         * client by its key. A node that reconnects (its old connection
-         * not yet gone) takes its routing id -- its vouch -- over. */
+         * client by its key. Routing ids stay libzmq's own, one per
+         * connection: a client-chosen one could take over another's. */
         int on = 1;
         if (zmq_setsockopt (t->router, ZMQ_CURVE_SERVER, &on, sizeof on) != 0 ||
             zmq_setsockopt (t->router, ZMQ_CURVE_SECRETKEY, keys->inbox_secret,
                             OVL_TRANSPORT_KEY_BYTES) != 0 ||
-            zmq_setsockopt (t->router, ZMQ_ZAP_DOMAIN, S_ZAP_DOMAIN, strlen (S_ZAP_DOMAIN)) != 0 ||
-            zmq_setsockopt (t->router, ZMQ_ROUTER_HANDOVER, &on, sizeof on) != 0) {
+            zmq_setsockopt (t->router, ZMQ_ZAP_DOMAIN, S_ZAP_DOMAIN, strlen (S_ZAP_DOMAIN)) != 0) {
             s_err (err, err_size, "CURVE on the ROUTER: %s", zmq_strerror (errno));
             ovl_transport_destroy (&t);
             return NULL;
@@ -516,6 +544,7 @@ ovl_transport_new (const char *bind_addr, int port, const char *advertise_host,
     if (zmq_getsockopt (t->router, ZMQ_LAST_ENDPOINT, last, &last_size) == 0)
         colon = strrchr (last, ':');
     int real_port = colon ? atoi (colon + 1) : 0;
+    atomic_store (&t->port, real_port);
     if (real_port <= 0 || real_port > 65535) {
         s_err (err, err_size, "cannot read back the bound port of %s", bind_ep);
         ovl_transport_destroy (&t);
@@ -539,8 +568,7 @@ ovl_transport_destroy (ovl_transport_t **self_p)
     if (!self_p || !*self_p)
         return;
     ovl_transport_t *t = *self_p;
-    if (t->watch_mon)
-        zmq_close (t->watch_mon);
+    s_watch_stop (t);
     for (size_t i = 0; i < t->n_peers; i++) {
         zmq_close (t->peers[i].dealer);
         free (t->peers[i].endpoint);
@@ -551,12 +579,11 @@ ovl_transport_destroy (ovl_transport_t **self_p)
     if (t->guard_running) {
         zmq_ctx_shutdown (t->ctx); /* the guard's poll returns ETERM */
         pthread_join (t->guard, NULL);
-    } else {
-        if (t->guard_mon)
-            zmq_close (t->guard_mon);
-        if (t->zap)
-            zmq_close (t->zap);
     }
+    if (t->guard_mon)
+        zmq_close (t->guard_mon);
+    if (t->zap)
+        zmq_close (t->zap);
     if (t->ctx)
         zmq_ctx_term (t->ctx); /* every socket has LINGER 0: returns at once */
     pthread_mutex_destroy (&t->mu);
@@ -571,8 +598,31 @@ ovl_transport_endpoint (const ovl_transport_t *t)
     return t->endpoint;
 }
 
+/* Monitor dealer's handshakes for the watch. */
+static void
+s_watch_start (ovl_transport_t *t, void *dealer)
+{
+    t->watch_mon = s_monitor_open (t, dealer, S_HANDSHAKE_EVENTS);
+    if (t->watch_mon)
+        t->watch_dealer = dealer;
+}
+
+/* Stop the watch's monitor: first on the DEALER, then its PAIR -- a PAIR
+ * closed while its socket still monitors would block libzmq's I/O thread
+ * for good at the socket's next event (libzmq issue #3575). */
+static void
+s_watch_stop (ovl_transport_t *t)
+{
+    if (!t->watch_mon)
+        return;
+    zmq_socket_monitor (t->watch_dealer, NULL, 0);
+    zmq_close (t->watch_mon);
+    t->watch_mon = NULL;
+    t->watch_dealer = NULL;
+}
+
 /* A closed network's DEALER: a CURVE client of the network's inbox key,
- * with this node's key pair, and its vouch as routing id. 0 or -1. */
+ * with this node's key pair. 0 or -1. */
 static int
 s_dealer_keys (const ovl_transport_t *t, void *dealer)
 {
@@ -581,8 +631,7 @@ s_dealer_keys (const ovl_transport_t *t, void *dealer)
     const size_t k = OVL_TRANSPORT_KEY_BYTES;
     if (zmq_setsockopt (dealer, ZMQ_CURVE_SERVERKEY, t->keys.inbox_public, k) != 0 ||
         zmq_setsockopt (dealer, ZMQ_CURVE_PUBLICKEY, t->keys.node_public, k) != 0 ||
-        zmq_setsockopt (dealer, ZMQ_CURVE_SECRETKEY, t->keys.node_secret, k) != 0 ||
-        zmq_setsockopt (dealer, ZMQ_ROUTING_ID, t->vouch, sizeof t->vouch) != 0)
+        zmq_setsockopt (dealer, ZMQ_CURVE_SECRETKEY, t->keys.node_secret, k) != 0)
         return -1;
     return 0;
 }
@@ -618,8 +667,7 @@ s_peer_open (ovl_transport_t *t, const char *endpoint)
     void *dealer = copy ? zmq_socket (t->ctx, ZMQ_DEALER) : NULL;
     /* Without ZMQ_IMMEDIATE (off by default) connect makes the pipe at
      * once, so the first messages queue while TCP connects. */
-    if (!dealer || s_socket_opts (dealer) != 0 || s_dealer_keys (t, dealer) != 0 ||
-        zmq_connect (dealer, endpoint) != 0) {
+    if (!dealer || s_socket_opts (dealer) != 0 || s_dealer_keys (t, dealer) != 0) {
         int e = errno;
         if (dealer)
             zmq_close (dealer);
@@ -627,12 +675,22 @@ s_peer_open (ovl_transport_t *t, const char *endpoint)
         errno = copy ? e : ENOMEM;
         return NULL;
     }
+    /* Watched: from before the connection, so no event is missed. */
+    if (t->watch[0] && !t->watch_mon && strcmp (t->watch, endpoint) == 0)
+        s_watch_start (t, dealer);
+    if (zmq_connect (dealer, endpoint) != 0) {
+        int e = errno;
+        if (t->watch_dealer == dealer)
+            s_watch_stop (t);
+        zmq_close (dealer);
+        free (copy);
+        errno = e;
+        return NULL;
+    }
     s_peer_t *p = &t->peers[t->n_peers++];
     p->endpoint = copy;
     p->dealer = dealer;
     p->used = 0;
-    if (t->watch[0] && !t->watch_mon && strcmp (t->watch, endpoint) == 0)
-        t->watch_mon = s_monitor_open (t, dealer, S_HANDSHAKE_EVENTS);
     return p;
 }
 
@@ -640,10 +698,8 @@ s_peer_open (ovl_transport_t *t, const char *endpoint)
 static void
 s_peer_close (ovl_transport_t *t, s_peer_t *p)
 {
-    if (t->watch_mon && strcmp (t->watch, p->endpoint) == 0) {
-        zmq_close (t->watch_mon);
-        t->watch_mon = NULL;
-    }
+    if (t->watch_dealer == p->dealer)
+        s_watch_stop (t);
     zmq_close (p->dealer);
     free (p->endpoint);
 }
@@ -651,10 +707,7 @@ s_peer_close (ovl_transport_t *t, s_peer_t *p)
 void
 ovl_transport_watch (ovl_transport_t *t, const char *endpoint)
 {
-    if (t->watch_mon) {
-        zmq_close (t->watch_mon);
-        t->watch_mon = NULL;
-    }
+    s_watch_stop (t);
     t->watch[0] = '\0';
     t->watch_failed = 0;
     t->watch_final = 0;
@@ -663,7 +716,7 @@ ovl_transport_watch (ovl_transport_t *t, const char *endpoint)
     strcpy (t->watch, endpoint);
     s_peer_t *p = s_peer_find (t, endpoint);
     if (p)
-        t->watch_mon = s_monitor_open (t, p->dealer, S_HANDSHAKE_EVENTS);
+        s_watch_start (t, p->dealer);
 }
 
 unsigned
@@ -712,6 +765,13 @@ ovl_transport_send (ovl_transport_t *t, const char *endpoint, const uint8_t *byt
         return -1;
     }
     p->used = 1;
+    /* Keyed: the vouch first, as a frame of its own. The two frames of a
+     * message queue together or not at all (a DEALER with room for the
+     * first has room for the whole message). */
+    if (t->keyed && zmq_send (p->dealer, t->vouch, sizeof t->vouch, ZMQ_DONTWAIT | ZMQ_SNDMORE) < 0) {
+        t->send_dropped++;
+        return -1;
+    }
     if (zmq_send (p->dealer, bytes, len, ZMQ_DONTWAIT) < 0) {
         t->send_dropped++;
         return -1;
@@ -736,23 +796,25 @@ s_more (void *sock)
     return zmq_getsockopt (sock, ZMQ_RCVMORE, &more, &size) == 0 && more;
 }
 
-/* On a closed network: the id of the node that sent msg (its payload
- * frame), given its routing id -- 0, or -1 (and the refusal noted) if its
- * vouch is not the MAC of the key ZAP named it by. */
+/* On a closed network: 0 with *sender the id of the node that sent msg
+ * (its payload frame) with vouch (vouch_len bytes), or -1 (the refusal
+ * noted) if the vouch is not the MAC of the key ZAP named the sender by. */
 static int
-s_check_vouch (ovl_transport_t *t, zmq_msg_t *msg, const uint8_t *rid, size_t rid_len,
+s_check_vouch (ovl_transport_t *t, zmq_msg_t *msg, const uint8_t *vouch, size_t vouch_len,
                ovl_id_t *sender)
 {
     const char *user = zmq_msg_gets (msg, "User-Id");
-    uint8_t pk[OVL_TRANSPORT_KEY_BYTES], mac[OVL_TRANSPORT_KEY_BYTES];
+    uint8_t pk[OVL_TRANSPORT_KEY_BYTES], mac[S_VOUCH_BYTES];
     size_t pk_len = 0;
-    int ok = user &&
+    /* Without the guard, ZAP is not asked and User-Id would be whatever
+     * the client said: take nothing then. */
+    int ok = !atomic_load (&t->guard_dead) && user &&
              sodium_hex2bin (pk, sizeof pk, user, strlen (user), NULL, &pk_len, NULL) == 0 &&
-             pk_len == sizeof pk && rid_len == S_VOUCH_BYTES && rid[0] == 'v';
+             pk_len == sizeof pk && vouch_len == S_VOUCH_BYTES;
     if (ok) {
         crypto_generichash (mac, sizeof mac, pk, sizeof pk, t->keys.vouch_key,
                             OVL_TRANSPORT_KEY_BYTES);
-        ok = sodium_memcmp (mac, rid + 1, sizeof mac) == 0;
+        ok = sodium_memcmp (mac, vouch, sizeof mac) == 0;
     }
     if (!ok) {
         const char *addr = zmq_msg_gets (msg, "Peer-Address");
@@ -763,76 +825,65 @@ s_check_vouch (ovl_transport_t *t, zmq_msg_t *msg, const uint8_t *rid, size_t ri
     return 0;
 }
 
+/* The frames of one message: the routing id the ROUTER adds, then (keyed)
+ * the sender's vouch, then the payload. */
+#define S_FRAMES_MAX 3
+
 int
 ovl_transport_recv (ovl_transport_t *t, uint8_t **bytes, size_t *len, ovl_id_t *sender)
 {
+    const int want = t->keyed ? 3 : 2;
     for (;;) {
-        /* Frame 1: the sender's routing id, which the ROUTER adds. An open
-         * network does not need it (a reply goes to the endpoint in the
-         * message); on a closed one it is the sender's vouch. */
-        zmq_msg_t msg;
-        zmq_msg_init (&msg);
-        if (zmq_msg_recv (&msg, t->router, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close (&msg);
-            return -1;
-        }
-        uint8_t rid[S_VOUCH_BYTES];
-        size_t rid_len = zmq_msg_size (&msg);
-        if (rid_len <= sizeof rid)
-            memcpy (rid, zmq_msg_data (&msg), rid_len);
-        else
-            rid_len = 0;
-        int more = s_more (t->router);
-        zmq_msg_close (&msg);
-        if (!more) {
-            t->recv_rejected++;
-            continue;
-        }
-        /* Frame 2: the payload. A multi-part message has arrived whole, so
-         * these reads do not wait. */
-        zmq_msg_init (&msg);
-        if (zmq_msg_recv (&msg, t->router, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close (&msg);
-            t->recv_rejected++;
-            return -1;
-        }
-        more = s_more (t->router);
-        if (more) {
-            /* A peer sent more than one frame: not ours. Drain the rest. */
-            zmq_msg_close (&msg);
-            while (more) {
-                zmq_msg_init (&msg);
-                if (zmq_msg_recv (&msg, t->router, ZMQ_DONTWAIT) < 0) {
-                    zmq_msg_close (&msg);
-                    break;
-                }
-                more = s_more (t->router);
+        /* A multi-part message arrives whole, so once its first frame is
+         * here the others are too: only the first read may find nothing. */
+        zmq_msg_t frames[S_FRAMES_MAX];
+        int n = 0, more = 1, extra = 0;
+        while (more) {
+            zmq_msg_t msg;
+            zmq_msg_init (&msg);
+            if (zmq_msg_recv (&msg, t->router, ZMQ_DONTWAIT) < 0) {
                 zmq_msg_close (&msg);
+                break;
             }
-            t->recv_rejected++;
-            continue;
+            more = s_more (t->router);
+            if (n < S_FRAMES_MAX) {
+                zmq_msg_init (&frames[n]);
+                zmq_msg_move (&frames[n++], &msg);
+            } else {
+                extra = 1;
+            }
+            zmq_msg_close (&msg);
         }
+        if (n == 0)
+            return -1;
+        int rc = -1;
         ovl_id_t from;
-        if (t->keyed && s_check_vouch (t, &msg, rid, rid_len, &from) != 0) {
-            zmq_msg_close (&msg);
-            continue;
+        if (more || extra || n != want) {
+            t->recv_rejected++; /* not one of ours: dropped */
+        } else if (t->keyed && s_check_vouch (t, &frames[2], zmq_msg_data (&frames[1]),
+                                              zmq_msg_size (&frames[1]), &from) != 0) {
+            /* refused and noted */
+        } else {
+            zmq_msg_t *payload = &frames[n - 1];
+            size_t size = zmq_msg_size (payload);
+            uint8_t *copy = malloc (size ? size : 1);
+            if (!copy) {
+                t->recv_rejected++;
+            } else {
+                memcpy (copy, zmq_msg_data (payload), size);
+                t->traffic.recv_msgs++;
+                t->traffic.recv_bytes += size;
+                if (t->keyed && sender)
+                    *sender = from;
+                *bytes = copy;
+                *len = size;
+                rc = 0;
+            }
         }
-        size_t size = zmq_msg_size (&msg);
-        uint8_t *copy = malloc (size ? size : 1);
-        if (!copy) {
-            zmq_msg_close (&msg);
-            t->recv_rejected++;
-            continue;
-        }
-        memcpy (copy, zmq_msg_data (&msg), size);
-        zmq_msg_close (&msg);
-        t->traffic.recv_msgs++;
-        t->traffic.recv_bytes += size;
-        if (t->keyed && sender)
-            *sender = from;
-        *bytes = copy;
-        *len = size;
-        return 0;
+        for (int i = 0; i < n; i++)
+            zmq_msg_close (&frames[i]);
+        if (rc == 0)
+            return 0;
     }
 }
 

@@ -27,10 +27,11 @@ typedef struct ovl_transport_t ovl_transport_t;
 /* The keys of a closed network (docs/SECURITY.md; app/netkey.c derives
  * them from the network secret). Every inbox (ROUTER) is a CURVE server
  * with the network's inbox key pair; every node connects as a CURVE client
- * with its own key pair, and its DEALERs carry, as their routing id, the
- * node's vouch -- a BLAKE2b MAC of its public key under vouch_key -- so an
- * inbox accepts a message only from a node whose key the secret vouches
- * for, and knows which node (ovl_id_from_public_key) sent it. */
+ * with its own key pair, and sends before every message, as a frame of its
+ * own, its vouch -- a BLAKE2b MAC of its public key under vouch_key -- so
+ * an inbox accepts a message only from a connection whose CURVE key the
+ * secret vouches for, and knows which node (ovl_id_from_public_key) sent
+ * it. */
 #define OVL_TRANSPORT_KEY_BYTES 32
 typedef struct {
     uint8_t inbox_public[OVL_TRANSPORT_KEY_BYTES]; /* shared by every inbox */

@@ -287,6 +287,92 @@ test_keyed_refuses_unvouched (void **state)
     s_outsider (S_NO_VOUCH);
 }
 
+/* A watch stopped, then the watched peer restarts on the same port: the
+ * DEALER reconnects and traffic flows both ways (a monitor whose PAIR was
+ * closed before the monitor was stopped would block libzmq's I/O thread
+ * at the reconnection's first event). */
+static void
+test_unwatch_then_reconnect (void **state)
+{
+    (void)state;
+    ovl_transport_t *a = s_new (), *b = s_new (), *c = s_new ();
+    char eb[256];
+    snprintf (eb, sizeof eb, "%s", ovl_transport_endpoint (b));
+    int port = atoi (strrchr (eb, ':') + 1);
+    ovl_transport_watch (a, eb);
+    assert_int_equal (ovl_transport_send (a, eb, (const uint8_t *)"one", 3), 0);
+    s_expect (b, "one");
+    assert_int_equal (ovl_transport_watch_failures (a, NULL, NULL), 0);
+    ovl_transport_watch (a, NULL);
+    ovl_transport_destroy (&b);
+    char err[256] = "";
+    b = ovl_transport_new ("127.0.0.1", port, NULL, NULL, err, sizeof err);
+    if (!b)
+        fail_msg ("restart on port %d: %s", port, err);
+    assert_int_equal (ovl_transport_send (a, eb, (const uint8_t *)"two", 3), 0);
+    s_expect (b, "two");
+    assert_int_equal (
+        ovl_transport_send (c, ovl_transport_endpoint (a), (const uint8_t *)"three", 5), 0);
+    s_expect (a, "three");
+    ovl_transport_destroy (&a);
+    ovl_transport_destroy (&b);
+    ovl_transport_destroy (&c);
+}
+
+/* A member's vouch sent by another key (a member who saw it, replaying
+ * it): refused, and the member it belongs to is not cut off. */
+static void
+test_keyed_replayed_vouch_refused (void **state)
+{
+    (void)state;
+    uint8_t secret[APP_NETKEY_BYTES];
+    randombytes_buf (secret, sizeof secret);
+    ovl_transport_keys_t ka = s_keys (secret), kb = s_keys (secret), kx = s_keys (secret);
+    ovl_transport_t *a = s_new_keyed (&ka), *b = s_new_keyed (&kb);
+    const char *eb = ovl_transport_endpoint (b);
+    assert_int_equal (ovl_transport_send (a, eb, (const uint8_t *)"a1", 2), 0);
+    s_expect_from (b, "a1", ovl_id_from_public_key (ka.node_public));
+
+    /* The scheme (docs/SECURITY.md): vouch = BLAKE2b-256 keyed with the
+     * vouch key over the node's public key, a frame before each payload. */
+    uint8_t vouch_a[32];
+    crypto_generichash (vouch_a, sizeof vouch_a, ka.node_public, sizeof ka.node_public,
+                        ka.vouch_key, sizeof ka.vouch_key);
+    void *ctx = zmq_ctx_new ();
+    void *x = zmq_socket (ctx, ZMQ_DEALER);
+    int linger_ms = 0;
+    zmq_setsockopt (x, ZMQ_LINGER, &linger_ms, sizeof linger_ms);
+    assert_int_equal (zmq_setsockopt (x, ZMQ_CURVE_SERVERKEY, kx.inbox_public, 32), 0);
+    assert_int_equal (zmq_setsockopt (x, ZMQ_CURVE_PUBLICKEY, kx.node_public, 32), 0);
+    assert_int_equal (zmq_setsockopt (x, ZMQ_CURVE_SECRETKEY, kx.node_secret, 32), 0);
+    assert_int_equal (zmq_connect (x, eb), 0);
+    uint64_t deadline = s_ms () + S_RECV_TIMEOUT_MS;
+    uint8_t *bytes;
+    size_t len;
+    ovl_id_t sender;
+    while (ovl_transport_refused (b) == 0) {
+        if (s_ms () >= deadline)
+            fail_msg ("the replayed vouch was not refused within %d ms", S_RECV_TIMEOUT_MS);
+        zmq_send (x, vouch_a, sizeof vouch_a, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send (x, "forged", 6, ZMQ_DONTWAIT);
+        zmq_pollitem_t item = { ovl_transport_inbox_socket (b), 0, ZMQ_POLLIN, 0 };
+        zmq_poll (&item, 1, 50);
+        if (ovl_transport_recv (b, &bytes, &len, &sender) == 0)
+            fail_msg ("a message with a replayed vouch got through");
+    }
+    ovl_transport_refusal_t r;
+    assert_int_equal (ovl_transport_next_refusal (b, &r), 1);
+    assert_int_equal (r.why, OVL_REFUSED_UNVOUCHED);
+    assert_string_equal (r.source, "127.0.0.1");
+    /* a still gets through, as itself. */
+    assert_int_equal (ovl_transport_send (a, eb, (const uint8_t *)"a2", 2), 0);
+    s_expect_from (b, "a2", ovl_id_from_public_key (ka.node_public));
+    zmq_close (x);
+    zmq_ctx_term (ctx);
+    ovl_transport_destroy (&a);
+    ovl_transport_destroy (&b);
+}
+
 int
 main (void)
 {
@@ -297,6 +383,8 @@ main (void)
         cmocka_unit_test (test_keyed_refuses_other_secret),
         cmocka_unit_test (test_keyed_refuses_no_key),
         cmocka_unit_test (test_keyed_refuses_unvouched),
+        cmocka_unit_test (test_unwatch_then_reconnect),
+        cmocka_unit_test (test_keyed_replayed_vouch_refused),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
