@@ -488,6 +488,22 @@ s_el_event (void *ctx, const el_event_t *ev)
             app_peer_view_slice_done (c->view, ev->job->id, ev->slice, ev->peer.id,
                                       el_peer_pixels (c->peer));
         break;
+    case EL_EV_SLICE_REJECTED:
+        /* Once per sender and job: the core ignores it from then on. */
+        ovl_id_short (ev->peer.id, id);
+        ovl_id_short (ev->elector, by);
+        s_say (c, "slice %u from %s (computed by %s, it says) failed its check: dropped, and %s "
+                  "is ignored for the rest of this job",
+               ev->slice, id, by, id);
+        log = s_json (c, "slice_rejected");
+        app_jsonlog_u64 (log, "slice", ev->slice);
+        s_json_id (log, "from", ev->peer.id);
+        s_json_id (log, "by", ev->elector);
+        app_jsonlog_end (log);
+        if (c->view)
+            app_peer_view_tick (c->view, s_unix_ms (), "slice %u from %s had wrong pixels: ignored",
+                                ev->slice, id);
+        break;
     case EL_EV_JOB_DONE:
         /* Written once the core call returns: colouring and compressing a
          * large image is no work to do under the core's feet. */
