@@ -37,7 +37,7 @@ typedef struct s_cdone_t {
 } s_cdone_t;
 
 /* Pixels of checks one render takes along, and one checker run computes:
- * far more than a peer has waiting in practice (2 a slice). */
+ * far more than a peer has waiting in practice (1 or 2 a slice). */
 #define S_RIDE_MAX_PX 256
 #define S_ALONE_MAX_PX 1024
 

@@ -186,7 +186,7 @@ el_config_default (el_config_t *c)
     c->render_slots = 1;
     c->ahead = 1;
     c->pull_max = 8;
-    c->check_pixels = 2;
+    c->check_pixels = 1;
     c->check_pending_max = 64;
     c->check_timeout_ms = 5000;
 }

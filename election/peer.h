@@ -56,7 +56,8 @@ typedef struct {
 
 /* Defaults for a LAN: heartbeat 100 ms, suspect after 300 ms, elections
  * retried after 1 s, requests after 500 ms; 1 slot, 1 ahead, pulls of 8;
- * 2 pixels checked per slice received, 64 slices awaiting checks, 5 s. */
+ * 1 pixel checked per slice received (docs/BENCHMARKS.md: each costs ~0.9%
+ * of a slice's render), 64 slices awaiting checks, 5 s. */
 void el_config_default (el_config_t *config);
 
 typedef enum {
