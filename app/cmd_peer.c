@@ -151,6 +151,7 @@ typedef struct {
     const char *join;                       /* --join HOST:PORT, or NULL */
     uint64_t join_since_ms;                 /* when the join began */
     uint64_t join_timeout_ms;               /* give up then (0: never) */
+    int test_corrupt;                       /* P2PF_TEST_CORRUPT_SLICES: tests only */
     int warned_peer_cap;                    /* 1 once the DEALER cap was reported */
     int colouring_set;                      /* --colouring was given */
     rnd_colouring_t colouring;              /* it */
@@ -358,6 +359,13 @@ s_el_render (void *ctx, const el_job_t *job, uint32_t slice)
         app_peer_view_slice_state (c->view, job->id, slice, APP_SLICE_RENDERING);
 }
 
+static int
+s_el_check (void *ctx, const el_job_t *job, uint64_t token, const rnd_xy_t *px, size_t n)
+{
+    s_ctx_t *c = ctx;
+    return app_peer_render_check (c->render, job, token, px, n);
+}
+
 static void
 s_on_job_started (s_ctx_t *c, const el_job_t *job)
 {
@@ -495,6 +503,22 @@ s_el_event (void *ctx, const el_event_t *ev)
         if (c->view)
             app_peer_view_slice_done (c->view, ev->job->id, ev->slice, ev->peer.id,
                                       el_peer_pixels (c->peer));
+        break;
+    case EL_EV_SLICE_REJECTED:
+        /* Once per sender and job: the core ignores it from then on. */
+        ovl_id_short (ev->peer.id, id);
+        ovl_id_short (ev->elector, by);
+        s_say (c, "slice %u from %s (computed by %s, it says) failed its check: dropped, and %s "
+                  "is ignored for the rest of this job",
+               ev->slice, id, by, id);
+        log = s_json (c, "slice_rejected");
+        app_jsonlog_u64 (log, "slice", ev->slice);
+        s_json_id (log, "from", ev->peer.id);
+        s_json_id (log, "by", ev->elector);
+        app_jsonlog_end (log);
+        if (c->view)
+            app_peer_view_tick (c->view, s_unix_ms (), "slice %u from %s had wrong pixels: ignored",
+                                ev->slice, id);
         break;
     case EL_EV_JOB_DONE:
         /* Written once the core call returns: colouring and compressing a
@@ -732,11 +756,21 @@ s_take_renders (s_ctx_t *c)
         app_jsonlog_num (log, "busy_s", r.busy_s);
         app_jsonlog_end (log);
         c->now_ms = app_now_ms ();
+        if (c->test_corrupt)
+            for (size_t i = 0; i < r.n; i++) /* wrong, and still values a kernel produces */
+                r.pixels[i] = r.pixels[i] < 0.0f ? 1.5f : r.pixels[i] + 1.0f;
         el_peer_rendered (c->peer, c->now_ms, r.job, r.slice, r.pixels, r.n);
         free (r.pixels);
         /* Done by now if the core took it; else it is no longer held. */
         if (c->view)
             app_peer_view_slice_state (c->view, r.job, r.slice, APP_SLICE_MISSING);
+        s_write_done (c);
+    }
+    app_peer_check_t k;
+    while (app_peer_render_take_check (c->render, &k) == 0) {
+        c->now_ms = app_now_ms ();
+        el_peer_on_checked (c->peer, c->now_ms, k.token, k.values, k.n);
+        free (k.values);
         s_write_done (c);
     }
 }
@@ -954,6 +988,15 @@ s_loop (s_ctx_t *c)
     app_jsonlog_u64 (log, "slices_received", es->slices_received);
     app_jsonlog_u64 (log, "slices_duplicate", es->slices_duplicate);
     app_jsonlog_u64 (log, "elections_started", es->elections_started);
+    uint64_t rode, alone;
+    double alone_s;
+    app_peer_render_check_stats (c->render, &rode, &alone, &alone_s);
+    app_jsonlog_u64 (log, "checks_asked", es->checks_asked);
+    app_jsonlog_u64 (log, "checks_rode", rode);
+    app_jsonlog_u64 (log, "checks_alone", alone);
+    app_jsonlog_num (log, "checks_alone_cpu_s", alone_s);
+    app_jsonlog_u64 (log, "slices_rejected", es->slices_rejected);
+    app_jsonlog_u64 (log, "checks_dropped", es->checks_dropped);
     app_jsonlog_u64 (log, "dropped_malformed", es->dropped_malformed);
     app_jsonlog_u64 (log, "dropped_job", es->dropped_job);
     app_jsonlog_u64 (log, "dropped_other", es->dropped_other);
@@ -1140,6 +1183,9 @@ app_cmd_peer (int argc, char **argv)
 
     s_ctx_t c;
     memset (&c, 0, sizeof c);
+    /* Tests only (test_verify): a peer that lies about its results. */
+    const char *corrupt = getenv ("P2PF_TEST_CORRUPT_SLICES");
+    c.test_corrupt = corrupt && strcmp (corrupt, "1") == 0;
     c.colouring_set = vo.colouring_set;
     c.colouring = vo.colouring;
     c.exit_when_done = exit_when_done;
@@ -1272,6 +1318,10 @@ app_cmd_peer (int argc, char **argv)
     el_config_t ecfg;
     el_config_default (&ecfg);
     ecfg.render_slots = (uint32_t)app_peer_render_threads (c.render);
+    /* Tests and benchmarks only: pixels checked per slice (0: off). */
+    const char *check_px = getenv ("P2PF_TEST_CHECK_PIXELS");
+    if (check_px && *check_px)
+        ecfg.check_pixels = (uint32_t)strtoul (check_px, NULL, 10);
     el_upcalls_t eup;
     memset (&eup, 0, sizeof eup);
     eup.ctx = &c;
@@ -1282,6 +1332,7 @@ app_cmd_peer (int argc, char **argv)
     eup.leave = s_el_leave;
     eup.render = s_el_render;
     eup.event = s_el_event;
+    eup.check = s_el_check;
     char net_name[S_NETWORK_MAX + 8];
     snprintf (net_name, sizeof net_name, "net/%s", network);
     ovl_id_t net_group = ovl_id_from_name (net_name, strlen (net_name));

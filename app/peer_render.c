@@ -19,6 +19,28 @@ typedef struct s_item_t {
     rnd_kjob_t kjob;       /* the job's view digested for the kernel */
 } s_item_t;
 
+/* A spot check waiting for a thread: its pixels follow it. */
+typedef struct s_check_t {
+    struct s_check_t *next; /* the next one queued */
+    ovl_id_t job;           /* its job's id */
+    rnd_kjob_t kjob;        /* the job's view digested for the kernel */
+    uint64_t token;         /* the core's */
+    double queued_s;        /* when it was queued (monotonic) */
+    size_t n;               /* pixels */
+    rnd_xy_t px[];          /* them */
+} s_check_t;
+
+/* An answered check waiting for the loop. */
+typedef struct s_cdone_t {
+    struct s_cdone_t *next;  /* the next one answered */
+    app_peer_check_t result; /* what the loop takes */
+} s_cdone_t;
+
+/* Pixels of checks one render takes along, and one checker run computes:
+ * far more than a peer has waiting in practice (1 or 2 a slice). */
+#define S_RIDE_MAX_PX 256
+#define S_ALONE_MAX_PX 1024
+
 /* A finished slice waiting for the loop. */
 typedef struct s_done_t {
     struct s_done_t *next;    /* the next one finished */
@@ -31,6 +53,14 @@ struct app_peer_render_t {
     pthread_cond_t stop_cv;     /* throttling threads wait here, cut short by stop */
     s_item_t *head, *tail;      /* the queue, oldest first */
     s_done_t *done, *done_tail; /* finished slices, oldest first */
+    s_check_t *checks, *checks_tail; /* checks waiting, oldest first */
+    size_t check_px;                 /* their pixels */
+    s_cdone_t *cdone, *cdone_tail;   /* answered checks, oldest first */
+    pthread_cond_t check_cv;         /* the checker thread waits here */
+    pthread_t checker;               /* it */
+    int has_checker;                 /* it started */
+    uint64_t rode, alone;            /* checks answered along a render, alone */
+    double alone_s;                  /* the checker's CPU seconds */
     int stop;                   /* 1: threads exit */
     double busy_s;              /* compute + throttle seconds, summed */
     int efd;                    /* eventfd, readable while done is not empty */
@@ -72,6 +102,178 @@ s_efd_reset (int efd)
     (void)rc;
 }
 
+static double
+s_thread_cpu_s (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Hand the values of check c (computed into values) to the loop, and
+ * free c; r->lock held. One wake-up per batch of slices and checks. */
+static void
+s_post_check (app_peer_render_t *r, s_check_t *c, const float *values)
+{
+    s_cdone_t *d = calloc (1, sizeof *d);
+    float *v = malloc (c->n * sizeof *v);
+    if (!d || !v) {
+        /* The core drops a slice whose check never comes when its job
+         * ends; until then it is not done here and others serve it. */
+        fprintf (stderr, "p2pfractal: peer: out of memory answering a check\n");
+        free (d);
+        free (v);
+        free (c);
+        return;
+    }
+    memcpy (v, values, c->n * sizeof *v);
+    d->result.job = c->job;
+    d->result.token = c->token;
+    d->result.values = v;
+    d->result.n = c->n;
+    free (c);
+    int was_empty = !r->done && !r->cdone;
+    if (r->cdone_tail)
+        r->cdone_tail->next = d;
+    else
+        r->cdone = d;
+    r->cdone_tail = d;
+    if (was_empty)
+        s_efd_signal (r->efd);
+}
+
+/* Unlink from the queue the checks of job (all if any_job), oldest first,
+ * while their pixels fit in max_px; r->lock held. The list taken, NULL if
+ * none; *npx its pixels. */
+static s_check_t *
+s_take_checks (app_peer_render_t *r, ovl_id_t job, int any_job, size_t max_px, size_t *npx)
+{
+    s_check_t *taken = NULL, **tail = &taken, **link = &r->checks;
+    *npx = 0;
+    if (any_job && r->checks)
+        job = r->checks->job;
+    r->checks_tail = NULL;
+    while (*link) {
+        s_check_t *c = *link;
+        if (ovl_id_eq (c->job, job) && *npx + c->n <= max_px) {
+            *link = c->next;
+            c->next = NULL;
+            *tail = c;
+            tail = &c->next;
+            *npx += c->n;
+            r->check_px -= c->n;
+        } else {
+            r->checks_tail = c;
+            link = &c->next;
+        }
+    }
+    return taken;
+}
+
+/* The pixels of the checks in list, one after the other, into px. */
+static void
+s_check_pixels (const s_check_t *list, rnd_xy_t *px)
+{
+    for (; list; list = list->next) {
+        memcpy (px, list->px, list->n * sizeof *px);
+        px += list->n;
+    }
+}
+
+/* Post every check of list, whose values follow one another in values. */
+static void
+s_post_checks (app_peer_render_t *r, s_check_t *list, const float *values, uint64_t *count)
+{
+    while (list) {
+        s_check_t *next = list->next;
+        size_t n = list->n;
+        s_post_check (r, list, values);
+        values += n;
+        (*count)++;
+        list = next;
+    }
+}
+
+static void
+s_free_checks (s_check_t *list)
+{
+    while (list) {
+        s_check_t *next = list->next;
+        free (list);
+        list = next;
+    }
+}
+
+/* 1 if a render is running or queued; r->lock held. */
+static int
+s_rendering (const app_peer_render_t *r)
+{
+    if (r->head)
+        return 1;
+    for (int i = 0; i < r->threads; i++)
+        if (r->runs[i].t0_s > 0.0)
+            return 1;
+    return 0;
+}
+
+/* The checker thread: computes the checks no render took along in time
+ * (see peer_render.h), as one list through the kernel's lanes. */
+static void *
+s_checker (void *arg)
+{
+    app_peer_render_t *r = arg;
+    const size_t full = (size_t)APP_CHECK_FULL_LANES * (size_t)rnd_kernel_lanes (r->kernel);
+    pthread_mutex_lock (&r->lock);
+    for (;;) {
+        while (!r->stop) {
+            if (!r->checks) {
+                pthread_cond_wait (&r->check_cv, &r->lock);
+                continue;
+            }
+            double wait_s = (s_rendering (r) ? APP_CHECK_BUSY_MS : APP_CHECK_IDLE_MS) / 1000.0;
+            double due = r->checks->queued_s + wait_s;
+            if (r->check_px >= full || s_mono_s () >= due)
+                break;
+            struct timespec ts;
+            ts.tv_sec = (time_t)due;
+            ts.tv_nsec = (long)((due - (double)ts.tv_sec) * 1e9);
+            pthread_cond_timedwait (&r->check_cv, &r->lock, &ts);
+        }
+        if (r->stop)
+            break;
+        size_t npx;
+        s_check_t *list = s_take_checks (r, r->checks->job, 1, S_ALONE_MAX_PX, &npx);
+        if (!list) { /* one check above the cap: cannot be, the core asks few */
+            s_check_t *c = r->checks;
+            r->checks = c->next;
+            if (!r->checks)
+                r->checks_tail = NULL;
+            r->check_px -= c->n;
+            free (c);
+            continue;
+        }
+        pthread_mutex_unlock (&r->lock);
+        double t0 = s_thread_cpu_s ();
+        rnd_xy_t *px = malloc (npx * sizeof *px);
+        float *values = malloc (npx * sizeof *values);
+        if (px && values) {
+            s_check_pixels (list, px);
+            rnd_kernel_run_pixels (r->kernel, &list->kjob, px, (int)npx, values);
+        }
+        double t = s_thread_cpu_s () - t0;
+        pthread_mutex_lock (&r->lock);
+        r->alone_s += t;
+        if (px && values)
+            s_post_checks (r, list, values, &r->alone);
+        else
+            s_free_checks (list);
+        free (px);
+        free (values);
+    }
+    pthread_mutex_unlock (&r->lock);
+    return NULL;
+}
+
 /* Wait until mono time `until_s` unless told to stop; r->lock held. */
 static void
 s_throttle_wait (app_peer_render_t *r, double until_s)
@@ -108,16 +310,28 @@ s_worker (void *arg)
         double t0 = s_mono_s ();
         r->runs[me].t0_s = t0;
         r->runs[me].job = item->job;
+        /* The checks of this job waiting ride along. */
+        size_t nck;
+        s_check_t *checks = s_take_checks (r, item->job, 0, S_RIDE_MAX_PX, &nck);
         pthread_mutex_unlock (&r->lock);
 
         size_t n = (size_t)(item->y1 - item->y0) * (size_t)item->kjob.width_px;
         s_done_t *done = calloc (1, sizeof *done);
-        float *pixels = malloc (n ? n * sizeof *pixels : 1);
+        float *pixels = malloc ((n + nck) * sizeof *pixels + 1);
+        rnd_xy_t px[S_RIDE_MAX_PX];
+        s_check_pixels (checks, px);
         if (done && pixels)
-            rnd_kernel_run (r->kernel, &item->kjob, item->y0, item->y1, pixels);
+            rnd_kernel_run_with_pixels (r->kernel, &item->kjob, item->y0, item->y1, px, (int)nck,
+                                        pixels);
         double t = s_mono_s () - t0;
 
         pthread_mutex_lock (&r->lock);
+        /* Checks are answered now, not after the throttle's wait. */
+        if (done && pixels)
+            s_post_checks (r, checks, pixels + n, &r->rode);
+        else
+            s_free_checks (checks);
+        pthread_cond_signal (&r->check_cv); /* perhaps idle now: shorter wait */
         if (!done || !pixels) {
             r->runs[me].t0_s = 0.0;
             /* The master reissues a slice whose result never comes; all
@@ -150,7 +364,7 @@ s_worker (void *arg)
             r->done = done;
         r->done_tail = done;
         /* One wake-up per batch: the loop takes every result per wake. */
-        if (r->done == done)
+        if (r->done == done && !r->cdone)
             s_efd_signal (r->efd);
     }
     pthread_mutex_unlock (&r->lock);
@@ -188,7 +402,20 @@ app_peer_render_new (int threads, rnd_kernel_t kernel, double throttle, char *er
     pthread_mutex_init (&r->lock, NULL);
     pthread_cond_init (&r->work, NULL);
     pthread_cond_init (&r->stop_cv, &ca);
+    pthread_cond_init (&r->check_cv, &ca);
     pthread_condattr_destroy (&ca);
+    if (pthread_create (&r->checker, NULL, s_checker, r) != 0) {
+        snprintf (err, err_size, "cannot start the checker thread");
+        pthread_cond_destroy (&r->work);
+        pthread_cond_destroy (&r->stop_cv);
+        pthread_cond_destroy (&r->check_cv);
+        pthread_mutex_destroy (&r->lock);
+        close (r->efd);
+        free (r->runs);
+        free (r);
+        return NULL;
+    }
+    r->has_checker = 1;
     for (; r->threads < threads; r->threads++)
         if (pthread_create (&r->tids[r->threads], NULL, s_worker, r) != 0)
             break;
@@ -210,9 +437,19 @@ app_peer_render_destroy (app_peer_render_t **self_p)
     r->stop = 1;
     pthread_cond_broadcast (&r->work);
     pthread_cond_broadcast (&r->stop_cv);
+    pthread_cond_broadcast (&r->check_cv);
     pthread_mutex_unlock (&r->lock);
     for (int i = 0; i < r->threads; i++)
         pthread_join (r->tids[i], NULL);
+    if (r->has_checker)
+        pthread_join (r->checker, NULL);
+    s_free_checks (r->checks);
+    while (r->cdone) {
+        s_cdone_t *next = r->cdone->next;
+        free (r->cdone->result.values);
+        free (r->cdone);
+        r->cdone = next;
+    }
     while (r->head) {
         s_item_t *next = r->head->next;
         free (r->head);
@@ -226,6 +463,7 @@ app_peer_render_destroy (app_peer_render_t **self_p)
     }
     pthread_cond_destroy (&r->work);
     pthread_cond_destroy (&r->stop_cv);
+    pthread_cond_destroy (&r->check_cv);
     pthread_mutex_destroy (&r->lock);
     close (r->efd);
     free (r->runs);
@@ -287,7 +525,8 @@ app_peer_render_take (app_peer_render_t *r, app_peer_result_t *out)
         r->done = done->next;
         if (!r->done) {
             r->done_tail = NULL;
-            s_efd_reset (r->efd);
+            if (!r->cdone)
+                s_efd_reset (r->efd);
         }
     }
     pthread_mutex_unlock (&r->lock);
@@ -296,6 +535,78 @@ app_peer_render_take (app_peer_render_t *r, app_peer_result_t *out)
     *out = done->result;
     free (done);
     return 0;
+}
+
+int
+app_peer_render_check (app_peer_render_t *r, const el_job_t *job, uint64_t token,
+                       const rnd_xy_t *px, size_t n)
+{
+    if (n == 0 || n > S_RIDE_MAX_PX)
+        return -1;
+    s_check_t *c = calloc (1, sizeof *c + n * sizeof *px);
+    if (!c)
+        return -1;
+    c->job = job->id;
+    rnd_kjob_init (&c->kjob, &job->view);
+    c->token = token;
+    c->queued_s = s_mono_s ();
+    c->n = n;
+    memcpy (c->px, px, n * sizeof *px);
+    pthread_mutex_lock (&r->lock);
+    s_check_t **link = &r->checks;
+    r->checks_tail = NULL;
+    while (*link) {
+        if (!ovl_id_eq ((*link)->job, job->id)) {
+            s_check_t *stale = *link;
+            *link = stale->next;
+            r->check_px -= stale->n;
+            free (stale);
+        } else {
+            r->checks_tail = *link;
+            link = &(*link)->next;
+        }
+    }
+    if (r->checks_tail)
+        r->checks_tail->next = c;
+    else
+        r->checks = c;
+    r->checks_tail = c;
+    r->check_px += n;
+    pthread_cond_signal (&r->check_cv);
+    pthread_mutex_unlock (&r->lock);
+    return 0;
+}
+
+int
+app_peer_render_take_check (app_peer_render_t *r, app_peer_check_t *out)
+{
+    pthread_mutex_lock (&r->lock);
+    s_cdone_t *d = r->cdone;
+    if (d) {
+        r->cdone = d->next;
+        if (!r->cdone) {
+            r->cdone_tail = NULL;
+            if (!r->done)
+                s_efd_reset (r->efd);
+        }
+    }
+    pthread_mutex_unlock (&r->lock);
+    if (!d)
+        return -1;
+    *out = d->result;
+    free (d);
+    return 0;
+}
+
+void
+app_peer_render_check_stats (app_peer_render_t *r, uint64_t *rode, uint64_t *alone,
+                             double *alone_s)
+{
+    pthread_mutex_lock (&r->lock);
+    *rode = r->rode;
+    *alone = r->alone;
+    *alone_s = r->alone_s;
+    pthread_mutex_unlock (&r->lock);
 }
 
 double

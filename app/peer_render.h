@@ -54,6 +54,43 @@ int app_peer_render_fd (const app_peer_render_t *r);
  * Reading resets the descriptor once the list is empty. */
 int app_peer_render_take (app_peer_render_t *r, app_peer_result_t *out);
 
+/* Spot checks of received slices (el_upcalls_t.check): a few pixels to
+ * compute. They ride along the next slice a render thread starts for the
+ * same job (rnd_kernel_run_with_pixels: inside a render's lanes a pixel
+ * costs ~1/90 of what it costs alone), so they are not throttled and
+ * wait at most for a render thread to finish its slice. Those no render
+ * takes are computed together, as one list, by a checker thread: after
+ * APP_CHECK_IDLE_MS when no render is running or queued (the end of a
+ * job), after APP_CHECK_BUSY_MS otherwise (a throttled or very long
+ * slice), or at once when APP_CHECK_FULL_LANES times the kernel's lanes
+ * are waiting. */
+#define APP_CHECK_IDLE_MS 2
+#define APP_CHECK_BUSY_MS 250
+#define APP_CHECK_FULL_LANES 4
+
+/* One answered check, handed over to the loop. */
+typedef struct {
+    ovl_id_t job;   /* the job it was asked for */
+    uint64_t token; /* the core's token */
+    float *values;  /* n values, malloc'd: the taker frees */
+    size_t n;       /* their count */
+} app_peer_check_t;
+
+/* Queue a check: the n pixels px of job (copied). Checks of other jobs
+ * still waiting are dropped first, as renders are. 0, or -1 if out of
+ * memory. */
+int app_peer_render_check (app_peer_render_t *r, const el_job_t *job, uint64_t token,
+                           const rnd_xy_t *px, size_t n);
+
+/* Take the oldest answered check: 0 and *out filled, or -1 if none waits.
+ * The same descriptor as for slices says some wait. */
+int app_peer_render_take_check (app_peer_render_t *r, app_peer_check_t *out);
+
+/* Checks answered so far: by riding along a render, by the checker
+ * thread alone; and the checker thread's CPU seconds (its whole cost). */
+void app_peer_render_check_stats (app_peer_render_t *r, uint64_t *rode, uint64_t *alone,
+                                  double *alone_s);
+
 /* Seconds spent computing and throttling, over every slice finished. */
 double app_peer_render_busy_s (app_peer_render_t *r);
 

@@ -34,6 +34,27 @@
 /* Pulls in a row that bring nothing before a finished job's missing
  * slices are computed again. */
 #define S_PULL_MISSES_MAX 3
+/* Peers a job ignores after a slice of theirs failed its check: a few
+ * liars are enough to notice; past that the oldest is forgotten. */
+#define S_BANNED_MAX 16
+/* Pixels one check may recompute, and the bytes of received slices held
+ * awaiting their checks (with check_pending_max, the memory bound). */
+#define S_CHECK_PX_MAX 64
+#define S_CHECK_BYTES_MAX (64u << 20)
+
+/* A received slice awaiting its check: not stored, not done, not served;
+ * the master does not hand it out meanwhile, pulls do not ask for it. */
+typedef struct {
+    uint64_t token;               /* the check upcall's */
+    uint64_t deadline_ms;         /* given up then */
+    uint32_t slice;               /* its index */
+    ovl_handle_t from;            /* who sent it */
+    ovl_id_t by;                  /* who it says computed it */
+    float *pixels;                /* its pixels, as received */
+    size_t bytes;                 /* their size */
+    uint32_t n;                   /* pixels checked */
+    uint32_t at[S_CHECK_PX_MAX];  /* their indices within the slice */
+} s_check_t;
 
 /* A term: a counter and the root that elected it. Ordered by counter,
  * then elector; each root accepts one master per counter, so no term ever
@@ -106,6 +127,15 @@ struct el_peer_t {
     uint8_t *hb_prev;         /* and the one before */
     uint8_t *hb_old;          /* and the one before that: what pulls ask for */
     uint8_t *pulled;          /* slices asked for by the pulls under way */
+    uint8_t *checking;        /* per slice: copies awaiting their check */
+    s_check_t *checks;        /* those copies (check_pending_max) */
+    uint32_t n_checks;        /* in use */
+    size_t check_bytes;       /* their pixels' bytes */
+    uint64_t check_token;     /* the last token handed out */
+    ovl_rng_t check_rng;      /* which pixels: a stream of its own, so checks
+                                 do not shift the election's jitter */
+    ovl_id_t banned[S_BANNED_MAX]; /* sent or computed slices that failed */
+    size_t n_banned;               /* their check, this job: ignored */
     uint32_t queue_head;      /* the master's cursor, last known */
     int job_finished;         /* the master relinquished: everything is done */
     int has_source;           /* a peer to pull missing slices from */
@@ -156,6 +186,9 @@ el_config_default (el_config_t *c)
     c->render_slots = 1;
     c->ahead = 1;
     c->pull_max = 8;
+    c->check_pixels = 1;
+    c->check_pending_max = 64;
+    c->check_timeout_ms = 5000;
 }
 
 static int
@@ -382,8 +415,38 @@ s_send_slices (el_peer_t *p, s_dest_t dest, const ovl_handle_t *to, P2pf__JobMsg
 static void s_pump (el_peer_t *p, uint64_t now);
 
 static void
+s_check_remove (el_peer_t *p, uint32_t i, int free_pixels)
+{
+    s_check_t *c = &p->checks[i];
+    p->checking[c->slice]--;
+    p->check_bytes -= c->bytes;
+    if (free_pixels)
+        free (c->pixels);
+    p->checks[i] = p->checks[--p->n_checks];
+}
+
+/* Drop the copies of slice awaiting a check (it is here now): each was a
+ * duplicate. */
+static void
+s_checks_drop_slice (el_peer_t *p, uint32_t slice)
+{
+    for (uint32_t i = 0; i < p->n_checks;) {
+        if (p->checks[i].slice == slice) {
+            p->stats.slices_duplicate++;
+            s_check_remove (p, i, 1);
+        } else {
+            i++;
+        }
+    }
+}
+
+static void
 s_free_job (el_peer_t *p)
 {
+    while (p->n_checks > 0)
+        s_check_remove (p, p->n_checks - 1, 1);
+    free (p->checking);
+    p->checking = NULL;
     free (p->pixels);
     free (p->done);
     free (p->by);
@@ -480,7 +543,9 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     uint8_t *done = calloc (nbits, 1), *hb_done = calloc (nbits, 1), *hb_prev = calloc (nbits, 1);
     uint8_t *hb_old = calloc (nbits, 1), *pulled = calloc (nbits, 1);
     ovl_id_t *by = calloc (job->slices, sizeof *by);
-    if (!pixels || !done || !hb_done || !hb_prev || !hb_old || !pulled || !by) {
+    uint8_t *checking = calloc (job->slices, 1);
+    if (!pixels || !done || !hb_done || !hb_prev || !hb_old || !pulled || !by || !checking) {
+        free (checking);
         free (pixels);
         free (done);
         free (hb_done);
@@ -503,6 +568,8 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     p->hb_old = hb_old;
     p->pulled = pulled;
     p->by = by;
+    p->checking = checking;
+    p->n_banned = 0;
     p->n_done = p->n_own = 0;
     p->done_reported = 0;
     memset (&p->term, 0, sizeof p->term);
@@ -562,6 +629,7 @@ s_store (el_peer_t *p, uint64_t now, uint32_t slice, const void *px, ovl_id_t by
     el_bit_set (p->done, slice);
     p->by[slice] = by;
     p->n_done++;
+    s_checks_drop_slice (p, slice);
     el_event_t ev;
     memset (&ev, 0, sizeof ev);
     ev.kind = EL_EV_SLICE_DONE;
@@ -600,9 +668,12 @@ s_assign (el_peer_t *p, const ovl_handle_t *to, uint32_t n, const uint32_t *have
 {
     size_t k = 0;
     uint32_t K = p->job.slices;
-    /* A slice is skipped if done, already held by the requester, or already
-     * in this answer. */
-#define S_SKIP(s) (el_bit_get (p->done, (s)) || s_in ((s), have, n_have) || s_in ((s), out, k))
+    /* A slice is skipped if done, awaiting the check of a copy received
+     * (if that fails, the slice goes back to `returned`), already held by
+     * the requester, or already in this answer. */
+#define S_SKIP(s)                                                                                  \
+    (el_bit_get (p->done, (s)) || p->checking[s] || s_in ((s), have, n_have) ||                   \
+     s_in ((s), out, k))
     while (k < n && p->n_returned > 0) {
         uint32_t s = p->returned[--p->n_returned];
         if (!S_SKIP (s))
@@ -661,7 +732,8 @@ s_pull (el_peer_t *p, uint64_t now)
         outstanding += el_bit_get (p->pulled, s) && !el_bit_get (p->done, s);
     max = outstanding < max ? max - outstanding : 0;
     for (uint32_t s = 0; s < p->job.slices && n < max; s++)
-        if (el_bit_get (p->hb_old, s) && !el_bit_get (p->done, s) && !el_bit_get (p->pulled, s))
+        if (el_bit_get (p->hb_old, s) && !el_bit_get (p->done, s) && !el_bit_get (p->pulled, s) &&
+            !p->checking[s])
             want[n++] = s;
     if (n == 0)
         return;
@@ -673,6 +745,115 @@ s_pull (el_peer_t *p, uint64_t now)
         s_send_slices (p, S_TO_ROUTE_JOB, NULL, P2PF__JOB_MSG__KIND_SLICE_REQUEST, want, n, 0);
     p->pull_pending = 1;
     p->pull_deadline_ms = now + p->cfg.request_timeout_ms;
+}
+
+static int
+s_banned (const el_peer_t *p, ovl_id_t id)
+{
+    for (size_t i = 0; i < p->n_banned; i++)
+        if (ovl_id_eq (p->banned[i], id))
+            return 1;
+    return 0;
+}
+
+static void
+s_ban (el_peer_t *p, ovl_id_t id)
+{
+    if (s_banned (p, id) || ovl_id_eq (id, p->self.id))
+        return;
+    if (p->n_banned == S_BANNED_MAX) {
+        memmove (p->banned, p->banned + 1, (S_BANNED_MAX - 1) * sizeof *p->banned);
+        p->n_banned--;
+    }
+    p->banned[p->n_banned++] = id;
+}
+
+static int
+s_checks_on (const el_peer_t *p)
+{
+    return p->cfg.check_pixels > 0 && p->up.check && p->checks;
+}
+
+/* A slice from another peer: hold a copy and ask the driver to recompute
+ * a few of its pixels, drawn from this peer's own seeded stream -- the
+ * sender cannot know which, so it must compute them all. One copy per
+ * sender and slice; copies from different senders are checked side by
+ * side, and the first that passes is stored. */
+static void
+s_check_start (el_peer_t *p, uint64_t now, uint32_t slice, const uint8_t *px,
+               const ovl_handle_t *from, ovl_id_t by)
+{
+    for (uint32_t i = 0; i < p->n_checks; i++)
+        if (p->checks[i].slice == slice && ovl_id_eq (p->checks[i].from.id, from->id)) {
+            p->stats.slices_duplicate++;
+            return;
+        }
+    int y0, y1;
+    el_job_slice_rows (&p->job, slice, &y0, &y1);
+    size_t npx = el_job_slice_px (&p->job, slice), bytes = npx * sizeof (float);
+    if (p->n_checks >= p->cfg.check_pending_max || p->check_bytes + bytes > S_CHECK_BYTES_MAX) {
+        p->stats.checks_dropped++;
+        return;
+    }
+    float *copy = malloc (bytes);
+    if (!copy) {
+        p->stats.checks_dropped++;
+        return;
+    }
+    memcpy (copy, px, bytes);
+    s_check_t *c = &p->checks[p->n_checks++];
+    memset (c, 0, sizeof *c);
+    c->token = ++p->check_token;
+    c->deadline_ms = now + p->cfg.check_timeout_ms;
+    c->slice = slice;
+    c->from = *from;
+    c->by = by;
+    c->pixels = copy;
+    c->bytes = bytes;
+    /* At most one pixel per 100 of the slice, at least one. */
+    size_t k = npx / 100 < p->cfg.check_pixels ? npx / 100 : p->cfg.check_pixels;
+    k = k < 1 ? 1 : k > S_CHECK_PX_MAX ? S_CHECK_PX_MAX : k;
+    c->n = (uint32_t)k;
+    rnd_xy_t xy[S_CHECK_PX_MAX];
+    int w = p->job.view.width_px;
+    for (size_t i = 0; i < k; i++) {
+        c->at[i] = (uint32_t)ovl_rng_below (&p->check_rng, npx);
+        xy[i].x = (int)(c->at[i] % (uint32_t)w);
+        xy[i].y = y0 + (int)(c->at[i] / (uint32_t)w);
+    }
+    p->checking[slice]++;
+    p->check_bytes += bytes;
+    p->stats.checks_asked++;
+    if (p->up.check (p->up.ctx, &p->job, c->token, xy, k) != 0) {
+        p->stats.checks_dropped++;
+        s_check_remove (p, p->n_checks - 1, 1);
+    }
+}
+
+/* A check failed: the sender, and the peer it says computed the slice,
+ * are ignored for the rest of the job (their copies awaiting checks are
+ * dropped); a master hands the slice out again first. */
+static void
+s_reject (el_peer_t *p, const s_check_t *c)
+{
+    p->stats.slices_rejected++;
+    el_event_t ev;
+    memset (&ev, 0, sizeof ev);
+    ev.kind = EL_EV_SLICE_REJECTED;
+    ev.slice = c->slice;
+    ev.peer = c->from;
+    ev.elector = c->by;
+    s_event (p, &ev);
+    s_ban (p, c->from.id);
+    s_ban (p, c->by);
+    for (uint32_t i = 0; i < p->n_checks;)
+        if (s_banned (p, p->checks[i].from.id) || s_banned (p, p->checks[i].by))
+            s_check_remove (p, i, 1);
+        else
+            i++;
+    if (p->is_master && !el_bit_get (p->done, c->slice) && !p->checking[c->slice] &&
+        p->n_returned < S_RETURNED_MAX && !s_in (c->slice, p->returned, (size_t)p->n_returned))
+        p->returned[p->n_returned++] = c->slice;
 }
 
 static void
@@ -1127,7 +1308,7 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
         s_on_response (p, now, m->master_response, from);
         break;
     case P2PF__JOB_MSG__KIND_WORK_REQUEST: {
-        if (!p->is_master || p->leaving) {
+        if (!p->is_master || p->leaving || s_banned (p, from->id)) {
             p->stats.dropped_other++;
             break;
         }
@@ -1164,14 +1345,24 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
     case P2PF__JOB_MSG__KIND_SLICE_DATA: {
         const P2pf__SliceData *sd = m->slice_data;
         ovl_id_t by = ovl_id_from_bytes (sd->computed_by.data);
+        if (s_banned (p, from->id) || s_banned (p, by)) {
+            p->stats.dropped_other++;
+            break;
+        }
         if (el_bit_get (p->done, sd->slice)) {
             if (!ovl_id_eq (by, p->self.id))
                 p->stats.slices_duplicate++;
             break;
         }
-        p->stats.slices_received++;
         p->pull_misses = 0;
-        s_store (p, now, sd->slice, sd->pixels.data, by, 0);
+        if (s_checks_on (p) && !s_is_self (p, from)) {
+            /* Stored once its check passes (el_peer_on_checked). Whom it
+             * names as renderer does not matter: naming us skips nothing. */
+            s_check_start (p, now, sd->slice, sd->pixels.data, from, by);
+        } else {
+            p->stats.slices_received++;
+            s_store (p, now, sd->slice, sd->pixels.data, by, 0);
+        }
         if (p->pull_pending) {
             /* A pulled slice arriving settles the pull; ask for more. */
             p->pull_pending = 0;
@@ -1237,11 +1428,20 @@ el_peer_new (const el_config_t *config, const ovl_handle_t *self, ovl_id_t netwo
         free (p);
         return NULL;
     }
+    if (p->cfg.check_pixels > 0 && p->cfg.check_pending_max > 0) {
+        p->checks = calloc (p->cfg.check_pending_max, sizeof *p->checks);
+        if (!p->checks) {
+            free (p->inflight);
+            free (p);
+            return NULL;
+        }
+    }
     p->self = *self;
     p->net = network_group;
     if (upcalls)
         p->up = *upcalls;
     ovl_rng_seed (&p->rng, seed);
+    ovl_rng_seed (&p->check_rng, seed ^ 0x243f6a8885a308d3ull);
     p->job_query_at_ms = UINT64_MAX;
     return p;
 }
@@ -1253,6 +1453,7 @@ el_peer_destroy (el_peer_t **self_p)
         return;
     el_peer_t *p = *self_p;
     s_free_job (p);
+    free (p->checks);
     free (p->inflight);
     free (p);
     *self_p = NULL;
@@ -1381,8 +1582,49 @@ el_peer_rendered (el_peer_t *p, uint64_t now, ovl_id_t job, uint32_t slice, cons
 }
 
 void
+el_peer_on_checked (el_peer_t *p, uint64_t now, uint64_t token, const float *values, size_t n)
+{
+    uint32_t i;
+    for (i = 0; i < p->n_checks && p->checks[i].token != token; i++)
+        ;
+    if (i == p->n_checks) {
+        p->stats.dropped_other++; /* another job's, or given up */
+        return;
+    }
+    s_check_t c = p->checks[i];
+    s_check_remove (p, i, 0);
+    int ok = n == c.n;
+    for (uint32_t j = 0; ok && j < c.n; j++)
+        ok = memcmp (&values[j], &c.pixels[c.at[j]], sizeof values[j]) == 0;
+    if (n != c.n) {
+        p->stats.checks_dropped++; /* a driver bug: nobody is blamed */
+    } else if (!ok) {
+        s_reject (p, &c);
+    } else if (el_bit_get (p->done, c.slice)) {
+        p->stats.slices_duplicate++;
+    } else {
+        p->stats.slices_received++;
+        s_store (p, now, c.slice, c.pixels, c.by, 0);
+        if (p->pull_pending) {
+            p->pull_pending = 0;
+            s_pull (p, now);
+        }
+    }
+    free (c.pixels);
+    s_pump (p, now);
+}
+
+void
 el_peer_on_tick (el_peer_t *p, uint64_t now)
 {
+    for (uint32_t i = 0; i < p->n_checks;) {
+        if (now >= p->checks[i].deadline_ms) {
+            p->stats.checks_dropped++;
+            s_check_remove (p, i, 1);
+        } else {
+            i++;
+        }
+    }
     if (p->started && !p->has_job && now >= p->job_query_at_ms) {
         s_send_query (p, P2PF__JOB_MSG__KIND_JOB_QUERY);
         p->job_query_at_ms = now + p->cfg.request_timeout_ms;
@@ -1456,6 +1698,8 @@ el_peer_next_deadline_ms (const el_peer_t *p)
         d = s_min (d, p->query_deadline_ms);
     if (p->electing)
         d = s_min (d, p->elect_retry_ms);
+    for (uint32_t i = 0; i < p->n_checks; i++)
+        d = s_min (d, p->checks[i].deadline_ms);
     if (!p->is_master && s_work_left (p) && !p->leaving) {
         if (!p->electing)
             d = s_min (d, (p->has_master ? p->last_heard_ms : p->no_master_since) +

@@ -27,6 +27,7 @@
 #include "handle.h"
 #include "id.h"
 #include "job.h"
+#include "kernel.h"
 
 typedef struct el_peer_t el_peer_t;
 
@@ -41,10 +42,22 @@ typedef struct {
     uint32_t ahead;               /* extra slices held in flight, so no render
                                      slot waits a round trip for work */
     uint32_t pull_max;            /* slices asked for in one anti-entropy pull */
+    uint32_t check_pixels;        /* pixels of every slice received from another
+                                     peer that are recomputed (the check upcall)
+                                     and compared before it is stored: at most
+                                     one per 100 of the slice, at least 1; 0
+                                     turns checking off */
+    uint32_t check_pending_max;   /* received slices held at once awaiting their
+                                     check (more are dropped: pulls and the
+                                     master's reissue bring them again) */
+    uint32_t check_timeout_ms;    /* a check unanswered this long is given up
+                                     (its slice dropped, nobody blamed) */
 } el_config_t;
 
 /* Defaults for a LAN: heartbeat 100 ms, suspect after 300 ms, elections
- * retried after 1 s, requests after 500 ms; 1 slot, 1 ahead, pulls of 8. */
+ * retried after 1 s, requests after 500 ms; 1 slot, 1 ahead, pulls of 8;
+ * 1 pixel checked per slice received (docs/BENCHMARKS.md: each costs ~0.9%
+ * of a slice's render), 64 slices awaiting checks, 5 s. */
 void el_config_default (el_config_t *config);
 
 typedef enum {
@@ -55,6 +68,10 @@ typedef enum {
     EL_EV_SLICE_ASSIGNED, /* the master gave a slice out (slice, peer = to) */
     EL_EV_SLICE_DONE,     /* a slice became done here (slice, peer = by) */
     EL_EV_JOB_DONE,       /* every slice is here: the image is complete */
+    EL_EV_SLICE_REJECTED, /* a received slice failed its check (slice, peer =
+                             the sender; elector = who it says computed it):
+                             dropped, and both ignored for the rest of the
+                             job -- raised once per sender and job */
 } el_event_kind_t;
 
 typedef struct {
@@ -95,6 +112,12 @@ typedef struct {
     void (*render) (void *ctx, const el_job_t *job, uint32_t slice);
     /* Something happened (for logs, HUDs, tests). */
     void (*event) (void *ctx, const el_event_t *ev);
+    /* Compute the n pixels px of job (any variant: they agree bit for bit)
+     * and answer with el_peer_on_checked (token, values), later, from the
+     * driver's loop -- never from inside this call. 0 if it will; -1 if
+     * it cannot (the slice is then dropped, as if lost). NULL: slices are
+     * stored unchecked. */
+    int (*check) (void *ctx, const el_job_t *job, uint64_t token, const rnd_xy_t *px, size_t n);
 } el_upcalls_t;
 
 /* Counters, for logs, tests and benchmarks. */
@@ -107,6 +130,10 @@ typedef struct {
     uint64_t slices_received;   /* slices that became done by a message */
     uint64_t slices_duplicate;  /* slices received or rendered when already done */
     uint64_t elections_started; /* ElectionQuery published by this peer */
+    uint64_t checks_asked;      /* received slices sent to the check upcall */
+    uint64_t slices_rejected;   /* of them, whose pixels did not match */
+    uint64_t checks_dropped;    /* received slices dropped unchecked: too many
+                                   pending, the driver could not, timed out */
 } el_stats_t;
 
 /* A peer of the network whose group key is network_group (the driver uses
@@ -145,6 +172,13 @@ void el_peer_on_node_up (el_peer_t *peer, uint64_t now_ms, const ovl_handle_t *n
  * Ignored (but counted) if job is not the current job's id. */
 void el_peer_rendered (el_peer_t *peer, uint64_t now_ms, ovl_id_t job, uint32_t slice,
                        const float *pixels, size_t n);
+
+/* The answer to the check upcall of that token: n values, in the order of
+ * its pixels. The slice is stored if they all match it bit for bit, and
+ * rejected otherwise. A token the core no longer waits for (its job
+ * changed, it timed out) is ignored and counted. */
+void el_peer_on_checked (el_peer_t *peer, uint64_t now_ms, uint64_t token, const float *values,
+                         size_t n);
 
 /* Timers: call at or after el_peer_next_deadline_ms (UINT64_MAX: none). */
 void el_peer_on_tick (el_peer_t *peer, uint64_t now_ms);

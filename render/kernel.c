@@ -85,3 +85,38 @@ rnd_kernel_run (rnd_kernel_t k, const rnd_kjob_t *job, int y0, int y1, float *ou
         break;
     }
 }
+
+void
+rnd_kernel_run_with_pixels (rnd_kernel_t k, const rnd_kjob_t *job, int y0, int y1,
+                            const rnd_xy_t *px, int n, float *out)
+{
+    if (k == RND_KERNEL_AUTO)
+        k = rnd_kernel_best ();
+    switch (k) {
+    case RND_KERNEL_AVX512:
+        rnd_kernel_avx512_pixels (job, y0, y1, px, n, out);
+        break;
+    case RND_KERNEL_AVX2:
+        rnd_kernel_avx2_pixels (job, y0, y1, px, n, out);
+        break;
+    default:
+        rnd_kernel_scalar_pixels (job, y0, y1, px, n, out);
+        break;
+    }
+}
+
+void
+rnd_kernel_run_pixels (rnd_kernel_t k, const rnd_kjob_t *job, const rnd_xy_t *px, int n,
+                       float *out)
+{
+    if (n > 0)
+        rnd_kernel_run_with_pixels (k, job, 0, 0, px, n, out);
+}
+
+int
+rnd_kernel_lanes (rnd_kernel_t k)
+{
+    if (k == RND_KERNEL_AUTO)
+        k = rnd_kernel_best ();
+    return k == RND_KERNEL_AVX512 ? RND_AVX512_LANES : k == RND_KERNEL_AVX2 ? RND_AVX2_LANES : 1;
+}

@@ -50,6 +50,39 @@ void rnd_kjob_init (rnd_kjob_t *job, const rnd_view_t *view);
  * kernel must be supported (rnd_kernel_supported); AUTO picks the best. */
 void rnd_kernel_run (rnd_kernel_t kernel, const rnd_kjob_t *job, int y0, int y1, float *out);
 
+/* One pixel (x, y) by the reference kernel: the value every variant
+ * computes for it, bit for bit. Latency-bound: ~90x the cost of a pixel
+ * inside a SIMD kernel's lanes (tests and simulators use it). */
+float rnd_kernel_pixel (const rnd_kjob_t *job, int x, int y);
+
+/* A pixel of the image: column x in [0, W), row y in [0, H). */
+typedef struct {
+    int x;
+    int y;
+} rnd_xy_t;
+
+/* Compute the n pixels px[i] (any order, repeats allowed) into out[i]:
+ * bit for bit what rnd_kernel_run gives for the same pixel. The SIMD
+ * variants stream the list through their lanes exactly as they stream a
+ * band, so a batch of pixels costs what the same pixels cost inside a
+ * render; a short list leaves lanes idle, and a list's cost is at least
+ * that of its slowest pixel run alone. Every px must be inside the image. */
+void rnd_kernel_run_pixels (rnd_kernel_t kernel, const rnd_kjob_t *job, const rnd_xy_t *px,
+                            int n, float *out);
+
+/* Rows [y0, y1) into out (as rnd_kernel_run) and, in the same run of the
+ * lanes, the n pixels px into out + (y1 - y0) * W (as rnd_kernel_run_pixels).
+ * The list is streamed first: riding along a band that outlasts its
+ * slowest pixel, a list costs what its pixels cost inside a render, with
+ * no idle lanes of its own (a render thread takes the peer's spot checks
+ * this way). y1 == y0 or n == 0 is allowed. */
+void rnd_kernel_run_with_pixels (rnd_kernel_t kernel, const rnd_kjob_t *job, int y0, int y1,
+                                 const rnd_xy_t *px, int n, float *out);
+
+/* Pixels a variant iterates at once (its lanes): a list shorter than this
+ * leaves some idle. */
+int rnd_kernel_lanes (rnd_kernel_t kernel);
+
 /* 1 if this CPU (and build) can run the variant. AUTO and SCALAR always can. */
 int rnd_kernel_supported (rnd_kernel_t kernel);
 /* The variant AUTO resolves to on this CPU. */

@@ -24,5 +24,7 @@
 #define K_CHAINS 6
 #endif
 #define K_FN rnd_kernel_avx2_rows
+#define K_LIST_FN rnd_kernel_avx2_pixels
+#define K_LANES_DECLARED RND_AVX2_LANES
 
 #include "kernel_simd.h"

@@ -171,5 +171,15 @@ rnd_k_finish (const rnd_kjob_t *job, const int *n, const double *m2, const int *
 void rnd_kernel_scalar_rows (const rnd_kjob_t *job, int y0, int y1, float *out);
 void rnd_kernel_avx2_rows (const rnd_kjob_t *job, int y0, int y1, float *out);
 void rnd_kernel_avx512_rows (const rnd_kjob_t *job, int y0, int y1, float *out);
+/* Rows [y0, y1) into out, then the n pixels px into out + (y1 - y0) * W. */
+void rnd_kernel_scalar_pixels (const rnd_kjob_t *job, int y0, int y1, const rnd_xy_t *px, int n,
+                               float *out);
+void rnd_kernel_avx2_pixels (const rnd_kjob_t *job, int y0, int y1, const rnd_xy_t *px, int n,
+                             float *out);
+void rnd_kernel_avx512_pixels (const rnd_kjob_t *job, int y0, int y1, const rnd_xy_t *px, int n,
+                               float *out);
+/* Lanes of the SIMD variants (K_CHAINS * vector width). */
+#define RND_AVX2_LANES 24
+#define RND_AVX512_LANES 64
 
 #endif

@@ -19,10 +19,12 @@
  * The including file defines: V_T, V_W, V_SET1, V_LOAD, V_STORE, V_ADD,
  * V_SUB, V_MUL, V_FMADD (a*b+c), V_FNMADD (-(a*b)+c), V_ESC_BITS(m, b2) (bits of the
  * lanes with !(m <= b2)), V_MASK_T with V_CMP_GT, V_CMP_EQ, V_MASK_AND and
- * V_BLEND(mask, if_clear, if_set), K_CHAINS and K_FN. */
+ * V_BLEND(mask, if_clear, if_set), K_CHAINS, K_FN (rows of a band), K_LIST_FN
+ * (a list of pixels) and K_LANES_DECLARED (what rnd_kernel_lanes says). */
 
 #define K_LANES (K_CHAINS * V_W)
 _Static_assert(K_LANES <= 64, "escape bits of all lanes must fit one uint64_t");
+_Static_assert(K_LANES == K_LANES_DECLARED, "rnd_kernel_lanes must tell the truth");
 #define K_QUEUE 512 /* entries awaiting exact resolution; a multiple of 64 */
 
 /* rnd_k_step on vectors; n (the iteration's number within the block, from
@@ -64,15 +66,22 @@ typedef struct {
     int pix[K_LANES];       /* output index, -1 when idle */
 } s_lanes_t;
 
+/* The pixels a run hands to its lanes: a list of pixels (the spot checks
+ * of received slices) and then a band's, row by row; either may be empty.
+ * The list goes first so that its slow pixels start early and finish
+ * among the band's, not in a tail of idle lanes. The band's output comes
+ * first in out, the list's after it. */
 typedef struct {
     const rnd_kjob_t *job;
-    int interior; /* test pixels against the cardioid and bulb */
-    int y0;       /* first row of the band */
-    int npix;     /* pixels in the band */
-    int next;     /* next pixel to hand to a lane (index in the band) */
-    int next_x;   /* its column */
-    int next_y;   /* its row */
-    float *out;   /* the band's output */
+    int interior;         /* test the band's pixels against the cardioid and bulb */
+    int interior_list;    /* and the list's */
+    int nlist;            /* pixels in the list (streamed first) */
+    int npix;             /* pixels in the list and the band */
+    int next;             /* next pixel to hand to a lane (index in the stream) */
+    int next_x;           /* band: its column */
+    int next_y;           /* band: its row */
+    const rnd_xy_t *list; /* the list, or NULL */
+    float *out;           /* the band's output, then the list's */
 } s_stream_t;
 
 /* Give lane l the next pixel that needs iterating (interior pixels are
@@ -82,14 +91,22 @@ s_fill (s_stream_t *st, s_lanes_t *ln, int l, int64_t now)
 {
     const rnd_kjob_t *job = st->job;
     while (st->next < st->npix) {
-        int p = st->next++;
+        int s = st->next++, p, interior;
         double pr, pi;
-        rnd_k_pixel (job, st->next_x, st->next_y, &pr, &pi);
-        if (++st->next_x == job->width_px) {
-            st->next_x = 0;
-            st->next_y++;
+        if (s < st->nlist) {
+            rnd_k_pixel (job, st->list[s].x, st->list[s].y, &pr, &pi);
+            p = st->npix - st->nlist + s;
+            interior = st->interior_list;
+        } else {
+            rnd_k_pixel (job, st->next_x, st->next_y, &pr, &pi);
+            if (++st->next_x == job->width_px) {
+                st->next_x = 0;
+                st->next_y++;
+            }
+            p = s - st->nlist;
+            interior = st->interior;
         }
-        if (st->interior && rnd_k_interior (pr, pi)) {
+        if (interior && rnd_k_interior (pr, pi)) {
             st->out[p] = RND_INTERIOR;
             continue;
         }
@@ -166,11 +183,14 @@ s_resolve (const rnd_kjob_t *job, s_queue_t *q, float *out)
     q->len = 0;
 }
 
-void
-K_FN (const rnd_kjob_t *job, int y0, int y1, float *out)
+/* Stream every pixel of st through the lanes. Inlined into both entry
+ * points, so the band's copy knows it has no list. */
+static inline __attribute__ ((always_inline)) void
+s_run (s_stream_t *stp)
 {
-    int interior = !job->julia && job->interior_check && rnd_k_band_may_be_interior (job, y0, y1);
-    s_stream_t st = { job, interior, y0, (y1 - y0) * job->width_px, 0, 0, y0, out };
+    s_stream_t st = *stp;
+    const rnd_kjob_t *job = st.job;
+    float *out = st.out;
     s_lanes_t ln;
     s_queue_t q;
     q.len = 0;
@@ -250,4 +270,23 @@ K_FN (const rnd_kjob_t *job, int y0, int y1, float *out)
             s_resolve (job, &q, out);
     }
     s_resolve (job, &q, out);
+}
+
+void
+K_FN (const rnd_kjob_t *job, int y0, int y1, float *out)
+{
+    int interior = !job->julia && job->interior_check && rnd_k_band_may_be_interior (job, y0, y1);
+    s_stream_t st = { job, interior, 0, 0, (y1 - y0) * job->width_px, 0, 0, y0, NULL, out };
+    s_run (&st);
+}
+
+/* The list's pixels may be anywhere: each is tested against the interior
+ * shortcuts (which, being exact, give what a band's render gives). */
+void
+K_LIST_FN (const rnd_kjob_t *job, int y0, int y1, const rnd_xy_t *px, int n, float *out)
+{
+    int mandel = !job->julia && job->interior_check;
+    int interior = y1 > y0 && mandel && rnd_k_band_may_be_interior (job, y0, y1);
+    s_stream_t st = { job, interior, mandel, n, (y1 - y0) * job->width_px + n, 0, 0, y0, px, out };
+    s_run (&st);
 }

@@ -59,6 +59,22 @@ typedef struct {
     uint64_t done_ms; /* UINT64_MAX while queued */
 } s_render_t;
 
+/* One spot check the core asked for: answered at done_ms, from the
+ * simulator's timer, with the reference kernel's values. */
+typedef struct {
+    uint64_t token;   /* the core's */
+    float *values;    /* computed when asked (owned) */
+    size_t n;         /* their count */
+    uint64_t done_ms; /* when the answer goes in */
+} s_checkq_t;
+
+/* Checks one peer's core may await (its check_pending_max), and checks
+ * the harness may hold: more, since the core forgets a check whose slice
+ * came meanwhile (its own render, another copy) while the driver still
+ * computes it. */
+#define S_CHECKS_PENDING 16
+#define S_CHECKS_MAX 64
+
 typedef struct s_world_t s_world_t;
 
 typedef struct {
@@ -71,6 +87,8 @@ typedef struct {
     uint32_t cost_x;            /* render cost multiplier (slow peers) */
     s_render_t q[S_QUEUE_MAX];  /* FIFO of renders held */
     int n_q;                    /* in use */
+    s_checkq_t ck[S_CHECKS_MAX]; /* checks asked, not answered yet */
+    int n_ck;                    /* in use */
     uint64_t electing_since_ms; /* UINT64_MAX if not electing */
 } s_peer_t;
 
@@ -261,6 +279,25 @@ s_renders_due (s_peer_t *p, uint64_t now)
     }
 }
 
+/* Answer every check due by now, earliest first. */
+static void
+s_checks_due (s_peer_t *p, uint64_t now)
+{
+    for (;;) {
+        int k = -1;
+        for (int j = 0; j < p->n_ck; j++)
+            if (p->ck[j].done_ms <= now && (k < 0 || p->ck[j].done_ms < p->ck[k].done_ms))
+                k = j;
+        if (k < 0)
+            break;
+        s_checkq_t c = p->ck[k];
+        memmove (&p->ck[k], &p->ck[k + 1], (size_t)(p->n_ck - k - 1) * sizeof p->ck[0]);
+        p->n_ck--;
+        el_peer_on_checked (p->peer, now, c.token, c.values, c.n);
+        free (c.values);
+    }
+}
+
 static uint64_t
 s_renders_next (const s_peer_t *p)
 {
@@ -268,6 +305,9 @@ s_renders_next (const s_peer_t *p)
     for (int j = 0; j < p->n_q; j++)
         if (p->q[j].done_ms < t)
             t = p->q[j].done_ms;
+    for (int j = 0; j < p->n_ck; j++)
+        if (p->ck[j].done_ms < t)
+            t = p->ck[j].done_ms;
     return t;
 }
 
@@ -364,6 +404,39 @@ s_up_render (void *ctx, const el_job_t *job, uint32_t slice)
     s_renders_start (p, ovl_simnet_now (w->sim));
 }
 
+/* The check upcall: the reference pixels now, the answer after a seeded
+ * 1..10 ms (a real driver batches them onto its render threads). */
+static int
+s_up_check (void *ctx, const el_job_t *job, uint64_t token, const rnd_xy_t *px, size_t n)
+{
+    s_peer_t *p = ctx;
+    s_world_t *w = p->w;
+    if (p->n_ck >= S_CHECKS_MAX) {
+        s_fail (w, "node %d has %d checks waiting", p->index, p->n_ck);
+        return -1;
+    }
+    s_checkq_t *c = &p->ck[p->n_ck];
+    c->values = malloc (n * sizeof *c->values);
+    assert_non_null (c->values);
+    rnd_kjob_t kj;
+    rnd_kjob_init (&kj, &job->view);
+    for (size_t i = 0; i < n; i++) {
+        if (px[i].x < 0 || px[i].x >= job->view.width_px || px[i].y < 0 ||
+            px[i].y >= job->view.height_px) {
+            s_fail (w, "node %d asked to check pixel (%d, %d) outside the image", p->index,
+                    px[i].x, px[i].y);
+            free (c->values);
+            return -1;
+        }
+        c->values[i] = rnd_kernel_pixel (&kj, px[i].x, px[i].y);
+    }
+    c->token = token;
+    c->n = n;
+    c->done_ms = ovl_simnet_now (w->sim) + 1 + ovl_rng_below (&w->rng, 10);
+    p->n_ck++;
+    return 0;
+}
+
 static void
 s_log (s_world_t *w, int node, const el_event_t *ev)
 {
@@ -391,7 +464,8 @@ s_up_event (void *ctx, const el_event_t *ev)
     s_log (w, p->index, ev);
     if (s_trace) {
         static const char *const kinds[] = { "job started", "role",       "master elected",
-                                             "assigned",    "slice done", "job done" };
+                                             "assigned",    "slice done", "job done",
+                                             "rejected" };
         print_message ("%6" PRIu64 " node %d * %s slice %u peer %s term %" PRIu64
                        " master %d root %d %s\n",
                        now, p->index, kinds[ev->kind], ev->slice, ev->peer.addr, ev->term,
@@ -610,6 +684,7 @@ s_hk_app_tick (void *ctx, int node, uint64_t now)
     if (!p)
         return;
     s_renders_due (p, now);
+    s_checks_due (p, now);
     /* the timer is the earliest of several: tick the core only when due */
     if (now >= el_peer_next_deadline_ms (p->peer))
         el_peer_on_tick (p->peer, now);
@@ -646,6 +721,7 @@ s_add (s_world_t *w, int via)
         .leave = s_up_leave,
         .render = s_up_render,
         .event = s_up_event,
+        .check = s_up_check,
     };
     p->peer = el_peer_new (&w->el, ovl_simnet_handle (w->sim, i), w->net, &up,
                            w->seed * 1000003u + (uint64_t)i);
@@ -676,6 +752,9 @@ s_kill (s_world_t *w, int i)
     for (int j = 0; j < p->n_q; j++)
         free (p->q[j].px);
     p->n_q = 0;
+    for (int j = 0; j < p->n_ck; j++)
+        free (p->ck[j].values);
+    p->n_ck = 0;
 }
 
 static s_world_t *
@@ -702,6 +781,7 @@ s_world_new (const s_params_t *prm, uint64_t seed)
     w->el.request_timeout_ms = 200 + 8 * lat;
     w->el.render_slots = prm->slots;
     w->el.ahead = prm->ahead;
+    w->el.check_pending_max = S_CHECKS_PENDING;
 
     ovl_simnet_config_t cfg;
     memset (&cfg, 0, sizeof cfg);
@@ -774,6 +854,8 @@ s_world_destroy (s_world_t **w_p)
         s_peer_t *p = w->peers[i];
         for (int j = 0; j < p->n_q; j++)
             free (p->q[j].px);
+        for (int j = 0; j < p->n_ck; j++)
+            free (p->ck[j].values);
         el_peer_destroy (&p->peer);
         free (p);
     }
@@ -1151,6 +1233,16 @@ s_finish (s_world_t **w_p, s_result_t *res)
             }
         }
     }
+    uint64_t checks = 0;
+    for (int i = 0; i < w->n_peers; i++) {
+        const el_stats_t *st = el_peer_stats (w->peers[i]->peer);
+        checks += st->checks_asked;
+        /* Nobody lies here: a rejection is a false alarm. */
+        if (st->slices_rejected)
+            s_fail (w, "node %d rejected %" PRIu64 " honest slices", i, st->slices_rejected);
+    }
+    if (w->n_peers > 1 && checks == 0)
+        s_fail (w, "no received slice was checked");
     for (int i = 0; i < w->n_peers; i++) {
         const el_stats_t *st = el_peer_stats (w->peers[i]->peer);
         res->elections += st->elections_started;

@@ -120,6 +120,89 @@ test_variants_bit_identical (void **state)
         skip (); /* a CPU without AVX2: only the reference exists */
 }
 
+/* rnd_kernel_run_pixels gives, for every variant, the very value the
+ * band render gives: lists of every length around the lane counts (1, a
+ * few, lanes - 1 .. lanes + 1, several times the lanes, the whole image),
+ * in a seeded-random order with repeats, interior pixels and far
+ * corners included, with the interior shortcuts on and off. */
+static void
+test_pixel_lists_bit_identical (void **state)
+{
+    (void)state;
+    uint64_t rng = 0x9e3779b97f4a7c15ull;
+    for (size_t ci = 0; ci < N_CASES; ci++) {
+        rnd_view_t v;
+        s_view (&s_cases[ci], &v);
+        int npx = v.width_px * v.height_px;
+        for (int interior = 0; interior <= 1; interior++) {
+            float *ref = s_render (RND_KERNEL_SCALAR, &v, interior);
+            rnd_kjob_t job;
+            rnd_kjob_init (&job, &v);
+            job.interior_check = interior;
+            const int lens[] = { 1, 3, 23, 24, 25, 63, 64, 65, 200, npx };
+            for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+                int n = lens[li];
+                rnd_xy_t *px = malloc ((size_t)n * sizeof *px);
+                float *got = malloc ((size_t)n * sizeof *got);
+                assert_non_null (px);
+                assert_non_null (got);
+                for (int i = 0; i < n; i++) {
+                    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+                    int at = (int)((rng >> 33) % (uint64_t)npx);
+                    if (n == npx)
+                        at = npx - 1 - i; /* every pixel, backwards */
+                    else if (i == 0)
+                        at = npx - 1; /* the far corner */
+                    px[i].x = at % v.width_px;
+                    px[i].y = at / v.width_px;
+                }
+                for (int k = RND_KERNEL_SCALAR; k < RND_KERNEL_COUNT_; k++) {
+                    if (!rnd_kernel_supported ((rnd_kernel_t)k))
+                        continue;
+                    memset (got, 0x55, (size_t)n * sizeof *got);
+                    rnd_kernel_run_pixels ((rnd_kernel_t)k, &job, px, n, got);
+                    for (int i = 0; i < n; i++) {
+                        const float *want = &ref[(size_t)px[i].y * v.width_px + px[i].x];
+                        if (memcmp (want, &got[i], sizeof got[i]) != 0)
+                            fail_msg ("%s, %d pixels, interior %d, on %s: pixel (%d, %d) is "
+                                      "%.9g, the band says %.9g",
+                                      rnd_kernel_name ((rnd_kernel_t)k), n, interior,
+                                      s_cases[ci].name, px[i].x, px[i].y, (double)got[i],
+                                      (double)*want);
+                        if (k == RND_KERNEL_SCALAR) {
+                            float one = rnd_kernel_pixel (&job, px[i].x, px[i].y);
+                            assert_memory_equal (&one, want, sizeof one);
+                        }
+                    }
+                    /* The same list riding along a band (the middle third
+                     * of the rows, or one row). */
+                    int y0 = v.height_px / 3, y1 = y0 + (v.height_px / 3 ? v.height_px / 3 : 1);
+                    size_t nb = (size_t)(y1 - y0) * v.width_px;
+                    float *mix = malloc ((nb + (size_t)n) * sizeof *mix);
+                    assert_non_null (mix);
+                    memset (mix, 0x55, (nb + (size_t)n) * sizeof *mix);
+                    rnd_kernel_run_with_pixels ((rnd_kernel_t)k, &job, y0, y1, px, n, mix);
+                    char what[160];
+                    snprintf (what, sizeof what, "%s band + %d pixels on %s",
+                              rnd_kernel_name ((rnd_kernel_t)k), n, s_cases[ci].name);
+                    if (memcmp (mix, ref + (size_t)y0 * v.width_px, nb * sizeof *mix) != 0)
+                        fail_msg ("%s: the band differs", what);
+                    if (memcmp (mix + nb, got, (size_t)n * sizeof *got) != 0)
+                        fail_msg ("%s: the pixels differ", what);
+                    free (mix);
+                }
+                free (px);
+                free (got);
+            }
+            free (ref);
+        }
+    }
+    assert_int_equal (rnd_kernel_lanes (RND_KERNEL_SCALAR), 1);
+    assert_true (rnd_kernel_lanes (RND_KERNEL_AUTO) >= 1);
+    if (rnd_kernel_supported (RND_KERNEL_AVX512))
+        assert_int_equal (rnd_kernel_lanes (RND_KERNEL_AVX512), 64);
+}
+
 static void
 test_interior_shortcut_changes_nothing (void **state)
 {
@@ -281,6 +364,7 @@ main (void)
         cmocka_unit_test (test_names_and_support),
         cmocka_unit_test (test_smooth_contract),
         cmocka_unit_test (test_variants_bit_identical),
+        cmocka_unit_test (test_pixel_lists_bit_identical),
         cmocka_unit_test (test_interior_shortcut_changes_nothing),
         cmocka_unit_test (test_interior_shortcut_is_used),
         cmocka_unit_test (test_counts_match_naive),

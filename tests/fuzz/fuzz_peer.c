@@ -11,7 +11,10 @@
  * Input: records of [op][length, 2 bytes little-endian][bytes]. op & 7:
  * 0 envelope, 1 direct, 2 published, 3 routed (from node (op >> 4) & 1),
  * 4 time passes (the first two bytes, in ms, at least 1) and due timers
- * run, 5 the oldest pending render finishes, 6 a node is lost, 7 the node
+ * run, 5 the oldest pending render finishes (op bit 4 clear) or the
+ * oldest check asked is answered (set; bytes[0] & 3: 0 the reference
+ * values, 1 interior everywhere, 2 one value too few, 3 a token nobody
+ * asked for), 6 a node is lost, 7 the node
  * becomes (bytes[0] odd) or stops being the job tree's root. Each record's
  * bytes are a heap copy of exactly their length, so ASan sees over-reads. */
 #include "fuzz_common.h"
@@ -30,6 +33,11 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 #define S_RENDER_PX_MAX (1 << 16)
 /* Timer rounds one time record may run. */
 #define S_TICKS_MAX 64
+/* Checks held unanswered (more are refused: the core drops the slice). */
+#define S_CHECKS_MAX 128
+/* Jobs deeper than this are answered with interior values, not computed:
+ * a fuzzed announce may name 16 M iterations. */
+#define S_CHECK_ITER_MAX 10000
 
 typedef struct {
     ovl_node_t *node;
@@ -40,6 +48,10 @@ typedef struct {
     uint32_t render_slice[S_RENDERS_MAX];
     size_t render_px[S_RENDERS_MAX];
     int n_renders;
+    uint64_t check_token[S_CHECKS_MAX]; /* checks asked, oldest first */
+    float *check_values[S_CHECKS_MAX];  /* their reference values (owned) */
+    size_t check_n[S_CHECKS_MAX];
+    int n_checks;
 } s_ctx_t;
 
 static void
@@ -157,6 +169,52 @@ s_el_render (void *ctx, const el_job_t *job, uint32_t slice)
     c->n_renders++;
 }
 
+static int
+s_el_check (void *ctx, const el_job_t *job, uint64_t token, const rnd_xy_t *px, size_t n)
+{
+    s_ctx_t *c = ctx;
+    FZ_CHECK (n > 0);
+    if (c->n_checks == S_CHECKS_MAX)
+        return -1;
+    float *v = malloc (n * sizeof *v);
+    FZ_CHECK (v != NULL);
+    rnd_kjob_t kj;
+    rnd_kjob_init (&kj, &job->view);
+    for (size_t i = 0; i < n; i++) {
+        FZ_CHECK (px[i].x >= 0 && px[i].x < job->view.width_px && px[i].y >= 0 &&
+                  px[i].y < job->view.height_px);
+        v[i] = job->view.max_iter <= S_CHECK_ITER_MAX ? rnd_kernel_pixel (&kj, px[i].x, px[i].y)
+                                                      : RND_INTERIOR;
+    }
+    c->check_token[c->n_checks] = token;
+    c->check_values[c->n_checks] = v;
+    c->check_n[c->n_checks] = n;
+    c->n_checks++;
+    return 0;
+}
+
+/* The oldest check is answered, rightly or not (see the header). */
+static void
+s_answer_check (s_ctx_t *c, const uint8_t *bytes, size_t len)
+{
+    if (c->n_checks == 0)
+        return;
+    uint64_t token = c->check_token[0];
+    float *v = c->check_values[0];
+    size_t n = c->check_n[0];
+    c->n_checks--;
+    memmove (c->check_token, c->check_token + 1, (size_t)c->n_checks * sizeof c->check_token[0]);
+    memmove (c->check_values, c->check_values + 1, (size_t)c->n_checks * sizeof c->check_values[0]);
+    memmove (c->check_n, c->check_n + 1, (size_t)c->n_checks * sizeof c->check_n[0]);
+    int how = len > 0 ? bytes[0] & 3 : 0;
+    if (how == 1)
+        for (size_t i = 0; i < n; i++)
+            v[i] = RND_INTERIOR;
+    el_peer_on_checked (c->peer, c->now_ms, how == 3 ? token + 1000 : token, v,
+                        how == 2 ? n - 1 : n);
+    free (v);
+}
+
 static void
 s_el_event (void *ctx, const el_event_t *ev)
 {
@@ -251,7 +309,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                          .join = s_el_join,
                          .leave = s_el_leave,
                          .render = s_el_render,
-                         .event = s_el_event };
+                         .event = s_el_event,
+                         .check = s_el_check };
     c.node = ovl_node_new (&ocfg, &self, &oup, 1);
     ovl_id_t net = ovl_id_from_name ("net/default", 11);
     c.peer = c.node ? el_peer_new (&ecfg, &self, net, &eup, 2) : NULL;
@@ -289,7 +348,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             s_ticks (&c);
             break;
         case 5:
-            s_finish_render (&c);
+            if (op & 0x10)
+                s_answer_check (&c, bytes, len);
+            else
+                s_finish_render (&c);
             break;
         case 6:
             el_peer_on_node_lost (c.peer, c.now_ms, who);
@@ -304,5 +366,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     el_peer_leave (c.peer, c.now_ms);
     el_peer_destroy (&c.peer);
     ovl_node_destroy (&c.node);
+    for (int i = 0; i < c.n_checks; i++)
+        free (c.check_values[i]);
     return 0;
 }
