@@ -508,8 +508,9 @@ s_el_event (void *ctx, const el_event_t *ev)
         /* Once per sender and job: the core ignores it from then on. */
         ovl_id_short (ev->peer.id, id);
         ovl_id_short (ev->elector, by);
-        s_say (c, "slice %u from %s (computed by %s, it says) failed its check: dropped, and %s "
-                  "is ignored for the rest of this job",
+        s_say (c,
+               "slice %u from %s (computed by %s, it says) failed its check: dropped, and %s "
+               "is ignored for the rest of this job",
                ev->slice, id, by, id);
         log = s_json (c, "slice_rejected");
         app_jsonlog_u64 (log, "slice", ev->slice);

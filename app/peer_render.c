@@ -599,8 +599,7 @@ app_peer_render_take_check (app_peer_render_t *r, app_peer_check_t *out)
 }
 
 void
-app_peer_render_check_stats (app_peer_render_t *r, uint64_t *rode, uint64_t *alone,
-                             double *alone_s)
+app_peer_render_check_stats (app_peer_render_t *r, uint64_t *rode, uint64_t *alone, double *alone_s)
 {
     pthread_mutex_lock (&r->lock);
     *rode = r->rode;

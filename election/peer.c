@@ -45,15 +45,15 @@
 /* A received slice awaiting its check: not stored, not done, not served;
  * the master does not hand it out meanwhile, pulls do not ask for it. */
 typedef struct {
-    uint64_t token;               /* the check upcall's */
-    uint64_t deadline_ms;         /* given up then */
-    uint32_t slice;               /* its index */
-    ovl_handle_t from;            /* who sent it */
-    ovl_id_t by;                  /* who it says computed it */
-    float *pixels;                /* its pixels, as received */
-    size_t bytes;                 /* their size */
-    uint32_t n;                   /* pixels checked */
-    uint32_t at[S_CHECK_PX_MAX];  /* their indices within the slice */
+    uint64_t token;              /* the check upcall's */
+    uint64_t deadline_ms;        /* given up then */
+    uint32_t slice;              /* its index */
+    ovl_handle_t from;           /* who sent it */
+    ovl_id_t by;                 /* who it says computed it */
+    float *pixels;               /* its pixels, as received */
+    size_t bytes;                /* their size */
+    uint32_t n;                  /* pixels checked */
+    uint32_t at[S_CHECK_PX_MAX]; /* their indices within the slice */
 } s_check_t;
 
 /* A term: a counter and the root that elected it. Ordered by counter,
@@ -672,8 +672,7 @@ s_assign (el_peer_t *p, const ovl_handle_t *to, uint32_t n, const uint32_t *have
      * (if that fails, the slice goes back to `returned`), already held by
      * the requester, or already in this answer. */
 #define S_SKIP(s)                                                                                  \
-    (el_bit_get (p->done, (s)) || p->checking[s] || s_in ((s), have, n_have) ||                   \
-     s_in ((s), out, k))
+    (el_bit_get (p->done, (s)) || p->checking[s] || s_in ((s), have, n_have) || s_in ((s), out, k))
     while (k < n && p->n_returned > 0) {
         uint32_t s = p->returned[--p->n_returned];
         if (!S_SKIP (s))

@@ -106,8 +106,7 @@ rnd_kernel_run_with_pixels (rnd_kernel_t k, const rnd_kjob_t *job, int y0, int y
 }
 
 void
-rnd_kernel_run_pixels (rnd_kernel_t k, const rnd_kjob_t *job, const rnd_xy_t *px, int n,
-                       float *out)
+rnd_kernel_run_pixels (rnd_kernel_t k, const rnd_kjob_t *job, const rnd_xy_t *px, int n, float *out)
 {
     if (n > 0)
         rnd_kernel_run_with_pixels (k, job, 0, 0, px, n, out);

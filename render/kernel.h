@@ -67,8 +67,8 @@ typedef struct {
  * band, so a batch of pixels costs what the same pixels cost inside a
  * render; a short list leaves lanes idle, and a list's cost is at least
  * that of its slowest pixel run alone. Every px must be inside the image. */
-void rnd_kernel_run_pixels (rnd_kernel_t kernel, const rnd_kjob_t *job, const rnd_xy_t *px,
-                            int n, float *out);
+void rnd_kernel_run_pixels (rnd_kernel_t kernel, const rnd_kjob_t *job, const rnd_xy_t *px, int n,
+                            float *out);
 
 /* Rows [y0, y1) into out (as rnd_kernel_run) and, in the same run of the
  * lanes, the n pixels px into out + (y1 - y0) * W (as rnd_kernel_run_pixels).

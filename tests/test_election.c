@@ -423,8 +423,8 @@ s_up_check (void *ctx, const el_job_t *job, uint64_t token, const rnd_xy_t *px, 
     for (size_t i = 0; i < n; i++) {
         if (px[i].x < 0 || px[i].x >= job->view.width_px || px[i].y < 0 ||
             px[i].y >= job->view.height_px) {
-            s_fail (w, "node %d asked to check pixel (%d, %d) outside the image", p->index,
-                    px[i].x, px[i].y);
+            s_fail (w, "node %d asked to check pixel (%d, %d) outside the image", p->index, px[i].x,
+                    px[i].y);
             free (c->values);
             return -1;
         }

@@ -38,12 +38,12 @@ static const char *const s_job[] = {
 
 static tu_swarm_t s_sw;
 #define S_REFUSALS_MAX 8
-static int s_refused[S_PEERS]; /* `refused` lines per member */
+static int s_refused[S_PEERS];                       /* `refused` lines per member */
 static char s_sources[S_PEERS][S_REFUSALS_MAX][192]; /* and their "source: why" */
-static int s_bad_ids;                  /* `started` ids that are not their key's hash */
-static int s_keyed_starts;             /* `started` lines with a public key */
-static char s_outsiders[2][33];        /* the outsiders' ids */
-static int s_heard_outsider;           /* a member logged one of them */
+static int s_bad_ids;           /* `started` ids that are not their key's hash */
+static int s_keyed_starts;      /* `started` lines with a public key */
+static char s_outsiders[2][33]; /* the outsiders' ids */
+static int s_heard_outsider;    /* a member logged one of them */
 
 static void
 s_on_line (tu_swarm_t *sw, int i, const char *event, const char *line)

@@ -35,8 +35,9 @@
 #define S_EXIT_TIMEOUT_MS 10000   /* they leave on SIGTERM */
 
 static const char *const s_view[] = { "--size", "320x180", "--iter", "300000", NULL };
-static const char *const s_job[] = { "--size", "320x180", "--iter", "300000", "--slices", "48",
-                                     NULL };
+static const char *const s_job[] = {
+    "--size", "320x180", "--iter", "300000", "--slices", "48", NULL
+};
 
 #define S_REJECTS_MAX 8
 
