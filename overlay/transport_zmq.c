@@ -249,7 +249,7 @@ s_monitor_read (void *mon, int flags, uint16_t *event, uint32_t *value)
 
 /* Why a handshake failed, from a monitor event. */
 static ovl_refusal_t
-s_failure_why (const ovl_transport_t *t, uint16_t event, uint32_t value)
+s_failure_why (uint16_t event, uint32_t value)
 {
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
         if (value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
@@ -259,7 +259,6 @@ s_failure_why (const ovl_transport_t *t, uint16_t event, uint32_t value)
     }
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
         return OVL_REFUSED_UNVOUCHED;
-    (void)t;
     return OVL_REFUSED_HANDSHAKE;
 }
 
@@ -284,7 +283,7 @@ s_guard_event (ovl_transport_t *t)
     case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
     case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
         t->fail_pending = 1;
-        t->fail_why = s_failure_why (t, event, value);
+        t->fail_why = s_failure_why (event, value);
         break;
     case ZMQ_EVENT_DISCONNECTED: {
         s_conn_t *slot = &t->conns[(unsigned)value % S_FDS_MAX];
@@ -727,9 +726,10 @@ ovl_transport_watch_failures (ovl_transport_t *t, ovl_refusal_t *why, int *final
     while (t->watch_mon && s_monitor_read (t->watch_mon, ZMQ_DONTWAIT, &event, &value) == 0) {
         if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             t->watch_failed = 0;
+            t->watch_final = 0;
         } else {
             t->watch_failed++;
-            t->watch_why = s_failure_why (t, event, value);
+            t->watch_why = s_failure_why (event, value);
             /* libzmq does not reconnect after a protocol error. */
             if (event != ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
                 t->watch_final = 1;
