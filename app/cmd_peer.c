@@ -137,44 +137,44 @@ typedef struct {
 } s_writer_t;
 
 typedef struct {
-    ovl_transport_t *transport;             /* the sockets */
-    ovl_node_t *node;                       /* the overlay core */
-    el_peer_t *peer;                        /* the job-protocol core */
-    app_peer_render_t *render;              /* the render threads */
-    app_jsonlog_t *log;                     /* --log-json, or NULL */
-    ovl_handle_t self;                      /* who we are and where */
-    char hex[OVL_ID_HEX_LEN + 1];           /* our id, for the JSON log */
-    char short_id[OVL_ID_SHORT_LEN + 1];    /* and for humans */
+    ovl_transport_t *transport;                       /* the sockets */
+    ovl_node_t *node;                                 /* the overlay core */
+    el_peer_t *peer;                                  /* the job-protocol core */
+    app_peer_render_t *render;                        /* the render threads */
+    app_jsonlog_t *log;                               /* --log-json, or NULL */
+    ovl_handle_t self;                                /* who we are and where */
+    char hex[OVL_ID_HEX_LEN + 1];                     /* our id, for the JSON log */
+    char short_id[OVL_ID_SHORT_LEN + 1];              /* and for humans */
     char public_key[2 * OVL_TRANSPORT_KEY_BYTES + 1]; /* hex; "" on an open network */
-    uint64_t now_ms;                        /* the time of the core call under way */
-    int started;                            /* 1 once el_peer_start ran */
-    const char *join;                       /* --join HOST:PORT, or NULL */
-    uint64_t join_since_ms;                 /* when the join began */
-    uint64_t join_timeout_ms;               /* give up then (0: never) */
-    int test_corrupt;                       /* P2PF_TEST_CORRUPT_SLICES: tests only */
-    int warned_peer_cap;                    /* 1 once the DEALER cap was reported */
-    int colouring_set;                      /* --colouring was given */
-    rnd_colouring_t colouring;              /* it */
-    rnd_palette_t palette;                  /* the current job's palette */
-    const char *out_path;                   /* where the PNG goes */
-    int done_pending;                       /* a JOB_DONE waits to be written */
-    ovl_id_t done_job;                      /* for that job */
-    ovl_id_t busy_job;                      /* job_busy_s is for this job */
-    double job_busy_s;                      /* render + throttle seconds on it */
-    int master, root;                       /* the roles last reported */
-    int exit_when_done;                     /* --exit-when-done */
-    char own_palette[RND_PALETTE_NAME_MAX]; /* the palette on this command line */
-    int leave_now;                          /* 1: leave (the job is done) */
-    int write_failed;                       /* 1 if a PNG could not be written */
-    s_writer_t writer;                      /* the PNG being written, if any */
-    app_peer_view_t *view;                  /* what the window shows; NULL headless */
-    int has_last_master;                    /* a master was known */
-    ovl_id_t last_master;                   /* it, for "master X lost" */
-    uint32_t rate_done[S_RATE_SAMPLES];     /* slices done at the last samples */
-    uint64_t rate_ms[S_RATE_SAMPLES];       /* and when */
-    unsigned rate_n;                        /* samples taken */
-    double rate;                            /* slices per second, recent */
-    int status;                             /* the loop's exit status */
+    uint64_t now_ms;                                  /* the time of the core call under way */
+    int started;                                      /* 1 once el_peer_start ran */
+    const char *join;                                 /* --join HOST:PORT, or NULL */
+    uint64_t join_since_ms;                           /* when the join began */
+    uint64_t join_timeout_ms;                         /* give up then (0: never) */
+    int test_corrupt;                                 /* P2PF_TEST_CORRUPT_SLICES: tests only */
+    int warned_peer_cap;                              /* 1 once the DEALER cap was reported */
+    int colouring_set;                                /* --colouring was given */
+    rnd_colouring_t colouring;                        /* it */
+    rnd_palette_t palette;                            /* the current job's palette */
+    const char *out_path;                             /* where the PNG goes */
+    int done_pending;                                 /* a JOB_DONE waits to be written */
+    ovl_id_t done_job;                                /* for that job */
+    ovl_id_t busy_job;                                /* job_busy_s is for this job */
+    double job_busy_s;                                /* render + throttle seconds on it */
+    int master, root;                                 /* the roles last reported */
+    int exit_when_done;                               /* --exit-when-done */
+    char own_palette[RND_PALETTE_NAME_MAX];           /* the palette on this command line */
+    int leave_now;                                    /* 1: leave (the job is done) */
+    int write_failed;                                 /* 1 if a PNG could not be written */
+    s_writer_t writer;                                /* the PNG being written, if any */
+    app_peer_view_t *view;                            /* what the window shows; NULL headless */
+    int has_last_master;                              /* a master was known */
+    ovl_id_t last_master;                             /* it, for "master X lost" */
+    uint32_t rate_done[S_RATE_SAMPLES];               /* slices done at the last samples */
+    uint64_t rate_ms[S_RATE_SAMPLES];                 /* and when */
+    unsigned rate_n;                                  /* samples taken */
+    double rate;                                      /* slices per second, recent */
+    int status;                                       /* the loop's exit status */
 } s_ctx_t;
 
 static uint64_t
@@ -722,8 +722,9 @@ s_progress (s_ctx_t *c)
     el_peer_status (c->peer, &st);
     size_t known = ovl_node_known_count (c->node);
     if (!c->started && c->join) {
-        s_say (c, "not joined yet: no answer through %s for %llu s (is a peer running there, and "
-                  "reachable from here? see --bind/--advertise)",
+        s_say (c,
+               "not joined yet: no answer through %s for %llu s (is a peer running there, and "
+               "reachable from here? see --bind/--advertise)",
                c->join, (unsigned long long)((c->now_ms - c->join_since_ms) / 1000));
         return;
     }
@@ -808,8 +809,8 @@ s_parse_geometry (const char *text, app_gui_config_t *config)
     if (plus) {
         const char *plus2 = strchr (plus + 1, '+');
         if (!plus2 || s_geometry_int (plus + 1, (size_t)(plus2 - plus - 1), &px) ||
-            s_geometry_int (plus2 + 1, strlen (plus2 + 1), &py) || px < -100000 ||
-            px > 100000 || py < -100000 || py > 100000)
+            s_geometry_int (plus2 + 1, strlen (plus2 + 1), &py) || px < -100000 || px > 100000 ||
+            py < -100000 || py > 100000)
             return -1;
     }
     config->has_pos = plus != NULL;

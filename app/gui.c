@@ -703,7 +703,7 @@ static const rnd_view_t *
 s_shown_view (const app_gui_t *g)
 {
     return g->preview && !g->wheel_steps && g->preview_seq == g->job_seq ? &g->preview_view
-                                                                          : &g->frame.info.view;
+                                                                         : &g->frame.info.view;
 }
 
 static void

@@ -24,16 +24,16 @@
 typedef struct app_gui_t app_gui_t;
 
 typedef struct {
-    int width, height;   /* window size; 0: the image's, scaled to fit the screen */
-    int x, y;            /* window position, if has_pos */
+    int width, height; /* window size; 0: the image's, scaled to fit the screen */
+    int x, y;          /* window position, if has_pos */
     int has_pos;
-    int hud;             /* 1: HUD shown at start (h toggles) */
-    int overlay;         /* 1: attribution overlay shown at start (o toggles) */
+    int hud;               /* 1: HUD shown at start (h toggles) */
+    int overlay;           /* 1: attribution overlay shown at start (o toggles) */
     const char *save_stem; /* `s` writes <save_stem>-1.png, -2, ... (first free) */
-    const char *palette; /* palette to start with (name or path; NULL: the job's) */
-    int colouring_set;   /* 1: use colouring, else the fractal's default */
+    const char *palette;   /* palette to start with (name or path; NULL: the job's) */
+    int colouring_set;     /* 1: use colouring, else the fractal's default */
     rnd_colouring_t colouring;
-    app_jsonlog_t *log;  /* may be NULL: "saved" events go here too */
+    app_jsonlog_t *log;   /* may be NULL: "saved" events go here too */
     const char *node_hex; /* this peer's id, for the log */
 } app_gui_config_t;
 
@@ -60,8 +60,7 @@ void app_gui_fit (int img_w, int img_h, int win_w, int win_h, int *x, int *y, in
 /* The view after zooming by factor (> 1 zooms in) so that the point at
  * image pixel (px, py) stays where it is on the screen. Other fields as in
  * view. */
-void app_gui_zoom_at (const rnd_view_t *view, double px, double py, double factor,
-                      rnd_view_t *out);
+void app_gui_zoom_at (const rnd_view_t *view, double px, double py, double factor, rnd_view_t *out);
 
 /* The view showing the box (x0, y0)-(x1, y1) in image pixels (any corner
  * order), widened to the image's aspect. */

@@ -122,8 +122,9 @@ app_netkey_load (const char *path, uint8_t key[APP_NETKEY_BYTES], char *err, siz
              bin_len == APP_NETKEY_BYTES && end == text + S_FILE_LEN - 1;
     sodium_memzero (text, sizeof text);
     if (!ok) {
-        snprintf (err, err_size, "%s: not a p2pfractal network key (make one with "
-                                 "'p2pfractal keygen -o FILE')",
+        snprintf (err, err_size,
+                  "%s: not a p2pfractal network key (make one with "
+                  "'p2pfractal keygen -o FILE')",
                   path);
         return -1;
     }

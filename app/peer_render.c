@@ -48,11 +48,11 @@ typedef struct s_done_t {
 } s_done_t;
 
 struct app_peer_render_t {
-    pthread_mutex_t lock;       /* guards everything below but the constants */
-    pthread_cond_t work;        /* idle threads wait here for a slice */
-    pthread_cond_t stop_cv;     /* throttling threads wait here, cut short by stop */
-    s_item_t *head, *tail;      /* the queue, oldest first */
-    s_done_t *done, *done_tail; /* finished slices, oldest first */
+    pthread_mutex_t lock;            /* guards everything below but the constants */
+    pthread_cond_t work;             /* idle threads wait here for a slice */
+    pthread_cond_t stop_cv;          /* throttling threads wait here, cut short by stop */
+    s_item_t *head, *tail;           /* the queue, oldest first */
+    s_done_t *done, *done_tail;      /* finished slices, oldest first */
     s_check_t *checks, *checks_tail; /* checks waiting, oldest first */
     size_t check_px;                 /* their pixels */
     s_cdone_t *cdone, *cdone_tail;   /* answered checks, oldest first */
@@ -61,13 +61,13 @@ struct app_peer_render_t {
     int has_checker;                 /* it started */
     uint64_t rode, alone;            /* checks answered along a render, alone */
     double alone_s;                  /* the checker's CPU seconds */
-    int stop;                   /* 1: threads exit */
-    double busy_s;              /* compute + throttle seconds, summed */
-    int efd;                    /* eventfd, readable while done is not empty */
-    rnd_kernel_t kernel;        /* constant: the variant threads run */
-    double throttle;            /* constant: slowdown factor, >= 1 */
-    int threads;                /* constant: threads started */
-    int next_index;             /* hands each thread its slot in runs */
+    int stop;                        /* 1: threads exit */
+    double busy_s;                   /* compute + throttle seconds, summed */
+    int efd;                         /* eventfd, readable while done is not empty */
+    rnd_kernel_t kernel;             /* constant: the variant threads run */
+    double throttle;                 /* constant: slowdown factor, >= 1 */
+    int threads;                     /* constant: threads started */
+    int next_index;                  /* hands each thread its slot in runs */
     struct {
         double t0_s;  /* when its current slice started, 0 if idle */
         ovl_id_t job; /* that slice's job */

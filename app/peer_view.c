@@ -20,23 +20,23 @@
 
 struct app_peer_view_t {
     pthread_mutex_t lock;
-    app_view_info_t info;       /* the small part, copied whole */
-    el_job_t job;               /* the job the image is of (if info.has_job) */
-    float *pixels;              /* its image, valid where DONE */
-    uint8_t *state;             /* per slice: app_slice_state_t */
-    ovl_id_t *by;               /* per slice: who computed it */
-    uint8_t *dirty;             /* per slice: changed since the last sync */
-    app_view_contrib_t *all;    /* every contributor, most slices first */
+    app_view_info_t info;    /* the small part, copied whole */
+    el_job_t job;            /* the job the image is of (if info.has_job) */
+    float *pixels;           /* its image, valid where DONE */
+    uint8_t *state;          /* per slice: app_slice_state_t */
+    ovl_id_t *by;            /* per slice: who computed it */
+    uint8_t *dirty;          /* per slice: changed since the last sync */
+    app_view_contrib_t *all; /* every contributor, most slices first */
     size_t nall, all_cap;
-    int job_dirty;              /* a job came since the last sync */
-    int any_dirty;              /* something changed since the last sync */
-    int wake_due;               /* wake() was called and no sync followed */
-    int (*wake) (void *ctx);    /* tells the window something changed */
+    int job_dirty;           /* a job came since the last sync */
+    int any_dirty;           /* something changed since the last sync */
+    int wake_due;            /* wake() was called and no sync followed */
+    int (*wake) (void *ctx); /* tells the window something changed */
     void *wake_ctx;
-    int cmd_fd;                 /* eventfd: readable while a command waits */
-    int leave;                  /* a LEAVE waits */
-    int zoom;                   /* a ZOOM waits */
-    rnd_view_t zoom_view;       /* its view */
+    int cmd_fd;           /* eventfd: readable while a command waits */
+    int leave;            /* a LEAVE waits */
+    int zoom;             /* a ZOOM waits */
+    rnd_view_t zoom_view; /* its view */
 };
 
 app_peer_view_t *

@@ -44,43 +44,43 @@ typedef struct {
 } app_view_contrib_t;
 
 typedef struct {
-    uint64_t t_ms;                   /* Unix ms it happened */
-    char text[APP_VIEW_TICKER_LEN];  /* "master 2d2c33 lost - elected 79f066, term 3, 0.41 s" */
+    uint64_t t_ms;                  /* Unix ms it happened */
+    char text[APP_VIEW_TICKER_LEN]; /* "master 2d2c33 lost - elected 79f066, term 3, 0.41 s" */
 } app_view_tick_t;
 
 /* Everything but the image: small, copied whole at each sync. */
 typedef struct {
-    ovl_id_t self;                     /* this peer */
+    ovl_id_t self; /* this peer */
     char self_short[OVL_ID_SHORT_LEN + 1];
-    char kernel[16];                   /* kernel variant: "avx512", ... */
-    int threads;                       /* render threads */
-    int has_job;                       /* 0 until a job is known */
-    uint64_t job_seq;                  /* 1, 2, ...: one more for each job adopted */
-    ovl_id_t job;                      /* the job's id */
-    rnd_view_t view;                   /* what it renders */
-    uint32_t slices;                   /* its slice count (el_job_t.slices) */
+    char kernel[16];                    /* kernel variant: "avx512", ... */
+    int threads;                        /* render threads */
+    int has_job;                        /* 0 until a job is known */
+    uint64_t job_seq;                   /* 1, 2, ...: one more for each job adopted */
+    ovl_id_t job;                       /* the job's id */
+    rnd_view_t view;                    /* what it renders */
+    uint32_t slices;                    /* its slice count (el_job_t.slices) */
     char params[RND_PARAMS_FORMAT_MAX]; /* its canonical parameter text */
-    el_status_t status;                /* term, master, roles, done/total/own, ... */
-    size_t peers_known;                /* overlay nodes this peer knows of */
-    double rate;                       /* slices done per second, recent */
-    size_t ncontrib;                   /* legend entries: the top contributors */
-    size_t ncontributors;              /* peers that computed slices, all told */
+    el_status_t status;                 /* term, master, roles, done/total/own, ... */
+    size_t peers_known;                 /* overlay nodes this peer knows of */
+    double rate;                        /* slices done per second, recent */
+    size_t ncontrib;                    /* legend entries: the top contributors */
+    size_t ncontributors;               /* peers that computed slices, all told */
     app_view_contrib_t contrib[APP_VIEW_LEGEND_MAX];
-    size_t nticker;                    /* ticker lines, oldest first */
+    size_t nticker; /* ticker lines, oldest first */
     app_view_tick_t ticker[APP_VIEW_TICKER_LINES];
-    int closed;                        /* the loop has ended: the window closes */
+    int closed; /* the loop has ended: the window closes */
 } app_view_info_t;
 
 /* The window's own copy, filled by app_peer_view_sync. Zero it before the
  * first sync; free it with app_view_frame_free. */
 typedef struct {
     app_view_info_t info;
-    float *pixels;    /* W*H smooth values of info.job, valid where DONE */
-    uint8_t *state;   /* per slice: app_slice_state_t */
-    ovl_id_t *by;     /* per slice: who computed it, where DONE */
-    uint8_t *dirty;   /* per slice: 1 if state or pixels changed in this sync */
-    int job_changed;  /* 1 if this sync brought a new job (all slices dirty) */
-    size_t cap_px;    /* allocated sizes (internal) */
+    float *pixels;   /* W*H smooth values of info.job, valid where DONE */
+    uint8_t *state;  /* per slice: app_slice_state_t */
+    ovl_id_t *by;    /* per slice: who computed it, where DONE */
+    uint8_t *dirty;  /* per slice: 1 if state or pixels changed in this sync */
+    int job_changed; /* 1 if this sync brought a new job (all slices dirty) */
+    size_t cap_px;   /* allocated sizes (internal) */
     uint32_t cap_slices;
 } app_view_frame_t;
 

@@ -121,24 +121,24 @@ struct el_peer_t {
     s_term_t term; /* (counter, elector): see MasterElected in wire.proto */
     int has_master;
     ovl_handle_t master;
-    uint64_t last_heard_ms;   /* heartbeat, election or response of the master */
-    uint64_t no_master_since; /* when has_master last became 0 */
-    uint8_t *hb_done;         /* the master's done set, last heartbeat */
-    uint8_t *hb_prev;         /* and the one before */
-    uint8_t *hb_old;          /* and the one before that: what pulls ask for */
-    uint8_t *pulled;          /* slices asked for by the pulls under way */
-    uint8_t *checking;        /* per slice: copies awaiting their check */
-    s_check_t *checks;        /* those copies (check_pending_max) */
-    uint32_t n_checks;        /* in use */
-    size_t check_bytes;       /* their pixels' bytes */
-    uint64_t check_token;     /* the last token handed out */
-    ovl_rng_t check_rng;      /* which pixels: a stream of its own, so checks
-                                 do not shift the election's jitter */
+    uint64_t last_heard_ms;        /* heartbeat, election or response of the master */
+    uint64_t no_master_since;      /* when has_master last became 0 */
+    uint8_t *hb_done;              /* the master's done set, last heartbeat */
+    uint8_t *hb_prev;              /* and the one before */
+    uint8_t *hb_old;               /* and the one before that: what pulls ask for */
+    uint8_t *pulled;               /* slices asked for by the pulls under way */
+    uint8_t *checking;             /* per slice: copies awaiting their check */
+    s_check_t *checks;             /* those copies (check_pending_max) */
+    uint32_t n_checks;             /* in use */
+    size_t check_bytes;            /* their pixels' bytes */
+    uint64_t check_token;          /* the last token handed out */
+    ovl_rng_t check_rng;           /* which pixels: a stream of its own, so checks
+                                      do not shift the election's jitter */
     ovl_id_t banned[S_BANNED_MAX]; /* sent or computed slices that failed */
     size_t n_banned;               /* their check, this job: ignored */
-    uint32_t queue_head;      /* the master's cursor, last known */
-    int job_finished;         /* the master relinquished: everything is done */
-    int has_source;           /* a peer to pull missing slices from */
+    uint32_t queue_head;           /* the master's cursor, last known */
+    int job_finished;              /* the master relinquished: everything is done */
+    int has_source;                /* a peer to pull missing slices from */
     ovl_handle_t source;
 
     /* as master */
@@ -152,11 +152,11 @@ struct el_peer_t {
     uint32_t n_inflight, cap_inflight;
     int request_pending;
     uint64_t request_deadline_ms;
-    uint64_t idle_until_ms; /* an empty WorkAssign: wait before asking again */
+    uint64_t idle_until_ms;    /* an empty WorkAssign: wait before asking again */
     int pull_pending;          /* a pull sent, and no slice came since */
     uint64_t pull_deadline_ms; /* then `pulled` is forgotten (0: nothing pulled) */
-    int pull_misses;   /* pulls in a row that brought nothing */
-    int query_pending; /* MasterQuery unanswered */
+    int pull_misses;           /* pulls in a row that brought nothing */
+    int query_pending;         /* MasterQuery unanswered */
     uint64_t query_deadline_ms;
 
     /* elections */

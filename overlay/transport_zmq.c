@@ -31,11 +31,11 @@
 
 #include "wire.h"
 
-#define S_ENDPOINT_MAX 256 /* bytes of an endpoint including the NUL */
+#define S_ENDPOINT_MAX 256                    /* bytes of an endpoint including the NUL */
 #define S_VOUCH_BYTES OVL_TRANSPORT_KEY_BYTES /* a MAC of the sender's key */
-#define S_REPORTS_PER_MINUTE 10 /* refusal reports, all sources together */
-#define S_SOURCES_MAX 64 /* refused sources remembered (oldest forgotten) */
-#define S_FDS_MAX 256    /* accepted connections whose address is noted */
+#define S_REPORTS_PER_MINUTE 10               /* refusal reports, all sources together */
+#define S_SOURCES_MAX 64                      /* refused sources remembered (oldest forgotten) */
+#define S_FDS_MAX 256                         /* accepted connections whose address is noted */
 #define S_ZAP_DOMAIN "p2pfractal"
 #define S_CURVE_OVERHEAD 64 /* a CURVE MESSAGE's bytes besides the payload (33) */
 
@@ -59,13 +59,13 @@ typedef struct {
 } s_peer_t;
 
 struct ovl_transport_t {
-    void *ctx;                     /* the ZeroMQ context (owned) */
-    void *router;                  /* where every peer's messages arrive */
-    char endpoint[S_ENDPOINT_MAX]; /* as advertised */
-    s_peer_t *peers;               /* open DEALERs */
-    size_t n_peers, cap_peers;     /* used and allocated entries */
-    uint64_t send_dropped;         /* sends that did not queue */
-    uint64_t recv_rejected;        /* malformed messages dropped */
+    void *ctx;                       /* the ZeroMQ context (owned) */
+    void *router;                    /* where every peer's messages arrive */
+    char endpoint[S_ENDPOINT_MAX];   /* as advertised */
+    s_peer_t *peers;                 /* open DEALERs */
+    size_t n_peers, cap_peers;       /* used and allocated entries */
+    uint64_t send_dropped;           /* sends that did not queue */
+    uint64_t recv_rejected;          /* malformed messages dropped */
     ovl_transport_traffic_t traffic; /* payloads queued and taken */
 
     int keyed;                    /* a closed network */
@@ -145,8 +145,7 @@ ovl_transport_next_refusal (ovl_transport_t *t, ovl_transport_refusal_t *out)
         t->window_ms = now;
         t->window_reports = 0;
     }
-    for (int i = 0; i < S_SOURCES_MAX && !found && t->window_reports < S_REPORTS_PER_MINUTE;
-         i++) {
+    for (int i = 0; i < S_SOURCES_MAX && !found && t->window_reports < S_REPORTS_PER_MINUTE; i++) {
         s_source_t *src = &t->sources[i];
         if (!src->pending ||
             (src->reported_ms && now - src->reported_ms < OVL_TRANSPORT_REFUSAL_QUIET_MS))
@@ -481,8 +480,8 @@ ovl_transport_new (const char *bind_addr, int port, const char *advertise_host,
     if (keys) {
         t->keyed = 1;
         t->keys = *keys;
-        crypto_generichash (t->vouch, sizeof t->vouch, keys->node_public,
-                            OVL_TRANSPORT_KEY_BYTES, keys->vouch_key, OVL_TRANSPORT_KEY_BYTES);
+        crypto_generichash (t->vouch, sizeof t->vouch, keys->node_public, OVL_TRANSPORT_KEY_BYTES,
+                            keys->vouch_key, OVL_TRANSPORT_KEY_BYTES);
     }
     t->ctx = zmq_ctx_new ();
     if (!t->ctx) {
@@ -768,7 +767,8 @@ ovl_transport_send (ovl_transport_t *t, const char *endpoint, const uint8_t *byt
     /* Keyed: the vouch first, as a frame of its own. The two frames of a
      * message queue together or not at all (a DEALER with room for the
      * first has room for the whole message). */
-    if (t->keyed && zmq_send (p->dealer, t->vouch, sizeof t->vouch, ZMQ_DONTWAIT | ZMQ_SNDMORE) < 0) {
+    if (t->keyed &&
+        zmq_send (p->dealer, t->vouch, sizeof t->vouch, ZMQ_DONTWAIT | ZMQ_SNDMORE) < 0) {
         t->send_dropped++;
         return -1;
     }

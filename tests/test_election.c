@@ -78,18 +78,18 @@ typedef struct {
 typedef struct s_world_t s_world_t;
 
 typedef struct {
-    s_world_t *w;               /* back pointer (upcall context) */
-    int index;                  /* simulated node */
-    el_peer_t *peer;            /* the core */
-    int joined;                 /* the overlay said joined */
-    int started;                /* el_peer_start called */
-    int dead;                   /* killed */
-    uint32_t cost_x;            /* render cost multiplier (slow peers) */
-    s_render_t q[S_QUEUE_MAX];  /* FIFO of renders held */
-    int n_q;                    /* in use */
+    s_world_t *w;                /* back pointer (upcall context) */
+    int index;                   /* simulated node */
+    el_peer_t *peer;             /* the core */
+    int joined;                  /* the overlay said joined */
+    int started;                 /* el_peer_start called */
+    int dead;                    /* killed */
+    uint32_t cost_x;             /* render cost multiplier (slow peers) */
+    s_render_t q[S_QUEUE_MAX];   /* FIFO of renders held */
+    int n_q;                     /* in use */
     s_checkq_t ck[S_CHECKS_MAX]; /* checks asked, not answered yet */
     int n_ck;                    /* in use */
-    uint64_t electing_since_ms; /* UINT64_MAX if not electing */
+    uint64_t electing_since_ms;  /* UINT64_MAX if not electing */
 } s_peer_t;
 
 /* One event from one peer, for the determinism test. Zeroed first, so

@@ -329,10 +329,10 @@ test_window (void **state)
     tu_path_join (out_path, sizeof out_path, s_dir, "out.png");
     snprintf (size, sizeof size, "%dx%d", S_W, S_H);
     snprintf (geometry, sizeof geometry, "%dx%d+0+0", S_W, S_H);
-    const char *argv[] = { P2PF_BINARY, "peer",    "--size",     size,       "--slices",
-                           "16",        "--iter",  "2000",       "--threads", "2",
-                           "--seed",    "4242",    "--geometry", geometry,    "--log-json",
-                           s_log_path,  "-o",      out_path,     NULL };
+    const char *argv[] = { P2PF_BINARY, "peer",   "--size",     size,        "--slices",
+                           "16",        "--iter", "2000",       "--threads", "2",
+                           "--seed",    "4242",   "--geometry", geometry,    "--log-json",
+                           s_log_path,  "-o",     out_path,     NULL };
     s_peer = fork ();
     assert_true (s_peer >= 0);
     if (s_peer == 0) {
@@ -495,9 +495,10 @@ main (int argc, char **argv)
      * manager: the test runs itself again under xvfb-run. */
     if (!getenv ("P2PF_TEST_GUI_XVFB")) {
         setenv ("P2PF_TEST_GUI_XVFB", "1", 1);
-        execlp ("xvfb-run", "xvfb-run", "-a", "-s", "-screen 0 1280x1024x24 -nolisten tcp",
-                argv[0], (char *)NULL);
-        fprintf (stderr, "test_gui: cannot run xvfb-run (%s; scripts/install-deps.sh installs it)\n",
+        execlp ("xvfb-run", "xvfb-run", "-a", "-s", "-screen 0 1280x1024x24 -nolisten tcp", argv[0],
+                (char *)NULL);
+        fprintf (stderr,
+                 "test_gui: cannot run xvfb-run (%s; scripts/install-deps.sh installs it)\n",
                  strerror (errno));
         return 1;
     }

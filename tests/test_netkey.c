@@ -137,8 +137,8 @@ test_keygen_command (void **state)
         { { "keygen", "-o", path, "extra", NULL }, 2, "unexpected argument" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int status = tu_run_wait (tu_spawn (dir, "keygen", cases[i].args, err_path, sizeof err_path),
-                                  30000);
+        int status =
+            tu_run_wait (tu_spawn (dir, "keygen", cases[i].args, err_path, sizeof err_path), 30000);
         tu_slurp (err_path, err, sizeof err);
         const char *nl = strchr (err, '\n');
         if (status != cases[i].status || !strstr (err, cases[i].needle) || !nl || nl[1] != '\0')

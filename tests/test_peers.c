@@ -358,8 +358,8 @@ static void
 test_join_gives_up (void **state)
 {
     (void)state;
-    const char *args[] = { "peer", "--headless", "--join", "127.0.0.1:1", "--join-timeout", "1",
-                           NULL };
+    const char *args[] = { "peer",           "--headless", "--join", "127.0.0.1:1",
+                           "--join-timeout", "1",          NULL };
     char err_path[256], err[4096];
     uint64_t t0 = tu_now_ms ();
     int status = tu_run_wait (tu_spawn (s_sw.dir, "nojoin", args, err_path, sizeof err_path),
