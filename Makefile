@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 P2PF       := $(BUILD)/app/p2pfractal
 
-.PHONY: all deps build build-asan build-fuzz fuzz demo test test-fast test-asan chaos bench bench-all format clean
+.PHONY: all deps build build-asan build-fuzz fuzz demo test test-fast test-asan chaos bench bench-all format format-check clean
 
 all: build
 
@@ -77,6 +77,10 @@ bench-all: build
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# Every C file in the formatting voice of .clang-format (CI runs this).
+format-check: deps
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="
-build-essential cmake pkg-config clang
+build-essential cmake pkg-config clang clang-format
 libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
 libzmq3-dev libsodium-dev
 libprotobuf-c-dev protobuf-c-compiler
