@@ -28,7 +28,10 @@ static const char s_usage[] =
     "  --kill F         fraction of nodes to crash (0..0.5)\n"
     "  --lookups K      lookups per measurement (default 10000)\n"
     "  --members M      group members (default min(N, 1000))\n"
-    "  --json           one JSON object instead of the table\n";
+    "  --json           one JSON object instead of the table\n"
+    "\n"
+    "p2pfractal sim --job SCENARIO|all ... runs the job protocol's fault\n"
+    "scenarios instead (p2pfractal sim --job all --help lists them).\n";
 
 #define S_HOPS_MAX 16
 
@@ -242,6 +245,10 @@ s_print (const char *label, int nodes, const s_round_t *r, double msgs_per_node,
 int
 app_cmd_sim (int argc, char **argv)
 {
+    /* `sim --job` simulates the job protocol, not the bare overlay. */
+    for (int i = 1; i < argc; i++)
+        if (strcmp (argv[i], "--job") == 0 || strncmp (argv[i], "--job=", 6) == 0)
+            return app_cmd_sim_job (argc, argv);
     static const struct option opts[] = {
         { "nodes", required_argument, 0, 'n' },
         { "seed", required_argument, 0, 's' },

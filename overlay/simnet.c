@@ -26,14 +26,16 @@ typedef struct {
 } s_ctx_t;
 
 typedef struct {
-    ovl_node_t *node; /* the core */
-    s_ctx_t *ctx;     /* upcall context (heap: slots move, it must not) */
-    int alive;        /* 0 once killed */
-    int busy_pos;     /* index in sim->busy, -1 if not busy */
-    int side;         /* partition side */
-    uint64_t tick_at; /* the tick event scheduled, UINT64_MAX if none */
-    uint64_t app_at;  /* the app timer pending, UINT64_MAX if none */
-    uint64_t app_seq; /* its event's seq: only that event fires it */
+    ovl_node_t *node;       /* the core */
+    ovl_simnet_host_t host; /* what runs it: the node alone, or a layer above */
+    int own_node;           /* 1: a bare node of ours, destroyed with us */
+    s_ctx_t *ctx;           /* upcall context (heap: slots move, it must not) */
+    int alive;              /* 0 once killed */
+    int busy_pos;           /* index in sim->busy, -1 if not busy */
+    int side;               /* partition side */
+    uint64_t tick_at;       /* the tick event scheduled, UINT64_MAX if none */
+    uint64_t app_at;        /* the app timer pending, UINT64_MAX if none */
+    uint64_t app_seq;       /* its event's seq: only that event fires it */
 } s_slot_t;
 
 typedef struct {
@@ -171,7 +173,7 @@ s_schedule_tick (ovl_simnet_t *sim, int i)
     s_track_busy (sim, i);
     if (!s->alive)
         return;
-    uint64_t d = ovl_node_next_deadline_ms (s->node);
+    uint64_t d = s->host.next_deadline_ms (s->host.obj);
     if (d == UINT64_MAX || d >= s->tick_at)
         return;
     if (d < sim->now_ms)
@@ -292,6 +294,62 @@ s_up_anycast_result (void *ctx, uint64_t id, int accepted, const ovl_handle_t *b
 }
 
 /* ------------------------------------------------------------------ */
+/* a bare node as a host */
+
+static void
+s_bare_start (void *obj, uint64_t now_ms, const ovl_handle_t *bootstrap)
+{
+    ovl_node_start (obj, now_ms, bootstrap);
+}
+
+static void
+s_bare_on_msg (void *obj, uint64_t now_ms, const uint8_t *bytes, size_t len, ovl_id_t from)
+{
+    ovl_node_on_msg_from (obj, now_ms, bytes, len, from);
+}
+
+static void
+s_bare_on_tick (void *obj, uint64_t now_ms)
+{
+    ovl_node_on_tick (obj, now_ms);
+}
+
+static uint64_t
+s_bare_next_deadline_ms (const void *obj)
+{
+    return ovl_node_next_deadline_ms (obj);
+}
+
+static int
+s_bare_new (void *ctx, int index, const ovl_handle_t *self, const ovl_upcalls_t *net, uint64_t seed,
+            ovl_simnet_host_t *out)
+{
+    ovl_simnet_t *sim = ctx;
+    (void)index;
+    ovl_upcalls_t up = *net;
+    up.deliver = s_up_deliver;
+    up.group_deliver = s_up_group_deliver;
+    up.node_lost = s_up_lost;
+    up.joined = s_up_joined;
+    up.anycast_accept = s_up_anycast_accept;
+    up.anycast_result = s_up_anycast_result;
+    up.app = s_up_app;
+    up.group_root = s_up_group_root;
+    ovl_node_t *node = ovl_node_new (&sim->cfg.node, self, &up, seed);
+    if (!node)
+        return -1;
+    *out = (ovl_simnet_host_t){
+        .obj = node,
+        .node = node,
+        .start = s_bare_start,
+        .on_msg = s_bare_on_msg,
+        .on_tick = s_bare_on_tick,
+        .next_deadline_ms = s_bare_next_deadline_ms,
+    };
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
 
 ovl_simnet_t *
 ovl_simnet_new (const ovl_simnet_config_t *config, const ovl_simnet_hooks_t *hooks)
@@ -320,7 +378,8 @@ ovl_simnet_destroy (ovl_simnet_t **self_p)
         free (sim->heap[i].bytes);
     free (sim->heap);
     for (int i = 0; i < sim->n_slots; i++) {
-        ovl_node_destroy (&sim->slots[i].node);
+        if (sim->slots[i].own_node)
+            ovl_node_destroy (&sim->slots[i].node);
         free (sim->slots[i].ctx);
     }
     free (sim->slots);
@@ -331,7 +390,7 @@ ovl_simnet_destroy (ovl_simnet_t **self_p)
 }
 
 int
-ovl_simnet_add (ovl_simnet_t *sim, int via)
+ovl_simnet_add_host (ovl_simnet_t *sim, int via, ovl_simnet_host_fn make, void *make_ctx)
 {
     if (sim->n_slots == sim->cap_slots) {
         int ncap = sim->cap_slots ? sim->cap_slots * 2 : 64;
@@ -357,29 +416,35 @@ ovl_simnet_add (ovl_simnet_t *sim, int via)
         return -1;
     s->ctx->sim = sim;
     s->ctx->index = i;
-    ovl_upcalls_t up;
-    memset (&up, 0, sizeof up);
-    up.ctx = s->ctx;
-    up.send = s_send;
-    up.deliver = s_up_deliver;
-    up.group_deliver = s_up_group_deliver;
-    up.node_lost = s_up_lost;
-    up.joined = s_up_joined;
-    up.anycast_accept = s_up_anycast_accept;
-    up.anycast_result = s_up_anycast_result;
-    up.app = s_up_app;
-    up.group_root = s_up_group_root;
-    s->node = ovl_node_new (&sim->cfg.node, &self, &up, ovl_rng_next (&sim->rng));
-    if (!s->node) {
+    ovl_upcalls_t net;
+    memset (&net, 0, sizeof net);
+    net.ctx = s->ctx;
+    net.send = s_send;
+    if (make (make_ctx, i, &self, &net, ovl_rng_next (&sim->rng), &s->host) != 0) {
         free (s->ctx);
         return -1;
     }
+    s->node = s->host.node;
+    s->own_node = make == s_bare_new;
     sim->n_slots++;
     sim->sorted_dirty = 1;
     const ovl_handle_t *boot = via >= 0 && via < i ? ovl_node_self (sim->slots[via].node) : NULL;
-    ovl_node_start (s->node, sim->now_ms, boot);
+    s->host.start (s->host.obj, sim->now_ms, boot);
     s_schedule_tick (sim, i);
     return i;
+}
+
+int
+ovl_simnet_add (ovl_simnet_t *sim, int via)
+{
+    return ovl_simnet_add_host (sim, via, s_bare_new, sim);
+}
+
+void
+ovl_simnet_rearm (ovl_simnet_t *sim, int i)
+{
+    if (i >= 0 && i < sim->n_slots)
+        s_schedule_tick (sim, i);
 }
 
 static void
@@ -410,13 +475,13 @@ s_fire (ovl_simnet_t *sim, s_event_t *ev)
     s_hash (sim, &ev->dst, sizeof ev->dst);
     if (ev->kind == S_EV_MSG) {
         s_hash (sim, ev->bytes, ev->len);
-        ovl_node_on_msg_from (s->node, sim->now_ms, ev->bytes, ev->len, ev->from);
+        s->host.on_msg (s->host.obj, sim->now_ms, ev->bytes, ev->len, ev->from);
         free (ev->bytes);
     } else {
         if (ev->t_ms != s->tick_at)
             return; /* superseded by an earlier tick */
         s->tick_at = UINT64_MAX;
-        ovl_node_on_tick (s->node, sim->now_ms);
+        s->host.on_tick (s->host.obj, sim->now_ms);
     }
     s_schedule_tick (sim, (int)ev->dst);
 }

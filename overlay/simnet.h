@@ -55,6 +55,34 @@ void ovl_simnet_destroy (ovl_simnet_t **self_p);
  * ring alone). Returns its index, or -1 on allocation failure. */
 int ovl_simnet_add (ovl_simnet_t *sim, int via);
 
+/* What one simulated machine runs behind its address. ovl_simnet_add runs
+ * a bare overlay node, whose upcalls go to the hooks above; a layer above
+ * may instead build its own host around the node (the job simulator runs
+ * election/'s el_stack_t there: the product's wiring, every upcall the
+ * real driver gets, node_up included). The simulator feeds the host the
+ * node's messages and ticks, and re-arms its tick after each. */
+typedef struct {
+    void *obj;        /* the host, passed back */
+    ovl_node_t *node; /* the overlay node it runs: queries and invariants */
+    void (*start) (void *obj, uint64_t now_ms, const ovl_handle_t *bootstrap);
+    void (*on_msg) (void *obj, uint64_t now_ms, const uint8_t *bytes, size_t len, ovl_id_t from);
+    void (*on_tick) (void *obj, uint64_t now_ms);
+    uint64_t (*next_deadline_ms) (const void *obj);
+} ovl_simnet_host_t;
+
+/* Builds the host of node `index` with identity self: its node must be
+ * made with net's ctx and send (the simulated transport) and seed. 0, or
+ * -1 on allocation failure. The maker owns and destroys what it made. */
+typedef int (*ovl_simnet_host_fn) (void *ctx, int index, const ovl_handle_t *self,
+                                   const ovl_upcalls_t *net, uint64_t seed, ovl_simnet_host_t *out);
+
+/* As ovl_simnet_add, with a host of the caller's making. */
+int ovl_simnet_add_host (ovl_simnet_t *sim, int via, ovl_simnet_host_fn make, void *ctx);
+
+/* A host's state changed from outside the simulator's events (a command
+ * given to the layer above): schedule its next tick. */
+void ovl_simnet_rearm (ovl_simnet_t *sim, int i);
+
 /* Commands to node i, issued at the current virtual time. Use these rather
  * than calling the node directly: the simulator must re-arm the node's
  * timer afterwards (a routed hop's ack deadline, say). */
