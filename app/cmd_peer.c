@@ -47,6 +47,7 @@
 #include "render_pool.h"
 #include "rng.h"
 #include "slice.h"
+#include "stack.h"
 #include "transport_zmq.h"
 
 static const char s_usage[] =
@@ -138,8 +139,9 @@ typedef struct {
 
 typedef struct {
     ovl_transport_t *transport;                       /* the sockets */
-    ovl_node_t *node;                                 /* the overlay core */
-    el_peer_t *peer;                                  /* the job-protocol core */
+    el_stack_t *stack;                                /* the protocol cores, wired */
+    ovl_node_t *node;                                 /* its overlay core, for queries */
+    el_peer_t *peer;                                  /* its job protocol, for queries */
     app_peer_render_t *render;                        /* the render threads */
     app_jsonlog_t *log;                               /* --log-json, or NULL */
     ovl_handle_t self;                                /* who we are and where */
@@ -147,7 +149,6 @@ typedef struct {
     char short_id[OVL_ID_SHORT_LEN + 1];              /* and for humans */
     char public_key[2 * OVL_TRANSPORT_KEY_BYTES + 1]; /* hex; "" on an open network */
     uint64_t now_ms;                                  /* the time of the core call under way */
-    int started;                                      /* 1 once el_peer_start ran */
     const char *join;                                 /* --join HOST:PORT, or NULL */
     uint64_t join_since_ms;                           /* when the join began */
     uint64_t join_timeout_ms;                         /* give up then (0: never) */
@@ -237,21 +238,9 @@ s_joined (void *ctx, int hops)
     s_say (c, "joined the ring (%d hops)", hops);
     app_jsonlog_u64 (s_json (c, "joined"), "hops", (uint64_t)(hops < 0 ? 0 : hops));
     app_jsonlog_end (c->log);
-    /* A node may rejoin after a long partition; the peer starts once. */
-    if (!c->started) {
-        c->started = 1;
+    /* The first join ends the watch on the bootstrap's handshakes. */
+    if (!el_stack_started (c->stack))
         ovl_transport_watch (c->transport, NULL);
-        el_peer_start (c->peer, c->now_ms);
-    }
-}
-
-static void
-s_deliver (void *ctx, ovl_id_t key, const uint8_t *payload, size_t len, const ovl_handle_t *origin,
-           int hops)
-{
-    s_ctx_t *c = ctx;
-    (void)hops;
-    el_peer_on_routed (c->peer, c->now_ms, key, payload, len, origin);
 }
 
 static void
@@ -267,8 +256,6 @@ s_node_up (void *ctx, const ovl_handle_t *h)
     app_jsonlog_end (log);
     if (c->view)
         app_peer_view_tick (c->view, s_unix_ms (), "peer %s up", id);
-    if (c->peer)
-        el_peer_on_node_up (c->peer, c->now_ms, h);
 }
 
 static void
@@ -284,68 +271,10 @@ s_node_lost (void *ctx, const ovl_handle_t *h)
     app_jsonlog_end (log);
     if (c->view)
         app_peer_view_tick (c->view, s_unix_ms (), "peer %s lost", id);
-    el_peer_on_node_lost (c->peer, c->now_ms, h);
     ovl_transport_forget (c->transport, h->addr);
 }
 
-static void
-s_app (void *ctx, const ovl_handle_t *from, const uint8_t *payload, size_t len)
-{
-    s_ctx_t *c = ctx;
-    el_peer_on_direct (c->peer, c->now_ms, from, payload, len);
-}
-
-static void
-s_group_deliver (void *ctx, ovl_id_t group, const uint8_t *payload, size_t len,
-                 const ovl_handle_t *publisher)
-{
-    s_ctx_t *c = ctx;
-    el_peer_on_publish (c->peer, c->now_ms, group, payload, len, publisher);
-}
-
-static void
-s_group_root (void *ctx, ovl_id_t group, int is_root)
-{
-    s_ctx_t *c = ctx;
-    el_peer_on_root (c->peer, c->now_ms, group, is_root);
-}
-
-/* --- job-protocol upcalls ------------------------------------------------ */
-
-static void
-s_el_publish (void *ctx, ovl_id_t group, const uint8_t *bytes, size_t len)
-{
-    s_ctx_t *c = ctx;
-    ovl_node_group_publish (c->node, c->now_ms, group, bytes, len);
-}
-
-static void
-s_el_send (void *ctx, const ovl_handle_t *to, const uint8_t *bytes, size_t len)
-{
-    s_ctx_t *c = ctx;
-    ovl_node_send_app (c->node, c->now_ms, to, bytes, len);
-}
-
-static void
-s_el_route (void *ctx, ovl_id_t key, const uint8_t *bytes, size_t len)
-{
-    s_ctx_t *c = ctx;
-    ovl_node_route (c->node, c->now_ms, key, bytes, len);
-}
-
-static void
-s_el_join (void *ctx, ovl_id_t group)
-{
-    s_ctx_t *c = ctx;
-    ovl_node_group_join (c->node, c->now_ms, group);
-}
-
-static void
-s_el_leave (void *ctx, ovl_id_t group)
-{
-    s_ctx_t *c = ctx;
-    ovl_node_group_leave (c->node, c->now_ms, group);
-}
+/* --- job-protocol callbacks --------------------------------------------- */
 
 static void
 s_el_render (void *ctx, const el_job_t *job, uint32_t slice)
@@ -357,6 +286,13 @@ s_el_render (void *ctx, const el_job_t *job, uint32_t slice)
         s_say (c, "out of memory queueing slice %u", slice);
     else if (c->view)
         app_peer_view_slice_state (c->view, job->id, slice, APP_SLICE_RENDERING);
+}
+
+static void
+s_el_drop_renders (void *ctx, ovl_id_t keep)
+{
+    s_ctx_t *c = ctx;
+    app_peer_render_drop (c->render, keep);
 }
 
 static int
@@ -721,7 +657,7 @@ s_progress (s_ctx_t *c)
     el_status_t st;
     el_peer_status (c->peer, &st);
     size_t known = ovl_node_known_count (c->node);
-    if (!c->started && c->join) {
+    if (!el_stack_started (c->stack) && c->join) {
         s_say (c,
                "not joined yet: no answer through %s for %llu s (is a peer running there, and "
                "reachable from here? see --bind/--advertise)",
@@ -761,7 +697,7 @@ s_take_renders (s_ctx_t *c)
         if (c->test_corrupt)
             for (size_t i = 0; i < r.n; i++) /* wrong, and still values a kernel produces */
                 r.pixels[i] = r.pixels[i] < 0.0f ? 1.5f : r.pixels[i] + 1.0f;
-        el_peer_rendered (c->peer, c->now_ms, r.job, r.slice, r.pixels, r.n);
+        el_stack_rendered (c->stack, c->now_ms, r.job, r.slice, r.pixels, r.n);
         free (r.pixels);
         /* Done by now if the core took it; else it is no longer held. */
         if (c->view)
@@ -771,7 +707,7 @@ s_take_renders (s_ctx_t *c)
     app_peer_check_t k;
     while (app_peer_render_take_check (c->render, &k) == 0) {
         c->now_ms = app_now_ms ();
-        el_peer_on_checked (c->peer, c->now_ms, k.token, k.values, k.n);
+        el_stack_on_checked (c->stack, c->now_ms, k.token, k.values, k.n);
         free (k.values);
         s_write_done (c);
     }
@@ -836,8 +772,8 @@ s_take_commands (s_ctx_t *c)
         const el_job_t *job = el_peer_job (c->peer);
         char err[512];
         c->now_ms = app_now_ms ();
-        if (el_peer_new_job (c->peer, c->now_ms, &cmd.view, job ? (int)job->slices : 0,
-                             s_unix_ms (), err, sizeof err) != 0) {
+        if (el_stack_new_job (c->stack, c->now_ms, &cmd.view, job ? (int)job->slices : 0,
+                              s_unix_ms (), err, sizeof err) != 0) {
             s_say (c, "zoom refused: %s", err);
             app_peer_view_tick (c->view, s_unix_ms (), "zoom refused: %s", err);
         } else {
@@ -878,7 +814,7 @@ s_update_view (s_ctx_t *c, uint64_t now)
 static int
 s_loop (s_ctx_t *c)
 {
-    ovl_node_t *node = c->node;
+    el_stack_t *stack = c->stack;
     el_peer_t *peer = c->peer;
     void *inbox = ovl_transport_inbox_socket (c->transport);
     int wake_fd = app_peer_render_fd (c->render);
@@ -892,17 +828,18 @@ s_loop (s_ctx_t *c)
         now = c->now_ms = app_now_ms ();
         if (leave_deadline_ms == UINT64_MAX && (app_stop_requested || c->leave_now)) {
             s_say (c, app_stop_requested ? "interrupted: leaving" : "leaving");
-            el_peer_leave (peer, now);
+            el_stack_leave (stack, now);
             leave_deadline_ms = now + S_LEAVE_MS;
         }
         if (now >= leave_deadline_ms)
             break;
         s_report_refusals (c);
-        if (!c->started && c->join && s_join_refused (c)) {
+        int started = el_stack_started (stack);
+        if (!started && c->join && s_join_refused (c)) {
             status = APP_EXIT_FAIL;
             break;
         }
-        if (!c->started && c->join && c->join_timeout_ms && leave_deadline_ms == UINT64_MAX &&
+        if (!started && c->join && c->join_timeout_ms && leave_deadline_ms == UINT64_MAX &&
             now >= c->join_since_ms + c->join_timeout_ms) {
             /* A batch helper must not wait for ever on a network that
              * is gone; a peer left running (a window) keeps trying. */
@@ -915,13 +852,8 @@ s_loop (s_ctx_t *c)
             next_prune_ms = now + APP_PRUNE_INTERVAL_MS;
             s_prune (c);
         }
-        if (ovl_node_next_deadline_ms (node) <= now) {
-            ovl_node_on_tick (node, now);
-            s_write_done (c);
-        }
-        if (el_peer_next_deadline_ms (peer) <= now) {
-            c->now_ms = now;
-            el_peer_on_tick (peer, now);
+        if (el_stack_next_deadline_ms (stack) <= now) {
+            el_stack_on_tick (stack, now);
             s_write_done (c);
         }
         if (now >= next_progress_ms) {
@@ -934,8 +866,8 @@ s_loop (s_ctx_t *c)
         /* Sleep until the nearest deadline, a message, a finished slice or
          * a command from the window. */
         uint64_t wake_ms = now + S_POLL_MAX_MS;
-        uint64_t deadlines[] = { ovl_node_next_deadline_ms (node), el_peer_next_deadline_ms (peer),
-                                 next_progress_ms, next_prune_ms, leave_deadline_ms };
+        uint64_t deadlines[] = { el_stack_next_deadline_ms (stack), next_progress_ms, next_prune_ms,
+                                 leave_deadline_ms };
         for (size_t i = 0; i < sizeof deadlines / sizeof deadlines[0]; i++)
             if (deadlines[i] < wake_ms)
                 wake_ms = deadlines[i];
@@ -959,10 +891,8 @@ s_loop (s_ctx_t *c)
              i < S_DRAIN_MAX_MSGS && ovl_transport_recv (c->transport, &bytes, &len, &sender) == 0;
              i++) {
             c->now_ms = app_now_ms ();
-            if (ovl_transport_keyed (c->transport))
-                ovl_node_on_msg_from (node, c->now_ms, bytes, len, sender);
-            else
-                ovl_node_on_msg (node, c->now_ms, bytes, len);
+            el_stack_on_msg (stack, c->now_ms, bytes, len,
+                             ovl_transport_keyed (c->transport) ? &sender : NULL);
             free (bytes);
             s_write_done (c);
         }
@@ -1252,8 +1182,6 @@ app_cmd_peer (int argc, char **argv)
     if (out_len >= 4 && strcasecmp (out_path + out_len - 4, ".png") == 0)
         out_len -= 4;
     snprintf (save_stem, sizeof save_stem, "%.*s", (int)out_len, out_path);
-    ovl_node_t *node = NULL;
-    el_peer_t *peer = NULL;
     if (log_path && !(c.log = app_jsonlog_open (log_path, err, sizeof err))) {
         fprintf (stderr, "p2pfractal: peer: --log-json %s\n", err);
         goto done;
@@ -1302,45 +1230,35 @@ app_cmd_peer (int argc, char **argv)
     }
     strcpy (c.self.addr, endpoint);
 
-    ovl_config_t ocfg;
-    ovl_config_default (&ocfg);
-    ovl_upcalls_t oup;
-    memset (&oup, 0, sizeof oup);
-    oup.ctx = &c;
-    oup.send = s_send;
-    oup.joined = s_joined;
-    oup.deliver = s_deliver;
-    oup.node_up = s_node_up;
-    oup.node_lost = s_node_lost;
-    oup.app = s_app;
-    oup.group_deliver = s_group_deliver;
-    oup.group_root = s_group_root;
-    node = c.node = ovl_node_new (&ocfg, &c.self, &oup, ovl_rng_next (&rng));
-
-    el_config_t ecfg;
-    el_config_default (&ecfg);
-    ecfg.render_slots = (uint32_t)app_peer_render_threads (c.render);
+    el_stack_config_t scfg;
+    ovl_config_default (&scfg.overlay);
+    el_config_default (&scfg.job);
+    scfg.job.render_slots = (uint32_t)app_peer_render_threads (c.render);
     /* Tests and benchmarks only: pixels checked per slice (0: off). */
     const char *check_px = getenv ("P2PF_TEST_CHECK_PIXELS");
     if (check_px && *check_px)
-        ecfg.check_pixels = (uint32_t)strtoul (check_px, NULL, 10);
-    el_upcalls_t eup;
-    memset (&eup, 0, sizeof eup);
-    eup.ctx = &c;
-    eup.publish = s_el_publish;
-    eup.send = s_el_send;
-    eup.route = s_el_route;
-    eup.join = s_el_join;
-    eup.leave = s_el_leave;
-    eup.render = s_el_render;
-    eup.event = s_el_event;
-    eup.check = s_el_check;
+        scfg.job.check_pixels = (uint32_t)strtoul (check_px, NULL, 10);
     char net_name[S_NETWORK_MAX + 8];
     snprintf (net_name, sizeof net_name, "net/%s", network);
-    ovl_id_t net_group = ovl_id_from_name (net_name, strlen (net_name));
-    if (node)
-        peer = c.peer = el_peer_new (&ecfg, &c.self, net_group, &eup, ovl_rng_next (&rng));
-    if (!node || !peer) {
+    scfg.network = ovl_id_from_name (net_name, strlen (net_name));
+    el_stack_driver_t drv = {
+        .ctx = &c,
+        .send = s_send,
+        .render = s_el_render,
+        .drop_renders = s_el_drop_renders,
+        .check = s_el_check,
+        .event = s_el_event,
+        .joined = s_joined,
+        .node_up = s_node_up,
+        .node_lost = s_node_lost,
+    };
+    uint64_t node_seed = ovl_rng_next (&rng);
+    c.stack = el_stack_new (&scfg, &c.self, &drv, node_seed, ovl_rng_next (&rng));
+    if (c.stack) {
+        c.node = el_stack_node (c.stack);
+        c.peer = el_stack_peer (c.stack);
+    }
+    if (!c.stack) {
         fprintf (stderr, "p2pfractal: peer: out of memory\n");
         goto done;
     }
@@ -1375,11 +1293,11 @@ app_cmd_peer (int argc, char **argv)
             join_timeout_s = S_JOIN_TIMEOUT_S;
         c.join_timeout_ms = (uint64_t)(join_timeout_s * 1000.0);
         ovl_transport_watch (c.transport, bootstrap.addr);
-        ovl_node_start (node, c.now_ms, &bootstrap);
+        el_stack_start (c.stack, c.now_ms, &bootstrap);
     } else {
-        /* Alone, the node joins at once, and s_joined starts the peer. */
-        ovl_node_start (node, c.now_ms, NULL);
-        if (el_peer_new_job (peer, c.now_ms, &vo.view, slices, s_unix_ms (), err, sizeof err)) {
+        /* Alone, the node joins at once, and the job protocol starts. */
+        el_stack_start (c.stack, c.now_ms, NULL);
+        if (el_stack_new_job (c.stack, c.now_ms, &vo.view, slices, s_unix_ms (), err, sizeof err)) {
             fprintf (stderr, "p2pfractal: peer: %s\n", err);
             goto done;
         }
@@ -1405,8 +1323,7 @@ done:
     /* Threads first: nothing may post while the cores go. */
     app_gui_close (&gui);
     app_peer_render_destroy (&c.render);
-    el_peer_destroy (&c.peer);
-    ovl_node_destroy (&c.node);
+    el_stack_destroy (&c.stack);
     ovl_transport_destroy (&c.transport);
     app_peer_view_destroy (&c.view);
     app_jsonlog_close (&c.log);

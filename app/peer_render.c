@@ -488,18 +488,6 @@ app_peer_render_queue (app_peer_render_t *r, const el_job_t *job, uint32_t slice
     el_job_slice_rows (job, slice, &item->y0, &item->y1);
     rnd_kjob_init (&item->kjob, &job->view);
     pthread_mutex_lock (&r->lock);
-    s_item_t **link = &r->head;
-    r->tail = NULL;
-    while (*link) {
-        if (!ovl_id_eq ((*link)->job, job->id)) {
-            s_item_t *stale = *link;
-            *link = stale->next;
-            free (stale);
-        } else {
-            r->tail = *link;
-            link = &(*link)->next;
-        }
-    }
     if (r->tail)
         r->tail->next = item;
     else
@@ -508,6 +496,25 @@ app_peer_render_queue (app_peer_render_t *r, const el_job_t *job, uint32_t slice
     pthread_cond_signal (&r->work);
     pthread_mutex_unlock (&r->lock);
     return 0;
+}
+
+void
+app_peer_render_drop (app_peer_render_t *r, ovl_id_t keep)
+{
+    pthread_mutex_lock (&r->lock);
+    s_item_t **link = &r->head;
+    r->tail = NULL;
+    while (*link) {
+        if (!ovl_id_eq ((*link)->job, keep)) {
+            s_item_t *stale = *link;
+            *link = stale->next;
+            free (stale);
+        } else {
+            r->tail = *link;
+            link = &(*link)->next;
+        }
+    }
+    pthread_mutex_unlock (&r->lock);
 }
 
 int

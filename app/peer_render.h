@@ -41,11 +41,13 @@ void app_peer_render_destroy (app_peer_render_t **self_p);
 /* Render threads actually running. */
 int app_peer_render_threads (const app_peer_render_t *r);
 
-/* Queue slice `slice` of job. Slices still queued for another job are
- * dropped first: the core ignores results for a job it no longer follows,
- * so computing them would only delay the new one. 0, or -1 if out of
- * memory. */
+/* Queue slice `slice` of job. 0, or -1 if out of memory. */
 int app_peer_render_queue (app_peer_render_t *r, const el_job_t *job, uint32_t slice);
+
+/* Drop every slice still queued (not started) that is not of job keep: the
+ * core ignores results for a job it no longer follows, so computing them
+ * would only delay the new one (el_stack_driver_t.drop_renders). */
+void app_peer_render_drop (app_peer_render_t *r, ovl_id_t keep);
 
 /* Readable (for poll or zmq_poll, ZMQ_POLLIN) while results wait. */
 int app_peer_render_fd (const app_peer_render_t *r);

@@ -1,5 +1,5 @@
 /* fuzz_peer.c: libFuzzer target for a whole peer's protocol cores -- an
- * overlay node and the job protocol wired as app/cmd_peer.c wires them,
+ * overlay node and the job protocol as election/stack.c wires them,
  * started alone as the master of fz_job 0 -- fed a sequence of events
  * from the input: envelopes off the wire, job messages delivered directly,
  * published or routed from two other nodes, renders finishing, time
@@ -7,6 +7,10 @@
  * (fuzz_wire, fuzz_jobmsg); this target asks whether anything a decoder
  * lets through can make the state machines misbehave (ASan, UBSan, leaks)
  * or break what they promise: done <= total, in-flight slices bounded.
+ *
+ * The node and the job protocol are one el_stack_t, wired as every driver
+ * wires them; records 1-3, 6 and 7 enter through the stack's overlay
+ * upcall table, as the node would call it.
  *
  * Input: records of [op][length, 2 bytes little-endian][bytes]. op & 7:
  * 0 envelope, 1 direct, 2 published, 3 routed (from node (op >> 4) & 1),
@@ -22,8 +26,7 @@
 #include <string.h>
 
 #include "kernel.h"
-#include "node.h"
-#include "peer.h"
+#include "stack.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -40,10 +43,8 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 #define S_CHECK_ITER_MAX 10000
 
 typedef struct {
-    ovl_node_t *node;
-    el_peer_t *peer;
+    el_stack_t *stack;
     uint64_t now_ms;
-    int started;
     ovl_id_t render_job[S_RENDERS_MAX];
     uint32_t render_slice[S_RENDERS_MAX];
     size_t render_px[S_RENDERS_MAX];
@@ -64,109 +65,31 @@ s_send (void *ctx, const ovl_handle_t *to, const uint8_t *bytes, size_t len)
 }
 
 static void
-s_joined (void *ctx, int hops)
-{
-    s_ctx_t *c = ctx;
-    (void)hops;
-    if (!c->started) {
-        c->started = 1;
-        el_peer_start (c->peer, c->now_ms);
-    }
-}
-
-static void
-s_deliver (void *ctx, ovl_id_t key, const uint8_t *payload, size_t len, const ovl_handle_t *origin,
-           int hops)
-{
-    s_ctx_t *c = ctx;
-    (void)hops;
-    el_peer_on_routed (c->peer, c->now_ms, key, payload, len, origin);
-}
-
-static void
-s_node_up (void *ctx, const ovl_handle_t *h)
-{
-    s_ctx_t *c = ctx;
-    el_peer_on_node_up (c->peer, c->now_ms, h);
-}
-
-static void
-s_node_lost (void *ctx, const ovl_handle_t *h)
-{
-    s_ctx_t *c = ctx;
-    el_peer_on_node_lost (c->peer, c->now_ms, h);
-}
-
-static void
-s_app (void *ctx, const ovl_handle_t *from, const uint8_t *payload, size_t len)
-{
-    s_ctx_t *c = ctx;
-    el_peer_on_direct (c->peer, c->now_ms, from, payload, len);
-}
-
-static void
-s_group_deliver (void *ctx, ovl_id_t group, const uint8_t *payload, size_t len,
-                 const ovl_handle_t *publisher)
-{
-    s_ctx_t *c = ctx;
-    el_peer_on_publish (c->peer, c->now_ms, group, payload, len, publisher);
-}
-
-static void
-s_group_root (void *ctx, ovl_id_t group, int is_root)
-{
-    s_ctx_t *c = ctx;
-    el_peer_on_root (c->peer, c->now_ms, group, is_root);
-}
-
-static void
-s_el_publish (void *ctx, ovl_id_t group, const uint8_t *bytes, size_t len)
-{
-    s_ctx_t *c = ctx;
-    ovl_node_group_publish (c->node, c->now_ms, group, bytes, len);
-}
-
-static void
-s_el_send (void *ctx, const ovl_handle_t *to, const uint8_t *bytes, size_t len)
-{
-    s_ctx_t *c = ctx;
-    ovl_node_send_app (c->node, c->now_ms, to, bytes, len);
-}
-
-static void
-s_el_route (void *ctx, ovl_id_t key, const uint8_t *bytes, size_t len)
-{
-    s_ctx_t *c = ctx;
-    ovl_node_route (c->node, c->now_ms, key, bytes, len);
-}
-
-static void
-s_el_join (void *ctx, ovl_id_t group)
-{
-    s_ctx_t *c = ctx;
-    ovl_node_group_join (c->node, c->now_ms, group);
-}
-
-static void
-s_el_leave (void *ctx, ovl_id_t group)
-{
-    s_ctx_t *c = ctx;
-    ovl_node_group_leave (c->node, c->now_ms, group);
-}
-
-static void
 s_el_render (void *ctx, const el_job_t *job, uint32_t slice)
 {
     s_ctx_t *c = ctx;
-    /* As the driver does: a new job's slice drops the older jobs' queue. */
-    if (c->n_renders > 0 && !ovl_id_eq (c->render_job[0], job->id))
-        c->n_renders = 0;
     /* The core never has more in flight than render_slots + ahead. */
     FZ_CHECK (c->n_renders < S_RENDERS_MAX);
     c->render_job[c->n_renders] = job->id;
     c->render_slice[c->n_renders] = slice;
     c->render_px[c->n_renders] = el_job_slice_px (job, slice);
     c->n_renders++;
+}
+
+/* The job changed (the stack says so once): drop the other jobs' renders. */
+static void
+s_el_drop_renders (void *ctx, ovl_id_t keep)
+{
+    s_ctx_t *c = ctx;
+    int kept = 0;
+    for (int i = 0; i < c->n_renders; i++)
+        if (ovl_id_eq (c->render_job[i], keep)) {
+            c->render_job[kept] = c->render_job[i];
+            c->render_slice[kept] = c->render_slice[i];
+            c->render_px[kept] = c->render_px[i];
+            kept++;
+        }
+    c->n_renders = kept;
 }
 
 static int
@@ -210,8 +133,8 @@ s_answer_check (s_ctx_t *c, const uint8_t *bytes, size_t len)
     if (how == 1)
         for (size_t i = 0; i < n; i++)
             v[i] = RND_INTERIOR;
-    el_peer_on_checked (c->peer, c->now_ms, how == 3 ? token + 1000 : token, v,
-                        how == 2 ? n - 1 : n);
+    el_stack_on_checked (c->stack, c->now_ms, how == 3 ? token + 1000 : token, v,
+                         how == 2 ? n - 1 : n);
     free (v);
 }
 
@@ -242,7 +165,7 @@ s_finish_render (s_ctx_t *c)
     FZ_CHECK (px != NULL);
     for (size_t i = 0; i < n; i++)
         px[i] = RND_INTERIOR;
-    el_peer_rendered (c->peer, c->now_ms, job, slice, px, n);
+    el_stack_rendered (c->stack, c->now_ms, job, slice, px, n);
     free (px);
 }
 
@@ -250,27 +173,20 @@ static void
 s_ticks (s_ctx_t *c)
 {
     for (int k = 0; k < S_TICKS_MAX; k++) {
-        int due = 0;
-        if (ovl_node_next_deadline_ms (c->node) <= c->now_ms) {
-            ovl_node_on_tick (c->node, c->now_ms);
-            due = 1;
-        }
-        if (el_peer_next_deadline_ms (c->peer) <= c->now_ms) {
-            el_peer_on_tick (c->peer, c->now_ms);
-            due = 1;
-        }
-        if (!due)
+        if (el_stack_next_deadline_ms (c->stack) > c->now_ms)
             break;
+        el_stack_on_tick (c->stack, c->now_ms);
     }
 }
 
 static void
 s_check (const s_ctx_t *c)
 {
+    const el_peer_t *peer = el_stack_peer (c->stack);
     el_status_t st;
-    el_peer_status (c->peer, &st);
+    el_peer_status (peer, &st);
     FZ_CHECK (st.done <= st.total && st.own <= st.total);
-    FZ_CHECK (!st.has_job || el_peer_job (c->peer) != NULL);
+    FZ_CHECK (!st.has_job || el_peer_job (peer) != NULL);
 }
 
 int
@@ -289,34 +205,21 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     s_ctx_t c;
     memset (&c, 0, sizeof c);
     c.now_ms = 1000;
-    ovl_config_t ocfg;
-    ovl_config_default (&ocfg);
-    ovl_upcalls_t oup = { .ctx = &c,
-                          .send = s_send,
-                          .joined = s_joined,
-                          .deliver = s_deliver,
-                          .node_up = s_node_up,
-                          .node_lost = s_node_lost,
-                          .app = s_app,
-                          .group_deliver = s_group_deliver,
-                          .group_root = s_group_root };
-    el_config_t ecfg;
-    el_config_default (&ecfg);
-    el_upcalls_t eup = { .ctx = &c,
-                         .publish = s_el_publish,
-                         .send = s_el_send,
-                         .route = s_el_route,
-                         .join = s_el_join,
-                         .leave = s_el_leave,
-                         .render = s_el_render,
-                         .event = s_el_event,
-                         .check = s_el_check };
-    c.node = ovl_node_new (&ocfg, &self, &oup, 1);
-    ovl_id_t net = ovl_id_from_name ("net/default", 11);
-    c.peer = c.node ? el_peer_new (&ecfg, &self, net, &eup, 2) : NULL;
-    FZ_CHECK (c.node && c.peer);
-    ovl_node_start (c.node, c.now_ms, NULL);
-    FZ_CHECK (el_peer_new_job (c.peer, c.now_ms, &job->view, (int)job->slices, 1, NULL, 0) == 0);
+    el_stack_config_t cfg;
+    ovl_config_default (&cfg.overlay);
+    el_config_default (&cfg.job);
+    cfg.network = ovl_id_from_name ("net/default", 11);
+    el_stack_driver_t drv = { .ctx = &c,
+                              .send = s_send,
+                              .render = s_el_render,
+                              .drop_renders = s_el_drop_renders,
+                              .event = s_el_event,
+                              .check = s_el_check };
+    c.stack = el_stack_new (&cfg, &self, &drv, 1, 2);
+    FZ_CHECK (c.stack != NULL);
+    const ovl_upcalls_t *up = el_stack_overlay_upcalls (c.stack);
+    el_stack_start (c.stack, c.now_ms, NULL);
+    FZ_CHECK (el_stack_new_job (c.stack, c.now_ms, &job->view, (int)job->slices, 1, NULL, 0) == 0);
 
     size_t pos = 0;
     while (pos + 3 <= size) {
@@ -330,18 +233,19 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         memcpy (bytes, data + pos, len);
         pos += len;
         const ovl_handle_t *who = &others[(op >> 4) & 1];
+        el_stack_set_now (c.stack, c.now_ms);
         switch (op & 7) {
         case 0:
-            ovl_node_on_msg (c.node, c.now_ms, bytes, len);
+            el_stack_on_msg (c.stack, c.now_ms, bytes, len, NULL);
             break;
         case 1:
-            el_peer_on_direct (c.peer, c.now_ms, who, bytes, len);
+            up->app (up->ctx, who, bytes, len);
             break;
         case 2:
-            el_peer_on_publish (c.peer, c.now_ms, job->group, bytes, len, who);
+            up->group_deliver (up->ctx, job->group, bytes, len, who);
             break;
         case 3:
-            el_peer_on_routed (c.peer, c.now_ms, job->group, bytes, len, who);
+            up->deliver (up->ctx, job->group, bytes, len, who, 1);
             break;
         case 4:
             c.now_ms += 1 + (len >= 2 ? (uint64_t)bytes[0] | (uint64_t)bytes[1] << 8 : 0);
@@ -354,18 +258,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                 s_finish_render (&c);
             break;
         case 6:
-            el_peer_on_node_lost (c.peer, c.now_ms, who);
+            up->node_lost (up->ctx, who);
             break;
         default:
-            el_peer_on_root (c.peer, c.now_ms, job->group, len > 0 && (bytes[0] & 1));
+            up->group_root (up->ctx, job->group, len > 0 && (bytes[0] & 1));
             break;
         }
         free (bytes);
         s_check (&c);
     }
-    el_peer_leave (c.peer, c.now_ms);
-    el_peer_destroy (&c.peer);
-    ovl_node_destroy (&c.node);
+    el_stack_leave (c.stack, c.now_ms);
+    el_stack_destroy (&c.stack);
     for (int i = 0; i < c.n_checks; i++)
         free (c.check_values[i]);
     return 0;
