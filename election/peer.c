@@ -939,8 +939,9 @@ s_rejoin (el_peer_t *p, uint64_t now)
     if (now < p->rejoin_at_ms)
         return;
     p->rejoin_at_ms = now + p->cfg.election_timeout_ms;
-    if (p->up.leave)
-        p->up.leave (p->up.ctx, p->job.group);
+    /* A join alone: the overlay joins again while keeping the parent. A
+     * leave sent just before could reach the parent after the new join
+     * and detach us for good. */
     if (p->up.join)
         p->up.join (p->up.ctx, p->job.group);
 }

@@ -1693,8 +1693,18 @@ ovl_node_group_join (ovl_node_t *node, uint64_t now_ms, ovl_id_t group)
     if (!g)
         return;
     g->member = 1;
-    if (g->in_tree)
+    if (g->in_tree) {
+        /* Already in the tree: ask again all the same, keeping our parent
+         * meanwhile. A parent that holds us answers with an accept; one
+         * that dropped us (it declared us dead, or a GroupLeave of ours
+         * overtook this node's later JOIN) takes us back. This is how a
+         * member re-joins: a leave and a join sent at once can arrive the
+         * other way round, and the parent then drops the child it has just
+         * accepted (for good: the child still calls it its parent). */
+        if (g->has_parent)
+            s_group_send_join (node, now_ms, g);
         return;
+    }
     g->in_tree = 1;
     if (s_next_hop (node, group) == NULL) {
         s_group_root_upcall (node, g, 1); /* we are the closest: the root */

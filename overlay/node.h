@@ -129,7 +129,10 @@ void ovl_node_route (ovl_node_t *node, uint64_t now_ms, ovl_id_t key, const uint
 void ovl_node_send_app (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *to,
                         const uint8_t *payload, size_t len);
 
-/* Groups (Scribe). A group's key is ovl_id_from_name of its name. */
+/* Groups (Scribe). A group's key is ovl_id_from_name of its name. Joining
+ * a group this node is already in sends its JOIN again, keeping its parent
+ * until another accepts it: a parent that lost track of it takes it back
+ * (re-join this way, not by leaving first). */
 void ovl_node_group_join (ovl_node_t *node, uint64_t now_ms, ovl_id_t group);
 void ovl_node_group_leave (ovl_node_t *node, uint64_t now_ms, ovl_id_t group);
 void ovl_node_group_publish (ovl_node_t *node, uint64_t now_ms, ovl_id_t group,
