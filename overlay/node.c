@@ -1441,25 +1441,74 @@ s_maint_schedule (ovl_node_t *node, uint64_t now_ms)
     node->next_maint_ms = now_ms + t / 2 + ovl_rng_below (&node->rng, t ? t : 1);
 }
 
-void
-ovl_node_on_tick (ovl_node_t *node, uint64_t now_ms)
+/* Each timer is a pair: when it is next due (UINT64_MAX: not armed) and
+ * what it does then. A pair's deadline must cover every case its fire
+ * acts on: on_tick fires a timer only once its deadline has come. */
+
+/* Hops nobody acknowledged in time: try another way. */
+static uint64_t
+s_acks_deadline_ms (const ovl_node_t *node)
 {
-    /* Hops nobody acknowledged in time: try another way. */
+    uint64_t t = UINT64_MAX;
+    for (int i = 0; i < node->n_pending; i++)
+        if (node->pending[i].deadline_ms < t)
+            t = node->pending[i].deadline_ms;
+    return t;
+}
+
+static void
+s_acks_fire (ovl_node_t *node, uint64_t now_ms)
+{
     for (int i = 0; i < node->n_pending; i++) {
         if (node->pending[i].deadline_ms <= now_ms) {
             s_pending_expired (node, now_ms, i);
             i = -1; /* the array changed under us: start over */
         }
     }
-    if (node->joining && node->join_deadline_ms <= now_ms)
-        ovl_node_start (node, now_ms, &node->bootstrap);
-    if (node->cfg.table_maint_ms && node->joined && now_ms >= node->next_maint_ms) {
-        s_table_maintenance (node);
-        s_maint_schedule (node, now_ms);
-    }
-    /* Parentless tree members that are not the root: join again (a join
-     * can be lost with the node it went through, or refused to avoid a
-     * loop). */
+}
+
+/* A join that got no leaf set in time starts over. */
+static uint64_t
+s_join_deadline_ms (const ovl_node_t *node)
+{
+    return node->joining ? node->join_deadline_ms : UINT64_MAX;
+}
+
+static void
+s_join_fire (ovl_node_t *node, uint64_t now_ms)
+{
+    ovl_node_start (node, now_ms, &node->bootstrap);
+}
+
+static uint64_t
+s_table_maint_deadline_ms (const ovl_node_t *node)
+{
+    return node->cfg.table_maint_ms && node->joined ? node->next_maint_ms : UINT64_MAX;
+}
+
+static void
+s_table_maint_fire (ovl_node_t *node, uint64_t now_ms)
+{
+    s_table_maintenance (node);
+    s_maint_schedule (node, now_ms);
+}
+
+/* Parentless tree members that are not the root: join again (a join
+ * can be lost with the node it went through, or refused to avoid a
+ * loop). */
+static uint64_t
+s_group_retry_deadline_ms (const ovl_node_t *node)
+{
+    uint64_t t = UINT64_MAX;
+    for (int i = 0; i < node->n_groups; i++)
+        if (node->groups[i].retry_ms && node->groups[i].retry_ms < t)
+            t = node->groups[i].retry_ms;
+    return t;
+}
+
+static void
+s_group_retry_fire (ovl_node_t *node, uint64_t now_ms)
+{
     for (int i = 0; i < node->n_groups; i++) {
         s_group_t *g = &node->groups[i];
         if (!g->in_tree || g->has_parent || !g->retry_ms || now_ms < g->retry_ms)
@@ -1473,28 +1522,63 @@ ovl_node_on_tick (ovl_node_t *node, uint64_t now_ms)
         s_group_send_join (node, now_ms, g);
         g = &node->groups[i];
     }
-    if (node->cfg.ping_interval_ms == 0)
-        return;
-    /* Leaf-set exchange: repair asks once, when a leaf dies; after a crash
-     * of many neighbours at once, two live nodes can be left not knowing
-     * each other. Asking both farthest leaves now and then closes that. */
-    if (node->cfg.leaf_maint_ms && node->joined && now_ms >= node->next_leaf_maint_ms) {
-        /* The nearest leaf on a side knows our immediate neighbourhood;
-         * the farthest extends it. Ask both, on both sides. */
-        for (int side = -1; side <= 1; side += 2) {
-            const ovl_handle_t *ends[2] = { ovl_leafset_get (node->leafset, side, 0),
-                                            ovl_leafset_farthest (node->leafset, side) };
-            ovl_handle_t to[2];
-            int n = 0;
-            for (int k = 0; k < 2; k++)
-                if (ends[k] && (n == 0 || !ovl_id_eq (ends[k]->id, to[0].id)))
-                    to[n++] = *ends[k];
-            for (int k = 0; k < n; k++)
-                s_send_leafset_request (node, &to[k]);
-        }
-        uint64_t t = node->cfg.leaf_maint_ms;
-        node->next_leaf_maint_ms = now_ms + t / 2 + ovl_rng_below (&node->rng, t);
+}
+
+/* Leaf-set exchange: repair asks once, when a leaf dies; after a crash
+ * of many neighbours at once, two live nodes can be left not knowing
+ * each other. Asking both farthest leaves now and then closes that.
+ * Only while probing: it is part of failure handling. */
+static uint64_t
+s_leaf_maint_deadline_ms (const ovl_node_t *node)
+{
+    return node->cfg.ping_interval_ms && node->cfg.leaf_maint_ms && node->joined
+               ? node->next_leaf_maint_ms
+               : UINT64_MAX;
+}
+
+static void
+s_leaf_maint_fire (ovl_node_t *node, uint64_t now_ms)
+{
+    /* The nearest leaf on a side knows our immediate neighbourhood;
+     * the farthest extends it. Ask both, on both sides. */
+    for (int side = -1; side <= 1; side += 2) {
+        const ovl_handle_t *ends[2] = { ovl_leafset_get (node->leafset, side, 0),
+                                        ovl_leafset_farthest (node->leafset, side) };
+        ovl_handle_t to[2];
+        int n = 0;
+        for (int k = 0; k < 2; k++)
+            if (ends[k] && (n == 0 || !ovl_id_eq (ends[k]->id, to[0].id)))
+                to[n++] = *ends[k];
+        for (int k = 0; k < n; k++)
+            s_send_leafset_request (node, &to[k]);
     }
+    uint64_t t = node->cfg.leaf_maint_ms;
+    node->next_leaf_maint_ms = now_ms + t / 2 + ovl_rng_below (&node->rng, t);
+}
+
+/* Watched nodes: ping a quiet one, declare a silent one dead. */
+static uint64_t
+s_probe_deadline_ms (const ovl_node_t *node)
+{
+    uint64_t t = UINT64_MAX;
+    if (node->cfg.ping_interval_ms) {
+        for (int i = 0; i < node->n_watch; i++) {
+            const s_watch_t *w = &node->watch[i];
+            uint64_t quiet_since =
+                w->last_heard_ms > w->last_ping_ms ? w->last_heard_ms : w->last_ping_ms;
+            uint64_t ping_at = quiet_since + node->cfg.ping_interval_ms;
+            if (ping_at < t)
+                t = ping_at;
+            if (node->cfg.fail_timeout_ms && w->last_heard_ms + node->cfg.fail_timeout_ms < t)
+                t = w->last_heard_ms + node->cfg.fail_timeout_ms;
+        }
+    }
+    return t;
+}
+
+static void
+s_probe_fire (ovl_node_t *node, uint64_t now_ms)
+{
     for (int i = 0; i < node->n_watch; i++) {
         s_watch_t *w = &node->watch[i];
         if (node->cfg.fail_timeout_ms && now_ms >= w->last_heard_ms + node->cfg.fail_timeout_ms) {
@@ -1519,34 +1603,45 @@ ovl_node_on_tick (ovl_node_t *node, uint64_t now_ms)
     }
 }
 
+/* Every timer of the node. ovl_node_on_tick and ovl_node_next_deadline_ms
+ * both read this table, so a timer cannot be armed in one and forgotten in
+ * the other. Rows fire in table order, and the order is behaviour: it
+ * decides which timer draws which random number and which message goes
+ * out first, so reordering rows changes every seeded run. */
+typedef struct {
+    const char *name;                                 /* for a debugger or a trace */
+    uint64_t (*deadline_ms) (const ovl_node_t *node); /* UINT64_MAX: not armed */
+    void (*fire) (ovl_node_t *node, uint64_t now_ms); /* do what is due at now_ms */
+} s_timer_t;
+
+static const s_timer_t s_timers[] = {
+    { "ack", s_acks_deadline_ms, s_acks_fire },
+    { "join", s_join_deadline_ms, s_join_fire },
+    { "table-maint", s_table_maint_deadline_ms, s_table_maint_fire },
+    { "group-retry", s_group_retry_deadline_ms, s_group_retry_fire },
+    { "leaf-maint", s_leaf_maint_deadline_ms, s_leaf_maint_fire },
+    { "probe", s_probe_deadline_ms, s_probe_fire },
+};
+#define S_TIMERS (sizeof s_timers / sizeof s_timers[0])
+
+void
+ovl_node_on_tick (ovl_node_t *node, uint64_t now_ms)
+{
+    /* Each deadline is read after the timers before it ran: their work
+     * (a retried hop, a declared death) may have armed or disarmed it. */
+    for (size_t i = 0; i < S_TIMERS; i++)
+        if (s_timers[i].deadline_ms (node) <= now_ms)
+            s_timers[i].fire (node, now_ms);
+}
+
 uint64_t
 ovl_node_next_deadline_ms (const ovl_node_t *node)
 {
     uint64_t t = UINT64_MAX;
-    for (int i = 0; i < node->n_pending; i++)
-        if (node->pending[i].deadline_ms < t)
-            t = node->pending[i].deadline_ms;
-    if (node->joining && node->join_deadline_ms < t)
-        t = node->join_deadline_ms;
-    if (node->cfg.table_maint_ms && node->joined && node->next_maint_ms < t)
-        t = node->next_maint_ms;
-    for (int i = 0; i < node->n_groups; i++)
-        if (node->groups[i].retry_ms && node->groups[i].retry_ms < t)
-            t = node->groups[i].retry_ms;
-    if (node->cfg.ping_interval_ms && node->cfg.leaf_maint_ms && node->joined &&
-        node->next_leaf_maint_ms < t)
-        t = node->next_leaf_maint_ms;
-    if (node->cfg.ping_interval_ms) {
-        for (int i = 0; i < node->n_watch; i++) {
-            const s_watch_t *w = &node->watch[i];
-            uint64_t quiet_since =
-                w->last_heard_ms > w->last_ping_ms ? w->last_heard_ms : w->last_ping_ms;
-            uint64_t ping_at = quiet_since + node->cfg.ping_interval_ms;
-            if (ping_at < t)
-                t = ping_at;
-            if (node->cfg.fail_timeout_ms && w->last_heard_ms + node->cfg.fail_timeout_ms < t)
-                t = w->last_heard_ms + node->cfg.fail_timeout_ms;
-        }
+    for (size_t i = 0; i < S_TIMERS; i++) {
+        uint64_t d = s_timers[i].deadline_ms (node);
+        if (d < t)
+            t = d;
     }
     return t;
 }
