@@ -4,53 +4,25 @@
  * peers (leaf set, table rows, tree links), where a scan of short strings
  * costs less than keeping a hash table honest.
  *
- * A guard thread answers ZAP requests (a closed network's inbox asks it to
- * admit every CURVE client, naming it by its public key, which the inbox
- * then checks against the client's vouch message by message) and reads the
- * inbox's socket monitor, to learn who failed a handshake: libzmq's monitor
- * names only our own endpoint in those events, so the thread notes each
- * accepted connection's peer address (getpeername on the fd the ACCEPTED
- * event carries) and pairs a failed handshake with the DISCONNECTED event
- * of the same fd, which the one I/O thread emits right after it. */
+ * The guard thread -- ZAP handler and inbox monitor, the source of refusal
+ * reports -- is transport_guard.c. */
 #include "transport_zmq.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <zmq.h>
 
+#include "transport_guard.h"
 #include "wire.h"
 
 #define S_ENDPOINT_MAX 256                    /* bytes of an endpoint including the NUL */
 #define S_VOUCH_BYTES OVL_TRANSPORT_KEY_BYTES /* a MAC of the sender's key */
-#define S_REPORTS_PER_MINUTE 10               /* refusal reports, all sources together */
-#define S_SOURCES_MAX 64                      /* refused sources remembered (oldest forgotten) */
-#define S_FDS_MAX 256                         /* accepted connections whose address is noted */
 #define S_ZAP_DOMAIN "p2pfractal"
 #define S_CURVE_OVERHEAD 64 /* a CURVE MESSAGE's bytes besides the payload (33) */
-
-typedef struct {
-    char addr[64];        /* IP, no port */
-    ovl_refusal_t why;    /* the latest reason */
-    uint64_t pending;     /* refusals not reported yet */
-    uint64_t reported_ms; /* when last reported (0: never) */
-    uint64_t seen_ms;     /* when last refused */
-} s_source_t;
-
-typedef struct {
-    int fd;        /* -1: free */
-    char addr[64]; /* its peer's IP */
-} s_conn_t;
 
 typedef struct {
     char *endpoint; /* the peer's ROUTER, "tcp://HOST:PORT" (owned) */
@@ -72,21 +44,7 @@ struct ovl_transport_t {
     ovl_transport_keys_t keys;    /* its keys (keyed only) */
     uint8_t vouch[S_VOUCH_BYTES]; /* sent before every message (keyed) */
 
-    void *guard_mon;           /* the inbox's monitor (guard thread) */
-    void *zap;                 /* the ZAP handler (guard thread, keyed) */
-    pthread_t guard;           /* the guard thread */
-    int guard_running;         /* it was started */
-    s_conn_t conns[S_FDS_MAX]; /* guard thread only */
-    int fail_pending;          /* a failed handshake awaits its fd */
-    ovl_refusal_t fail_why;    /* and why */
-    atomic_int port;           /* the inbox's port, once bound */
-    atomic_int guard_dead;     /* the guard left before shutdown */
-
-    pthread_mutex_t mu;                /* guards what follows */
-    s_source_t sources[S_SOURCES_MAX]; /* refused sources */
-    uint64_t refused;                  /* refusals in all */
-    uint64_t window_ms;                /* start of the reporting minute */
-    unsigned window_reports;           /* reports in it */
+    ovl_transport_guard_t guard; /* its thread (transport_guard.c) */
 
     char watch[S_ENDPOINT_MAX]; /* the endpoint watched ("" none) */
     void *watch_mon;            /* its DEALER's monitor, when open */
@@ -99,67 +57,10 @@ struct ovl_transport_t {
 
 static void s_watch_stop (ovl_transport_t *t);
 
-static uint64_t
-s_mono_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Note one refusal from addr (any thread). */
-static void
-s_refusal_note (ovl_transport_t *t, const char *addr, ovl_refusal_t why)
-{
-    uint64_t now = s_mono_ms ();
-    pthread_mutex_lock (&t->mu);
-    t->refused++;
-    s_source_t *slot = NULL, *oldest = &t->sources[0];
-    for (int i = 0; i < S_SOURCES_MAX && !slot; i++) {
-        s_source_t *src = &t->sources[i];
-        if (src->seen_ms && src->why == why && strcmp (src->addr, addr) == 0)
-            slot = src;
-        else if (src->seen_ms < oldest->seen_ms)
-            oldest = src;
-    }
-    if (!slot) {
-        slot = oldest;
-        memset (slot, 0, sizeof *slot);
-        snprintf (slot->addr, sizeof slot->addr, "%s", addr);
-    }
-    slot->why = why;
-    slot->pending++;
-    slot->seen_ms = now ? now : 1;
-    pthread_mutex_unlock (&t->mu);
-}
-
 int
 ovl_transport_next_refusal (ovl_transport_t *t, ovl_transport_refusal_t *out)
 {
-    uint64_t now = s_mono_ms ();
-    int found = 0;
-    pthread_mutex_lock (&t->mu);
-    /* However many sources: an attacker with many addresses must not be
-     * able to fill the log. The rest wait for the next minute. */
-    if (now - t->window_ms >= OVL_TRANSPORT_REFUSAL_QUIET_MS) {
-        t->window_ms = now;
-        t->window_reports = 0;
-    }
-    for (int i = 0; i < S_SOURCES_MAX && !found && t->window_reports < S_REPORTS_PER_MINUTE; i++) {
-        s_source_t *src = &t->sources[i];
-        if (!src->pending ||
-            (src->reported_ms && now - src->reported_ms < OVL_TRANSPORT_REFUSAL_QUIET_MS))
-            continue;
-        snprintf (out->source, sizeof out->source, "%s", src->addr);
-        out->why = src->why;
-        out->attempts = src->pending;
-        src->pending = 0;
-        src->reported_ms = now ? now : 1;
-        t->window_reports++;
-        found = 1;
-    }
-    pthread_mutex_unlock (&t->mu);
-    return found;
+    return ovl_transport_guard_next_refusal (&t->guard, out);
 }
 
 const char *
@@ -182,257 +83,13 @@ ovl_transport_refusal_text (const ovl_transport_t *t, ovl_refusal_t why)
 uint64_t
 ovl_transport_refused (const ovl_transport_t *t)
 {
-    pthread_mutex_lock ((pthread_mutex_t *)&t->mu);
-    uint64_t n = t->refused;
-    pthread_mutex_unlock ((pthread_mutex_t *)&t->mu);
-    return n;
+    return ovl_transport_guard_refused (&t->guard);
 }
 
 int
 ovl_transport_keyed (const ovl_transport_t *t)
 {
     return t->keyed;
-}
-
-/* The IP of fd's peer into buf; "unknown" if it cannot be read, or if
- * the fd is no longer a connection to our inbox's port (libzmq closed it
- * and the number was reused before we looked). */
-static void
-s_peer_ip (int fd, int port, char *buf, size_t size)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    snprintf (buf, size, "unknown");
-    if (getsockname (fd, (struct sockaddr *)&ss, &len) != 0)
-        return;
-    int local_port = ss.ss_family == AF_INET    ? ntohs (((struct sockaddr_in *)&ss)->sin_port)
-                     : ss.ss_family == AF_INET6 ? ntohs (((struct sockaddr_in6 *)&ss)->sin6_port)
-                                                : -1;
-    len = sizeof ss;
-    if (local_port != port || getpeername (fd, (struct sockaddr *)&ss, &len) != 0)
-        return;
-    if (ss.ss_family == AF_INET)
-        inet_ntop (AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, (socklen_t)size);
-    else if (ss.ss_family == AF_INET6)
-        inet_ntop (AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, buf, (socklen_t)size);
-}
-
-/* Read one monitor event (two frames) without waiting. 0, or -1 if none. */
-static int
-s_monitor_read (void *mon, int flags, uint16_t *event, uint32_t *value)
-{
-    zmq_msg_t msg;
-    zmq_msg_init (&msg);
-    if (zmq_msg_recv (&msg, mon, flags) < 0) {
-        zmq_msg_close (&msg);
-        return -1;
-    }
-    int ok = zmq_msg_size (&msg) == 6;
-    if (ok) {
-        memcpy (event, zmq_msg_data (&msg), 2);
-        memcpy (value, (uint8_t *)zmq_msg_data (&msg) + 2, 4);
-    }
-    int more = zmq_msg_more (&msg);
-    zmq_msg_close (&msg);
-    while (more) { /* the endpoint: ours, of no use (see the top) */
-        zmq_msg_init (&msg);
-        if (zmq_msg_recv (&msg, mon, 0) < 0) {
-            zmq_msg_close (&msg);
-            break;
-        }
-        more = zmq_msg_more (&msg);
-        zmq_msg_close (&msg);
-    }
-    return ok ? 0 : -1;
-}
-
-/* Why a handshake failed, from a monitor event. */
-static ovl_refusal_t
-s_failure_why (uint16_t event, uint32_t value)
-{
-    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
-        if (value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
-            return OVL_REFUSED_MECHANISM;
-        if (value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC)
-            return OVL_REFUSED_CRYPTO;
-    }
-    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-        return OVL_REFUSED_UNVOUCHED;
-    return OVL_REFUSED_HANDSHAKE;
-}
-
-static void
-s_guard_event (ovl_transport_t *t)
-{
-    uint16_t event;
-    uint32_t value;
-    if (s_monitor_read (t->guard_mon, ZMQ_DONTWAIT, &event, &value) != 0)
-        return;
-    switch (event) {
-    case ZMQ_EVENT_ACCEPTED: {
-        s_conn_t *slot = &t->conns[(unsigned)value % S_FDS_MAX];
-        slot->fd = (int)value;
-        s_peer_ip ((int)value, atomic_load (&t->port), slot->addr, sizeof slot->addr);
-        break;
-    }
-    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
-        t->fail_pending = 0;
-        break;
-    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
-        t->fail_pending = 1;
-        t->fail_why = s_failure_why (event, value);
-        break;
-    case ZMQ_EVENT_DISCONNECTED: {
-        s_conn_t *slot = &t->conns[(unsigned)value % S_FDS_MAX];
-        int known = slot->fd == (int)value;
-        if (t->fail_pending)
-            s_refusal_note (t, known ? slot->addr : "unknown", t->fail_why);
-        t->fail_pending = 0;
-        if (known)
-            slot->fd = -1;
-        break;
-    }
-    default:
-        break;
-    }
-}
-
-/* Send one frame of a ZAP reply; 0 or -1. */
-static int
-s_zap_frame (void *zap, const void *data, size_t len, int more)
-{
-    return zmq_send (zap, data, len, more ? ZMQ_SNDMORE : 0) < 0 ? -1 : 0;
-}
-
-/* Answer one ZAP request (RFC 27): admit a CURVE client and name it by its
- * public key (hex), which the inbox checks against its vouch; refuse
- * anything else (it cannot reach a CURVE inbox, but say no anyway). */
-static void
-s_zap_answer (ovl_transport_t *t)
-{
-    enum { S_ZAP_FRAMES = 7 };
-    zmq_msg_t frames[S_ZAP_FRAMES];
-    int n = 0, more = 1;
-    while (more) {
-        zmq_msg_t msg;
-        zmq_msg_init (&msg);
-        if (zmq_msg_recv (&msg, t->zap, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
-            zmq_msg_close (&msg);
-            break;
-        }
-        more = zmq_msg_more (&msg);
-        if (n < S_ZAP_FRAMES) {
-            zmq_msg_init (&frames[n]);
-            zmq_msg_move (&frames[n++], &msg);
-        }
-        zmq_msg_close (&msg);
-    }
-    if (n < 2) { /* nothing, or no request id to answer to */
-        for (int i = 0; i < n; i++)
-            zmq_msg_close (&frames[i]);
-        return;
-    }
-    char user[2 * OVL_TRANSPORT_KEY_BYTES + 1] = "";
-    int ok = n == 7 && zmq_msg_size (&frames[5]) == 5 &&
-             memcmp (zmq_msg_data (&frames[5]), "CURVE", 5) == 0 &&
-             zmq_msg_size (&frames[6]) == OVL_TRANSPORT_KEY_BYTES;
-    if (ok)
-        sodium_bin2hex (user, sizeof user, zmq_msg_data (&frames[6]), OVL_TRANSPORT_KEY_BYTES);
-    s_zap_frame (t->zap, "1.0", 3, 1);
-    s_zap_frame (t->zap, zmq_msg_data (&frames[1]), zmq_msg_size (&frames[1]), 1);
-    s_zap_frame (t->zap, ok ? "200" : "400", 3, 1);
-    s_zap_frame (t->zap, ok ? "OK" : "not a CURVE client", ok ? 2 : 18, 1);
-    s_zap_frame (t->zap, user, strlen (user), 1);
-    s_zap_frame (t->zap, "", 0, 0);
-    for (int i = 0; i < n; i++)
-        zmq_msg_close (&frames[i]);
-}
-
-static void *
-s_guard_run (void *arg)
-{
-    ovl_transport_t *t = arg;
-    for (;;) {
-        zmq_pollitem_t items[2] = {
-            { t->guard_mon, 0, ZMQ_POLLIN, 0 },
-            { t->zap, 0, ZMQ_POLLIN, 0 },
-        };
-        if (zmq_poll (items, t->zap ? 2 : 1, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            /* ETERM: the transport is going. Anything else: without the
-             * ZAP handler libzmq would admit CURVE clients unnamed, so
-             * the inbox takes nothing from now on (ovl_transport_recv). */
-            if (errno != ETERM)
-                atomic_store (&t->guard_dead, 1);
-            break;
-        }
-        if (items[0].revents & ZMQ_POLLIN)
-            s_guard_event (t);
-        if (t->zap && (items[1].revents & ZMQ_POLLIN))
-            s_zap_answer (t);
-    }
-    /* Its sockets are closed by ovl_transport_destroy, after the ROUTER
-     * (a monitor PAIR closed before its socket would block libzmq's I/O
-     * thread at the next event). */
-    return NULL;
-}
-
-/* Start monitoring sock for the events in mask: the PAIR to read them
- * from, or NULL. */
-static void *
-s_monitor_open (ovl_transport_t *t, void *sock, int mask)
-{
-    char name[64];
-    snprintf (name, sizeof name, "inproc://p2pf-monitor-%u", t->monitor_seq++);
-    if (zmq_socket_monitor (sock, name, mask) != 0)
-        return NULL;
-    void *pair = zmq_socket (t->ctx, ZMQ_PAIR);
-    if (!pair || zmq_connect (pair, name) != 0) {
-        if (pair)
-            zmq_close (pair);
-        zmq_socket_monitor (sock, NULL, 0);
-        return NULL;
-    }
-    return pair;
-}
-
-#define S_HANDSHAKE_EVENTS                                                                         \
-    (ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |                        \
-     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-
-/* The guard thread (see the top): ZAP handler first, so no handshake is
- * admitted without it, then the inbox's monitor. 0 or -1. */
-static int
-s_guard_start (ovl_transport_t *t)
-{
-    for (int i = 0; i < S_FDS_MAX; i++)
-        t->conns[i].fd = -1;
-    if (t->keyed) {
-        t->zap = zmq_socket (t->ctx, ZMQ_REP);
-        int linger_ms = 0;
-        if (!t->zap || zmq_setsockopt (t->zap, ZMQ_LINGER, &linger_ms, sizeof linger_ms) != 0 ||
-            zmq_bind (t->zap, "inproc://zeromq.zap.01") != 0)
-            return -1;
-    }
-    t->guard_mon = s_monitor_open (
-        t, t->router, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | S_HANDSHAKE_EVENTS);
-    if (!t->guard_mon)
-        return -1;
-    int linger_ms = 0;
-    zmq_setsockopt (t->guard_mon, ZMQ_LINGER, &linger_ms, sizeof linger_ms);
-    /* Signals are the main thread's business. */
-    sigset_t all, old;
-    sigfillset (&all);
-    pthread_sigmask (SIG_SETMASK, &all, &old);
-    int rc = pthread_create (&t->guard, NULL, s_guard_run, t);
-    pthread_sigmask (SIG_SETMASK, &old, NULL);
-    if (rc != 0)
-        return -1;
-    t->guard_running = 1;
-    return 0;
 }
 
 static void
@@ -476,7 +133,7 @@ ovl_transport_new (const char *bind_addr, int port, const char *advertise_host,
         s_err (err, err_size, "out of memory");
         return NULL;
     }
-    pthread_mutex_init (&t->mu, NULL);
+    ovl_transport_guard_init (&t->guard);
     if (keys) {
         t->keyed = 1;
         t->keys = *keys;
@@ -515,7 +172,7 @@ ovl_transport_new (const char *bind_addr, int port, const char *advertise_host,
             return NULL;
         }
     }
-    if (s_guard_start (t) != 0) {
+    if (ovl_transport_guard_start (&t->guard, t->ctx, t->router, t->keyed, &t->monitor_seq) != 0) {
         s_err (err, err_size, "cannot start the connection guard: %s", zmq_strerror (errno));
         ovl_transport_destroy (&t);
         return NULL;
@@ -542,7 +199,7 @@ ovl_transport_new (const char *bind_addr, int port, const char *advertise_host,
     if (zmq_getsockopt (t->router, ZMQ_LAST_ENDPOINT, last, &last_size) == 0)
         colon = strrchr (last, ':');
     int real_port = colon ? atoi (colon + 1) : 0;
-    atomic_store (&t->port, real_port);
+    atomic_store (&t->guard.port, real_port);
     if (real_port <= 0 || real_port > 65535) {
         s_err (err, err_size, "cannot read back the bound port of %s", bind_ep);
         ovl_transport_destroy (&t);
@@ -574,17 +231,9 @@ ovl_transport_destroy (ovl_transport_t **self_p)
     free (t->peers);
     if (t->router)
         zmq_close (t->router);
-    if (t->guard_running) {
-        zmq_ctx_shutdown (t->ctx); /* the guard's poll returns ETERM */
-        pthread_join (t->guard, NULL);
-    }
-    if (t->guard_mon)
-        zmq_close (t->guard_mon);
-    if (t->zap)
-        zmq_close (t->zap);
+    ovl_transport_guard_destroy (&t->guard); /* after the ROUTER, before the context */
     if (t->ctx)
         zmq_ctx_term (t->ctx); /* every socket has LINGER 0: returns at once */
-    pthread_mutex_destroy (&t->mu);
     sodium_memzero (&t->keys, sizeof t->keys);
     free (t);
     *self_p = NULL;
@@ -600,7 +249,8 @@ ovl_transport_endpoint (const ovl_transport_t *t)
 static void
 s_watch_start (ovl_transport_t *t, void *dealer)
 {
-    t->watch_mon = s_monitor_open (t, dealer, S_HANDSHAKE_EVENTS);
+    t->watch_mon = ovl_transport_monitor_open (t->ctx, &t->monitor_seq, dealer,
+                                               OVL_TRANSPORT_HANDSHAKE_EVENTS);
     if (t->watch_mon)
         t->watch_dealer = dealer;
 }
@@ -722,13 +372,14 @@ ovl_transport_watch_failures (ovl_transport_t *t, ovl_refusal_t *why, int *final
 {
     uint16_t event;
     uint32_t value;
-    while (t->watch_mon && s_monitor_read (t->watch_mon, ZMQ_DONTWAIT, &event, &value) == 0) {
+    while (t->watch_mon &&
+           ovl_transport_monitor_read (t->watch_mon, ZMQ_DONTWAIT, &event, &value) == 0) {
         if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             t->watch_failed = 0;
             t->watch_final = 0;
         } else {
             t->watch_failed++;
-            t->watch_why = s_failure_why (event, value);
+            t->watch_why = ovl_transport_failure_why (event, value);
             /* libzmq does not reconnect after a protocol error. */
             if (event != ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
                 t->watch_final = 1;
@@ -808,7 +459,7 @@ s_check_vouch (ovl_transport_t *t, zmq_msg_t *msg, const uint8_t *vouch, size_t 
     size_t pk_len = 0;
     /* Without the guard, ZAP is not asked and User-Id would be whatever
      * the client said: take nothing then. */
-    int ok = !atomic_load (&t->guard_dead) && user &&
+    int ok = !atomic_load (&t->guard.dead) && user &&
              sodium_hex2bin (pk, sizeof pk, user, strlen (user), NULL, &pk_len, NULL) == 0 &&
              pk_len == sizeof pk && vouch_len == S_VOUCH_BYTES;
     if (ok) {
@@ -818,7 +469,7 @@ s_check_vouch (ovl_transport_t *t, zmq_msg_t *msg, const uint8_t *vouch, size_t 
     }
     if (!ok) {
         const char *addr = zmq_msg_gets (msg, "Peer-Address");
-        s_refusal_note (t, addr ? addr : "unknown", OVL_REFUSED_UNVOUCHED);
+        ovl_transport_guard_note (&t->guard, addr ? addr : "unknown", OVL_REFUSED_UNVOUCHED);
         return -1;
     }
     *sender = ovl_id_from_public_key (pk);

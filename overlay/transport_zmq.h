@@ -5,8 +5,9 @@
  * ROUTER is reachable at, "tcp://HOST:PORT". Sending never blocks: a peer
  * whose queue is full (it is slow, or dead and not yet declared so) loses
  * the message, which the overlay's acks and probes are built to survive.
- * This is the only overlay code that links libzmq; the protocol core
- * (node.c) never sees a socket. */
+ * This library (with its guard thread, transport_guard.c) is the only
+ * overlay code that links libzmq; the protocol core (node.c and the files
+ * beside it) never sees a socket. */
 #ifndef OVL_TRANSPORT_ZMQ_H
 #define OVL_TRANSPORT_ZMQ_H
 
