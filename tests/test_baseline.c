@@ -7,28 +7,19 @@
  * worker held back by --workers is kept waiting, not given up on; a worker
  * whose master never answers gives up after --timeout-ms.
  *
- * Every wait is a poll with a deadline (children are watched through
- * pidfds, so no wait sleeps), and teardown kills every child, whatever
- * happened. */
-#define _DEFAULT_SOURCE /* syscall() for pidfd_open */
+ * Every wait is a poll with a deadline (test_util watches the children
+ * through pidfds, so no wait sleeps), and teardown kills every child,
+ * whatever happened. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include <zmq.h>
 
 #include "baseline.pb-c.h"
@@ -581,29 +572,18 @@ test_queue_reissues_after_a_full_turn (void **state)
 /* --- processes ----------------------------------------------------------- */
 
 typedef struct {
-    pid_t pid;           /* 0 once reaped */
-    int pidfd;           /* readable once it exits; -1 once reaped */
-    int fd;              /* read end of its stdout; -1 at EOF */
     char out[S_OUT_MAX]; /* everything it wrote, NUL-terminated */
     size_t out_len;      /* bytes of it */
-    int status;          /* exit status or 128 + signal, once reaped */
 } s_proc_t;
 
-static s_proc_t s_procs[S_PROCS_MAX];
+static tu_child_t s_kids[S_PROCS_MAX]; /* the children, by index */
+static s_proc_t s_procs[S_PROCS_MAX];  /* and their output */
 static int s_n_procs;
 static char *s_dir;
 #define S_ZSOCKS_MAX 4
 static void *s_zctx;                 /* for the test's own sockets, if any */
 static void *s_zsocks[S_ZSOCKS_MAX]; /* they: closed in teardown */
 static int s_n_zsocks;
-
-static uint64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* Starts the binary with args (NULL-terminated); its stdout (and stderr,
  * if merge_stderr) into a pipe we read. Returns its index. */
@@ -620,117 +600,49 @@ s_spawn (int merge_stderr, const char *arg0, ...)
     va_end (ap);
     argv[argc] = NULL;
     assert_true (s_n_procs < S_PROCS_MAX);
-    int fds[2];
-    assert_int_equal (pipe (fds), 0);
-    fcntl (fds[0], F_SETFD, FD_CLOEXEC);
-    pid_t pid = fork ();
-    assert_true (pid >= 0);
-    if (pid == 0) {
-        dup2 (fds[1], 1);
-        if (merge_stderr)
-            dup2 (fds[1], 2);
-        close (fds[1]);
-        execv (P2PF_BINARY, (char *const *)argv);
-        _exit (127);
-    }
-    close (fds[1]);
-    s_proc_t *p = &s_procs[s_n_procs++];
-    memset (p, 0, sizeof *p);
-    p->pid = pid;
-    p->fd = fds[0];
-    p->status = -1;
-    p->pidfd = (int)syscall (SYS_pidfd_open, pid, 0);
-    if (p->pidfd < 0)
-        fail_msg ("pidfd_open: %s", strerror (errno)); /* teardown kills it */
+    memset (&s_procs[s_n_procs], 0, sizeof s_procs[s_n_procs]);
+    tu_proc_opts_t opts = { .err = merge_stderr ? TU_IO_STDOUT : TU_IO_INHERIT };
+    tu_child_start (&s_kids[s_n_procs++], argv, &opts); /* teardown kills it */
     return s_n_procs - 1;
 }
 
 static void
-s_read (s_proc_t *p)
+s_on_output (void *ctx, int i, const char *data, size_t n)
 {
-    char buf[4096];
-    ssize_t n = read (p->fd, buf, sizeof buf);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        return;
-    if (n <= 0) {
-        close (p->fd);
-        p->fd = -1;
-        return;
-    }
+    (void)ctx;
+    s_proc_t *p = &s_procs[i];
     size_t room = S_OUT_MAX - 1 - p->out_len;
-    size_t take = (size_t)n < room ? (size_t)n : room;
-    memcpy (p->out + p->out_len, buf, take);
+    size_t take = n < room ? n : room;
+    memcpy (p->out + p->out_len, data, take);
     p->out_len += take;
     p->out[p->out_len] = '\0';
     if (getenv ("P2PF_TEST_VERBOSE"))
-        print_message ("  [%d] %.*s", (int)p->pid, (int)n, buf);
-}
-
-static void
-s_reap (s_proc_t *p)
-{
-    int status;
-    if (waitpid (p->pid, &status, WNOHANG) != p->pid)
-        return;
-    p->status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-    p->pid = 0;
-    close (p->pidfd);
-    p->pidfd = -1;
+        print_message ("  [%d] %.*s", (int)s_kids[i].pid, (int)n, data);
 }
 
 /* Reads the children's output, and reaps those that exit, until cond()
  * holds (1) or deadline_ms passes (0). */
 static int
-s_wait_until (int (*cond) (void), uint64_t deadline_ms)
+s_wait_until (int (*cond) (void *ctx), uint64_t deadline_ms)
 {
-    for (;;) {
-        if (cond ())
-            return 1;
-        uint64_t now = s_now_ms ();
-        if (now >= deadline_ms)
-            return 0;
-        struct pollfd fds[2 * S_PROCS_MAX];
-        s_proc_t *who[2 * S_PROCS_MAX];
-        int n = 0;
-        for (int i = 0; i < s_n_procs; i++) {
-            if (s_procs[i].fd >= 0) {
-                fds[n] = (struct pollfd){ s_procs[i].fd, POLLIN, 0 };
-                who[n++] = &s_procs[i];
-            }
-            if (s_procs[i].pidfd >= 0) {
-                fds[n] = (struct pollfd){ s_procs[i].pidfd, POLLIN, 0 };
-                who[n++] = &s_procs[i];
-            }
-        }
-        if (n == 0)
-            return cond ();
-        int rc = poll (fds, (nfds_t)n, (int)(deadline_ms - now));
-        if (rc < 0 && errno != EINTR)
-            return cond ();
-        for (int k = 0; rc > 0 && k < n; k++) {
-            if (!fds[k].revents)
-                continue;
-            if (fds[k].fd == who[k]->fd)
-                s_read (who[k]);
-            else
-                s_reap (who[k]);
-        }
-    }
+    return tu_child_wait (s_kids, s_n_procs, s_on_output, cond, NULL, deadline_ms);
 }
 
 static int
-s_master_listening (void)
+s_master_listening (void *ctx)
 {
+    (void)ctx;
     const char *l = strstr (s_procs[0].out, "listening endpoint=");
-    return (l && strchr (l, '\n')) || s_procs[0].pid == 0;
+    return (l && strchr (l, '\n')) || s_kids[0].pid == 0;
 }
 
 /* Every child exited and its output was read to the end. */
 static int
-s_all_finished (void)
+s_all_finished (void *ctx)
 {
+    (void)ctx;
     for (int i = 0; i < s_n_procs; i++)
-        if (s_procs[i].pid != 0 || s_procs[i].fd >= 0)
+        if (!tu_child_done (&s_kids[i]))
             return 0;
     return 1;
 }
@@ -739,7 +651,7 @@ s_all_finished (void)
 static void
 s_master_endpoint (char *hostport, size_t size)
 {
-    if (!s_wait_until (s_master_listening, s_now_ms () + S_START_TIMEOUT_MS) || s_procs[0].pid == 0)
+    if (!s_wait_until (s_master_listening, tu_now_ms () + S_START_TIMEOUT_MS) || s_kids[0].pid == 0)
         fail_msg ("the master printed no endpoint line in %d ms; it wrote: %s", S_START_TIMEOUT_MS,
                   s_procs[0].out);
     const char *ep = strstr (s_procs[0].out, "listening endpoint=tcp://") + 25;
@@ -754,15 +666,15 @@ s_master_endpoint (char *hostport, size_t size)
 static void
 s_expect_all_exit_0 (void)
 {
-    if (!s_wait_until (s_all_finished, s_now_ms () + S_JOB_TIMEOUT_MS)) {
+    if (!s_wait_until (s_all_finished, tu_now_ms () + S_JOB_TIMEOUT_MS)) {
         for (int i = 0; i < s_n_procs; i++)
             print_message ("child %d: %s running; output:\n%s\n", i,
-                           s_procs[i].pid ? "still" : "not", s_procs[i].out);
+                           s_kids[i].pid ? "still" : "not", s_procs[i].out);
         fail_msg ("the job did not finish within %d ms", S_JOB_TIMEOUT_MS);
     }
     for (int i = 0; i < s_n_procs; i++)
-        if (s_procs[i].status != 0)
-            fail_msg ("child %d exited %d; it wrote:\n%s", i, s_procs[i].status, s_procs[i].out);
+        if (s_kids[i].status != 0)
+            fail_msg ("child %d exited %d; it wrote:\n%s", i, s_kids[i].status, s_procs[i].out);
 }
 
 /* Pixels and parameter text of two PNGs are the same. */
@@ -843,19 +755,8 @@ static int
 s_teardown (void **state)
 {
     (void)state;
-    for (int i = 0; i < s_n_procs; i++) {
-        s_proc_t *p = &s_procs[i];
-        if (p->pid > 0) {
-            kill (p->pid, SIGKILL);
-            waitpid (p->pid, NULL, 0);
-            p->pid = 0;
-        }
-        if (p->pidfd >= 0)
-            close (p->pidfd);
-        if (p->fd >= 0)
-            close (p->fd);
-        p->pidfd = p->fd = -1;
-    }
+    for (int i = 0; i < s_n_procs; i++)
+        tu_child_kill (&s_kids[i]);
     s_n_procs = 0;
     for (int i = 0; i < s_n_zsocks; i++)
         zmq_close (s_zsocks[i]);
@@ -931,16 +832,18 @@ test_master_matches_render_julia (void **state)
 }
 
 static int
-s_first_joined (void)
+s_first_joined (void *ctx)
 {
-    return strstr (s_procs[0].out, "worker joined id=1 ") != NULL || s_procs[0].pid == 0;
+    (void)ctx;
+    return strstr (s_procs[0].out, "worker joined id=1 ") != NULL || s_kids[0].pid == 0;
 }
 
 static int
-s_any_exited (void)
+s_any_exited (void *ctx)
 {
+    (void)ctx;
     for (int i = 0; i < s_n_procs; i++)
-        if (s_procs[i].pid == 0)
+        if (s_kids[i].pid == 0)
             return 1;
     return 0;
 }
@@ -960,9 +863,9 @@ test_first_worker_waits_for_the_second (void **state)
     char hostport[64];
     s_master_endpoint (hostport, sizeof hostport);
     s_spawn (1, "worker", "--connect", hostport, "--threads", "1", "--timeout-ms", "300", NULL);
-    if (!s_wait_until (s_first_joined, s_now_ms () + S_START_TIMEOUT_MS))
+    if (!s_wait_until (s_first_joined, tu_now_ms () + S_START_TIMEOUT_MS))
         fail_msg ("the first worker did not join; the master wrote: %s", s_procs[0].out);
-    if (s_wait_until (s_any_exited, s_now_ms () + 1200))
+    if (s_wait_until (s_any_exited, tu_now_ms () + 1200))
         fail_msg ("a process exited while the first worker waited; they wrote:\n%s\n%s",
                   s_procs[0].out, s_procs[1].out);
     s_spawn (0, "worker", "--connect", hostport, "--threads", "1", NULL);
@@ -1041,9 +944,9 @@ static int
 s_zrecv (void *sock, app_baseline_kind_t kind, const app_baseline_geom_t *geom, int timeout_ms,
          app_baseline_msg_t *out)
 {
-    uint64_t deadline = s_now_ms () + (uint64_t)timeout_ms;
+    uint64_t deadline = tu_now_ms () + (uint64_t)timeout_ms;
     for (;;) {
-        uint64_t now = s_now_ms ();
+        uint64_t now = tu_now_ms ();
         if (now >= deadline)
             return -1;
         zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
@@ -1152,12 +1055,12 @@ test_worker_gives_up_on_a_silent_master (void **state)
     char last[128];
     size_t last_size = sizeof last;
     assert_int_equal (zmq_getsockopt (router, ZMQ_LAST_ENDPOINT, last, &last_size), 0);
-    uint64_t t0 = s_now_ms ();
+    uint64_t t0 = tu_now_ms ();
     s_spawn (1, "worker", "--connect", last + 6, "--threads", "1", "--timeout-ms", "300", NULL);
     if (!s_wait_until (s_all_finished, t0 + S_START_TIMEOUT_MS))
         fail_msg ("the worker still runs %d ms after a 300 ms timeout", S_START_TIMEOUT_MS);
-    uint64_t took_ms = s_now_ms () - t0;
-    assert_int_equal (s_procs[0].status, 1);
+    uint64_t took_ms = tu_now_ms () - t0;
+    assert_int_equal (s_kids[0].status, 1);
     assert_true (took_ms >= 300);
     if (!strstr (s_procs[0].out, "no word from the master at tcp://127.0.0.1:") ||
         !strstr (s_procs[0].out, "300 ms"))

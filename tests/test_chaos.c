@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "rng.h"
@@ -348,10 +347,7 @@ s_watchdog (int sig)
 {
     (void)sig;
     for (int i = 0; i < TU_SWARM_MAX; i++)
-        if (s_sw.peers[i].pid > 0) {
-            kill (s_sw.peers[i].pid, SIGKILL);
-            waitpid (s_sw.peers[i].pid, NULL, 0);
-        }
+        tu_proc_kill (&s_sw.peers[i].pid);
     char msg[160];
     size_t n = 0;
     s_put_str (msg, &n, "chaos: seed=");

@@ -7,14 +7,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "naive.h"
@@ -30,18 +25,6 @@ typedef struct {
     char out[8192]; /* stdout */
     char err[8192]; /* stderr */
 } s_run_t;
-
-static void
-s_slurp (const char *path, char *buf, size_t size)
-{
-    buf[0] = '\0';
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return;
-    size_t n = fread (buf, 1, size - 1, f);
-    buf[n] = '\0';
-    fclose (f);
-}
 
 /* Run the binary with args (NULL-terminated); kill it after 60 s. */
 static void
@@ -60,37 +43,16 @@ s_run (s_run_t *r, const char *arg0, ...)
     char out_path[128], err_path[128];
     tu_path_join (out_path, sizeof out_path, s_dir, "stdout");
     tu_path_join (err_path, sizeof err_path, s_dir, "stderr");
-    pid_t pid = fork ();
-    assert_true (pid >= 0);
-    if (pid == 0) {
-        int o = open (out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int e = open (err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (o < 0 || e < 0 || chdir (s_dir) != 0)
-            _exit (127);
-        dup2 (o, 1);
-        dup2 (e, 2);
-        execv (P2PF_BINARY, (char *const *)argv);
-        _exit (127);
-    }
-    int status = 0;
-    struct timespec t0, now;
-    clock_gettime (CLOCK_MONOTONIC, &t0);
-    for (;;) {
-        pid_t w = waitpid (pid, &status, WNOHANG);
-        if (w == pid)
-            break;
-        clock_gettime (CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - t0.tv_sec > 60) {
-            kill (pid, SIGKILL);
-            waitpid (pid, &status, 0);
-            fail_msg ("p2pfractal %s: still running after 60 s", arg0);
-        }
-        struct timespec nap = { 0, 5 * 1000 * 1000 };
-        nanosleep (&nap, NULL); /* polling a child with a deadline */
-    }
-    r->status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-    s_slurp (out_path, r->out, sizeof r->out);
-    s_slurp (err_path, r->err, sizeof r->err);
+    tu_proc_opts_t opts = { .dir = s_dir,
+                            .out = TU_IO_FILE,
+                            .out_path = out_path,
+                            .err = TU_IO_FILE,
+                            .err_path = err_path };
+    r->status = tu_run_wait (tu_proc_start (argv, &opts, NULL), 60000);
+    if (r->status < 0)
+        fail_msg ("p2pfractal %s: still running after 60 s", arg0);
+    tu_slurp (out_path, r->out, sizeof r->out);
+    tu_slurp (err_path, r->err, sizeof r->err);
 }
 
 /* Exit 2, one line on stderr, "p2pfractal: " first, naming `needle`. */

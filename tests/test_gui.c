@@ -16,7 +16,6 @@
  * Every wait polls a condition with a deadline; the peer is killed and
  * reaped on every way out. */
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,8 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,18 +41,10 @@
 #define S_STEP_MS 60000
 
 static char *s_dir;
-static pid_t s_peer = -1;
+static pid_t s_peer; /* 0: none (or reaped) */
 static char s_log_path[512], s_err_path[512];
 
-static uint64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Polling a condition with a deadline: 20 ms between looks. */
+/* Polling an X tool's answer with a deadline: 20 ms between looks. */
 static void
 s_nap (void)
 {
@@ -81,59 +70,6 @@ s_show_stderr (void)
         s_show_stderr ();                                                                          \
         fail_msg (__VA_ARGS__);                                                                    \
     } while (0)
-
-/* Run argv (a tool on PATH, or the binary) to completion within
- * timeout_ms, stdout into out (if not NULL; NUL-terminated). Its exit
- * status, or -1 if it had to be killed. */
-static int
-s_run (const char *const *argv, char *out, size_t out_size, uint64_t timeout_ms)
-{
-    int pipefd[2];
-    assert_int_equal (pipe (pipefd), 0);
-    pid_t pid = fork ();
-    assert_true (pid >= 0);
-    if (pid == 0) {
-        int devnull = open ("/dev/null", O_WRONLY);
-        dup2 (pipefd[1], 1);
-        if (devnull >= 0)
-            dup2 (devnull, 2);
-        close (pipefd[0]);
-        execvp (argv[0], (char *const *)argv);
-        _exit (127);
-    }
-    close (pipefd[1]);
-    fcntl (pipefd[0], F_SETFL, O_NONBLOCK);
-    size_t len = 0;
-    uint64_t deadline = s_now_ms () + timeout_ms;
-    int status = -1;
-    for (;;) {
-        char buf[512];
-        ssize_t n;
-        while ((n = read (pipefd[0], buf, sizeof buf)) > 0) {
-            if (out && len + 1 < out_size) {
-                size_t k = (size_t)n < out_size - 1 - len ? (size_t)n : out_size - 1 - len;
-                memcpy (out + len, buf, k);
-                len += k;
-            }
-        }
-        int st;
-        pid_t w = waitpid (pid, &st, WNOHANG);
-        if (w == pid) {
-            status = WIFEXITED (st) ? WEXITSTATUS (st) : 128 + WTERMSIG (st);
-            break;
-        }
-        if (s_now_ms () >= deadline) {
-            kill (pid, SIGKILL);
-            waitpid (pid, NULL, 0);
-            break;
-        }
-        s_nap ();
-    }
-    close (pipefd[0]);
-    if (out)
-        out[len] = '\0';
-    return status;
-}
 
 /* The log's last line with "event":"<event>" (and containing also, if
  * not NULL) into line; 1 if there is one. */
@@ -174,16 +110,16 @@ s_log_count (const char *event)
 static void
 s_wait_log_count (const char *event, int n)
 {
-    uint64_t deadline = s_now_ms () + S_STEP_MS;
+    uint64_t deadline = tu_now_ms () + S_STEP_MS;
     while (s_log_count (event) < n) {
-        int st;
-        if (waitpid (s_peer, &st, WNOHANG) == s_peer) {
-            s_peer = -1;
-            S_FAIL ("the peer exited (status 0x%x) before logging %s #%d", st, event, n);
+        /* 20 ms between looks at the log, unless the peer exits. */
+        int status = tu_proc_wait (s_peer, tu_now_ms () + 20);
+        if (status >= 0) {
+            s_peer = 0;
+            S_FAIL ("the peer exited (status %d) before logging %s #%d", status, event, n);
         }
-        if (s_now_ms () >= deadline)
+        if (tu_now_ms () >= deadline)
             S_FAIL ("no %s #%d in the log within %d ms", event, n, S_STEP_MS);
-        s_nap ();
     }
 }
 
@@ -216,18 +152,18 @@ s_json_str (const char *line, const char *key, char *out, size_t size)
 static void
 s_find_window (const char *title, char *wid, size_t size)
 {
-    uint64_t deadline = s_now_ms () + S_STEP_MS;
+    uint64_t deadline = tu_now_ms () + S_STEP_MS;
     for (;;) {
         const char *argv[] = { "xdotool", "search", "--name", title, NULL };
         char out[256];
-        if (s_run (argv, out, sizeof out, 5000) == 0 && out[0]) {
+        if (tu_run_capture (argv, NULL, out, sizeof out, 5000) == 0 && out[0]) {
             out[strcspn (out, "\n")] = '\0';
             if (strlen (out) >= size)
                 S_FAIL ("window id '%s' is too long", out);
             memcpy (wid, out, strlen (out) + 1);
             return;
         }
-        if (s_now_ms () >= deadline)
+        if (tu_now_ms () >= deadline)
             S_FAIL ("no window titled '%s' within %d ms", title, S_STEP_MS);
         s_nap ();
     }
@@ -239,9 +175,9 @@ static void
 s_key (const char *wid, const char *key)
 {
     const char *focus[] = { "xdotool", "windowfocus", wid, NULL };
-    assert_int_equal (s_run (focus, NULL, 0, 5000), 0);
+    assert_int_equal (tu_run_capture (focus, NULL, NULL, 0, 5000), 0);
     const char *type[] = { "xdotool", "key", key, NULL };
-    assert_int_equal (s_run (type, NULL, 0, 5000), 0);
+    assert_int_equal (tu_run_capture (type, NULL, NULL, 0, 5000), 0);
 }
 
 /* The window's pixels (S_W x S_H, RGB) into rgb; 0 on success. */
@@ -252,7 +188,7 @@ s_screenshot (const char *wid, uint8_t *rgb)
     tu_path_join (path, sizeof path, s_dir, "shot.rgb");
     snprintf (target, sizeof target, "rgb:%s", path);
     const char *argv[] = { "import", "-window", wid, "-depth", "8", target, NULL };
-    if (s_run (argv, NULL, 0, 20000) != 0)
+    if (tu_run_capture (argv, NULL, NULL, 0, 20000) != 0)
         return -1;
     FILE *f = fopen (path, "rb");
     if (!f)
@@ -289,9 +225,9 @@ s_window_shows (const char *wid, const uint8_t *png, size_t *differ)
 {
     uint8_t *shot = malloc ((size_t)S_W * S_H * 3);
     assert_non_null (shot);
-    uint64_t deadline = s_now_ms () + S_STEP_MS;
+    uint64_t deadline = tu_now_ms () + S_STEP_MS;
     int same = 0;
-    while (!same && s_now_ms () < deadline) {
+    while (!same && tu_now_ms () < deadline) {
         if (s_screenshot (wid, shot) != 0) {
             s_nap ();
             continue;
@@ -303,16 +239,6 @@ s_window_shows (const char *wid, const uint8_t *png, size_t *differ)
     }
     free (shot);
     return same;
-}
-
-static void
-s_stop_peer (void)
-{
-    if (s_peer > 0) {
-        kill (s_peer, SIGKILL);
-        waitpid (s_peer, NULL, 0);
-        s_peer = -1;
-    }
 }
 
 static void
@@ -333,26 +259,17 @@ test_window (void **state)
                            "16",        "--iter", "2000",       "--threads", "2",
                            "--seed",    "4242",   "--geometry", geometry,    "--log-json",
                            s_log_path,  "-o",     out_path,     NULL };
-    s_peer = fork ();
-    assert_true (s_peer >= 0);
-    if (s_peer == 0) {
-        int e = open (s_err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int devnull = open ("/dev/null", O_WRONLY);
-        if (e < 0 || devnull < 0 || chdir (s_dir) != 0)
-            _exit (127);
-        dup2 (devnull, 1);
-        dup2 (e, 2);
-        /* Under the sanitizers: the libraries SDL loads and unloads keep
-         * state until exit, which LeakSanitizer can name (and the
-         * suppressions skip) only if they stay mapped (tests/lsan-gui.supp).
-         * Only the peer gets them: preloading libasan into xdotool or
-         * Xvfb would break those. */
-        const char *preload = getenv ("P2PF_TEST_GUI_PEER_PRELOAD");
-        if (preload && *preload)
-            setenv ("LD_PRELOAD", preload, 1);
-        execv (P2PF_BINARY, (char *const *)argv);
-        _exit (127);
-    }
+    /* Under the sanitizers: the libraries SDL loads and unloads keep
+     * state until exit, which LeakSanitizer can name (and the
+     * suppressions skip) only if they stay mapped (tests/lsan-gui.supp).
+     * Only the peer gets them: preloading libasan into xdotool or Xvfb
+     * would break those. */
+    const char *preload = getenv ("P2PF_TEST_GUI_PEER_PRELOAD");
+    char ld_preload[4096];
+    snprintf (ld_preload, sizeof ld_preload, "LD_PRELOAD=%s", preload ? preload : "");
+    const char *env[] = { preload && *preload ? ld_preload : NULL, NULL };
+    tu_proc_opts_t opts = { .dir = s_dir, .err = TU_IO_FILE, .err_path = s_err_path, .env = env };
+    s_peer = tu_proc_start (argv, &opts, NULL);
 
     /* The job completes and is written. */
     s_wait_log_count ("job_done", 1);
@@ -392,9 +309,9 @@ test_window (void **state)
 
     /* A left click zooms in: a new job, rendered to the bit. */
     const char *move[] = { "xdotool", "mousemove", "--window", wid, "100", "60", NULL };
-    assert_int_equal (s_run (move, NULL, 0, 5000), 0);
+    assert_int_equal (tu_run_capture (move, NULL, NULL, 0, 5000), 0);
     const char *click[] = { "xdotool", "click", "1", NULL };
-    assert_int_equal (s_run (click, NULL, 0, 5000), 0);
+    assert_int_equal (tu_run_capture (click, NULL, NULL, 0, 5000), 0);
     s_wait_log_count ("zoom", 1);
     s_wait_log_count ("job_done", 2);
     assert_true (s_log_find ("job_started", NULL, line, sizeof line));
@@ -419,7 +336,7 @@ test_window (void **state)
     tu_path_join (ref_path, sizeof ref_path, s_dir, "zoom-ref.png");
     tu_file_write (params_path, spec, strlen (spec));
     const char *render[] = { P2PF_BINARY, "render", "--params", params_path, "-o", ref_path, NULL };
-    assert_int_equal (s_run (render, NULL, 0, S_STEP_MS), 0);
+    assert_int_equal (tu_run_capture (render, NULL, NULL, 0, S_STEP_MS), 0);
     uint8_t *ref = s_read_png (ref_path, NULL, 0);
     uint8_t *zoomed = s_read_png (out_path, NULL, 0);
     assert_memory_equal (zoomed, ref, (size_t)S_W * S_H * 3);
@@ -429,17 +346,9 @@ test_window (void **state)
 
     /* q leaves gracefully: exit status 0. */
     s_key (wid, "q");
-    uint64_t deadline = s_now_ms () + S_STEP_MS;
-    int status = -1;
-    while (s_now_ms () < deadline) {
-        int st;
-        if (waitpid (s_peer, &st, WNOHANG) == s_peer) {
-            s_peer = -1;
-            status = WIFEXITED (st) ? WEXITSTATUS (st) : 128 + WTERMSIG (st);
-            break;
-        }
-        s_nap ();
-    }
+    int status = tu_proc_wait (s_peer, tu_now_ms () + S_STEP_MS);
+    if (status >= 0)
+        s_peer = 0;
     if (status != 0)
         S_FAIL ("q: the peer's exit status is %d, not 0", status);
     assert_true (s_log_find ("left", NULL, line, sizeof line));
@@ -453,12 +362,11 @@ static void
 test_no_display (void **state)
 {
     (void)state;
-    const char *argv[] = { "sh", "-c",
-                           "exec env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER \"$0\" peer "
-                           "--port 0 2>&1",
-                           P2PF_BINARY, NULL };
+    const char *argv[] = { P2PF_BINARY, "peer", "--port", "0", NULL };
+    const char *unset[] = { "DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER", NULL };
+    tu_proc_opts_t opts = { .err = TU_IO_STDOUT, .env = unset };
     char out[4096];
-    int status = s_run (argv, out, sizeof out, S_STEP_MS);
+    int status = tu_run_capture (argv, &opts, out, sizeof out, S_STEP_MS);
     if (status != 1 || !strstr (out, "cannot open a window") || !strstr (out, "--headless") ||
         strstr (out, "started"))
         S_FAIL ("without a display: exit %d, output: %s", status, out);
@@ -468,7 +376,7 @@ static int
 s_teardown (void **state)
 {
     (void)state;
-    s_stop_peer ();
+    tu_proc_kill (&s_peer);
     if (s_dir)
         tu_dir_remove (&s_dir);
     return 0;

@@ -12,22 +12,14 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "job.h"
 #include "kernel.h"
 #include "peer_render.h"
+#include "test_util.h"
 
 /* Every wait here has this deadline. */
 #define S_WAIT_MS 30000
-
-static double
-s_now_s (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* A 96x54 job of the default view, or (slow) of the interior of the Julia
  * set of c = 0, the unit disk, where every pixel costs max_iter. */
@@ -53,13 +45,13 @@ s_job (el_job_t *job, int slow, int max_iter, int slices)
 static void
 s_take (app_peer_render_t *r, app_peer_result_t *out)
 {
-    double deadline = s_now_s () + S_WAIT_MS / 1000.0;
+    uint64_t deadline = tu_now_ms () + S_WAIT_MS;
     while (app_peer_render_take (r, out) != 0) {
         struct pollfd pfd = { app_peer_render_fd (r), POLLIN, 0 };
-        int left_ms = (int)((deadline - s_now_s ()) * 1000);
-        if (left_ms <= 0)
+        uint64_t now = tu_now_ms ();
+        if (now >= deadline)
             fail_msg ("no result within %d ms", S_WAIT_MS);
-        poll (&pfd, 1, left_ms);
+        poll (&pfd, 1, (int)(deadline - now));
     }
 }
 
@@ -159,9 +151,9 @@ test_throttle_stretches_a_slice (void **state)
     assert_non_null (slow);
     app_peer_result_t a, b;
     assert_int_equal (app_peer_render_queue (slow, &job, 0), 0);
-    double t0 = s_now_s ();
+    uint64_t t0 = tu_now_us ();
     s_take (slow, &b);
-    double wall = s_now_s () - t0;
+    double wall = (double)(tu_now_us () - t0) * 1e-6;
     assert_int_equal (app_peer_render_queue (fast, &job, 0), 0);
     s_take (fast, &a);
     /* busy_s counts the wait; the slice arrives no sooner. */
@@ -186,9 +178,9 @@ test_destroy_with_work_left (void **state)
     assert_non_null (r);
     for (uint32_t s = 0; s < job.slices; s++)
         assert_int_equal (app_peer_render_queue (r, &job, s), 0);
-    double t0 = s_now_s ();
+    uint64_t t0 = tu_now_ms ();
     app_peer_render_destroy (&r);
-    assert_true (s_now_s () - t0 < 10.0);
+    assert_true (tu_now_ms () - t0 < 10000);
     /* And with results nobody took. */
     r = app_peer_render_new (2, RND_KERNEL_AUTO, 1.0, err, sizeof err);
     assert_non_null (r);

@@ -9,16 +9,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "test_util.h"
 
@@ -32,8 +26,6 @@
 #define S_FAIL_MS "1000"         /* and failure timeout */
 
 typedef struct {
-    pid_t pid;           /* 0 once reaped */
-    int fd;              /* read end of its stdout; -1 at EOF */
     tu_lines_t lines;    /* its output, split into lines */
     char endpoint[128];  /* from its `started` line */
     int joined;          /* 1 once it printed `joined` */
@@ -42,7 +34,8 @@ typedef struct {
     uint64_t lost_at_ms; /* when it did */
 } s_proc_t;
 
-static s_proc_t s_procs[S_NODES];
+static tu_child_t s_kids[S_NODES];    /* the node processes, by index */
+static s_proc_t s_procs[S_NODES];     /* and what they said */
 static int s_killed = -1;             /* index of the SIGKILLed node */
 static uint64_t s_killed_at_ms;       /* when */
 static uint64_t s_first_lost_ms;      /* first peer_lost for it, 0 = none */
@@ -81,100 +74,44 @@ s_on_line (void *ctx, int i, const char *line)
     }
 }
 
-/* Read what process i has written; split it into lines. */
 static void
-s_read (int i)
+s_on_output (void *ctx, int i, const char *data, size_t n)
 {
-    s_proc_t *p = &s_procs[i];
-    char buf[4096];
-    ssize_t n = read (p->fd, buf, sizeof buf);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        return;
-    if (n <= 0) {
-        close (p->fd);
-        p->fd = -1;
-        return;
-    }
-    tu_lines_feed (&p->lines, buf, (size_t)n, s_on_line, NULL, i);
+    tu_lines_feed (&s_procs[i].lines, data, n, s_on_line, ctx, i);
 }
 
-/* Read the children's output until cond() holds (1) or deadline_ms passes
- * (0). */
+/* Read the children's output, and reap those that exit, until cond()
+ * holds (1) or deadline_ms passes (0). */
 static int
-s_wait_until (int (*cond) (void), uint64_t deadline_ms)
+s_wait_until (int (*cond) (void *ctx), uint64_t deadline_ms)
 {
-    for (;;) {
-        if (cond ())
-            return 1;
-        uint64_t now = tu_now_ms ();
-        if (now >= deadline_ms)
-            return 0;
-        struct pollfd fds[S_NODES];
-        int who[S_NODES], n = 0;
-        for (int i = 0; i < S_NODES; i++) {
-            if (s_procs[i].fd < 0)
-                continue;
-            fds[n].fd = s_procs[i].fd;
-            fds[n].events = POLLIN;
-            fds[n].revents = 0;
-            who[n++] = i;
-        }
-        if (n == 0)
-            return cond ();
-        int rc = poll (fds, (nfds_t)n, (int)(deadline_ms - now));
-        if (rc < 0 && errno != EINTR)
-            return cond ();
-        for (int k = 0; rc > 0 && k < n; k++)
-            if (fds[k].revents)
-                s_read (who[k]);
-    }
+    return tu_child_wait (s_kids, S_NODES, s_on_output, cond, NULL, deadline_ms);
 }
 
 /* Start node i, joining through join_endpoint ("HOST:PORT") unless NULL. */
 static void
 s_spawn (int i, const char *join_hostport)
 {
-    int fds[2];
-    assert_int_equal (pipe (fds), 0);
-    fcntl (fds[0], F_SETFD, FD_CLOEXEC);
-    pid_t pid = fork ();
-    assert_true (pid >= 0);
-    if (pid == 0) {
-        dup2 (fds[1], 1);
-        close (fds[1]);
-        const char *argv[16];
-        int argc = 0;
-        argv[argc++] = P2PF_BINARY;
-        argv[argc++] = "node";
-        argv[argc++] = "--bind";
-        argv[argc++] = "127.0.0.1";
-        argv[argc++] = "--ping-ms";
-        argv[argc++] = S_PING_MS;
-        argv[argc++] = "--fail-ms";
-        argv[argc++] = S_FAIL_MS;
-        if (join_hostport) {
-            argv[argc++] = "--join";
-            argv[argc++] = join_hostport;
-        }
-        argv[argc] = NULL;
-        execv (P2PF_BINARY, (char *const *)argv);
-        _exit (127);
-    }
-    close (fds[1]);
+    const char *argv[] = { P2PF_BINARY,   "node",      "--bind",
+                           "127.0.0.1",   "--ping-ms", S_PING_MS,
+                           "--fail-ms",   S_FAIL_MS,   join_hostport ? "--join" : NULL,
+                           join_hostport, NULL };
     memset (&s_procs[i], 0, sizeof s_procs[i]);
-    s_procs[i].pid = pid;
-    s_procs[i].fd = fds[0];
+    tu_proc_opts_t opts = { .err = TU_IO_INHERIT };
+    tu_child_start (&s_kids[i], argv, &opts);
 }
 
 static int
-s_first_started (void)
+s_first_started (void *ctx)
 {
+    (void)ctx;
     return s_procs[0].endpoint[0] != '\0';
 }
 
 static int
-s_all_joined (void)
+s_all_joined (void *ctx)
 {
+    (void)ctx;
     for (int i = 0; i < S_NODES; i++)
         if (!s_procs[i].joined)
             return 0;
@@ -183,8 +120,9 @@ s_all_joined (void)
 
 /* In a ring this small every node's leaf set holds every other node. */
 static int
-s_ring_complete (void)
+s_ring_complete (void *ctx)
 {
+    (void)ctx;
     for (int i = 0; i < S_NODES; i++)
         if (s_procs[i].leaves != S_NODES - 1)
             return 0;
@@ -192,14 +130,16 @@ s_ring_complete (void)
 }
 
 static int
-s_killed_detected (void)
+s_killed_detected (void *ctx)
 {
+    (void)ctx;
     return s_first_lost_ms != 0;
 }
 
 static int
-s_survivors_detected (void)
+s_survivors_detected (void *ctx)
 {
+    (void)ctx;
     for (int i = 0; i < S_NODES; i++)
         if (i != s_killed && !s_procs[i].lost_killed)
             return 0;
@@ -207,41 +147,21 @@ s_survivors_detected (void)
 }
 
 static int
-s_survivors_closed (void)
+s_survivors_closed (void *ctx)
 {
+    (void)ctx;
     for (int i = 0; i < S_NODES; i++)
-        if (i != s_killed && s_procs[i].fd >= 0)
+        if (i != s_killed && s_kids[i].fd >= 0)
             return 0;
     return 1;
-}
-
-/* Reap child i by its deadline; its exit status, or 128 + signal, or -1
- * if it is still running. */
-static int
-s_reap (int i, uint64_t deadline_ms)
-{
-    int status;
-    for (;;) {
-        pid_t w = waitpid (s_procs[i].pid, &status, WNOHANG);
-        if (w == s_procs[i].pid)
-            break;
-        if (w < 0 || tu_now_ms () >= deadline_ms)
-            return -1;
-        struct timespec nap = { 0, 2 * 1000 * 1000 };
-        nanosleep (&nap, NULL); /* polling a child with a deadline */
-    }
-    s_procs[i].pid = 0;
-    return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 }
 
 static int
 s_setup (void **state)
 {
     (void)state;
-    for (int i = 0; i < S_NODES; i++) {
-        s_procs[i].pid = 0;
-        s_procs[i].fd = -1;
-    }
+    for (int i = 0; i < S_NODES; i++)
+        s_kids[i] = tu_child_none;
     s_killed = -1;
     s_first_lost_ms = 0;
     s_false_lost = 0;
@@ -253,17 +173,8 @@ static int
 s_teardown (void **state)
 {
     (void)state;
-    for (int i = 0; i < S_NODES; i++) {
-        if (s_procs[i].pid > 0) {
-            kill (s_procs[i].pid, SIGKILL);
-            waitpid (s_procs[i].pid, NULL, 0);
-            s_procs[i].pid = 0;
-        }
-        if (s_procs[i].fd >= 0) {
-            close (s_procs[i].fd);
-            s_procs[i].fd = -1;
-        }
-    }
+    for (int i = 0; i < S_NODES; i++)
+        tu_child_kill (&s_kids[i]);
     return 0;
 }
 
@@ -297,7 +208,8 @@ test_sigkill_detected (void **state)
         fail_msg ("leaf sets did not fill within %d ms", S_JOIN_TIMEOUT_MS);
     s_killed = S_NODES / 2;
     s_killed_at_ms = tu_now_ms ();
-    assert_int_equal (kill (s_procs[s_killed].pid, SIGKILL), 0);
+    assert_true (s_kids[s_killed].pid > 0);
+    assert_int_equal (kill (s_kids[s_killed].pid, SIGKILL), 0);
     if (!s_wait_until (s_killed_detected, s_killed_at_ms + S_DETECT_TIMEOUT_MS))
         fail_msg ("no node declared the SIGKILLed node %s lost within %d ms",
                   s_procs[s_killed].endpoint, S_DETECT_TIMEOUT_MS);
@@ -306,7 +218,8 @@ test_sigkill_detected (void **state)
                    s_killed, s_procs[s_killed].endpoint, (unsigned long long)latency_ms, S_PING_MS,
                    S_FAIL_MS);
     assert_true (latency_ms <= S_DETECT_TIMEOUT_MS);
-    assert_int_equal (s_reap (s_killed, tu_now_ms () + S_EXIT_TIMEOUT_MS), 128 + SIGKILL);
+    assert_int_equal (tu_child_reap (&s_kids[s_killed], tu_now_ms () + S_EXIT_TIMEOUT_MS),
+                      128 + SIGKILL);
 
     /* Let the others catch up (in a ring this small every node watches
      * every other), while watching for false reports. */
@@ -338,16 +251,16 @@ test_sigkill_detected (void **state)
     for (int i = 0; i < S_NODES; i++) {
         if (i == s_killed)
             continue;
-        if (s_procs[i].fd < 0)
+        if (s_kids[i].fd < 0 || s_kids[i].pid == 0)
             fail_msg ("node %d died on its own", i);
-        assert_int_equal (kill (s_procs[i].pid, SIGTERM), 0);
+        assert_int_equal (kill (s_kids[i].pid, SIGTERM), 0);
     }
     uint64_t deadline = tu_now_ms () + S_EXIT_TIMEOUT_MS;
     s_wait_until (s_survivors_closed, deadline);
     for (int i = 0; i < S_NODES; i++) {
         if (i == s_killed)
             continue;
-        int status = s_reap (i, deadline);
+        int status = tu_child_reap (&s_kids[i], deadline);
         if (status != 0)
             fail_msg ("node %d: exit status %d after SIGTERM, wanted 0", i, status);
     }

@@ -14,12 +14,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zmq.h>
 
 #include <sodium.h>
 
 #include "netkey.h"
+#include "test_util.h"
 #include "transport_zmq.h"
 #include "wire.h"
 
@@ -41,14 +41,6 @@ s_new (void)
     return s_new_keyed (NULL);
 }
 
-static uint64_t
-s_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Keys of a network whose secret is secret, for a new node. */
 static ovl_transport_keys_t
 s_keys (const uint8_t secret[APP_NETKEY_BYTES])
@@ -62,18 +54,15 @@ s_keys (const uint8_t secret[APP_NETKEY_BYTES])
 static void
 s_expect (ovl_transport_t *t, const char *text)
 {
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    int64_t deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + S_RECV_TIMEOUT_MS;
+    uint64_t deadline = tu_now_ms () + S_RECV_TIMEOUT_MS;
     uint8_t *bytes = NULL;
     size_t len = 0;
     while (ovl_transport_recv (t, &bytes, &len, NULL) != 0) {
-        clock_gettime (CLOCK_MONOTONIC, &ts);
-        int64_t left = deadline - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-        if (left <= 0)
+        uint64_t now = tu_now_ms ();
+        if (now >= deadline)
             fail_msg ("no message within %d ms", S_RECV_TIMEOUT_MS);
         zmq_pollitem_t item = { ovl_transport_inbox_socket (t), 0, ZMQ_POLLIN, 0 };
-        zmq_poll (&item, 1, (long)left);
+        zmq_poll (&item, 1, (long)(deadline - now));
     }
     assert_int_equal (len, strlen (text));
     assert_memory_equal (bytes, text, len);
@@ -149,12 +138,12 @@ test_bad_endpoints_refused (void **state)
 static void
 s_expect_from (ovl_transport_t *t, const char *text, ovl_id_t want)
 {
-    uint64_t deadline = s_ms () + S_RECV_TIMEOUT_MS;
+    uint64_t deadline = tu_now_ms () + S_RECV_TIMEOUT_MS;
     uint8_t *bytes = NULL;
     size_t len = 0;
     ovl_id_t sender = { 0, 0 };
     while (ovl_transport_recv (t, &bytes, &len, &sender) != 0) {
-        if (s_ms () >= deadline)
+        if (tu_now_ms () >= deadline)
             fail_msg ("no message within %d ms", S_RECV_TIMEOUT_MS);
         zmq_pollitem_t item = { ovl_transport_inbox_socket (t), 0, ZMQ_POLLIN, 0 };
         zmq_poll (&item, 1, 50);
@@ -225,13 +214,13 @@ s_outsider (s_outsider_t kind)
     ovl_transport_watch (o, eb);
 
     ovl_transport_refusal_t r;
-    uint64_t deadline = s_ms () + S_RECV_TIMEOUT_MS;
+    uint64_t deadline = tu_now_ms () + S_RECV_TIMEOUT_MS;
     int reported = 0;
     uint8_t *bytes;
     size_t len;
     /* Keep sending until b has refused three attempts (it said so once). */
     while (ovl_transport_refused (b) < 3) {
-        if (s_ms () >= deadline)
+        if (tu_now_ms () >= deadline)
             fail_msg ("outsider %d: %llu refusals in %d ms", (int)kind,
                       (unsigned long long)ovl_transport_refused (b), S_RECV_TIMEOUT_MS);
         if (kind != S_OTHER_SECRET) /* a protocol error is not retried: reconnect */
@@ -346,12 +335,12 @@ test_keyed_replayed_vouch_refused (void **state)
     assert_int_equal (zmq_setsockopt (x, ZMQ_CURVE_PUBLICKEY, kx.node_public, 32), 0);
     assert_int_equal (zmq_setsockopt (x, ZMQ_CURVE_SECRETKEY, kx.node_secret, 32), 0);
     assert_int_equal (zmq_connect (x, eb), 0);
-    uint64_t deadline = s_ms () + S_RECV_TIMEOUT_MS;
+    uint64_t deadline = tu_now_ms () + S_RECV_TIMEOUT_MS;
     uint8_t *bytes;
     size_t len;
     ovl_id_t sender;
     while (ovl_transport_refused (b) == 0) {
-        if (s_ms () >= deadline)
+        if (tu_now_ms () >= deadline)
             fail_msg ("the replayed vouch was not refused within %d ms", S_RECV_TIMEOUT_MS);
         zmq_send (x, vouch_a, sizeof vouch_a, ZMQ_SNDMORE | ZMQ_DONTWAIT);
         zmq_send (x, "forged", 6, ZMQ_DONTWAIT);

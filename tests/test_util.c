@@ -1,4 +1,5 @@
 /* test_util.c: helpers shared by the cmocka tests (see test_util.h). */
+#define _DEFAULT_SOURCE /* syscall() for pidfd_open */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -180,11 +182,17 @@ tu_lines_feed (tu_lines_t *lines, const char *data, size_t n,
 /* --- real processes ------------------------------------------------------ */
 
 uint64_t
-tu_now_ms (void)
+tu_now_us (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t
+tu_now_ms (void)
+{
+    return tu_now_us () / 1000u;
 }
 
 uint64_t
@@ -193,6 +201,134 @@ tu_unix_ms (void)
     struct timespec ts;
     clock_gettime (CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+const tu_child_t tu_child_none = { 0, -1, -1, -1 };
+
+/* The exit status of a waitpid status. */
+static int
+s_status (int status)
+{
+    return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+/* In the child: stream fd (1 or 2) to where io says; 0, or -1. */
+static int
+s_child_io (int fd, tu_io_t io, const char *path, int pipe_w)
+{
+    int to;
+    switch (io) {
+    case TU_IO_INHERIT:
+        return 0;
+    case TU_IO_FILE:
+        to = open (path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        break;
+    case TU_IO_PIPE:
+        return fd == 1 && pipe_w >= 0 && dup2 (pipe_w, 1) == 1 ? 0 : -1;
+    case TU_IO_STDOUT:
+        return fd == 2 && dup2 (1, 2) == 2 ? 0 : -1;
+    default:
+        to = open ("/dev/null", O_WRONLY);
+        break;
+    }
+    if (to < 0 || dup2 (to, fd) != fd)
+        return -1;
+    if (to != fd)
+        close (to);
+    return 0;
+}
+
+pid_t
+tu_proc_start (const char *const *argv, const tu_proc_opts_t *opts, int *out_fd)
+{
+    static const tu_proc_opts_t none;
+    if (!opts)
+        opts = &none;
+    int fds[2] = { -1, -1 };
+    if (opts->out == TU_IO_PIPE) {
+        assert_non_null (out_fd);
+        assert_int_equal (pipe (fds), 0);
+        fcntl (fds[0], F_SETFD, FD_CLOEXEC);
+        fcntl (fds[1], F_SETFD, FD_CLOEXEC);
+    }
+    pid_t parent = getpid ();
+    pid_t pid = fork ();
+    assert_true (pid >= 0);
+    if (pid == 0) {
+        /* If the test died between fork and prctl, nobody would kill us. */
+        if (prctl (PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid () != parent)
+            _exit (127);
+        if (s_child_io (1, opts->out, opts->out_path, fds[1]) != 0 ||
+            s_child_io (2, opts->err, opts->err_path, -1) != 0 ||
+            (opts->dir && chdir (opts->dir) != 0))
+            _exit (127);
+        for (int k = 0; opts->env && opts->env[k]; k++) {
+            const char *eq = strchr (opts->env[k], '=');
+            char name[128];
+            size_t len = eq ? (size_t)(eq - opts->env[k]) : strlen (opts->env[k]);
+            if (len >= sizeof name)
+                _exit (127);
+            memcpy (name, opts->env[k], len);
+            name[len] = '\0';
+            if (eq ? setenv (name, eq + 1, 1) : unsetenv (name))
+                _exit (127);
+        }
+        execvp (argv[0], (char *const *)argv);
+        _exit (127);
+    }
+    if (fds[1] >= 0) {
+        close (fds[1]);
+        *out_fd = fds[0];
+    }
+    return pid;
+}
+
+int
+tu_proc_wait (pid_t pid, uint64_t deadline_ms)
+{
+    assert_true (pid > 0); /* waitpid (0 or -1) would take any child */
+    int pidfd = -1, status = -1;
+    for (;;) {
+        int st;
+        pid_t w = waitpid (pid, &st, WNOHANG);
+        if (w == pid) {
+            status = s_status (st);
+            break;
+        }
+        if (w < 0 && errno != EINTR)
+            break;
+        uint64_t now = tu_now_ms ();
+        if (now >= deadline_ms)
+            break;
+        if (pidfd < 0 && (pidfd = (int)syscall (SYS_pidfd_open, pid, 0)) < 0)
+            fail_msg ("pidfd_open: %s", strerror (errno));
+        uint64_t left = deadline_ms - now;
+        struct pollfd pfd = { pidfd, POLLIN, 0 };
+        poll (&pfd, 1, left < 60000 ? (int)left : 60000);
+    }
+    if (pidfd >= 0)
+        close (pidfd);
+    return status;
+}
+
+int
+tu_run_wait (pid_t pid, uint64_t timeout_ms)
+{
+    int status = tu_proc_wait (pid, tu_now_ms () + timeout_ms);
+    if (status < 0)
+        tu_proc_kill (&pid);
+    return status;
+}
+
+void
+tu_proc_kill (pid_t *pid_p)
+{
+    if (*pid_p <= 0)
+        return;
+    kill (*pid_p, SIGKILL);
+    while (waitpid (*pid_p, NULL, 0) < 0 && errno == EINTR)
+        ;
+    *pid_p = 0;
 }
 
 pid_t
@@ -208,42 +344,159 @@ tu_spawn (const char *dir, const char *name, const char *const *args, char *err_
     char file[64];
     snprintf (file, sizeof file, "%s.err", name);
     tu_path_join (err_path, err_size, dir, file);
-    pid_t parent = getpid ();
-    pid_t pid = fork ();
-    assert_true (pid >= 0);
-    if (pid == 0) {
-        /* If the test died between fork and prctl, nobody would kill us. */
-        if (prctl (PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid () != parent)
-            _exit (127);
-        int devnull = open ("/dev/null", O_WRONLY);
-        int e = open (err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (devnull < 0 || e < 0 || chdir (dir) != 0)
-            _exit (127);
-        dup2 (devnull, 1);
-        dup2 (e, 2);
-        execv (P2PF_BINARY, (char *const *)argv);
-        _exit (127);
-    }
-    return pid;
+    tu_proc_opts_t opts = { .dir = dir, .err = TU_IO_FILE, .err_path = err_path };
+    return tu_proc_start (argv, &opts, NULL);
+}
+
+/* The child of tu_run_capture and its output, gathered. */
+typedef struct {
+    tu_child_t child;
+    char *buf; /* NULL: dropped */
+    size_t size, len;
+} s_capture_t;
+
+static void
+s_capture (void *ctx, int i, const char *data, size_t len)
+{
+    (void)i;
+    s_capture_t *c = ctx;
+    if (!c->buf)
+        return;
+    size_t room = c->size - 1 - c->len;
+    size_t take = len < room ? len : room;
+    memcpy (c->buf + c->len, data, take);
+    c->len += take;
+    c->buf[c->len] = '\0';
+}
+
+static int
+s_captured (void *ctx)
+{
+    return tu_child_done (&((s_capture_t *)ctx)->child);
 }
 
 int
-tu_run_wait (pid_t pid, uint64_t timeout_ms)
+tu_run_capture (const char *const *argv, const tu_proc_opts_t *opts, char *out, size_t size,
+                uint64_t timeout_ms)
 {
-    uint64_t deadline = tu_now_ms () + timeout_ms;
-    int status;
-    for (;;) {
-        pid_t w = waitpid (pid, &status, WNOHANG);
-        if (w == pid)
-            return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-        if (w < 0 || tu_now_ms () >= deadline) {
-            kill (pid, SIGKILL);
-            waitpid (pid, NULL, 0);
+    tu_proc_opts_t quiet = { 0 };
+    s_capture_t cap = { .buf = out, .size = size };
+    cap.child = tu_child_none;
+    if (out)
+        out[0] = '\0';
+    tu_child_start (&cap.child, argv, opts ? opts : &quiet);
+    tu_child_wait (&cap.child, 1, s_capture, s_captured, &cap, tu_now_ms () + timeout_ms);
+    int status = cap.child.pid == 0 ? cap.child.status : -1;
+    tu_child_kill (&cap.child);
+    return status;
+}
+
+void
+tu_child_start (tu_child_t *c, const char *const *argv, const tu_proc_opts_t *opts)
+{
+    tu_proc_opts_t o = { 0 };
+    if (opts)
+        o = *opts;
+    o.out = TU_IO_PIPE;
+    *c = tu_child_none;
+    c->pid = tu_proc_start (argv, &o, &c->fd);
+    c->pidfd = (int)syscall (SYS_pidfd_open, c->pid, 0);
+    if (c->pidfd < 0)
+        fail_msg ("pidfd_open: %s", strerror (errno)); /* tu_child_kill kills it */
+}
+
+int
+tu_child_reap (tu_child_t *c, uint64_t deadline_ms)
+{
+    if (c->pid > 0) {
+        int status = tu_proc_wait (c->pid, deadline_ms);
+        if (status < 0)
             return -1;
-        }
-        struct timespec nap = { 0, 2 * 1000 * 1000 };
-        nanosleep (&nap, NULL); /* polling a child with a deadline */
+        c->pid = 0;
+        c->status = status;
     }
+    if (c->pidfd >= 0)
+        close (c->pidfd);
+    c->pidfd = -1;
+    return c->status;
+}
+
+int
+tu_child_done (const tu_child_t *c)
+{
+    return c->pid == 0 && c->fd < 0;
+}
+
+/* Read what child i has written: to on_output, or at EOF close it. */
+static void
+s_child_read (tu_child_t *c, int i, void (*on_output) (void *, int, const char *, size_t),
+              void *ctx)
+{
+    char buf[4096];
+    ssize_t n = read (c->fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        close (c->fd);
+        c->fd = -1;
+        return;
+    }
+    if (on_output)
+        on_output (ctx, i, buf, (size_t)n);
+}
+
+int
+tu_child_wait (tu_child_t *kids, int n,
+               void (*on_output) (void *ctx, int i, const char *data, size_t len),
+               int (*cond) (void *ctx), void *ctx, uint64_t deadline_ms)
+{
+    struct pollfd fds[2 * TU_CHILDREN_MAX];
+    int who[2 * TU_CHILDREN_MAX];
+    assert_true (n <= TU_CHILDREN_MAX);
+    for (;;) {
+        if (cond (ctx))
+            return 1;
+        uint64_t now = tu_now_ms ();
+        if (now >= deadline_ms)
+            return 0;
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            if (kids[i].fd >= 0) {
+                fds[m] = (struct pollfd){ kids[i].fd, POLLIN, 0 };
+                who[m++] = i;
+            }
+            if (kids[i].pidfd >= 0) {
+                fds[m] = (struct pollfd){ kids[i].pidfd, POLLIN, 0 };
+                who[m++] = i;
+            }
+        }
+        if (m == 0)
+            return cond (ctx);
+        uint64_t left = deadline_ms - now;
+        int rc = poll (fds, (nfds_t)m, left < 60000 ? (int)left : 60000);
+        if (rc < 0 && errno != EINTR)
+            return cond (ctx);
+        for (int k = 0; rc > 0 && k < m; k++) {
+            tu_child_t *c = &kids[who[k]];
+            if (!fds[k].revents)
+                continue;
+            if (fds[k].fd == c->fd)
+                s_child_read (c, who[k], on_output, ctx);
+            else
+                tu_child_reap (c, 0);
+        }
+    }
+}
+
+void
+tu_child_kill (tu_child_t *c)
+{
+    tu_proc_kill (&c->pid);
+    if (c->pidfd >= 0)
+        close (c->pidfd);
+    if (c->fd >= 0)
+        close (c->fd);
+    *c = tu_child_none;
 }
 
 void
@@ -378,11 +631,7 @@ tu_swarm_close (tu_swarm_t *sw, int keep)
 {
     for (int i = 0; i < TU_SWARM_MAX; i++) {
         tu_peer_t *p = &sw->peers[i];
-        if (p->pid > 0) {
-            kill (p->pid, SIGKILL);
-            waitpid (p->pid, NULL, 0);
-            p->pid = 0;
-        }
+        tu_proc_kill (&p->pid);
         if (p->log_fd >= 0)
             close (p->log_fd);
         p->log_fd = -1;
@@ -569,10 +818,10 @@ s_swarm_reap (tu_swarm_t *sw)
 {
     for (int i = 0; i < sw->n; i++) {
         tu_peer_t *p = &sw->peers[i];
-        int status;
-        if (p->pid > 0 && waitpid (p->pid, &status, WNOHANG) == p->pid) {
+        int status = p->pid > 0 ? tu_proc_wait (p->pid, 0) : -1;
+        if (status >= 0) {
             p->pid = 0;
-            p->status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+            p->status = status;
         }
     }
 }

@@ -61,21 +61,102 @@ void tu_lines_feed (tu_lines_t *lines, const char *data, size_t n,
 
 /* --- real processes ------------------------------------------------------ */
 
-/* Monotonic time, for deadlines, and Unix time (the peers' logs' clock),
- * in ms. */
+/* Monotonic time, for deadlines and durations, in ms and (to time what
+ * ms would round away) in us; and Unix time (the peers' logs' clock), in
+ * ms: the only clocks the tests read. */
 uint64_t tu_now_ms (void);
+uint64_t tu_now_us (void);
 uint64_t tu_unix_ms (void);
 
+/* Child processes. Every child gets SIGKILL if the test process dies
+ * first, so a test killed by ctest or by its watchdog leaves nothing
+ * running. An exit status here is the child's exit code, or 128 + the
+ * signal that ended it; -1 stands for "still running". */
+
+/* Where a child's stdout or stderr goes. */
+typedef enum {
+    TU_IO_NULL = 0, /* /dev/null (the default) */
+    TU_IO_INHERIT,  /* the test's own */
+    TU_IO_FILE,     /* a file (created, truncated): out_path or err_path */
+    TU_IO_PIPE,     /* stdout only: a pipe the test reads */
+    TU_IO_STDOUT    /* stderr only: wherever stdout goes (2>&1) */
+} tu_io_t;
+
+/* How to start a child; all-zero: in the test's directory, both streams
+ * to /dev/null, the test's environment. */
+typedef struct {
+    const char *dir;                 /* chdir here (after opening the files); NULL: stay */
+    tu_io_t out, err;                /* where stdout and stderr go */
+    const char *out_path, *err_path; /* the files of TU_IO_FILE */
+    const char *const *env;          /* NULL, or "NAME=VALUE" (set) and "NAME" (unset)
+                                      * strings, NULL-terminated */
+} tu_proc_opts_t;
+
+/* Starts argv (NULL-terminated; argv[0] a path, or a program looked up on
+ * PATH) as opts (NULL: all-zero) say; with out TU_IO_PIPE the read end of
+ * the pipe (close-on-exec) into *out_fd. Its pid; fails the test if it
+ * cannot fork (a failing exec exits 127). */
+pid_t tu_proc_start (const char *const *argv, const tu_proc_opts_t *opts, int *out_fd);
+
+/* Waits for pid until deadline_ms (monotonic; 0: just looks): its exit
+ * status once it is reaped, or -1 if it still runs then (it is left
+ * running). No sleeping: it polls a pidfd. */
+int tu_proc_wait (pid_t pid, uint64_t deadline_ms);
+
+/* Waits for pid at most timeout_ms: its exit status; -1 if the time ran
+ * out (it is SIGKILLed and reaped then). */
+int tu_run_wait (pid_t pid, uint64_t timeout_ms);
+
+/* SIGKILLs and reaps *pid_p if it is > 0, and sets it to 0. Only
+ * async-signal-safe calls: a watchdog's signal handler may use it. */
+void tu_proc_kill (pid_t *pid_p);
+
 /* Starts the p2pfractal binary with args (NULL-terminated) in dir, stdout
- * to /dev/null and stderr to "dir/<name>.err" (its path into err_path).
- * The child gets SIGKILL if the test process dies first, so a test killed
- * by ctest or by its watchdog leaves nothing running. */
+ * to /dev/null and stderr to "dir/<name>.err" (its path into err_path). */
 pid_t tu_spawn (const char *dir, const char *name, const char *const *args, char *err_path,
                 size_t err_size);
 
-/* Waits for pid at most timeout_ms: its exit status, or 128 + signal; -1
- * if the time ran out (it is SIGKILLed and reaped then). */
-int tu_run_wait (pid_t pid, uint64_t timeout_ms);
+/* Runs argv to completion within timeout_ms, its stdout into out (size
+ * bytes, NUL-terminated; out NULL: read and dropped), opts as for
+ * tu_proc_start but for out (NULL: stderr to /dev/null). Its exit status,
+ * or -1 if it had to be killed. */
+int tu_run_capture (const char *const *argv, const tu_proc_opts_t *opts, char *out, size_t size,
+                    uint64_t timeout_ms);
+
+/* A child whose stdout the test reads as it comes, and whose exit it
+ * notices without polling (through a pidfd). */
+typedef struct {
+    pid_t pid;  /* 0 once reaped */
+    int status; /* its exit status once reaped; -1 before */
+    int fd;     /* the read end of its stdout; -1 at EOF */
+    int pidfd;  /* readable once it exits; -1 once reaped */
+} tu_child_t;
+/* No child: what tu_child_kill leaves (pid 0, descriptors -1). */
+extern const tu_child_t tu_child_none;
+/* Children one tu_child_wait watches at most. */
+#define TU_CHILDREN_MAX 16
+
+/* Starts argv into *c, its stdout into a pipe (opts->out is ignored). */
+void tu_child_start (tu_child_t *c, const char *const *argv, const tu_proc_opts_t *opts);
+
+/* Reads the output of kids[0 .. n-1] (n <= TU_CHILDREN_MAX; on_output
+ * gets ctx, the child's index and what it read, in arbitrary chunks;
+ * NULL: dropped) and reaps those that exit, until cond (ctx) holds (1) or
+ * deadline_ms passes (0); with nothing left to watch, cond decides. */
+int tu_child_wait (tu_child_t *kids, int n,
+                   void (*on_output) (void *ctx, int i, const char *data, size_t len),
+                   int (*cond) (void *ctx), void *ctx, uint64_t deadline_ms);
+
+/* c's exit status, waiting for it until deadline_ms (see tu_proc_wait);
+ * -1 if it still runs then. */
+int tu_child_reap (tu_child_t *c, uint64_t deadline_ms);
+
+/* It exited, was reaped, and its output was read to the end. */
+int tu_child_done (const tu_child_t *c);
+
+/* SIGKILLs and reaps c if it runs, closes its descriptors and leaves
+ * tu_child_none; nothing on tu_child_none. */
+void tu_child_kill (tu_child_t *c);
 
 /* Up to size - 1 bytes of the file at path into buf, NUL-terminated; ""
  * if it cannot be read. */
