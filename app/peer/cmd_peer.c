@@ -447,7 +447,7 @@ app_cmd_peer (int argc, char **argv)
 
     c.now_ms = app_now_ms ();
     if (join) {
-        /* The bootstrap's id is unknown until it answers (see cmd_node.c). */
+        /* The bootstrap's id is unknown until it answers (see app/tools/cmd_node.c). */
         ovl_handle_t bootstrap;
         memset (&bootstrap, 0, sizeof bootstrap);
         snprintf (bootstrap.addr, sizeof bootstrap.addr, "tcp://%s", join);

@@ -162,7 +162,7 @@ app_gui_palette_use (app_gui_t *g, const rnd_palette_t *pal, const char *name)
 }
 
 /* The job's palette, unless the user chose one. As the loop thread does
- * (cmd_peer.c), a path named by a job from the network is never opened:
+ * (app/peer/events.c), a path named by a job from the network is never opened:
  * any peer could make us read a FIFO and hang the window. */
 void
 app_gui_palette_for_job (app_gui_t *g)
