@@ -2,7 +2,7 @@
  * gossip, master heartbeats with anti-entropy, root-arbitrated election --
  * as a state machine without I/O (docs/ARCHITECTURE.md, "Job protocol").
  *
- * It sits on an overlay node: the driver (app/cmd_peer.c, or the
+ * It sits on an overlay node: the driver (app/peer/, or the
  * simulator harness in tests/test_election.c) feeds it the node's upcalls
  * (group deliveries, direct and routed App payloads, root changes, lost
  * nodes), its timers, and finished renders; it answers through el_upcalls_t

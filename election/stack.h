@@ -1,7 +1,7 @@
 /* stack.h: one peer's protocol stack -- an overlay node and the job
  * protocol on top of it, wired together here and nowhere else.
  *
- * The ZeroMQ peer (app/cmd_peer.c), the job simulator (app/sim/) and the
+ * The ZeroMQ peer (app/peer/), the job simulator (app/sim/) and the
  * fuzz target (tests/fuzz/fuzz_peer.c) all drive this one object, so the
  * simulator's proof covers the product's wiring: which overlay upcall
  * feeds which job-protocol call, when the job protocol starts, that a new

@@ -25,7 +25,7 @@
 
 typedef struct ovl_transport_t ovl_transport_t;
 
-/* The keys of a closed network (docs/SECURITY.md; app/netkey.c derives
+/* The keys of a closed network (docs/SECURITY.md; app/common/netkey.c derives
  * them from the network secret). Every inbox (ROUTER) is a CURVE server
  * with the network's inbox key pair; every node connects as a CURVE client
  * with its own key pair, and sends before every message, as a frame of its

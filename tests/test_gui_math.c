@@ -1,4 +1,4 @@
-/* test_gui_math.c: the window's pure geometry (app/gui_math.c) -- the image
+/* test_gui_math.c: the window's pure geometry (app/window/gui_math.c) -- the image
  * fitted into any window with its aspect kept, zooms that keep the point
  * under the cursor or show the whole dragged box, and peer colours that are
  * stable, bright and tell peers apart. No display needed. */

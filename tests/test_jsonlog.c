@@ -1,4 +1,4 @@
-/* test_jsonlog.c: the peer's JSON Lines log (app/jsonlog.c) -- every line
+/* test_jsonlog.c: the peer's JSON Lines log (app/common/jsonlog.c) -- every line
  * one object with t, node and event first, strings escaped so that any
  * bytes (quotes, control characters, broken UTF-8) still make valid JSON,
  * and nothing at all when the log is off. */

@@ -1,4 +1,4 @@
-/* test_peer_render.c: the peer's render threads (app/peer_render.c) --
+/* test_peer_render.c: the peer's render threads (app/peer/peer_render.c) --
  * results equal the kernel's for the slice's rows, the descriptor is
  * readable exactly while results wait, slices of a replaced job are
  * dropped, the throttle stretches a slice, and destroying the pool with

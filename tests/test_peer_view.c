@@ -1,5 +1,5 @@
 /* test_peer_view.c: the model the loop thread shares with the window
- * (app/peer_view.c): what a sync copies, when the window is woken, the
+ * (app/window/peer_view.c): what a sync copies, when the window is woken, the
  * legend, the ticker, and the commands going back -- also with a writer
  * and a reader on two threads at once. */
 #include <poll.h>

@@ -1,10 +1,10 @@
 /* peer_view.h: what a peer's window shows, shared between two threads.
  *
- * The loop thread (app/cmd_peer.c) owns the overlay, the job protocol and
+ * The loop thread (app/peer/loop.c) owns the overlay, the job protocol and
  * the sockets; it writes here what the window needs -- the job, each slice
  * as it arrives and who computed it, the peer's status, a ticker of events
  * -- and reads back the user's commands (zoom to a new view, leave). The
- * window's thread (app/gui.c) copies what changed into a frame of its own
+ * window's thread (gui.c) copies what changed into a frame of its own
  * (app_peer_view_sync) once per frame and draws from that copy, so neither
  * thread ever waits for the other longer than a memcpy of a few slices:
  * a slow X server cannot delay a heartbeat, and a burst of messages cannot

@@ -1,6 +1,7 @@
 /* gui_math.c: the window's geometry and colours that need no display --
  * where the image goes, what a zoom turns the view into, a peer's colour
- * (see gui.h). Kept apart from gui.c so the unit test links without SDL. */
+ * (see gui.h). Kept apart from gui.c: no SDL call, so the unit test needs no
+ * display. */
 #include "gui.h"
 
 #include <math.h>

@@ -1,5 +1,5 @@
 /* cmd_keygen.c: `p2pfractal keygen` -- write a fresh network secret for a
- * closed lab network (app/netkey.h). */
+ * closed lab network (app/common/netkey.h). */
 #include <getopt.h>
 #include <stdio.h>
 

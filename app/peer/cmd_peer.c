@@ -1,0 +1,496 @@
+/* cmd_peer.c: `p2pfractal peer` -- its options, and starting and stopping one peer of the network.
+ *
+ * A peer drives the overlay node (overlay/node.h) and the job protocol
+ * (election/peer.h), wired together by election/stack.h, over the ZeroMQ
+ * transport, with render threads (peer_render.h) computing the slices the
+ * protocol asks for, and a window (app/window/gui.h) showing it all. This
+ * file checks the command line, opens the log, the render threads, the
+ * window and the transport, starts the stack, and runs the loop (loop.c):
+ * on a thread of its own when there is a window, since SDL wants its video
+ * on the main thread; the two share only an app_peer_view_t, so a slow X
+ * server never delays a heartbeat. Humans get one line per event and a
+ * progress line about once a second on stderr; --log-json writes the same
+ * events as JSON Lines for tests and benchmarks (events.c). A finished
+ * image is written by writer.c's thread. */
+#include <ctype.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "gui.h"
+#include "netkey.h"
+#include "peer_ctx.h"
+#include "render_pool.h"
+#include "rng.h"
+#include "slice.h"
+
+static const char s_usage[] =
+    "Usage: p2pfractal peer [view options] [--slices K] [--port P] [--bind ADDR]\n"
+    "                       [--advertise HOST] [--join HOST:PORT] [--headless]\n"
+    "                       [--threads N] [--kernel K] [-o OUT.png] [--exit-when-done]\n"
+    "                       [--log-json FILE] [--throttle F] [--network NAME] [--seed S]\n"
+    "                       [--geometry WxH[+X+Y]] [--key FILE]\n"
+    "Be one peer of a rendering network. Without --join it starts the network\n"
+    "and a job from the view options, as its master; with --join it joins the\n"
+    "network through any peer and helps with the job under way. Every peer\n"
+    "ends up with the whole image and writes it as a PNG, then keeps serving\n"
+    "(a newer job on the network restarts the work) until interrupted.\n"
+    "\n"
+    "  --slices K          row bands the job is cut into (default %d; not with --join)\n"
+    "  --port P            TCP port to listen on (default 0: any free port)\n"
+    "  --bind ADDR         IPv4 address or interface to listen on (default\n"
+    "                      127.0.0.1; '*' for all)\n"
+    "  --advertise HOST    host other peers should connect to (default: the bind\n"
+    "                      address, 127.0.0.1 for '*')\n"
+    "  --join HOST:PORT    join the network through the peer listening there\n"
+    "  --headless          no window: log to stderr only\n"
+    "  --geometry WxH[+X+Y] the window's size and position (default: the image's\n"
+    "                      size, shrunk to fit the screen)\n"
+    "  -t, --threads N     render threads (default: all %d CPUs)\n"
+    "  -k, --kernel K      auto|scalar|avx2|avx512 (default auto = %s)\n"
+    "  -o, --output FILE   PNG to write when the image is complete (default\n"
+    "                      p2pfractal-<short id>.png)\n"
+    "  --exit-when-done    leave the network once the PNG is written (exit 0)\n"
+    "  --join-timeout S    exit 1 if not joined within S seconds (default: 60 with\n"
+    "                      --exit-when-done, else keep trying)\n"
+    "  --log-json FILE     also write every event as one JSON object per line\n"
+    "  --throttle F        wait F-1 times each slice's render time before sending\n"
+    "                      it, as a machine F times slower would (default 1)\n"
+    "  --network NAME      the network to be part of (default \"default\")\n"
+    "  --seed S            seed of the peer's PRNGs, and of its id on an open\n"
+    "                      network (default: from the clock)\n"
+    "  --key FILE          the network secret (p2pfractal keygen): every connection\n"
+    "                      is encrypted and only peers holding the same secret are\n"
+    "                      let in (docs/SECURITY.md); without it the network is open\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "A joining peer adopts the network's job: view options and --slices given\n"
+    "to it are checked but not used (but --colouring, which only changes this\n"
+    "peer's PNG).\n"
+    "\n"
+    "In the window: q/Esc leave, s save a PNG, p next palette, o who computed\n"
+    "what, h HUD, k crash now (as SIGKILL); left click or drag zooms in, right\n"
+    "click zooms out, the wheel zooms at the cursor: a new job for everyone.\n"
+    "\n"
+    "%s";
+
+#define S_JOIN_TIMEOUT_S 60 /* --join-timeout's default with --exit-when-done */
+/* Longest --network name. */
+#define S_NETWORK_MAX 64
+
+/* One number of a geometry: digits, optionally after a '-' (no spaces, no
+ * '+' sign: those separate the fields). */
+static int
+s_geometry_int (const char *text, size_t len, int *out)
+{
+    char buf[16];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy (buf, text, len);
+    buf[len] = '\0';
+    if (!isdigit ((unsigned char)buf[buf[0] == '-']))
+        return -1;
+    return app_parse_int (buf, out);
+}
+
+/* "WxH" or "WxH+X+Y" (X, Y may be negative: "+-10") into config. */
+static int
+s_parse_geometry (const char *text, app_gui_config_t *config)
+{
+    const char *x = strchr (text, 'x');
+    if (!x)
+        return -1;
+    const char *plus = strchr (x, '+');
+    const char *end = plus ? plus : x + strlen (x);
+    int w, h, px = 0, py = 0;
+    if (s_geometry_int (text, (size_t)(x - text), &w) ||
+        s_geometry_int (x + 1, (size_t)(end - x - 1), &h) || w < 64 || h < 64 ||
+        w > RND_VIEW_SIZE_MAX_PX || h > RND_VIEW_SIZE_MAX_PX)
+        return -1;
+    if (plus) {
+        const char *plus2 = strchr (plus + 1, '+');
+        if (!plus2 || s_geometry_int (plus + 1, (size_t)(plus2 - plus - 1), &px) ||
+            s_geometry_int (plus2 + 1, strlen (plus2 + 1), &py) || px < -100000 || px > 100000 ||
+            py < -100000 || py > 100000)
+            return -1;
+    }
+    config->has_pos = plus != NULL;
+    config->x = px;
+    config->y = py;
+    config->width = w;
+    config->height = h;
+    return 0;
+}
+
+int
+app_cmd_peer (int argc, char **argv)
+{
+    enum {
+        S_OPT_SLICES = APP_OPT_VIEW_END,
+        S_OPT_PORT,
+        S_OPT_BIND,
+        S_OPT_ADVERTISE,
+        S_OPT_JOIN,
+        S_OPT_HEADLESS,
+        S_OPT_EXIT_WHEN_DONE,
+        S_OPT_JOIN_TIMEOUT,
+        S_OPT_LOG_JSON,
+        S_OPT_THROTTLE,
+        S_OPT_NETWORK,
+        S_OPT_SEED,
+        S_OPT_GEOMETRY,
+        S_OPT_KEY,
+    };
+    static const struct option opts[] = {
+        { "slices", required_argument, 0, S_OPT_SLICES },
+        { "port", required_argument, 0, S_OPT_PORT },
+        { "bind", required_argument, 0, S_OPT_BIND },
+        { "advertise", required_argument, 0, S_OPT_ADVERTISE },
+        { "join", required_argument, 0, S_OPT_JOIN },
+        { "headless", no_argument, 0, S_OPT_HEADLESS },
+        { "threads", required_argument, 0, 't' },
+        { "kernel", required_argument, 0, 'k' },
+        { "output", required_argument, 0, 'o' },
+        { "exit-when-done", no_argument, 0, S_OPT_EXIT_WHEN_DONE },
+        { "join-timeout", required_argument, 0, S_OPT_JOIN_TIMEOUT },
+        { "log-json", required_argument, 0, S_OPT_LOG_JSON },
+        { "throttle", required_argument, 0, S_OPT_THROTTLE },
+        { "network", required_argument, 0, S_OPT_NETWORK },
+        { "seed", required_argument, 0, S_OPT_SEED },
+        { "geometry", required_argument, 0, S_OPT_GEOMETRY },
+        { "key", required_argument, 0, S_OPT_KEY },
+        { "help", no_argument, 0, 'h' },
+        APP_VIEW_LONG_OPTIONS,
+        { 0, 0, 0, 0 },
+    };
+    app_view_opts_t vo;
+    app_view_opts_init (&vo);
+    app_gui_config_t geometry;
+    memset (&geometry, 0, sizeof geometry);
+    int port = 0, slices = 0, threads = app_cpu_count (), headless = 0, exit_when_done = 0;
+    int seed_set = 0, opt, longindex;
+    const char *bind_addr = "127.0.0.1", *advertise = NULL, *join = NULL, *out_path = NULL;
+    const char *log_path = NULL, *network = "default", *key_path = NULL;
+    const char *job_opt = NULL; /* the first option that only a first peer takes */
+    double throttle = 1.0;
+    double join_timeout_s = 0; /* --join-timeout; 0: the default */
+    uint64_t seed = 0;
+    rnd_kernel_t kernel = RND_KERNEL_AUTO;
+    optind = 1;
+    opterr = 0;
+    while ((longindex = -1, opt = getopt_long (argc, argv, ":o:t:k:h", opts, &longindex)) != -1) {
+        switch (opt) {
+        case S_OPT_SLICES:
+            if (app_parse_int (optarg, &slices) || slices < 1 || slices > RND_SLICES_MAX)
+                app_usage_error ("--slices: '%s' is not a slice count (1..%d)", optarg,
+                                 RND_SLICES_MAX);
+            job_opt = job_opt ? job_opt : "slices";
+            break;
+        case S_OPT_PORT:
+            port = app_opt_port ("--port", optarg);
+            break;
+        case S_OPT_BIND:
+            bind_addr = app_opt_bind ("--bind", optarg);
+            break;
+        case S_OPT_ADVERTISE:
+            advertise = app_opt_advertise ("--advertise", optarg);
+            break;
+        case S_OPT_JOIN:
+            /* The host must fit an overlay address (OVL_ADDR_MAX). */
+            join = app_opt_hostport ("--join", optarg, 40);
+            break;
+        case S_OPT_HEADLESS:
+            headless = 1;
+            break;
+        case 't':
+            if (app_parse_int (optarg, &threads) || threads < 1 || threads > 1024)
+                app_usage_error ("--threads: '%s' is not a thread count (1..1024)", optarg);
+            break;
+        case 'k':
+            if (rnd_kernel_from_name (optarg, &kernel))
+                app_usage_error ("--kernel: unknown kernel '%s' (auto, scalar, avx2, avx512)",
+                                 optarg);
+            if (!rnd_kernel_supported (kernel))
+                app_usage_error ("--kernel: this CPU does not support %s", optarg);
+            break;
+        case 'o':
+            if (!*optarg)
+                app_usage_error ("-o: the file name is empty");
+            out_path = optarg;
+            break;
+        case S_OPT_EXIT_WHEN_DONE:
+            exit_when_done = 1;
+            break;
+        case S_OPT_JOIN_TIMEOUT:
+            if (app_parse_double (optarg, &join_timeout_s) || !(join_timeout_s >= 0.001) ||
+                join_timeout_s > 1e6)
+                app_usage_error ("--join-timeout: '%s' is not a number of seconds (0.001..1e6)",
+                                 optarg);
+            break;
+        case S_OPT_LOG_JSON:
+            if (!*optarg)
+                app_usage_error ("--log-json: the file name is empty");
+            log_path = optarg;
+            break;
+        case S_OPT_THROTTLE:
+            if (app_parse_double (optarg, &throttle) || !(throttle >= 1.0) || throttle > 1e6)
+                app_usage_error ("--throttle: '%s' is not a slowdown factor (1..1e6)", optarg);
+            break;
+        case S_OPT_NETWORK: {
+            size_t len = strlen (optarg);
+            int ok = len >= 1 && len <= S_NETWORK_MAX;
+            for (size_t i = 0; ok && i < len; i++)
+                ok = (optarg[i] >= 'a' && optarg[i] <= 'z') ||
+                     (optarg[i] >= 'A' && optarg[i] <= 'Z') ||
+                     (optarg[i] >= '0' && optarg[i] <= '9') || strchr ("._-", optarg[i]);
+            if (!ok)
+                app_usage_error (
+                    "--network: '%s' is not a network name (1..%d of A-Z a-z 0-9 . _ -)", optarg,
+                    S_NETWORK_MAX);
+            network = optarg;
+            break;
+        }
+        case S_OPT_SEED:
+            seed = app_opt_seed ("--seed", optarg);
+            seed_set = 1;
+            break;
+        case S_OPT_GEOMETRY:
+            if (s_parse_geometry (optarg, &geometry))
+                app_usage_error ("--geometry: '%s' is not WxH or WxH+X+Y (W, H in 64..%d)", optarg,
+                                 RND_VIEW_SIZE_MAX_PX);
+            break;
+        case S_OPT_KEY:
+            key_path = optarg;
+            break;
+        case 'h':
+            printf (s_usage, RND_SLICES_DEFAULT, app_cpu_count (),
+                    rnd_kernel_name (rnd_kernel_best ()), app_view_help);
+            return APP_EXIT_OK;
+        case '?':
+        case ':':
+            app_getopt_error ("peer", argv, opt);
+        default:
+            app_view_opts_apply (&vo, opt, optarg);
+            /* The colouring is this peer's own; the rest is the job's. */
+            if (opt != APP_OPT_COLOURING && !job_opt && longindex >= 0)
+                job_opt = opts[longindex].name;
+        }
+    }
+    if (optind < argc)
+        app_usage_error ("peer: unexpected argument '%s'", argv[optind]);
+
+    app_peer_ctx_t c;
+    memset (&c, 0, sizeof c);
+    /* Tests only (test_verify): a peer that lies about its results. */
+    const char *corrupt = getenv ("P2PF_TEST_CORRUPT_SLICES");
+    c.test_corrupt = corrupt && strcmp (corrupt, "1") == 0;
+    c.colouring_set = vo.colouring_set;
+    c.colouring = vo.colouring;
+    c.exit_when_done = exit_when_done;
+    /* Refuse a bad view before opening any socket -- also from a joiner,
+     * which does not use it: one command line for every peer of a swarm
+     * should fail on each peer alike. */
+    app_view_opts_finish (&vo, &c.palette);
+    snprintf (c.own_palette, sizeof c.own_palette, "%s", vo.view.palette);
+    el_job_t first_job;
+    char err[512];
+    if (el_job_init (&first_job, &vo.view, slices, 0, err, sizeof err) != 0)
+        app_usage_error ("%s%s", strncmp (err, "slices:", 7) == 0 ? "--" : "", err);
+    if (join && job_opt)
+        fprintf (stderr,
+                 "p2pfractal: peer: joining: the network's job is adopted, --%s and the other "
+                 "view options are not used\n",
+                 job_opt);
+    if (out_path)
+        app_check_writable ("-o", out_path);
+    if (log_path && strcmp (log_path, "-") != 0)
+        app_check_writable ("--log-json", log_path);
+    if (!seed_set)
+        seed = app_seed_from_clock ();
+    ovl_rng_t rng;
+    ovl_rng_seed (&rng, seed);
+    c.self.id = ovl_rng_id (&rng);
+    ovl_transport_keys_t keys;
+    if (key_path) {
+        /* A closed network: the id is the hash of our own public key. */
+        uint8_t secret[APP_NETKEY_BYTES];
+        if (app_netkey_load (key_path, secret, err, sizeof err) != 0)
+            app_usage_error ("--key: %s", err);
+        int rc = app_netkey_transport_keys (secret, &keys);
+        sodium_memzero (secret, sizeof secret);
+        if (rc != 0) {
+            fprintf (stderr, "p2pfractal: peer: libsodium cannot start\n");
+            return APP_EXIT_FAIL;
+        }
+        c.self.id = ovl_id_from_public_key (keys.node_public);
+        sodium_bin2hex (c.public_key, sizeof c.public_key, keys.node_public,
+                        sizeof keys.node_public);
+    } else {
+        fprintf (stderr, "p2pfractal: peer: warning: no --key: this network is open -- anyone "
+                         "who can reach its ports can join, read the image and send pixels "
+                         "(see docs/SECURITY.md)\n");
+    }
+    ovl_id_hex (c.self.id, c.hex);
+    ovl_id_short (c.self.id, c.short_id);
+    char default_out[64];
+    snprintf (default_out, sizeof default_out, "p2pfractal-%s.png", c.short_id);
+    if (!out_path) {
+        out_path = default_out;
+        app_check_writable ("output", out_path);
+    }
+    c.out_path = out_path;
+
+    int status = APP_EXIT_FAIL;
+    app_gui_t *gui = NULL;
+    /* `s` in the window saves <stem>-1.png, -2, ... beside the -o file. */
+    char save_stem[4096];
+    size_t out_len = strlen (out_path);
+    if (out_len >= 4 && strcasecmp (out_path + out_len - 4, ".png") == 0)
+        out_len -= 4;
+    snprintf (save_stem, sizeof save_stem, "%.*s", (int)out_len, out_path);
+    if (log_path && !(c.log = app_jsonlog_open (log_path, err, sizeof err))) {
+        fprintf (stderr, "p2pfractal: peer: --log-json %s\n", err);
+        goto done;
+    }
+    c.render = app_peer_render_new (threads, kernel, throttle, err, sizeof err);
+    if (!c.render) {
+        fprintf (stderr, "p2pfractal: peer: render threads: %s\n", err);
+        goto done;
+    }
+    if (!headless) {
+        /* The window opens before the peer joins anything: without a
+         * display it fails here, and no network ever saw this peer. */
+        rnd_kernel_t used = kernel == RND_KERNEL_AUTO ? rnd_kernel_best () : kernel;
+        c.view = app_peer_view_new (c.self.id, rnd_kernel_name (used),
+                                    app_peer_render_threads (c.render));
+        if (!c.view) {
+            fprintf (stderr, "p2pfractal: peer: out of memory\n");
+            goto done;
+        }
+        geometry.hud = 1;
+        geometry.save_stem = save_stem;
+        /* A palette on this command line colours this window, whatever the
+         * job's; without one, the window follows the job. */
+        geometry.palette = vo.source[RND_FIELD_PALETTE] ? c.own_palette : NULL;
+        geometry.colouring_set = vo.colouring_set;
+        geometry.colouring = vo.colouring;
+        geometry.log = c.log;
+        geometry.node_hex = c.hex;
+        gui = app_gui_open (&geometry, c.view, err, sizeof err);
+        if (!gui) {
+            fprintf (stderr, "p2pfractal: peer: %s\n", err);
+            goto done;
+        }
+    }
+    c.transport =
+        ovl_transport_new (bind_addr, port, advertise, key_path ? &keys : NULL, err, sizeof err);
+    sodium_memzero (&keys, sizeof keys);
+    if (!c.transport) {
+        fprintf (stderr, "p2pfractal: peer: %s\n", err);
+        goto done;
+    }
+    const char *endpoint = ovl_transport_endpoint (c.transport);
+    if (strlen (endpoint) >= sizeof c.self.addr) {
+        fprintf (stderr, "p2pfractal: peer: endpoint %s is too long\n", endpoint);
+        goto done;
+    }
+    strcpy (c.self.addr, endpoint);
+
+    el_stack_config_t scfg;
+    ovl_config_default (&scfg.overlay);
+    el_config_default (&scfg.job);
+    scfg.job.render_slots = (uint32_t)app_peer_render_threads (c.render);
+    /* Tests and benchmarks only: pixels checked per slice (0: off). */
+    const char *check_px = getenv ("P2PF_TEST_CHECK_PIXELS");
+    if (check_px && *check_px)
+        scfg.job.check_pixels = (uint32_t)strtoul (check_px, NULL, 10);
+    char net_name[S_NETWORK_MAX + 8];
+    snprintf (net_name, sizeof net_name, "net/%s", network);
+    scfg.network = ovl_id_from_name (net_name, strlen (net_name));
+    el_stack_driver_t drv;
+    app_peer_events_driver (&c, &drv);
+    uint64_t node_seed = ovl_rng_next (&rng);
+    c.stack = el_stack_new (&scfg, &c.self, &drv, node_seed, ovl_rng_next (&rng));
+    if (c.stack) {
+        c.node = el_stack_node (c.stack);
+        c.peer = el_stack_peer (c.stack);
+    }
+    if (!c.stack) {
+        fprintf (stderr, "p2pfractal: peer: out of memory\n");
+        goto done;
+    }
+
+    app_catch_stop_signals ();
+    /* stderr may be a pipe whose reader went away: a lost log line must
+     * not kill the peer. */
+    signal (SIGPIPE, SIG_IGN);
+
+    const char *colon = strrchr (c.self.addr, ':');
+    app_peer_say (&c, "listening on %s (id %s, network %s, %s, %d render threads)", c.self.addr,
+                  c.hex, network, key_path ? "closed: CURVE" : "open",
+                  app_peer_render_threads (c.render));
+    app_jsonlog_t *log = app_peer_json (&c, "started");
+    app_jsonlog_str (log, "endpoint", c.self.addr);
+    app_jsonlog_u64 (log, "port", colon ? strtoull (colon + 1, NULL, 10) : 0);
+    app_jsonlog_str (log, "network", network);
+    /* The key the id is the hash of: anyone can check it. */
+    app_jsonlog_str (log, "public_key", c.public_key);
+    app_jsonlog_u64 (log, "threads", (uint64_t)app_peer_render_threads (c.render));
+    app_jsonlog_num (log, "throttle", throttle);
+    app_jsonlog_end (log);
+
+    c.now_ms = app_now_ms ();
+    if (join) {
+        /* The bootstrap's id is unknown until it answers (see app/tools/cmd_node.c). */
+        ovl_handle_t bootstrap;
+        memset (&bootstrap, 0, sizeof bootstrap);
+        snprintf (bootstrap.addr, sizeof bootstrap.addr, "tcp://%s", join);
+        c.join = join;
+        c.join_since_ms = c.now_ms;
+        if (join_timeout_s == 0 && exit_when_done)
+            join_timeout_s = S_JOIN_TIMEOUT_S;
+        c.join_timeout_ms = (uint64_t)(join_timeout_s * 1000.0);
+        ovl_transport_watch (c.transport, bootstrap.addr);
+        el_stack_start (c.stack, c.now_ms, &bootstrap);
+    } else {
+        /* Alone, the node joins at once, and the job protocol starts. */
+        el_stack_start (c.stack, c.now_ms, NULL);
+        if (el_stack_new_job (c.stack, c.now_ms, &vo.view, slices, app_peer_unix_ms (), err,
+                              sizeof err)) {
+            fprintf (stderr, "p2pfractal: peer: %s\n", err);
+            goto done;
+        }
+    }
+
+    if (gui) {
+        /* The loop gets a thread; this one draws until the loop closes
+         * the view (it left: q, a signal, --exit-when-done, an error). */
+        pthread_t loop_tid;
+        if (pthread_create (&loop_tid, NULL, app_peer_loop_thread, &c) != 0) {
+            fprintf (stderr, "p2pfractal: peer: cannot start the loop thread\n");
+            goto done;
+        }
+        int gui_failed = app_gui_run (gui) != 0;
+        if (gui_failed)
+            app_peer_view_post_leave (c.view);
+        pthread_join (loop_tid, NULL);
+        status = gui_failed ? APP_EXIT_FAIL : c.status;
+    } else {
+        status = app_peer_loop (&c);
+    }
+done:
+    /* Threads first: nothing may post while the cores go. */
+    app_gui_close (&gui);
+    app_peer_render_destroy (&c.render);
+    el_stack_destroy (&c.stack);
+    ovl_transport_destroy (&c.transport);
+    app_peer_view_destroy (&c.view);
+    app_jsonlog_close (&c.log);
+    return status;
+}

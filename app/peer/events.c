@@ -1,0 +1,404 @@
+/* events.c: what the peer says about each overlay and job event -- a line
+ * on stderr, a JSON Lines record, a ticker line or a slice's state in the
+ * window -- and the driver callbacks that carry out what the cores ask.
+ *
+ * The progress line and the transport's refusals are reported here too:
+ * the loop (loop.c) decides when, this file what is said. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "peer_ctx.h"
+
+uint64_t
+app_peer_unix_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* One human line on stderr, prefixed with who says it. */
+void
+app_peer_say (const app_peer_ctx_t *c, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (line, sizeof line, fmt, ap);
+    va_end (ap);
+    fprintf (stderr, "p2pfractal: peer %s: %s\n", c->short_id, line);
+}
+
+/* A JSON line: begin with t, node and event; the caller adds fields and
+ * calls app_jsonlog_end. */
+app_jsonlog_t *
+app_peer_json (const app_peer_ctx_t *c, const char *event)
+{
+    app_jsonlog_begin (c->log, app_peer_unix_ms (), c->hex, event);
+    return c->log;
+}
+
+void
+app_peer_json_id (app_jsonlog_t *log, const char *key, ovl_id_t id)
+{
+    char hex[OVL_ID_HEX_LEN + 1];
+    ovl_id_hex (id, hex);
+    app_jsonlog_str (log, key, hex);
+}
+
+/* --- overlay upcalls ----------------------------------------------------- */
+
+static void
+s_send (void *ctx, const ovl_handle_t *to, const uint8_t *bytes, size_t len)
+{
+    app_peer_ctx_t *c = ctx;
+    if (ovl_transport_send (c->transport, to->addr, bytes, len) != 0 && errno == EMFILE &&
+        !c->warned_peer_cap) {
+        c->warned_peer_cap = 1;
+        app_peer_say (
+            c, "cannot open more peer connections (%zu open); dropping messages to new peers",
+            ovl_transport_peer_count (c->transport));
+    }
+}
+
+static void
+s_joined (void *ctx, int hops)
+{
+    app_peer_ctx_t *c = ctx;
+    app_peer_say (c, "joined the ring (%d hops)", hops);
+    app_jsonlog_u64 (app_peer_json (c, "joined"), "hops", (uint64_t)(hops < 0 ? 0 : hops));
+    app_jsonlog_end (c->log);
+    /* The first join ends the watch on the bootstrap's handshakes. */
+    if (!el_stack_started (c->stack))
+        ovl_transport_watch (c->transport, NULL);
+}
+
+static void
+s_node_up (void *ctx, const ovl_handle_t *h)
+{
+    app_peer_ctx_t *c = ctx;
+    char id[OVL_ID_SHORT_LEN + 1];
+    ovl_id_short (h->id, id);
+    app_peer_say (c, "peer %s up (%s)", id, h->addr);
+    app_jsonlog_t *log = app_peer_json (c, "peer_up");
+    app_peer_json_id (log, "peer", h->id);
+    app_jsonlog_str (log, "endpoint", h->addr);
+    app_jsonlog_end (log);
+    if (c->view)
+        app_peer_view_tick (c->view, app_peer_unix_ms (), "peer %s up", id);
+}
+
+static void
+s_node_lost (void *ctx, const ovl_handle_t *h)
+{
+    app_peer_ctx_t *c = ctx;
+    char id[OVL_ID_SHORT_LEN + 1];
+    ovl_id_short (h->id, id);
+    app_peer_say (c, "peer %s lost (%s)", id, h->addr);
+    app_jsonlog_t *log = app_peer_json (c, "peer_lost");
+    app_peer_json_id (log, "peer", h->id);
+    app_jsonlog_str (log, "endpoint", h->addr);
+    app_jsonlog_end (log);
+    if (c->view)
+        app_peer_view_tick (c->view, app_peer_unix_ms (), "peer %s lost", id);
+    ovl_transport_forget (c->transport, h->addr);
+}
+
+/* --- job-protocol callbacks --------------------------------------------- */
+
+static void
+s_el_render (void *ctx, const el_job_t *job, uint32_t slice)
+{
+    app_peer_ctx_t *c = ctx;
+    /* Without memory for a queue entry the slice is simply not rendered
+     * here; the master hands it out again after every other slice. */
+    if (app_peer_render_queue (c->render, job, slice) != 0)
+        app_peer_say (c, "out of memory queueing slice %u", slice);
+    else if (c->view)
+        app_peer_view_slice_state (c->view, job->id, slice, APP_SLICE_RENDERING);
+}
+
+static void
+s_el_drop_renders (void *ctx, ovl_id_t keep)
+{
+    app_peer_ctx_t *c = ctx;
+    app_peer_render_drop (c->render, keep);
+}
+
+static int
+s_el_check (void *ctx, const el_job_t *job, uint64_t token, const rnd_xy_t *px, size_t n)
+{
+    app_peer_ctx_t *c = ctx;
+    return app_peer_render_check (c->render, job, token, px, n);
+}
+
+static void
+s_on_job_started (app_peer_ctx_t *c, const el_job_t *job)
+{
+    char id[OVL_ID_SHORT_LEN + 1];
+    ovl_id_short (job->id, id);
+    app_peer_say (c, "job %s started: %s %dx%d, %d iterations, %u slices", id,
+                  rnd_fractal_name (job->view.fractal), job->view.width_px, job->view.height_px,
+                  job->view.max_iter, job->slices);
+    app_jsonlog_t *log = app_peer_json (c, "job_started");
+    app_peer_json_id (log, "job", job->id);
+    app_jsonlog_u64 (log, "slices", job->slices);
+    app_jsonlog_u64 (log, "stamp", job->stamp);
+    app_jsonlog_str (log, "spec", job->params);
+    app_jsonlog_end (log);
+    c->busy_job = job->id;
+    c->job_busy_s = 0.0;
+    c->done_pending = 0;
+    c->rate_n = 0;
+    c->rate = 0.0;
+    if (c->view) {
+        if (app_peer_view_job (c->view, job) != 0)
+            app_peer_say (c, "out of memory for the window's copy of the image");
+        app_peer_view_tick (c->view, app_peer_unix_ms (), "job %s: %s %dx%d, %u slices", id,
+                            rnd_fractal_name (job->view.fractal), job->view.width_px,
+                            job->view.height_px, job->slices);
+    }
+    /* The palette travels by name: a peer without it still renders and
+     * serves slices; only its own PNG falls back to the default colours. */
+    char err[512];
+    const char *name = job->view.palette;
+    /* A job from the network names a palette file only as a bare asset
+     * name: a path (anything with '/' or ending in .map) is opened only if
+     * this peer's own command line named it. Otherwise any peer could make
+     * every other open /dev/stdin or a FIFO, and block its loop. */
+    size_t len = strlen (name);
+    int is_path = strchr (name, '/') || (len >= 4 && strcmp (name + len - 4, ".map") == 0);
+    if (is_path && strcmp (name, c->own_palette) != 0) {
+        app_peer_say (c,
+                      "palette '%s' is a path on another machine; the PNG will use the default "
+                      "palette",
+                      name);
+        name = "default";
+    }
+    if (rnd_palette_load (&c->palette, name, err, sizeof err) != 0) {
+        app_peer_say (c, "%s; the PNG will use the default palette", err);
+        if (rnd_palette_load (&c->palette, "default", err, sizeof err) != 0) {
+            app_peer_say (c, "%s; the PNG will be grey", err);
+            for (int i = 0; i < RND_PALETTE_ENTRIES; i++)
+                c->palette.rgb[i][0] = c->palette.rgb[i][1] = c->palette.rgb[i][2] = (uint8_t)i;
+        }
+    }
+}
+
+static void
+s_on_role (app_peer_ctx_t *c, int master, int root)
+{
+    if (master != c->master)
+        app_peer_say (c, master ? "now master" : "no longer master");
+    if (root != c->root)
+        app_peer_say (c, root ? "now root of the job's tree" : "no longer root of the job's tree");
+    c->master = master;
+    c->root = root;
+    app_jsonlog_t *log = app_peer_json (c, "role");
+    app_jsonlog_bool (log, "master", master);
+    app_jsonlog_bool (log, "root", root);
+    app_jsonlog_end (log);
+}
+
+/* "master 2d2c33 lost — elected 79f066, term 3, 0.41 s" in the window. */
+static void
+s_tick_elected (app_peer_ctx_t *c, const el_event_t *ev)
+{
+    int had = c->has_last_master;
+    ovl_id_t old = c->last_master;
+    c->has_last_master = 1;
+    c->last_master = ev->peer.id;
+    if (!c->view)
+        return;
+    char id[OVL_ID_SHORT_LEN + 1], prev[OVL_ID_SHORT_LEN + 1], took[32] = "";
+    ovl_id_short (ev->peer.id, id);
+    ovl_id_short (old, prev);
+    if (ev->took_ms)
+        snprintf (took, sizeof took, ", %.2f s", (double)ev->took_ms / 1000.0);
+    const char *reason = ev->reason ? ev->reason : "?";
+    if (strcmp (reason, "start") == 0)
+        app_peer_view_tick (c->view, app_peer_unix_ms (), "master %s starts the job", id);
+    else if (had && !ovl_id_eq (old, ev->peer.id))
+        app_peer_view_tick (c->view, app_peer_unix_ms (),
+                            "master %s %s \u2014 elected %s, term %llu%s", prev,
+                            strcmp (reason, "master lost") == 0 ? "lost" : reason, id,
+                            (unsigned long long)ev->term, took);
+    else
+        app_peer_view_tick (c->view, app_peer_unix_ms (), "%s \u2014 elected %s, term %llu%s",
+                            reason, id, (unsigned long long)ev->term, took);
+}
+
+static void
+s_el_event (void *ctx, const el_event_t *ev)
+{
+    app_peer_ctx_t *c = ctx;
+    app_jsonlog_t *log;
+    char id[OVL_ID_SHORT_LEN + 1], by[OVL_ID_SHORT_LEN + 1];
+    switch (ev->kind) {
+    case EL_EV_JOB_STARTED:
+        s_on_job_started (c, ev->job);
+        break;
+    case EL_EV_ROLE:
+        s_on_role (c, ev->master, ev->root);
+        break;
+    case EL_EV_MASTER_ELECTED:
+        ovl_id_short (ev->peer.id, id);
+        ovl_id_short (ev->elector, by);
+        app_peer_say (c, "master %s elected for term %llu by %s (%s) after %llu ms", id,
+                      (unsigned long long)ev->term, by, ev->reason ? ev->reason : "?",
+                      (unsigned long long)ev->took_ms);
+        log = app_peer_json (c, "master_elected");
+        app_jsonlog_u64 (log, "term", ev->term);
+        app_peer_json_id (log, "elector", ev->elector);
+        app_peer_json_id (log, "master", ev->peer.id);
+        app_jsonlog_str (log, "reason", ev->reason ? ev->reason : "");
+        app_jsonlog_u64 (log, "took_ms", ev->took_ms);
+        app_jsonlog_end (log);
+        s_tick_elected (c, ev);
+        break;
+    case EL_EV_SLICE_ASSIGNED:
+        log = app_peer_json (c, "slice_assigned");
+        app_jsonlog_u64 (log, "slice", ev->slice);
+        app_peer_json_id (log, "to", ev->peer.id);
+        app_jsonlog_end (log);
+        break;
+    case EL_EV_SLICE_DONE:
+        log = app_peer_json (c, "slice_done");
+        app_jsonlog_u64 (log, "slice", ev->slice);
+        app_peer_json_id (log, "by", ev->peer.id);
+        app_jsonlog_end (log);
+        if (c->view)
+            app_peer_view_slice_done (c->view, ev->job->id, ev->slice, ev->peer.id,
+                                      el_peer_pixels (c->peer));
+        break;
+    case EL_EV_SLICE_REJECTED:
+        /* Once per sender and job: the core ignores it from then on. */
+        ovl_id_short (ev->peer.id, id);
+        ovl_id_short (ev->elector, by);
+        app_peer_say (
+            c,
+            "slice %u from %s (computed by %s, it says) failed its check: dropped, and %s "
+            "is ignored for the rest of this job",
+            ev->slice, id, by, id);
+        log = app_peer_json (c, "slice_rejected");
+        app_jsonlog_u64 (log, "slice", ev->slice);
+        app_peer_json_id (log, "from", ev->peer.id);
+        app_peer_json_id (log, "by", ev->elector);
+        app_jsonlog_end (log);
+        if (c->view)
+            app_peer_view_tick (c->view, app_peer_unix_ms (),
+                                "slice %u from %s had wrong pixels: ignored", ev->slice, id);
+        break;
+    case EL_EV_JOB_DONE:
+        /* Written once the core call returns: colouring and compressing a
+         * large image is no work to do under the core's feet. */
+        c->done_pending = 1;
+        c->done_job = ev->job->id;
+        break;
+    }
+}
+
+void
+app_peer_events_driver (app_peer_ctx_t *c, el_stack_driver_t *drv)
+{
+    *drv = (el_stack_driver_t){
+        .ctx = c,
+        .send = s_send,
+        .render = s_el_render,
+        .drop_renders = s_el_drop_renders,
+        .check = s_el_check,
+        .event = s_el_event,
+        .joined = s_joined,
+        .node_up = s_node_up,
+        .node_lost = s_node_lost,
+    };
+}
+
+/* --- reports -------------------------------------------------------------- */
+
+/* Who the transport refused: once per source a minute (it keeps trying). */
+void
+app_peer_report_refusals (app_peer_ctx_t *c)
+{
+    ovl_transport_refusal_t r;
+    while (ovl_transport_next_refusal (c->transport, &r)) {
+        const char *why = ovl_transport_refusal_text (c->transport, r.why);
+        app_peer_say (c, "refused %s: %s (%llu attempt%s; said again in a minute at most)",
+                      r.source, why, (unsigned long long)r.attempts, r.attempts == 1 ? "" : "s");
+        app_jsonlog_t *log = app_peer_json (c, "refused");
+        app_jsonlog_str (log, "source", r.source);
+        app_jsonlog_str (log, "why", why);
+        app_jsonlog_u64 (log, "attempts", r.attempts);
+        app_jsonlog_end (log);
+    }
+}
+
+/* Handshakes with the bootstrap that end in a hang-up, in a row, before we
+ * give up: one could be a peer dying mid-handshake; ten, 0.1 s apart, are
+ * a refusal. (A mechanism mismatch, definitive, is often seen as a hang-up
+ * first: the other side closes before our greeting is read. Waiting for
+ * ten lets the definitive event, which names the cause, come through.) */
+#define S_JOIN_REFUSED_AFTER 10
+
+/* 1 (and said why) if the peer we join through refuses our handshakes:
+ * another network key, or one of us has none. */
+int
+app_peer_join_refused (app_peer_ctx_t *c)
+{
+    ovl_refusal_t why;
+    int final = 0;
+    unsigned failed = ovl_transport_watch_failures (c->transport, &why, &final);
+    if (!final && failed < S_JOIN_REFUSED_AFTER)
+        return 0;
+    int keyed = ovl_transport_keyed (c->transport);
+    const char *text =
+        why == OVL_REFUSED_MECHANISM && keyed
+            ? "it runs an open network (no --key), and this peer has a key"
+        : why == OVL_REFUSED_MECHANISM
+            ? "it runs a closed network: start this peer with --key and the "
+              "network's key file"
+        : why == OVL_REFUSED_CRYPTO
+            ? "it hangs up on our CURVE handshake: it holds another network key, or none"
+        : keyed ? "it refuses our handshake"
+                : "it refuses our handshake (a closed network? then start this "
+                  "peer with --key and its key file)";
+    app_peer_say (c, "cannot join through %s: %s", c->join, text);
+    app_jsonlog_t *log = app_peer_json (c, "join_refused");
+    app_jsonlog_str (log, "through", c->join);
+    app_jsonlog_str (log, "why", text);
+    app_jsonlog_end (log);
+    return 1;
+}
+
+void
+app_peer_progress (app_peer_ctx_t *c)
+{
+    el_status_t st;
+    el_peer_status (c->peer, &st);
+    size_t known = ovl_node_known_count (c->node);
+    if (!el_stack_started (c->stack) && c->join) {
+        app_peer_say (
+            c,
+            "not joined yet: no answer through %s for %llu s (is a peer running there, and "
+            "reachable from here? see --bind/--advertise)",
+            c->join, (unsigned long long)((c->now_ms - c->join_since_ms) / 1000));
+        return;
+    }
+    if (!st.has_job) {
+        app_peer_say (c, "waiting for a job, %zu peers known", known);
+        return;
+    }
+    char master[OVL_ID_SHORT_LEN + 1] = "none";
+    if (st.has_master)
+        ovl_id_short (st.master.id, master);
+    const char *role = st.is_master && st.is_root ? "master+root"
+                       : st.is_master             ? "master"
+                       : st.is_root               ? "root"
+                                                  : "worker";
+    app_peer_say (c, "%u/%u slices, %zu peers, master %s term %llu%s, own %u, %s", st.done,
+                  st.total, known, master, (unsigned long long)st.term,
+                  st.electing ? " (electing)" : "", st.own, role);
+}

@@ -1,0 +1,237 @@
+/* hud.c: what is drawn over the image -- the HUD, the attribution overlay and its legend, the
+ * ticker, the drag box and toasts. */
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gui_ctx.h"
+#include "slice.h"
+
+/* --- drawing -------------------------------------------------------------- */
+
+static uint32_t
+s_peer_rgb (ovl_id_t id)
+{
+    uint8_t c[3];
+    app_gui_peer_colour (id, c);
+    return (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2];
+}
+
+/* Who computed what: each run of slices from one peer tinted and outlined
+ * in its colour; slices rendering here now pulse white. */
+void
+app_gui_draw_overlay (app_gui_t *g, const SDL_Rect *fit, uint64_t now_ms)
+{
+    const app_view_frame_t *f = &g->frame;
+    int k = (int)f->info.slices, y0, y1, unused;
+    for (int i = 0; i < k;) {
+        if (f->state[i] != APP_SLICE_DONE) {
+            i++;
+            continue;
+        }
+        int j = i + 1;
+        while (j < k && f->state[j] == APP_SLICE_DONE && ovl_id_eq (f->by[j], f->by[i]))
+            j++;
+        rnd_slice_rows (g->img_h, k, i, &y0, &unused);
+        rnd_slice_rows (g->img_h, k, j - 1, &unused, &y1);
+        SDL_Rect r = app_gui_rows_rect (g, fit, y0, y1);
+        uint32_t rgb = s_peer_rgb (f->by[i]);
+        app_gui_fill (g, &r, rgb, APP_GUI_TINT_ALPHA);
+        /* Outlines on bands a few pixels high would hide the image. */
+        if (r.h >= APP_GUI_OUTLINE_MIN_PX)
+            app_gui_outline (g, r, rgb, 230, 1);
+        i = j;
+    }
+    double phase = (double)(now_ms % APP_GUI_PULSE_MS) / APP_GUI_PULSE_MS;
+    double pulse = 0.5 + 0.5 * sin (2 * 3.14159265358979 * phase);
+    int rendering = 0;
+    for (int i = 0; i < k; i++) {
+        if (f->state[i] != APP_SLICE_RENDERING)
+            continue;
+        rendering = 1;
+        rnd_slice_rows (g->img_h, k, i, &y0, &y1);
+        SDL_Rect r = app_gui_rows_rect (g, fit, y0, y1);
+        app_gui_fill (g, &r, 0xffffff, (int)(20 + 50 * pulse));
+        app_gui_outline (g, r, 0xffffff, (int)(110 + 145 * pulse), 2);
+    }
+    if (rendering)
+        app_gui_redraw_at (g, now_ms + APP_GUI_PULSE_STEP_MS);
+}
+
+/* The box being dragged, and (fainter) what will be shown: the box
+ * widened to the image's aspect. */
+void
+app_gui_draw_band (app_gui_t *g, const SDL_Rect *fit)
+{
+    SDL_Rect b = app_gui_band (g);
+    if (b.w > 0 && b.h > 0 && fit->w > 0 && fit->h > 0) {
+        double aspect = (double)fit->w / fit->h;
+        int tw = b.w, th = b.h;
+        if (tw < th * aspect)
+            tw = (int)lround (th * aspect);
+        else
+            th = (int)lround (tw / aspect);
+        SDL_Rect t = { b.x + b.w / 2 - tw / 2, b.y + b.h / 2 - th / 2, tw, th };
+        app_gui_outline (g, t, 0xffffff, 90, 1);
+    }
+    app_gui_fill (g, &b, 0xffffff, 40);
+    app_gui_outline (g, b, 0xffffff, 230, 1);
+}
+
+/* "12.3" below 100, "412" above. */
+static void
+s_fmt_rate (char *buf, size_t size, double rate)
+{
+    snprintf (buf, size, rate < 100 ? "%.1f" : "%.0f", rate);
+}
+
+static int
+s_percent (uint32_t part, uint32_t whole)
+{
+    return whole ? (int)((uint64_t)part * 100 / whole) : 0;
+}
+
+/* The HUD: who we are, the job's progress, our share. */
+void
+app_gui_draw_hud (app_gui_t *g)
+{
+    const app_view_info_t *in = &g->frame.info;
+    const el_status_t *st = &in->status;
+    app_gui_line_t l[9];
+    int n = 0;
+    memset (l, 0, sizeof l);
+    for (int i = 0; i < 9; i++)
+        l[i].rgb = APP_GUI_WHITE;
+    char master[OVL_ID_SHORT_LEN + 1] = "none", rate[32];
+    if (st->has_master)
+        ovl_id_short (st->master.id, master);
+    snprintf (l[n++].text, APP_GUI_TEXT_MAX, "peer %s \xc2\xb7 %s%s", in->self_short,
+              !in->has_job    ? "no job yet"
+              : st->is_master ? "master"
+                              : "worker",
+              st->is_root ? " \xc2\xb7 root" : "");
+    snprintf (l[n++].text, APP_GUI_TEXT_MAX,
+              "term %llu \xc2\xb7 master %s \xc2\xb7 %zu peers known", (unsigned long long)st->term,
+              master, in->peers_known);
+    if (in->has_job) {
+        s_fmt_rate (rate, sizeof rate, in->rate);
+        snprintf (l[n++].text, APP_GUI_TEXT_MAX, "slices %u/%u (%d%%) \xc2\xb7 %s slices/s",
+                  st->done, st->total, s_percent (st->done, st->total), rate);
+        snprintf (l[n++].text, APP_GUI_TEXT_MAX, "mine %u (%d%%) \xc2\xb7 rendering %u", st->own,
+                  s_percent (st->own, st->total), st->in_flight);
+        snprintf (l[n++].text, APP_GUI_TEXT_MAX, "%s %dx%d \xc2\xb7 palette %.60s",
+                  rnd_fractal_name (in->view.fractal), in->view.width_px, in->view.height_px,
+                  g->palette_name);
+    }
+    snprintf (l[n++].text, APP_GUI_TEXT_MAX, "kernel %s \xc2\xb7 %d threads", in->kernel,
+              in->threads);
+    if (st->electing) {
+        snprintf (l[n].text, APP_GUI_TEXT_MAX, "electing a master ...");
+        l[n++].rgb = APP_GUI_AMBER;
+    }
+    snprintf (l[n].text, APP_GUI_TEXT_MAX, "q quit  s save  p palette  o overlay  h hud");
+    l[n++].rgb = APP_GUI_DIM;
+    app_gui_text_box (g, APP_GUI_MARGIN_PX, APP_GUI_MARGIN_PX, 0, l, n);
+}
+
+/* The legend of the overlay: each peer's colour and share. */
+void
+app_gui_draw_legend (app_gui_t *g, int ow)
+{
+    const app_view_info_t *in = &g->frame.info;
+    app_gui_line_t l[APP_VIEW_LEGEND_MAX + 2];
+    memset (l, 0, sizeof l);
+    int n = 0;
+    snprintf (l[n].text, APP_GUI_TEXT_MAX, "computed by");
+    l[n++].rgb = APP_GUI_DIM;
+    for (size_t i = 0; i < in->ncontrib; i++, n++) {
+        char id[OVL_ID_SHORT_LEN + 1];
+        ovl_id_short (in->contrib[i].id, id);
+        snprintf (l[n].text, APP_GUI_TEXT_MAX, "%s %5u %3d%%%s", id, in->contrib[i].count,
+                  s_percent (in->contrib[i].count, in->slices),
+                  ovl_id_eq (in->contrib[i].id, in->self) ? " (me)" : "");
+        l[n].rgb = APP_GUI_WHITE;
+        l[n].swatch = 1;
+        l[n].swatch_rgb = s_peer_rgb (in->contrib[i].id);
+    }
+    if (in->ncontributors > in->ncontrib) {
+        snprintf (l[n].text, APP_GUI_TEXT_MAX, "+ %zu more", in->ncontributors - in->ncontrib);
+        l[n++].rgb = APP_GUI_DIM;
+    }
+    if (in->ncontrib == 0) {
+        snprintf (l[n].text, APP_GUI_TEXT_MAX, "no slices yet");
+        l[n++].rgb = APP_GUI_DIM;
+    }
+    app_gui_text_box (g, ow - APP_GUI_MARGIN_PX, APP_GUI_MARGIN_PX, 1, l, n);
+}
+
+/* The ticker: the newest events at the bottom, each line fading out with
+ * its age. Returns the y of its top (oh if empty). */
+int
+app_gui_draw_ticker (app_gui_t *g, int oh, uint64_t now_ms)
+{
+    const app_view_info_t *in = &g->frame.info;
+    uint64_t unix_ms = app_gui_unix_ms ();
+    int y = oh - APP_GUI_MARGIN_PX;
+    if (!g->font)
+        return oh;
+    for (size_t i = in->nticker; i-- > 0;) {
+        const app_view_tick_t *t = &in->ticker[i];
+        uint64_t age = unix_ms > t->t_ms ? unix_ms - t->t_ms : 0;
+        if (age >= APP_GUI_TICK_HOLD_MS + APP_GUI_TICK_FADE_MS)
+            continue;
+        double a = 1.0;
+        if (age < APP_GUI_TICK_HOLD_MS) {
+            app_gui_redraw_at (g, now_ms + (APP_GUI_TICK_HOLD_MS - age));
+        } else {
+            a = 1.0 - (double)(age - APP_GUI_TICK_HOLD_MS) / APP_GUI_TICK_FADE_MS;
+            app_gui_redraw_at (g, now_ms + APP_GUI_FADE_STEP_MS);
+        }
+        y -= g->line_px;
+        SDL_Rect r = { APP_GUI_MARGIN_PX, y - 2,
+                       app_gui_text_w (g, t->text, APP_GUI_WHITE) + 2 * APP_GUI_PAD_PX,
+                       g->line_px + 2 };
+        app_gui_fill (g, &r, 0x000000, (int)(APP_GUI_BOX_ALPHA * a));
+        app_gui_text_draw (g, APP_GUI_MARGIN_PX + APP_GUI_PAD_PX, y - 1, t->text, APP_GUI_WHITE, a);
+        y -= 2;
+    }
+    return y;
+}
+
+void
+app_gui_draw_toast (app_gui_t *g, int ow, int bottom, uint64_t now_ms)
+{
+    if (!g->toast[0])
+        return;
+    if (now_ms >= g->toast_until_ms) {
+        g->toast[0] = '\0';
+        return;
+    }
+    double a = 1.0;
+    if (g->toast_until_ms != APP_GUI_NONE) {
+        uint64_t left = g->toast_until_ms - now_ms;
+        if (left < APP_GUI_TOAST_FADE_MS) {
+            a = (double)left / APP_GUI_TOAST_FADE_MS;
+            app_gui_redraw_at (g, now_ms + APP_GUI_FRAME_MS);
+        } else {
+            app_gui_redraw_at (g, g->toast_until_ms - APP_GUI_TOAST_FADE_MS);
+        }
+    }
+    /* A long note (a bad palette's path and line) wraps to the window. */
+    int wrap_px = ow - 2 * APP_GUI_MARGIN_PX - 4 * APP_GUI_PAD_PX;
+    app_gui_text_t *t =
+        app_gui_text_wrapped (g, g->toast, g->toast_rgb, wrap_px > 50 ? wrap_px : 50);
+    if (!t)
+        return;
+    SDL_Rect r = { (ow - t->w) / 2 - 2 * APP_GUI_PAD_PX, bottom - t->h - 3 * APP_GUI_PAD_PX,
+                   t->w + 4 * APP_GUI_PAD_PX, t->h + 2 * APP_GUI_PAD_PX };
+    app_gui_fill (g, &r, 0x000000, (int)(200 * a));
+    app_gui_outline (g, r, g->toast_rgb, (int)(120 * a), 1);
+    SDL_SetTextureAlphaMod (t->tex, (uint8_t)lround (255 * a));
+    SDL_Rect dst = { r.x + 2 * APP_GUI_PAD_PX, r.y + APP_GUI_PAD_PX, t->w, t->h };
+    SDL_RenderCopy (g->renderer, t->tex, NULL, &dst);
+}
+
+/* The image, or where a zoom is going: the part of it the new view will
+ * show, scaled up (or down) to fill the image's place. */
