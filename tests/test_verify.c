@@ -1,6 +1,6 @@
 /* test_verify.c: received slices are checked. Three honest peers render a
- * job; a fourth joins that lies about every slice it renders (the
- * test-only P2PF_TEST_CORRUPT_SLICES=1 shifts each value to another one a
+ * job; a fourth joins that lies about every slice it renders
+ * (P2PF_TEST_CORRUPT_SLICES=1, read only by p2pfractal-test, shifts each value to another one a
  * kernel could produce). Every honest peer spot-checks what it receives
  * (a few pixels drawn from its own seeded stream, recomputed on its render
  * threads), drops the liar's slices, logs it once (`slice_rejected`) and

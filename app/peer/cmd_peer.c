@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "gui.h"
+#include "hooks.h"
 #include "netkey.h"
 #include "peer_ctx.h"
 #include "render_pool.h"
@@ -287,9 +288,8 @@ app_cmd_peer (int argc, char **argv)
 
     app_peer_ctx_t c;
     memset (&c, 0, sizeof c);
-    /* Tests only (test_verify): a peer that lies about its results. */
-    const char *corrupt = getenv ("P2PF_TEST_CORRUPT_SLICES");
-    c.test_corrupt = corrupt && strcmp (corrupt, "1") == 0;
+    /* p2pfractal-test only (test_verify): a peer that lies. */
+    c.test_corrupt = app_peer_hook_corrupt_slices ();
     c.colouring_set = vo.colouring_set;
     c.colouring = vo.colouring;
     c.exit_when_done = exit_when_done;
@@ -406,10 +406,8 @@ app_cmd_peer (int argc, char **argv)
     ovl_config_default (&scfg.overlay);
     el_config_default (&scfg.job);
     scfg.job.render_slots = (uint32_t)app_peer_render_threads (c.render);
-    /* Tests and benchmarks only: pixels checked per slice (0: off). */
-    const char *check_px = getenv ("P2PF_TEST_CHECK_PIXELS");
-    if (check_px && *check_px)
-        scfg.job.check_pixels = (uint32_t)strtoul (check_px, NULL, 10);
+    /* p2pfractal-test only (benchmarks): pixels checked per slice. */
+    app_peer_hook_check_pixels (&scfg.job.check_pixels);
     char net_name[S_NETWORK_MAX + 8];
     snprintf (net_name, sizeof net_name, "net/%s", network);
     scfg.network = ovl_id_from_name (net_name, strlen (net_name));

@@ -1,0 +1,18 @@
+/* hooks.h: the peer's test-only behaviour -- present only in p2pfractal-test
+ * (hooks_test.c: the tests and benchmarks that need a lying peer or checks
+ * turned off), absent from the shipped p2pfractal (hooks_off.c), so no
+ * environment variable can make an installed peer lie. */
+#ifndef APP_PEER_HOOKS_H
+#define APP_PEER_HOOKS_H
+
+#include <stdint.h>
+
+/* 1 if this peer must corrupt every slice it renders (a liar, for
+ * test_verify: P2PF_TEST_CORRUPT_SLICES=1). */
+int app_peer_hook_corrupt_slices (void);
+
+/* 1 and *n set if the pixels checked per received slice are overridden
+ * (P2PF_TEST_CHECK_PIXELS=N; 0 turns checks off). */
+int app_peer_hook_check_pixels (uint32_t *n);
+
+#endif
