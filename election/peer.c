@@ -1628,8 +1628,25 @@ el_peer_on_checked (el_peer_t *p, uint64_t now, uint64_t token, const float *val
     s_pump (p, now);
 }
 
-void
-el_peer_on_tick (el_peer_t *p, uint64_t now)
+/* ------------------------------------------------------------------ */
+/* timers: each is a pair, its deadline and its fire, in one table read by
+ * both el_peer_on_tick and el_peer_next_deadline_ms, so the condition that
+ * wakes the peer is the one that acts. A deadline must cover every case
+ * its fire acts on: a timer fires only once its deadline has come. */
+
+/* Received slices whose check was not answered in time are given up. */
+static uint64_t
+s_checks_timeout_deadline_ms (const el_peer_t *p)
+{
+    uint64_t d = UINT64_MAX;
+    for (uint32_t i = 0; i < p->n_checks; i++)
+        if (p->checks[i].deadline_ms < d)
+            d = p->checks[i].deadline_ms;
+    return d;
+}
+
+static void
+s_checks_timeout_fire (el_peer_t *p, uint64_t now)
 {
     for (uint32_t i = 0; i < p->n_checks;) {
         if (now >= p->checks[i].deadline_ms) {
@@ -1639,90 +1656,178 @@ el_peer_on_tick (el_peer_t *p, uint64_t now)
             i++;
         }
     }
-    if (p->started && !p->has_job && now >= p->job_query_at_ms) {
-        s_send_query (p, P2PF__JOB_MSG__KIND_JOB_QUERY);
-        p->job_query_at_ms = s_job_query_due (p, now);
+}
+
+/* No job yet: ask the network for its job again. */
+static uint64_t
+s_job_query_deadline_ms (const el_peer_t *p)
+{
+    return p->started && !p->has_job ? p->job_query_at_ms : UINT64_MAX;
+}
+
+static void
+s_job_query_fire (el_peer_t *p, uint64_t now)
+{
+    s_send_query (p, P2PF__JOB_MSG__KIND_JOB_QUERY);
+    p->job_query_at_ms = s_job_query_due (p, now);
+}
+
+/* The master's heartbeat. */
+static uint64_t
+s_heartbeat_deadline_ms (const el_peer_t *p)
+{
+    return p->has_job && p->is_master ? p->heartbeat_at_ms : UINT64_MAX;
+}
+
+static void
+s_heartbeat_fire (el_peer_t *p, uint64_t now)
+{
+    s_send_heartbeat (p, S_TO_PUBLISH, NULL, 0);
+    p->heartbeat_at_ms = now + p->cfg.heartbeat_ms;
+}
+
+/* A WorkRequest unanswered: the pump may send another. */
+static uint64_t
+s_request_deadline_ms (const el_peer_t *p)
+{
+    return p->has_job && p->request_pending ? p->request_deadline_ms : UINT64_MAX;
+}
+
+static void
+s_request_fire (el_peer_t *p, uint64_t now)
+{
+    (void)now;
+    p->request_pending = 0;
+}
+
+/* The pulls have been quiet for request_timeout_ms. */
+static uint64_t
+s_pull_deadline_ms (const el_peer_t *p)
+{
+    return p->has_job && p->pull_deadline_ms ? p->pull_deadline_ms : UINT64_MAX;
+}
+
+static void
+s_pull_fire (el_peer_t *p, uint64_t now)
+{
+    /* What was asked for and did not come may be asked for again. */
+    int missed = p->pull_pending;
+    p->pull_pending = 0;
+    p->pull_deadline_ms = 0;
+    memset (p->pulled, 0, el_job_bitmap_bytes (&p->job));
+    /* Nobody serves what the finished job's done set promised (its
+     * holders died): compute it again under a new master. */
+    if (missed && ++p->pull_misses >= S_PULL_MISSES_MAX && p->job_finished) {
+        p->job_finished = 0;
+        p->pull_misses = 0;
+        memset (p->hb_done, 0, el_job_bitmap_bytes (&p->job));
+        memset (p->hb_prev, 0, el_job_bitmap_bytes (&p->job));
+        memset (p->hb_old, 0, el_job_bitmap_bytes (&p->job));
     }
-    if (!p->has_job)
-        return;
-    if (p->is_master && now >= p->heartbeat_at_ms) {
-        s_send_heartbeat (p, S_TO_PUBLISH, NULL, 0);
-        p->heartbeat_at_ms = now + p->cfg.heartbeat_ms;
+    s_pull (p, now);
+}
+
+/* A MasterQuery unanswered: ask again, unless it no longer matters. */
+static uint64_t
+s_query_deadline_ms (const el_peer_t *p)
+{
+    return p->has_job && p->query_pending ? p->query_deadline_ms : UINT64_MAX;
+}
+
+static void
+s_query_fire (el_peer_t *p, uint64_t now)
+{
+    if (p->has_master || p->job_finished || p->n_done == p->job.slices) {
+        p->query_pending = 0;
+    } else {
+        s_send_query (p, P2PF__JOB_MSG__KIND_MASTER_QUERY);
+        p->query_deadline_ms = now + p->cfg.request_timeout_ms;
     }
-    if (p->request_pending && now >= p->request_deadline_ms)
-        p->request_pending = 0;
-    if (p->pull_deadline_ms && now >= p->pull_deadline_ms) {
-        /* What was asked for and did not come may be asked for again. */
-        int missed = p->pull_pending;
-        p->pull_pending = 0;
-        p->pull_deadline_ms = 0;
-        memset (p->pulled, 0, el_job_bitmap_bytes (&p->job));
-        /* Nobody serves what the finished job's done set promised (its
-         * holders died): compute it again under a new master. */
-        if (missed && ++p->pull_misses >= S_PULL_MISSES_MAX && p->job_finished) {
-            p->job_finished = 0;
-            p->pull_misses = 0;
-            memset (p->hb_done, 0, el_job_bitmap_bytes (&p->job));
-            memset (p->hb_prev, 0, el_job_bitmap_bytes (&p->job));
-            memset (p->hb_old, 0, el_job_bitmap_bytes (&p->job));
-        }
-        s_pull (p, now);
+}
+
+/* An election without result: start it again. */
+static uint64_t
+s_elect_retry_deadline_ms (const el_peer_t *p)
+{
+    return p->has_job && p->electing ? p->elect_retry_ms : UINT64_MAX;
+}
+
+static void
+s_elect_retry_fire (el_peer_t *p, uint64_t now)
+{
+    if (s_work_left (p) && !p->leaving && !p->is_master) {
+        p->has_nominated = 0;
+        s_rejoin (p, now); /* perhaps nothing reaches us: a broken tree link */
+        s_elect (p, now, "election stalled");
+    } else {
+        s_election_over (p);
     }
-    if (p->query_pending && now >= p->query_deadline_ms) {
-        if (p->has_master || p->job_finished || p->n_done == p->job.slices) {
-            p->query_pending = 0;
-        } else {
-            s_send_query (p, P2PF__JOB_MSG__KIND_MASTER_QUERY);
-            p->query_deadline_ms = now + p->cfg.request_timeout_ms;
-        }
-    }
-    if (p->electing && now >= p->elect_retry_ms) {
-        if (s_work_left (p) && !p->leaving && !p->is_master) {
-            p->has_nominated = 0;
-            s_rejoin (p, now); /* perhaps nothing reaches us: a broken tree link */
-            s_elect (p, now, "election stalled");
-        } else {
-            s_election_over (p);
-        }
-    }
-    s_pump (p, now);
+}
+
+/* The pump's own times (it acts on them when it runs: see the table). */
+static uint64_t
+s_suspect_deadline_ms (const el_peer_t *p)
+{
+    if (p->is_master || !s_work_left (p) || p->leaving || p->electing)
+        return UINT64_MAX;
+    return (p->has_master ? p->last_heard_ms : p->no_master_since) + p->cfg.master_timeout_ms;
 }
 
 static uint64_t
-s_min (uint64_t a, uint64_t b)
+s_idle_deadline_ms (const el_peer_t *p)
 {
-    return a < b ? a : b;
+    if (p->is_master || !s_work_left (p) || p->leaving)
+        return UINT64_MAX;
+    if (p->has_master && !p->request_pending && p->idle_until_ms > 0 &&
+        p->n_inflight < p->cap_inflight)
+        return p->idle_until_ms;
+    return UINT64_MAX;
+}
+
+typedef struct {
+    const char *name;                             /* for a debugger or a trace */
+    uint64_t (*deadline_ms) (const el_peer_t *p); /* UINT64_MAX: not armed */
+    void (*fire) (el_peer_t *p, uint64_t now_ms); /* NULL: s_pump acts on it */
+} s_timer_t;
+
+/* In firing order: it decides which timer draws which random number. The
+ * last rows have no fire of their own: s_pump, which ends every tick as it
+ * ends every message, acts on them (suspecting the master, asking for work
+ * after an empty WorkAssign). */
+static const s_timer_t s_timers[] = {
+    { "check-timeout", s_checks_timeout_deadline_ms, s_checks_timeout_fire },
+    { "job-query", s_job_query_deadline_ms, s_job_query_fire },
+    { "heartbeat", s_heartbeat_deadline_ms, s_heartbeat_fire },
+    { "work-request", s_request_deadline_ms, s_request_fire },
+    { "pull", s_pull_deadline_ms, s_pull_fire },
+    { "master-query", s_query_deadline_ms, s_query_fire },
+    { "election-retry", s_elect_retry_deadline_ms, s_elect_retry_fire },
+    { "suspect", s_suspect_deadline_ms, NULL },
+    { "idle", s_idle_deadline_ms, NULL },
+};
+#define S_TIMERS (sizeof s_timers / sizeof s_timers[0])
+
+void
+el_peer_on_tick (el_peer_t *p, uint64_t now)
+{
+    /* Each deadline is read after the timers before it ran: their work
+     * (a check given up, a request expired) may have armed or disarmed it. */
+    for (size_t i = 0; i < S_TIMERS; i++)
+        if (s_timers[i].fire && s_timers[i].deadline_ms (p) <= now)
+            s_timers[i].fire (p, now);
+    s_pump (p, now);
 }
 
 uint64_t
 el_peer_next_deadline_ms (const el_peer_t *p)
 {
-    uint64_t d = UINT64_MAX;
-    if (p->started && !p->has_job)
-        d = s_min (d, p->job_query_at_ms);
-    if (!p->has_job)
-        return d;
-    if (p->is_master)
-        d = s_min (d, p->heartbeat_at_ms);
-    if (p->request_pending)
-        d = s_min (d, p->request_deadline_ms);
-    if (p->pull_deadline_ms)
-        d = s_min (d, p->pull_deadline_ms);
-    if (p->query_pending)
-        d = s_min (d, p->query_deadline_ms);
-    if (p->electing)
-        d = s_min (d, p->elect_retry_ms);
-    for (uint32_t i = 0; i < p->n_checks; i++)
-        d = s_min (d, p->checks[i].deadline_ms);
-    if (!p->is_master && s_work_left (p) && !p->leaving) {
-        if (!p->electing)
-            d = s_min (d, (p->has_master ? p->last_heard_ms : p->no_master_since) +
-                              p->cfg.master_timeout_ms);
-        if (p->has_master && !p->request_pending && p->idle_until_ms > 0 &&
-            p->n_inflight < p->cap_inflight)
-            d = s_min (d, p->idle_until_ms);
+    uint64_t t = UINT64_MAX;
+    for (size_t i = 0; i < S_TIMERS; i++) {
+        uint64_t d = s_timers[i].deadline_ms (p);
+        if (d < t)
+            t = d;
     }
-    return d;
+    return t;
 }
 
 void
