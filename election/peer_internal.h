@@ -84,7 +84,7 @@ struct el_peer_t {
     int done_reported; /* EL_EV_JOB_DONE raised */
 
     /* what the master says */
-    el_term_t term; /* (counter, elector): see MasterElected in wire.proto */
+    el_term_t term; /* (counter, elector): see MasterElected in job.proto */
     int has_master;
     ovl_handle_t master;
     uint64_t last_heard_ms;              /* heartbeat, election or response of the master */
