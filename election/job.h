@@ -1,5 +1,5 @@
 /* job.h: a rendering job as every peer sees it, and the codec of the job
- * protocol's messages (JobMsg in overlay/wire.proto).
+ * protocol's messages (JobMsg in election/job.proto).
  *
  * A job is a view (in canonical `p2pfractal-params 1` text) and a slice
  * count. Its id is BLAKE2b-128 of "p2pfractal-job 1\nslices K\n" followed by
@@ -19,6 +19,7 @@
 #include "id.h"
 #include "params.h"
 #include "view.h"
+#include "job.pb-c.h"
 #include "wire.h"
 
 #define EL_MSG_VERSION 1

@@ -74,10 +74,11 @@ const char *ovl_wire_strerror (ovl_wire_error_t why);
 int ovl_wire_decode (const uint8_t *buf, size_t len, P2pf__Envelope **env_out,
                      ovl_wire_error_t *why);
 
-/* The budgeted, size-capped decoding behind ovl_wire_decode, for other
- * messages of the schema carried in payloads (the job protocol's JobMsg):
- * the message, or NULL with *why set. No validation beyond protobuf's own;
- * free the result with protobuf_c_message_free_unpacked (msg, NULL). */
+/* The budgeted, size-capped decoding behind ovl_wire_decode, for messages
+ * of another schema carried in payloads (the layer above's, such as the
+ * JobMsg of election/job.proto): the message, or NULL with *why set. No
+ * validation beyond protobuf's own; free the result with
+ * protobuf_c_message_free_unpacked (msg, NULL). */
 ProtobufCMessage *ovl_wire_unpack (const ProtobufCMessageDescriptor *desc, const uint8_t *buf,
                                    size_t len, ovl_wire_error_t *why);
 

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "job.pb-c.h" /* a payload schema, for ovl_wire_unpack */
 #include "rng.h"
 #include "wire.h"
 #include "test_util.h"
