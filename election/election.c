@@ -260,6 +260,15 @@ void
 el_election_on_query (el_peer_t *p, uint64_t now, const P2pf__ElectionQuery *q,
                       const ovl_handle_t *from)
 {
+    if (p->job_finished && p->n_done == p->job.slices && !el_peer_is_self (p, from)) {
+        /* The job is done here: a peer still electing for it missed the
+         * end (it came late, even as the job tree's root, and the
+         * relinquish never reached it). Tell it, with every slice to pull
+         * from us, rather than let it elect itself and compute the whole
+         * image alone. */
+        el_master_send_heartbeat (p, EL_TO_PEER, from, 1);
+        return;
+    }
     el_term_t t = el_term_get (q->term, q->elector);
     if (el_term_cmp (t, p->term) < 0) {
         /* A peer behind: the master catches it up. */

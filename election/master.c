@@ -242,9 +242,15 @@ el_master_on_response (el_peer_t *p, uint64_t now, const P2pf__MasterResponse *r
 }
 
 void
-el_master_on_query (el_peer_t *p, const ovl_handle_t *from)
+el_master_on_query (el_peer_t *p, const ovl_handle_t *from, uint32_t attempt)
 {
-    if (el_peer_is_self (p, from) || !(p->is_master || (p->is_root && !p->has_master)))
+    /* The master answers, or with none the job tree's root. But the root
+     * may be a latecomer itself (it missed the job and the master has
+     * relinquished): from the third try on, every member that holds the
+     * whole image and knows no master answers too, and the querier pulls
+     * from whoever did. */
+    int whole = !p->has_master && attempt >= 2 && p->n_done == p->job.slices;
+    if (el_peer_is_self (p, from) || !(p->is_master || (p->is_root && !p->has_master) || whole))
         return;
     P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
     P2pf__MasterResponse r = P2PF__MASTER_RESPONSE__INIT;

@@ -137,12 +137,14 @@ el_peer_send_query (el_peer_t *p, P2pf__JobMsg__KindCase kind)
         el_peer_emit (p, &msg, EL_TO_NET, NULL);
         return;
     }
+    mq.attempt = p->master_queries++;
     el_peer_emit (p, &msg, EL_TO_PUBLISH, NULL);
 }
 
 /* When to ask for the network's job again: every request_timeout_ms for
  * the first three tries (the third reaches everyone with the job), then
- * twice as long each time, up to 16 times: a network with no job yet
+ * twice as long each time, up to 4 times (2 s on a LAN: a peer whose
+ * JobAnnounce was lost must not wait long for the job): a network with no job yet
  * answers nobody, and every query goes to every member, so N peers asking
  * at a fixed pace cost N^2 deliveries a round (a 200-peer simulation
  * spent most of its time on them). A job started later is announced to
@@ -151,7 +153,7 @@ static uint64_t
 s_job_query_due (const el_peer_t *p, uint64_t now)
 {
     uint32_t extra = p->job_queries > 3 ? (uint32_t)p->job_queries - 3 : 0;
-    return now + ((uint64_t)p->cfg.request_timeout_ms << (extra < 4 ? extra : 4));
+    return now + ((uint64_t)p->cfg.request_timeout_ms << (extra < 2 ? extra : 2));
 }
 
 static void
@@ -280,6 +282,7 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     p->no_master_since = now;
     p->queue_head = 0;
     p->job_finished = 0;
+    p->master_queries = 0;
     p->has_source = 0;
     p->is_master = 0;
     p->n_returned = 0;
@@ -424,7 +427,7 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
 
     switch (m->kind_case) {
     case P2PF__JOB_MSG__KIND_MASTER_QUERY:
-        el_master_on_query (p, from);
+        el_master_on_query (p, from, m->master_query->attempt);
         break;
     case P2PF__JOB_MSG__KIND_MASTER_RESPONSE:
         el_master_on_response (p, now, m->master_response, from);

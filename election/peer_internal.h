@@ -70,6 +70,7 @@ struct el_peer_t {
     int started;                       /* el_peer_start was called */
     uint64_t job_query_at_ms;          /* ask the network for its job then */
     int job_queries;                   /* JobQuery messages sent */
+    uint32_t master_queries;           /* MasterQuery messages sent, this job */
     ovl_id_t roots[EL_PEER_ROOTS_MAX]; /* groups whose tree this node roots */
     int n_roots;
 
@@ -183,7 +184,7 @@ void el_master_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeart
                              const ovl_handle_t *from);
 void el_master_on_response (el_peer_t *p, uint64_t now, const P2pf__MasterResponse *r,
                             const ovl_handle_t *from);
-void el_master_on_query (el_peer_t *p, const ovl_handle_t *from);
+void el_master_on_query (el_peer_t *p, const ovl_handle_t *from, uint32_t attempt);
 uint64_t el_master_heartbeat_deadline_ms (const el_peer_t *p);
 void el_master_heartbeat_fire (el_peer_t *p, uint64_t now);
 uint64_t el_master_query_deadline_ms (const el_peer_t *p);
