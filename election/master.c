@@ -9,6 +9,7 @@
  * slice was issued once. A successor continues from the cursor the old
  * master's heartbeats carried. */
 #include "peer_internal.h"
+#include "queue.h"
 
 #include <string.h>
 
@@ -63,31 +64,36 @@ el_master_relinquish (el_peer_t *p, uint64_t now)
     el_master_step_down (p);
 }
 
+/* What a requester is not handed: a slice done, awaiting the check of a
+ * copy received (if that fails, it goes back to `returned`), or one it
+ * already holds. */
+typedef struct {
+    const el_peer_t *p;
+    const uint32_t *have;
+    size_t n_have;
+} s_skip_t;
+
+static int
+s_skip (void *ctx, uint32_t s)
+{
+    const s_skip_t *k = ctx;
+    return el_bit_get (k->p->done, s) || k->p->checking[s] || el_peer_in (s, k->have, k->n_have);
+}
+
 /* The master's next slices for a requester holding `have`. */
 size_t
 el_master_assign (el_peer_t *p, const ovl_handle_t *to, uint32_t n, const uint32_t *have,
                   size_t n_have, uint32_t *out)
 {
     size_t k = 0;
-    uint32_t K = p->job.slices;
-    /* A slice is skipped if done, awaiting the check of a copy received
-     * (if that fails, the slice goes back to `returned`), already held by
-     * the requester, or already in this answer. */
-#define S_SKIP(s)                                                                                  \
-    (el_bit_get (p->done, (s)) || p->checking[s] || el_peer_in ((s), have, n_have) ||              \
-     el_peer_in ((s), out, k))
+    s_skip_t skip = { p, have, n_have };
+    /* Slices a worker returned go first (it left: nobody renders them). */
     while (k < n && p->n_returned > 0) {
         uint32_t s = p->returned[--p->n_returned];
-        if (!S_SKIP (s))
+        if (!s_skip (&skip, s) && !el_peer_in (s, out, k))
             out[k++] = s;
     }
-    for (uint32_t step = 0; step < K && k < n; step++) {
-        uint32_t s = p->queue_head;
-        p->queue_head = (p->queue_head + 1) % K;
-        if (!S_SKIP (s))
-            out[k++] = s;
-    }
-#undef S_SKIP
+    el_queue_next (&p->queue_head, p->job.slices, s_skip, &skip, n - k, out, &k);
     for (size_t i = 0; i < k; i++) {
         el_event_t ev;
         memset (&ev, 0, sizeof ev);

@@ -1,18 +1,18 @@
-/* slice_queue.c: a ring of the slices not known done, in hand-out order.
- * Done slices leave the ring lazily (when they reach the head), so
- * completing one costs O(1) and issuing costs what it scans. */
+/* slice_queue.c: the baseline master's queue -- which slices are done,
+ * and the cursor of election/queue.c, the rotating queue the P2P master
+ * uses too. */
 #include "slice_queue.h"
 
 #include <stdlib.h>
 
+#include "queue.h"
+
 struct app_slice_queue_t {
-    int slices;     /* slice count */
-    int remaining;  /* slices not done */
-    uint8_t *done;  /* per slice: 1 once done */
-    uint32_t *ring; /* slices in hand-out order, done ones not yet dropped */
-    int head;       /* index of the first entry in ring */
-    int len;        /* entries in ring */
-    uint32_t *kept; /* scratch: entries skipped by one issue */
+    uint32_t slices;     /* slice count */
+    int remaining;       /* slices not done */
+    uint8_t *done;       /* per slice: 1 once done */
+    uint32_t head;       /* the rotating queue's cursor */
+    const uint8_t *held; /* during an issue: what the requester holds */
 };
 
 app_slice_queue_t *
@@ -24,15 +24,12 @@ app_slice_queue_new (int slices)
     if (!q)
         return NULL;
     q->done = calloc ((size_t)slices, 1);
-    q->ring = malloc ((size_t)slices * sizeof *q->ring);
-    q->kept = malloc ((size_t)slices * sizeof *q->kept);
-    if (!q->done || !q->ring || !q->kept) {
+    if (!q->done) {
         app_slice_queue_destroy (&q);
         return NULL;
     }
-    q->slices = q->remaining = q->len = slices;
-    for (int i = 0; i < slices; i++)
-        q->ring[i] = (uint32_t)i;
+    q->slices = (uint32_t)slices;
+    q->remaining = slices;
     return q;
 }
 
@@ -43,48 +40,33 @@ app_slice_queue_destroy (app_slice_queue_t **self_p)
         return;
     app_slice_queue_t *q = *self_p;
     free (q->done);
-    free (q->ring);
-    free (q->kept);
     free (q);
     *self_p = NULL;
+}
+
+static int
+s_skip (void *ctx, uint32_t s)
+{
+    const app_slice_queue_t *q = ctx;
+    return q->done[s] || q->held[s];
 }
 
 int
 app_slice_queue_issue (app_slice_queue_t *q, uint8_t *held, int n, uint32_t *ids)
 {
-    int issued = 0, kept = 0;
-    /* Every entry is looked at once at most: each slice is in the ring
-     * once, so no slice can be handed out twice in one call. */
-    for (int scan = q->len; scan > 0 && issued < n; scan--) {
-        uint32_t s = q->ring[q->head];
-        q->head = (q->head + 1) % q->slices;
-        q->len--;
-        if (q->done[s])
-            continue; /* dropped for good */
-        if (held[s])
-            q->kept[kept++] = s;
-        else
-            ids[issued++] = s;
-    }
-    /* Issued slices go to the back; skipped ones return to the front in
-     * their order, so they keep their turn for the other workers. */
-    for (int i = 0; i < issued; i++) {
+    size_t k = 0;
+    q->held = held;
+    el_queue_next (&q->head, q->slices, s_skip, q, n > 0 ? (size_t)n : 0, ids, &k);
+    q->held = NULL;
+    for (size_t i = 0; i < k; i++)
         held[ids[i]] = 1;
-        q->ring[(q->head + q->len) % q->slices] = ids[i];
-        q->len++;
-    }
-    for (int i = kept - 1; i >= 0; i--) {
-        q->head = (q->head + q->slices - 1) % q->slices;
-        q->ring[q->head] = q->kept[i];
-        q->len++;
-    }
-    return issued;
+    return (int)k;
 }
 
 int
 app_slice_queue_complete (app_slice_queue_t *q, int slice)
 {
-    if (slice < 0 || slice >= q->slices)
+    if (slice < 0 || (uint32_t)slice >= q->slices)
         return -1;
     if (q->done[slice])
         return 0;
