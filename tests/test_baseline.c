@@ -806,10 +806,13 @@ s_master_matches_render (const char *const *view_args, int n_view)
                     s_field (s_procs[2].out, "worker done ", "slices");
     assert_true (rendered >= computed);
     /* Traffic: at least a Hello and every result in (4 bytes a pixel of a
-     * 160x90 view), a Job to each worker and the Assigns out. */
+     * 160x90 view); out, a Job and at least one Assign to each worker --
+     * not one Assign a slice: an Assign carries as many slices as the
+     * worker asked for, and how many it asks for at once depends on
+     * timing (this bound was 2 + 7 and failed under load). */
     assert_true (s_field (mo, "total ", "recv_msgs") >= 2 + computed);
     assert_true (s_field (mo, "total ", "recv_bytes") >= 160 * 90 * 4);
-    assert_true (s_field (mo, "total ", "sent_msgs") >= 2 + 7);
+    assert_true (s_field (mo, "total ", "sent_msgs") >= 2 + 2);
     assert_true (s_field (mo, "total ", "sent_bytes") > 0);
     assert_true (s_field (mo, "total ", "sent_bytes") < s_field (mo, "total ", "recv_bytes"));
 }
