@@ -141,6 +141,17 @@ el_peer_send_query (el_peer_t *p, P2pf__JobMsg__KindCase kind)
     el_peer_emit (p, &msg, EL_TO_PUBLISH, NULL);
 }
 
+/* 1 if this node roots a group other than the network's: without a job,
+ * that is a job's tree whose JobAnnounce we missed. */
+static int
+s_roots_other (const el_peer_t *p)
+{
+    for (int i = 0; i < p->n_roots; i++)
+        if (!ovl_id_eq (p->roots[i], p->net))
+            return 1;
+    return 0;
+}
+
 /* When to ask for the network's job again: every request_timeout_ms for
  * the first three tries (the third reaches everyone with the job), then
  * twice as long each time, up to 4 times (2 s on a LAN: a peer whose
@@ -148,11 +159,13 @@ el_peer_send_query (el_peer_t *p, P2pf__JobMsg__KindCase kind)
  * answers nobody, and every query goes to every member, so N peers asking
  * at a fixed pace cost N^2 deliveries a round (a 200-peer simulation
  * spent most of its time on them). A job started later is announced to
- * everyone, so backing off delays no one. */
+ * everyone, so backing off delays no one -- except the root of a job's
+ * tree that missed its JobAnnounce: it is the election's arbiter, so it
+ * asks at the first pace until it has the job. */
 static uint64_t
 s_job_query_due (const el_peer_t *p, uint64_t now)
 {
-    uint32_t extra = p->job_queries > 3 ? (uint32_t)p->job_queries - 3 : 0;
+    uint32_t extra = p->job_queries > 3 && !s_roots_other (p) ? (uint32_t)p->job_queries - 3 : 0;
     return now + ((uint64_t)p->cfg.request_timeout_ms << (extra < 2 ? extra : 2));
 }
 
@@ -593,7 +606,6 @@ el_peer_on_routed (el_peer_t *p, uint64_t now, ovl_id_t key, const uint8_t *byte
 void
 el_peer_on_root (el_peer_t *p, uint64_t now, ovl_id_t group, int is_root)
 {
-    (void)now;
     int i;
     for (i = 0; i < p->n_roots && !ovl_id_eq (p->roots[i], group); i++)
         ;
@@ -610,6 +622,13 @@ el_peer_on_root (el_peer_t *p, uint64_t now, ovl_id_t group, int is_root)
         p->is_root = is_root;
         el_peer_role_event (p);
     }
+    /* The root of a group we have no job for: the JobAnnounce was lost on
+     * its way to us, yet we are closest to the job group's key and so its
+     * arbiter, whose nominations we would drop until the next backed-off
+     * JobQuery. Ask now (the timer sends it). */
+    if (is_root && p->started && !p->has_job && !ovl_id_eq (group, p->net) &&
+        p->job_query_at_ms > now)
+        p->job_query_at_ms = now;
 }
 
 void

@@ -288,7 +288,7 @@ js_finish (js_world_t **w_p, app_jobsim_result_t *res)
         s_check_images (w);
     s_check_stats (w, res);
     for (int i = 0; i < w->n_terms; i++)
-        res->terms += w->terms[i].term > 1 && !w->terms[i].handoff;
+        res->terms += !w->terms[i].start && !w->terms[i].handoff;
     res->nodes = w->n_peers;
     res->reassign_ms = w->reassign_ms != UINT64_MAX ? w->reassign_ms - w->kill_ms : UINT64_MAX;
     res->msgs = ovl_simnet_messages (w->sim);

@@ -227,8 +227,9 @@ s_hash_event (js_world_t *w, int node, const el_event_t *ev)
     w->events++;
 }
 
-/* At most one master per term of a job, whoever hears of it. */
-static void
+/* At most one master per term of a job, whoever hears of it. 1 if the
+ * term is news (no peer had reported it before). */
+static int
 s_note_term (js_world_t *w, int node, const el_event_t *ev, uint64_t now)
 {
     for (int i = 0; i < w->n_terms; i++) {
@@ -245,7 +246,7 @@ s_note_term (js_world_t *w, int node, const el_event_t *ev, uint64_t now)
                      ev->term, a, w->terms[i].master_node, w->terms[i].node, w->terms[i].t_ms, b,
                      js_node_of (&ev->peer), node, ev->reason ? ev->reason : "");
         }
-        return;
+        return 0;
     }
     if (w->n_terms < JS_TERMS_MAX) {
         w->terms[w->n_terms].job = ev->job->id;
@@ -253,12 +254,14 @@ s_note_term (js_world_t *w, int node, const el_event_t *ev, uint64_t now)
         w->terms[w->n_terms].elector = ev->elector;
         w->terms[w->n_terms].handoff =
             ev->reason && strcmp (ev->reason, "handover: master was root") == 0;
+        w->terms[w->n_terms].start = ev->reason && strcmp (ev->reason, "start") == 0;
         w->terms[w->n_terms].master = ev->peer.id;
         w->terms[w->n_terms].master_node = js_node_of (&ev->peer);
         w->terms[w->n_terms].node = node;
         w->terms[w->n_terms].t_ms = now;
         w->n_terms++;
     }
+    return 1;
 }
 
 static void
@@ -283,11 +286,16 @@ s_event (void *ctx, const el_event_t *ev)
         w->reassign_ms = now;
     if (ev->kind != EL_EV_MASTER_ELECTED)
         return;
-    if (w->kill_ms != UINT64_MAX && w->elected_after_kill == 0) {
+    /* A new master is a term nobody had heard of, given to a live peer: a
+     * peer that missed the last election also raises the event when the
+     * arbiter tells it the current term ("current"), even of the master
+     * just killed, whose death the arbiter may not have noticed yet. */
+    int news = s_note_term (w, p->index, ev, now);
+    int m = js_node_of (&ev->peer);
+    if (news && w->kill_ms != UINT64_MAX && w->elected_after_kill == 0 && js_live_peer (w, m)) {
         w->elected_after_kill = ev->term;
-        w->elected_node = js_node_of (&ev->peer);
+        w->elected_node = m;
     }
-    s_note_term (w, p->index, ev, now);
 }
 
 static void

@@ -95,6 +95,7 @@ struct js_world_t {
         int master_node;         /* which is this node */
         int node;                /* the first peer told of it */
         int handoff;             /* a planned hand-over, not a response to a fault */
+        int start;               /* the job's first, its starter's: no election */
         uint64_t t_ms;           /* when */
     } terms[JS_TERMS_MAX];       /* MASTER_ELECTED seen */
     int n_terms;                 /* in use */
