@@ -228,11 +228,27 @@ el_master_on_response (el_peer_t *p, uint64_t now, const P2pf__MasterResponse *r
     p->source = *from;
     p->has_source = 1;
     el_term_t t = el_term_get (r->term, r->elector);
-    if (el_term_cmp (t, p->term) >= 0 && !p->job_finished) {
+    int c = el_term_cmp (t, p->term);
+    ovl_handle_t m;
+    if (r->master)
+        ovl_wire_handle_get (r->master, &m);
+    /* A master's own term is not news to it (nor is its cursor). */
+    if (c >= 0 && !p->job_finished && !(c == 0 && p->is_master)) {
+        if (c > 0 && p->is_master && !(r->master && el_peer_is_self (p, &m))) {
+            /* A query that outlived its sender's election (the overlay
+             * retries a publication round a dead root, so an answer may
+             * come a second later) brings a newer term, with another
+             * master or none: step down, as on a heartbeat of a higher
+             * term. Taking the term and staying master made two masters
+             * of one ballot. */
+            el_master_step_down (p);
+            p->has_master = 0;
+            p->no_master_since = now;
+            p->request_pending = 0;
+            p->idle_until_ms = 0;
+        }
         p->term = t;
         if (r->master) {
-            ovl_handle_t m;
-            ovl_wire_handle_get (r->master, &m);
             if (!el_peer_is_self (p, &m)) {
                 p->has_master = 1;
                 p->master = m;
@@ -241,7 +257,8 @@ el_master_on_response (el_peer_t *p, uint64_t now, const P2pf__MasterResponse *r
         } else {
             p->job_finished = s_all_set (r->done.data, p->job.slices);
         }
-        p->queue_head = r->queue_head;
+        if (!p->is_master)
+            p->queue_head = r->queue_head;
     }
     el_pulls_ask (p, now);
     el_peer_pump (p, now);

@@ -58,6 +58,16 @@ static const struct {
     { "no-faults-slow", 1673, 0.05 },
     { "no-faults-slow", 4367, 0.05 },
     { "no-faults-slow", 4464, 0.05 },
+    /* Under --loss 0.05: two masters of one term. A late joiner's
+     * MasterQuery, retried by the overlay round a dead root, was answered
+     * a second later, after the querier had itself been elected; the
+     * MasterResponse's newer term was taken while it stayed master.
+     * Fixed: a master answered with a newer term steps down. */
+    { "kill-root", 20232, 0.05 },
+    { "kill-root", 20459, 0.05 },
+    { "kill-root", 30376, 0.05 },
+    { "kill-root", 31266, 0.05 },
+    { "kill-root", 31913, 0.05 },
     /* Found by the old harness, fixed since (see git log of peer.c and
      * node.c): a fresh root's master relinquishing before a stale
      * catch-up heartbeat arrived; two masters for one term after two
