@@ -168,6 +168,20 @@ static const struct {
     { "kill-new-master", 20467, 0.05 },
     { "kill-new-master", 20469, 0.05 },
     { "kill-new-master", 20496, 0.05 },
+    /* Under --loss 0.05, new-jobs: a peer that missed the JobAnnounce of
+     * the newer of the two zooms but had the older one followed a job
+     * everyone else left -- electing for ever as a worker ("electing
+     * since", term 0), or computing the old image alone as its master
+     * ("not done": 9 of 11 complete). Nothing told it: it had a job, so
+     * it asked for none. Fixed: a master publishes its JobAnnounce again
+     * every election timeout; the master or masterless root of a newer
+     * job answers an older one's (election/peer.c). */
+    { "new-jobs", 24, 0.05 },
+    { "new-jobs", 26, 0.05 },
+    { "new-jobs", 27, 0.05 },
+    { "new-jobs", 31, 0.05 },
+    { "new-jobs", 35, 0.05 },
+    { "new-jobs", 38, 0.05 },
 };
 
 static uint64_t s_seed; /* the run's first fresh seed */
