@@ -370,6 +370,26 @@ el_peer_pump (el_peer_t *p, uint64_t now)
 /* How a message came. */
 enum { S_VIA_PUBLISH, S_VIA_DIRECT, S_VIA_ROUTED };
 
+/* A message routed to another job's key reached us, as the node closest
+ * to it: one of us follows a job the other missed the JobAnnounce of. If
+ * it is the sender, our JobAnnounce moves it on (a peer left on the older
+ * of two zooms elects for ever: its master and every member moved on). If
+ * it is us, we are the arbiter of the newer job's elections and drop
+ * every nomination until we have it: a JobQuery, told to answer whatever
+ * it holds, brings its JobAnnounce. Whichever job is older is ignored. */
+static void
+s_tell_job (el_peer_t *p, const ovl_handle_t *to)
+{
+    if (p->has_job)
+        s_send_announce (p, EL_TO_PEER, to);
+    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
+    P2pf__JobQuery jq = P2PF__JOB_QUERY__INIT;
+    jq.attempt = 2;
+    msg.kind_case = P2PF__JOB_MSG__KIND_JOB_QUERY;
+    msg.job_query = &jq;
+    el_peer_emit (p, &msg, EL_TO_PEER, to);
+}
+
 /* One job message, however it came. */
 static void
 s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const ovl_handle_t *from,
@@ -410,6 +430,8 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
     }
     if (!p->has_job || !ovl_id_eq (jid, p->job.id)) {
         p->stats.dropped_other++;
+        if (via == S_VIA_ROUTED && !el_peer_is_self (p, from))
+            s_tell_job (p, from);
         el_msg_free (&m);
         return;
     }

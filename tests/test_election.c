@@ -182,6 +182,18 @@ static const struct {
     { "new-jobs", 31, 0.05 },
     { "new-jobs", 35, 0.05 },
     { "new-jobs", 38, 0.05 },
+    /* Then: the node closest to the newest job's key -- its tree's root,
+     * the arbiter of its elections -- was one of those peers, on the
+     * older zoom (or on the first job, both announces lost): it dropped
+     * every nomination for the newest job, so its master, once killed,
+     * had no successor, whose announces would have moved the root on.
+     * Fixed: a node a message of another job is routed to sends its
+     * sender its JobAnnounce and a JobQuery (election/peer.c). */
+    { "new-jobs", 4, 0.05 },
+    { "new-jobs", 146, 0.05 },
+    { "new-jobs", 174, 0.05 },
+    { "new-jobs", 30003, 0.05 },
+    { "new-jobs", 30010, 0.05 },
 };
 
 static uint64_t s_seed; /* the run's first fresh seed */
