@@ -194,6 +194,18 @@ static const struct {
     { "new-jobs", 174, 0.05 },
     { "new-jobs", 30003, 0.05 },
     { "new-jobs", 30010, 0.05 },
+    /* Under --loss 0.05, late-joiners: a joiner whose overlay JOIN was
+     * lost got the job 3 s late (join_timeout_ms) and then pulled the
+     * image 8 slices a round, a round every 350-500 ms: the first pulled
+     * slice to arrive settled the pull and asked for more while all 8
+     * places were taken by slices awaiting their spot checks, and a
+     * check passing asked again only if a pull was pending. Fixed: a
+     * pulled slice stored after its check asks for more
+     * (election/checks.c). */
+    { "late-joiners", 30020, 0.05 },
+    { "late-joiners", 30742, 0.05 },
+    { "late-joiners", 31111, 0.05 },
+    { "late-joiners", 31571, 0.05 },
 };
 
 static uint64_t s_seed; /* the run's first fresh seed */
