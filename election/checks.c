@@ -171,7 +171,10 @@ el_peer_on_checked (el_peer_t *p, uint64_t now, uint64_t token, const float *val
     } else {
         p->stats.slices_received++;
         el_store_slice (p, now, c.slice, c.pixels, c.by, 0);
-        if (p->pull_pending) {
+        /* A pulled slice stored frees a place among the pulls: ask for
+         * more. (Its arrival settled the pull already, and asked while
+         * every place was still taken by slices awaiting their checks.) */
+        if (p->pull_pending || el_bit_get (p->pulled, c.slice)) {
             p->pull_pending = 0;
             el_pulls_ask (p, now);
         }

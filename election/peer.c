@@ -304,6 +304,7 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     p->pull_deadline_ms = 0;
     p->pull_misses = 0;
     p->idle_until_ms = 0;
+    p->announce_at_ms = now + p->cfg.election_timeout_ms;
     el_election_over (p);
     p->has_nominated = 0;
     p->has_handover = 0;
@@ -369,6 +370,26 @@ el_peer_pump (el_peer_t *p, uint64_t now)
 /* How a message came. */
 enum { S_VIA_PUBLISH, S_VIA_DIRECT, S_VIA_ROUTED };
 
+/* A message routed to another job's key reached us, as the node closest
+ * to it: one of us follows a job the other missed the JobAnnounce of. If
+ * it is the sender, our JobAnnounce moves it on (a peer left on the older
+ * of two zooms elects for ever: its master and every member moved on). If
+ * it is us, we are the arbiter of the newer job's elections and drop
+ * every nomination until we have it: a JobQuery, told to answer whatever
+ * it holds, brings its JobAnnounce. Whichever job is older is ignored. */
+static void
+s_tell_job (el_peer_t *p, const ovl_handle_t *to)
+{
+    if (p->has_job)
+        s_send_announce (p, EL_TO_PEER, to);
+    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
+    P2pf__JobQuery jq = P2PF__JOB_QUERY__INIT;
+    jq.attempt = 2;
+    msg.kind_case = P2PF__JOB_MSG__KIND_JOB_QUERY;
+    msg.job_query = &jq;
+    el_peer_emit (p, &msg, EL_TO_PEER, to);
+}
+
 /* One job message, however it came. */
 static void
 s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const ovl_handle_t *from,
@@ -396,14 +417,21 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
             if (s_adopt (p, now, &job, 0))
                 p->stats.dropped_other++;
         } else if (!ovl_id_eq (job.id, p->job.id)) {
-            /* An older job: not followed. */
+            /* An older job: not followed. Its publisher missed ours (a
+             * master still announcing a job everyone left): our master --
+             * or, with none, our root -- tells it, as it would answer its
+             * JobQuery. */
             p->stats.dropped_other++;
+            if (!el_peer_is_self (p, from) && (p->is_master || (p->is_root && !p->has_master)))
+                s_send_announce (p, EL_TO_PEER, from);
         }
         el_msg_free (&m);
         return;
     }
     if (!p->has_job || !ovl_id_eq (jid, p->job.id)) {
         p->stats.dropped_other++;
+        if (via == S_VIA_ROUTED && !el_peer_is_self (p, from))
+            s_tell_job (p, from);
         el_msg_free (&m);
         return;
     }
@@ -719,6 +747,25 @@ s_job_query_fire (el_peer_t *p, uint64_t now)
     p->job_query_at_ms = s_job_query_due (p, now);
 }
 
+/* The master publishes its JobAnnounce on the network group again every
+ * election timeout (and at once when elected): a peer whose copy was lost
+ * but that followed an older job -- a zoom a moment before -- is otherwise
+ * never told (it has a job, so it asks for none; everyone else left the
+ * old job's group), and would elect for a job nobody works on, or, as
+ * that job's master, compute its image alone. */
+static uint64_t
+s_announce_deadline_ms (const el_peer_t *p)
+{
+    return p->has_job && p->is_master && !p->leaving ? p->announce_at_ms : UINT64_MAX;
+}
+
+static void
+s_announce_fire (el_peer_t *p, uint64_t now)
+{
+    s_send_announce (p, EL_TO_NET, NULL);
+    p->announce_at_ms = now + p->cfg.election_timeout_ms;
+}
+
 typedef struct {
     const char *name;                             /* for a debugger or a trace */
     uint64_t (*deadline_ms) (const el_peer_t *p); /* UINT64_MAX: not armed */
@@ -733,6 +780,7 @@ static const s_timer_t s_timers[] = {
     { "check-timeout", el_checks_timeout_deadline_ms, el_checks_timeout_fire },
     { "job-query", s_job_query_deadline_ms, s_job_query_fire },
     { "heartbeat", el_master_heartbeat_deadline_ms, el_master_heartbeat_fire },
+    { "announce", s_announce_deadline_ms, s_announce_fire },
     { "work-request", el_worker_request_deadline_ms, el_worker_request_fire },
     { "pull", el_pulls_timeout_deadline_ms, el_pulls_timeout_fire },
     { "master-query", el_master_query_deadline_ms, el_master_query_fire },

@@ -178,6 +178,44 @@ static const struct {
     { "kill-new-master", 20467, 0.05 },
     { "kill-new-master", 20469, 0.05 },
     { "kill-new-master", 20496, 0.05 },
+    /* Under --loss 0.05, new-jobs: a peer that missed the JobAnnounce of
+     * the newer of the two zooms but had the older one followed a job
+     * everyone else left -- electing for ever as a worker ("electing
+     * since", term 0), or computing the old image alone as its master
+     * ("not done": 9 of 11 complete). Nothing told it: it had a job, so
+     * it asked for none. Fixed: a master publishes its JobAnnounce again
+     * every election timeout; the master or masterless root of a newer
+     * job answers an older one's (election/peer.c). */
+    { "new-jobs", 24, 0.05 },
+    { "new-jobs", 26, 0.05 },
+    { "new-jobs", 27, 0.05 },
+    { "new-jobs", 31, 0.05 },
+    { "new-jobs", 35, 0.05 },
+    { "new-jobs", 38, 0.05 },
+    /* Then: the node closest to the newest job's key -- its tree's root,
+     * the arbiter of its elections -- was one of those peers, on the
+     * older zoom (or on the first job, both announces lost): it dropped
+     * every nomination for the newest job, so its master, once killed,
+     * had no successor, whose announces would have moved the root on.
+     * Fixed: a node a message of another job is routed to sends its
+     * sender its JobAnnounce and a JobQuery (election/peer.c). */
+    { "new-jobs", 4, 0.05 },
+    { "new-jobs", 146, 0.05 },
+    { "new-jobs", 174, 0.05 },
+    { "new-jobs", 30003, 0.05 },
+    { "new-jobs", 30010, 0.05 },
+    /* Under --loss 0.05, late-joiners: a joiner whose overlay JOIN was
+     * lost got the job 3 s late (join_timeout_ms) and then pulled the
+     * image 8 slices a round, a round every 350-500 ms: the first pulled
+     * slice to arrive settled the pull and asked for more while all 8
+     * places were taken by slices awaiting their spot checks, and a
+     * check passing asked again only if a pull was pending. Fixed: a
+     * pulled slice stored after its check asks for more
+     * (election/checks.c). */
+    { "late-joiners", 30020, 0.05 },
+    { "late-joiners", 30742, 0.05 },
+    { "late-joiners", 31111, 0.05 },
+    { "late-joiners", 31571, 0.05 },
 };
 
 static uint64_t s_seed; /* the run's first fresh seed */

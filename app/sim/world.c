@@ -280,6 +280,13 @@ s_event (void *ctx, const el_event_t *ev)
                  " master %d root %d %s\n",
                  now, p->index, kinds[ev->kind], ev->slice, ev->peer.addr, ev->term, ev->master,
                  ev->root, ev->reason ? ev->reason : "");
+        if (ev->kind == EL_EV_JOB_STARTED && ev->job) {
+            /* which job: a peer may follow one the network left behind */
+            char jid[OVL_ID_SHORT_LEN + 1];
+            ovl_id_short (ev->job->id, jid);
+            fprintf (w->trace, "%6" PRIu64 " node %d   job %s stamp %" PRIu64 "\n", now, p->index,
+                     jid, ev->job->stamp);
+        }
     }
     if (ev->kind == EL_EV_SLICE_ASSIGNED && w->kill_ms != UINT64_MAX &&
         w->reassign_ms == UINT64_MAX)
