@@ -114,10 +114,12 @@ s_kill_root (js_world_t *w, app_jobsim_result_t *res)
 {
     js_start_job (w);
     if (js_run_to_progress (w, 0.3, 20000)) {
+        /* Under loss the tree's root may not know the job yet at 30% (its
+         * JobAnnounce lost; it asks at once): strike as soon as it does. */
+        if (!js_run_until (w, s_has_root, 10000) && !w->fail[0])
+            js_fail (w, "no live root of the job's tree to kill within 10 s of 30%%");
         int root = js_job_root (w);
-        if (root < 0)
-            js_fail (w, "no live root of the job's tree to kill");
-        else
+        if (root >= 0)
             js_kill (w, root);
         js_run (w, 300);
         if (!w->fail[0] && !js_run_until (w, s_has_root, 10000) && !w->fail[0])
