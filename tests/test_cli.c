@@ -92,6 +92,33 @@ s_teardown (void **state)
     return tu_dir_remove (&s_dir);
 }
 
+/* `sim --job`: a passing seed exits 0 with its tally, the replay command
+ * comes back for a failing one (a kill scenario with too few peers to have
+ * three workers to kill), and --json gives one object per scenario. */
+static void
+test_sim_job (void **state)
+{
+    (void)state;
+    s_run_t r;
+    s_run (&r, "sim", "--job", "kill-master", "--seed", "5", NULL);
+    assert_int_equal (r.status, 0);
+    assert_non_null (strstr (r.out, "kill-master"));
+    assert_non_null (strstr (r.out, "1 seeds      0 failed"));
+    assert_non_null (strstr (r.out, "all passed"));
+    s_run (&r, "sim", "--job", "kill-workers", "--seed", "5", "--nodes", "2", NULL);
+    assert_int_equal (r.status, 1);
+    assert_non_null (strstr (r.out, "FAILED kill-workers seed 5: no live worker left to kill"));
+    assert_non_null (
+        strstr (r.out, "replay: p2pfractal sim --job kill-workers --seed 5 --nodes 2"));
+    s_run (&r, "sim", "--job", "no-faults", "--seeds", "2", "--seed", "1", "--json", NULL);
+    assert_int_equal (r.status, 0);
+    assert_non_null (
+        strstr (r.out, "{\"scenario\":\"no-faults\",\"seed\":1,\"seeds\":2,\"failed\":0"));
+    s_run (&r, "sim", "--job", "all", "--help", NULL);
+    assert_int_equal (r.status, 0);
+    assert_non_null (strstr (r.out, "kill-new-master"));
+}
+
 static void
 test_help_and_version (void **state)
 {
@@ -156,6 +183,16 @@ test_bad_values_exit_2 (void **state)
     s_expect_usage (&r, "stray");
     s_run (&r, "bench", "kernel", "--runs", "0", NULL);
     s_expect_usage (&r, "'0'");
+    s_run (&r, "sim", "--job", "no-such-scenario", NULL);
+    s_expect_usage (&r, "no-such-scenario");
+    s_run (&r, "sim", "--job", "mix", "--seeds", "0", NULL);
+    s_expect_usage (&r, "--seeds: '0'");
+    s_run (&r, "sim", "--job", "mix", "--loss", "0.9", NULL);
+    s_expect_usage (&r, "--loss: '0.9'");
+    s_run (&r, "sim", "--job", "mix", "--nodes", "1", NULL);
+    s_expect_usage (&r, "--nodes: '1'");
+    s_run (&r, "sim", "--job", "mix", "--seed", "-3", NULL);
+    s_expect_usage (&r, "--seed");
     s_run (&r, "master", "--size", "32x18", NULL);
     s_expect_usage (&r, "--port");
     s_run (&r, "master", "--port", "70000", NULL);
@@ -398,6 +435,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_help_and_version),
         cmocka_unit_test (test_bad_values_exit_2),
+        cmocka_unit_test (test_sim_job),
         cmocka_unit_test (test_bad_palette_and_params_name_the_file),
         cmocka_unit_test (test_unwritable_output_refused_first),
         cmocka_unit_test (test_bench_kernel_json),

@@ -24,7 +24,7 @@ static const char s_usage[] =
     "diagnosis and the command that replays it; exits 1 if any seed failed.\n"
     "\n"
     "  --job SCENARIO   a scenario, or all (listed below)\n"
-    "  --seeds N        seeds per scenario: S, S+1, ... (default 1; 1..100000000)\n"
+    "  --seeds N        seeds per scenario: S, S+1, ... (default 1; 1..10000000)\n"
     "  --seed S         the first seed (default: from the clock, printed)\n"
     "  --nodes K        peers at the start instead of the scenario's (2..10000)\n"
     "  --loss P         message loss instead of the scenario's (0..0.5)\n"
@@ -147,8 +147,8 @@ app_cmd_sim_job (int argc, char **argv)
                                  job);
             break;
         case 'N':
-            if (app_parse_int (optarg, &seeds) || seeds < 1 || seeds > 100000000)
-                app_usage_error ("--seeds: '%s' is not a count in 1..100000000", optarg);
+            if (app_parse_int (optarg, &seeds) || seeds < 1 || seeds > 10000000)
+                app_usage_error ("--seeds: '%s' is not a count in 1..10000000", optarg);
             break;
         case 's':
             seed = app_opt_seed ("--seed", optarg);
