@@ -208,6 +208,7 @@ el_master_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeartbeat 
         p->idle_until_ms = 0;
         el_master_step_down (p);
     }
+    el_pulls_push (p);
     el_pulls_ask (p, now);
     el_peer_pump (p, now);
 }

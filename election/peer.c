@@ -236,6 +236,8 @@ s_free_job (el_peer_t *p)
     free (p->hb_prev);
     free (p->hb_old);
     free (p->pulled);
+    free (p->unseen);
+    p->unseen = NULL;
     p->pixels = NULL;
     p->done = p->hb_done = p->hb_prev = p->hb_old = p->pulled = NULL;
     p->by = NULL;
@@ -261,8 +263,10 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     uint8_t *done = calloc (nbits, 1), *hb_done = calloc (nbits, 1), *hb_prev = calloc (nbits, 1);
     uint8_t *hb_old = calloc (nbits, 1), *pulled = calloc (nbits, 1);
     ovl_id_t *by = calloc (job->slices, sizeof *by);
-    uint8_t *checking = calloc (job->slices, 1);
-    if (!pixels || !done || !hb_done || !hb_prev || !hb_old || !pulled || !by || !checking) {
+    uint8_t *checking = calloc (job->slices, 1), *unseen = calloc (job->slices, 1);
+    if (!pixels || !done || !hb_done || !hb_prev || !hb_old || !pulled || !by || !checking ||
+        !unseen) {
+        free (unseen);
         free (checking);
         free (pixels);
         free (done);
@@ -287,6 +291,7 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     p->pulled = pulled;
     p->by = by;
     p->checking = checking;
+    p->unseen = unseen;
     p->n_banned = 0;
     p->n_done = p->n_own = 0;
     p->done_reported = 0;

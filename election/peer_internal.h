@@ -95,6 +95,8 @@ struct el_peer_t {
     uint8_t *hb_prev;                    /* and the one before */
     uint8_t *hb_old;                     /* and the one before that: what pulls ask for */
     uint8_t *pulled;                     /* slices asked for by the pulls under way */
+    uint8_t *unseen;                     /* per slice rendered here: the master's heartbeats
+                                            since that lacked it (pulls.c) */
     uint8_t *checking;                   /* per slice: copies awaiting their check */
     el_check_t *checks;                  /* those copies (check_pending_max) */
     uint32_t n_checks;                   /* in use */
@@ -201,6 +203,7 @@ uint64_t el_worker_idle_deadline_ms (const el_peer_t *p);
 
 /* pulls.c: anti-entropy */
 void el_pulls_ask (el_peer_t *p, uint64_t now);
+void el_pulls_push (el_peer_t *p);
 void el_pulls_on_request (el_peer_t *p, const P2pf__SliceRequest *sr, const ovl_handle_t *from);
 uint64_t el_pulls_timeout_deadline_ms (const el_peer_t *p);
 void el_pulls_timeout_fire (el_peer_t *p, uint64_t now);

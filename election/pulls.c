@@ -13,6 +13,10 @@
  * slices are computed again. */
 #define S_PULL_MISSES_MAX 3
 
+/* Heartbeats of the master lacking a slice rendered here before its
+ * renderer sends it to the master again. */
+#define S_PUSH_AFTER 4
+
 /* Ask for missing slices that the master has had for two heartbeats or
  * more (the multicast tree had time to bring them; under load it takes
  * more than one) and that no pull under way asked for already, keeping at
@@ -49,6 +53,30 @@ el_pulls_ask (el_peer_t *p, uint64_t now)
                              0);
     p->pull_pending = 1;
     p->pull_deadline_ms = now + p->cfg.request_timeout_ms;
+}
+
+/* The master's heartbeats keep lacking a slice rendered here: every copy
+ * the tree carried to the master was lost. The master never pulls (its
+ * own heartbeats are what pulls follow), and its queue re-issues the
+ * slice only to workers still asking for work, which skip what they hold;
+ * so the renderer sends it to the master itself, once every S_PUSH_AFTER
+ * heartbeats that lack it. Only the renderer: every member holding the
+ * slice would send it as many times. Its cost: one byte a slice, and a
+ * scan of the done set a heartbeat. */
+void
+el_pulls_push (el_peer_t *p)
+{
+    if (!p->has_job || p->is_master || !p->has_master)
+        return;
+    for (uint32_t s = 0; s < p->job.slices; s++) {
+        if (!el_bit_get (p->done, s) || !ovl_id_eq (p->by[s], p->self.id) ||
+            el_bit_get (p->hb_done, s))
+            continue;
+        if (++p->unseen[s] < S_PUSH_AFTER)
+            continue;
+        p->unseen[s] = 0;
+        el_store_send_slice (p, EL_TO_PEER, &p->master, s);
+    }
 }
 
 /* Another peer pulls slices: send those here. */
