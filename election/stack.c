@@ -214,10 +214,10 @@ el_stack_destroy (el_stack_t **self_p)
 }
 
 void
-el_stack_start (el_stack_t *s, uint64_t now_ms, const ovl_handle_t *bootstrap)
+el_stack_start (el_stack_t *s, uint64_t now_ms, const ovl_handle_t *bootstraps, size_t n)
 {
     s->now_ms = now_ms;
-    ovl_node_start (s->node, now_ms, bootstrap);
+    ovl_node_start (s->node, now_ms, bootstraps, n);
 }
 
 void

@@ -66,9 +66,9 @@ el_stack_t *el_stack_new (const el_stack_config_t *config, const ovl_handle_t *s
                           const el_stack_driver_t *driver, uint64_t node_seed, uint64_t peer_seed);
 void el_stack_destroy (el_stack_t **self_p);
 
-/* Start a ring alone (bootstrap NULL) or join one through any member.
- * The job protocol starts once the node has joined. */
-void el_stack_start (el_stack_t *s, uint64_t now_ms, const ovl_handle_t *bootstrap);
+/* Start a ring alone (n 0) or join one through any of n members
+ * (ovl_node_start). The job protocol starts once the node has joined. */
+void el_stack_start (el_stack_t *s, uint64_t now_ms, const ovl_handle_t *bootstraps, size_t n);
 
 /* One received message. sender: the node a closed network's transport
  * authenticated it as (a message speaking for another is dropped), or

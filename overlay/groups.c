@@ -520,16 +520,9 @@ ovl_groups_on_redirect (ovl_node_t *node, uint64_t now_ms, const P2pf__GroupRedi
     gj.group.data = key;
     gj.group.len = 16;
     P2pf__Routed r = P2PF__ROUTED__INIT;
-    P2pf__NodeHandle origin;
-    uint8_t origin_id[16];
-    ovl_wire_handle_set (&origin, origin_id, &node->self);
-    r.key.data = key;
-    r.key.len = 16;
-    r.origin = &origin;
     r.kind_case = P2PF__ROUTED__KIND_GROUP_JOIN;
     r.group_join = &gj;
-    r.route_id = ++node->next_route_id;
-    ovl_route_send_routed (node, now_ms, &to, &r);
+    ovl_route_first_hop (node, now_ms, &to, &r, key);
 }
 
 /* A child left g's tree. */

@@ -102,8 +102,15 @@ void ovl_node_destroy (ovl_node_t **self_p);
  * children_max later is fine; lowering it keeps the children a group has. */
 void ovl_node_set_config (ovl_node_t *node, uint64_t now_ms, const ovl_config_t *config);
 
-/* Start a ring alone (bootstrap NULL) or join one through any member. */
-void ovl_node_start (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *bootstrap);
+/* The addresses a join may go through, at most. */
+#define OVL_BOOTSTRAPS_MAX 8
+
+/* Start a ring alone (n 0) or join one through any of n members (the
+ * first OVL_BOOTSTRAPS_MAX count). A join that got no leaf set in time
+ * is sent again, through the next address given, and every second time
+ * through the closest member it learned on the way: one dead address does
+ * not hold a join up while another was given or learned. */
+void ovl_node_start (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *bootstraps, size_t n);
 
 /* Feed one received message. Malformed input is counted and dropped. */
 void ovl_node_on_msg (ovl_node_t *node, uint64_t now_ms, const uint8_t *bytes, size_t len);

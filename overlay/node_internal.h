@@ -86,7 +86,10 @@ struct ovl_node_t {
     ovl_leafset_t *leafset;                             /* Pastry leaf set */
     int joined;                                         /* part of a ring */
     int joining;                                        /* a JOIN is out */
-    ovl_handle_t bootstrap;                             /* where the join goes */
+    ovl_handle_t boots[OVL_BOOTSTRAPS_MAX];             /* where the join may go */
+    int n_boots;                                        /* of them given */
+    uint32_t join_tries;                                /* JOINs sent */
+    uint32_t boot_next;                                 /* the bootstrap whose turn is next */
     uint64_t join_deadline_ms;                          /* restart the join after this */
     uint64_t next_maint_ms;                             /* next routing-table maintenance round */
     uint64_t next_leaf_maint_ms;                        /* next leaf-set exchange */
@@ -129,6 +132,8 @@ const ovl_handle_t *ovl_route_next_hop (const ovl_node_t *node, ovl_id_t key);
 void ovl_route_send_routed (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *to,
                             const P2pf__Routed *r);
 void ovl_route_local (ovl_node_t *node, uint64_t now_ms, P2pf__Routed *r, const uint8_t key[16]);
+void ovl_route_first_hop (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *to,
+                          P2pf__Routed *r, const uint8_t key[16]);
 void ovl_route_pending_retry (ovl_node_t *node, uint64_t now_ms, int i);
 void ovl_route_on_routed (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *from,
                           P2pf__Routed *r);

@@ -93,9 +93,12 @@ ovl_route_send_routed (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *to
     p->len = len;
 }
 
-/* Routed message r from this node (hops 0), as a local command. */
-void
-ovl_route_local (ovl_node_t *node, uint64_t now_ms, P2pf__Routed *r, const uint8_t key[16])
+/* Routed message r from this node (hops 0): through our tables (to
+ * NULL, a local command), or with its first hop chosen by the caller (a
+ * join's bootstrap, a tree's suggested child). */
+static void
+s_originate (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *to, P2pf__Routed *r,
+             const uint8_t key[16])
 {
     P2pf__NodeHandle origin;
     uint8_t origin_id[16];
@@ -105,7 +108,23 @@ ovl_route_local (ovl_node_t *node, uint64_t now_ms, P2pf__Routed *r, const uint8
     r->origin = &origin;
     r->hops = 0;
     r->route_id = ++node->next_route_id;
-    s_routed_arrive (node, now_ms, NULL, r);
+    if (to)
+        ovl_route_send_routed (node, now_ms, to, r);
+    else
+        s_routed_arrive (node, now_ms, NULL, r);
+}
+
+void
+ovl_route_local (ovl_node_t *node, uint64_t now_ms, P2pf__Routed *r, const uint8_t key[16])
+{
+    s_originate (node, now_ms, NULL, r, key);
+}
+
+void
+ovl_route_first_hop (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *to, P2pf__Routed *r,
+                     const uint8_t key[16])
+{
+    s_originate (node, now_ms, to, r, key);
 }
 
 /* ------------------------------------------------------------------ */
@@ -234,7 +253,7 @@ s_routed_forward (ovl_node_t *node, uint64_t now_ms, P2pf__Routed *r)
         ovl_node_is_self (node, ovl_wire_id (r->origin->id))) {
         /* Our own JOIN, back with us: the bootstrap did not answer and our
          * tables are empty. Joining a ring of one would be wrong; the join
-         * timer starts over through the bootstrap. */
+         * timer starts over through the next bootstrap. */
         node->stats.dropped_other++;
         return;
     }
@@ -499,10 +518,40 @@ ovl_route_join_deadline_ms (const ovl_node_t *node)
     return node->joining ? node->join_deadline_ms : UINT64_MAX;
 }
 
+/* A member learned during the join (from the rows and leaf sets that
+ * came back before it stalled): the closest to us, or NULL. */
+static const ovl_handle_t *
+s_join_learned (const ovl_node_t *node)
+{
+    const ovl_handle_t *h = ovl_leafset_closest (node->leafset, node->self.id);
+    if (h && !ovl_node_is_self (node, h->id))
+        return h;
+    return ovl_rtable_next_hop (node->rtable, node->self.id);
+}
+
+/* Send a JOIN: through the next address given, or on every second try a
+ * member learned on the way. */
+static void
+s_join_send (ovl_node_t *node, uint64_t now_ms)
+{
+    uint32_t k = node->join_tries++;
+    const ovl_handle_t *learned = k % 2 ? s_join_learned (node) : NULL;
+    ovl_handle_t to = learned ? *learned : node->boots[node->boot_next++ % (uint32_t)node->n_boots];
+    node->joining = 1;
+    node->join_deadline_ms = now_ms + node->cfg.join_timeout_ms;
+    uint8_t key[16];
+    ovl_id_to_bytes (node->self.id, key);
+    P2pf__Join join = P2PF__JOIN__INIT;
+    P2pf__Routed r = P2PF__ROUTED__INIT;
+    r.kind_case = P2PF__ROUTED__KIND_JOIN;
+    r.join = &join;
+    ovl_route_first_hop (node, now_ms, &to, &r, key);
+}
+
 void
 ovl_route_join_fire (ovl_node_t *node, uint64_t now_ms)
 {
-    ovl_node_start (node, now_ms, &node->bootstrap);
+    s_join_send (node, now_ms);
 }
 
 uint64_t
@@ -522,9 +571,13 @@ ovl_route_table_maint_fire (ovl_node_t *node, uint64_t now_ms)
 /* commands */
 
 void
-ovl_node_start (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *bootstrap)
+ovl_node_start (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *bootstraps, size_t n)
 {
-    if (!bootstrap || ovl_node_is_self (node, bootstrap->id)) {
+    node->n_boots = 0;
+    for (size_t i = 0; i < n && node->n_boots < OVL_BOOTSTRAPS_MAX; i++)
+        if (!ovl_node_is_self (node, bootstraps[i].id))
+            node->boots[node->n_boots++] = bootstraps[i];
+    if (node->n_boots == 0) {
         node->joined = 1;
         node->joining = 0;
         s_maint_schedule (node, now_ms);
@@ -532,25 +585,9 @@ ovl_node_start (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *bootstrap
             node->up.joined (node->up.ctx, 0);
         return;
     }
-    node->bootstrap = *bootstrap;
-    node->joining = 1;
-    node->join_deadline_ms = now_ms + node->cfg.join_timeout_ms;
-    uint8_t key[16];
-    ovl_id_to_bytes (node->self.id, key);
-    P2pf__Join join = P2PF__JOIN__INIT;
-    P2pf__Routed r = P2PF__ROUTED__INIT;
-    P2pf__NodeHandle origin;
-    uint8_t origin_id[16];
-    ovl_wire_handle_set (&origin, origin_id, &node->self);
-    r.key.data = key;
-    r.key.len = 16;
-    r.origin = &origin;
-    r.kind_case = P2PF__ROUTED__KIND_JOIN;
-    r.join = &join;
-    r.route_id = ++node->next_route_id;
-    /* The bootstrap is the first hop, whatever our (empty) tables say. */
-    ovl_handle_t to = *bootstrap;
-    ovl_route_send_routed (node, now_ms, &to, &r);
+    node->join_tries = 0;
+    node->boot_next = 0;
+    s_join_send (node, now_ms);
 }
 
 void

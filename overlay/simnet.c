@@ -297,9 +297,9 @@ s_up_anycast_result (void *ctx, uint64_t id, int accepted, const ovl_handle_t *b
 /* a bare node as a host */
 
 static void
-s_bare_start (void *obj, uint64_t now_ms, const ovl_handle_t *bootstrap)
+s_bare_start (void *obj, uint64_t now_ms, const ovl_handle_t *bootstraps, size_t n)
 {
-    ovl_node_start (obj, now_ms, bootstrap);
+    ovl_node_start (obj, now_ms, bootstraps, n);
 }
 
 static void
@@ -390,7 +390,8 @@ ovl_simnet_destroy (ovl_simnet_t **self_p)
 }
 
 int
-ovl_simnet_add_host (ovl_simnet_t *sim, int via, ovl_simnet_host_fn make, void *make_ctx)
+ovl_simnet_add_host (ovl_simnet_t *sim, const int *via, size_t n_via, ovl_simnet_host_fn make,
+                     void *make_ctx)
 {
     if (sim->n_slots == sim->cap_slots) {
         int ncap = sim->cap_slots ? sim->cap_slots * 2 : 64;
@@ -428,8 +429,12 @@ ovl_simnet_add_host (ovl_simnet_t *sim, int via, ovl_simnet_host_fn make, void *
     s->own_node = make == s_bare_new;
     sim->n_slots++;
     sim->sorted_dirty = 1;
-    const ovl_handle_t *boot = via >= 0 && via < i ? ovl_node_self (sim->slots[via].node) : NULL;
-    s->host.start (s->host.obj, sim->now_ms, boot);
+    ovl_handle_t boots[OVL_BOOTSTRAPS_MAX];
+    size_t n = 0;
+    for (size_t k = 0; k < n_via && n < OVL_BOOTSTRAPS_MAX; k++)
+        if (via[k] >= 0 && via[k] < i)
+            boots[n++] = *ovl_node_self (sim->slots[via[k]].node);
+    s->host.start (s->host.obj, sim->now_ms, boots, n);
     s_schedule_tick (sim, i);
     return i;
 }
@@ -437,7 +442,13 @@ ovl_simnet_add_host (ovl_simnet_t *sim, int via, ovl_simnet_host_fn make, void *
 int
 ovl_simnet_add (ovl_simnet_t *sim, int via)
 {
-    return ovl_simnet_add_host (sim, via, s_bare_new, sim);
+    return ovl_simnet_add_host (sim, &via, via >= 0, s_bare_new, sim);
+}
+
+int
+ovl_simnet_add_any (ovl_simnet_t *sim, const int *via, size_t n_via)
+{
+    return ovl_simnet_add_host (sim, via, n_via, s_bare_new, sim);
 }
 
 void

@@ -54,6 +54,8 @@ void ovl_simnet_destroy (ovl_simnet_t **self_p);
 /* A new node with a random id, joining through node `via` (-1: it starts a
  * ring alone). Returns its index, or -1 on allocation failure. */
 int ovl_simnet_add (ovl_simnet_t *sim, int via);
+/* As ovl_simnet_add, joining through any of the n_via nodes `via`. */
+int ovl_simnet_add_any (ovl_simnet_t *sim, const int *via, size_t n_via);
 
 /* What one simulated machine runs behind its address. ovl_simnet_add runs
  * a bare overlay node, whose upcalls go to the hooks above; a layer above
@@ -64,7 +66,7 @@ int ovl_simnet_add (ovl_simnet_t *sim, int via);
 typedef struct {
     void *obj;        /* the host, passed back */
     ovl_node_t *node; /* the overlay node it runs: queries and invariants */
-    void (*start) (void *obj, uint64_t now_ms, const ovl_handle_t *bootstrap);
+    void (*start) (void *obj, uint64_t now_ms, const ovl_handle_t *bootstraps, size_t n);
     void (*on_msg) (void *obj, uint64_t now_ms, const uint8_t *bytes, size_t len, ovl_id_t from);
     void (*on_tick) (void *obj, uint64_t now_ms);
     uint64_t (*next_deadline_ms) (const void *obj);
@@ -76,8 +78,11 @@ typedef struct {
 typedef int (*ovl_simnet_host_fn) (void *ctx, int index, const ovl_handle_t *self,
                                    const ovl_upcalls_t *net, uint64_t seed, ovl_simnet_host_t *out);
 
-/* As ovl_simnet_add, with a host of the caller's making. */
-int ovl_simnet_add_host (ovl_simnet_t *sim, int via, ovl_simnet_host_fn make, void *ctx);
+/* As ovl_simnet_add, with a host of the caller's making, joining through
+ * any of the n_via nodes `via` (as `peer --join A --join B`; none: it
+ * starts a ring alone). */
+int ovl_simnet_add_host (ovl_simnet_t *sim, const int *via, size_t n_via, ovl_simnet_host_fn make,
+                         void *ctx);
 
 /* A host's state changed from outside the simulator's events (a command
  * given to the layer above): schedule its next tick. */

@@ -288,6 +288,34 @@ test_joiner_closest_to_network_key (void **state)
     tu_swarm_check_pngs (sw, ref_path);
 }
 
+/* A joiner given a dead address first and the live peer second
+ * (--join repeated) joins through the second once the first JOIN timed
+ * out, and gets the whole image. */
+static void
+test_join_tries_next_address (void **state)
+{
+    (void)state;
+    tu_swarm_t *sw = &s_sw;
+    uint64_t base = tu_seed ("test_peers");
+    s_seeds[0] = base;
+    s_seeds[1] = base + 1;
+    tu_swarm_start (sw, 1, s_seeds, "1", s_job, S_START_TIMEOUT_MS);
+    static const char *const dead_first[] = { "--join", "127.0.0.1:1", NULL };
+    sw->extra = dead_first;
+    s_spawn_peer (1, sw->peers[0].port, "1", 1);
+    sw->extra = NULL;
+    /* A join timeout (3 s) more than the joiner above needs. */
+    if (!tu_swarm_wait (sw, s_joiner_done, tu_now_ms () + S_START_TIMEOUT_MS + 3000) &&
+        !tu_swarm_crashed (sw))
+        S_FAIL ("the joiner given a dead address first did not finish within %d ms",
+                S_START_TIMEOUT_MS + 3000);
+    if (tu_swarm_crashed (sw))
+        S_FAIL ("a peer exited on its own");
+    char ref_path[256];
+    s_reference (ref_path, sizeof ref_path);
+    tu_swarm_check_pngs (sw, ref_path);
+}
+
 /* Exit 2 with one line on stderr that names `needle`. */
 static void
 s_expect_usage (const char *needle, ...)
@@ -326,6 +354,9 @@ test_bad_values_exit_2 (void **state)
     s_expect_usage ("--port", "--port", "70000", NULL);
     s_expect_usage ("--join", "--join", "nohost", NULL);
     s_expect_usage ("--join", "--join", "127.0.0.1:0", NULL);
+    s_expect_usage ("--join", "--join", "127.0.0.1:5,nohost", NULL);
+    s_expect_usage ("--join", "--join", "127.0.0.1:5,", NULL);
+    s_expect_usage ("--join", "--join", "a:1,a:2,a:3,a:4,a:5,a:6,a:7,a:8,a:9", NULL);
     s_expect_usage ("--bind", "--bind", "1.2.3.4:5", NULL);
     s_expect_usage ("--advertise", "--advertise", "*", NULL);
     s_expect_usage ("--network", "--network", "a b", NULL);
@@ -379,6 +410,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_bad_values_exit_2, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_join_gives_up, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_joiner_closest_to_network_key, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_join_tries_next_address, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_kills_and_late_joiner, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -291,6 +291,26 @@ test_join_builds_correct_leafsets (void **state)
     }
 }
 
+/* A joiner given a dead address and a live one joins through the live
+ * one once its first JOIN times out; given only the dead one it never
+ * joins (so the first half proves the second address was used). */
+static void
+test_join_tries_every_address (void **state)
+{
+    (void)state;
+    ovl_simnet_t *sim = s_build (20, s_seed, 0.0);
+    ovl_simnet_kill (sim, 3);
+    int only_dead = 3, both[2] = { 3, 11 };
+    int lone = ovl_simnet_add_any (sim, &only_dead, 1);
+    int joiner = ovl_simnet_add_any (sim, both, 2);
+    assert_int_equal (joiner, lone + 1);
+    /* Three join timeouts (3 s by default). */
+    ovl_simnet_run_until (sim, ovl_simnet_now (sim) + 9000);
+    assert_true (ovl_node_is_joined (ovl_simnet_node (sim, joiner)));
+    assert_false (ovl_node_is_joined (ovl_simnet_node (sim, lone)));
+    ovl_simnet_destroy (&sim);
+}
+
 static void
 test_lookups_reach_closest_node (void **state)
 {
@@ -773,6 +793,7 @@ main (void)
     int seeds = env ? 1 : 5;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_join_builds_correct_leafsets),
+        cmocka_unit_test (test_join_tries_every_address),
         cmocka_unit_test (test_lookups_reach_closest_node),
         cmocka_unit_test (test_forged_sender_dropped),
         cmocka_unit_test (test_repair_after_crashes),

@@ -49,7 +49,9 @@ static const char s_usage[] =
     "                      127.0.0.1; '*' for all)\n"
     "  --advertise HOST    host other peers should connect to (default: the bind\n"
     "                      address, 127.0.0.1 for '*')\n"
-    "  --join HOST:PORT    join the network through the peer listening there\n"
+    "  --join HOST:PORT    join the network through the peer listening there;\n"
+    "                      repeat it or give a comma list: a join that gets no\n"
+    "                      answer tries the next address (at most %d)\n"
     "  --headless          no window: log to stderr only\n"
     "  --geometry WxH[+X+Y] the window's size and position (default: the image's\n"
     "                      size, shrunk to fit the screen)\n"
@@ -129,6 +131,36 @@ s_parse_geometry (const char *text, app_gui_config_t *config)
     return 0;
 }
 
+/* --join HOST:PORT[,HOST:PORT...], repeatable: each address becomes a
+ * bootstrap whose id is unknown until it answers (see app/tools/cmd_node.c);
+ * `shown` lists them for messages. */
+static void
+s_opt_join (const char *arg, ovl_handle_t *boots, size_t *n, char *shown, size_t shown_len)
+{
+    const char *p = arg;
+    for (;;) {
+        const char *comma = strchr (p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen (p);
+        char one[48]; /* HOST (at most 40) : PORT */
+        if (len >= sizeof one)
+            app_usage_error ("--join: '%.*s' is not HOST:PORT", (int)len, p);
+        memcpy (one, p, len);
+        one[len] = 0;
+        /* The host must fit an overlay address (OVL_ADDR_MAX). */
+        app_opt_hostport ("--join", one, 40);
+        if (*n == OVL_BOOTSTRAPS_MAX)
+            app_usage_error ("--join: more than %d addresses", OVL_BOOTSTRAPS_MAX);
+        memset (&boots[*n], 0, sizeof boots[*n]);
+        snprintf (boots[*n].addr, sizeof boots[*n].addr, "tcp://%s", one);
+        size_t used = strlen (shown);
+        snprintf (shown + used, shown_len - used, "%s%s", *n ? ", " : "", one);
+        ++*n;
+        if (!comma)
+            return;
+        p = comma + 1;
+    }
+}
+
 int
 app_cmd_peer (int argc, char **argv)
 {
@@ -177,6 +209,9 @@ app_cmd_peer (int argc, char **argv)
     int port = 0, slices = 0, threads = app_cpu_count (), headless = 0, exit_when_done = 0;
     int seed_set = 0, opt, longindex;
     const char *bind_addr = "127.0.0.1", *advertise = NULL, *join = NULL, *out_path = NULL;
+    ovl_handle_t boots[OVL_BOOTSTRAPS_MAX]; /* --join's addresses */
+    size_t n_boots = 0;
+    char joins[OVL_BOOTSTRAPS_MAX * 48] = ""; /* and as the messages name them */
     const char *log_path = NULL, *network = "default", *key_path = NULL;
     const char *job_opt = NULL; /* the first option that only a first peer takes */
     double throttle = 1.0;
@@ -203,8 +238,8 @@ app_cmd_peer (int argc, char **argv)
             advertise = app_opt_advertise ("--advertise", optarg);
             break;
         case S_OPT_JOIN:
-            /* The host must fit an overlay address (OVL_ADDR_MAX). */
-            join = app_opt_hostport ("--join", optarg, 40);
+            s_opt_join (optarg, boots, &n_boots, joins, sizeof joins);
+            join = joins;
             break;
         case S_OPT_HEADLESS:
             headless = 1;
@@ -270,7 +305,7 @@ app_cmd_peer (int argc, char **argv)
             key_path = optarg;
             break;
         case 'h':
-            printf (s_usage, RND_SLICES_DEFAULT, app_cpu_count (),
+            printf (s_usage, RND_SLICES_DEFAULT, OVL_BOOTSTRAPS_MAX, app_cpu_count (),
                     rnd_kernel_name (rnd_kernel_best ()), app_view_help);
             return APP_EXIT_OK;
         case '?':
@@ -445,20 +480,18 @@ app_cmd_peer (int argc, char **argv)
 
     c.now_ms = app_now_ms ();
     if (join) {
-        /* The bootstrap's id is unknown until it answers (see app/tools/cmd_node.c). */
-        ovl_handle_t bootstrap;
-        memset (&bootstrap, 0, sizeof bootstrap);
-        snprintf (bootstrap.addr, sizeof bootstrap.addr, "tcp://%s", join);
         c.join = join;
         c.join_since_ms = c.now_ms;
         if (join_timeout_s == 0 && exit_when_done)
             join_timeout_s = S_JOIN_TIMEOUT_S;
         c.join_timeout_ms = (uint64_t)(join_timeout_s * 1000.0);
-        ovl_transport_watch (c.transport, bootstrap.addr);
-        el_stack_start (c.stack, c.now_ms, &bootstrap);
+        /* The first address's handshakes tell a refusal (a closed network
+         * refuses through every member alike). */
+        ovl_transport_watch (c.transport, boots[0].addr);
+        el_stack_start (c.stack, c.now_ms, boots, n_boots);
     } else {
         /* Alone, the node joins at once, and the job protocol starts. */
-        el_stack_start (c.stack, c.now_ms, NULL);
+        el_stack_start (c.stack, c.now_ms, NULL, 0);
         if (el_stack_new_job (c.stack, c.now_ms, &vo.view, slices, app_peer_unix_ms (), err,
                               sizeof err)) {
             fprintf (stderr, "p2pfractal: peer: %s\n", err);

@@ -201,19 +201,19 @@ s_late_joiners (js_world_t *w, app_jobsim_result_t *res)
     int before = w->n_peers;
     if (js_run_to_progress (w, 0.3, 20000)) {
         for (int j = 0; j < 6 && !w->fail[0]; j++) {
-            js_add (w, js_pick_live (w));
+            js_add_late (w);
             js_run (w, 30);
         }
         if (!js_run_until (w, js_all_done, 20000) && !w->fail[0])
             js_fail (w, "the job was not done everywhere 20 s after the first joiners");
         for (int j = 0; j < 4 && !w->fail[0]; j++) {
-            js_add (w, js_pick_live (w));
+            js_add_late (w);
             js_run (w, 50);
         }
         if (!w->fail[0]) {
             js_kill (w, 0);
             js_run (w, 1000);
-            js_add (w, js_pick_live (w));
+            js_add_late (w);
         }
     }
     int late = w->n_peers - before;

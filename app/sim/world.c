@@ -323,10 +323,10 @@ s_node_lost (void *ctx, const ovl_handle_t *lost)
 /* --- the stack as a simulated host --------------------------------------- */
 
 static void
-s_host_start (void *obj, uint64_t now_ms, const ovl_handle_t *bootstrap)
+s_host_start (void *obj, uint64_t now_ms, const ovl_handle_t *bootstraps, size_t n)
 {
     js_peer_t *p = obj;
-    el_stack_start (p->stack, now_ms, bootstrap);
+    el_stack_start (p->stack, now_ms, bootstraps, n);
 }
 
 static void
@@ -412,8 +412,8 @@ js_status (js_world_t *w, int node)
     return st;
 }
 
-int
-js_add (js_world_t *w, int via)
+static int
+s_add (js_world_t *w, const int *via, size_t n_via)
 {
     int i = ovl_simnet_count (w->sim);
     if (w->n_peers == w->cap_peers) {
@@ -437,11 +437,33 @@ js_add (js_world_t *w, int via)
     p->cost_x = ovl_rng_below (&w->rng, 100) < (uint64_t)w->prm.slow_pct ? 5 : 1;
     w->peers[i] = p;
     w->n_peers = i + 1;
-    if (ovl_simnet_add_host (w->sim, via, s_host_new, w) != i) {
+    if (ovl_simnet_add_host (w->sim, via, n_via, s_host_new, w) != i) {
         js_fail (w, "out of memory adding node %d", i);
         return -1;
     }
     return i;
+}
+
+/* A peer joining through node via (-1: it starts the ring). */
+int
+js_add (js_world_t *w, int via)
+{
+    return s_add (w, &via, via >= 0);
+}
+
+/* A peer joining a running job, given two live members (as a lab guide
+ * gives `--join A --join B`): with one, a joiner whose JOIN was lost and
+ * whose only address then died could never join, under any protocol. */
+int
+js_add_late (js_world_t *w)
+{
+    int via[2] = { js_pick_live (w), -1 };
+    int live = 0;
+    for (int i = 0; i < w->n_peers; i++)
+        live += js_live_peer (w, i) != NULL;
+    while (live >= 2 && (via[1] < 0 || via[1] == via[0]))
+        via[1] = js_pick_live (w);
+    return s_add (w, via, live >= 2 ? 2 : 1);
 }
 
 int

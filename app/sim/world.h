@@ -114,6 +114,7 @@ js_world_t *js_world_new (const js_params_t *prm, uint64_t seed, const app_jobsi
 void js_world_destroy (js_world_t **w_p);
 void js_fail (js_world_t *w, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 int js_add (js_world_t *w, int via);
+int js_add_late (js_world_t *w);
 void js_kill (js_world_t *w, int i);
 js_peer_t *js_live_peer (js_world_t *w, int node);
 int js_pick_live (js_world_t *w);

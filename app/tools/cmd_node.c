@@ -216,7 +216,7 @@ app_cmd_node (int argc, char **argv)
     memset (&bootstrap, 0, sizeof bootstrap);
     if (join)
         snprintf (bootstrap.addr, sizeof bootstrap.addr, "tcp://%s", join);
-    ovl_node_start (node, app_now_ms (), join ? &bootstrap : NULL);
+    ovl_node_start (node, app_now_ms (), &bootstrap, join != NULL);
 
     void *inbox = ovl_transport_inbox_socket (ctx.transport);
     int status = APP_EXIT_OK;

@@ -218,7 +218,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     c.stack = el_stack_new (&cfg, &self, &drv, 1, 2);
     FZ_CHECK (c.stack != NULL);
     const ovl_upcalls_t *up = el_stack_overlay_upcalls (c.stack);
-    el_stack_start (c.stack, c.now_ms, NULL);
+    el_stack_start (c.stack, c.now_ms, NULL, 0);
     FZ_CHECK (el_stack_new_job (c.stack, c.now_ms, &job->view, (int)job->slices, 1, NULL, 0) == 0);
 
     size_t pos = 0;
