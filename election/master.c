@@ -148,6 +148,31 @@ s_all_set (const uint8_t *bits, uint32_t k)
     return 1;
 }
 
+/* What this peer knows of the job: its spec, term, master, cursor and
+ * done set (which the receiver may pull from). */
+static void
+s_send_response (el_peer_t *p, const ovl_handle_t *to)
+{
+    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
+    P2pf__MasterResponse r = P2PF__MASTER_RESPONSE__INIT;
+    P2pf__JobSpec spec;
+    P2pf__NodeHandle mh = P2PF__NODE_HANDLE__INIT;
+    uint8_t mid[16], eb[16];
+    el_job_to_spec (&p->job, &spec);
+    r.spec = &spec;
+    el_term_set (p->term, &r.term, &r.elector, eb);
+    if (p->has_master) {
+        ovl_wire_handle_set (&mh, mid, &p->master);
+        r.master = &mh;
+    }
+    r.done.data = p->done;
+    r.done.len = el_job_bitmap_bytes (&p->job);
+    r.queue_head = p->queue_head;
+    msg.kind_case = P2PF__JOB_MSG__KIND_MASTER_RESPONSE;
+    msg.master_response = &r;
+    el_peer_emit (p, &msg, EL_TO_PEER, to);
+}
+
 void
 el_master_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeartbeat *hb,
                         const ovl_handle_t *from)
@@ -184,6 +209,15 @@ el_master_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeartbeat 
     }
     if (c < 0 || (c == 0 && p->job_finished) ||
         (c == 0 && p->has_master && !ovl_id_eq (p->master.id, from->id))) {
+        /* A master of an older term: one that got the job late, heard no
+         * answer to its queries (its tree cut off under loss) and elected
+         * itself in a term the others had passed. It would compute the
+         * image alone, its heartbeats dropped by everyone. Tell it ours: it
+         * steps down and pulls what it lacks (el_master_on_response). The
+         * master, or with none the root, answers, as to a MasterQuery:
+         * every heartbeat passes the root, so one answer a heartbeat. */
+        if (c < 0 && (p->is_master || (p->is_root && !p->has_master)))
+            s_send_response (p, from);
         p->stats.dropped_other++;
         return;
     }
@@ -276,24 +310,7 @@ el_master_on_query (el_peer_t *p, const ovl_handle_t *from, uint32_t attempt)
     int whole = !p->has_master && attempt >= 2 && p->n_done == p->job.slices;
     if (el_peer_is_self (p, from) || !(p->is_master || (p->is_root && !p->has_master) || whole))
         return;
-    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
-    P2pf__MasterResponse r = P2PF__MASTER_RESPONSE__INIT;
-    P2pf__JobSpec spec;
-    P2pf__NodeHandle mh = P2PF__NODE_HANDLE__INIT;
-    uint8_t mid[16], eb[16];
-    el_job_to_spec (&p->job, &spec);
-    r.spec = &spec;
-    el_term_set (p->term, &r.term, &r.elector, eb);
-    if (p->has_master) {
-        ovl_wire_handle_set (&mh, mid, &p->master);
-        r.master = &mh;
-    }
-    r.done.data = p->done;
-    r.done.len = el_job_bitmap_bytes (&p->job);
-    r.queue_head = p->queue_head;
-    msg.kind_case = P2PF__JOB_MSG__KIND_MASTER_RESPONSE;
-    msg.master_response = &r;
-    el_peer_emit (p, &msg, EL_TO_PEER, from);
+    s_send_response (p, from);
 }
 
 /* The master's heartbeat. */

@@ -227,6 +227,13 @@ static const struct {
     { "mix", 7745, 0 },
     { "mix", 230, 0.05 },
     { "mix", 1051, 0.05 },
+    /* A late joiner, its queries unanswered (its job tree cut off under
+     * loss), elected itself in a term (1, itself) below the finished
+     * job's (1, another): everyone dropped its heartbeats as older and it
+     * computed the image alone. Fixed: the master or the root answers an
+     * older master's heartbeat with its term; it steps down and pulls
+     * (election/master.c). */
+    { "late-joiners", 488, 0.05 },
 };
 
 static uint64_t s_seed; /* the run's first fresh seed */
