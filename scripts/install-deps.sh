@@ -12,6 +12,7 @@ libprotobuf-c-dev protobuf-c-compiler
 libpng-dev libcmocka-dev
 xvfb xauth imagemagick xdotool x11-utils
 valgrind gnuplot-nox jq
+iproute2 iptables
 locales
 "
 

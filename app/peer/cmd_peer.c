@@ -13,6 +13,7 @@
  * events as JSON Lines for tests and benchmarks (events.c). A finished
  * image is written by writer.c's thread. */
 #include <ctype.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "netkey.h"
 #include "peer_ctx.h"
 #include "render_pool.h"
+#include "route_source.h"
 #include "rng.h"
 #include "slice.h"
 
@@ -46,7 +48,8 @@ static const char s_usage[] =
     "  --slices K          row bands the job is cut into (default %d; not with --join)\n"
     "  --port P            TCP port to listen on (default 0: any free port)\n"
     "  --bind ADDR         IPv4 address or interface to listen on (default\n"
-    "                      127.0.0.1; '*' for all)\n"
+    "                      127.0.0.1; joining another machine, the local address\n"
+    "                      that routes to it; '*' for all)\n"
     "  --advertise HOST    host other peers should connect to (default: the bind\n"
     "                      address, 127.0.0.1 for '*')\n"
     "  --join HOST:PORT    join the network through the peer listening there;\n"
@@ -161,6 +164,26 @@ s_opt_join (const char *arg, ovl_handle_t *boots, size_t *n, char *shown, size_t
     }
 }
 
+/* A joiner of a peer on another machine listens on, and advertises, the
+ * local address that routes to the first --join address (none typed:
+ * --bind/--advertise say otherwise); joining this machine, routed stays
+ * empty and the defaults (127.0.0.1) hold. 0, or -1 with err. */
+static int
+s_route_to_join (const char *joins, char *routed, size_t routed_size, char *err, size_t err_size)
+{
+    routed[0] = 0;
+    char host[48];
+    size_t len = strcspn (joins, ",");
+    snprintf (host, sizeof host, "%.*s", (int)(len < sizeof host ? len : sizeof host - 1), joins);
+    char *colon = strrchr (host, ':');
+    if (!colon)
+        return 0;
+    *colon = 0;
+    if (app_host_is_loopback (host))
+        return 0;
+    return app_route_source (host, atoi (colon + 1), routed, routed_size, err, err_size);
+}
+
 int
 app_cmd_peer (int argc, char **argv)
 {
@@ -209,6 +232,8 @@ app_cmd_peer (int argc, char **argv)
     int port = 0, slices = 0, threads = app_cpu_count (), headless = 0, exit_when_done = 0;
     int seed_set = 0, opt, longindex;
     const char *bind_addr = "127.0.0.1", *advertise = NULL, *join = NULL, *out_path = NULL;
+    int bind_given = 0;
+    char routed[INET_ADDRSTRLEN];           /* the local address that routes to --join */
     ovl_handle_t boots[OVL_BOOTSTRAPS_MAX]; /* --join's addresses */
     size_t n_boots = 0;
     char joins[OVL_BOOTSTRAPS_MAX * 48] = ""; /* and as the messages name them */
@@ -233,6 +258,7 @@ app_cmd_peer (int argc, char **argv)
             break;
         case S_OPT_BIND:
             bind_addr = app_opt_bind ("--bind", optarg);
+            bind_given = 1;
             break;
         case S_OPT_ADVERTISE:
             advertise = app_opt_advertise ("--advertise", optarg);
@@ -423,6 +449,13 @@ app_cmd_peer (int argc, char **argv)
             goto done;
         }
     }
+    if (n_boots > 0 && !bind_given && !advertise &&
+        s_route_to_join (joins, routed, sizeof routed, err, sizeof err)) {
+        fprintf (stderr, "p2pfractal: peer: --join: %s\n", err);
+        goto done;
+    }
+    if (n_boots > 0 && !bind_given && !advertise && routed[0])
+        bind_addr = routed;
     c.transport =
         ovl_transport_new (bind_addr, port, advertise, key_path ? &keys : NULL, err, sizeof err);
     sodium_memzero (&keys, sizeof keys);

@@ -1,0 +1,156 @@
+#!/bin/sh
+# tests/net/lab.sh BINARY: a lab of five machines on one machine.
+#
+# Five network namespaces (the "hosts") hang off a bridge that lives in a
+# sixth (the "switch"), on documentation addresses 198.51.100.11-15/24;
+# host 5 has a second interface on 203.0.113.0/24 that leads nowhere. No
+# interface, route or rule is added outside these namespaces, so nothing is
+# sent to any other address, and the trap deletes them all.
+#
+# What it checks, with peers started as a lab guide says:
+#   1. Only the first host types its own address (--bind); the others give
+#      just --join FIRST:5555 and listen on, and advertise, the address that
+#      routes there -- host 5 picks the right one of its two.
+#   2. Host 3 drops 15% of what it receives (iptables statistic: this
+#      kernel has no netem).
+#   3. Mid-job (a third of the slices done there) the first host -- the
+#      bootstrap, first master and likely root -- is cut off (its link
+#      down), and healed 5 s later.
+#   4. Every host writes a PNG whose pixels equal `p2pfractal render`'s.
+# Exit 0 on success, 1 on failure (the logs are kept and named), 77 when
+# this machine cannot do it (not root, no namespaces, no iptables).
+set -u
+
+BIN=${1:?usage: lab.sh BINARY}
+BIN=$(readlink -f "$BIN")
+skip() {
+    echo "lab: skipped: $*"
+    exit 77
+}
+[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
+command -v ip >/dev/null || skip "no ip (iproute2)"
+command -v iptables >/dev/null || skip "no iptables"
+command -v compare >/dev/null || skip "no ImageMagick compare"
+
+TAG="p2pf$$"
+SW="${TAG}sw"
+HOSTS="1 2 3 4 5"
+DIR=$(mktemp -d /tmp/p2pf-lab.XXXXXX)
+PIDS=""
+OK=0
+
+cleanup() {
+    for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+    for p in $PIDS; do wait "$p" 2>/dev/null; done
+    for h in $HOSTS; do ip netns del "${TAG}h$h" 2>/dev/null; done
+    ip netns del "$SW" 2>/dev/null
+    if [ "$OK" -eq 1 ]; then rm -rf "$DIR"; else echo "lab: logs kept in $DIR"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+    echo "lab: FAILED: $*"
+    for h in $HOSTS; do
+        [ -f "$DIR/h$h.err" ] && { echo "--- h$h stderr (tail)"; tail -n 5 "$DIR/h$h.err"; }
+    done
+    exit 1
+}
+
+in_host() { # in_host N CMD...: run CMD in host N's namespace
+    n=$1
+    shift
+    ip netns exec "${TAG}h$n" "$@"
+}
+
+# --- the network ----------------------------------------------------------
+ip netns add "$SW" || skip "cannot create network namespaces"
+ip -n "$SW" link add br0 type bridge || fail "bridge"
+ip -n "$SW" link set br0 up
+ip -n "$SW" link add br1 type bridge
+ip -n "$SW" link set br1 up
+for h in $HOSTS; do
+    ns="${TAG}h$h"
+    ip netns add "$ns" || fail "namespace $ns"
+    ip -n "$ns" link set lo up
+    ip link add eth0 netns "$ns" type veth peer name "p$h" netns "$SW" || fail "veth of h$h"
+    ip -n "$SW" link set "p$h" master br0 up
+    ip -n "$ns" addr add "198.51.100.1$h/24" dev eth0
+    ip -n "$ns" link set eth0 up
+done
+# Host 5's second interface, on a network none of the others is on.
+ip link add eth1 netns "${TAG}h5" type veth peer name q5 netns "$SW" || fail "veth eth1"
+ip -n "$SW" link set q5 master br1 up
+ip -n "${TAG}h5" addr add 203.0.113.15/24 dev eth1
+ip -n "${TAG}h5" link set eth1 up
+
+# --- the job --------------------------------------------------------------
+VIEW="--size 320x180 --iter 300000"
+SLICES=48
+# shellcheck disable=SC2086
+"$BIN" render $VIEW -o "$DIR/ref.png" >/dev/null 2>&1 || fail "render"
+
+start_peer() { # start_peer N ARGS...: a headless peer on host N
+    n=$1
+    shift
+    # shellcheck disable=SC2086
+    in_host "$n" timeout 150 "$BIN" peer --headless --threads 1 --throttle 60 \
+        --log-json "$DIR/h$n.json" -o "$DIR/h$n.png" "$@" \
+        >"$DIR/h$n.out" 2>"$DIR/h$n.err" &
+    PIDS="$PIDS $!"
+}
+
+# Host 1 types its address; the others only the first's.
+# shellcheck disable=SC2086
+start_peer 1 --bind 198.51.100.11 --port 5555 --slices $SLICES $VIEW
+deadline=$(($(date +%s) + 10))
+until grep -q '"event":"started"' "$DIR/h1.json" 2>/dev/null; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "h1 did not start within 10 s"
+    sleep 0.1
+done
+in_host 3 iptables -A INPUT -m statistic --mode random --probability 0.15 -j DROP ||
+    fail "iptables on h3"
+for h in 2 3 4 5; do
+    start_peer "$h" --join 198.51.100.11:5555 --exit-when-done
+done
+
+# 1. Every joiner advertises the address that routes to h1.
+deadline=$(($(date +%s) + 20))
+for h in 2 3 4 5; do
+    until grep -q "198.51.100.1$h" "$DIR/h$h.json" 2>/dev/null; do
+        [ "$(date +%s)" -lt "$deadline" ] ||
+            fail "h$h does not advertise 198.51.100.1$h (no --bind given)"
+        sleep 0.1
+    done
+done
+grep -q "203.0.113.15" "$DIR/h5.json" && fail "h5 advertises its other interface"
+
+# 3. Cut the first host off once a third of the slices are done there.
+deadline=$(($(date +%s) + 60))
+while [ "$(grep -c '"event":"slice_done"' "$DIR/h1.json")" -lt $((SLICES / 3)) ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "a third of the job not done within 60 s"
+    sleep 0.05
+done
+done_at_cut=$(grep -c '"event":"slice_done"' "$DIR/h1.json")
+[ "$done_at_cut" -lt "$SLICES" ] || fail "the job was over before the cut (make it longer)"
+in_host 1 ip link set eth0 down
+echo "lab: h1 cut off with $done_at_cut of $SLICES slices done there"
+sleep 5 # the outage itself: what is tested is that the others go on
+in_host 1 ip link set eth0 up
+echo "lab: h1 healed"
+
+# 4. Every host's PNG equals render's.
+deadline=$(($(date +%s) + 120))
+for h in $HOSTS; do
+    until [ -f "$DIR/h$h.png" ]; do
+        [ "$(date +%s)" -lt "$deadline" ] || fail "h$h wrote no PNG within 120 s"
+        sleep 0.2
+    done
+    diff=$(compare -metric AE "$DIR/h$h.png" "$DIR/ref.png" null: 2>&1)
+    [ "$diff" = "0" ] || fail "h$h's PNG differs from render's in $diff pixels"
+done
+drops=$(in_host 3 iptables -L INPUT -v -n | awk '/statistic/ {print $1}')
+[ "${drops:-0}" -gt 0 ] || fail "h3 dropped nothing: the loss never happened"
+echo "lab: 5 hosts, joiners without --bind, h3 dropped $drops packets, h1 cut off and healed:"
+echo "lab: every PNG equals render's"
+OK=1
