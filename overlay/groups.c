@@ -248,6 +248,25 @@ s_visited (const ProtobufCBinaryData *visited, size_t n, ovl_id_t id)
     return 0;
 }
 
+/* The result of our anycast id: reported once, if it is still awaited
+ * (one that timed out, or a duplicate, is dropped). */
+static void
+s_anycast_settle (ovl_node_t *node, uint64_t id, int accepted, const ovl_handle_t *by)
+{
+    int i = 0;
+    while (i < node->n_anycasts && node->anycasts[i].id != id)
+        i++;
+    if (i == node->n_anycasts) {
+        node->stats.dropped_other++;
+        return;
+    }
+    memmove (&node->anycasts[i], &node->anycasts[i + 1],
+             (size_t)(node->n_anycasts - i - 1) * sizeof node->anycasts[0]);
+    node->n_anycasts--;
+    if (node->up.anycast_result)
+        node->up.anycast_result (node->up.ctx, id, accepted, by);
+}
+
 /* Offer an anycast here; else continue the depth-first walk. */
 static void
 s_anycast_step (ovl_node_t *node, const P2pf__AnycastWalk *w, ovl_group_t *g)
@@ -268,8 +287,7 @@ s_anycast_step (ovl_node_t *node, const P2pf__AnycastWalk *w, ovl_group_t *g)
         e.env.body_case = P2PF__ENVELOPE__BODY_ANYCAST_RESULT;
         e.env.anycast_result = &res;
         if (ovl_node_is_self (node, origin.id)) {
-            if (node->up.anycast_result)
-                node->up.anycast_result (node->up.ctx, w->anycast_id, 1, &node->self);
+            s_anycast_settle (node, w->anycast_id, 1, &node->self);
         } else {
             ovl_node_send_env (node, &origin, &e.env);
         }
@@ -320,8 +338,7 @@ s_anycast_step (ovl_node_t *node, const P2pf__AnycastWalk *w, ovl_group_t *g)
         e.env.body_case = P2PF__ENVELOPE__BODY_ANYCAST_RESULT;
         e.env.anycast_result = &res;
         if (ovl_node_is_self (node, origin.id)) {
-            if (node->up.anycast_result)
-                node->up.anycast_result (node->up.ctx, w->anycast_id, 0, NULL);
+            s_anycast_settle (node, w->anycast_id, 0, NULL);
         } else {
             ovl_node_send_env (node, &origin, &e.env);
         }
@@ -567,18 +584,33 @@ ovl_groups_on_anycast_walk (ovl_node_t *node, const P2pf__AnycastWalk *walk)
 void
 ovl_groups_on_anycast_result (ovl_node_t *node, const P2pf__AnycastResult *res)
 {
-    if (node->up.anycast_result) {
-        ovl_handle_t by;
-        int have_by = res->by != NULL;
-        if (have_by)
-            ovl_wire_handle_get (res->by, &by);
-        node->up.anycast_result (node->up.ctx, res->anycast_id, res->accepted,
-                                 have_by ? &by : NULL);
-    }
+    ovl_handle_t by;
+    int have_by = res->by != NULL;
+    if (have_by)
+        ovl_wire_handle_get (res->by, &by);
+    s_anycast_settle (node, res->anycast_id, res->accepted, have_by ? &by : NULL);
 }
 
 /* ------------------------------------------------------------------ */
 /* timers */
+
+/* An anycast unanswered for anycast_timeout_ms: its walk was lost with a
+ * node (or a message of it), and nobody else will answer -- report it
+ * failed, so the layer above may try again or otherwise. */
+uint64_t
+ovl_groups_anycast_deadline_ms (const ovl_node_t *node)
+{
+    return node->n_anycasts ? node->anycasts[0].deadline_ms : UINT64_MAX;
+}
+
+void
+ovl_groups_anycast_fire (ovl_node_t *node, uint64_t now_ms)
+{
+    while (node->n_anycasts > 0 && node->anycasts[0].deadline_ms <= now_ms) {
+        node->stats.anycasts_timed_out++;
+        s_anycast_settle (node, node->anycasts[0].id, 0, NULL);
+    }
+}
 
 /* Parentless tree members that are not the root: join again (a join
  * can be lost with the node it went through, or refused to avoid a
@@ -690,6 +722,14 @@ ovl_node_group_anycast (ovl_node_t *node, uint64_t now_ms, ovl_id_t group, const
     any.payload.data = (uint8_t *)payload;
     any.payload.len = len;
     any.anycast_id = ++node->next_anycast;
+    /* Awaited from now (the walk may end here at once), oldest first: the
+     * deadlines come in order. Full: the oldest has waited longest. */
+    if (node->n_anycasts == OVL_ANYCASTS_MAX)
+        s_anycast_settle (node, node->anycasts[0].id, 0, NULL);
+    node->anycasts[node->n_anycasts].id = any.anycast_id;
+    node->anycasts[node->n_anycasts].deadline_ms =
+        node->cfg.anycast_timeout_ms ? now_ms + node->cfg.anycast_timeout_ms : UINT64_MAX;
+    node->n_anycasts++;
     P2pf__Routed r = P2PF__ROUTED__INIT;
     r.kind_case = P2PF__ROUTED__KIND_ANYCAST;
     r.anycast = &any;

@@ -25,20 +25,22 @@ typedef struct ovl_node_t ovl_node_t;
 
 /* Timers and bounds. Every timeout is configuration; tests run them short. */
 typedef struct {
-    uint32_t ping_interval_ms; /* probe a quiet watched link this often; 0 = off */
-    uint32_t fail_timeout_ms;  /* a watched node silent this long is lost */
-    uint32_t ack_timeout_ms;   /* a routed hop not acknowledged in time is
-                                  treated as dead and retried another way */
-    uint32_t join_timeout_ms;  /* restart a join that got no leaf set */
-    uint32_t children_max;     /* Scribe children per group before handing on */
-    uint32_t dead_memory_ms;   /* ignore a lost node in gossip this long */
-    uint32_t table_maint_ms;   /* ask one entry per routing-table row for its
-                                  row this often (jittered); 0 = off */
-    uint32_t leaf_maint_ms;    /* while probing, ask the nearest and farthest
-                                  leaf on each side for its leaf set this
-                                  often; 0 = off */
-    uint32_t group_retry_ms;   /* a parentless tree member (not the root)
-                                  joins again this often */
+    uint32_t ping_interval_ms;   /* probe a quiet watched link this often; 0 = off */
+    uint32_t fail_timeout_ms;    /* a watched node silent this long is lost */
+    uint32_t ack_timeout_ms;     /* a routed hop not acknowledged in time is
+                                    treated as dead and retried another way */
+    uint32_t join_timeout_ms;    /* restart a join that got no leaf set */
+    uint32_t children_max;       /* Scribe children per group before handing on */
+    uint32_t dead_memory_ms;     /* ignore a lost node in gossip this long */
+    uint32_t table_maint_ms;     /* ask one entry per routing-table row for its
+                                    row this often (jittered); 0 = off */
+    uint32_t leaf_maint_ms;      /* while probing, ask the nearest and farthest
+                                    leaf on each side for its leaf set this
+                                    often; 0 = off */
+    uint32_t group_retry_ms;     /* a parentless tree member (not the root)
+                                    joins again this often */
+    uint32_t anycast_timeout_ms; /* an anycast unanswered this long failed (its
+                                    walk was lost with a node); 0 = never */
 } ovl_config_t;
 
 /* Defaults for a LAN: a SIGKILLed neighbour is declared lost within
@@ -80,16 +82,17 @@ typedef struct {
 
 /* Counters, for logs, tests and benchmarks. */
 typedef struct {
-    uint64_t msgs_sent;         /* envelopes handed to send */
-    uint64_t bytes_sent;        /* their bytes */
-    uint64_t msgs_received;     /* envelopes decoded and handled */
-    uint64_t bytes_received;    /* their bytes */
-    uint64_t dropped_malformed; /* undecodable or invalid input */
-    uint64_t dropped_other;     /* valid but unusable (e.g. for another state) */
-    uint64_t routed_forwarded;  /* routed messages passed on */
-    uint64_t routed_retried;    /* hops retried after a missing ack */
-    uint64_t nodes_lost;        /* node_lost upcalls */
-    uint64_t dropped_forged;    /* `from` is not the node that sent it */
+    uint64_t msgs_sent;          /* envelopes handed to send */
+    uint64_t bytes_sent;         /* their bytes */
+    uint64_t msgs_received;      /* envelopes decoded and handled */
+    uint64_t bytes_received;     /* their bytes */
+    uint64_t dropped_malformed;  /* undecodable or invalid input */
+    uint64_t dropped_other;      /* valid but unusable (e.g. for another state) */
+    uint64_t routed_forwarded;   /* routed messages passed on */
+    uint64_t routed_retried;     /* hops retried after a missing ack */
+    uint64_t nodes_lost;         /* node_lost upcalls */
+    uint64_t dropped_forged;     /* `from` is not the node that sent it */
+    uint64_t anycasts_timed_out; /* reported failed for want of an answer */
 } ovl_node_stats_t;
 
 /* A node with the given identity. seed feeds its own PRNG (nonces, choice
@@ -144,8 +147,11 @@ void ovl_node_group_join (ovl_node_t *node, uint64_t now_ms, ovl_id_t group);
 void ovl_node_group_leave (ovl_node_t *node, uint64_t now_ms, ovl_id_t group);
 void ovl_node_group_publish (ovl_node_t *node, uint64_t now_ms, ovl_id_t group,
                              const uint8_t *payload, size_t len);
-/* Offer payload to one member; the answer comes as anycast_result. Returns
- * the anycast's id. */
+/* Offer payload to one member; the answer comes as anycast_result, once:
+ * accepted, refused by every member, or failed after anycast_timeout_ms
+ * (a later answer is dropped). At most OVL_ANYCASTS_MAX are outstanding: a
+ * newer one reports the oldest failed. Returns the anycast's id. */
+#define OVL_ANYCASTS_MAX 32
 uint64_t ovl_node_group_anycast (ovl_node_t *node, uint64_t now_ms, ovl_id_t group,
                                  const uint8_t *payload, size_t len);
 

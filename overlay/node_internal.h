@@ -78,24 +78,28 @@ typedef struct {
     int seen_next;                          /* ring position in seen */
 } ovl_group_t;
 struct ovl_node_t {
-    ovl_config_t cfg;                                   /* timers and bounds */
-    ovl_handle_t self;                                  /* who we are */
-    ovl_upcalls_t up;                                   /* how we talk back */
-    ovl_rng_t rng;                                      /* nonces, tie-breaks */
-    ovl_rtable_t *rtable;                               /* Pastry routing table */
-    ovl_leafset_t *leafset;                             /* Pastry leaf set */
-    int joined;                                         /* part of a ring */
-    int joining;                                        /* a JOIN is out */
-    ovl_handle_t boots[OVL_BOOTSTRAPS_MAX];             /* where the join may go */
-    int n_boots;                                        /* of them given */
-    uint32_t join_tries;                                /* JOINs sent */
-    uint32_t boot_next;                                 /* the bootstrap whose turn is next */
-    uint64_t join_deadline_ms;                          /* restart the join after this */
-    uint64_t next_maint_ms;                             /* next routing-table maintenance round */
-    uint64_t next_leaf_maint_ms;                        /* next leaf-set exchange */
-    uint64_t next_msg_id;                               /* routed hop ids */
-    uint64_t next_seq;                                  /* our publications */
-    uint64_t next_anycast;                              /* our anycasts */
+    ovl_config_t cfg;                       /* timers and bounds */
+    ovl_handle_t self;                      /* who we are */
+    ovl_upcalls_t up;                       /* how we talk back */
+    ovl_rng_t rng;                          /* nonces, tie-breaks */
+    ovl_rtable_t *rtable;                   /* Pastry routing table */
+    ovl_leafset_t *leafset;                 /* Pastry leaf set */
+    int joined;                             /* part of a ring */
+    int joining;                            /* a JOIN is out */
+    ovl_handle_t boots[OVL_BOOTSTRAPS_MAX]; /* where the join may go */
+    int n_boots;                            /* of them given */
+    uint32_t join_tries;                    /* JOINs sent */
+    uint32_t boot_next;                     /* the bootstrap whose turn is next */
+    uint64_t join_deadline_ms;              /* restart the join after this */
+    uint64_t next_maint_ms;                 /* next routing-table maintenance round */
+    uint64_t next_leaf_maint_ms;            /* next leaf-set exchange */
+    uint64_t next_msg_id;                   /* routed hop ids */
+    uint64_t next_seq;                      /* our publications */
+    uint64_t next_anycast;                  /* our anycasts */
+    struct {
+        uint64_t id, deadline_ms;
+    } anycasts[OVL_ANYCASTS_MAX]; /* ours awaiting their result, oldest first */
+    int n_anycasts;
     uint64_t next_route_id;                             /* our routes */
     ovl_route_seen_t routes_seen[OVL_NODE_SEEN_ROUTES]; /* recent routed messages handled */
     int routes_seen_next;                               /* ring position */
@@ -180,6 +184,8 @@ void ovl_groups_on_leave (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t 
 void ovl_groups_on_data (ovl_node_t *node, const P2pf__GroupData *gd);
 void ovl_groups_on_anycast_walk (ovl_node_t *node, const P2pf__AnycastWalk *walk);
 void ovl_groups_on_anycast_result (ovl_node_t *node, const P2pf__AnycastResult *res);
+uint64_t ovl_groups_anycast_deadline_ms (const ovl_node_t *node);
+void ovl_groups_anycast_fire (ovl_node_t *node, uint64_t now_ms);
 uint64_t ovl_groups_retry_deadline_ms (const ovl_node_t *node);
 void ovl_groups_retry_fire (ovl_node_t *node, uint64_t now_ms);
 

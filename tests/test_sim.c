@@ -35,6 +35,8 @@ static int s_any_offers;            /* offers made */
 static int s_any_results;           /* results heard by the starter */
 static int s_any_accepted;          /* the last result's verdict */
 static char s_any_by[OVL_ADDR_MAX]; /* who accepted, per the result */
+static ovl_simnet_t *s_any_sim;     /* with s_any_lose_at: whose loss to raise */
+static int s_any_lose_at;           /* at this many offers, lose everything sent */
 
 static int
 s_anycast_accept (void *ctx, int node, ovl_id_t group, const uint8_t *payload, size_t len)
@@ -44,6 +46,10 @@ s_anycast_accept (void *ctx, int node, ovl_id_t group, const uint8_t *payload, s
     (void)payload;
     (void)len;
     s_any_offers++;
+    /* The walk this node passes on next is lost (the test restores the
+     * loss once this event is over). */
+    if (s_any_sim && s_any_offers == s_any_lose_at)
+        ovl_simnet_set_loss (s_any_sim, 1.0);
     return node == s_any_acceptor;
 }
 
@@ -497,6 +503,45 @@ test_anycast_finds_the_willing_member (void **state)
     ovl_simnet_destroy (&sim);
 }
 
+/* A walk lost on its way (what its third holder sent on was dropped):
+ * nobody answers, so the starter reports it failed after
+ * anycast_timeout_ms -- once, and not before. */
+static void
+test_anycast_times_out (void **state)
+{
+    (void)state;
+    ovl_simnet_t *sim = s_build (100, s_seed + 300, 0.0);
+    ovl_rng_t rng;
+    ovl_rng_seed (&rng, s_seed * 23 + 5);
+    ovl_id_t group = ovl_id_from_name ("test/lost", 9);
+    int *members = s_join_members (sim, &rng, group, 30);
+    s_any_acceptor = -1;
+    s_any_offers = s_any_results = 0;
+    s_any_accepted = 1;
+    s_any_sim = sim;
+    s_any_lose_at = 3;
+    uint8_t payload[1] = { 7 };
+    uint64_t t0 = ovl_simnet_now (sim);
+    ovl_simnet_group_anycast (sim, members[0], group, payload, sizeof payload);
+    while (s_any_offers < s_any_lose_at && ovl_simnet_now (sim) < t0 + 4000)
+        ovl_simnet_run_until (sim, ovl_simnet_now (sim) + 1);
+    ovl_simnet_set_loss (sim, 0.0);
+    s_any_sim = NULL;
+    assert_int_equal (s_any_offers, 3); /* the fault happened */
+    /* The default timeout is 5 s: nothing before it, one failure after. */
+    ovl_simnet_run_until (sim, t0 + 4900);
+    assert_int_equal (s_any_results, 0);
+    ovl_simnet_run_until (sim, t0 + 5100);
+    assert_int_equal (s_any_results, 1);
+    assert_false (s_any_accepted);
+    assert_int_equal (ovl_node_stats (ovl_simnet_node (sim, members[0]))->anycasts_timed_out, 1);
+    ovl_simnet_settle (sim, 60000);
+    assert_int_equal (s_any_results, 1);
+    assert_int_equal (s_any_offers, 3); /* the walk went no further */
+    free (members);
+    ovl_simnet_destroy (&sim);
+}
+
 /* Crash the group's root and 15% of the nodes: after repair the tree has a
  * new root (simply the closest live node) and reaches every live member. */
 static void
@@ -799,6 +844,7 @@ main (void)
         cmocka_unit_test (test_repair_after_crashes),
         cmocka_unit_test (test_multicast_exactly_once),
         cmocka_unit_test (test_anycast_finds_the_willing_member),
+        cmocka_unit_test (test_anycast_times_out),
         cmocka_unit_test (test_tree_repair_after_root_crash),
         cmocka_unit_test (test_lookups_under_loss),
         cmocka_unit_test (test_same_seed_same_trace),
