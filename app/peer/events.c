@@ -363,8 +363,11 @@ app_peer_join_refused (app_peer_ctx_t *c)
         : why == OVL_REFUSED_CRYPTO
             ? "it hangs up on our CURVE handshake: it holds another network key, or none"
         : keyed ? "it refuses our handshake"
-                : "it refuses our handshake (a closed network? then start this "
-                  "peer with --key and its key file)";
+                /* Keyless, a p2pfractal peer hangs up on us only if it runs
+                 * a closed network: its mismatch event raced our read of
+                 * the hang-up. */
+                : "it runs a closed network (it hangs up on our handshake): start this "
+                  "peer with --key and the network's key file";
     app_peer_say (c, "cannot join through %s: %s", c->join, text);
     app_jsonlog_t *log = app_peer_json (c, "join_refused");
     app_jsonlog_str (log, "through", c->join);
@@ -380,6 +383,13 @@ app_peer_progress (app_peer_ctx_t *c)
     el_peer_status (c->peer, &st);
     size_t known = ovl_node_known_count (c->node);
     if (!el_stack_started (c->stack) && c->join) {
+        unsigned failed = ovl_transport_watch_failures (c->transport, NULL, NULL);
+        if (failed > 0) {
+            /* Not "no answer": it answers, and hangs up (told why soon). */
+            app_peer_say (c, "not joined yet: %s cut %u handshake%s short", c->join, failed,
+                          failed == 1 ? "" : "s");
+            return;
+        }
         app_peer_say (
             c,
             "not joined yet: no answer through %s for %llu s (is a peer running there, and "
