@@ -7,7 +7,7 @@ set -eu
 PKGS="
 build-essential cmake pkg-config clang clang-format
 libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
-libzmq3-dev libsodium-dev
+libzmq3-dev libczmq-dev libsodium-dev
 libprotobuf-c-dev protobuf-c-compiler
 libpng-dev libcmocka-dev
 xvfb xauth imagemagick xdotool x11-utils

@@ -26,6 +26,7 @@
 #include "commands.h"
 #include "gui.h"
 #include "hooks.h"
+#include "lan.h"
 #include "netkey.h"
 #include "peer_ctx.h"
 #include "render_pool.h"
@@ -38,7 +39,7 @@ static const char s_usage[] =
     "                       [--advertise HOST] [--join HOST:PORT] [--headless]\n"
     "                       [--threads N] [--kernel K] [-o OUT.png] [--exit-when-done]\n"
     "                       [--log-json FILE] [--throttle F] [--network NAME] [--seed S]\n"
-    "                       [--geometry WxH[+X+Y]] [--key FILE]\n"
+    "                       [--geometry WxH[+X+Y]] [--key FILE] [--lan [--iface NAME]]\n"
     "Be one peer of a rendering network. Without --join it starts the network\n"
     "and a job from the view options, as its master; with --join it joins the\n"
     "network through any peer and helps with the job under way. Every peer\n"
@@ -55,6 +56,11 @@ static const char s_usage[] =
     "  --join HOST:PORT    join the network through the peer listening there;\n"
     "                      repeat it or give a comma list: a join that gets no\n"
     "                      answer tries the next address (at most %d)\n"
+    "  --lan               find the network's peers on the LAN (UDP broadcast\n"
+    "                      beacons, port %d): join those heard, else start the\n"
+    "                      network; listen on the interface's address\n"
+    "  --iface NAME        the interface --lan uses (default: the first that can\n"
+    "                      broadcast)\n"
     "  --headless          no window: log to stderr only\n"
     "  --geometry WxH[+X+Y] the window's size and position (default: the image's\n"
     "                      size, shrunk to fit the screen)\n"
@@ -87,6 +93,7 @@ static const char s_usage[] =
     "%s";
 
 #define S_JOIN_TIMEOUT_S 60 /* --join-timeout's default with --exit-when-done */
+#define S_LAN_WAIT_MS 1500  /* --lan: listen this long for a network before starting one */
 /* Longest --network name. */
 #define S_NETWORK_MAX 64
 
@@ -202,6 +209,8 @@ app_cmd_peer (int argc, char **argv)
         S_OPT_SEED,
         S_OPT_GEOMETRY,
         S_OPT_KEY,
+        S_OPT_LAN,
+        S_OPT_IFACE,
     };
     static const struct option opts[] = {
         { "slices", required_argument, 0, S_OPT_SLICES },
@@ -221,6 +230,8 @@ app_cmd_peer (int argc, char **argv)
         { "seed", required_argument, 0, S_OPT_SEED },
         { "geometry", required_argument, 0, S_OPT_GEOMETRY },
         { "key", required_argument, 0, S_OPT_KEY },
+        { "lan", no_argument, 0, S_OPT_LAN },
+        { "iface", required_argument, 0, S_OPT_IFACE },
         { "help", no_argument, 0, 'h' },
         APP_VIEW_LONG_OPTIONS,
         { 0, 0, 0, 0 },
@@ -232,7 +243,11 @@ app_cmd_peer (int argc, char **argv)
     int port = 0, slices = 0, threads = app_cpu_count (), headless = 0, exit_when_done = 0;
     int seed_set = 0, opt, longindex;
     const char *bind_addr = "127.0.0.1", *advertise = NULL, *join = NULL, *out_path = NULL;
-    int bind_given = 0;
+    int bind_given = 0, lan_on = 0;
+    const char *iface = NULL;               /* --iface */
+    app_lan_t *lan = NULL;                  /* --lan's beacon */
+    uint8_t lan_secret[32] = { 0 };         /* a closed network's, for its beacons */
+    char lan_host[64] = "";                 /* this machine's address on the LAN */
     char routed[INET_ADDRSTRLEN];           /* the local address that routes to --join */
     ovl_handle_t boots[OVL_BOOTSTRAPS_MAX]; /* --join's addresses */
     size_t n_boots = 0;
@@ -327,11 +342,19 @@ app_cmd_peer (int argc, char **argv)
                 app_usage_error ("--geometry: '%s' is not WxH or WxH+X+Y (W, H in 64..%d)", optarg,
                                  RND_VIEW_SIZE_MAX_PX);
             break;
+        case S_OPT_LAN:
+            lan_on = 1;
+            break;
+        case S_OPT_IFACE:
+            if (!*optarg || strlen (optarg) >= 16 || strchr (optarg, '/'))
+                app_usage_error ("--iface: '%s' is not an interface name", optarg);
+            iface = optarg;
+            break;
         case S_OPT_KEY:
             key_path = optarg;
             break;
         case 'h':
-            printf (s_usage, RND_SLICES_DEFAULT, OVL_BOOTSTRAPS_MAX, app_cpu_count (),
+            printf (s_usage, RND_SLICES_DEFAULT, OVL_BOOTSTRAPS_MAX, APP_LAN_PORT, app_cpu_count (),
                     rnd_kernel_name (rnd_kernel_best ()), app_view_help);
             return APP_EXIT_OK;
         case '?':
@@ -384,6 +407,7 @@ app_cmd_peer (int argc, char **argv)
         if (app_netkey_load (key_path, secret, err, sizeof err) != 0)
             app_usage_error ("--key: %s", err);
         int rc = app_netkey_transport_keys (secret, &keys);
+        memcpy (lan_secret, secret, sizeof lan_secret);
         sodium_memzero (secret, sizeof secret);
         if (rc != 0) {
             fprintf (stderr, "p2pfractal: peer: libsodium cannot start\n");
@@ -449,12 +473,25 @@ app_cmd_peer (int argc, char **argv)
             goto done;
         }
     }
-    if (n_boots > 0 && !bind_given && !advertise &&
+    if (lan_on) {
+        lan = app_lan_new (iface, network, key_path ? lan_secret : NULL, lan_host, sizeof lan_host,
+                           err, sizeof err);
+        sodium_memzero (lan_secret, sizeof lan_secret);
+        if (!lan) {
+            fprintf (stderr, "p2pfractal: peer: --lan: %s\n", err);
+            goto done;
+        }
+        /* Listen on, and advertise, the address the beacons go out on. */
+        if (!bind_given && !advertise)
+            bind_addr = lan_host;
+    }
+    sodium_memzero (lan_secret, sizeof lan_secret);
+    if (n_boots > 0 && !bind_given && !advertise && !lan &&
         s_route_to_join (joins, routed, sizeof routed, err, sizeof err)) {
         fprintf (stderr, "p2pfractal: peer: --join: %s\n", err);
         goto done;
     }
-    if (n_boots > 0 && !bind_given && !advertise && routed[0])
+    if (n_boots > 0 && !bind_given && !advertise && !lan && routed[0])
         bind_addr = routed;
     c.transport =
         ovl_transport_new (bind_addr, port, advertise, key_path ? &keys : NULL, err, sizeof err);
@@ -512,6 +549,18 @@ app_cmd_peer (int argc, char **argv)
     app_jsonlog_end (log);
 
     c.now_ms = app_now_ms ();
+    int own_port = atoi (strrchr (endpoint, ':') + 1);
+    if (lan && n_boots == 0) {
+        app_peer_say (&c, "looking for peers of network %s on the LAN (%s, UDP %d)", network,
+                      lan_host, APP_LAN_PORT);
+        n_boots = app_lan_discover (lan, c.self.id, own_port, S_LAN_WAIT_MS, boots,
+                                    OVL_BOOTSTRAPS_MAX, joins, sizeof joins);
+        if (n_boots > 0)
+            join = joins;
+        else
+            app_peer_say (&c, "no peer of network %s heard on the LAN: starting it", network);
+        c.now_ms = app_now_ms ();
+    }
     if (join) {
         c.join = join;
         c.join_since_ms = c.now_ms;
@@ -531,6 +580,10 @@ app_cmd_peer (int argc, char **argv)
             goto done;
         }
     }
+    /* Found by the peers that come later: a member from now on (one that
+     * has not joined yet is found through those it joins). */
+    if (lan)
+        app_lan_member (lan, c.self.id, own_port);
 
     if (gui) {
         /* The loop gets a thread; this one draws until the loop closes
@@ -553,6 +606,7 @@ done:
     app_gui_close (&gui);
     app_peer_render_destroy (&c.render);
     el_stack_destroy (&c.stack);
+    app_lan_destroy (&lan);
     ovl_transport_destroy (&c.transport);
     app_peer_view_destroy (&c.view);
     app_jsonlog_close (&c.log);

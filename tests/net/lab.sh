@@ -17,6 +17,10 @@
 #      bootstrap, first master and likely root -- is cut off (its link
 #      down), and healed 5 s later.
 #   4. Every host writes a PNG whose pixels equal `p2pfractal render`'s.
+#   5. Then all five start at once with --lan and no address at all (host
+#      5 told --iface eth0): they find each other by broadcast beacons
+#      (which stay on the bridge), one starts the network, the others join
+#      it, and again every PNG equals render's.
 # Exit 0 on success, 1 on failure (the logs are kept and named), 77 when
 # this machine cannot do it (not root, no namespaces, no iptables).
 set -u
@@ -88,7 +92,8 @@ ip -n "${TAG}h5" link set eth1 up
 VIEW="--size 320x180 --iter 300000"
 SLICES=48
 # shellcheck disable=SC2086
-"$BIN" render $VIEW -o "$DIR/ref.png" >/dev/null 2>&1 || fail "render"
+REF="$DIR/ref.png"
+"$BIN" render $VIEW -o "$REF" >/dev/null 2>&1 || fail "render"
 
 start_peer() { # start_peer N ARGS...: a headless peer on host N
     n=$1
@@ -98,6 +103,18 @@ start_peer() { # start_peer N ARGS...: a headless peer on host N
         --log-json "$DIR/h$n.json" -o "$DIR/h$n.png" "$@" \
         >"$DIR/h$n.out" 2>"$DIR/h$n.err" &
     PIDS="$PIDS $!"
+}
+
+check_pngs() { # check_pngs LABEL: every host's PNG in $DIR, within 120 s, is render's
+    deadline=$(($(date +%s) + 120))
+    for h in $HOSTS; do
+        until [ -f "$DIR/h$h.png" ]; do
+            [ "$(date +%s)" -lt "$deadline" ] || fail "$1h$h wrote no PNG within 120 s"
+            sleep 0.2
+        done
+        diff=$(compare -metric AE "$DIR/h$h.png" "$REF" null: 2>&1)
+        [ "$diff" = "0" ] || fail "$1h$h's PNG differs from render's in $diff pixels"
+    done
 }
 
 # Host 1 types its address; the others only the first's.
@@ -140,17 +157,35 @@ in_host 1 ip link set eth0 up
 echo "lab: h1 healed"
 
 # 4. Every host's PNG equals render's.
-deadline=$(($(date +%s) + 120))
-for h in $HOSTS; do
-    until [ -f "$DIR/h$h.png" ]; do
-        [ "$(date +%s)" -lt "$deadline" ] || fail "h$h wrote no PNG within 120 s"
-        sleep 0.2
-    done
-    diff=$(compare -metric AE "$DIR/h$h.png" "$DIR/ref.png" null: 2>&1)
-    [ "$diff" = "0" ] || fail "h$h's PNG differs from render's in $diff pixels"
-done
+check_pngs ""
 drops=$(in_host 3 iptables -L INPUT -v -n | awk '/statistic/ {print $1}')
 [ "${drops:-0}" -gt 0 ] || fail "h3 dropped nothing: the loss never happened"
 echo "lab: 5 hosts, joiners without --bind, h3 dropped $drops packets, h1 cut off and healed:"
 echo "lab: every PNG equals render's"
+
+# --- 5. nobody types an address: --lan ------------------------------------
+for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+for p in $PIDS; do wait "$p" 2>/dev/null; done
+PIDS=""
+in_host 3 iptables -F INPUT
+mkdir "$DIR/lan"
+DIR0=$DIR
+DIR="$DIR0/lan"
+for h in $HOSTS; do
+    iface=""
+    [ "$h" = 5 ] && iface="--iface eth0"
+    # shellcheck disable=SC2086
+    start_peer "$h" --lan $iface --slices $SLICES $VIEW --exit-when-done
+done
+check_pngs "--lan: "
+# One network: one host started it (heard nobody), the four others joined
+# it through the addresses its beacons gave, and all worked on one job.
+started=$(grep -l "starting it" "$DIR"/h*.err | wc -l)
+joined=$(grep -l "joined the ring" "$DIR"/h*.err | wc -l)
+[ "$started" -eq 1 ] && [ "$joined" -eq 5 ] ||
+    fail "--lan: $started hosts started a network, $joined are in one (want 1 and 5)"
+jobs=$(grep -ho '"event":"job_started","job":"[0-9a-f]*"' "$DIR"/h*.json | sort -u | wc -l)
+[ "$jobs" -eq 1 ] || fail "--lan: $jobs different jobs (want 1)"
+echo "lab: --lan, no address given: 1 host started the network, 4 joined it; every PNG equals render's"
+DIR=$DIR0
 OK=1
