@@ -1,18 +1,34 @@
 /* palette.c: the .map reader, palette lookup by name, and colouring (formats
  * and contracts in palette.h). */
+/* realpath() is XSI */
+#define _XOPEN_SOURCE 700
+
 #include "palette.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "file_io.h"
 
-#ifndef P2PF_ASSETS_DIR
-#define P2PF_ASSETS_DIR "assets"
+/* The three places searched after $P2PF_ASSETS_DIR (CMakeLists.txt sets
+ * them): the data dir relative to the executable's directory, the configured
+ * data dir, the source tree's assets/. */
+#ifndef P2PF_DATA_FROM_BIN
+#define P2PF_DATA_FROM_BIN "../share/p2pfractal"
+#endif
+#ifndef P2PF_DATA_DIR
+#define P2PF_DATA_DIR "/usr/local/share/p2pfractal"
+#endif
+#ifndef P2PF_SOURCE_ASSETS_DIR
+#define P2PF_SOURCE_ASSETS_DIR "assets"
 #endif
 
 #define s_fail(...) (snprintf (err, err_size, __VA_ARGS__), -1)
@@ -192,11 +208,64 @@ rnd_palette_read (rnd_palette_t *pal, const char *path, char *err, size_t err_si
     return s_read (pal, path, NULL, err, err_size);
 }
 
+/* The search runs once a process: the executable does not move under a
+ * running program, and palette loads (every job, every 'p' key) then cost no
+ * readlink and stats. Written once under pthread_once, read-only after. */
+static pthread_once_t s_search_once = PTHREAD_ONCE_INIT;
+static char s_beside_exe[PATH_MAX]; /* <exe dir>/P2PF_DATA_FROM_BIN, resolved if it exists */
+static const char *s_found;         /* the first place holding palettes/; NULL: none */
+
+/* 1 if dir/palettes is a directory. */
+static int
+s_has_palettes (const char *dir)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    int len = snprintf (path, sizeof path, "%s/palettes", dir);
+    return len > 0 && (size_t)len < sizeof path && stat (path, &st) == 0 && S_ISDIR (st.st_mode);
+}
+
+static void
+s_search (void)
+{
+    char exe[PATH_MAX];
+    ssize_t len = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+    exe[len > 0 ? len : 0] = '\0';
+    char *slash = strrchr (exe, '/');
+    if (slash) {
+        slash[1] = '\0';
+        char guess[PATH_MAX];
+        int n = snprintf (guess, sizeof guess, "%s%s", exe, P2PF_DATA_FROM_BIN);
+        /* Resolved, messages name /usr/share/p2pfractal rather than
+         * /usr/bin/../share/p2pfractal (and the build tree's link, its
+         * target). */
+        if (n > 0 && (size_t)n < sizeof guess && !realpath (guess, s_beside_exe))
+            snprintf (s_beside_exe, sizeof s_beside_exe, "%s", guess);
+    }
+    if (s_beside_exe[0] && s_has_palettes (s_beside_exe))
+        s_found = s_beside_exe;
+    else if (s_has_palettes (P2PF_DATA_DIR))
+        s_found = P2PF_DATA_DIR;
+    else if (s_has_palettes (P2PF_SOURCE_ASSETS_DIR))
+        s_found = P2PF_SOURCE_ASSETS_DIR;
+}
+
+/* $P2PF_ASSETS_DIR if set and not empty, else NULL. */
+static const char *
+s_env_dir (void)
+{
+    const char *dir = getenv ("P2PF_ASSETS_DIR");
+    return dir && *dir ? dir : NULL;
+}
+
 const char *
 rnd_palette_assets_dir (void)
 {
-    const char *dir = getenv ("P2PF_ASSETS_DIR");
-    return dir && *dir ? dir : P2PF_ASSETS_DIR;
+    const char *env = s_env_dir ();
+    if (env)
+        return env;
+    pthread_once (&s_search_once, s_search);
+    return s_found ? s_found : P2PF_DATA_DIR;
 }
 
 /* 1 if name ends in suffix. */
@@ -249,12 +318,25 @@ int
 rnd_palette_list (rnd_palette_list_t *list, char *err, size_t err_size)
 {
     char dir[RND_PALETTE_SOURCE_MAX];
-    int len = snprintf (dir, sizeof dir, "%s/palettes", rnd_palette_assets_dir ());
+    const char *assets = rnd_palette_assets_dir ();
+    int len = snprintf (dir, sizeof dir, "%s/palettes", assets);
     if (len < 0 || (size_t)len >= sizeof dir) {
         list->count = 0;
-        return s_fail ("assets directory path too long: %s", rnd_palette_assets_dir ());
+        return s_fail ("assets directory path too long: %s", assets);
     }
-    return rnd_palette_list_dir (list, dir, err, err_size);
+    char why[2 * RND_PALETTE_SOURCE_MAX];
+    if (rnd_palette_list_dir (list, dir, why, sizeof why) == 0)
+        return 0;
+    /* Say where the directory came from: an override that names the wrong
+     * place, or an install without its data, is the usual cause. */
+    if (s_env_dir ())
+        return s_fail ("P2PF_ASSETS_DIR=%s: %s", assets, why);
+    if (!s_found)
+        return s_fail ("no palettes directory in %s, %s or %s (reinstall p2pfractal, or set "
+                       "P2PF_ASSETS_DIR to a directory holding palettes/)",
+                       s_beside_exe[0] ? s_beside_exe : "(executable's directory unknown)",
+                       P2PF_DATA_DIR, P2PF_SOURCE_ASSETS_DIR);
+    return s_fail ("%s", why);
 }
 
 const char *
@@ -288,9 +370,14 @@ rnd_palette_load (rnd_palette_t *pal, const char *name_or_path, char *err, size_
         return -1; /* it exists but is unreadable or broken: s_read said why */
 
     rnd_palette_list_t list;
-    char list_err[RND_PALETTE_SOURCE_MAX];
+    char list_err[2 * RND_PALETTE_SOURCE_MAX];
     if (rnd_palette_list (&list, list_err, sizeof list_err) != 0)
         return s_fail ("unknown palette '%s' (%s)", name_or_path, list_err);
+    if (list.count == 0 && s_env_dir ())
+        return s_fail ("unknown palette '%s' (P2PF_ASSETS_DIR=%s: no .map file in %s/palettes)",
+                       name_or_path, assets, assets);
+    if (list.count == 0)
+        return s_fail ("unknown palette '%s' (no .map file in %s/palettes)", name_or_path, assets);
     /* The message is built piecewise into err; snprintf truncates safely
      * when err is short, and a truncated list still reads as one. */
     size_t used = 0;
@@ -303,8 +390,7 @@ rnd_palette_load (rnd_palette_t *pal, const char *name_or_path, char *err, size_
     }
     if (wrote >= 0) {
         used += (size_t)wrote;
-        snprintf (used < err_size ? err + used : NULL, used < err_size ? err_size - used : 0, "%s)",
-                  list.count == 0 ? " none" : "");
+        snprintf (used < err_size ? err + used : NULL, used < err_size ? err_size - used : 0, ")");
     }
     return -1;
 }

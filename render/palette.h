@@ -74,8 +74,18 @@ int rnd_palette_read (rnd_palette_t *pal, const char *path, char *err, size_t er
  * aurora, default, ...)". On failure *pal is unchanged. */
 int rnd_palette_load (rnd_palette_t *pal, const char *name_or_path, char *err, size_t err_size);
 
-/* The assets directory: $P2PF_ASSETS_DIR if set and not empty, else the
- * directory compiled in (the source tree's assets/). */
+/* The assets directory (the one that holds palettes/), first of:
+ *  1. $P2PF_ASSETS_DIR if set and not empty -- an override, taken as it is
+ *     (a wrong one fails naming it, nothing else is tried);
+ *  2. <the executable's directory>/../share/p2pfractal (GNUInstallDirs'
+ *     bin -> data dir), so an installed tree works under any prefix, moved
+ *     or unpacked anywhere; the build tree has a link build/share/p2pfractal
+ *     -> assets/, so build/app/p2pfractal and the tests find the sources';
+ *  3. the configured data dir, CMAKE_INSTALL_FULL_DATADIR/p2pfractal (a copy
+ *     of the binary without its tree);
+ *  4. the source tree's assets/ (compiled in; a build without that link).
+ * 2 to 4 count only if they hold a palettes/ directory, and are searched
+ * once a process; if none does, 3 (errors then name all three). */
 const char *rnd_palette_assets_dir (void);
 
 /* The palette names in <assets>/palettes, sorted. 0, or -1 with a reason

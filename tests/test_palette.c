@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "kernel.h" /* RND_INTERIOR */
 #include "palette.h"
@@ -411,6 +412,9 @@ static void
 test_assets_dir_env (void **state)
 {
     (void)state;
+    /* Unset, this test (build/tests/test_palette) finds its data beside it,
+     * build/share/p2pfractal: the build tree's link to the source tree's
+     * assets/, named by its target. */
     assert_int_equal (unsetenv ("P2PF_ASSETS_DIR"), 0);
     assert_string_equal (rnd_palette_assets_dir (), P2PF_ASSETS_DIR);
     assert_int_equal (setenv ("P2PF_ASSETS_DIR", "", 1), 0);
@@ -461,11 +465,31 @@ test_load_by_name (void **state)
     assert_string_equal (small, "unknown palette 'nosuch'");
     assert_int_equal (rnd_palette_load (&pal, "nosuch", NULL, 0), -1);
 
-    /* No palettes directory at all. */
+    /* No palettes directory at all: the message names the variable that
+     * sent us there. */
     assert_int_equal (setenv ("P2PF_ASSETS_DIR", "/nonexistent", 1), 0);
     assert_int_equal (rnd_palette_load (&pal, "default", err, sizeof err), -1);
-    assert_string_equal (err, "unknown palette 'default' (cannot list palettes in "
-                              "/nonexistent/palettes: No such file or directory)");
+    assert_string_equal (err,
+                         "unknown palette 'default' (P2PF_ASSETS_DIR=/nonexistent: cannot list "
+                         "palettes in /nonexistent/palettes: No such file or directory)");
+    /* A directory without palettes/ (here the fixtures' own palettes/),
+     * and one whose palettes/ holds none. */
+    assert_int_equal (setenv ("P2PF_ASSETS_DIR", S_FIXTURES, 1), 0);
+    assert_int_equal (rnd_palette_load (&pal, "default", err, sizeof err), -1);
+    assert_string_equal (err, "unknown palette 'default' (P2PF_ASSETS_DIR=" S_FIXTURES
+                              ": cannot list palettes in " S_FIXTURES
+                              "/palettes: No such file or directory)");
+    char *dir = tu_dir_new ("no-maps");
+    char sub[512];
+    assert_int_equal (mkdir (tu_path_join (sub, sizeof sub, dir, "palettes"), 0700), 0);
+    assert_int_equal (setenv ("P2PF_ASSETS_DIR", dir, 1), 0);
+    assert_int_equal (rnd_palette_load (&pal, "default", err, sizeof err), -1);
+    char want[1024];
+    snprintf (want, sizeof want,
+              "unknown palette 'default' (P2PF_ASSETS_DIR=%s: no .map file in %s/palettes)", dir,
+              dir);
+    assert_string_equal (err, want);
+    assert_int_equal (tu_dir_remove (&dir), 0);
     assert_int_equal (unsetenv ("P2PF_ASSETS_DIR"), 0);
 
     /* Ending in .map makes it a path even without a '/': not a name. */
