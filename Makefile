@@ -3,11 +3,12 @@
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
+BUILD_DEB  ?= build-deb
 FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 P2PF       := $(BUILD)/app/p2pfractal
 
-.PHONY: all deps build build-asan build-fuzz fuzz demo test test-fast test-asan chaos bench bench-all format format-check clean
+.PHONY: all deps build build-asan build-fuzz install deb fuzz demo test test-fast test-asan chaos bench bench-all format format-check clean
 
 all: build
 
@@ -29,6 +30,26 @@ build-asan: deps $(BUILD_ASAN)/Makefile
 $(BUILD_FUZZ)/Makefile: CMakeLists.txt
 	CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_C_COMPILER=clang -DP2PF_FUZZ=ON
+
+# Install the binary, its palettes and docs into the build's
+# CMAKE_INSTALL_PREFIX (default /usr/local; PREFIX=DIR overrides it, and
+# DESTDIR stages the tree as usual). The installed binary finds its palettes
+# beside itself, under any prefix.
+install: build
+	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
+
+$(BUILD_DEB)/Makefile: CMakeLists.txt cmake/install.cmake
+	cmake -S . -B $(BUILD_DEB) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
+	  -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON
+
+# A Debian package (CPack, cmake/install.cmake) installing under /usr, with
+# its library dependencies from dpkg-shlibdeps; prints its file name.
+# Builds only what it installs (not the tests: CPack's install step is told
+# not to build everything first), in a tree of its own (build-deb/).
+deb: deps $(BUILD_DEB)/Makefile
+	cmake --build $(BUILD_DEB) -j $(JOBS) --target installable
+	cd $(BUILD_DEB) && cpack -G DEB
+	@echo "deb: $$(ls -t $(BUILD_DEB)/p2pfractal_*.deb | head -n 1)"
 
 # The libFuzzer targets (clang, ASan + UBSan; tests/fuzz).
 build-fuzz: deps $(BUILD_FUZZ)/Makefile
@@ -83,4 +104,4 @@ format-check: deps
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_DEB)
