@@ -115,6 +115,10 @@ void ovl_node_set_config (ovl_node_t *node, uint64_t now_ms, const ovl_config_t 
  * not hold a join up while another was given or learned. */
 void ovl_node_start (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *bootstraps, size_t n);
 
+/* Where the JOIN under way went (a bootstrap, or a member learned on the
+ * way), or NULL once joined: the driver watches its handshakes. */
+const ovl_handle_t *ovl_node_join_via (const ovl_node_t *node);
+
 /* Feed one received message. Malformed input is counted and dropped. */
 void ovl_node_on_msg (ovl_node_t *node, uint64_t now_ms, const uint8_t *bytes, size_t len);
 

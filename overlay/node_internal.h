@@ -90,6 +90,7 @@ struct ovl_node_t {
     int n_boots;                            /* of them given */
     uint32_t join_tries;                    /* JOINs sent */
     uint32_t boot_next;                     /* the bootstrap whose turn is next */
+    ovl_handle_t join_to;                   /* where the last JOIN went */
     uint64_t join_deadline_ms;              /* restart the join after this */
     uint64_t next_maint_ms;                 /* next routing-table maintenance round */
     uint64_t next_leaf_maint_ms;            /* next leaf-set exchange */

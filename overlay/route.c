@@ -253,8 +253,12 @@ s_routed_forward (ovl_node_t *node, uint64_t now_ms, P2pf__Routed *r)
         ovl_node_is_self (node, ovl_wire_id (r->origin->id))) {
         /* Our own JOIN, back with us: the bootstrap did not answer and our
          * tables are empty. Joining a ring of one would be wrong; the join
-         * timer starts over through the next bootstrap. */
+         * starts over through the next bootstrap -- at once if there is
+         * another (an ack timeout a dead address), else at its timeout (no
+         * faster hammering of a single address). */
         node->stats.dropped_other++;
+        if (node->joining && node->n_boots > 1)
+            node->join_deadline_ms = now_ms;
         return;
     }
     if (!next) {
@@ -537,6 +541,7 @@ s_join_send (ovl_node_t *node, uint64_t now_ms)
     uint32_t k = node->join_tries++;
     const ovl_handle_t *learned = k % 2 ? s_join_learned (node) : NULL;
     ovl_handle_t to = learned ? *learned : node->boots[node->boot_next++ % (uint32_t)node->n_boots];
+    node->join_to = to;
     node->joining = 1;
     node->join_deadline_ms = now_ms + node->cfg.join_timeout_ms;
     uint8_t key[16];
@@ -588,6 +593,12 @@ ovl_node_start (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *bootstrap
     node->join_tries = 0;
     node->boot_next = 0;
     s_join_send (node, now_ms);
+}
+
+const ovl_handle_t *
+ovl_node_join_via (const ovl_node_t *node)
+{
+    return node->joining ? &node->join_to : NULL;
 }
 
 void

@@ -570,6 +570,7 @@ app_cmd_peer (int argc, char **argv)
         /* The first address's handshakes tell a refusal (a closed network
          * refuses through every member alike). */
         ovl_transport_watch (c.transport, boots[0].addr);
+        snprintf (c.join_watched, sizeof c.join_watched, "%s", boots[0].addr);
         el_stack_start (c.stack, c.now_ms, boots, n_boots);
     } else {
         /* Alone, the node joins at once, and the job protocol starts. */
