@@ -18,6 +18,8 @@
 #              received per peer and by the root, over the image's bytes;
 #              the client/server master with as many workers beside it
 #   unbalance  4 peers, one at --throttle 3: busy time (max-min)/mean
+#   join       BENCH_JOINERS (20) peers started at once, all joining one
+#              bootstrap mid-job: each one's `started` -> `joined` (ms)
 #   curve      BENCH_PEERS peers on an open network and on a closed one
 #              (--key: CURVE encryption, vouches checked), alternating
 #              within each run: wall and CPU time, closed / open
@@ -402,6 +404,42 @@ unbalance () {
         "$(json_str "$VIEW")" "$runs" "$(machine_json)" "$(json_stats "$DIR/unb")")"
 }
 
+# join RUNS: BENCH_JOINERS peers join one bootstrap at once; per joiner
+# the ms from its `started` line to its `joined` line, and per run the
+# slowest of them (with 20 joiners and 5 runs, the p99 of 100 joins is
+# about the slowest).
+join () {
+    local runs=$1 n=${BENCH_JOINERS:-20} r i s j slowest v
+    mapfile -t v < <(view)
+    : >"$DIR/join_ms"
+    : >"$DIR/join_max"
+    for r in $(seq "$runs"); do
+        rm -f "$DIR"/*.jsonl
+        peer 0 "${v[@]}" --threads 1 --throttle 20
+        for ((i = 1; i <= n; i++)); do
+            peer "$i" --threads 1 --join "127.0.0.1:$PORT"
+        done
+        wait_logs joined $((n + 1)) || exit 1
+        slowest=0
+        for ((i = 1; i <= n; i++)); do
+            s=$(stamps started "$DIR/$i.jsonl" | head -1)
+            j=$(stamps joined "$DIR/$i.jsonl" | head -1)
+            echo $((j - s)) >>"$DIR/join_ms"
+            [ $((j - s)) -gt "$slowest" ] && slowest=$((j - s))
+        done
+        echo "$slowest" >>"$DIR/join_max"
+        stop_all
+        say "join run $r: $n joiners, the slowest joined $slowest ms after it started"
+    done
+    {
+        echo "== join: $n peers joining one bootstrap at once, mid-job ($VIEW); $runs runs, median [min-max]"
+        echo "started -> joined, every joiner (ms): $(fmt_stats "$DIR/join_ms")"
+        echo "the slowest joiner of a run (ms):     $(fmt_stats "$DIR/join_max")"
+    } | table
+    emit "$(printf '{"section":"join","view":%s,"joiners":%d,"runs":%d,"machine":%s,"join_ms":%s,"slowest_ms":%s}' \
+        "$(json_str "$VIEW")" "$n" "$runs" "$(machine_json)" "$(json_stats "$DIR/join_ms")" "$(json_stats "$DIR/join_max")")"
+}
+
 # curve RUNS COUNTS: the cost of a closed network (CURVE), ratios per run.
 curve () {
     local runs=$1 counts=$2 r n label saved rows=()
@@ -460,7 +498,7 @@ while [ $# -gt 0 ]; do
         TRAFFIC_PEERS=${BENCH_TRAFFIC_PEERS:-4 8}
         RUNS=${RUNS:-1}
         ;;
-    e2e | speedup | slices | recovery | traffic | unbalance | curve) SECTIONS+=("$1") ;;
+    e2e | speedup | slices | recovery | traffic | unbalance | join | curve) SECTIONS+=("$1") ;;
     [0-9]*) RUNS=$1 ;;
     -h | --help) usage ;;
     *)
@@ -479,6 +517,7 @@ for s in "${SECTIONS[@]}"; do
     recovery) recovery "${RUNS:-10}" ;;
     traffic) traffic "${RUNS:-3}" ;;
     unbalance) unbalance "${RUNS:-5}" ;;
+    join) join "${RUNS:-5}" ;;
     curve) curve "${RUNS:-5}" "$PEER_COUNTS" ;;
     esac
 done

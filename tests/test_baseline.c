@@ -875,11 +875,13 @@ test_first_worker_waits_for_the_second (void **state)
     s_spawn (1, "render", "--quiet", "-o", ref, "--size", "160x90", "--iter", "300", NULL);
     s_expect_all_exit_0 ();
     s_expect_same_png (ref, out);
-    /* Its held Request was answered at the start, before the second
-     * worker's: it had slice 0 long before anyone else could. (The second
-     * may return nothing: on a job this small, the first, warm, can take
-     * the rest and duplicate the second's slices before it gets going.) */
-    assert_true (s_field (s_procs[0].out, "worker id=1 ", "slices") >= 1);
+    /* Not asserted: that the first worker returned a slice. Its held
+     * Request is answered first, but on a job this small a descheduled
+     * first worker can see the second, warm, finish and duplicate every
+     * slice before its own results arrive (seen at load 38 on 2 cores:
+     * "worker id=1 slices=0"). What this test is for -- the first worker
+     * outlived its --timeout-ms waiting, and the job completed -- is
+     * asserted above. */
 }
 
 /* --- sockets of the test's own ------------------------------------------- */
