@@ -424,6 +424,8 @@ static const s_bad_t s_bad[] = {
     { { "render", "-o", "/" }, { "-o /:", "directory" } },
     { { "render", "-o", "/nonexistent-dir/x.png" }, { "-o /nonexistent-dir/x.png" } },
     { { "render", "--params", "missing.params" }, { "--params:", "missing.params" } },
+    { { "render", "--params", "" }, { "--params:", "empty" } },
+    { { "render", "--palette", "nosuch" }, { "--palette:", "nosuch" } },
 };
 
 static void

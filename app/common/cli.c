@@ -310,6 +310,7 @@ app_view_opts_apply (app_view_opts_t *vo, int opt, const char *arg)
         break;
     case APP_OPT_PARAMS: {
         rnd_view_t before = *v;
+        app_opt_file ("--params", arg);
         if (rnd_params_load (arg, v, err, sizeof err))
             app_usage_error ("--params: %s", err);
         s_mark_params_fields (vo, &before, arg);
@@ -330,8 +331,11 @@ app_view_opts_finish (app_view_opts_t *vo, rnd_palette_t *palette)
             app_usage_error ("%s: %s", vo->source[bad], err);
         app_usage_error ("%s", err);
     }
-    if (palette && rnd_palette_load (palette, vo->view.palette, err, sizeof err))
+    if (palette && rnd_palette_load (palette, vo->view.palette, err, sizeof err)) {
+        if (vo->source[RND_FIELD_PALETTE])
+            app_usage_error ("%s: %s", vo->source[RND_FIELD_PALETTE], err);
         app_usage_error ("%s", err);
+    }
 }
 
 rnd_colouring_t
