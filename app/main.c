@@ -40,10 +40,7 @@ s_help (FILE *out)
         fprintf (out, "  %-8s  %s\n", s_commands[i].name, s_commands[i].summary);
     fputs ("  help      describe a command: 'help COMMAND' is 'COMMAND --help'\n"
            "\n"
-           "Options:\n"
-           "  -h, --help                display this help and exit\n"
-           "  -V, --version             output version information and exit\n"
-           "\n"
+           "Options:\n" APP_HELP_HELP "\n"
            "Examples:\n"
            "  p2pfractal render -o seahorse.png\n"
            "  p2pfractal peer --port 5555 --size 1280x720\n"

@@ -35,30 +35,20 @@ typedef struct {
     char err[8192];  /* stderr */
 } s_run_t;
 
-/* Run the binary with argv (NULL-terminated, without the program) and env
+/* Run the binary with args (NULL-terminated, without the program) and env
  * (NULL or tu_proc_opts_t's list); kill it after 60 s. */
 static void
 s_runv (s_run_t *r, const char *const *args, const char *const *env)
 {
-    const char *argv[64];
-    int argc = 0;
-    argv[argc++] = P2PF_BINARY;
-    for (int i = 0; args[i] && argc < 63; i++)
-        argv[argc++] = args[i];
-    argv[argc] = NULL;
-    char out_path[256], err_path[256];
-    tu_path_join (out_path, sizeof out_path, s_dir, "stdout");
+    const char *argv[64] = { P2PF_BINARY };
+    for (int i = 0; args[i] && i < 62; i++)
+        argv[i + 1] = args[i];
+    char err_path[256];
     tu_path_join (err_path, sizeof err_path, s_dir, "stderr");
-    tu_proc_opts_t opts = { .dir = s_dir,
-                            .out = TU_IO_FILE,
-                            .out_path = out_path,
-                            .err = TU_IO_FILE,
-                            .err_path = err_path,
-                            .env = env };
-    r->status = tu_run_wait (tu_proc_start (argv, &opts, NULL), 60000);
+    tu_proc_opts_t opts = { .dir = s_dir, .err = TU_IO_FILE, .err_path = err_path, .env = env };
+    r->status = tu_run_capture (argv, &opts, r->out, sizeof r->out, 60000);
     if (r->status < 0)
         fail_msg ("p2pfractal %s: still running after 60 s", args[0] ? args[0] : "");
-    tu_slurp (out_path, r->out, sizeof r->out);
     tu_slurp (err_path, r->err, sizeof r->err);
 }
 
@@ -82,16 +72,9 @@ s_expect_usage (const s_run_t *r, const char *what, const char *const *needles)
 static int
 s_setup (void **state)
 {
-    (void)state;
-    s_dir = tu_dir_new ("test_cli_table");
-    return s_dir ? 0 : -1;
-}
-
-static int
-s_teardown (void **state)
-{
-    (void)state;
-    return tu_dir_remove (&s_dir);
+    int rc = tu_setup_dir (state);
+    s_dir = *state;
+    return rc;
 }
 
 /* The help's lines up to the first that is not part of the usage:
@@ -611,5 +594,5 @@ main (void)
         cmocka_unit_test (test_man_page),
         cmocka_unit_test (test_readme_quotes_the_help),
     };
-    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+    return cmocka_run_group_tests (tests, s_setup, tu_teardown_dir);
 }

@@ -51,9 +51,7 @@ static const char s_usage[] =
     "  -w, --workers N           hand out nothing until N workers have joined,\n"
     "                            1..4096 (default 1), so that all start together\n"
     "  -o, --output FILE         colour PNG to write (default p2pfractal.png)\n"
-    "  -q, --quiet               print only the endpoint line (and errors)\n"
-    "  -h, --help                display this help and exit\n"
-    "  -V, --version             output version information and exit\n"
+    "  -q, --quiet               print only the endpoint line (and errors)\n" APP_HELP_HELP
     "\n" APP_VIEW_HELP "\n"
     "Examples:\n"
     "  p2pfractal master --port 5555 --bind '*' --workers 2 -o cs.png\n"

@@ -33,6 +33,10 @@ void app_no_operands (const char *cmd, int argc, char **argv);
     {                                                                                              \
         "version", no_argument, 0, 'V'                                                             \
     }
+/* Their lines in every help text. */
+#define APP_HELP_HELP                                                                              \
+    "  -h, --help                display this help and exit\n"                                     \
+    "  -V, --version             output version information and exit\n"
 /* Print "p2pfractal VERSION" to stdout; returns APP_EXIT_OK. */
 int app_version_print (void);
 
