@@ -332,6 +332,7 @@ static const s_bad_t s_bad[] = {
     { { "node", "--bind", "999.1.1.1" }, { "--bind:", "999.1.1.1" } },
     { { "master", "--port", "0", "--bind", "999.1.1.1" }, { "--bind:" } },
     { { "peer", "--headless", "--bind", "nosuchif0" }, { "--bind:", "nosuchif0" } },
+    { { "node", "--bind", "lo" }, { "--advertise: missing", "lo" } },
     { { "--bogus" }, { "--bogus: unknown option" } },
     { { "frobnicate" }, { "frobnicate: unknown command" } },
     { { "render", "--size", "16384x16384" }, { "--size:", "134217728" } },

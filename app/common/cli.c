@@ -144,6 +144,17 @@ app_opt_bind (const char *opt, const char *arg)
     return arg;
 }
 
+void
+app_check_advertise (const char *bind_addr, const char *advertise)
+{
+    struct in_addr addr;
+    if (advertise || strcmp (bind_addr, "*") == 0 || inet_pton (AF_INET, bind_addr, &addr) == 1)
+        return;
+    app_usage_error ("--advertise: missing: --bind %s is an interface, whose name other peers "
+                     "cannot connect to; give the address they should use",
+                     bind_addr);
+}
+
 const char *
 app_opt_advertise (const char *opt, const char *arg)
 {

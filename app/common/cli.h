@@ -57,6 +57,9 @@ int app_opt_port (const char *opt, const char *arg);
 /* An address to bind: '*' (all), an IPv4 address or the name of an
  * interface of this machine, without a port. */
 const char *app_opt_bind (const char *opt, const char *arg);
+/* With --bind an interface name (not an address other machines can use)
+ * and no --advertise: exit 2 asking for --advertise. */
+void app_check_advertise (const char *bind_addr, const char *advertise);
 /* HOST:PORT to connect to: a host of 1..host_max characters, not '*', and
  * a port of 1..65535. */
 const char *app_opt_hostport (const char *opt, const char *arg, int host_max);

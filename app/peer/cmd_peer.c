@@ -356,6 +356,7 @@ app_cmd_peer (int argc, char **argv)
         }
     }
     app_no_operands ("peer", argc, argv);
+    app_check_advertise (bind_addr, advertise);
 
     app_peer_ctx_t c;
     memset (&c, 0, sizeof c);

@@ -172,6 +172,7 @@ app_cmd_node (int argc, char **argv)
         }
     }
     app_no_operands ("node", argc, argv);
+    app_check_advertise (bind_addr, advertise);
     if (config.fail_timeout_ms <= config.ping_interval_ms)
         app_usage_error ("--fail-ms: %u is not more than --ping-ms %u", config.fail_timeout_ms,
                          config.ping_interval_ms);
