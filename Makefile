@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 P2PF       := $(BUILD)/app/p2pfractal
 
-.PHONY: all deps build build-asan build-fuzz install deb fuzz demo test test-fast test-asan chaos bench bench-all format format-check clean
+.PHONY: all deps build man build-asan build-fuzz install deb fuzz demo test test-fast test-asan chaos bench bench-all format format-check clean
 
 all: build
 
@@ -20,6 +20,10 @@ $(BUILD)/Makefile: CMakeLists.txt
 
 build: deps $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The man page, from the program's help texts (help2man): build/doc/p2pfractal.1.
+man: build
+	cmake --build $(BUILD) --target man
 
 $(BUILD_ASAN)/Makefile: CMakeLists.txt
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DP2PF_SANITIZE=ON

@@ -375,9 +375,16 @@ s_read_comment_body (s_job_t *job)
     png_read_end (job->png, job->info);
     if (s_find_comment (job))
         return 0;
-    snprintf (job->err, job->err_size,
-              "%s: PNG has no Comment text, so no parameters (not written by p2pfractal?)",
-              job->path);
+    /* libpng drops an ancillary chunk whose CRC is wrong with a warning:
+     * a damaged Comment, not a foreign PNG. */
+    if (strstr (job->warning, "CRC"))
+        snprintf (job->err, job->err_size,
+                  "%s: PNG is corrupt (%s), so its parameters cannot be read", job->path,
+                  job->warning);
+    else
+        snprintf (job->err, job->err_size,
+                  "%s: PNG has no Comment text, so no parameters (not written by p2pfractal?)",
+                  job->path);
     return -1;
 }
 

@@ -78,11 +78,13 @@ rnd_view_validate_field (const rnd_view_t *v, rnd_view_field_t *bad, char *err, 
         return s_fail (RND_FIELD_WIDTH, "width must be a positive number, got %g", v->width);
     if (v->width_px < 1 || v->height_px < 1 || v->width_px > RND_VIEW_SIZE_MAX_PX ||
         v->height_px > RND_VIEW_SIZE_MAX_PX)
-        return s_fail (RND_FIELD_SIZE, "size %dx%d out of range (1..%d per side)", v->width_px,
-                       v->height_px, RND_VIEW_SIZE_MAX_PX);
+        return s_fail (RND_FIELD_SIZE, "size %dx%d out of range (W and H 1..%d, W*H at most %ld)",
+                       v->width_px, v->height_px, RND_VIEW_SIZE_MAX_PX, RND_VIEW_PIXELS_MAX);
     if ((long)v->width_px * v->height_px > RND_VIEW_PIXELS_MAX)
-        return s_fail (RND_FIELD_SIZE, "size %dx%d has more than %ld pixels", v->width_px,
-                       v->height_px, RND_VIEW_PIXELS_MAX);
+        return s_fail (RND_FIELD_SIZE,
+                       "size %dx%d has more than %ld pixels (W and H 1..%d, W*H at most %ld)",
+                       v->width_px, v->height_px, RND_VIEW_PIXELS_MAX, RND_VIEW_SIZE_MAX_PX,
+                       RND_VIEW_PIXELS_MAX);
     if (v->max_iter < 1 || v->max_iter > RND_VIEW_ITER_MAX)
         return s_fail (RND_FIELD_ITER, "iterations %d out of range (1..%d)", v->max_iter,
                        RND_VIEW_ITER_MAX);

@@ -9,7 +9,7 @@ build-essential cmake pkg-config clang clang-format
 libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
 libzmq3-dev libczmq-dev libsodium-dev
 libprotobuf-c-dev protobuf-c-compiler
-libpng-dev libcmocka-dev
+libpng-dev libcmocka-dev help2man
 xvfb xauth imagemagick xdotool x11-utils
 valgrind gnuplot-nox jq
 iproute2 iptables

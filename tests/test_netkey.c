@@ -132,7 +132,7 @@ test_keygen_command (void **state)
         { { "keygen", "-o", path, NULL }, 0, "wrote a network key" },
         { { "keygen", "-o", path, NULL }, 1, "exists (--force replaces it)" },
         { { "keygen", "-o", path, "--force", NULL }, 0, "wrote a network key" },
-        { { "keygen", NULL }, 2, "-o FILE is required" },
+        { { "keygen", NULL }, 2, "-o: missing" },
         { { "keygen", "-o", path, "--bogus", NULL }, 2, "--bogus" },
         { { "keygen", "-o", path, "extra", NULL }, 2, "unexpected argument" },
     };

@@ -36,24 +36,35 @@
 
 static const char s_usage[] =
     "Usage: p2pfractal master --port P [--bind ADDR] [--slices K] [--workers N]\n"
-    "                         [view options] [-o OUT.png] [--quiet]\n"
+    "         [-o FILE] [-q]\n" APP_VIEW_USAGE "   or: p2pfractal master -h|--help|-V|--version\n"
     "The client/server baseline's master: wait for `p2pfractal worker`s, hand\n"
     "them slices of the view on demand, assemble the image and write it as\n"
     "`render` would. It renders nothing itself. Prints its endpoint first:\n"
     "  listening endpoint=tcp://ADDR:PORT\n"
     "\n"
-    "  -p, --port P         TCP port to listen on (0: any free port)\n"
-    "  -b, --bind ADDR      IPv4 address or interface to listen on (default\n"
-    "                       127.0.0.1; '*' for all)\n"
-    "  -s, --slices K       row bands to cut the image into (default %d, at most\n"
-    "                       the image height)\n"
-    "  -w, --workers N      hand out nothing until N workers have joined (default\n"
-    "                       1), so that all of them start together\n"
-    "  -o, --output FILE    colour PNG to write (default p2pfractal.png)\n"
-    "  -q, --quiet          print only the endpoint line (and errors)\n"
-    "  -h, --help           this text\n"
+    "Options:\n"
+    "  -p, --port P              TCP port to listen on, 0..65535 (0: any free port)\n"
+    "  -b, --bind ADDR           IPv4 address or interface to listen on (default\n"
+    "                            127.0.0.1; '*' for all)\n"
+    "  -s, --slices K            row bands to cut the image into, 1..4096 and at\n"
+    "                            most the image height (default 128)\n"
+    "  -w, --workers N           hand out nothing until N workers have joined,\n"
+    "                            1..4096 (default 1), so that all start together\n"
+    "  -o, --output FILE         colour PNG to write (default p2pfractal.png)\n"
+    "  -q, --quiet               print only the endpoint line (and errors)\n" APP_HELP_HELP
+    "\n" APP_VIEW_HELP "\n"
+    "Examples:\n"
+    "  p2pfractal master --port 5555 --bind '*' --workers 2 -o cs.png\n"
+    "  p2pfractal worker --connect 10.0.0.7:5555\n"
     "\n"
-    "%s";
+    "Exit status: 0 done; 1 the sockets or the PNG failed, or a signal came\n"
+    "first; 2 a bad command line.\n";
+
+void
+app_help_master (FILE *out)
+{
+    fputs (s_usage, out);
+}
 
 /* The longest the loop sleeps: bounds how late it notices a signal. */
 #define S_POLL_MAX_MS 100
@@ -410,7 +421,8 @@ s_report_dropped (const s_master_t *m)
     if (s_dropped (m) == 0)
         return;
     fprintf (stderr,
-             "p2pfractal: master: dropped %llu messages:", (unsigned long long)s_dropped (m));
+             "p2pfractal: master: dropped %llu message%s:", (unsigned long long)s_dropped (m),
+             app_plural_s (s_dropped (m)));
     const char *sep = "";
     for (int i = 0; i < APP_BASELINE_WIRE_NERRORS; i++) {
         if (m->rejected[i]) {
@@ -573,7 +585,7 @@ app_cmd_master (int argc, char **argv)
         { "workers", required_argument, 0, 'w' },
         { "output", required_argument, 0, 'o' },
         { "quiet", no_argument, 0, 'q' },
-        { "help", no_argument, 0, 'h' },
+        APP_HELP_LONG_OPTIONS,
         APP_VIEW_LONG_OPTIONS,
         { 0, 0, 0, 0 },
     };
@@ -583,7 +595,7 @@ app_cmd_master (int argc, char **argv)
     int port = -1, slices = 0, quorum = 1, quiet = 0, opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long (argc, argv, ":p:b:s:w:o:qh", opts, NULL)) != -1) {
+    while ((opt = getopt_long (argc, argv, ":p:b:s:w:o:qhV", opts, NULL)) != -1) {
         switch (opt) {
         case 'p':
             port = app_opt_port ("--port", optarg);
@@ -592,24 +604,22 @@ app_cmd_master (int argc, char **argv)
             bind_addr = app_opt_bind ("--bind", optarg);
             break;
         case 's':
-            if (app_parse_int (optarg, &slices) || slices < 1 || slices > RND_SLICES_MAX)
-                app_usage_error ("--slices: '%s' is not a slice count (1..%d)", optarg,
-                                 RND_SLICES_MAX);
+            slices = app_opt_int ("--slices", optarg, "a slice count", 1, RND_SLICES_MAX);
             break;
         case 'w':
-            if (app_parse_int (optarg, &quorum) || quorum < 1 || quorum > S_WORKERS_MAX)
-                app_usage_error ("--workers: '%s' is not a worker count (1..%d)", optarg,
-                                 S_WORKERS_MAX);
+            quorum = app_opt_int ("--workers", optarg, "a worker count", 1, S_WORKERS_MAX);
             break;
         case 'o':
-            out_path = optarg;
+            out_path = app_opt_file ("-o", optarg);
             break;
         case 'q':
             quiet = 1;
             break;
         case 'h':
-            printf (s_usage, RND_SLICES_DEFAULT, app_view_help);
+            app_help_master (stdout);
             return APP_EXIT_OK;
+        case 'V':
+            return app_version_print ();
         case '?':
         case ':':
             app_getopt_error ("master", argv, opt);
@@ -617,10 +627,9 @@ app_cmd_master (int argc, char **argv)
             app_view_opts_apply (&vo, opt, optarg);
         }
     }
-    if (optind < argc)
-        app_usage_error ("master: unexpected argument '%s'", argv[optind]);
+    app_no_operands ("master", argc, argv);
     if (port < 0)
-        app_usage_error ("master: --port is required (0 for any free port)");
+        app_usage_error ("--port: missing: master needs --port P (0 for any free port)");
     rnd_palette_t palette;
     app_view_opts_finish (&vo, &palette);
     /* A typo in -o should not cost the whole job first. */

@@ -32,18 +32,33 @@
 #include "render_pool.h"
 
 static const char s_usage[] =
-    "Usage: p2pfractal worker --connect HOST:PORT [--threads N] [--kernel K]\n"
-    "                         [--timeout-ms N] [--quiet]\n"
+    "Usage: p2pfractal worker --connect HOST:PORT [-t N] [-k KERNEL]\n"
+    "         [--timeout-ms N] [-q]\n"
+    "   or: p2pfractal worker -h|--help|-V|--version\n"
     "The client/server baseline's worker: render the slices `p2pfractal master`\n"
     "hands out until it says the image is done.\n"
     "\n"
-    "  -c, --connect HOST:PORT  the master's endpoint\n"
-    "  -t, --threads N          render threads (default: all %d CPUs)\n"
-    "  -k, --kernel K           auto|scalar|avx2|avx512 (default auto = %s)\n"
-    "      --timeout-ms N       give up (exit 1) after N ms with nothing to render\n"
-    "                           and no word from the master (default 10000)\n"
-    "  -q, --quiet              no report line at the end\n"
-    "  -h, --help               this text\n";
+    "Options:\n"
+    "  -c, --connect HOST:PORT   the master's endpoint\n"
+    "  -t, --threads N           render threads, 1..1024 (default: one per CPU)\n"
+    "  -k, --kernel KERNEL       auto, scalar, avx2 or avx512 (default auto: the\n"
+    "                            fastest this CPU runs)\n"
+    "      --timeout-ms N        give up (exit 1) after N ms with nothing to render\n"
+    "                            and no word from the master, 1..600000 (default\n"
+    "                            10000)\n"
+    "  -q, --quiet               no report line at the end\n" APP_HELP_HELP "\n"
+    "Examples:\n"
+    "  p2pfractal worker --connect 10.0.0.7:5555\n"
+    "  p2pfractal worker --connect 127.0.0.1:5555 --threads 2 --timeout-ms 30000\n"
+    "\n"
+    "Exit status: 0 the master said done; 1 gave up or a runtime failure; 2 a bad\n"
+    "command line.\n";
+
+void
+app_help_worker (FILE *out)
+{
+    fputs (s_usage, out);
+}
 
 /* The longest the loop sleeps: bounds how late it notices a signal. */
 #define S_POLL_MAX_MS 100
@@ -454,7 +469,7 @@ app_cmd_worker (int argc, char **argv)
         { "kernel", required_argument, 0, 'k' },
         { "timeout-ms", required_argument, 0, OPT_TIMEOUT_MS },
         { "quiet", no_argument, 0, 'q' },
-        { "help", no_argument, 0, 'h' },
+        APP_HELP_LONG_OPTIONS,
         { 0, 0, 0, 0 },
     };
     const char *connect_to = NULL;
@@ -462,44 +477,37 @@ app_cmd_worker (int argc, char **argv)
     rnd_kernel_t kernel = RND_KERNEL_AUTO;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long (argc, argv, ":c:t:k:qh", opts, NULL)) != -1) {
+    while ((opt = getopt_long (argc, argv, ":c:t:k:qhV", opts, NULL)) != -1) {
         switch (opt) {
         case 'c':
             connect_to = app_opt_hostport ("--connect", optarg, 200);
             break;
         case 't':
-            if (app_parse_int (optarg, &threads) || threads < 1 ||
-                threads > APP_BASELINE_THREADS_MAX)
-                app_usage_error ("--threads: '%s' is not a thread count (1..%d)", optarg,
-                                 APP_BASELINE_THREADS_MAX);
+            threads =
+                app_opt_int ("--threads", optarg, "a thread count", 1, APP_BASELINE_THREADS_MAX);
             break;
         case 'k':
-            if (rnd_kernel_from_name (optarg, &kernel))
-                app_usage_error ("--kernel: unknown kernel '%s' (auto, scalar, avx2, avx512)",
-                                 optarg);
-            if (!rnd_kernel_supported (kernel))
-                app_usage_error ("--kernel: this CPU does not support %s", optarg);
+            kernel = app_opt_kernel ("--kernel", optarg);
             break;
         case OPT_TIMEOUT_MS:
-            if (app_parse_int (optarg, &timeout_ms) || timeout_ms < 1 ||
-                timeout_ms > APP_BASELINE_TIMEOUT_MAX_MS)
-                app_usage_error ("--timeout-ms: '%s' is not a time in ms (1..%d)", optarg,
-                                 APP_BASELINE_TIMEOUT_MAX_MS);
+            timeout_ms = app_opt_int ("--timeout-ms", optarg, "a time in ms", 1,
+                                      APP_BASELINE_TIMEOUT_MAX_MS);
             break;
         case 'q':
             quiet = 1;
             break;
         case 'h':
-            printf (s_usage, app_cpu_count (), rnd_kernel_name (rnd_kernel_best ()));
+            app_help_worker (stdout);
             return APP_EXIT_OK;
+        case 'V':
+            return app_version_print ();
         default:
             app_getopt_error ("worker", argv, opt);
         }
     }
-    if (optind < argc)
-        app_usage_error ("worker: unexpected argument '%s'", argv[optind]);
+    app_no_operands ("worker", argc, argv);
     if (!connect_to)
-        app_usage_error ("worker: --connect HOST:PORT is required");
+        app_usage_error ("--connect: missing: worker needs --connect HOST:PORT");
     char endpoint[256], name[APP_BASELINE_NAME_MAX];
     snprintf (endpoint, sizeof endpoint, "tcp://%s", connect_to);
     s_name (name, sizeof name);

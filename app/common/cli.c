@@ -1,31 +1,24 @@
 /* cli.c: usage errors, strict number parsing and the view options. */
 #include "cli.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "params.h"
 
-const char app_view_help[] =
-    "View options (applied in order; options after --params override it):\n"
-    "  --fractal mandelbrot|julia   fractal type (default mandelbrot)\n"
-    "  --center RE,IM               centre of the image\n"
-    "  --width W                    extent of the real axis\n"
-    "  --size WxH                   image size in pixels (default 1920x1080)\n"
-    "  --iter N                     maximum iterations\n"
-    "  --bailout R                  escape radius (>= 2, and >= |c| for Julia)\n"
-    "  --julia RE,IM                Julia constant c\n"
-    "  --palette NAME|FILE          palette name in assets/palettes, or a .map file\n"
-    "  --colouring smooth|discrete  colouring (default: smooth for Mandelbrot,\n"
-    "                               discrete for Julia)\n"
-    "  --params FILE                load a parameter file or a PNG this program wrote\n";
+#ifndef P2PF_VERSION
+#define P2PF_VERSION "unknown"
+#endif
 
 void
 app_usage_error (const char *fmt, ...)
@@ -44,10 +37,35 @@ app_getopt_error (const char *cmd, char **argv, int ret)
 {
     const char *arg = argv[optind - 1];
     if (ret == ':')
-        app_usage_error ("%s: option '%s' needs a value", cmd, arg);
+        app_usage_error ("%s: needs a value", arg);
     if (optopt > 0 && optopt < 128 && !(arg[0] == '-' && arg[1] == '-'))
-        app_usage_error ("%s: unknown option '-%c' (try 'p2pfractal %s --help')", cmd, optopt, cmd);
-    app_usage_error ("%s: unknown option '%s' (try 'p2pfractal %s --help')", cmd, arg, cmd);
+        app_usage_error ("-%c: unknown option (try 'p2pfractal %s --help')", optopt, cmd);
+    /* getopt_long leaves "--name=value" whole: name only the option. */
+    const char *eq = strchr (arg, '=');
+    app_usage_error ("%.*s: unknown option (try 'p2pfractal %s --help')",
+                     eq ? (int)(eq - arg) : (int)strlen (arg), arg, cmd);
+}
+
+void
+app_no_operands (const char *cmd, int argc, char **argv)
+{
+    if (optind < argc)
+        app_usage_error ("%s: unexpected argument (%s takes options only; try 'p2pfractal %s "
+                         "--help')",
+                         argv[optind], cmd, cmd);
+}
+
+int
+app_version_print (void)
+{
+    printf ("p2pfractal %s\n", P2PF_VERSION);
+    return APP_EXIT_OK;
+}
+
+const char *
+app_plural_s (unsigned long long n)
+{
+    return n == 1 ? "" : "s";
 }
 
 int
@@ -110,9 +128,31 @@ app_opt_port (const char *opt, const char *arg)
 const char *
 app_opt_bind (const char *opt, const char *arg)
 {
-    if (!*arg || strlen (arg) > 40 || strchr (arg, ':'))
-        app_usage_error ("%s: '%s' is not an IPv4 address or interface", opt, arg);
+    struct in_addr addr;
+    if (strcmp (arg, "*") == 0 || inet_pton (AF_INET, arg, &addr) == 1)
+        return arg;
+    /* A dotted string that is no address (999.1.1.1) would otherwise be
+     * looked up as an interface name and fail only at bind time. */
+    if (!*arg || strlen (arg) >= IF_NAMESIZE || strspn (arg, "0123456789.") == strlen (arg) ||
+        strchr (arg, ':'))
+        app_usage_error ("%s: '%s' is not an IPv4 address (four numbers 0..255), an interface "
+                         "name or '*'",
+                         opt, arg);
+    if (if_nametoindex (arg) == 0)
+        app_usage_error ("%s: '%s' is no interface of this machine (nor an IPv4 address or '*')",
+                         opt, arg);
     return arg;
+}
+
+void
+app_check_advertise (const char *bind_addr, const char *advertise)
+{
+    struct in_addr addr;
+    if (advertise || strcmp (bind_addr, "*") == 0 || inet_pton (AF_INET, bind_addr, &addr) == 1)
+        return;
+    app_usage_error ("--advertise: missing: --bind %s is an interface, whose name other peers "
+                     "cannot connect to; give the address they should use",
+                     bind_addr);
 }
 
 const char *
@@ -123,6 +163,34 @@ app_opt_advertise (const char *opt, const char *arg)
     return arg;
 }
 
+const char *
+app_opt_file (const char *opt, const char *arg)
+{
+    if (!*arg)
+        app_usage_error ("%s: the file name is empty", opt);
+    return arg;
+}
+
+int
+app_opt_int (const char *opt, const char *arg, const char *what, int lo, int hi)
+{
+    int v;
+    if (app_parse_int (arg, &v) || v < lo || v > hi)
+        app_usage_error ("%s: '%s' is not %s (%d..%d)", opt, arg, what, lo, hi);
+    return v;
+}
+
+rnd_kernel_t
+app_opt_kernel (const char *opt, const char *arg)
+{
+    rnd_kernel_t kernel;
+    if (rnd_kernel_from_name (arg, &kernel))
+        app_usage_error ("%s: unknown kernel '%s' (auto, scalar, avx2, avx512)", opt, arg);
+    if (!rnd_kernel_supported (kernel))
+        app_usage_error ("%s: this CPU does not support %s (try auto)", opt, arg);
+    return kernel;
+}
+
 uint64_t
 app_opt_seed (const char *opt, const char *arg)
 {
@@ -130,7 +198,7 @@ app_opt_seed (const char *opt, const char *arg)
     errno = 0;
     uint64_t seed = strtoull (arg, &end, 10);
     if (*arg == '\0' || *end != '\0' || arg[0] == '-' || errno == ERANGE)
-        app_usage_error ("%s: '%s' is not a non-negative integer", opt, arg);
+        app_usage_error ("%s: '%s' is not a seed (0..18446744073709551615)", opt, arg);
     return seed;
 }
 
@@ -220,19 +288,22 @@ app_view_opts_apply (app_view_opts_t *vo, int opt, const char *arg)
         break;
     case APP_OPT_WIDTH:
         if (app_parse_double (arg, &v->width))
-            app_usage_error ("--width: '%s' is not a number", arg);
+            app_usage_error ("--width: '%s' is not a positive number", arg);
         break;
     case APP_OPT_SIZE:
         if (app_parse_size (arg, &v->width_px, &v->height_px))
-            app_usage_error ("--size: '%s' is not WxH", arg);
+            app_usage_error ("--size: '%s' is not WxH (W and H 1..%d, W*H at most %ld)", arg,
+                             RND_VIEW_SIZE_MAX_PX, (long)RND_VIEW_PIXELS_MAX);
         break;
     case APP_OPT_ITER:
         if (app_parse_int (arg, &v->max_iter))
-            app_usage_error ("--iter: '%s' is not an integer", arg);
+            app_usage_error ("--iter: '%s' is not an iteration count (1..%d)", arg,
+                             RND_VIEW_ITER_MAX);
         break;
     case APP_OPT_BAILOUT:
         if (app_parse_double (arg, &v->bailout))
-            app_usage_error ("--bailout: '%s' is not a number", arg);
+            app_usage_error ("--bailout: '%s' is not a radius (%g..%g)", arg, RND_VIEW_BAILOUT_MIN,
+                             RND_VIEW_BAILOUT_MAX);
         break;
     case APP_OPT_JULIA:
         if (app_parse_complex (arg, &v->julia_re, &v->julia_im))
@@ -250,6 +321,7 @@ app_view_opts_apply (app_view_opts_t *vo, int opt, const char *arg)
         break;
     case APP_OPT_PARAMS: {
         rnd_view_t before = *v;
+        app_opt_file ("--params", arg);
         if (rnd_params_load (arg, v, err, sizeof err))
             app_usage_error ("--params: %s", err);
         s_mark_params_fields (vo, &before, arg);
@@ -270,8 +342,11 @@ app_view_opts_finish (app_view_opts_t *vo, rnd_palette_t *palette)
             app_usage_error ("%s: %s", vo->source[bad], err);
         app_usage_error ("%s", err);
     }
-    if (palette && rnd_palette_load (palette, vo->view.palette, err, sizeof err))
+    if (palette && rnd_palette_load (palette, vo->view.palette, err, sizeof err)) {
+        if (vo->source[RND_FIELD_PALETTE])
+            app_usage_error ("%s: %s", vo->source[RND_FIELD_PALETTE], err);
         app_usage_error ("%s", err);
+    }
 }
 
 rnd_colouring_t
@@ -283,6 +358,11 @@ app_view_opts_colouring (const app_view_opts_t *vo)
 void
 app_check_writable (const char *opt, const char *path)
 {
+    struct stat st;
+    if (!*path)
+        app_usage_error ("%s: the file name is empty", opt);
+    if (stat (path, &st) == 0 && S_ISDIR (st.st_mode))
+        app_usage_error ("%s %s: is a directory (give a file name)", opt, path);
     if (access (path, F_OK) == 0) {
         if (access (path, W_OK) != 0)
             app_usage_error ("%s %s: cannot write: %s", opt, path, strerror (errno));

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "kernel.h"
 #include "palette.h"
 #include "view.h"
 
@@ -14,12 +15,33 @@
 #define APP_EXIT_FAIL 1  /* runtime failure: cannot write, out of memory */
 #define APP_EXIT_USAGE 2 /* bad command line, parameter file or palette */
 
-/* Print "p2pfractal: <reason>" to stderr and exit 2. */
+/* Print "p2pfractal: <reason>" to stderr and exit 2. The reason starts
+ * with what was wrong: "OPTION: why" (with the accepted range for a
+ * number), so every command-line error reads the same. */
 _Noreturn void app_usage_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 /* After getopt_long returned '?' or ':' (with opterr = 0 and a leading ':'
  * in the option string): name the bad option and exit 2. */
 _Noreturn void app_getopt_error (const char *cmd, char **argv, int ret);
+/* After getopt_long: exit 2 naming the first operand, if there is one
+ * (no subcommand takes any). */
+void app_no_operands (const char *cmd, int argc, char **argv);
+
+/* --help (-h) and --version (-V), which every subcommand takes. */
+#define APP_HELP_LONG_OPTIONS                                                                      \
+    { "help", no_argument, 0, 'h' },                                                               \
+    {                                                                                              \
+        "version", no_argument, 0, 'V'                                                             \
+    }
+/* Their lines in every help text. */
+#define APP_HELP_HELP                                                                              \
+    "  -h, --help                display this help and exit\n"                                     \
+    "  -V, --version             output version information and exit\n"
+/* Print "p2pfractal VERSION" to stdout; returns APP_EXIT_OK. */
+int app_version_print (void);
+
+/* "s" unless n is 1: "%d thread%s", n, app_plural_s (n). */
+const char *app_plural_s (unsigned long long n);
 
 /* Strict parsers: the whole string must be consumed. 0 on success. */
 int app_parse_int (const char *s, int *out);
@@ -32,14 +54,25 @@ int app_parse_size (const char *s, int *w, int *h);
 /* The network options: each returns its value, or exits 2 naming opt.
  * A TCP port to listen on, 0..65535 (0: any free port). */
 int app_opt_port (const char *opt, const char *arg);
-/* An IPv4 address or interface to bind ('*': all), without a port. */
+/* An address to bind: '*' (all), an IPv4 address or the name of an
+ * interface of this machine, without a port. */
 const char *app_opt_bind (const char *opt, const char *arg);
+/* With --bind an interface name (not an address other machines can use)
+ * and no --advertise: exit 2 asking for --advertise. */
+void app_check_advertise (const char *bind_addr, const char *advertise);
 /* HOST:PORT to connect to: a host of 1..host_max characters, not '*', and
  * a port of 1..65535. */
 const char *app_opt_hostport (const char *opt, const char *arg, int host_max);
 /* A host name or IPv4 address to advertise: 1..40 characters, no ':' or
  * '*'. */
 const char *app_opt_advertise (const char *opt, const char *arg);
+/* A file name to write or read: not empty. */
+const char *app_opt_file (const char *opt, const char *arg);
+/* An integer in lo..hi, or exit 2 naming opt, what it counts and the range:
+ * "--threads: '0' is not a thread count (1..1024)". */
+int app_opt_int (const char *opt, const char *arg, const char *what, int lo, int hi);
+/* A kernel this CPU runs: auto, scalar, avx2 or avx512. */
+rnd_kernel_t app_opt_kernel (const char *opt, const char *arg);
 /* A seed: a decimal integer 0..2^64-1. */
 uint64_t app_opt_seed (const char *opt, const char *arg);
 /* A seed for a run that was given none: from the clock and the pid (the
@@ -103,8 +136,30 @@ extern volatile sig_atomic_t app_stop_requested;
  * blocking poll returns EINTR at once). */
 void app_catch_stop_signals (void);
 
-/* Help text for the view options, shared by every subcommand's --help. */
-extern const char app_view_help[];
+/* The view options in a usage line, and their help (a "View options:"
+ * section in the options' column), shared by every subcommand that takes
+ * them; string literals, so a help text is one constant. */
+#define APP_VIEW_USAGE                                                                             \
+    "         [--fractal NAME] [--center RE,IM] [--width W] [--size WxH] [--iter N]\n"             \
+    "         [--bailout R] [--julia RE,IM] [--palette NAME|FILE] [--colouring NAME]\n"            \
+    "         [--params FILE]\n"
+#define APP_VIEW_HELP                                                                              \
+    "View options (applied in order: options after --params override the file):\n"                 \
+    "      --fractal NAME        mandelbrot or julia (default mandelbrot)\n"                       \
+    "      --center RE,IM        centre of the image (default\n"                                   \
+    "                            -0.74364283,0.13182618)\n"                                        \
+    "      --width W             extent of the real axis (default 1.4e-05)\n"                      \
+    "      --size WxH            image size in pixels: W and H 1..16384, W*H at most\n"            \
+    "                            134217728 (16384x8192; default 1920x1080)\n"                      \
+    "      --iter N              maximum iterations, 1..16000000 (default 1000000)\n"              \
+    "      --bailout R           escape radius, 2..1e50 and >= |c| for Julia\n"                    \
+    "                            (default 256)\n"                                                  \
+    "      --julia RE,IM         Julia constant c (default -0.8,0.156)\n"                          \
+    "      --palette NAME|FILE   a palette of assets/palettes by name (default,\n"                 \
+    "                            ember, ...) or a Fractint .map file\n"                            \
+    "      --colouring NAME      smooth or discrete (default: smooth for Mandelbrot,\n"            \
+    "                            discrete for Julia); also spelt --coloring\n"                     \
+    "      --params FILE         a parameter file, or a PNG this program wrote\n"
 
 /* Exit 2 naming opt and path unless path can be written: an existing file
  * we may write, or a new name in a directory we may write. */

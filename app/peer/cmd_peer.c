@@ -35,53 +35,62 @@
 #include "slice.h"
 
 static const char s_usage[] =
-    "Usage: p2pfractal peer [view options] [--slices K] [--port P] [--bind ADDR]\n"
-    "                       [--advertise HOST] [--join HOST:PORT] [--headless]\n"
-    "                       [--threads N] [--kernel K] [-o OUT.png] [--exit-when-done]\n"
-    "                       [--log-json FILE] [--throttle F] [--network NAME] [--seed S]\n"
-    "                       [--geometry WxH[+X+Y]] [--key FILE] [--lan [--iface NAME]]\n"
+    "Usage: p2pfractal peer [--slices K] [--port P] [--bind ADDR] [--advertise HOST]\n"
+    "         [--join HOST:PORT]... [--join-timeout S] [--headless]\n"
+    "         [--geometry GEOM] [-t N] [-k KERNEL] [-o FILE] [--exit-when-done]\n"
+    "         [--log-json FILE] [--throttle F] [--network NAME] [--seed S]\n"
+    "         [--key FILE] [--lan [--iface NAME]]\n" APP_VIEW_USAGE
+    "   or: p2pfractal peer -h|--help|-V|--version\n"
     "Be one peer of a rendering network. Without --join it starts the network\n"
     "and a job from the view options, as its master; with --join it joins the\n"
     "network through any peer and helps with the job under way. Every peer\n"
     "ends up with the whole image and writes it as a PNG, then keeps serving\n"
     "(a newer job on the network restarts the work) until interrupted.\n"
     "\n"
-    "  --slices K          row bands the job is cut into (default %d; not with --join)\n"
-    "  --port P            TCP port to listen on (default 0: any free port)\n"
-    "  --bind ADDR         IPv4 address or interface to listen on (default\n"
-    "                      127.0.0.1; joining another machine, the local address\n"
-    "                      that routes to it; '*' for all)\n"
-    "  --advertise HOST    host other peers should connect to (default: the bind\n"
-    "                      address, 127.0.0.1 for '*')\n"
-    "  --join HOST:PORT    join the network through the peer listening there;\n"
-    "                      repeat it or give a comma list: a join that gets no\n"
-    "                      answer tries the next address (at most %d)\n"
-    "  --lan               find the network's peers on the LAN (UDP broadcast\n"
-    "                      beacons, port %d): join those heard, else start the\n"
-    "                      network; listen on the interface's address\n"
-    "  --iface NAME        the interface --lan uses (default: the first that can\n"
-    "                      broadcast)\n"
-    "  --headless          no window: log to stderr only\n"
-    "  --geometry WxH[+X+Y] the window's size and position (default: the image's\n"
-    "                      size, shrunk to fit the screen)\n"
-    "  -t, --threads N     render threads (default: all %d CPUs)\n"
-    "  -k, --kernel K      auto|scalar|avx2|avx512 (default auto = %s)\n"
-    "  -o, --output FILE   PNG to write when the image is complete (default\n"
-    "                      p2pfractal-<short id>.png)\n"
-    "  --exit-when-done    leave the network once the PNG is written (exit 0)\n"
-    "  --join-timeout S    exit 1 if not joined within S seconds (default: 60 with\n"
-    "                      --exit-when-done, else keep trying)\n"
-    "  --log-json FILE     also write every event as one JSON object per line\n"
-    "  --throttle F        wait F-1 times each slice's render time before sending\n"
-    "                      it, as a machine F times slower would (default 1)\n"
-    "  --network NAME      the network to be part of (default \"default\")\n"
-    "  --seed S            seed of the peer's PRNGs, and of its id on an open\n"
-    "                      network (default: from the clock)\n"
-    "  --key FILE          the network secret (p2pfractal keygen): every connection\n"
-    "                      is encrypted and only peers holding the same secret are\n"
-    "                      let in (docs/SECURITY.md); without it the network is open\n"
-    "  -h, --help          this text\n"
-    "\n"
+    "Options:\n"
+    "      --slices K            row bands the job is cut into, 1..4096 (default\n"
+    "                            128; not with --join)\n"
+    "      --port P              TCP port to listen on, 0..65535 (default 0: any\n"
+    "                            free port)\n"
+    "      --bind ADDR           IPv4 address or interface to listen on (default\n"
+    "                            127.0.0.1; joining another machine, the local\n"
+    "                            address that routes to it; '*' for all)\n"
+    "      --advertise HOST      host other peers should connect to (default: the\n"
+    "                            bind address, 127.0.0.1 for '*')\n"
+    "      --join HOST:PORT      join the network through the peer listening there;\n"
+    "                            repeat it or give a comma list, at most 8: a join\n"
+    "                            that gets no answer tries the next address\n"
+    "      --join-timeout S      exit 1 if not joined within S seconds, 0.001..1e6\n"
+    "                            (default: 60 with --exit-when-done, else keep\n"
+    "                            trying)\n"
+    "      --lan                 find the network's peers on the LAN (UDP broadcast\n"
+    "                            beacons, port 5670): join those heard, else start\n"
+    "                            the network; listen on the interface's address\n"
+    "      --iface NAME          the interface --lan uses (default: the first that\n"
+    "                            can broadcast)\n"
+    "      --headless            no window: log to stderr only\n"
+    "      --geometry GEOM       the window's size and place, WxH or WxH+X+Y (W, H\n"
+    "                            64..16384; default: the image's size, shrunk to\n"
+    "                            fit the screen)\n"
+    "  -t, --threads N           render threads, 1..1024 (default: one per CPU)\n"
+    "  -k, --kernel KERNEL       auto, scalar, avx2 or avx512 (default auto: the\n"
+    "                            fastest this CPU runs)\n"
+    "  -o, --output FILE         PNG to write when the image is complete (default\n"
+    "                            p2pfractal-<short id>.png)\n"
+    "      --exit-when-done      leave the network once the PNG is written (exit 0)\n"
+    "      --log-json FILE       also write every event as one JSON object per line\n"
+    "                            ('-': stdout)\n"
+    "      --throttle F          wait F-1 times each slice's render time before\n"
+    "                            sending it, as a machine F times slower would,\n"
+    "                            1..1e6 (default 1)\n"
+    "      --network NAME        the network to be part of (default \"default\"):\n"
+    "                            1..64 letters, digits, '.', '_' or '-'\n"
+    "      --seed S              seed of the peer's PRNGs, and of its id on an open\n"
+    "                            network (default: from the clock)\n"
+    "      --key FILE            the network secret (p2pfractal keygen): every\n"
+    "                            connection is encrypted and only peers holding the\n"
+    "                            same secret are let in; without it the network is\n"
+    "                            open\n" APP_HELP_HELP "\n" APP_VIEW_HELP "\n"
     "A joining peer adopts the network's job: view options and --slices given\n"
     "to it are checked but not used (but --colouring, which only changes this\n"
     "peer's PNG).\n"
@@ -90,7 +99,19 @@ static const char s_usage[] =
     "what, h HUD, k crash now (as SIGKILL); left click or drag zooms in, right\n"
     "click zooms out, the wheel zooms at the cursor: a new job for everyone.\n"
     "\n"
-    "%s";
+    "Examples:\n"
+    "  p2pfractal peer --port 5555 --size 1280x720 -o a.png\n"
+    "  p2pfractal peer --join 127.0.0.1:5555 --geometry 960x540+0+0\n"
+    "  p2pfractal peer --headless --join 127.0.0.1:5555 --exit-when-done\n"
+    "\n"
+    "Exit status: 0 left gracefully; 1 the sockets, the window or the PNG failed,\n"
+    "or --join-timeout passed; 2 a bad command line.\n";
+
+void
+app_help_peer (FILE *out)
+{
+    fputs (s_usage, out);
+}
 
 #define S_JOIN_TIMEOUT_S 60 /* --join-timeout's default with --exit-when-done */
 #define S_LAN_WAIT_MS 1500  /* --lan: listen this long for a network before starting one */
@@ -232,7 +253,7 @@ app_cmd_peer (int argc, char **argv)
         { "key", required_argument, 0, S_OPT_KEY },
         { "lan", no_argument, 0, S_OPT_LAN },
         { "iface", required_argument, 0, S_OPT_IFACE },
-        { "help", no_argument, 0, 'h' },
+        APP_HELP_LONG_OPTIONS,
         APP_VIEW_LONG_OPTIONS,
         { 0, 0, 0, 0 },
     };
@@ -260,12 +281,10 @@ app_cmd_peer (int argc, char **argv)
     rnd_kernel_t kernel = RND_KERNEL_AUTO;
     optind = 1;
     opterr = 0;
-    while ((longindex = -1, opt = getopt_long (argc, argv, ":o:t:k:h", opts, &longindex)) != -1) {
+    while ((longindex = -1, opt = getopt_long (argc, argv, ":o:t:k:hV", opts, &longindex)) != -1) {
         switch (opt) {
         case S_OPT_SLICES:
-            if (app_parse_int (optarg, &slices) || slices < 1 || slices > RND_SLICES_MAX)
-                app_usage_error ("--slices: '%s' is not a slice count (1..%d)", optarg,
-                                 RND_SLICES_MAX);
+            slices = app_opt_int ("--slices", optarg, "a slice count", 1, RND_SLICES_MAX);
             job_opt = job_opt ? job_opt : "slices";
             break;
         case S_OPT_PORT:
@@ -286,20 +305,13 @@ app_cmd_peer (int argc, char **argv)
             headless = 1;
             break;
         case 't':
-            if (app_parse_int (optarg, &threads) || threads < 1 || threads > 1024)
-                app_usage_error ("--threads: '%s' is not a thread count (1..1024)", optarg);
+            threads = app_opt_int ("--threads", optarg, "a thread count", 1, 1024);
             break;
         case 'k':
-            if (rnd_kernel_from_name (optarg, &kernel))
-                app_usage_error ("--kernel: unknown kernel '%s' (auto, scalar, avx2, avx512)",
-                                 optarg);
-            if (!rnd_kernel_supported (kernel))
-                app_usage_error ("--kernel: this CPU does not support %s", optarg);
+            kernel = app_opt_kernel ("--kernel", optarg);
             break;
         case 'o':
-            if (!*optarg)
-                app_usage_error ("-o: the file name is empty");
-            out_path = optarg;
+            out_path = app_opt_file ("-o", optarg);
             break;
         case S_OPT_EXIT_WHEN_DONE:
             exit_when_done = 1;
@@ -311,9 +323,7 @@ app_cmd_peer (int argc, char **argv)
                                  optarg);
             break;
         case S_OPT_LOG_JSON:
-            if (!*optarg)
-                app_usage_error ("--log-json: the file name is empty");
-            log_path = optarg;
+            log_path = app_opt_file ("--log-json", optarg);
             break;
         case S_OPT_THROTTLE:
             if (app_parse_double (optarg, &throttle) || !(throttle >= 1.0) || throttle > 1e6)
@@ -339,8 +349,9 @@ app_cmd_peer (int argc, char **argv)
             break;
         case S_OPT_GEOMETRY:
             if (s_parse_geometry (optarg, &geometry))
-                app_usage_error ("--geometry: '%s' is not WxH or WxH+X+Y (W, H in 64..%d)", optarg,
-                                 RND_VIEW_SIZE_MAX_PX);
+                app_usage_error ("--geometry: '%s' is not WxH or WxH+X+Y (W, H 64..%d; X, Y "
+                                 "-100000..100000)",
+                                 optarg, RND_VIEW_SIZE_MAX_PX);
             break;
         case S_OPT_LAN:
             lan_on = 1;
@@ -351,12 +362,13 @@ app_cmd_peer (int argc, char **argv)
             iface = optarg;
             break;
         case S_OPT_KEY:
-            key_path = optarg;
+            key_path = app_opt_file ("--key", optarg);
             break;
         case 'h':
-            printf (s_usage, RND_SLICES_DEFAULT, OVL_BOOTSTRAPS_MAX, APP_LAN_PORT, app_cpu_count (),
-                    rnd_kernel_name (rnd_kernel_best ()), app_view_help);
+            app_help_peer (stdout);
             return APP_EXIT_OK;
+        case 'V':
+            return app_version_print ();
         case '?':
         case ':':
             app_getopt_error ("peer", argv, opt);
@@ -367,8 +379,8 @@ app_cmd_peer (int argc, char **argv)
                 job_opt = opts[longindex].name;
         }
     }
-    if (optind < argc)
-        app_usage_error ("peer: unexpected argument '%s'", argv[optind]);
+    app_no_operands ("peer", argc, argv);
+    app_check_advertise (bind_addr, advertise);
 
     app_peer_ctx_t c;
     memset (&c, 0, sizeof c);
@@ -535,9 +547,10 @@ app_cmd_peer (int argc, char **argv)
     signal (SIGPIPE, SIG_IGN);
 
     const char *colon = strrchr (c.self.addr, ':');
-    app_peer_say (&c, "listening on %s (id %s, network %s, %s, %d render threads)", c.self.addr,
-                  c.hex, network, key_path ? "closed: CURVE" : "open",
-                  app_peer_render_threads (c.render));
+    int n_threads = app_peer_render_threads (c.render);
+    app_peer_say (&c, "listening on %s (id %s, network %s, %s, %d render thread%s)", c.self.addr,
+                  c.hex, network, key_path ? "closed: CURVE" : "open", n_threads,
+                  app_plural_s ((unsigned)n_threads));
     app_jsonlog_t *log = app_peer_json (&c, "started");
     app_jsonlog_str (log, "endpoint", c.self.addr);
     app_jsonlog_u64 (log, "port", colon ? strtoull (colon + 1, NULL, 10) : 0);

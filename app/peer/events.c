@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "peer_ctx.h"
 
 uint64_t
@@ -68,7 +69,7 @@ static void
 s_joined (void *ctx, int hops)
 {
     app_peer_ctx_t *c = ctx;
-    app_peer_say (c, "joined the ring (%d hops)", hops);
+    app_peer_say (c, "joined the ring (%d hop%s)", hops, app_plural_s ((unsigned)hops));
     app_jsonlog_u64 (app_peer_json (c, "joined"), "hops", (uint64_t)(hops < 0 ? 0 : hops));
     app_jsonlog_end (c->log);
     /* The first join ends the watch on the bootstrap's handshakes. */
@@ -140,9 +141,10 @@ s_on_job_started (app_peer_ctx_t *c, const el_job_t *job)
 {
     char id[OVL_ID_SHORT_LEN + 1];
     ovl_id_short (job->id, id);
-    app_peer_say (c, "job %s started: %s %dx%d, %d iterations, %u slices", id,
+    app_peer_say (c, "job %s started: %s %dx%d, %d iteration%s, %u slice%s", id,
                   rnd_fractal_name (job->view.fractal), job->view.width_px, job->view.height_px,
-                  job->view.max_iter, job->slices);
+                  job->view.max_iter, app_plural_s ((unsigned)job->view.max_iter), job->slices,
+                  app_plural_s (job->slices));
     app_jsonlog_t *log = app_peer_json (c, "job_started");
     app_peer_json_id (log, "job", job->id);
     app_jsonlog_u64 (log, "slices", job->slices);
@@ -157,9 +159,9 @@ s_on_job_started (app_peer_ctx_t *c, const el_job_t *job)
     if (c->view) {
         if (app_peer_view_job (c->view, job) != 0)
             app_peer_say (c, "out of memory for the window's copy of the image");
-        app_peer_view_tick (c->view, app_peer_unix_ms (), "job %s: %s %dx%d, %u slices", id,
+        app_peer_view_tick (c->view, app_peer_unix_ms (), "job %s: %s %dx%d, %u slice%s", id,
                             rnd_fractal_name (job->view.fractal), job->view.width_px,
-                            job->view.height_px, job->slices);
+                            job->view.height_px, job->slices, app_plural_s (job->slices));
     }
     /* The palette travels by name: a peer without it still renders and
      * serves slices; only its own PNG falls back to the default colours. */
@@ -398,7 +400,7 @@ app_peer_progress (app_peer_ctx_t *c)
         return;
     }
     if (!st.has_job) {
-        app_peer_say (c, "waiting for a job, %zu peers known", known);
+        app_peer_say (c, "waiting for a job, %zu peer%s known", known, app_plural_s (known));
         return;
     }
     char master[OVL_ID_SHORT_LEN + 1] = "none";
@@ -408,7 +410,7 @@ app_peer_progress (app_peer_ctx_t *c)
                        : st.is_master             ? "master"
                        : st.is_root               ? "root"
                                                   : "worker";
-    app_peer_say (c, "%u/%u slices, %zu peers, master %s term %llu%s, own %u, %s", st.done,
-                  st.total, known, master, (unsigned long long)st.term,
+    app_peer_say (c, "%u/%u slices, %zu peer%s, master %s term %llu%s, own %u, %s", st.done,
+                  st.total, known, app_plural_s (known), master, (unsigned long long)st.term,
                   st.electing ? " (electing)" : "", st.own, role);
 }

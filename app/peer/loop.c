@@ -240,8 +240,14 @@ app_peer_loop (app_peer_ctx_t *c)
     el_peer_status (peer, &st);
     const el_stats_t *es = el_peer_stats (peer);
     double busy_s = app_peer_render_busy_s (c->render);
-    app_peer_say (c, "left: rendered %llu slices, busy %.3f s in all",
-                  (unsigned long long)es->slices_rendered, busy_s);
+    /* Every render of every job, so not the `done` line's count: a slice
+     * whose copy from another peer came first was rendered here too. */
+    app_peer_say (c,
+                  "left: rendered %llu slice%s here over all jobs (%llu first, %llu after another "
+                  "peer's copy), busy %.3f s in all",
+                  (unsigned long long)es->slices_rendered, app_plural_s (es->slices_rendered),
+                  (unsigned long long)(es->slices_rendered - es->slices_duplicate),
+                  (unsigned long long)es->slices_duplicate, busy_s);
     app_jsonlog_t *log = app_peer_json (c, "left");
     app_jsonlog_u64 (log, "rendered", es->slices_rendered);
     app_jsonlog_num (log, "busy_s", busy_s);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "peer_ctx.h"
 #include "png_io.h"
 
@@ -42,8 +43,10 @@ s_writer_report (app_peer_ctx_t *c)
         c->write_failed = 1;
         app_peer_say (c, "job %s done, but %s", id, w->err);
     } else {
-        app_peer_say (c, "job %s done: wrote %s (computed %u of %u slices here, busy %.3f s)", id,
-                      w->path, w->own, w->total, w->busy_s);
+        /* own counts this job's slices whose first copy was rendered
+         * here; the `left` line (loop.c) counts every render. */
+        app_peer_say (c, "job %s done: wrote %s (%u of its %u slice%s computed here, busy %.3f s)",
+                      id, w->path, w->own, w->total, app_plural_s (w->total), w->busy_s);
     }
     if (c->view)
         app_peer_view_tick (c->view, app_peer_unix_ms (), "job %s done: %s", id,

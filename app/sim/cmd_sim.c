@@ -10,28 +10,88 @@
 #include "cli.h"
 #include "commands.h"
 #include "id.h"
+#include "jobsim.h"
 #include "rng.h"
 #include "simnet.h"
 
 static const char s_usage[] =
-    "Usage: p2pfractal sim --nodes N [--seed S] [--loss P] [--kill FRACTION]\n"
-    "                      [--lookups K] [--members M] [--json]\n"
-    "Simulate N overlay nodes (Pastry routing, Scribe groups) on one virtual\n"
-    "clock: join them one by one, route K lookups to random keys, publish to a\n"
-    "group of M members; with --kill, crash that fraction of the nodes (the\n"
-    "group's root among them), let failure detection and repair run, and\n"
-    "measure again. The same seed gives the same run.\n"
+    "Usage: p2pfractal sim --nodes N [--seed S] [--loss P] [--kill F] [--lookups K]\n"
+    "         [--members M] [--json]\n"
+    "   or: p2pfractal sim --job SCENARIO|all [--seeds N] [--seed S] [--nodes K]\n"
+    "         [--loss P] [--json] [--trace]\n"
+    "   or: p2pfractal sim -h|--help|-V|--version\n"
+    "Simulate on one virtual clock, where the same seed gives the same run:\n"
+    "the overlay alone (first form) -- N nodes (Pastry routing, Scribe groups)\n"
+    "join one by one, route K lookups to random keys and publish to a group of\n"
+    "M members; with --kill, crash that fraction of the nodes (the group's\n"
+    "root among them), let failure detection and repair run, and measure\n"
+    "again -- or the job protocol under faults (--job): one protocol stack per\n"
+    "simulated peer (the wiring `p2pfractal peer` runs), renders in virtual\n"
+    "time, crashes, loss and joiners; each run checks that every live peer\n"
+    "ends with the whole image, bit-identical to a single render, that no term\n"
+    "has two masters and that the scenario's faults happened.\n"
     "\n"
-    "  --nodes N        nodes (1..1000000)\n"
-    "  --seed S         PRNG seed (default 1)\n"
-    "  --loss P         message loss probability during the measurements (0..0.5)\n"
-    "  --kill F         fraction of nodes to crash (0..0.5)\n"
-    "  --lookups K      lookups per measurement (default 10000)\n"
-    "  --members M      group members (default min(N, 1000))\n"
-    "  --json           one JSON object instead of the table\n"
+    "Overlay options:\n"
+    "      --nodes N             nodes, 1..1000000\n"
+    "      --seed S              PRNG seed (default 1)\n"
+    "      --loss P              message loss during the measurements, 0..0.5\n"
+    "                            (default 0)\n"
+    "      --kill F              fraction of the nodes to crash, 0..0.5 (default 0)\n"
+    "      --lookups K           lookups per measurement, 0..10000000 (default\n"
+    "                            10000)\n"
+    "      --members M           group members, 1..N (default: N, at most 1000)\n"
+    "      --json                one JSON object instead of the table\n"
     "\n"
-    "p2pfractal sim --job SCENARIO|all ... runs the job protocol's fault\n"
-    "scenarios instead (p2pfractal sim --job all --help lists them).\n";
+    "Job protocol options:\n"
+    "      --job SCENARIO        a scenario (listed below), or all\n"
+    "      --seeds N             seeds per scenario: S, S+1, ..., 1..10000000\n"
+    "                            (default 1)\n"
+    "      --seed S              the first seed (default: from the clock, printed)\n"
+    "      --nodes K             peers at the start instead of the scenario's,\n"
+    "                            2..10000\n"
+    "      --loss P              message loss instead of the scenario's, 0..0.5\n"
+    "      --json                one JSON object per scenario instead of the tally\n"
+    "                            lines\n"
+    "      --trace               every job message and event of every run (give\n"
+    "                            one seed)\n"
+    "\n"
+    "Options:\n" APP_HELP_HELP "\n"
+    "Examples:\n"
+    "  p2pfractal sim --nodes 1000 --seed 1\n"
+    "  p2pfractal sim --nodes 10000 --seed 7 --kill 0.1 --json\n"
+    "  p2pfractal sim --job all --seeds 1000\n"
+    "  p2pfractal sim --job kill-master --seed 700003 --trace\n"
+    "\n"
+    "Exit status: 0 done (--job: every seed passed); 1 a seed failed; 2 a bad\n"
+    "command line.\n"
+    "\n"
+    "Scenarios (--job):\n";
+
+void
+app_help_sim (FILE *out)
+{
+    fputs (s_usage, out);
+    /* Each scenario's line, wrapped at 79 columns under its text. */
+    for (const char *const *n = app_jobsim_scenarios (); *n; n++) {
+        const char *about = app_jobsim_about (*n);
+        int col = fprintf (out, "  %-16s", *n);
+        while (*about) {
+            size_t len = strlen (about);
+            if (col + 1 + (int)len > 79) {
+                len = (size_t)(79 - col - 1);
+                while (len > 0 && about[len] != ' ')
+                    len--;
+                if (len == 0)
+                    len = strcspn (about, " ");
+            }
+            fprintf (out, " %.*s\n", (int)len, about);
+            about += len;
+            about += strspn (about, " ");
+            if (*about)
+                col = fprintf (out, "%18s", "");
+        }
+    }
+}
 
 #define S_HOPS_MAX 16
 
@@ -257,7 +317,7 @@ app_cmd_sim (int argc, char **argv)
         { "lookups", required_argument, 0, 'L' },
         { "members", required_argument, 0, 'm' },
         { "json", no_argument, 0, 'j' },
-        { "help", no_argument, 0, 'h' },
+        APP_HELP_LONG_OPTIONS,
         { 0, 0, 0, 0 },
     };
     int nodes = 0, lookups = 10000, members = -1, json = 0, opt;
@@ -265,49 +325,44 @@ app_cmd_sim (int argc, char **argv)
     uint64_t seed = 1;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long (argc, argv, ":h", opts, NULL)) != -1) {
+    while ((opt = getopt_long (argc, argv, ":hV", opts, NULL)) != -1) {
         switch (opt) {
         case 'n':
-            if (app_parse_int (optarg, &nodes) || nodes < 1 || nodes > 1000000)
-                app_usage_error ("--nodes: '%s' is not a node count (1..1000000)", optarg);
+            nodes = app_opt_int ("--nodes", optarg, "a node count", 1, 1000000);
             break;
-        case 's': {
-            char *end;
-            seed = strtoull (optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || optarg[0] == '-')
-                app_usage_error ("--seed: '%s' is not a non-negative integer", optarg);
+        case 's':
+            seed = app_opt_seed ("--seed", optarg);
             break;
-        }
         case 'l':
             if (app_parse_double (optarg, &loss) || loss < 0 || loss > 0.5)
-                app_usage_error ("--loss: '%s' is not a probability in 0..0.5", optarg);
+                app_usage_error ("--loss: '%s' is not a probability (0..0.5)", optarg);
             break;
         case 'k':
             if (app_parse_double (optarg, &kill) || kill < 0 || kill > 0.5)
-                app_usage_error ("--kill: '%s' is not a fraction in 0..0.5", optarg);
+                app_usage_error ("--kill: '%s' is not a fraction (0..0.5)", optarg);
             break;
         case 'L':
-            if (app_parse_int (optarg, &lookups) || lookups < 0 || lookups > 10000000)
-                app_usage_error ("--lookups: '%s' is not a count (0..10000000)", optarg);
+            lookups = app_opt_int ("--lookups", optarg, "a lookup count", 0, 10000000);
             break;
         case 'm':
-            if (app_parse_int (optarg, &members) || members < 1)
-                app_usage_error ("--members: '%s' is not a positive count", optarg);
+            members = app_opt_int ("--members", optarg, "a member count", 1, 1000000);
             break;
         case 'j':
             json = 1;
             break;
         case 'h':
-            fputs (s_usage, stdout);
+            app_help_sim (stdout);
             return APP_EXIT_OK;
+        case 'V':
+            return app_version_print ();
         default:
             app_getopt_error ("sim", argv, opt);
         }
     }
-    if (optind < argc)
-        app_usage_error ("sim: unexpected argument '%s'", argv[optind]);
-    if (nodes == 0)
-        app_usage_error ("sim: --nodes is required");
+    app_no_operands ("sim", argc, argv);
+    if (nodes < 1) /* 0: not given (app_opt_int allows 1.. only) */
+        app_usage_error ("--nodes: missing: sim needs --nodes N, or --job SCENARIO (try "
+                         "'p2pfractal sim --help')");
     if (members < 0)
         members = nodes < 1000 ? nodes : 1000;
     if (members > nodes)
@@ -359,7 +414,8 @@ app_cmd_sim (int argc, char **argv)
         }
         ovl_simnet_settle (sim, 60000);
         if (!json && nodes >= 10000 && (i + 1) % (nodes / 10) == 0)
-            fprintf (stderr, "sim: %d nodes joined (%.0f s)\n", i + 1, app_now_s () - t0);
+            fprintf (stderr, "sim: %d node%s joined (%.0f s)\n", i + 1,
+                     app_plural_s ((unsigned)(i + 1)), app_now_s () - t0);
     }
     /* 2. the group: M random distinct members */
     ovl_id_t group = ovl_id_from_name ("sim/group", 9);

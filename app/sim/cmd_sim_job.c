@@ -12,39 +12,6 @@
 #include "commands.h"
 #include "jobsim.h"
 
-static const char s_usage[] =
-    "Usage: p2pfractal sim --job SCENARIO|all [--seeds N] [--seed S] [--nodes K]\n"
-    "                      [--loss P] [--json] [--trace]\n"
-    "Run the job protocol's fault scenarios on the deterministic simulator: one\n"
-    "protocol stack per simulated peer (the very wiring `p2pfractal peer` runs),\n"
-    "renders in virtual time, crashes, loss and joiners. Each run checks that\n"
-    "every live peer ends with the whole image, bit-identical to a single\n"
-    "render, that no term has two masters and that the scenario's faults\n"
-    "happened. Prints a tally per scenario and each failing seed with its\n"
-    "diagnosis and the command that replays it; exits 1 if any seed failed.\n"
-    "\n"
-    "  --job SCENARIO   a scenario, or all (listed below)\n"
-    "  --seeds N        seeds per scenario: S, S+1, ... (default 1; 1..10000000)\n"
-    "  --seed S         the first seed (default: from the clock, printed)\n"
-    "  --nodes K        peers at the start instead of the scenario's (2..10000)\n"
-    "  --loss P         message loss instead of the scenario's (0..0.5)\n"
-    "  --json           one JSON object per scenario instead of the tally lines\n"
-    "  --trace          every job message and event of every run (one seed!)\n"
-    "  -h, --help       this help\n"
-    "\n"
-    "Example: p2pfractal sim --job all --seeds 1000\n"
-    "         p2pfractal sim --job kill-master --seed 700003 --trace\n"
-    "\n"
-    "Scenarios:\n";
-
-static void
-s_help (void)
-{
-    fputs (s_usage, stdout);
-    for (const char *const *n = app_jobsim_scenarios (); *n; n++)
-        printf ("  %-16s %s\n", *n, app_jobsim_about (*n));
-}
-
 static int
 s_cmp_u64 (const void *a, const void *b)
 {
@@ -128,7 +95,7 @@ app_cmd_sim_job (int argc, char **argv)
         { "loss", required_argument, 0, 'l' },
         { "json", no_argument, 0, 'j' },
         { "trace", no_argument, 0, 't' },
-        { "help", no_argument, 0, 'h' },
+        APP_HELP_LONG_OPTIONS,
         { 0, 0, 0, 0 },
     };
     const char *job = NULL;
@@ -138,29 +105,26 @@ app_cmd_sim_job (int argc, char **argv)
     app_jobsim_opts_default (&o);
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long (argc, argv, ":h", opts, NULL)) != -1) {
+    while ((opt = getopt_long (argc, argv, ":hV", opts, NULL)) != -1) {
         switch (opt) {
         case 'J':
             job = optarg;
             if (strcmp (job, "all") != 0 && !app_jobsim_about (job))
-                app_usage_error ("--job: no scenario '%s' (see p2pfractal sim --job all --help)",
-                                 job);
+                app_usage_error ("--job: no scenario '%s' (try 'p2pfractal sim --help')", job);
             break;
         case 'N':
-            if (app_parse_int (optarg, &seeds) || seeds < 1 || seeds > 10000000)
-                app_usage_error ("--seeds: '%s' is not a count in 1..10000000", optarg);
+            seeds = app_opt_int ("--seeds", optarg, "a seed count", 1, 10000000);
             break;
         case 's':
             seed = app_opt_seed ("--seed", optarg);
             seed_set = 1;
             break;
         case 'n':
-            if (app_parse_int (optarg, &o.nodes) || o.nodes < 2 || o.nodes > 10000)
-                app_usage_error ("--nodes: '%s' is not a peer count in 2..10000", optarg);
+            o.nodes = app_opt_int ("--nodes", optarg, "a peer count", 2, 10000);
             break;
         case 'l':
             if (app_parse_double (optarg, &o.loss) || o.loss < 0 || o.loss > 0.5)
-                app_usage_error ("--loss: '%s' is not a probability in 0..0.5", optarg);
+                app_usage_error ("--loss: '%s' is not a probability (0..0.5)", optarg);
             break;
         case 'j':
             json = 1;
@@ -170,16 +134,17 @@ app_cmd_sim_job (int argc, char **argv)
             o.out = stdout;
             break;
         case 'h':
-            s_help ();
+            app_help_sim (stdout);
             return APP_EXIT_OK;
+        case 'V':
+            return app_version_print ();
         default:
             app_getopt_error ("sim", argv, opt);
         }
     }
-    if (optind < argc)
-        app_usage_error ("sim: unexpected argument '%s'", argv[optind]);
+    app_no_operands ("sim", argc, argv);
     if (!job)
-        app_usage_error ("sim: --job needs a scenario");
+        app_usage_error ("--job: needs a value");
     if (!seed_set) {
         seed = app_seed_from_clock ();
         if (!json)

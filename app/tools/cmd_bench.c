@@ -11,18 +11,34 @@
 #include "naive.h"
 
 static const char s_usage[] =
-    "Usage: p2pfractal bench kernel [--runs N] [--size WxH] [--json] [--quick]\n"
+    "Usage: p2pfractal bench kernel [--runs N] [--size WxH] [--quick] [--json]\n"
+    "   or: p2pfractal bench [kernel] -h|--help|-V|--version\n"
     "Single-thread G iterations/s of every kernel this CPU supports, on the\n"
     "full-set view and seahorse valley (1920x1080), beside two plain -O2\n"
     "loops: 'naive' (the textbook loop, the yardstick of every ratio) and\n"
-    "'naive-x2' (the common form that reuses x^2 and y^2).\n"
-    "Median of N runs (default 5; the slow scalar reference runs once).\n"
+    "'naive-x2' (the common form that reuses x^2 and y^2). Median of N runs\n"
+    "(the slow scalar reference runs once).\n"
     "\n"
-    "  --runs N     runs per variant and view\n"
-    "  --size WxH   image size (default 1920x1080)\n"
-    "  --quick      1 run each at 480x270 (a smoke test, not a measurement)\n"
-    "  --json       a JSON list of {kernel, view, interior_check, giter_per_s,\n"
-    "               iterations, seconds, seconds_min, seconds_max, ratio_vs_naive}\n";
+    "Options:\n"
+    "      --runs N              runs per variant and view, 1..1000 (default 5)\n"
+    "      --size WxH            image size: W and H 1..16384, W*H at most\n"
+    "                            134217728 (default 1920x1080)\n"
+    "      --quick               1 run each at 480x270 (a smoke test, not a\n"
+    "                            measurement)\n"
+    "      --json                a JSON list of {kernel, view, interior_check,\n"
+    "                            giter_per_s, iterations, seconds, seconds_min,\n"
+    "                            seconds_max, ratio_vs_naive}\n" APP_HELP_HELP "\n"
+    "Examples:\n"
+    "  p2pfractal bench kernel\n"
+    "  p2pfractal bench kernel --quick --json\n"
+    "\n"
+    "Exit status: 0 measured; 1 out of memory; 2 a bad command line.\n";
+
+void
+app_help_bench (FILE *out)
+{
+    fputs (s_usage, out);
+}
 
 typedef struct {
     const char *name; /* view name in the output */
@@ -95,26 +111,32 @@ s_measure (const rnd_view_t *v, int kernel, int interior, int runs, s_row_t *row
     free (counts);
 }
 
+/* named: 0 when the command line said `bench --OPTION` without `kernel`,
+ * which only --help and --version may do. */
 static int
-s_bench_kernel (int argc, char **argv)
+s_bench_kernel (int argc, char **argv, int named)
 {
     static const struct option opts[] = {
-        { "runs", required_argument, 0, 'r' }, { "size", required_argument, 0, 's' },
-        { "json", no_argument, 0, 'j' },       { "quick", no_argument, 0, 'Q' },
-        { "help", no_argument, 0, 'h' },       { 0, 0, 0, 0 },
+        { "runs", required_argument, 0, 'r' },
+        { "size", required_argument, 0, 's' },
+        { "json", no_argument, 0, 'j' },
+        { "quick", no_argument, 0, 'Q' },
+        APP_HELP_LONG_OPTIONS,
+        { 0, 0, 0, 0 },
     };
     int runs = 5, json = 0, w = 1920, h = 1080, opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long (argc, argv, ":h", opts, NULL)) != -1) {
+    while ((opt = getopt_long (argc, argv, ":hV", opts, NULL)) != -1) {
         switch (opt) {
         case 'r':
-            if (app_parse_int (optarg, &runs) || runs < 1 || runs > 1000)
-                app_usage_error ("--runs: '%s' is not a run count (1..1000)", optarg);
+            runs = app_opt_int ("--runs", optarg, "a run count", 1, 1000);
             break;
         case 's':
-            if (app_parse_size (optarg, &w, &h) || w < 1 || h < 1 || w > 16384 || h > 16384)
-                app_usage_error ("--size: '%s' is not WxH (1..16384 per side)", optarg);
+            if (app_parse_size (optarg, &w, &h) || w < 1 || h < 1 || w > RND_VIEW_SIZE_MAX_PX ||
+                h > RND_VIEW_SIZE_MAX_PX || (long)w * h > RND_VIEW_PIXELS_MAX)
+                app_usage_error ("--size: '%s' is not WxH (W and H 1..%d, W*H at most %ld)", optarg,
+                                 RND_VIEW_SIZE_MAX_PX, (long)RND_VIEW_PIXELS_MAX);
             break;
         case 'j':
             json = 1;
@@ -125,14 +147,17 @@ s_bench_kernel (int argc, char **argv)
             h = 270;
             break;
         case 'h':
-            fputs (s_usage, stdout);
+            app_help_bench (stdout);
             return APP_EXIT_OK;
+        case 'V':
+            return app_version_print ();
         default:
             app_getopt_error ("bench kernel", argv, opt);
         }
     }
-    if (optind < argc)
-        app_usage_error ("bench kernel: unexpected argument '%s'", argv[optind]);
+    app_no_operands ("bench kernel", argc, argv);
+    if (!named)
+        app_usage_error ("bench: which benchmark? kernel (try 'p2pfractal bench --help')");
 
     enum { MAX_ROWS = 32 };
     s_row_t rows[MAX_ROWS];
@@ -210,13 +235,13 @@ s_bench_kernel (int argc, char **argv)
 int
 app_cmd_bench (int argc, char **argv)
 {
-    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0) {
-        fputs (
-            "Usage: p2pfractal bench kernel [options]   (see 'p2pfractal bench kernel --help')\n",
-            argc < 2 ? stderr : stdout);
-        return argc < 2 ? APP_EXIT_USAGE : APP_EXIT_OK;
-    }
+    if (argc < 2)
+        app_usage_error ("bench: which benchmark? kernel (try 'p2pfractal bench --help')");
     if (strcmp (argv[1], "kernel") == 0)
-        return s_bench_kernel (argc - 1, argv + 1);
-    app_usage_error ("bench: unknown benchmark '%s' (kernel)", argv[1]);
+        return s_bench_kernel (argc - 1, argv + 1, 1);
+    /* `bench --help`, `bench --version` and a bad option before the
+     * benchmark's name: the kernel benchmark's parser answers them all. */
+    if (argv[1][0] == '-')
+        return s_bench_kernel (argc, argv, 0);
+    app_usage_error ("%s: unknown benchmark (kernel; try 'p2pfractal bench --help')", argv[1]);
 }

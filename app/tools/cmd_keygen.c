@@ -9,13 +9,28 @@
 
 static const char s_usage[] =
     "Usage: p2pfractal keygen -o FILE [--force]\n"
+    "   or: p2pfractal keygen -h|--help|-V|--version\n"
     "Write a fresh network secret (32 random bytes, as text) to FILE, readable\n"
     "by its owner only (mode 0600). Every peer of a closed network is given the\n"
     "same file; anyone who has it can join that network, so hand it out like a\n"
     "password.\n"
     "\n"
-    "  -o, --output FILE  where to write it (refused if it exists)\n"
-    "  --force            replace FILE if it exists (the old key stops working)\n";
+    "Options:\n"
+    "  -o, --output FILE         where to write it (refused if it exists)\n"
+    "      --force               replace FILE if it exists (the old key stops\n"
+    "                            working)\n" APP_HELP_HELP "\n"
+    "Examples:\n"
+    "  p2pfractal keygen -o lab.key\n"
+    "  p2pfractal peer --key lab.key --port 5555\n"
+    "\n"
+    "Exit status: 0 written; 1 FILE exists or cannot be written; 2 a bad command\n"
+    "line.\n";
+
+void
+app_help_keygen (FILE *out)
+{
+    fputs (s_usage, out);
+}
 
 int
 app_cmd_keygen (int argc, char **argv)
@@ -23,33 +38,33 @@ app_cmd_keygen (int argc, char **argv)
     static const struct option opts[] = {
         { "output", required_argument, 0, 'o' },
         { "force", no_argument, 0, 'f' },
-        { "help", no_argument, 0, 'h' },
+        APP_HELP_LONG_OPTIONS,
         { 0, 0, 0, 0 },
     };
     const char *out = NULL;
     int force = 0, opt;
+    optind = 1;
     opterr = 0;
-    while ((opt = getopt_long (argc, argv, ":ho:", opts, NULL)) != -1) {
+    while ((opt = getopt_long (argc, argv, ":ho:V", opts, NULL)) != -1) {
         switch (opt) {
         case 'o':
-            if (!*optarg)
-                app_usage_error ("-o: the file name is empty");
-            out = optarg;
+            out = app_opt_file ("-o", optarg);
             break;
         case 'f':
             force = 1;
             break;
         case 'h':
-            fputs (s_usage, stdout);
+            app_help_keygen (stdout);
             return APP_EXIT_OK;
+        case 'V':
+            return app_version_print ();
         default:
             app_getopt_error ("keygen", argv, opt);
         }
     }
-    if (optind < argc)
-        app_usage_error ("keygen: unexpected argument '%s'", argv[optind]);
+    app_no_operands ("keygen", argc, argv);
     if (!out)
-        app_usage_error ("keygen: -o FILE is required");
+        app_usage_error ("-o: missing: keygen needs the FILE to write (-o FILE)");
     char err[4200];
     if (app_netkey_generate (out, force, err, sizeof err) != 0) {
         fprintf (stderr, "p2pfractal: keygen: %s\n", err);

@@ -29,20 +29,37 @@
 
 static const char s_usage[] =
     "Usage: p2pfractal node [--port P] [--bind ADDR] [--advertise HOST]\n"
-    "                       [--join HOST:PORT] [--seed S] [--ping-ms N] [--fail-ms N]\n"
+    "         [--join HOST:PORT] [--seed S] [--ping-ms N] [--fail-ms N]\n"
+    "   or: p2pfractal node -h|--help|-V|--version\n"
     "Run one overlay node on the network (a debugging aid): start a ring, or\n"
     "join one through any member, and print membership events on stdout, one\n"
     "line each. Runs until interrupted.\n"
     "\n"
-    "  --port P          TCP port to listen on (default 0: any free port)\n"
-    "  --bind ADDR       IPv4 address or interface to listen on (default 127.0.0.1;\n"
-    "                    '*' for all)\n"
-    "  --advertise HOST  host peers should connect to (default: the bind address,\n"
-    "                    127.0.0.1 for '*')\n"
-    "  --join HOST:PORT  join the ring through the node listening there\n"
-    "  --seed S          seed of the node's id and PRNG (default: from the clock)\n"
-    "  --ping-ms N       probe a quiet neighbour every N ms (default 200)\n"
-    "  --fail-ms N       declare a neighbour silent for N ms lost (default 1000)\n";
+    "Options:\n"
+    "      --port P              TCP port to listen on, 0..65535 (default 0: any\n"
+    "                            free port)\n"
+    "      --bind ADDR           IPv4 address or interface to listen on (default\n"
+    "                            127.0.0.1; '*' for all)\n"
+    "      --advertise HOST      host peers should connect to (default: the bind\n"
+    "                            address, 127.0.0.1 for '*')\n"
+    "      --join HOST:PORT      join the ring through the node listening there\n"
+    "      --seed S              seed of the node's id and PRNG (default: from the\n"
+    "                            clock)\n"
+    "      --ping-ms N           probe a quiet neighbour every N ms, 1..600000\n"
+    "                            (default 200)\n"
+    "      --fail-ms N           declare a neighbour silent for N ms lost,\n"
+    "                            1..600000, more than --ping-ms (default 1000)\n" APP_HELP_HELP "\n"
+    "Examples:\n"
+    "  p2pfractal node --port 5555\n"
+    "  p2pfractal node --join 127.0.0.1:5555\n"
+    "\n"
+    "Exit status: 0 interrupted; 1 the sockets failed; 2 a bad command line.\n";
+
+void
+app_help_node (FILE *out)
+{
+    fputs (s_usage, out);
+}
 
 /* The longest the loop sleeps: bounds how late it notices a signal. */
 #define S_POLL_MAX_MS 100
@@ -97,16 +114,6 @@ s_node_lost (void *ctx, const ovl_handle_t *h)
     ovl_transport_forget (c->transport, h->addr);
 }
 
-/* A positive millisecond count (1..600000) or exit 2 naming the option. */
-static uint32_t
-s_parse_ms (const char *opt, const char *arg)
-{
-    int v;
-    if (app_parse_int (arg, &v) || v < 1 || v > 600000)
-        app_usage_error ("%s: '%s' is not a time in ms (1..600000)", opt, arg);
-    return (uint32_t)v;
-}
-
 int
 app_cmd_node (int argc, char **argv)
 {
@@ -118,7 +125,7 @@ app_cmd_node (int argc, char **argv)
         { "seed", required_argument, 0, 's' },
         { "ping-ms", required_argument, 0, 'P' },
         { "fail-ms", required_argument, 0, 'F' },
-        { "help", no_argument, 0, 'h' },
+        APP_HELP_LONG_OPTIONS,
         { 0, 0, 0, 0 },
     };
     int port = 0, seed_set = 0, opt;
@@ -128,7 +135,7 @@ app_cmd_node (int argc, char **argv)
     ovl_config_default (&config);
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long (argc, argv, ":h", opts, NULL)) != -1) {
+    while ((opt = getopt_long (argc, argv, ":hV", opts, NULL)) != -1) {
         switch (opt) {
         case 'p':
             port = app_opt_port ("--port", optarg);
@@ -148,20 +155,24 @@ app_cmd_node (int argc, char **argv)
             seed_set = 1;
             break;
         case 'P':
-            config.ping_interval_ms = s_parse_ms ("--ping-ms", optarg);
+            config.ping_interval_ms =
+                (uint32_t)app_opt_int ("--ping-ms", optarg, "a time in ms", 1, 600000);
             break;
         case 'F':
-            config.fail_timeout_ms = s_parse_ms ("--fail-ms", optarg);
+            config.fail_timeout_ms =
+                (uint32_t)app_opt_int ("--fail-ms", optarg, "a time in ms", 1, 600000);
             break;
         case 'h':
-            fputs (s_usage, stdout);
+            app_help_node (stdout);
             return APP_EXIT_OK;
+        case 'V':
+            return app_version_print ();
         default:
             app_getopt_error ("node", argv, opt);
         }
     }
-    if (optind < argc)
-        app_usage_error ("node: unexpected argument '%s'", argv[optind]);
+    app_no_operands ("node", argc, argv);
+    app_check_advertise (bind_addr, advertise);
     if (config.fail_timeout_ms <= config.ping_interval_ms)
         app_usage_error ("--fail-ms: %u is not more than --ping-ms %u", config.fail_timeout_ms,
                          config.ping_interval_ms);

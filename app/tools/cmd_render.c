@@ -13,20 +13,32 @@
 #include "render_pool.h"
 
 static const char s_usage[] =
-    "Usage: p2pfractal render [view options] [--threads N] [--kernel K]\n"
-    "                         [-o OUT.png] [--counts OUT16.png]\n"
-    "Render the view on this machine and write it as a PNG whose Comment holds\n"
-    "the parameters (so --params OUT.png renders it again).\n"
+    "Usage: p2pfractal render [-o FILE] [--counts FILE] [-t N] [-k KERNEL] [-q]\n" APP_VIEW_USAGE
+    "   or: p2pfractal render -h|--help|-V|--version\n"
+    "Render the view on this machine, on all cores, and write it as a PNG whose\n"
+    "Comment holds the parameters (so --params OUT.png renders it again).\n"
     "\n"
-    "  -o, --output FILE    colour PNG to write (default p2pfractal.png)\n"
-    "      --counts FILE    also write a 16-bit greyscale PNG of escape counts\n"
-    "                       (0 = interior, clamped at 65535)\n"
-    "  -t, --threads N      render threads (default: all %d CPUs)\n"
-    "  -k, --kernel K       auto|scalar|avx2|avx512 (default auto = %s)\n"
-    "  -q, --quiet          no timing line on stderr\n"
-    "  -h, --help           this text\n"
+    "Options:\n"
+    "  -o, --output FILE         colour PNG to write (default p2pfractal.png)\n"
+    "      --counts FILE         also write a 16-bit greyscale PNG of escape counts\n"
+    "                            (0 = interior, clamped at 65535)\n"
+    "  -t, --threads N           render threads, 1..1024 (default: one per CPU)\n"
+    "  -k, --kernel KERNEL       auto, scalar, avx2 or avx512 (default auto: the\n"
+    "                            fastest this CPU runs)\n"
+    "  -q, --quiet               no timing line on stderr\n" APP_HELP_HELP "\n" APP_VIEW_HELP "\n"
+    "Examples:\n"
+    "  p2pfractal render -o seahorse.png\n"
+    "  p2pfractal render --size 640x360 --iter 500 -o a.png --counts a16.png\n"
+    "  p2pfractal render --params a.png --size 3840x2160 -o a-4k.png\n"
     "\n"
-    "%s";
+    "Exit status: 0 done; 1 the PNG cannot be written; 2 a bad command line,\n"
+    "parameter file or palette.\n";
+
+void
+app_help_render (FILE *out)
+{
+    fputs (s_usage, out);
+}
 
 int
 app_cmd_render (int argc, char **argv)
@@ -37,7 +49,7 @@ app_cmd_render (int argc, char **argv)
         { "threads", required_argument, 0, 't' },
         { "kernel", required_argument, 0, 'k' },
         { "quiet", no_argument, 0, 'q' },
-        { "help", no_argument, 0, 'h' },
+        APP_HELP_LONG_OPTIONS,
         APP_VIEW_LONG_OPTIONS,
         { 0, 0, 0, 0 },
     };
@@ -49,31 +61,28 @@ app_cmd_render (int argc, char **argv)
     int opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long (argc, argv, ":o:t:k:qh", opts, NULL)) != -1) {
+    while ((opt = getopt_long (argc, argv, ":o:t:k:qhV", opts, NULL)) != -1) {
         switch (opt) {
         case 'o':
-            out_path = optarg;
+            out_path = app_opt_file ("-o", optarg);
             break;
         case 'c':
-            counts_path = optarg;
+            counts_path = app_opt_file ("--counts", optarg);
             break;
         case 't':
-            if (app_parse_int (optarg, &threads) || threads < 1 || threads > 1024)
-                app_usage_error ("--threads: '%s' is not a thread count (1..1024)", optarg);
+            threads = app_opt_int ("--threads", optarg, "a thread count", 1, 1024);
             break;
         case 'k':
-            if (rnd_kernel_from_name (optarg, &kernel))
-                app_usage_error ("--kernel: unknown kernel '%s' (auto, scalar, avx2, avx512)",
-                                 optarg);
-            if (!rnd_kernel_supported (kernel))
-                app_usage_error ("--kernel: this CPU does not support %s", optarg);
+            kernel = app_opt_kernel ("--kernel", optarg);
             break;
         case 'q':
             quiet = 1;
             break;
         case 'h':
-            printf (s_usage, app_cpu_count (), rnd_kernel_name (rnd_kernel_best ()), app_view_help);
+            app_help_render (stdout);
             return APP_EXIT_OK;
+        case 'V':
+            return app_version_print ();
         case '?':
         case ':':
             app_getopt_error ("render", argv, opt);
@@ -81,8 +90,7 @@ app_cmd_render (int argc, char **argv)
             app_view_opts_apply (&vo, opt, optarg);
         }
     }
-    if (optind < argc)
-        app_usage_error ("render: unexpected argument '%s'", argv[optind]);
+    app_no_operands ("render", argc, argv);
 
     rnd_palette_t palette;
     app_view_opts_finish (&vo, &palette);
@@ -112,9 +120,10 @@ app_cmd_render (int argc, char **argv)
         iters += rnd_smooth_iterations (smooth[i], v->max_iter);
     if (!quiet)
         fprintf (stderr,
-                 "p2pfractal: rendered %dx%d in %.3f s, %.3f G iterations/s (%s, %d threads)\n",
+                 "p2pfractal: rendered %dx%d in %.3f s, %.3f G iterations/s (%s, %d thread%s)\n",
                  v->width_px, v->height_px, seconds, seconds > 0 ? iters / seconds / 1e9 : 0.0,
-                 rnd_kernel_name (kernel == RND_KERNEL_AUTO ? rnd_kernel_best () : kernel), ran);
+                 rnd_kernel_name (kernel == RND_KERNEL_AUTO ? rnd_kernel_best () : kernel), ran,
+                 app_plural_s ((unsigned)ran));
 
     char params[RND_PARAMS_FORMAT_MAX], err[512];
     if (rnd_params_format (v, params, sizeof params) < 0) {

@@ -254,6 +254,14 @@ app_gui_run (app_gui_t *g)
     }
 }
 
+/* 1 if the environment variable is set and not empty. */
+static int
+s_env_set (const char *name)
+{
+    const char *v = getenv (name);
+    return v && *v;
+}
+
 app_gui_t *
 app_gui_open (const app_gui_config_t *config, app_peer_view_t *view, char *err, size_t err_size)
 {
@@ -265,6 +273,17 @@ app_gui_open (const app_gui_config_t *config, app_peer_view_t *view, char *err, 
     SDL_SetHint (SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "1");
     SDL_SetHint (SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
     SDL_SetHint (SDL_HINT_RENDER_SCALE_QUALITY, "1");
+    /* With no display at all SDL tries its drivers in turn, and libwayland
+     * prints "error: XDG_RUNTIME_DIR is invalid ..." on our stderr on the
+     * way: say it in our words before SDL speaks. A driver named in
+     * SDL_VIDEODRIVER (a test's offscreen one) is left to SDL. */
+    if (!s_env_set ("SDL_VIDEODRIVER") && !s_env_set ("DISPLAY") &&
+        !s_env_set ("WAYLAND_DISPLAY")) {
+        snprintf (err, err_size,
+                  "cannot open a window: no display ($DISPLAY and $WAYLAND_DISPLAY are unset); "
+                  "run with --headless");
+        return NULL;
+    }
     if (SDL_Init (SDL_INIT_VIDEO) != 0) {
         snprintf (err, err_size, "cannot open a window: %s (no display? run with --headless)",
                   SDL_GetError ());

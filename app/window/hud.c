@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "gui_ctx.h"
 #include "slice.h"
 
@@ -111,9 +112,9 @@ app_gui_draw_hud (app_gui_t *g)
               : st->is_master ? "master"
                               : "worker",
               st->is_root ? " \xc2\xb7 root" : "");
-    snprintf (l[n++].text, APP_GUI_TEXT_MAX,
-              "term %llu \xc2\xb7 master %s \xc2\xb7 %zu peers known", (unsigned long long)st->term,
-              master, in->peers_known);
+    snprintf (
+        l[n++].text, APP_GUI_TEXT_MAX, "term %llu \xc2\xb7 master %s \xc2\xb7 %zu peer%s known",
+        (unsigned long long)st->term, master, in->peers_known, app_plural_s (in->peers_known));
     if (in->has_job) {
         s_fmt_rate (rate, sizeof rate, in->rate);
         snprintf (l[n++].text, APP_GUI_TEXT_MAX, "slices %u/%u (%d%%) \xc2\xb7 %s slices/s",
@@ -124,8 +125,8 @@ app_gui_draw_hud (app_gui_t *g)
                   rnd_fractal_name (in->view.fractal), in->view.width_px, in->view.height_px,
                   g->palette_name);
     }
-    snprintf (l[n++].text, APP_GUI_TEXT_MAX, "kernel %s \xc2\xb7 %d threads", in->kernel,
-              in->threads);
+    snprintf (l[n++].text, APP_GUI_TEXT_MAX, "kernel %s \xc2\xb7 %d thread%s", in->kernel,
+              in->threads, app_plural_s ((unsigned)in->threads));
     if (st->electing) {
         snprintf (l[n].text, APP_GUI_TEXT_MAX, "electing a master ...");
         l[n++].rgb = APP_GUI_AMBER;
