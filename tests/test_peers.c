@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "id.h"
 #include "png_io.h"
@@ -316,6 +317,40 @@ test_join_tries_next_address (void **state)
     tu_swarm_check_pngs (sw, ref_path);
 }
 
+/* Into a file, the progress line is written when it changed only: a lone
+ * peer that finished its job and serves on for three seconds logs its
+ * final count once (it used to repeat it every second for ever). */
+static void
+test_progress_only_when_changed (void **state)
+{
+    (void)state;
+    char png[256], err_path[256], err[16384];
+    tu_path_join (png, sizeof png, s_sw.dir, "quiet.png");
+    const char *args[] = { "peer", "--headless", "--size", "64x36", "--iter", "100", "--slices",
+                           "4",    "-t",         "1",      "-o",    png,      NULL };
+    pid_t pid = tu_spawn (s_sw.dir, "quiet", args, err_path, sizeof err_path);
+    struct timespec nap = { 0, 20 * 1000 * 1000 };
+    for (uint64_t deadline = tu_now_ms () + S_START_TIMEOUT_MS;;) {
+        tu_slurp (err_path, err, sizeof err);
+        if (strstr (err, "done: wrote") || tu_now_ms () >= deadline)
+            break;
+        nanosleep (&nap, NULL);
+    }
+    assert_non_null (strstr (err, "done: wrote"));
+    /* What is tested is that time passes with nothing new: three progress
+     * periods. */
+    uint64_t until = tu_now_ms () + 3500;
+    while (tu_now_ms () < until)
+        nanosleep (&nap, NULL);
+    tu_proc_kill (&pid);
+    tu_slurp (err_path, err, sizeof err);
+    int finals = 0;
+    for (const char *p = err; (p = strstr (p, "4/4 slices")) != NULL; p++)
+        finals++;
+    if (finals != 1)
+        fail_msg ("the final progress line appears %d times, want 1:\n%s", finals, err);
+}
+
 /* Exit 2 with one line on stderr that names `needle`. */
 static void
 s_expect_usage (const char *needle, ...)
@@ -411,6 +446,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_join_gives_up, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_joiner_closest_to_network_key, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_join_tries_next_address, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_progress_only_when_changed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_kills_and_late_joiner, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "peer_ctx.h"
@@ -22,6 +23,19 @@ app_peer_unix_ms (void)
 }
 
 /* One human line on stderr, prefixed with who says it. */
+static int s_progress_open;        /* a progress line is in place on the terminal */
+static char s_progress_last[1024]; /* the last progress line */
+
+/* End an in-place progress line, so that the next line starts below. */
+static void
+s_progress_end (void)
+{
+    if (s_progress_open) {
+        fputc ('\n', stderr);
+        s_progress_open = 0;
+    }
+}
+
 void
 app_peer_say (const app_peer_ctx_t *c, const char *fmt, ...)
 {
@@ -30,7 +44,34 @@ app_peer_say (const app_peer_ctx_t *c, const char *fmt, ...)
     va_start (ap, fmt);
     vsnprintf (line, sizeof line, fmt, ap);
     va_end (ap);
+    s_progress_end ();
     fprintf (stderr, "p2pfractal: peer %s: %s\n", c->short_id, line);
+}
+
+/* The progress line, about once a second. On a terminal it is rewritten
+ * in place (carriage return, erase to the end of the line) and the next
+ * other line starts below it; into a file or a pipe it is written only
+ * when it changed (a finished job's line once, not once a second for
+ * ever). Only the loop's thread reports. */
+static void s_progress (const app_peer_ctx_t *c, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+static void
+s_progress (const app_peer_ctx_t *c, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (line, sizeof line, fmt, ap);
+    va_end (ap);
+    if (isatty (STDERR_FILENO)) {
+        fprintf (stderr, "\rp2pfractal: peer %s: %s\033[K", c->short_id, line);
+        fflush (stderr);
+        s_progress_open = 1;
+    } else if (strcmp (line, s_progress_last) != 0) {
+        fprintf (stderr, "p2pfractal: peer %s: %s\n", c->short_id, line);
+    }
+    snprintf (s_progress_last, sizeof s_progress_last, "%s", line);
 }
 
 /* A JSON line: begin with t, node and event; the caller adds fields and
@@ -388,19 +429,18 @@ app_peer_progress (app_peer_ctx_t *c)
         unsigned failed = ovl_transport_watch_failures (c->transport, NULL, NULL);
         if (failed > 0) {
             /* Not "no answer": it answers, and hangs up (told why soon). */
-            app_peer_say (c, "not joined yet: %s cut %u handshake%s short", c->join, failed,
-                          failed == 1 ? "" : "s");
+            s_progress (c, "not joined yet: %s cut %u handshake%s short", c->join, failed,
+                        failed == 1 ? "" : "s");
             return;
         }
-        app_peer_say (
-            c,
-            "not joined yet: no answer through %s for %llu s (is a peer running there, and "
-            "reachable from here? see --bind/--advertise)",
-            c->join, (unsigned long long)((c->now_ms - c->join_since_ms) / 1000));
+        s_progress (c,
+                    "not joined yet: no answer through %s for %llu s (is a peer running there, and "
+                    "reachable from here? see --bind/--advertise)",
+                    c->join, (unsigned long long)((c->now_ms - c->join_since_ms) / 1000));
         return;
     }
     if (!st.has_job) {
-        app_peer_say (c, "waiting for a job, %zu peer%s known", known, app_plural_s (known));
+        s_progress (c, "waiting for a job, %zu peer%s known", known, app_plural_s (known));
         return;
     }
     char master[OVL_ID_SHORT_LEN + 1] = "none";
@@ -410,7 +450,7 @@ app_peer_progress (app_peer_ctx_t *c)
                        : st.is_master             ? "master"
                        : st.is_root               ? "root"
                                                   : "worker";
-    app_peer_say (c, "%u/%u slices, %zu peer%s, master %s term %llu%s, own %u, %s", st.done,
-                  st.total, known, app_plural_s (known), master, (unsigned long long)st.term,
-                  st.electing ? " (electing)" : "", st.own, role);
+    s_progress (c, "%u/%u slices, %zu peer%s, master %s term %llu%s, own %u, %s", st.done, st.total,
+                known, app_plural_s (known), master, (unsigned long long)st.term,
+                st.electing ? " (electing)" : "", st.own, role);
 }
