@@ -216,15 +216,21 @@ app_peer_loop (app_peer_ctx_t *c)
      * renamed into place whole or not at all, and leaving it half done
      * would only waste it. */
     app_peer_writer_reap (c, 1);
+    /* Quitting with the job unfinished: never silently, and never losing
+     * the only copy of what was computed. */
+    if (status == APP_EXIT_OK)
+        app_peer_write_partial (c);
     if (c->write_failed && c->exit_when_done && !app_stop_requested)
         status = APP_EXIT_FAIL;
     el_status_t st;
     el_peer_status (peer, &st);
     const el_stats_t *es = el_peer_stats (peer);
     double busy_s = app_peer_render_busy_s (c->render);
-    app_peer_say (c, "left: rendered %llu slices, busy %.3f s in all",
-                  (unsigned long long)es->slices_rendered, busy_s);
+    app_peer_say (c, "left: rendered %llu slices, busy %.3f s in all; %s%s",
+                  (unsigned long long)es->slices_rendered, busy_s,
+                  c->images_said[0] ? "images: " : "no image written", c->images_said);
     app_jsonlog_t *log = app_peer_json (c, "left");
+    app_jsonlog_str (log, "images", c->images_said);
     app_jsonlog_u64 (log, "rendered", es->slices_rendered);
     app_jsonlog_num (log, "busy_s", busy_s);
     app_jsonlog_u64 (log, "own", st.own);

@@ -29,7 +29,7 @@ typedef struct {
     int has_pos;
     int hud;               /* 1: HUD shown at start (h toggles) */
     int overlay;           /* 1: attribution overlay shown at start (o toggles) */
-    const char *save_stem; /* `s` writes <save_stem>-1.png, -2, ... (first free) */
+    const char *save_stem; /* `s` writes <save_stem>-saved-1.png, -2, ... (first free) */
     const char *palette;   /* palette to start with (name or path; NULL: the job's) */
     int colouring_set;     /* 1: use colouring, else the fractal's default */
     rnd_colouring_t colouring;
