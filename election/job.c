@@ -222,12 +222,14 @@ s_check (const P2pf__JobMsg *m)
                    : EL_MSG_EBADFIELD;
     case P2PF__JOB_MSG__KIND_NOMINATION:
         return ovl_wire_check_handle (m->nomination->candidate) == OVL_WIRE_OK &&
-                       s_elector_ok (m->nomination->elector)
+                       s_elector_ok (m->nomination->elector) &&
+                       s_reason_ok (m->nomination->reason) && s_elector_ok (m->nomination->previous)
                    ? EL_MSG_OK
                    : EL_MSG_EBADFIELD;
     case P2PF__JOB_MSG__KIND_ELECTED:
         return ovl_wire_check_handle (m->elected->master) == OVL_WIRE_OK &&
-                       s_reason_ok (m->elected->reason) && s_elector_ok (m->elected->elector)
+                       s_reason_ok (m->elected->reason) && s_elector_ok (m->elected->elector) &&
+                       s_elector_ok (m->elected->previous)
                    ? EL_MSG_OK
                    : EL_MSG_EBADFIELD;
     default:

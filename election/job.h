@@ -28,6 +28,10 @@
 #define EL_MSG_SLICES_MAX 64
 /* Longest election reason, bytes, without the NUL. */
 #define EL_REASON_MAX 63
+/* Failure-to-takeover times are measured up to an hour; a message
+ * stating more is taken to say an hour (a clamp, not a refusal: an
+ * election after a long partition must still go through). */
+#define EL_DETECTED_MAX_MS 3600000u
 
 typedef struct {
     ovl_id_t id;                        /* BLAKE2b-128 of the canonical spec */

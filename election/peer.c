@@ -351,6 +351,8 @@ el_peer_pump (el_peer_t *p, uint64_t now)
         size_t n =
             el_master_assign (p, &p->self, room > EL_MSG_SLICES_MAX ? EL_MSG_SLICES_MAX : room,
                               p->inflight, p->n_inflight, got);
+        if (n > 0)
+            el_election_note_assigned (p, now);
         el_worker_take (p, got, n);
     } else if (!p->is_master && p->has_master && !p->leaving && room > 0 && el_peer_work_left (p) &&
                !p->request_pending && now >= p->idle_until_ms) {
@@ -501,15 +503,19 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
         }
         ovl_handle_t cand;
         ovl_wire_handle_get (m->nomination->candidate, &cand);
+        el_cause_t cause = el_cause_get (m->nomination->reason, m->nomination->previous,
+                                         m->nomination->detected_ms);
         el_election_arbitrate (p, now, el_term_get (m->nomination->term, m->nomination->elector),
-                               &cand, "master lost");
+                               &cand, &cause);
         break;
     }
     case P2PF__JOB_MSG__KIND_ELECTED: {
         ovl_handle_t mh;
         ovl_wire_handle_get (m->elected->master, &mh);
+        el_cause_t cause =
+            el_cause_get (m->elected->reason, m->elected->previous, m->elected->detected_ms);
         el_election_on_elected (p, now, el_term_get (m->elected->term, m->elected->elector), &mh,
-                                m->elected->reason, via == S_VIA_DIRECT);
+                                &cause, via == S_VIA_DIRECT);
         break;
     }
     default:

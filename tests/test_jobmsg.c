@@ -337,7 +337,17 @@ test_msg_round_trip_every_kind (void **state)
             ovl_wire_handle_get (d->elected->master, &h);
             assert_true (ovl_handle_eq (&h, &s_m.who));
             assert_string_equal (d->elected->reason, "master lost");
+            assert_int_equal (d->elected->previous.len, 16);
+            assert_memory_equal (d->elected->previous.data, s_m.by, 16);
+            assert_int_equal (d->elected->detected_ms, 310);
         }
+        if (s_kinds[i] == P2PF__JOB_MSG__KIND_NOMINATION) {
+            assert_string_equal (d->nomination->reason, "handover: master was root");
+            assert_int_equal (d->nomination->previous.len, 16);
+            assert_int_equal (d->nomination->detected_ms, 300);
+        }
+        if (s_kinds[i] == P2PF__JOB_MSG__KIND_HEARTBEAT)
+            assert_int_equal (d->heartbeat->took_over_ms, 264);
         el_msg_free (&d);
         el_msg_free (&d); /* idempotent */
         free (buf);
@@ -440,6 +450,21 @@ test_decode_rejects_version_and_fields (void **state)
     assert_int_equal (s_decode_why (&m), EL_MSG_EBADFIELD);
     s_msg (&m, P2PF__JOB_MSG__KIND_ELECTED);
     s_m.elected.master = NULL;
+    assert_int_equal (s_decode_why (&m), EL_MSG_EBADFIELD);
+
+    /* a nomination's cause is a reason too; the master it lost, and the
+     * one an election replaced, are 16-byte ids or nothing */
+    s_msg (&m, P2PF__JOB_MSG__KIND_NOMINATION);
+    s_m.nomination.reason = "bad\nreason";
+    assert_int_equal (s_decode_why (&m), EL_MSG_EBADFIELD);
+    s_msg (&m, P2PF__JOB_MSG__KIND_NOMINATION);
+    s_m.nomination.previous.len = 4;
+    assert_int_equal (s_decode_why (&m), EL_MSG_EBADFIELD);
+    s_msg (&m, P2PF__JOB_MSG__KIND_NOMINATION);
+    s_m.nomination.previous.len = 0;
+    assert_int_equal (s_decode_why (&m), EL_MSG_OK);
+    s_msg (&m, P2PF__JOB_MSG__KIND_ELECTED);
+    s_m.elected.previous.len = 15;
     assert_int_equal (s_decode_why (&m), EL_MSG_EBADFIELD);
 
     /* handles: a 16-byte id and a printable address */

@@ -88,8 +88,12 @@ typedef struct {
     int write_failed;                                 /* 1 if a PNG could not be written */
     app_peer_writer_t writer;                         /* the PNG being written, if any */
     app_peer_view_t *view;                            /* what the window shows; NULL headless */
-    int has_last_master;                              /* a master was known */
-    ovl_id_t last_master;                             /* it, for "master X lost" */
+    int has_elect;                                    /* an election was reported: */
+    uint64_t elect_term;                              /* its term */
+    ovl_id_t elect_by;                                /* and elector (once per term) */
+    int elect_has_prev;                               /* elect_prev is set */
+    ovl_id_t elect_prev;                              /* the master it replaced */
+    char elect_reason[64];                            /* its cause */
     uint32_t rate_done[APP_PEER_RATE_SAMPLES];        /* slices done at the last samples */
     uint64_t rate_ms[APP_PEER_RATE_SAMPLES];          /* and when */
     unsigned rate_n;                                  /* samples taken */

@@ -193,8 +193,9 @@ app_peer_write_partial (app_peer_ctx_t *c)
     if (others > 0) {
         app_peer_say (c,
                       "job %s unfinished here (%u of %u slices): no image written; %zu other "
-                      "peer%s carry it on",
-                      id, st.done, st.total, others, others == 1 ? "" : "s");
+                      "peer%s carr%s it on",
+                      id, st.done, st.total, others, others == 1 ? "" : "s",
+                      others == 1 ? "ies" : "y");
         return;
     }
     if (st.done == 0) {

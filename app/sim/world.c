@@ -274,7 +274,7 @@ s_event (void *ctx, const el_event_t *ev)
     if (w->trace) {
         static const char *const kinds[] = { "job started", "role",       "master elected",
                                              "assigned",    "slice done", "job done",
-                                             "rejected" };
+                                             "rejected",    "took over" };
         fprintf (w->trace,
                  "%6" PRIu64 " node %d * %s slice %u peer %s term %" PRIu64
                  " master %d root %d %s\n",
