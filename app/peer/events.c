@@ -91,19 +91,40 @@ s_node_up (void *ctx, const ovl_handle_t *h)
         app_peer_view_tick (c->view, app_peer_unix_ms (), "peer %s up", id);
 }
 
+/* A crash: silent for silent_ms, the failure detector's measure. */
 static void
-s_node_lost (void *ctx, const ovl_handle_t *h)
+s_node_lost (void *ctx, const ovl_handle_t *h, uint64_t silent_ms)
 {
     app_peer_ctx_t *c = ctx;
     char id[OVL_ID_SHORT_LEN + 1];
     ovl_id_short (h->id, id);
-    app_peer_say (c, "peer %s lost (%s)", id, h->addr);
+    app_peer_say (c, "peer %s lost (%s): silent for %.2f s", id, h->addr,
+                  (double)silent_ms / 1000.0);
     app_jsonlog_t *log = app_peer_json (c, "peer_lost");
+    app_peer_json_id (log, "peer", h->id);
+    app_jsonlog_str (log, "endpoint", h->addr);
+    app_jsonlog_u64 (log, "silent_ms", silent_ms);
+    app_jsonlog_end (log);
+    if (c->view)
+        app_peer_view_tick (c->view, app_peer_unix_ms (), "peer %s lost (silent %.1f s)", id,
+                            (double)silent_ms / 1000.0);
+    ovl_transport_forget (c->transport, h->addr);
+}
+
+/* A goodbye: q, SIGTERM or --exit-when-done on that peer. */
+static void
+s_node_left (void *ctx, const ovl_handle_t *h)
+{
+    app_peer_ctx_t *c = ctx;
+    char id[OVL_ID_SHORT_LEN + 1];
+    ovl_id_short (h->id, id);
+    app_peer_say (c, "peer %s left (%s)", id, h->addr);
+    app_jsonlog_t *log = app_peer_json (c, "peer_left");
     app_peer_json_id (log, "peer", h->id);
     app_jsonlog_str (log, "endpoint", h->addr);
     app_jsonlog_end (log);
     if (c->view)
-        app_peer_view_tick (c->view, app_peer_unix_ms (), "peer %s lost", id);
+        app_peer_view_tick (c->view, app_peer_unix_ms (), "peer %s left", id);
     ovl_transport_forget (c->transport, h->addr);
 }
 
@@ -365,6 +386,7 @@ app_peer_events_driver (app_peer_ctx_t *c, el_stack_driver_t *drv)
         .joined = s_joined,
         .node_up = s_node_up,
         .node_lost = s_node_lost,
+        .node_left = s_node_left,
     };
 }
 

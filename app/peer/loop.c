@@ -23,6 +23,10 @@
 /* How long the loop runs after a graceful leave, so the hand-over and the
  * returned slices go out (and their hops are acknowledged). */
 #define S_LEAVE_MS 300
+/* Then the overlay's goodbyes go out, and the sockets stay open this
+ * long more, so they leave the machine (every socket closes with LINGER
+ * 0: a message still queued then is dropped). */
+#define S_DEPART_MS 100
 
 /* Close connections to nodes that left the state, but keep the master's:
  * a worker talks to it without it being a neighbour. */
@@ -133,6 +137,7 @@ app_peer_loop (app_peer_ctx_t *c)
     uint64_t now = app_now_ms ();
     uint64_t next_prune_ms = now + APP_PRUNE_INTERVAL_MS, next_progress_ms = now + S_PROGRESS_MS;
     uint64_t leave_deadline_ms = UINT64_MAX;
+    int departed = 0;
     int status = APP_EXIT_OK;
     for (;;) {
         app_peer_writer_reap (c, 0);
@@ -142,8 +147,15 @@ app_peer_loop (app_peer_ctx_t *c)
             el_stack_leave (stack, now);
             leave_deadline_ms = now + S_LEAVE_MS;
         }
-        if (now >= leave_deadline_ms)
+        if (now >= leave_deadline_ms && departed)
             break;
+        if (now >= leave_deadline_ms) {
+            /* Everyone who knows us hears we left: "left", not "lost"
+             * a failure timeout from now. */
+            el_stack_depart (stack, now);
+            departed = 1;
+            leave_deadline_ms = now + S_DEPART_MS;
+        }
         app_peer_report_refusals (c);
         int started = el_stack_started (stack);
         if (!started && c->join && app_peer_join_refused (c)) {
