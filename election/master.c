@@ -283,8 +283,8 @@ el_master_on_query (el_peer_t *p, const ovl_handle_t *from, uint32_t attempt)
     P2pf__MasterResponse r = P2PF__MASTER_RESPONSE__INIT;
     P2pf__JobSpec spec;
     P2pf__NodeHandle mh = P2PF__NODE_HANDLE__INIT;
-    uint8_t mid[16], eb[16];
-    el_job_to_spec (&p->job, &spec);
+    uint8_t mid[16], eb[16], ob[16];
+    el_job_to_spec (&p->job, &spec, ob);
     r.spec = &spec;
     el_term_set (p->term, &r.term, &r.elector, eb);
     if (p->has_master) {

@@ -175,7 +175,8 @@ s_send_announce (el_peer_t *p, el_dest_t dest, const ovl_handle_t *to)
     P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
     P2pf__JobAnnounce ann = P2PF__JOB_ANNOUNCE__INIT;
     P2pf__JobSpec spec;
-    el_job_to_spec (&p->job, &spec);
+    uint8_t ob[16];
+    el_job_to_spec (&p->job, &spec, ob);
     ann.spec = &spec;
     msg.kind_case = P2PF__JOB_MSG__KIND_ANNOUNCE;
     msg.announce = &ann;
@@ -601,6 +602,8 @@ el_peer_new_job (el_peer_t *p, uint64_t now, const rnd_view_t *view, int slices,
     el_job_t job;
     if (el_job_init (&job, view, slices, stamp, err, err_size))
         return -1;
+    job.has_origin = 1;
+    job.origin = p->self.id;
     if (s_adopt (p, now, &job, 1)) {
         if (err && err_size)
             snprintf (err, err_size, "out of memory for a %dx%d image", view->width_px,

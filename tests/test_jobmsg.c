@@ -129,7 +129,10 @@ test_job_spec_round_trip (void **state)
     el_job_t a, b;
     s_job (&a, 4);
     P2pf__JobSpec spec;
-    el_job_to_spec (&a, &spec);
+    uint8_t ob[16];
+    a.has_origin = 1;
+    a.origin = ovl_id_from_bytes ((const uint8_t *)"0123456789abcdef");
+    el_job_to_spec (&a, &spec, ob);
     /* through the wire as well: pack, unpack */
     size_t len = protobuf_c_message_get_packed_size (&spec.base);
     uint8_t *buf = malloc (len);
@@ -146,6 +149,11 @@ test_job_spec_round_trip (void **state)
     assert_true (a.stamp == b.stamp);
     assert_string_equal (a.params, b.params);
     assert_memory_equal (&a.view, &b.view, sizeof a.view);
+    /* who started it travels, outside the id */
+    assert_true (b.has_origin);
+    assert_true (ovl_id_eq (a.origin, b.origin));
+    back->origin.len = 5;
+    assert_int_equal (el_job_from_spec (&b, back, err, sizeof err), -1);
     p2pf__job_spec__free_unpacked (back, NULL);
     free (buf);
 
@@ -157,7 +165,7 @@ test_job_spec_round_trip (void **state)
     view.julia_im = 0.156;
     view.height_px = 7;
     assert_int_equal (el_job_init (&a, &view, 7, 5, NULL, 0), 0);
-    el_job_to_spec (&a, &spec);
+    el_job_to_spec (&a, &spec, ob);
     assert_int_equal (el_job_from_spec (&b, &spec, err, sizeof err), 0);
     assert_true (ovl_id_eq (a.id, b.id));
 }

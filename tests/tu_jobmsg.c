@@ -27,7 +27,7 @@ tu_jobmsg_build (tu_jobmsg_t *b, P2pf__JobMsg *m, P2pf__JobMsg__KindCase k, cons
     ovl_id_to_bytes (who->id, b->by);
     p2pf__node_handle__init (&b->handle);
     ovl_wire_handle_set (&b->handle, b->hid, &b->who);
-    el_job_to_spec (&b->job, &b->spec);
+    el_job_to_spec (&b->job, &b->spec, b->origin);
     memset (b->done, 0, sizeof b->done);
     el_bit_set (b->done, 0);
     if (job->slices > 2)

@@ -400,6 +400,8 @@ app_cmd_peer (int argc, char **argv)
         goto done;
     }
     strcpy (c.self.addr, endpoint);
+    if (c.view)
+        app_peer_view_host (c.view, c.self.id, c.self.addr);
 
     el_stack_config_t scfg;
     ovl_config_default (&scfg.overlay);

@@ -87,8 +87,10 @@ s_node_up (void *ctx, const ovl_handle_t *h)
     app_peer_json_id (log, "peer", h->id);
     app_jsonlog_str (log, "endpoint", h->addr);
     app_jsonlog_end (log);
-    if (c->view)
+    if (c->view) {
+        app_peer_view_host (c->view, h->id, h->addr);
         app_peer_view_tick (c->view, app_peer_unix_ms (), "peer %s up", id);
+    }
 }
 
 /* A crash: silent for silent_ms, the failure detector's measure. */
@@ -159,13 +161,26 @@ s_el_check (void *ctx, const el_job_t *job, uint64_t token, const rnd_xy_t *px, 
 static void
 s_on_job_started (app_peer_ctx_t *c, const el_job_t *job)
 {
-    char id[OVL_ID_SHORT_LEN + 1];
+    char id[OVL_ID_SHORT_LEN + 1], by[OVL_ID_SHORT_LEN + 8] = "?";
     ovl_id_short (job->id, id);
-    app_peer_say (c, "job %s started: %s %dx%d, %d iterations, %u slices", id,
-                  rnd_fractal_name (job->view.fractal), job->view.width_px, job->view.height_px,
+    if (job->has_origin)
+        ovl_id_short (job->origin, by);
+    if (job->has_origin && ovl_id_eq (job->origin, c->self.id))
+        snprintf (by, sizeof by, "this peer");
+    /* Who started it, and where it looks: what a zoom changed. */
+    app_peer_say (c,
+                  "job %s started by %s: %s %dx%d, centre %.17g,%.17g, width %.6g, %d "
+                  "iterations, %u slices",
+                  id, by, rnd_fractal_name (job->view.fractal), job->view.width_px,
+                  job->view.height_px, job->view.center_re, job->view.center_im, job->view.width,
                   job->view.max_iter, job->slices);
     app_jsonlog_t *log = app_peer_json (c, "job_started");
     app_peer_json_id (log, "job", job->id);
+    if (job->has_origin)
+        app_peer_json_id (log, "by", job->origin);
+    app_jsonlog_num (log, "center_re", job->view.center_re);
+    app_jsonlog_num (log, "center_im", job->view.center_im);
+    app_jsonlog_num (log, "width", job->view.width);
     app_jsonlog_u64 (log, "slices", job->slices);
     app_jsonlog_u64 (log, "stamp", job->stamp);
     app_jsonlog_str (log, "spec", job->params);
@@ -178,9 +193,9 @@ s_on_job_started (app_peer_ctx_t *c, const el_job_t *job)
     if (c->view) {
         if (app_peer_view_job (c->view, job) != 0)
             app_peer_say (c, "out of memory for the window's copy of the image");
-        app_peer_view_tick (c->view, app_peer_unix_ms (), "job %s: %s %dx%d, %u slices", id,
-                            rnd_fractal_name (job->view.fractal), job->view.width_px,
-                            job->view.height_px, job->slices);
+        app_peer_view_tick (c->view, app_peer_unix_ms (),
+                            "job %s by %s: centre %.6g,%.6g width %.3g", id, by,
+                            job->view.center_re, job->view.center_im, job->view.width);
     }
     /* The palette travels by name: a peer without it still renders and
      * serves slices; only its own PNG falls back to the default colours. */
