@@ -176,7 +176,12 @@ s_find_window (s_peer_t *p)
     while (!s_log_find (p, "started", NULL, line, sizeof line)) {
         if (tu_now_ms () >= deadline)
             S_FAIL ("peer %d logged no start within %d ms", (int)(p - s_peers), S_STEP_MS);
-        s_nap ();
+        /* 20 ms between looks, unless the peer exits. */
+        int status = tu_proc_wait (p->pid, tu_now_ms () + 20);
+        if (status >= 0) {
+            p->pid = 0;
+            S_FAIL ("peer %d exited (status %d) before it started", (int)(p - s_peers), status);
+        }
     }
     assert_int_equal (s_json_str (line, "node", node, sizeof node), 0);
     snprintf (title, sizeof title, "p2pfractal %.6s", node);

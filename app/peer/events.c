@@ -187,6 +187,7 @@ s_on_job_started (app_peer_ctx_t *c, const el_job_t *job)
     app_jsonlog_end (log);
     c->busy_job = job->id;
     c->job_busy_s = 0.0;
+    c->has_elect = 0; /* terms are per job: a new job's term 1 is news */
     c->done_pending = 0;
     c->rate_n = 0;
     c->rate = 0.0;

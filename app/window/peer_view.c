@@ -285,7 +285,8 @@ app_peer_view_host (app_peer_view_t *v, ovl_id_t id, const char *addr)
         if (ovl_id_eq (v->all[i].id, id))
             snprintf (v->all[i].host, sizeof v->all[i].host, "%s", v->hosts[k].host);
     size_t n = v->nall < APP_VIEW_LEGEND_MAX ? v->nall : APP_VIEW_LEGEND_MAX;
-    memcpy (v->info.contrib, v->all, n * sizeof *v->all);
+    if (n)
+        memcpy (v->info.contrib, v->all, n * sizeof *v->all);
     s_changed_unlock (v);
 }
 
