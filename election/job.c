@@ -87,8 +87,16 @@ el_job_from_spec (el_job_t *job, const P2pf__JobSpec *spec, char *err, size_t er
         s_err (err, err_size, "job spec: slice count out of range");
         return -1;
     }
+    if (spec->origin.len != 0 && (spec->origin.len != 16 || !spec->origin.data)) {
+        s_err (err, err_size, "job spec: origin is not a node id");
+        return -1;
+    }
     if (el_job_init (job, &view, (int)spec->slices, spec->stamp, err, err_size))
         return -1;
+    if (spec->origin.len == 16) {
+        job->has_origin = 1;
+        job->origin = ovl_id_from_bytes (spec->origin.data);
+    }
     /* Only canonical text names a job: anything else would give the same
      * image two ids (or two images one, with a lenient parser). */
     if (strcmp (job->params, spec->params) != 0 || job->slices != spec->slices) {
@@ -99,12 +107,17 @@ el_job_from_spec (el_job_t *job, const P2pf__JobSpec *spec, char *err, size_t er
 }
 
 void
-el_job_to_spec (const el_job_t *job, P2pf__JobSpec *spec)
+el_job_to_spec (const el_job_t *job, P2pf__JobSpec *spec, uint8_t origin_buf[16])
 {
     p2pf__job_spec__init (spec);
     spec->params = (char *)job->params;
     spec->slices = job->slices;
     spec->stamp = job->stamp;
+    if (job->has_origin) {
+        ovl_id_to_bytes (job->origin, origin_buf);
+        spec->origin.data = origin_buf;
+        spec->origin.len = 16;
+    }
 }
 
 int
@@ -222,12 +235,14 @@ s_check (const P2pf__JobMsg *m)
                    : EL_MSG_EBADFIELD;
     case P2PF__JOB_MSG__KIND_NOMINATION:
         return ovl_wire_check_handle (m->nomination->candidate) == OVL_WIRE_OK &&
-                       s_elector_ok (m->nomination->elector)
+                       s_elector_ok (m->nomination->elector) &&
+                       s_reason_ok (m->nomination->reason) && s_elector_ok (m->nomination->previous)
                    ? EL_MSG_OK
                    : EL_MSG_EBADFIELD;
     case P2PF__JOB_MSG__KIND_ELECTED:
         return ovl_wire_check_handle (m->elected->master) == OVL_WIRE_OK &&
-                       s_reason_ok (m->elected->reason) && s_elector_ok (m->elected->elector)
+                       s_reason_ok (m->elected->reason) && s_elector_ok (m->elected->elector) &&
+                       s_elector_ok (m->elected->previous)
                    ? EL_MSG_OK
                    : EL_MSG_EBADFIELD;
     default:

@@ -28,6 +28,10 @@
 #define EL_MSG_SLICES_MAX 64
 /* Longest election reason, bytes, without the NUL. */
 #define EL_REASON_MAX 63
+/* Failure-to-takeover times are measured up to an hour; a message
+ * stating more is taken to say an hour (a clamp, not a refusal: an
+ * election after a long partition must still go through). */
+#define EL_DETECTED_MAX_MS 3600000u
 
 typedef struct {
     ovl_id_t id;                        /* BLAKE2b-128 of the canonical spec */
@@ -35,6 +39,9 @@ typedef struct {
     rnd_view_t view;                    /* the parsed, validated view */
     uint32_t slices;                    /* K: row bands (render/slice.h) */
     uint64_t stamp;                     /* newest (stamp, id) wins */
+    int has_origin;                     /* origin is known */
+    ovl_id_t origin;                    /* the node that started it (a zoom's
+                                           clicker): said, not part of the id */
     char params[RND_PARAMS_FORMAT_MAX]; /* canonical params text */
 } el_job_t;
 
@@ -49,8 +56,9 @@ int el_job_init (el_job_t *job, const rnd_view_t *view, int slices, uint64_t sta
  * with the reason in err. */
 int el_job_from_spec (el_job_t *job, const P2pf__JobSpec *spec, char *err, size_t err_size);
 
-/* Fill spec to describe job; it points into job, which must outlive it. */
-void el_job_to_spec (const el_job_t *job, P2pf__JobSpec *spec);
+/* Fill spec to describe job; it points into job and origin_buf (where
+ * the origin's bytes go), which must outlive it. */
+void el_job_to_spec (const el_job_t *job, P2pf__JobSpec *spec, uint8_t origin_buf[16]);
 
 /* 1 if a is newer than b (higher stamp, then higher id): what every peer
  * follows. */

@@ -24,6 +24,7 @@ el_master_send_heartbeat (el_peer_t *p, el_dest_t dest, const ovl_handle_t *to, 
     hb.done.len = el_job_bitmap_bytes (&p->job);
     hb.queue_head = p->queue_head;
     hb.relinquish = relinquish;
+    hb.took_over_ms = p->is_master ? p->took_over_ms : 0;
     msg.kind_case = P2PF__JOB_MSG__KIND_HEARTBEAT;
     msg.heartbeat = &hb;
     el_peer_emit (p, &msg, dest, to);
@@ -116,13 +117,15 @@ el_master_on_work_request (el_peer_t *p, uint64_t now, const P2pf__WorkRequest *
     }
     uint32_t got[EL_MSG_SLICES_MAX];
     size_t n = el_master_assign (p, from, wr->n, wr->have, wr->n_have, got);
+    if (n > 0)
+        el_election_note_assigned (p, now);
     el_peer_send_slices (p, EL_TO_PEER, from, P2PF__JOB_MSG__KIND_WORK_ASSIGN, got, n, 0);
     /* A master that is also the root would take the arbiter of its own
      * succession down with it when it crashes (the overlay then needs
      * its failure timeout before anyone can elect): now that another
-     * member works, hand mastership to one. */
+     * member works, hand mastership to it. */
     if (p->is_root && !el_peer_is_self (p, from))
-        el_election_handover (p, now, "handover: master was root");
+        el_election_appoint (p, now, from, "handover: master was root");
 }
 
 /* A leaving worker hands its slices back: they are issued first. */
@@ -157,8 +160,8 @@ s_send_response (el_peer_t *p, const ovl_handle_t *to)
     P2pf__MasterResponse r = P2PF__MASTER_RESPONSE__INIT;
     P2pf__JobSpec spec;
     P2pf__NodeHandle mh = P2PF__NODE_HANDLE__INIT;
-    uint8_t mid[16], eb[16];
-    el_job_to_spec (&p->job, &spec);
+    uint8_t mid[16], eb[16], ob[16];
+    el_job_to_spec (&p->job, &spec, ob);
     r.spec = &spec;
     el_term_set (p->term, &r.term, &r.elector, eb);
     if (p->has_master) {
@@ -242,6 +245,7 @@ el_master_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeartbeat 
         p->idle_until_ms = 0;
         el_master_step_down (p);
     }
+    el_election_on_took_over (p, hb->took_over_ms);
     el_pulls_push (p);
     el_pulls_ask (p, now);
     el_peer_pump (p, now);

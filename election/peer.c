@@ -175,7 +175,8 @@ s_send_announce (el_peer_t *p, el_dest_t dest, const ovl_handle_t *to)
     P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
     P2pf__JobAnnounce ann = P2PF__JOB_ANNOUNCE__INIT;
     P2pf__JobSpec spec;
-    el_job_to_spec (&p->job, &spec);
+    uint8_t ob[16];
+    el_job_to_spec (&p->job, &spec, ob);
     ann.spec = &spec;
     msg.kind_case = P2PF__JOB_MSG__KIND_ANNOUNCE;
     msg.announce = &ann;
@@ -356,6 +357,8 @@ el_peer_pump (el_peer_t *p, uint64_t now)
         size_t n =
             el_master_assign (p, &p->self, room > EL_MSG_SLICES_MAX ? EL_MSG_SLICES_MAX : room,
                               p->inflight, p->n_inflight, got);
+        if (n > 0)
+            el_election_note_assigned (p, now);
         el_worker_take (p, got, n);
     } else if (!p->is_master && p->has_master && !p->leaving && room > 0 && el_peer_work_left (p) &&
                !p->request_pending && now >= p->idle_until_ms) {
@@ -506,15 +509,19 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
         }
         ovl_handle_t cand;
         ovl_wire_handle_get (m->nomination->candidate, &cand);
+        el_cause_t cause = el_cause_get (m->nomination->reason, m->nomination->previous,
+                                         m->nomination->detected_ms);
         el_election_arbitrate (p, now, el_term_get (m->nomination->term, m->nomination->elector),
-                               &cand, "master lost");
+                               &cand, &cause);
         break;
     }
     case P2PF__JOB_MSG__KIND_ELECTED: {
         ovl_handle_t mh;
         ovl_wire_handle_get (m->elected->master, &mh);
+        el_cause_t cause =
+            el_cause_get (m->elected->reason, m->elected->previous, m->elected->detected_ms);
         el_election_on_elected (p, now, el_term_get (m->elected->term, m->elected->elector), &mh,
-                                m->elected->reason, via == S_VIA_DIRECT);
+                                &cause, via == S_VIA_DIRECT);
         break;
     }
     default:
@@ -600,6 +607,8 @@ el_peer_new_job (el_peer_t *p, uint64_t now, const rnd_view_t *view, int slices,
     el_job_t job;
     if (el_job_init (&job, view, slices, stamp, err, err_size))
         return -1;
+    job.has_origin = 1;
+    job.origin = p->self.id;
     if (s_adopt (p, now, &job, 1)) {
         if (err && err_size)
             snprintf (err, err_size, "out of memory for a %dx%d image", view->width_px,

@@ -72,6 +72,11 @@ typedef enum {
                              the sender; elector = who it says computed it):
                              dropped, and both ignored for the rest of the
                              job -- raised once per sender and job */
+    EL_EV_TOOK_OVER,      /* a master elected after a failure made its first
+                             assignment (term, elector, peer = the master,
+                             took_ms = from the failure's start):
+                             raised by the master, and by every peer once per
+                             term from its heartbeats -- one figure for all */
 } el_event_kind_t;
 
 typedef struct {
@@ -85,10 +90,17 @@ typedef struct {
                             master of a job elects itself); a term is the
                             pair (term, elector), and no pair has two
                             masters */
-    const char *reason;  /* MASTER_ELECTED: "start", "master lost",
-                            "handover", ... */
-    uint64_t took_ms;    /* MASTER_ELECTED: since this peer first suspected
-                            the old master (0 if it did not) */
+    const char *reason;  /* MASTER_ELECTED: the cause -- "start", "master
+                            lost", "no master", "handover", "handover:
+                            master was root", "term catch-up", "current" */
+    uint64_t took_ms;    /* MASTER_ELECTED: from the failure's start (the old
+                            master's last heartbeat a nominator or the
+                            arbiter heard) to the arbiter's result, as the
+                            arbiter measured it -- the same on every peer
+                            (0: no failure); TOOK_OVER: to the new master's
+                            first assignment */
+    int has_previous;    /* MASTER_ELECTED: previous is set */
+    ovl_id_t previous;   /* MASTER_ELECTED: the master replaced */
     int master, root;    /* ROLE: the new roles */
 } el_event_t;
 

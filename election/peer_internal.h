@@ -132,6 +132,8 @@ struct el_peer_t {
     /* elections */
     int electing;              /* this peer knows an election is under way */
     uint64_t elect_started_ms; /* when it first suspected */
+    uint64_t fail_since_ms;    /* when the failure began, as far as it can tell:
+                                  the old master's last heartbeat heard */
     uint64_t elect_retry_ms;   /* publish the query again then */
     int has_nominated;         /* nominated_term holds the last term nominated in */
     el_term_t nominated_term;
@@ -139,6 +141,16 @@ struct el_peer_t {
     int has_handover; /* handover_term's master is leaving */
     el_term_t handover_term;
     char handover_reason[EL_REASON_MAX + 1]; /* as the leaving master gave it */
+    char elect_reason[EL_REASON_MAX + 1];    /* the cause this peer saw; its nominations
+                                                carry it to the arbiter */
+    int takeover_pending;                    /* elected after a failure: the first
+                                                assignment is still to come */
+    uint64_t takeover_from_ms;               /* when (our clock) that failure
+                                                began */
+    uint32_t took_over_ms;                   /* measured to the first assignment; in
+                                                our heartbeats, for every peer */
+    el_term_t told_took_over;                /* the last term whose took_over_ms was
+                                                reported here (counter 0: none) */
     uint64_t rejoin_at_ms;                   /* earliest time to re-join the job group */
     int leaving;
 };
@@ -223,12 +235,30 @@ int el_term_cmp (el_term_t a, el_term_t b);
 el_term_t el_term_get (uint64_t n, ProtobufCBinaryData elector);
 void el_term_set (el_term_t t, uint64_t *n, ProtobufCBinaryData *elector, uint8_t buf[16]);
 void el_election_handover (el_peer_t *p, uint64_t now, const char *reason);
+/* The master, as the job tree's root (the arbiter), hands over to `to`. */
+void el_election_appoint (el_peer_t *p, uint64_t now, const ovl_handle_t *to, const char *reason);
 void el_election_over (el_peer_t *p);
 void el_election_open (el_peer_t *p, uint64_t now, const char *reason);
+/* What an election is about, as a MasterNomination or MasterElected says:
+ * its cause, the master it replaces (if known) and how long ago the
+ * failure began -- the old master's last heartbeat (0: no failure). */
+typedef struct {
+    const char *reason;   /* "" or NULL: "master lost" */
+    int has_previous;     /* previous is set */
+    ovl_id_t previous;    /* the master replaced */
+    uint64_t detected_ms; /* ms before now */
+} el_cause_t;
+el_cause_t el_cause_get (const char *reason, ProtobufCBinaryData previous, uint32_t detected_ms);
 void el_election_on_elected (el_peer_t *p, uint64_t now, el_term_t term, const ovl_handle_t *m,
-                             const char *reason, int direct);
+                             const el_cause_t *cause, int direct);
 void el_election_arbitrate (el_peer_t *p, uint64_t now, el_term_t term,
-                            const ovl_handle_t *candidate, const char *reason);
+                            const ovl_handle_t *candidate, const el_cause_t *cause);
+/* A master just handed out slices: the first time after its election,
+ * the failure-to-takeover time is measured, reported and put in its
+ * heartbeats. */
+void el_election_note_assigned (el_peer_t *p, uint64_t now);
+/* A heartbeat of the current term says how long its master took over. */
+void el_election_on_took_over (el_peer_t *p, uint32_t took_over_ms);
 void el_election_on_query (el_peer_t *p, uint64_t now, const P2pf__ElectionQuery *q,
                            const ovl_handle_t *from);
 uint64_t el_election_retry_deadline_ms (const el_peer_t *p);

@@ -64,11 +64,24 @@ s_node_up (void *ctx, const ovl_handle_t *h)
 }
 
 static void
-s_node_lost (void *ctx, const ovl_handle_t *h)
+s_node_lost (void *ctx, const ovl_handle_t *h, uint64_t silent_ms)
 {
     el_stack_t *s = ctx;
     if (s->drv.node_lost)
-        s->drv.node_lost (s->drv.ctx, h);
+        s->drv.node_lost (s->drv.ctx, h, silent_ms);
+    el_peer_on_node_lost (s->peer, s->now_ms, h);
+}
+
+/* A goodbye: for the job protocol as good as a loss (its master is gone
+ * now, not a failure timeout from now), for the driver another word. */
+static void
+s_node_left (void *ctx, const ovl_handle_t *h)
+{
+    el_stack_t *s = ctx;
+    if (s->drv.node_left)
+        s->drv.node_left (s->drv.ctx, h);
+    else if (s->drv.node_lost)
+        s->drv.node_lost (s->drv.ctx, h, 0);
     el_peer_on_node_lost (s->peer, s->now_ms, h);
 }
 
@@ -177,6 +190,7 @@ el_stack_new (const el_stack_config_t *config, const ovl_handle_t *self,
         .deliver = s_deliver,
         .node_up = s_node_up,
         .node_lost = s_node_lost,
+        .node_left = s_node_left,
         .app = s_app,
         .group_deliver = s_group_deliver,
         .group_root = s_group_root,
@@ -276,6 +290,13 @@ el_stack_leave (el_stack_t *s, uint64_t now_ms)
 {
     s->now_ms = now_ms;
     el_peer_leave (s->peer, now_ms);
+}
+
+void
+el_stack_depart (el_stack_t *s, uint64_t now_ms)
+{
+    s->now_ms = now_ms;
+    ovl_node_leave (s->node, now_ms);
 }
 
 const ovl_upcalls_t *

@@ -50,10 +50,12 @@ typedef struct {
     void (*event) (void *ctx, const el_event_t *ev);
     /* Overlay news, for logs and HUDs: the node joined its ring (every
      * time it does; the job protocol starts on the first), a node came
-     * up, a node was declared lost. */
+     * up, a node was declared lost (silent for silent_ms: a crash), a
+     * node said goodbye (NULL: reported as lost). */
     void (*joined) (void *ctx, int hops);
     void (*node_up) (void *ctx, const ovl_handle_t *node);
-    void (*node_lost) (void *ctx, const ovl_handle_t *node);
+    void (*node_lost) (void *ctx, const ovl_handle_t *node, uint64_t silent_ms);
+    void (*node_left) (void *ctx, const ovl_handle_t *node);
     /* Every job-protocol payload before the core sees it (traces): how is
      * "pub", "route" or "app". */
     void (*trace) (void *ctx, const char *how, const ovl_handle_t *from, const uint8_t *bytes,
@@ -90,6 +92,12 @@ void el_stack_rendered (el_stack_t *s, uint64_t now_ms, ovl_id_t job, uint32_t s
 void el_stack_on_checked (el_stack_t *s, uint64_t now_ms, uint64_t token, const float *values,
                           size_t n);
 void el_stack_leave (el_stack_t *s, uint64_t now_ms);
+/* After el_stack_leave, once its messages had time to go out (the
+ * hand-over, returned slices): say goodbye to every node in the overlay
+ * state (ovl_node_leave), which then reports this node as left at once.
+ * The stack is silent from then on; the driver should keep its sockets
+ * open a moment so the goodbyes leave the machine. */
+void el_stack_depart (el_stack_t *s, uint64_t now_ms);
 
 /* The overlay upcall table the stack gave its node, for a fuzzer that
  * plays the node's part (each handler needs el_stack_set_now first). */

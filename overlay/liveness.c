@@ -214,19 +214,25 @@ ovl_liveness_heard (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *from,
     int joining_sender = env->body_case == P2PF__ENVELOPE__BODY_ROUTED &&
                          env->routed->kind_case == P2PF__ROUTED__KIND_JOIN &&
                          ovl_id_eq (ovl_wire_id (env->routed->origin->id), from->id);
-    if (!joining_sender && s_learn (node, from, now_ms))
+    /* ...and a goodbye: a node that leaves is not learned on its way out. */
+    int leaving_sender = env->body_case == P2PF__ENVELOPE__BODY_LEAVE;
+    if (!joining_sender && !leaving_sender && s_learn (node, from, now_ms))
         ovl_liveness_leaves_changed (node, now_ms);
 }
 
 /* ------------------------------------------------------------------ */
 /* declaring a node dead */
 
+/* Out of our state for good (for dead_memory_ms): it crashed, or, with
+ * left, it said goodbye. */
 static void
-s_declare_dead (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *who)
+s_declare_dead (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *who, int left)
 {
     ovl_handle_t dead = *who; /* who may point into a table we change */
     if (ovl_node_is_self (node, dead.id))
         return;
+    const ovl_watch_t *w = ovl_liveness_watch_find (node, dead.id);
+    uint64_t silent_ms = w && now_ms > w->last_heard_ms ? now_ms - w->last_heard_ms : 0;
     int was_leaf = ovl_leafset_contains (node->leafset, dead.id);
     int side = 0;
     if (was_leaf) {
@@ -255,10 +261,13 @@ s_declare_dead (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *who)
     } else {
         ovl_liveness_watch_sync (node, now_ms);
     }
-    if (was_leaf || in_table || watched) {
+    if ((was_leaf || in_table || watched) && left && node->up.node_left) {
+        node->stats.nodes_left++;
+        node->up.node_left (node->up.ctx, &dead);
+    } else if (was_leaf || in_table || watched) {
         node->stats.nodes_lost++;
         if (node->up.node_lost)
-            node->up.node_lost (node->up.ctx, &dead);
+            node->up.node_lost (node->up.ctx, &dead, left ? 0 : silent_ms);
     }
     /* Hops still waiting on it will never be acknowledged. */
     for (int i = 0; i < node->n_pending; i++) {
@@ -271,6 +280,14 @@ s_declare_dead (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *who)
 
 /* ------------------------------------------------------------------ */
 /* incoming envelopes */
+
+/* A node says goodbye: out of our state now, as if its failure timeout
+ * had passed, and reported as left. */
+void
+ovl_liveness_on_leave (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *from)
+{
+    s_declare_dead (node, now_ms, from, 1);
+}
 
 /* Someone repairing its leaf set asks for ours. */
 void
@@ -370,7 +387,7 @@ ovl_liveness_probe_fire (ovl_node_t *node, uint64_t now_ms)
         ovl_watch_t *w = &node->watch[i];
         if (node->cfg.fail_timeout_ms && now_ms >= w->last_heard_ms + node->cfg.fail_timeout_ms) {
             ovl_handle_t dead = w->h;
-            s_declare_dead (node, now_ms, &dead);
+            s_declare_dead (node, now_ms, &dead, 0);
             i = -1; /* the watch list changed */
             continue;
         }

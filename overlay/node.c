@@ -38,6 +38,8 @@ ovl_node_is_self (const ovl_node_t *node, ovl_id_t id)
 void
 ovl_node_send_env (ovl_node_t *node, const ovl_handle_t *to, const P2pf__Envelope *env)
 {
+    if (node->left)
+        return; /* it said goodbye: silent for good */
     size_t len = 0;
     uint8_t *bytes = ovl_wire_encode_alloc (env, &len);
     if (!bytes)
@@ -122,6 +124,9 @@ s_handle (ovl_node_t *node, uint64_t now_ms, P2pf__Envelope *env)
         if (node->up.app)
             node->up.app (node->up.ctx, &from, env->app->payload.data, env->app->payload.len);
         break;
+    case P2PF__ENVELOPE__BODY_LEAVE:
+        ovl_liveness_on_leave (node, now_ms, &from);
+        break;
     default:
         node->stats.dropped_other++;
     }
@@ -139,6 +144,11 @@ s_on_msg (ovl_node_t *node, uint64_t now_ms, const uint8_t *bytes, size_t len,
     }
     if (sender && !ovl_id_eq (ovl_wire_id (env->from->id), *sender)) {
         node->stats.dropped_forged++;
+        ovl_wire_free (&env);
+        return;
+    }
+    if (node->left) {
+        node->stats.dropped_other++;
         ovl_wire_free (&env);
         return;
     }
@@ -194,6 +204,8 @@ ovl_node_on_tick (ovl_node_t *node, uint64_t now_ms)
 {
     /* Each deadline is read after the timers before it ran: their work
      * (a retried hop, a declared death) may have armed or disarmed it. */
+    if (node->left)
+        return;
     for (size_t i = 0; i < S_TIMERS; i++)
         if (s_timers[i].deadline_ms (node) <= now_ms)
             s_timers[i].fire (node, now_ms);
@@ -203,7 +215,7 @@ uint64_t
 ovl_node_next_deadline_ms (const ovl_node_t *node)
 {
     uint64_t t = UINT64_MAX;
-    for (size_t i = 0; i < S_TIMERS; i++) {
+    for (size_t i = 0; i < S_TIMERS && !node->left; i++) {
         uint64_t d = s_timers[i].deadline_ms (node);
         if (d < t)
             t = d;
@@ -361,6 +373,37 @@ ovl_node_known_list (const ovl_node_t *node, ovl_handle_t *out, int max)
         }
     }
     return n;
+}
+
+void
+ovl_node_leave (ovl_node_t *node, uint64_t now_ms)
+{
+    (void)now_ms;
+    if (node->left)
+        return;
+    /* Everyone who would otherwise wait a failure timeout for us: the
+     * leaf set and routing table (who watch or route through us) and the
+     * tree links (parents and children in every group). */
+    int cap = 2 * OVL_NODE_LEAF_HALF + OVL_ID_DIGITS * 16;
+    for (int g = 0; g < node->n_groups; g++)
+        cap += 1 + node->groups[g].n_children;
+    ovl_handle_t *to = malloc ((size_t)cap * sizeof *to);
+    int n = to ? ovl_node_known_list (node, to, cap) : 0;
+    ovl_env_t e;
+    ovl_node_env_init (node, &e);
+    P2pf__Leave leave = P2PF__LEAVE__INIT;
+    e.env.body_case = P2PF__ENVELOPE__BODY_LEAVE;
+    e.env.leave = &leave;
+    for (int i = 0; i < n; i++)
+        ovl_node_send_env (node, &to[i], &e.env);
+    free (to);
+    node->left = 1;
+}
+
+int
+ovl_node_has_left (const ovl_node_t *node)
+{
+    return node->left;
 }
 
 size_t

@@ -64,8 +64,13 @@ typedef struct {
                     const ovl_handle_t *next);
     /* A node entered this node's leaf set or routing table. */
     void (*node_up) (void *ctx, const ovl_handle_t *node);
-    /* A node this node relied on was declared dead. */
-    void (*node_lost) (void *ctx, const ovl_handle_t *node);
+    /* A node this node relied on was declared dead: silent for silent_ms
+     * (0 if it was not watched: an unanswered routing hop). */
+    void (*node_lost) (void *ctx, const ovl_handle_t *node, uint64_t silent_ms);
+    /* A node this node relied on said goodbye (ovl_node_leave): it is out
+     * of the state at once, as a lost one, but it did not crash. NULL:
+     * reported as node_lost (silent_ms 0). */
+    void (*node_left) (void *ctx, const ovl_handle_t *node);
     /* A direct App payload from a peer. */
     void (*app) (void *ctx, const ovl_handle_t *from, const uint8_t *payload, size_t len);
     /* A message published to a group this node is a member of. */
@@ -91,6 +96,7 @@ typedef struct {
     uint64_t routed_forwarded;   /* routed messages passed on */
     uint64_t routed_retried;     /* hops retried after a missing ack */
     uint64_t nodes_lost;         /* node_lost upcalls */
+    uint64_t nodes_left;         /* node_left upcalls (goodbyes heard) */
     uint64_t dropped_forged;     /* `from` is not the node that sent it */
     uint64_t anycasts_timed_out; /* reported failed for want of an answer */
 } ovl_node_stats_t;
@@ -118,6 +124,15 @@ void ovl_node_start (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *boot
 /* Where the JOIN under way went (a bootstrap, or a member learned on the
  * way), or NULL once joined: the driver watches its handshakes. */
 const ovl_handle_t *ovl_node_join_via (const ovl_node_t *node);
+
+/* Leave gracefully: tell every node in this node's state (leaf set,
+ * routing table, tree links) that it goes, so each drops it at once and
+ * reports it as left, not lost a failure timeout later. From then on the
+ * node is silent: it sends nothing, drops what it receives and runs no
+ * timer. Call it last, once the layer above has said its own goodbyes. */
+void ovl_node_leave (ovl_node_t *node, uint64_t now_ms);
+/* 1 once ovl_node_leave ran. */
+int ovl_node_has_left (const ovl_node_t *node);
 
 /* Feed one received message. Malformed input is counted and dropped. */
 void ovl_node_on_msg (ovl_node_t *node, uint64_t now_ms, const uint8_t *bytes, size_t len);

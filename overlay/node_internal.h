@@ -85,6 +85,7 @@ struct ovl_node_t {
     ovl_rtable_t *rtable;                   /* Pastry routing table */
     ovl_leafset_t *leafset;                 /* Pastry leaf set */
     int joined;                             /* part of a ring */
+    int left;                               /* said goodbye: silent for good */
     int joining;                            /* a JOIN is out */
     ovl_handle_t boots[OVL_BOOTSTRAPS_MAX]; /* where the join may go */
     int n_boots;                            /* of them given */
@@ -164,6 +165,7 @@ void ovl_liveness_send_pong (ovl_node_t *node, const ovl_handle_t *to, uint64_t 
 void ovl_liveness_heard (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *from,
                          const P2pf__Envelope *env);
 void ovl_liveness_on_leafset_request (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *from);
+void ovl_liveness_on_leave (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *from);
 void ovl_liveness_on_leafset_reply (ovl_node_t *node, uint64_t now_ms,
                                     const P2pf__LeafSetReply *rep);
 uint64_t ovl_liveness_leaf_maint_deadline_ms (const ovl_node_t *node);

@@ -259,11 +259,22 @@ s_up_group_root (void *ctx, ovl_id_t group, int is_root)
 }
 
 static void
-s_up_lost (void *ctx, const ovl_handle_t *lost)
+s_up_lost (void *ctx, const ovl_handle_t *lost, uint64_t silent_ms)
 {
     s_ctx_t *c = ctx;
+    (void)silent_ms;
     if (c->sim->hooks.node_lost)
         c->sim->hooks.node_lost (c->sim->hooks.ctx, c->index, lost);
+}
+
+static void
+s_up_left (void *ctx, const ovl_handle_t *left)
+{
+    s_ctx_t *c = ctx;
+    if (c->sim->hooks.node_left)
+        c->sim->hooks.node_left (c->sim->hooks.ctx, c->index, left);
+    else if (c->sim->hooks.node_lost)
+        c->sim->hooks.node_lost (c->sim->hooks.ctx, c->index, left);
 }
 
 static void
@@ -330,6 +341,7 @@ s_bare_new (void *ctx, int index, const ovl_handle_t *self, const ovl_upcalls_t 
     up.deliver = s_up_deliver;
     up.group_deliver = s_up_group_deliver;
     up.node_lost = s_up_lost;
+    up.node_left = s_up_left;
     up.joined = s_up_joined;
     up.anycast_accept = s_up_anycast_accept;
     up.anycast_result = s_up_anycast_result;
@@ -521,6 +533,15 @@ ovl_simnet_group_leave (ovl_simnet_t *sim, int i, ovl_id_t group)
     if (!ovl_simnet_alive (sim, i))
         return;
     ovl_node_group_leave (sim->slots[i].node, sim->now_ms, group);
+    s_schedule_tick (sim, i);
+}
+
+void
+ovl_simnet_node_leave (ovl_simnet_t *sim, int i)
+{
+    if (!ovl_simnet_alive (sim, i))
+        return;
+    ovl_node_leave (sim->slots[i].node, sim->now_ms);
     s_schedule_tick (sim, i);
 }
 

@@ -30,6 +30,8 @@ typedef struct {
                      int hops);
     void (*group_deliver) (void *ctx, int node, ovl_id_t group, const uint8_t *payload, size_t len);
     void (*node_lost) (void *ctx, int node, const ovl_handle_t *lost);
+    /* A goodbye heard (ovl_node_leave); NULL: reported as node_lost. */
+    void (*node_left) (void *ctx, int node, const ovl_handle_t *left);
     void (*joined) (void *ctx, int node, int hops);
     int (*anycast_accept) (void *ctx, int node, ovl_id_t group, const uint8_t *payload, size_t len);
     void (*anycast_result) (void *ctx, int node, uint64_t id, int accepted, const ovl_handle_t *by);
@@ -94,6 +96,8 @@ void ovl_simnet_rearm (ovl_simnet_t *sim, int i);
 void ovl_simnet_route (ovl_simnet_t *sim, int i, ovl_id_t key, const uint8_t *payload, size_t len);
 void ovl_simnet_group_join (ovl_simnet_t *sim, int i, ovl_id_t group);
 void ovl_simnet_group_leave (ovl_simnet_t *sim, int i, ovl_id_t group);
+/* Node i says goodbye (ovl_node_leave); it stays in the simulator, silent. */
+void ovl_simnet_node_leave (ovl_simnet_t *sim, int i);
 void ovl_simnet_group_publish (ovl_simnet_t *sim, int i, ovl_id_t group, const uint8_t *payload,
                                size_t len);
 uint64_t ovl_simnet_group_anycast (ovl_simnet_t *sim, int i, ovl_id_t group, const uint8_t *payload,

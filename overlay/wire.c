@@ -241,6 +241,8 @@ s_body (const P2pf__Envelope *env)
         return env->app;
     case P2PF__ENVELOPE__BODY_ROW_REQUEST:
         return env->row_request;
+    case P2PF__ENVELOPE__BODY_LEAVE:
+        return env->leave;
     case P2PF__ENVELOPE__BODY__NOT_SET:
     default:
         return NULL;
@@ -258,6 +260,7 @@ s_check_body (const P2pf__Envelope *env)
     case P2PF__ENVELOPE__BODY_ROUTED_ACK:
     case P2PF__ENVELOPE__BODY_ANNOUNCE:
     case P2PF__ENVELOPE__BODY_LEAFSET_REQUEST:
+    case P2PF__ENVELOPE__BODY_LEAVE:
         return OVL_WIRE_OK;
     case P2PF__ENVELOPE__BODY_ROUTED:
         return s_check_routed (env->routed);

@@ -424,7 +424,7 @@ s_send_refused (void)
         assert_int_equal (el_job_init (&old, &view, 4, 1, NULL, 0), 0);
         m = s_msg (&b, P2PF__JOB_MSG__KIND_ANNOUNCE);
         ovl_id_to_bytes (old.id, b.id);
-        el_job_to_spec (&old, &b.spec);
+        el_job_to_spec (&old, &b.spec, b.origin);
         s_send_jobmsg (i, m, &s->el_other);
     }
 

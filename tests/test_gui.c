@@ -2,18 +2,23 @@
  * display (the test runs itself under xvfb-run; it fails if that cannot
  * be run: scripts/install-deps.sh installs it).
  *
- * A real `p2pfractal peer` opens its window at exactly the image's size
- * and renders a small job. The test then drives it as a user would, with
- * real X input (xdotool) and real screenshots (ImageMagick's import):
- *   - once the job is done, with the HUD hidden (h), the window's pixels
- *     are the PNG's pixels, exactly: the window shows the image, not a
+ * Two real `p2pfractal peer` windows (the second joins the first) open at
+ * exactly the image's size and render a small job. The test then drives
+ * them as a user would, with real X input (xdotool) and real screenshots
+ * (ImageMagick's import):
+ *   - once the job is done, with the HUD hidden (h), each window's pixels
+ *     are its PNG's pixels, exactly: the window shows the image, not a
  *     blank or stale frame;
- *   - s saves a PNG of what is shown, with the job's parameters;
- *   - a left click zooms ×2 about the point clicked: a new job, whose PNG
- *     is pixel-identical to `p2pfractal render` of the parameters the
- *     peer announced;
- *   - q leaves and the peer exits 0.
- * Every wait polls a condition with a deadline; the peer is killed and
+ *   - s saves a PNG of what is shown, with the job's parameters, under a
+ *     name of its own (<stem>-saved-1.png);
+ *   - p recolours that window only: the other window still shows the
+ *     job's palette;
+ *   - a left click zooms x2 about the point clicked: a new job in the
+ *     job's palette, whose PNG -- on every peer, under a new name
+ *     (<stem>-2.png) -- is pixel-identical to `p2pfractal render` of the
+ *     parameters announced, while the first job's PNGs stay byte for byte;
+ *   - q leaves, the peer exits 0, and its closing line lists its images.
+ * Every wait polls a condition with a deadline; the peers are killed and
  * reaped on every way out. */
 #include <errno.h>
 #include <setjmp.h>
@@ -41,8 +46,18 @@
 #define S_STEP_MS 60000
 
 static char *s_dir;
-static pid_t s_peer; /* 0: none (or reaped) */
-static char s_log_path[512], s_err_path[512];
+
+/* One windowed peer under test. */
+typedef struct {
+    pid_t pid;     /* 0: none (or reaped) */
+    char log[512]; /* its --log-json */
+    char err[512]; /* its stderr */
+    char out[512]; /* its -o */
+    char wid[64];  /* its window, once found */
+} s_peer_t;
+
+#define S_PEERS 2
+static s_peer_t s_peers[S_PEERS];
 
 /* Polling an X tool's answer with a deadline: 20 ms between looks. */
 static void
@@ -55,14 +70,16 @@ s_nap (void)
 static void
 s_show_stderr (void)
 {
-    FILE *f = fopen (s_err_path, "r");
-    if (!f)
-        return;
-    char line[512];
-    int n = 0;
-    while (fgets (line, sizeof line, f) && n++ < 60)
-        print_message ("    peer: %s", line);
-    fclose (f);
+    for (int i = 0; i < S_PEERS; i++) {
+        FILE *f = fopen (s_peers[i].err, "r");
+        if (!f)
+            continue;
+        char line[512];
+        int n = 0;
+        while (fgets (line, sizeof line, f) && n++ < 60)
+            print_message ("    peer %d: %s", i, line);
+        fclose (f);
+    }
 }
 
 #define S_FAIL(...)                                                                                \
@@ -71,12 +88,12 @@ s_show_stderr (void)
         fail_msg (__VA_ARGS__);                                                                    \
     } while (0)
 
-/* The log's last line with "event":"<event>" (and containing also, if
- * not NULL) into line; 1 if there is one. */
+/* Peer p's log's last line with "event":"<event>" (and containing also,
+ * if not NULL) into line; 1 if there is one. */
 static int
-s_log_find (const char *event, const char *also, char *line, size_t size)
+s_log_find (const s_peer_t *p, const char *event, const char *also, char *line, size_t size)
 {
-    FILE *f = fopen (s_log_path, "r");
+    FILE *f = fopen (p->log, "r");
     if (!f)
         return 0;
     char pat[96], buf[8192];
@@ -91,11 +108,11 @@ s_log_find (const char *event, const char *also, char *line, size_t size)
     return found;
 }
 
-/* Count of log lines of event. */
+/* Count of peer p's log lines of event. */
 static int
-s_log_count (const char *event)
+s_log_count (const s_peer_t *p, const char *event)
 {
-    FILE *f = fopen (s_log_path, "r");
+    FILE *f = fopen (p->log, "r");
     if (!f)
         return 0;
     char pat[96], buf[8192];
@@ -108,18 +125,20 @@ s_log_count (const char *event)
 }
 
 static void
-s_wait_log_count (const char *event, int n)
+s_wait_log_count (s_peer_t *p, const char *event, int n)
 {
     uint64_t deadline = tu_now_ms () + S_STEP_MS;
-    while (s_log_count (event) < n) {
+    while (s_log_count (p, event) < n) {
         /* 20 ms between looks at the log, unless the peer exits. */
-        int status = tu_proc_wait (s_peer, tu_now_ms () + 20);
+        int status = tu_proc_wait (p->pid, tu_now_ms () + 20);
         if (status >= 0) {
-            s_peer = 0;
-            S_FAIL ("the peer exited (status %d) before logging %s #%d", status, event, n);
+            p->pid = 0;
+            S_FAIL ("peer %d exited (status %d) before logging %s #%d", (int)(p - s_peers), status,
+                    event, n);
         }
         if (tu_now_ms () >= deadline)
-            S_FAIL ("no %s #%d in the log within %d ms", event, n, S_STEP_MS);
+            S_FAIL ("peer %d: no %s #%d in the log within %d ms", (int)(p - s_peers), event, n,
+                    S_STEP_MS);
     }
 }
 
@@ -148,19 +167,32 @@ s_json_str (const char *line, const char *key, char *out, size_t size)
     return *p == '"' ? 0 : -1;
 }
 
-/* The peer's window id, found by its title within the deadline. */
+/* Peer p's window id, found by its title within the deadline. */
 static void
-s_find_window (const char *title, char *wid, size_t size)
+s_find_window (s_peer_t *p)
 {
+    char line[8192], node[64], title[64];
     uint64_t deadline = tu_now_ms () + S_STEP_MS;
+    while (!s_log_find (p, "started", NULL, line, sizeof line)) {
+        if (tu_now_ms () >= deadline)
+            S_FAIL ("peer %d logged no start within %d ms", (int)(p - s_peers), S_STEP_MS);
+        /* 20 ms between looks, unless the peer exits. */
+        int status = tu_proc_wait (p->pid, tu_now_ms () + 20);
+        if (status >= 0) {
+            p->pid = 0;
+            S_FAIL ("peer %d exited (status %d) before it started", (int)(p - s_peers), status);
+        }
+    }
+    assert_int_equal (s_json_str (line, "node", node, sizeof node), 0);
+    snprintf (title, sizeof title, "p2pfractal %.6s", node);
     for (;;) {
         const char *argv[] = { "xdotool", "search", "--name", title, NULL };
         char out[256];
         if (tu_run_capture (argv, NULL, out, sizeof out, 5000) == 0 && out[0]) {
             out[strcspn (out, "\n")] = '\0';
-            if (strlen (out) >= size)
+            if (strlen (out) >= sizeof p->wid)
                 S_FAIL ("window id '%s' is too long", out);
-            memcpy (wid, out, strlen (out) + 1);
+            memcpy (p->wid, out, strlen (out) + 1);
             return;
         }
         if (tu_now_ms () >= deadline)
@@ -172,9 +204,9 @@ s_find_window (const char *title, char *wid, size_t size)
 /* Give the window the keyboard and type one key into it (real X input,
  * through XTEST). */
 static void
-s_key (const char *wid, const char *key)
+s_key (const s_peer_t *p, const char *key)
 {
-    const char *focus[] = { "xdotool", "windowfocus", wid, NULL };
+    const char *focus[] = { "xdotool", "windowfocus", p->wid, NULL };
     assert_int_equal (tu_run_capture (focus, NULL, NULL, 0, 5000), 0);
     const char *type[] = { "xdotool", "key", key, NULL };
     assert_int_equal (tu_run_capture (type, NULL, NULL, 0, 5000), 0);
@@ -182,12 +214,12 @@ s_key (const char *wid, const char *key)
 
 /* The window's pixels (S_W x S_H, RGB) into rgb; 0 on success. */
 static int
-s_screenshot (const char *wid, uint8_t *rgb)
+s_screenshot (const s_peer_t *p, uint8_t *rgb)
 {
     char path[600], target[620];
     tu_path_join (path, sizeof path, s_dir, "shot.rgb");
     snprintf (target, sizeof target, "rgb:%s", path);
-    const char *argv[] = { "import", "-window", wid, "-depth", "8", target, NULL };
+    const char *argv[] = { "import", "-window", p->wid, "-depth", "8", target, NULL };
     if (tu_run_capture (argv, NULL, NULL, 0, 20000) != 0)
         return -1;
     FILE *f = fopen (path, "rb");
@@ -218,27 +250,128 @@ s_read_png (const char *path, char *comment, size_t comment_size)
     return rgb;
 }
 
-/* Screenshots until the window shows exactly png (the HUD hidden), or
- * the deadline: 1 if it did. *distinct counts the colours last seen. */
+/* A file's bytes (malloc'd) and their count, or the test fails. */
+static uint8_t *
+s_read_bytes (const char *path, size_t *n)
+{
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        S_FAIL ("cannot open %s", path);
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    *n = 0;
+    for (;;) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 65536;
+            buf = realloc (buf, cap);
+            assert_non_null (buf);
+        }
+        size_t got = fread (buf + *n, 1, cap - *n, f);
+        if (got == 0)
+            break;
+        *n += got;
+    }
+    fclose (f);
+    return buf;
+}
+
+/* Screenshots of p's window until it shows exactly png (want 1) or
+ * differs from it in over a tenth of its pixels (want 0), or the
+ * deadline: 1 if it came to that. *differ counts the pixels last seen
+ * differing. */
 static int
-s_window_shows (const char *wid, const uint8_t *png, size_t *differ)
+s_window_vs (const s_peer_t *p, const uint8_t *png, int want, size_t *differ)
 {
     uint8_t *shot = malloc ((size_t)S_W * S_H * 3);
     assert_non_null (shot);
     uint64_t deadline = tu_now_ms () + S_STEP_MS;
-    int same = 0;
-    while (!same && tu_now_ms () < deadline) {
-        if (s_screenshot (wid, shot) != 0) {
+    int got = 0;
+    while (!got && tu_now_ms () < deadline) {
+        if (s_screenshot (p, shot) != 0) {
             s_nap ();
             continue;
         }
         *differ = 0;
         for (size_t i = 0; i < (size_t)S_W * S_H; i++)
             *differ += memcmp (shot + 3 * i, png + 3 * i, 3) != 0;
-        same = *differ == 0;
+        got = want ? *differ == 0 : *differ > (size_t)S_W * S_H / 10;
     }
     free (shot);
-    return same;
+    return got;
+}
+
+static void
+s_window_shows (const s_peer_t *p, const uint8_t *png, const char *what)
+{
+    size_t differ = 0;
+    if (!s_window_vs (p, png, 1, &differ))
+        S_FAIL ("peer %d's window does not show %s: %zu of %d pixels differ", (int)(p - s_peers),
+                what, differ, S_W * S_H);
+}
+
+/* Start peer i's window at x, joining port (0: start the job). */
+static void
+s_start (int i, int x, int port, const char *name)
+{
+    s_peer_t *p = &s_peers[i];
+    char size[32], geometry[64], join[64], file[64];
+    snprintf (file, sizeof file, "%s.jsonl", name);
+    tu_path_join (p->log, sizeof p->log, s_dir, file);
+    snprintf (file, sizeof file, "%s.err", name);
+    tu_path_join (p->err, sizeof p->err, s_dir, file);
+    snprintf (file, sizeof file, "%s.png", name);
+    tu_path_join (p->out, sizeof p->out, s_dir, file);
+    snprintf (size, sizeof size, "%dx%d", S_W, S_H);
+    snprintf (geometry, sizeof geometry, "%dx%d+%d+0", S_W, S_H, x);
+    snprintf (join, sizeof join, "127.0.0.1:%d", port);
+    char seed[32];
+    snprintf (seed, sizeof seed, "%d", 4242 + i);
+    const char *argv[] = { P2PF_BINARY,
+                           "peer",
+                           "--size",
+                           size,
+                           "--slices",
+                           "16",
+                           "--iter",
+                           "2000",
+                           "--threads",
+                           "2",
+                           "--seed",
+                           seed,
+                           "--geometry",
+                           geometry,
+                           "--log-json",
+                           p->log,
+                           "-o",
+                           p->out,
+                           port ? "--join" : NULL,
+                           join,
+                           NULL };
+    /* Under the sanitizers: the libraries SDL loads and unloads keep
+     * state until exit, which LeakSanitizer can name (and the
+     * suppressions skip) only if they stay mapped (tests/lsan-gui.supp).
+     * Only the peer gets them: preloading libasan into xdotool or Xvfb
+     * would break those. */
+    const char *preload = getenv ("P2PF_TEST_GUI_PEER_PRELOAD");
+    char ld_preload[4096];
+    snprintf (ld_preload, sizeof ld_preload, "LD_PRELOAD=%s", preload ? preload : "");
+    const char *env[] = { preload && *preload ? ld_preload : NULL, NULL };
+    tu_proc_opts_t opts = { .dir = s_dir, .err = TU_IO_FILE, .err_path = p->err, .env = env };
+    p->pid = tu_proc_start (argv, &opts, NULL);
+}
+
+/* q leaves gracefully: exit status 0, a "left" line. */
+static void
+s_quit (s_peer_t *p)
+{
+    s_key (p, "q");
+    int status = tu_proc_wait (p->pid, tu_now_ms () + S_STEP_MS);
+    if (status >= 0)
+        p->pid = 0;
+    if (status != 0)
+        S_FAIL ("q: peer %d's exit status is %d, not 0", (int)(p - s_peers), status);
+    char line[8192];
+    assert_true (s_log_find (p, "left", NULL, line, sizeof line));
 }
 
 static void
@@ -249,57 +382,46 @@ test_window (void **state)
         fail_msg ("no $DISPLAY under xvfb-run");
     s_dir = tu_dir_new ("test_gui");
     assert_non_null (s_dir);
-    char out_path[512], size[32], geometry[64];
-    tu_path_join (s_log_path, sizeof s_log_path, s_dir, "peer.jsonl");
-    tu_path_join (s_err_path, sizeof s_err_path, s_dir, "peer.err");
-    tu_path_join (out_path, sizeof out_path, s_dir, "out.png");
-    snprintf (size, sizeof size, "%dx%d", S_W, S_H);
-    snprintf (geometry, sizeof geometry, "%dx%d+0+0", S_W, S_H);
-    const char *argv[] = { P2PF_BINARY, "peer",   "--size",     size,        "--slices",
-                           "16",        "--iter", "2000",       "--threads", "2",
-                           "--seed",    "4242",   "--geometry", geometry,    "--log-json",
-                           s_log_path,  "-o",     out_path,     NULL };
-    /* Under the sanitizers: the libraries SDL loads and unloads keep
-     * state until exit, which LeakSanitizer can name (and the
-     * suppressions skip) only if they stay mapped (tests/lsan-gui.supp).
-     * Only the peer gets them: preloading libasan into xdotool or Xvfb
-     * would break those. */
-    const char *preload = getenv ("P2PF_TEST_GUI_PEER_PRELOAD");
-    char ld_preload[4096];
-    snprintf (ld_preload, sizeof ld_preload, "LD_PRELOAD=%s", preload ? preload : "");
-    const char *env[] = { preload && *preload ? ld_preload : NULL, NULL };
-    tu_proc_opts_t opts = { .dir = s_dir, .err = TU_IO_FILE, .err_path = s_err_path, .env = env };
-    s_peer = tu_proc_start (argv, &opts, NULL);
+    s_peer_t *a = &s_peers[0], *b = &s_peers[1];
+    s_start (0, 0, 0, "out");
+    s_find_window (a);
+    char line[8192];
+    assert_true (s_log_find (a, "started", NULL, line, sizeof line));
+    int port = (int)tu_json_u64 (line, "port");
+    assert_true (port > 0);
+    s_start (1, S_W + 20, port, "b");
+    s_find_window (b);
 
-    /* The job completes and is written. */
-    s_wait_log_count ("job_done", 1);
-    char line[8192], node[64], title[64];
-    assert_true (s_log_find ("started", NULL, line, sizeof line));
-    assert_int_equal (s_json_str (line, "node", node, sizeof node), 0);
-    snprintf (title, sizeof title, "p2pfractal %.6s", node);
-    char wid[64];
-    s_find_window (title, wid, sizeof wid);
+    /* The job completes and is written, here and there. */
+    s_wait_log_count (a, "job_done", 1);
+    s_wait_log_count (b, "job_done", 1);
     char comment[4096];
-    uint8_t *png = s_read_png (out_path, comment, sizeof comment);
+    uint8_t *png = s_read_png (a->out, comment, sizeof comment);
+    uint8_t *png_b = s_read_png (b->out, NULL, 0);
+    assert_memory_equal (png_b, png, (size_t)S_W * S_H * 3);
+    size_t png_n, png_b_n;
+    uint8_t *png_bytes = s_read_bytes (a->out, &png_n);
+    uint8_t *png_b_bytes = s_read_bytes (b->out, &png_b_n);
 
     /* The window shows the image, exactly, once the HUD is hidden. */
-    s_key (wid, "h");
-    size_t differ = 0;
-    if (!s_window_shows (wid, png, &differ))
-        S_FAIL ("the window does not show the PNG: %zu of %d pixels differ", differ, S_W * S_H);
+    s_key (a, "h");
+    s_key (b, "h");
+    s_window_shows (a, png, "the PNG");
+    s_window_shows (b, png, "the PNG");
     /* ... and that is an image, not a flat fill. */
     size_t changes = 0;
     for (size_t i = 1; i < (size_t)S_W * S_H; i++)
         changes += memcmp (png + 3 * i, png + 3 * (i - 1), 3) != 0;
     assert_true (changes > (size_t)S_W * S_H / 20);
 
-    /* s saves what is shown, with the job's parameters. */
-    s_key (wid, "s");
-    s_wait_log_count ("saved", 1);
+    /* s saves what is shown, with the job's parameters, under a name of
+     * its own: never over the job's image. */
+    s_key (a, "s");
+    s_wait_log_count (a, "saved", 1);
     char saved[512], saved_expect[512];
-    assert_true (s_log_find ("saved", NULL, line, sizeof line));
+    assert_true (s_log_find (a, "saved", NULL, line, sizeof line));
     assert_int_equal (s_json_str (line, "file", saved, sizeof saved), 0);
-    tu_path_join (saved_expect, sizeof saved_expect, s_dir, "out-1.png");
+    tu_path_join (saved_expect, sizeof saved_expect, s_dir, "out-saved-1.png");
     assert_string_equal (saved, saved_expect);
     char saved_comment[4096];
     uint8_t *png_saved = s_read_png (saved, saved_comment, sizeof saved_comment);
@@ -307,14 +429,25 @@ test_window (void **state)
     assert_string_equal (saved_comment, comment);
     free (png_saved);
 
-    /* A left click zooms in: a new job, rendered to the bit. */
-    const char *move[] = { "xdotool", "mousemove", "--window", wid, "100", "60", NULL };
+    /* p recolours this window only: a's shows another palette, b's still
+     * the job's. */
+    s_key (a, "p");
+    size_t differ = 0;
+    if (!s_window_vs (a, png, 0, &differ))
+        S_FAIL ("p did not recolour the window: %zu pixels differ", differ);
+    s_window_shows (b, png, "the job's palette after p in the other window");
+
+    /* A left click in a zooms in: a new job, rendered to the bit, in the
+     * job's palette (not the one a shows), written under a new name on
+     * every peer; the first images stay byte for byte. */
+    const char *move[] = { "xdotool", "mousemove", "--window", a->wid, "100", "60", NULL };
     assert_int_equal (tu_run_capture (move, NULL, NULL, 0, 5000), 0);
     const char *click[] = { "xdotool", "click", "1", NULL };
     assert_int_equal (tu_run_capture (click, NULL, NULL, 0, 5000), 0);
-    s_wait_log_count ("zoom", 1);
-    s_wait_log_count ("job_done", 2);
-    assert_true (s_log_find ("job_started", NULL, line, sizeof line));
+    s_wait_log_count (a, "zoom", 1);
+    s_wait_log_count (a, "job_done", 2);
+    s_wait_log_count (b, "job_done", 2);
+    assert_true (s_log_find (a, "job_started", NULL, line, sizeof line));
     char spec[4096], params_path[512], ref_path[512];
     assert_int_equal (s_json_str (line, "spec", spec, sizeof spec), 0);
     assert_string_not_equal (spec, comment);
@@ -324,6 +457,7 @@ test_window (void **state)
     assert_int_equal (rnd_params_parse (comment, strlen (comment), "png", &before, err, sizeof err),
                       0);
     assert_int_equal (rnd_params_parse (spec, strlen (spec), "zoom", &after, err, sizeof err), 0);
+    assert_string_equal (after.palette, before.palette);
     assert_true (fabs (after.width - before.width / 2) <= before.width * 1e-12);
     double pitch = before.width / S_W;
     double p_re = before.center_re + (100 + 0.5 - S_W / 2.0) * pitch;
@@ -338,21 +472,48 @@ test_window (void **state)
     const char *render[] = { P2PF_BINARY, "render", "--params", params_path, "-o", ref_path, NULL };
     assert_int_equal (tu_run_capture (render, NULL, NULL, 0, S_STEP_MS), 0);
     uint8_t *ref = s_read_png (ref_path, NULL, 0);
-    uint8_t *zoomed = s_read_png (out_path, NULL, 0);
-    assert_memory_equal (zoomed, ref, (size_t)S_W * S_H * 3);
-    assert_memory_not_equal (zoomed, png, (size_t)S_W * S_H * 3);
-    free (ref);
-    free (zoomed);
+    char second[512], second_a[512] = "";
+    for (int i = 0; i < S_PEERS; i++) {
+        char expect[512], name[64];
+        snprintf (name, sizeof name, "%s-2.png", i ? "b" : "out");
+        tu_path_join (expect, sizeof expect, s_dir, name);
+        assert_true (s_log_find (&s_peers[i], "job_done", NULL, line, sizeof line));
+        assert_int_equal (s_json_str (line, "file", second, sizeof second), 0);
+        assert_string_equal (second, expect);
+        if (i == 0)
+            snprintf (second_a, sizeof second_a, "%s", second);
+        uint8_t *zoomed = s_read_png (second, NULL, 0);
+        assert_memory_equal (zoomed, ref, (size_t)S_W * S_H * 3);
+        assert_memory_not_equal (zoomed, png, (size_t)S_W * S_H * 3);
+        free (zoomed);
+    }
+    size_t n;
+    uint8_t *again = s_read_bytes (a->out, &n);
+    assert_int_equal (n, png_n);
+    assert_memory_equal (again, png_bytes, n);
+    free (again);
+    again = s_read_bytes (b->out, &n);
+    assert_int_equal (n, png_b_n);
+    assert_memory_equal (again, png_b_bytes, n);
+    free (again);
+    /* b's window shows the new job in its palette: a's p reached nobody. */
+    s_window_shows (b, ref, "the zoom's PNG");
 
-    /* q leaves gracefully: exit status 0. */
-    s_key (wid, "q");
-    int status = tu_proc_wait (s_peer, tu_now_ms () + S_STEP_MS);
-    if (status >= 0)
-        s_peer = 0;
-    if (status != 0)
-        S_FAIL ("q: the peer's exit status is %d, not 0", status);
-    assert_true (s_log_find ("left", NULL, line, sizeof line));
+    /* q leaves gracefully: exit status 0; the closing line lists the
+     * images written. */
+    s_quit (b);
+    s_quit (a);
+    char errs[16384];
+    tu_slurp (a->err, errs, sizeof errs);
+    char listed[1200];
+    snprintf (listed, sizeof listed, "images: %s, %s", a->out, second_a);
+    if (!strstr (errs, listed))
+        S_FAIL ("the closing line does not list the images (%s)", listed);
+    free (ref);
     free (png);
+    free (png_b);
+    free (png_bytes);
+    free (png_b_bytes);
     tu_dir_remove (&s_dir);
 }
 
@@ -376,7 +537,8 @@ static int
 s_teardown (void **state)
 {
     (void)state;
-    tu_proc_kill (&s_peer);
+    for (int i = 0; i < S_PEERS; i++)
+        tu_proc_kill (&s_peers[i].pid);
     if (s_dir)
         tu_dir_remove (&s_dir);
     return 0;
@@ -387,8 +549,9 @@ static void
 s_on_alarm (int sig)
 {
     (void)sig;
-    if (s_peer > 0)
-        kill (s_peer, SIGKILL);
+    for (int i = 0; i < S_PEERS; i++)
+        if (s_peers[i].pid > 0)
+            kill (s_peers[i].pid, SIGKILL);
     static const char msg[] = "test_gui: timed out\n";
     ssize_t rc = write (2, msg, sizeof msg - 1);
     (void)rc;

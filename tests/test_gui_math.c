@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gui.h"
+#include "rng.h"
 #include "test_util.h"
 
 static void
@@ -198,6 +199,101 @@ test_peer_colour (void **state)
         assert_true (sectors[i] > 0);
 }
 
+/* OKLab (Ottosson 2020) of 0xRRGGBB: distances in it are what eyes see. */
+static void
+s_oklab (uint32_t rgb, double lab[3])
+{
+    double c[3];
+    for (int i = 0; i < 3; i++) {
+        double v = (double)((rgb >> (16 - 8 * i)) & 255) / 255.0;
+        c[i] = v <= 0.04045 ? v / 12.92 : pow ((v + 0.055) / 1.055, 2.4);
+    }
+    double l = cbrt (0.4122214708 * c[0] + 0.5363325363 * c[1] + 0.0514459929 * c[2]);
+    double m = cbrt (0.2119034982 * c[0] + 0.6806995451 * c[1] + 0.1073969566 * c[2]);
+    double s = cbrt (0.0883024619 * c[0] + 0.2817188376 * c[1] + 0.6299787005 * c[2]);
+    lab[0] = 0.2104542553 * l + 0.7936177850 * m - 0.0040720468 * s;
+    lab[1] = 1.9779984951 * l - 2.4285922050 * m + 0.4505937099 * s;
+    lab[2] = 0.0259040371 * l + 0.7827717662 * m - 0.8086757660 * s;
+}
+
+static double
+s_colour_dist (uint32_t a, uint32_t b)
+{
+    double x[3], y[3];
+    s_oklab (a, x);
+    s_oklab (b, y);
+    return sqrt ((x[0] - y[0]) * (x[0] - y[0]) + (x[1] - y[1]) * (x[1] - y[1]) +
+                 (x[2] - y[2]) * (x[2] - y[2]));
+}
+
+/* The smallest distance between two of n colours. */
+static double
+s_min_dist (const uint32_t *rgb, size_t n)
+{
+    double d = 1e9;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            d = fmin (d, s_colour_dist (rgb[i], rgb[j]));
+    return d;
+}
+
+static void
+test_peer_colours_as_a_set (void **state)
+{
+    (void)state;
+    static const uint32_t okabe_ito[7] = { 0xe69f00, 0x56b4e9, 0x009e73, 0xf0e442,
+                                           0x0072b2, 0xd55e00, 0xcc79a7 };
+    /* The issue's collision, two of three peers: #FF4240 and #FF4067 are
+     * 0.046 apart; the set's colours are more than twice that. */
+    assert_true (s_colour_dist (0xff4240, 0xff4067) < 0.05);
+    uint64_t seed = tu_seed ("test_gui_math");
+    ovl_rng_t rng;
+    ovl_rng_seed (&rng, seed);
+    for (int round = 0; round < 200; round++) {
+        size_t n = 1 + (size_t)ovl_rng_below (&rng, 40);
+        ovl_id_t ids[40], shuffled[40];
+        uint32_t rgb[40], rgb2[40];
+        for (size_t i = 0; i < n; i++)
+            ids[i] = ovl_rng_id (&rng);
+        app_gui_peer_colours (ids, n, rgb);
+        /* The set decides, not the order: every peer gets the same. */
+        memcpy (shuffled, ids, n * sizeof *ids);
+        for (size_t i = n; i > 1; i--) {
+            size_t j = (size_t)ovl_rng_below (&rng, i);
+            ovl_id_t t = shuffled[i - 1];
+            shuffled[i - 1] = shuffled[j];
+            shuffled[j] = t;
+        }
+        app_gui_peer_colours (shuffled, n, rgb2);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                if (ovl_id_eq (ids[i], shuffled[j]))
+                    assert_int_equal (rgb[i], rgb2[j]);
+        /* Up to the table's size, no two alike and all far apart; up to
+         * seven, Okabe-Ito's alone. */
+        if (n <= APP_GUI_PEER_COLOURS && s_min_dist (rgb, n) < 0.10)
+            fail_msg ("seed %llu round %d: %zu peers, two colours %.3f apart",
+                      (unsigned long long)seed, round, n, s_min_dist (rgb, n));
+        /* Beyond, the table is used up: all its colours, once each. */
+        size_t distinct = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t j = 0;
+            while (j < i && rgb[j] != rgb[i])
+                j++;
+            distinct += j == i;
+        }
+        assert_true (distinct >= (n < APP_GUI_PEER_COLOURS ? n : APP_GUI_PEER_COLOURS));
+        for (size_t i = 0; i < n && n <= 7; i++) {
+            int found = 0;
+            for (int c = 0; c < 7; c++)
+                found |= rgb[i] == okabe_ito[c];
+            assert_true (found);
+        }
+        if (n <= 7)
+            assert_true (s_min_dist (rgb, n) >= 0.15);
+    }
+}
+
 int
 main (void)
 {
@@ -206,6 +302,7 @@ main (void)
         cmocka_unit_test (test_zoom_at_keeps_the_point),
         cmocka_unit_test (test_zoom_box),
         cmocka_unit_test (test_peer_colour),
+        cmocka_unit_test (test_peer_colours_as_a_set),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -129,7 +129,10 @@ test_job_spec_round_trip (void **state)
     el_job_t a, b;
     s_job (&a, 4);
     P2pf__JobSpec spec;
-    el_job_to_spec (&a, &spec);
+    uint8_t ob[16];
+    a.has_origin = 1;
+    a.origin = ovl_id_from_bytes ((const uint8_t *)"0123456789abcdef");
+    el_job_to_spec (&a, &spec, ob);
     /* through the wire as well: pack, unpack */
     size_t len = protobuf_c_message_get_packed_size (&spec.base);
     uint8_t *buf = malloc (len);
@@ -146,6 +149,11 @@ test_job_spec_round_trip (void **state)
     assert_true (a.stamp == b.stamp);
     assert_string_equal (a.params, b.params);
     assert_memory_equal (&a.view, &b.view, sizeof a.view);
+    /* who started it travels, outside the id */
+    assert_true (b.has_origin);
+    assert_true (ovl_id_eq (a.origin, b.origin));
+    back->origin.len = 5;
+    assert_int_equal (el_job_from_spec (&b, back, err, sizeof err), -1);
     p2pf__job_spec__free_unpacked (back, NULL);
     free (buf);
 
@@ -157,7 +165,7 @@ test_job_spec_round_trip (void **state)
     view.julia_im = 0.156;
     view.height_px = 7;
     assert_int_equal (el_job_init (&a, &view, 7, 5, NULL, 0), 0);
-    el_job_to_spec (&a, &spec);
+    el_job_to_spec (&a, &spec, ob);
     assert_int_equal (el_job_from_spec (&b, &spec, err, sizeof err), 0);
     assert_true (ovl_id_eq (a.id, b.id));
 }
@@ -337,7 +345,17 @@ test_msg_round_trip_every_kind (void **state)
             ovl_wire_handle_get (d->elected->master, &h);
             assert_true (ovl_handle_eq (&h, &s_m.who));
             assert_string_equal (d->elected->reason, "master lost");
+            assert_int_equal (d->elected->previous.len, 16);
+            assert_memory_equal (d->elected->previous.data, s_m.by, 16);
+            assert_int_equal (d->elected->detected_ms, 310);
         }
+        if (s_kinds[i] == P2PF__JOB_MSG__KIND_NOMINATION) {
+            assert_string_equal (d->nomination->reason, "handover: master was root");
+            assert_int_equal (d->nomination->previous.len, 16);
+            assert_int_equal (d->nomination->detected_ms, 300);
+        }
+        if (s_kinds[i] == P2PF__JOB_MSG__KIND_HEARTBEAT)
+            assert_int_equal (d->heartbeat->took_over_ms, 264);
         el_msg_free (&d);
         el_msg_free (&d); /* idempotent */
         free (buf);
@@ -440,6 +458,21 @@ test_decode_rejects_version_and_fields (void **state)
     assert_int_equal (s_decode_why (&m), EL_MSG_EBADFIELD);
     s_msg (&m, P2PF__JOB_MSG__KIND_ELECTED);
     s_m.elected.master = NULL;
+    assert_int_equal (s_decode_why (&m), EL_MSG_EBADFIELD);
+
+    /* a nomination's cause is a reason too; the master it lost, and the
+     * one an election replaced, are 16-byte ids or nothing */
+    s_msg (&m, P2PF__JOB_MSG__KIND_NOMINATION);
+    s_m.nomination.reason = "bad\nreason";
+    assert_int_equal (s_decode_why (&m), EL_MSG_EBADFIELD);
+    s_msg (&m, P2PF__JOB_MSG__KIND_NOMINATION);
+    s_m.nomination.previous.len = 4;
+    assert_int_equal (s_decode_why (&m), EL_MSG_EBADFIELD);
+    s_msg (&m, P2PF__JOB_MSG__KIND_NOMINATION);
+    s_m.nomination.previous.len = 0;
+    assert_int_equal (s_decode_why (&m), EL_MSG_OK);
+    s_msg (&m, P2PF__JOB_MSG__KIND_ELECTED);
+    s_m.elected.previous.len = 15;
     assert_int_equal (s_decode_why (&m), EL_MSG_EBADFIELD);
 
     /* handles: a 16-byte id and a printable address */

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "gui.h"
 #include "peer_view.h"
 
 static int s_wakes;
@@ -241,6 +242,46 @@ test_legend_and_ticker (void **state)
     app_peer_view_destroy (&v);
 }
 
+/* Colours are the set's (app_gui_peer_colours of every contributor), the
+ * legend names each peer's host once it is known -- before or after its
+ * first slice. */
+static void
+test_colours_and_hosts (void **state)
+{
+    (void)state;
+    app_peer_view_t *v = app_peer_view_new (s_id (1), "scalar", 1);
+    assert_non_null (v);
+    el_job_t job;
+    s_job (&job, 20, 40, 40);
+    float *img = s_image (&job);
+    assert_int_equal (app_peer_view_job (v, &job), 0);
+    app_peer_view_host (v, s_id (3), "tcp://10.0.0.3:5555");
+    app_peer_view_slice_done (v, job.id, 0, s_id (3), img);
+    app_peer_view_slice_done (v, job.id, 1, s_id (4), img);
+    app_peer_view_slice_done (v, job.id, 2, s_id (5), img);
+    app_peer_view_host (v, s_id (4), "tcp://10.0.0.4:5555");
+    app_view_frame_t f;
+    memset (&f, 0, sizeof f);
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    assert_int_equal (f.info.ncolours, 3);
+    ovl_id_t ids[3] = { s_id (5), s_id (3), s_id (4) };
+    uint32_t rgb[3];
+    app_gui_peer_colours (ids, 3, rgb);
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < f.info.ncolours; i++)
+            if (ovl_id_eq (f.info.colours[i].id, ids[k]))
+                assert_int_equal (f.info.colours[i].rgb, rgb[k]);
+    for (size_t i = 0; i < f.info.ncontrib; i++) {
+        const char *want = ovl_id_eq (f.info.contrib[i].id, s_id (3))   ? "10.0.0.3:5555"
+                           : ovl_id_eq (f.info.contrib[i].id, s_id (4)) ? "10.0.0.4:5555"
+                                                                        : "";
+        assert_string_equal (f.info.contrib[i].host, want);
+    }
+    app_view_frame_free (&f);
+    free (img);
+    app_peer_view_destroy (&v);
+}
+
 static void
 test_commands (void **state)
 {
@@ -339,6 +380,7 @@ main (void)
         cmocka_unit_test (test_sync_copies_what_changed),
         cmocka_unit_test (test_lost_wake_is_retried),
         cmocka_unit_test (test_legend_and_ticker),
+        cmocka_unit_test (test_colours_and_hosts),
         cmocka_unit_test (test_commands),
         cmocka_unit_test (test_two_threads),
     };

@@ -29,6 +29,46 @@ typedef struct {
 
 static s_obs_t s_obs;
 
+/* Goodbyes and losses heard: per observer, of the node s_gone_a (left)
+ * and s_gone_b (crashed), and of anyone else. */
+static int s_gone_a = -1, s_gone_b = -1;
+static int *s_left_of, *s_lost_of; /* [observer * 2 + (0: a, 1: b)] */
+static int s_gone_other;           /* reports about any other node */
+static ovl_simnet_t *s_gone_sim;   /* the simulator they happen in */
+
+static int
+s_which_gone (const ovl_handle_t *h)
+{
+    ovl_simnet_t *sim = s_gone_sim;
+    if (s_gone_a >= 0 && ovl_id_eq (h->id, ovl_node_self (ovl_simnet_node (sim, s_gone_a))->id))
+        return 0;
+    if (s_gone_b >= 0 && ovl_id_eq (h->id, ovl_node_self (ovl_simnet_node (sim, s_gone_b))->id))
+        return 1;
+    return -1;
+}
+
+static void
+s_node_lost (void *ctx, int node, const ovl_handle_t *lost)
+{
+    (void)ctx;
+    int k = s_left_of ? s_which_gone (lost) : -1;
+    if (k < 0)
+        s_gone_other++;
+    else
+        s_lost_of[node * 2 + k]++;
+}
+
+static void
+s_node_left (void *ctx, int node, const ovl_handle_t *left)
+{
+    (void)ctx;
+    int k = s_left_of ? s_which_gone (left) : -1;
+    if (k < 0)
+        s_gone_other++;
+    else
+        s_left_of[node * 2 + k]++;
+}
+
 /* Anycast: which node accepts, and what the starter heard back. */
 static int s_any_acceptor = -1;     /* the only node that accepts (-1: none) */
 static int s_any_offers;            /* offers made */
@@ -104,6 +144,8 @@ s_build (int n, uint64_t seed, double loss)
     cfg.node.ack_timeout_ms = 200;
     ovl_simnet_hooks_t hooks;
     memset (&hooks, 0, sizeof hooks);
+    hooks.node_lost = s_node_lost;
+    hooks.node_left = s_node_left;
     hooks.deliver = s_deliver;
     hooks.group_deliver = s_group_deliver;
     hooks.anycast_accept = s_anycast_accept;
@@ -396,6 +438,90 @@ test_repair_after_crashes (void **state)
     if (ok != 2000)
         fail_msg ("seed %llu: %d of 2000 lookups reached the closest node after repair",
                   (unsigned long long)s_seed, ok);
+    ovl_simnet_destroy (&sim);
+}
+
+/* One node leaves gracefully (ovl_node_leave), another crashes, at once.
+ * Every node holding the leaver in its leaf set drops it and reports it
+ * left within a few latencies -- far below the failure timeout -- and no
+ * node ever reports it lost; the crashed node is reported lost, never
+ * left; the leaf sets are right afterwards. */
+static void
+test_leave_is_not_lost (void **state)
+{
+    (void)state;
+    const int n = 60;
+    ovl_simnet_t *sim = s_build (n, s_seed, 0.0);
+    s_gone_sim = sim;
+    s_probe_on (sim);
+    ovl_simnet_run_until (sim, ovl_simnet_now (sim) + 2000);
+    ovl_rng_t rng;
+    ovl_rng_seed (&rng, s_seed * 7 + 3);
+    s_gone_a = (int)ovl_rng_below (&rng, (uint64_t)n);
+    do
+        s_gone_b = (int)ovl_rng_below (&rng, (uint64_t)n);
+    while (s_gone_b == s_gone_a);
+    s_left_of = calloc ((size_t)n * 2, sizeof *s_left_of);
+    s_lost_of = calloc ((size_t)n * 2, sizeof *s_lost_of);
+    assert_non_null (s_left_of);
+    assert_non_null (s_lost_of);
+    s_gone_other = 0;
+    /* who holds the leaver as a leaf now: each must hear its goodbye */
+    ovl_id_t a_id = ovl_node_self (ovl_simnet_node (sim, s_gone_a))->id;
+    int *holds = calloc ((size_t)n, sizeof *holds);
+    assert_non_null (holds);
+    int holders = 0;
+    for (int i = 0; i < n; i++) {
+        ovl_handle_t leaves[16];
+        int nl = ovl_node_leaf_list (ovl_simnet_node (sim, i), leaves, 16);
+        for (int k = 0; k < nl; k++)
+            if (ovl_id_eq (leaves[k].id, a_id)) {
+                holds[i] = 1;
+                holders++;
+            }
+    }
+    assert_true (holders > 0);
+    uint64_t t0 = ovl_simnet_now (sim);
+    ovl_simnet_node_leave (sim, s_gone_a);
+    assert_true (ovl_node_has_left (ovl_simnet_node (sim, s_gone_a)));
+    ovl_simnet_kill (sim, s_gone_b);
+    /* Well inside the failure timeout (1500 ms): goodbyes take one hop. */
+    ovl_simnet_run_until (sim, t0 + 200);
+    for (int i = 0; i < n; i++) {
+        if (holds[i] && i != s_gone_b && s_left_of[i * 2] != 1)
+            fail_msg ("seed %llu: node %d held the leaver as a leaf but reported it left %d times "
+                      "within 200 ms",
+                      (unsigned long long)s_seed, i, s_left_of[i * 2]);
+        assert_int_equal (s_lost_of[i * 2 + 1], 0); /* the crash: not detected yet */
+    }
+    /* The leaver hears nothing more (it is silent for good). */
+    assert_int_equal (s_left_of[s_gone_a * 2 + 1] + s_lost_of[s_gone_a * 2 + 1], 0);
+    /* The leaver is out of the simulator as its process would be; the
+     * crash is detected by the failure timeout. */
+    ovl_simnet_kill (sim, s_gone_a);
+    ovl_simnet_run_until (sim, t0 + 10000);
+    int lost_b = 0;
+    for (int i = 0; i < n; i++) {
+        if (s_lost_of[i * 2])
+            fail_msg ("seed %llu: node %d reported the leaver lost", (unsigned long long)s_seed, i);
+        if (s_left_of[i * 2 + 1])
+            fail_msg ("seed %llu: node %d reported the crashed node left",
+                      (unsigned long long)s_seed, i);
+        assert_true (s_left_of[i * 2] <= 1);
+        lost_b += s_lost_of[i * 2 + 1] > 0;
+    }
+    assert_true (lost_b > 0);
+    assert_int_equal (s_gone_other, 0);
+    int bad = s_check_leafsets (sim, 1);
+    if (bad)
+        fail_msg ("seed %llu: %d nodes have a wrong leaf set after a leave and a crash",
+                  (unsigned long long)s_seed, bad);
+    free (holds);
+    free (s_left_of);
+    free (s_lost_of);
+    s_left_of = s_lost_of = NULL;
+    s_gone_a = s_gone_b = -1;
+    s_gone_sim = NULL;
     ovl_simnet_destroy (&sim);
 }
 
@@ -842,6 +968,7 @@ main (void)
         cmocka_unit_test (test_lookups_reach_closest_node),
         cmocka_unit_test (test_forged_sender_dropped),
         cmocka_unit_test (test_repair_after_crashes),
+        cmocka_unit_test (test_leave_is_not_lost),
         cmocka_unit_test (test_multicast_exactly_once),
         cmocka_unit_test (test_anycast_finds_the_willing_member),
         cmocka_unit_test (test_anycast_times_out),

@@ -161,6 +161,7 @@ enum {
     K_ANYCAST_RESULT,
     K_APP,
     K_ROW_REQUEST,
+    K_LEAVE,
     K_COUNT
 };
 
@@ -169,7 +170,7 @@ static const char *const s_kind_name[K_COUNT] = {
     "Routed/Anycast", "Routed/App",     "RoutedAck",    "JoinRow",          "JoinLeaves",
     "Announce",       "LeafSetRequest", "LeafSetReply", "GroupJoinAccept",  "GroupRedirect",
     "GroupLeave",     "GroupData",      "AnycastWalk",  "AnycastResult",    "App",
-    "RowRequest",
+    "RowRequest",     "Leave",
 };
 
 #define S_HANDLES (OVL_WIRE_WALK_MAX + 2) /* [0] single handles, [1..] lists, one over cap */
@@ -211,6 +212,7 @@ typedef struct {
     P2pf__AnycastResult anycast_result;
     P2pf__App app;
     P2pf__RowRequest row_request;
+    P2pf__Leave leave;
 } s_msg_t;
 
 /* A random handle; every fourth has the longest address allowed, made of
@@ -420,6 +422,11 @@ s_build (s_msg_t *m, int kind, size_t n, size_t payload_len, ovl_rng_t *rng)
         m->row_request.row = (uint32_t)s_random_u64 (rng) % OVL_ID_DIGITS;
         env->body_case = P2PF__ENVELOPE__BODY_ROW_REQUEST;
         env->row_request = &m->row_request;
+        break;
+    case K_LEAVE:
+        p2pf__leave__init (&m->leave);
+        env->body_case = P2PF__ENVELOPE__BODY_LEAVE;
+        env->leave = &m->leave;
         break;
     default:
         fail_msg ("no such kind %d", kind);

@@ -27,7 +27,7 @@ tu_jobmsg_build (tu_jobmsg_t *b, P2pf__JobMsg *m, P2pf__JobMsg__KindCase k, cons
     ovl_id_to_bytes (who->id, b->by);
     p2pf__node_handle__init (&b->handle);
     ovl_wire_handle_set (&b->handle, b->hid, &b->who);
-    el_job_to_spec (&b->job, &b->spec);
+    el_job_to_spec (&b->job, &b->spec, b->origin);
     memset (b->done, 0, sizeof b->done);
     el_bit_set (b->done, 0);
     if (job->slices > 2)
@@ -114,6 +114,7 @@ tu_jobmsg_build (tu_jobmsg_t *b, P2pf__JobMsg *m, P2pf__JobMsg__KindCase k, cons
         b->heartbeat.done.data = b->done;
         b->heartbeat.done.len = el_job_bitmap_bytes (job);
         b->heartbeat.queue_head = job->slices / 2;
+        b->heartbeat.took_over_ms = 264;
         m->heartbeat = &b->heartbeat;
         return 0;
     case P2PF__JOB_MSG__KIND_ELECTION_QUERY:
@@ -126,6 +127,10 @@ tu_jobmsg_build (tu_jobmsg_t *b, P2pf__JobMsg *m, P2pf__JobMsg__KindCase k, cons
         p2pf__master_nomination__init (&b->nomination);
         b->nomination.term = 3;
         b->nomination.candidate = &b->handle;
+        b->nomination.reason = "handover: master was root";
+        b->nomination.previous.data = b->by;
+        b->nomination.previous.len = 16;
+        b->nomination.detected_ms = 300;
         m->nomination = &b->nomination;
         return 0;
     case P2PF__JOB_MSG__KIND_ELECTED:
@@ -133,6 +138,9 @@ tu_jobmsg_build (tu_jobmsg_t *b, P2pf__JobMsg *m, P2pf__JobMsg__KindCase k, cons
         b->elected.term = 4;
         b->elected.master = &b->handle;
         b->elected.reason = "master lost";
+        b->elected.previous.data = b->by;
+        b->elected.previous.len = 16;
+        b->elected.detected_ms = 310;
         m->elected = &b->elected;
         return 0;
     default:

@@ -18,6 +18,7 @@ typedef struct {
     ovl_handle_t who;                 /* the handle messages name (a copy) */
     uint8_t id[16];                   /* the job's id, as bytes */
     uint8_t by[16];                   /* who's id: SliceData.computed_by */
+    uint8_t origin[16];               /* the spec's origin, if the job has one */
     uint8_t hid[16];                  /* who's id, for the handle */
     uint8_t done[RND_SLICES_MAX / 8]; /* done bitmap: slices 0 and 2 */
     float px[TU_JOBMSG_PX_MAX];       /* slice 1, as the kernel renders it */

@@ -28,6 +28,7 @@
 #include "hooks.h"
 #include "lan.h"
 #include "netkey.h"
+#include "outname.h"
 #include "peer_ctx.h"
 #include "render_pool.h"
 #include "route_source.h"
@@ -445,12 +446,10 @@ app_cmd_peer (int argc, char **argv)
 
     int status = APP_EXIT_FAIL;
     app_gui_t *gui = NULL;
-    /* `s` in the window saves <stem>-1.png, -2, ... beside the -o file. */
-    char save_stem[4096];
-    size_t out_len = strlen (out_path);
-    if (out_len >= 4 && strcasecmp (out_path + out_len - 4, ".png") == 0)
-        out_len -= 4;
-    snprintf (save_stem, sizeof save_stem, "%.*s", (int)out_len, out_path);
+    /* Later jobs' images (<stem>-2.png, ...), the window's saves
+     * (<stem>-saved-1.png, ...) and a partial image (<stem>.partial.png)
+     * go beside the -o file. */
+    app_outname_stem (out_path, c.out_stem, sizeof c.out_stem);
     if (log_path && !(c.log = app_jsonlog_open (log_path, err, sizeof err))) {
         fprintf (stderr, "p2pfractal: peer: --log-json %s\n", err);
         goto done;
@@ -471,7 +470,7 @@ app_cmd_peer (int argc, char **argv)
             goto done;
         }
         geometry.hud = 1;
-        geometry.save_stem = save_stem;
+        geometry.save_stem = c.out_stem;
         /* A palette on this command line colours this window, whatever the
          * job's; without one, the window follows the job. */
         geometry.palette = vo.source[RND_FIELD_PALETTE] ? c.own_palette : NULL;
@@ -518,6 +517,8 @@ app_cmd_peer (int argc, char **argv)
         goto done;
     }
     strcpy (c.self.addr, endpoint);
+    if (c.view)
+        app_peer_view_host (c.view, c.self.id, c.self.addr);
 
     el_stack_config_t scfg;
     ovl_config_default (&scfg.overlay);

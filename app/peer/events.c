@@ -129,23 +129,46 @@ s_node_up (void *ctx, const ovl_handle_t *h)
     app_peer_json_id (log, "peer", h->id);
     app_jsonlog_str (log, "endpoint", h->addr);
     app_jsonlog_end (log);
-    if (c->view)
+    if (c->view) {
+        app_peer_view_host (c->view, h->id, h->addr);
         app_peer_view_tick (c->view, app_peer_unix_ms (), "peer %s up", id);
+    }
 }
 
+/* A crash: silent for silent_ms, the failure detector's measure. */
 static void
-s_node_lost (void *ctx, const ovl_handle_t *h)
+s_node_lost (void *ctx, const ovl_handle_t *h, uint64_t silent_ms)
 {
     app_peer_ctx_t *c = ctx;
     char id[OVL_ID_SHORT_LEN + 1];
     ovl_id_short (h->id, id);
-    app_peer_say (c, "peer %s lost (%s)", id, h->addr);
+    app_peer_say (c, "peer %s lost (%s): silent for %.2f s", id, h->addr,
+                  (double)silent_ms / 1000.0);
     app_jsonlog_t *log = app_peer_json (c, "peer_lost");
+    app_peer_json_id (log, "peer", h->id);
+    app_jsonlog_str (log, "endpoint", h->addr);
+    app_jsonlog_u64 (log, "silent_ms", silent_ms);
+    app_jsonlog_end (log);
+    if (c->view)
+        app_peer_view_tick (c->view, app_peer_unix_ms (), "peer %s lost (silent %.1f s)", id,
+                            (double)silent_ms / 1000.0);
+    ovl_transport_forget (c->transport, h->addr);
+}
+
+/* A goodbye: q, SIGTERM or --exit-when-done on that peer. */
+static void
+s_node_left (void *ctx, const ovl_handle_t *h)
+{
+    app_peer_ctx_t *c = ctx;
+    char id[OVL_ID_SHORT_LEN + 1];
+    ovl_id_short (h->id, id);
+    app_peer_say (c, "peer %s left (%s)", id, h->addr);
+    app_jsonlog_t *log = app_peer_json (c, "peer_left");
     app_peer_json_id (log, "peer", h->id);
     app_jsonlog_str (log, "endpoint", h->addr);
     app_jsonlog_end (log);
     if (c->view)
-        app_peer_view_tick (c->view, app_peer_unix_ms (), "peer %s lost", id);
+        app_peer_view_tick (c->view, app_peer_unix_ms (), "peer %s left", id);
     ovl_transport_forget (c->transport, h->addr);
 }
 
@@ -180,29 +203,43 @@ s_el_check (void *ctx, const el_job_t *job, uint64_t token, const rnd_xy_t *px, 
 static void
 s_on_job_started (app_peer_ctx_t *c, const el_job_t *job)
 {
-    char id[OVL_ID_SHORT_LEN + 1];
+    char id[OVL_ID_SHORT_LEN + 1], by[OVL_ID_SHORT_LEN + 8] = "?";
     ovl_id_short (job->id, id);
-    app_peer_say (c, "job %s started: %s %dx%d, %d iteration%s, %u slice%s", id,
-                  rnd_fractal_name (job->view.fractal), job->view.width_px, job->view.height_px,
+    if (job->has_origin)
+        ovl_id_short (job->origin, by);
+    if (job->has_origin && ovl_id_eq (job->origin, c->self.id))
+        snprintf (by, sizeof by, "this peer");
+    /* Who started it, and where it looks: what a zoom changed. */
+    app_peer_say (c,
+                  "job %s started by %s: %s %dx%d, centre %.17g,%.17g, width %.6g, %d "
+                  "iteration%s, %u slice%s",
+                  id, by, rnd_fractal_name (job->view.fractal), job->view.width_px,
+                  job->view.height_px, job->view.center_re, job->view.center_im, job->view.width,
                   job->view.max_iter, app_plural_s ((unsigned)job->view.max_iter), job->slices,
                   app_plural_s (job->slices));
     app_jsonlog_t *log = app_peer_json (c, "job_started");
     app_peer_json_id (log, "job", job->id);
+    if (job->has_origin)
+        app_peer_json_id (log, "by", job->origin);
+    app_jsonlog_num (log, "center_re", job->view.center_re);
+    app_jsonlog_num (log, "center_im", job->view.center_im);
+    app_jsonlog_num (log, "width", job->view.width);
     app_jsonlog_u64 (log, "slices", job->slices);
     app_jsonlog_u64 (log, "stamp", job->stamp);
     app_jsonlog_str (log, "spec", job->params);
     app_jsonlog_end (log);
     c->busy_job = job->id;
     c->job_busy_s = 0.0;
+    c->has_elect = 0; /* terms are per job: a new job's term 1 is news */
     c->done_pending = 0;
     c->rate_n = 0;
     c->rate = 0.0;
     if (c->view) {
         if (app_peer_view_job (c->view, job) != 0)
             app_peer_say (c, "out of memory for the window's copy of the image");
-        app_peer_view_tick (c->view, app_peer_unix_ms (), "job %s: %s %dx%d, %u slice%s", id,
-                            rnd_fractal_name (job->view.fractal), job->view.width_px,
-                            job->view.height_px, job->slices, app_plural_s (job->slices));
+        app_peer_view_tick (c->view, app_peer_unix_ms (),
+                            "job %s by %s: centre %.6g,%.6g width %.3g", id, by,
+                            job->view.center_re, job->view.center_im, job->view.width);
     }
     /* The palette travels by name: a peer without it still renders and
      * serves slices; only its own PNG falls back to the default colours. */
@@ -246,32 +283,92 @@ s_on_role (app_peer_ctx_t *c, int master, int root)
     app_jsonlog_end (log);
 }
 
-/* "master 2d2c33 lost — elected 79f066, term 3, 0.41 s" in the window. */
-static void
-s_tick_elected (app_peer_ctx_t *c, const el_event_t *ev)
+/* A reason that says the old master left on purpose. */
+static int
+s_is_handover (const char *reason)
 {
-    int had = c->has_last_master;
-    ovl_id_t old = c->last_master;
-    c->has_last_master = 1;
-    c->last_master = ev->peer.id;
+    return strncmp (reason, "handover", 8) == 0;
+}
+
+/* A new master: one stderr line, one JSON line, one ticker line -- once
+ * per term, and the same words on every peer (the cause, the master
+ * replaced and the time come from the arbiter's message, not from what
+ * this peer happened to see). */
+static void
+s_on_elected (app_peer_ctx_t *c, const el_event_t *ev)
+{
+    if (c->has_elect && c->elect_term == ev->term && ovl_id_eq (c->elect_by, ev->elector))
+        return; /* told again (a peer that missed it asked) */
+    c->has_elect = 1;
+    c->elect_term = ev->term;
+    c->elect_by = ev->elector;
+    c->elect_has_prev = ev->has_previous;
+    c->elect_prev = ev->previous;
+    const char *reason = ev->reason ? ev->reason : "?";
+    snprintf (c->elect_reason, sizeof c->elect_reason, "%s", reason);
+    char id[OVL_ID_SHORT_LEN + 1], by[OVL_ID_SHORT_LEN + 1], prev[OVL_ID_SHORT_LEN + 1] = "";
+    char was[48] = "", after[64] = "";
+    ovl_id_short (ev->peer.id, id);
+    ovl_id_short (ev->elector, by);
+    if (ev->has_previous) {
+        ovl_id_short (ev->previous, prev);
+        snprintf (was, sizeof was, ", replacing %s", prev);
+    }
+    if (ev->took_ms)
+        snprintf (after, sizeof after, ", %llu ms after %s", (unsigned long long)ev->took_ms,
+                  s_is_handover (reason) ? "its hand-over" : "it fell silent");
+    app_peer_say (c, "master %s elected for term %llu by %s (%s)%s%s", id,
+                  (unsigned long long)ev->term, by, reason, was, after);
+    app_jsonlog_t *log = app_peer_json (c, "master_elected");
+    app_jsonlog_u64 (log, "term", ev->term);
+    app_peer_json_id (log, "elector", ev->elector);
+    app_peer_json_id (log, "master", ev->peer.id);
+    if (ev->has_previous)
+        app_peer_json_id (log, "previous", ev->previous);
+    app_jsonlog_str (log, "reason", reason);
+    app_jsonlog_u64 (log, "took_ms", ev->took_ms);
+    app_jsonlog_end (log);
     if (!c->view)
         return;
-    char id[OVL_ID_SHORT_LEN + 1], prev[OVL_ID_SHORT_LEN + 1], took[32] = "";
-    ovl_id_short (ev->peer.id, id);
-    ovl_id_short (old, prev);
-    if (ev->took_ms)
-        snprintf (took, sizeof took, ", %.2f s", (double)ev->took_ms / 1000.0);
-    const char *reason = ev->reason ? ev->reason : "?";
+    uint64_t t = app_peer_unix_ms ();
     if (strcmp (reason, "start") == 0)
-        app_peer_view_tick (c->view, app_peer_unix_ms (), "master %s starts the job", id);
-    else if (had && !ovl_id_eq (old, ev->peer.id))
-        app_peer_view_tick (c->view, app_peer_unix_ms (),
-                            "master %s %s \u2014 elected %s, term %llu%s", prev,
-                            strcmp (reason, "master lost") == 0 ? "lost" : reason, id,
-                            (unsigned long long)ev->term, took);
+        app_peer_view_tick (c->view, t, "master %s starts the job", id);
+    else if (s_is_handover (reason) && ev->has_previous)
+        app_peer_view_tick (c->view, t, "master %s handed over to %s, term %llu", prev, id,
+                            (unsigned long long)ev->term);
+    else if (ev->has_previous && ev->took_ms)
+        app_peer_view_tick (c->view, t, "master %s lost \u2014 %s elected, term %llu", prev, id,
+                            (unsigned long long)ev->term);
     else
-        app_peer_view_tick (c->view, app_peer_unix_ms (), "%s \u2014 elected %s, term %llu%s",
-                            reason, id, (unsigned long long)ev->term, took);
+        app_peer_view_tick (c->view, t, "master %s, term %llu (%s)", id,
+                            (unsigned long long)ev->term, reason);
+}
+
+/* The new master's first assignment: the recovery time, measured by the
+ * new master and carried in its heartbeats, so every peer says the same. */
+static void
+s_on_took_over (app_peer_ctx_t *c, const el_event_t *ev)
+{
+    char id[OVL_ID_SHORT_LEN + 1], prev[OVL_ID_SHORT_LEN + 1] = "?";
+    ovl_id_short (ev->peer.id, id);
+    int same = c->has_elect && c->elect_term == ev->term && ovl_id_eq (c->elect_by, ev->elector);
+    if (same && c->elect_has_prev)
+        ovl_id_short (c->elect_prev, prev);
+    app_peer_say (c, "master %s took over term %llu: first assignment %llu ms after %s %s", id,
+                  (unsigned long long)ev->term, (unsigned long long)ev->took_ms, prev,
+                  same && s_is_handover (c->elect_reason) ? "handed over" : "fell silent");
+    app_jsonlog_t *log = app_peer_json (c, "took_over");
+    app_jsonlog_u64 (log, "term", ev->term);
+    app_peer_json_id (log, "master", ev->peer.id);
+    if (same && c->elect_has_prev)
+        app_peer_json_id (log, "previous", c->elect_prev);
+    app_jsonlog_u64 (log, "took_ms", ev->took_ms);
+    app_jsonlog_end (log);
+    if (c->view)
+        app_peer_view_tick (c->view, app_peer_unix_ms (), "%s took over %.2f s after %s %s", id,
+                            (double)ev->took_ms / 1000.0, prev,
+                            same && s_is_handover (c->elect_reason) ? "handed over"
+                                                                    : "fell silent");
 }
 
 static void
@@ -288,19 +385,10 @@ s_el_event (void *ctx, const el_event_t *ev)
         s_on_role (c, ev->master, ev->root);
         break;
     case EL_EV_MASTER_ELECTED:
-        ovl_id_short (ev->peer.id, id);
-        ovl_id_short (ev->elector, by);
-        app_peer_say (c, "master %s elected for term %llu by %s (%s) after %llu ms", id,
-                      (unsigned long long)ev->term, by, ev->reason ? ev->reason : "?",
-                      (unsigned long long)ev->took_ms);
-        log = app_peer_json (c, "master_elected");
-        app_jsonlog_u64 (log, "term", ev->term);
-        app_peer_json_id (log, "elector", ev->elector);
-        app_peer_json_id (log, "master", ev->peer.id);
-        app_jsonlog_str (log, "reason", ev->reason ? ev->reason : "");
-        app_jsonlog_u64 (log, "took_ms", ev->took_ms);
-        app_jsonlog_end (log);
-        s_tick_elected (c, ev);
+        s_on_elected (c, ev);
+        break;
+    case EL_EV_TOOK_OVER:
+        s_on_took_over (c, ev);
         break;
     case EL_EV_SLICE_ASSIGNED:
         log = app_peer_json (c, "slice_assigned");
@@ -357,6 +445,7 @@ app_peer_events_driver (app_peer_ctx_t *c, el_stack_driver_t *drv)
         .joined = s_joined,
         .node_up = s_node_up,
         .node_lost = s_node_lost,
+        .node_left = s_node_left,
     };
 }
 

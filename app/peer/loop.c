@@ -24,6 +24,10 @@
 /* How long the loop runs after a graceful leave, so the hand-over and the
  * returned slices go out (and their hops are acknowledged). */
 #define S_LEAVE_MS 300
+/* Then the overlay's goodbyes go out, and the sockets stay open this
+ * long more, so they leave the machine (every socket closes with LINGER
+ * 0: a message still queued then is dropped). */
+#define S_DEPART_MS 100
 
 /* Close connections to nodes that left the state, but keep the master's:
  * a worker talks to it without it being a neighbour. */
@@ -150,6 +154,7 @@ app_peer_loop (app_peer_ctx_t *c)
     uint64_t now = app_now_ms ();
     uint64_t next_prune_ms = now + APP_PRUNE_INTERVAL_MS, next_progress_ms = now + S_PROGRESS_MS;
     uint64_t leave_deadline_ms = UINT64_MAX;
+    int departed = 0;
     int status = APP_EXIT_OK;
     for (;;) {
         app_peer_writer_reap (c, 0);
@@ -159,8 +164,15 @@ app_peer_loop (app_peer_ctx_t *c)
             el_stack_leave (stack, now);
             leave_deadline_ms = now + S_LEAVE_MS;
         }
-        if (now >= leave_deadline_ms)
+        if (now >= leave_deadline_ms && departed)
             break;
+        if (now >= leave_deadline_ms) {
+            /* Everyone who knows us hears we left: "left", not "lost"
+             * a failure timeout from now. */
+            el_stack_depart (stack, now);
+            departed = 1;
+            leave_deadline_ms = now + S_DEPART_MS;
+        }
         app_peer_report_refusals (c);
         int started = el_stack_started (stack);
         if (!started && c->join && app_peer_join_refused (c)) {
@@ -234,6 +246,10 @@ app_peer_loop (app_peer_ctx_t *c)
      * renamed into place whole or not at all, and leaving it half done
      * would only waste it. */
     app_peer_writer_reap (c, 1);
+    /* Quitting with the job unfinished: never silently, and never losing
+     * the only copy of what was computed. */
+    if (status == APP_EXIT_OK)
+        app_peer_write_partial (c);
     if (c->write_failed && c->exit_when_done && !app_stop_requested)
         status = APP_EXIT_FAIL;
     el_status_t st;
@@ -244,11 +260,13 @@ app_peer_loop (app_peer_ctx_t *c)
      * whose copy from another peer came first was rendered here too. */
     app_peer_say (c,
                   "left: rendered %llu slice%s here over all jobs (%llu first, %llu after another "
-                  "peer's copy), busy %.3f s in all",
+                  "peer's copy), busy %.3f s in all; %s%s",
                   (unsigned long long)es->slices_rendered, app_plural_s (es->slices_rendered),
                   (unsigned long long)(es->slices_rendered - es->slices_duplicate),
-                  (unsigned long long)es->slices_duplicate, busy_s);
+                  (unsigned long long)es->slices_duplicate, busy_s,
+                  c->images_said[0] ? "images: " : "no image written", c->images_said);
     app_jsonlog_t *log = app_peer_json (c, "left");
+    app_jsonlog_str (log, "images", c->images_said);
     app_jsonlog_u64 (log, "rendered", es->slices_rendered);
     app_jsonlog_num (log, "busy_s", busy_s);
     app_jsonlog_u64 (log, "own", st.own);

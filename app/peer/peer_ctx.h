@@ -24,6 +24,10 @@
  * APP_PEER_RATE_SAMPLES * APP_PEER_RATE_MS milliseconds. */
 #define APP_PEER_RATE_MS 500
 #define APP_PEER_RATE_SAMPLES 4
+/* The grey of slices missing from a partial image (the window's). */
+#define APP_PEER_MISSING_GREY 0x30
+/* The longest image path the peer writes. */
+#define APP_PEER_PATH_MAX 4096
 
 /* A finished image being coloured and written on a thread of its own: a
  * 4K PNG takes most of a second to compress, longer than a neighbour waits
@@ -37,7 +41,8 @@ typedef struct {
     rnd_palette_t palette;              /* colours */
     rnd_colouring_t colouring;          /* and how to apply them */
     char params[RND_PARAMS_FORMAT_MAX]; /* the PNG's Comment */
-    const char *path;                   /* where it goes */
+    char path[APP_PEER_PATH_MAX];       /* where it goes */
+    int claimed;                        /* path was claimed empty for it */
     ovl_id_t job;                       /* which job it is */
     uint32_t own, total;                /* slices computed here, of all */
     double busy_s;                      /* render + throttle seconds on it */
@@ -66,7 +71,13 @@ typedef struct {
     int colouring_set;                                /* --colouring was given */
     rnd_colouring_t colouring;                        /* it */
     rnd_palette_t palette;                            /* the current job's palette */
-    const char *out_path;                             /* where the PNG goes */
+    const char *out_path;                             /* the first job's PNG (-o) */
+    char out_stem[APP_PEER_PATH_MAX];                 /* it without .png: later names */
+    unsigned images;                                  /* images written (or begun) */
+    int has_image_job;                                /* an image was written ... */
+    ovl_id_t image_job;                               /* ... of this job, last */
+    char image_path[APP_PEER_PATH_MAX];               /* to this path */
+    char images_said[1024];                           /* their names, for the closing line */
     int done_pending;                                 /* a JOB_DONE waits to be written */
     ovl_id_t done_job;                                /* for that job */
     ovl_id_t busy_job;                                /* job_busy_s is for this job */
@@ -78,8 +89,12 @@ typedef struct {
     int write_failed;                                 /* 1 if a PNG could not be written */
     app_peer_writer_t writer;                         /* the PNG being written, if any */
     app_peer_view_t *view;                            /* what the window shows; NULL headless */
-    int has_last_master;                              /* a master was known */
-    ovl_id_t last_master;                             /* it, for "master X lost" */
+    int has_elect;                                    /* an election was reported: */
+    uint64_t elect_term;                              /* its term */
+    ovl_id_t elect_by;                                /* and elector (once per term) */
+    int elect_has_prev;                               /* elect_prev is set */
+    ovl_id_t elect_prev;                              /* the master it replaced */
+    char elect_reason[64];                            /* its cause */
     uint32_t rate_done[APP_PEER_RATE_SAMPLES];        /* slices done at the last samples */
     uint64_t rate_ms[APP_PEER_RATE_SAMPLES];          /* and when */
     unsigned rate_n;                                  /* samples taken */
@@ -128,6 +143,11 @@ void app_peer_writer_reap (app_peer_ctx_t *c, int wait);
  * it, with the parameters as its Comment, on the writer thread. Called
  * after core calls, never inside one. */
 void app_peer_write_done (app_peer_ctx_t *c);
+
+/* Leaving with the current job unfinished here: say so; if no other peer
+ * is known to carry it on, write what is here to <stem>.partial.png
+ * (missing slices grey). */
+void app_peer_write_partial (app_peer_ctx_t *c);
 
 /* --- loop.c --------------------------------------------------------------- */
 

@@ -259,6 +259,29 @@ s_new_jobs (js_world_t *w, app_jobsim_result_t *res)
     return js_finish (&w, res);
 }
 
+/* A swarm built the way people start one: the first peer starts the job
+ * alone, the others join it one by one, a random 0..400 ms apart, while
+ * it runs. Nobody is lost, so nobody may be elected: the job tree's root
+ * moving to a joiner, and the hand-over of a master that is root, are no
+ * failure. (Found end to end: three peers, no kill, all logged "master
+ * elected for term 2 (master lost)" when the third joined.) */
+static int
+s_joiners (js_world_t *w, app_jobsim_result_t *res)
+{
+    int lossless = w->prm.loss == 0.0;
+    int joiners = w->prm.peers < 3 ? 2 : w->prm.peers - 1;
+    js_start_job (w);
+    for (int j = 0; j < joiners && !w->fail[0]; j++) {
+        js_run (w, ovl_rng_below (&w->rng, 401));
+        js_add (w, js_pick_live (w));
+    }
+    if (js_finish (&w, res))
+        return 1;
+    if (res->terms && lossless)
+        return s_also_fail (res, "%d elections without a fault", res->terms);
+    return 0;
+}
+
 /* --- the table ----------------------------------------------------------- */
 
 typedef struct {
@@ -315,6 +338,8 @@ static const s_scenario_t s_table[] = {
     { "no-faults-slow", "32 peers, a quarter 5x slower, no fault: no election", 32, s_no_faults,
       s_shape_32 },
     { "no-faults-200", "200 peers, no fault: no election", 200, s_no_faults, s_shape_200 },
+    { "joiners", "1 peer starts the job, 2 join it 0-400 ms apart: no election", 1, s_joiners,
+      NULL },
     { "kill-workers", "16 peers; 3 workers killed at 25%, 3 more at 50%", 16, s_kill_workers,
       NULL },
     { "kill-master", "16 peers; the master killed at 30%: a new one elected", 16, s_kill_master,

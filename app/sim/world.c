@@ -274,7 +274,7 @@ s_event (void *ctx, const el_event_t *ev)
     if (w->trace) {
         static const char *const kinds[] = { "job started", "role",       "master elected",
                                              "assigned",    "slice done", "job done",
-                                             "rejected" };
+                                             "rejected",    "took over" };
         fprintf (w->trace,
                  "%6" PRIu64 " node %d * %s slice %u peer %s term %" PRIu64
                  " master %d root %d %s\n",
@@ -313,11 +313,19 @@ s_trace (void *ctx, const char *how, const ovl_handle_t *from, const uint8_t *by
 }
 
 static void
-s_node_lost (void *ctx, const ovl_handle_t *lost)
+s_node_lost (void *ctx, const ovl_handle_t *lost, uint64_t silent_ms)
 {
     js_peer_t *p = ctx;
-    fprintf (p->w->trace, "%6" PRIu64 " node %d: lost %s\n", ovl_simnet_now (p->w->sim), p->index,
-             lost->addr);
+    fprintf (p->w->trace, "%6" PRIu64 " node %d: lost %s (silent %" PRIu64 " ms)\n",
+             ovl_simnet_now (p->w->sim), p->index, lost->addr, silent_ms);
+}
+
+static void
+s_node_left (void *ctx, const ovl_handle_t *left)
+{
+    js_peer_t *p = ctx;
+    fprintf (p->w->trace, "%6" PRIu64 " node %d: left %s\n", ovl_simnet_now (p->w->sim), p->index,
+             left->addr);
 }
 
 /* --- the stack as a simulated host --------------------------------------- */
@@ -365,6 +373,7 @@ s_host_new (void *ctx, int index, const ovl_handle_t *self, const ovl_upcalls_t 
         .check = s_check,
         .event = s_event,
         .node_lost = w->trace ? s_node_lost : NULL,
+        .node_left = w->trace ? s_node_left : NULL,
         .trace = w->trace ? s_trace : NULL,
     };
     p->stack = el_stack_new (&w->cfg, self, &drv, seed, w->seed * 1000003u + (uint64_t)index);

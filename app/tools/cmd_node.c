@@ -104,8 +104,9 @@ s_node_up (void *ctx, const ovl_handle_t *h)
 }
 
 static void
-s_node_lost (void *ctx, const ovl_handle_t *h)
+s_node_lost (void *ctx, const ovl_handle_t *h, uint64_t silent_ms)
 {
+    (void)silent_ms;
     s_ctx_t *c = ctx;
     char id[OVL_ID_SHORT_LEN + 1];
     ovl_id_short (h->id, id);

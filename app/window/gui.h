@@ -29,7 +29,7 @@ typedef struct {
     int has_pos;
     int hud;               /* 1: HUD shown at start (h toggles) */
     int overlay;           /* 1: attribution overlay shown at start (o toggles) */
-    const char *save_stem; /* `s` writes <save_stem>-1.png, -2, ... (first free) */
+    const char *save_stem; /* `s` writes <save_stem>-saved-1.png, -2, ... (first free) */
     const char *palette;   /* palette to start with (name or path; NULL: the job's) */
     int colouring_set;     /* 1: use colouring, else the fractal's default */
     rnd_colouring_t colouring;
@@ -67,7 +67,22 @@ void app_gui_zoom_at (const rnd_view_t *view, double px, double py, double facto
 void app_gui_zoom_box (const rnd_view_t *view, double x0, double y0, double x1, double y1,
                        rnd_view_t *out);
 
-/* A peer's colour in the overlay: bright, stable, from its id. */
+/* A peer's colour from its id alone: bright, stable, but two peers may
+ * get near ones -- what app_gui_peer_colours falls back to beyond its
+ * table. */
 void app_gui_peer_colour (ovl_id_t id, uint8_t rgb[3]);
+
+/* Fixed peer colours: the seven of Okabe & Ito first (colour-blind safe,
+ * without black), then Glasbey-style ones (scripts/make-peer-colours.py). */
+#define APP_GUI_PEER_COLOURS 32
+
+/* The colours of the n distinct peers ids (any order), into rgb[i] as
+ * 0xRRGGBB: a function of the set alone, so every peer that knows the
+ * same set colours it the same. Each id prefers one Okabe-Ito colour (a
+ * hash of it picks which); in hash order, each takes its preferred
+ * colour, else the next free one, Okabe-Ito first and then the rest of
+ * the table -- so up to APP_GUI_PEER_COLOURS peers never share one.
+ * Peers beyond that get app_gui_peer_colour's. */
+void app_gui_peer_colours (const ovl_id_t *ids, size_t n, uint32_t *rgb);
 
 #endif

@@ -68,7 +68,7 @@ struct app_gui_t {
     app_peer_view_t *view;                 /* the model we show and command (not owned) */
     app_jsonlog_t *log;                    /* "saved" events (not owned; may be NULL) */
     char node_hex[OVL_ID_HEX_LEN + 1];     /* this peer, for the log */
-    char save_stem[APP_GUI_PATH_MAX - 32]; /* `s` writes <stem>-<k>.png */
+    char save_stem[APP_GUI_PATH_MAX - 32]; /* `s` writes <stem>-saved-<k>.png */
     int colouring_set;                     /* 1: colouring is the user's */
     rnd_colouring_t colouring;             /* how smooth values become colours */
     SDL_Window *window;                    /* ours */

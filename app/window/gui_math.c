@@ -5,6 +5,7 @@
 #include "gui.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 void
 app_gui_fit (int img_w, int img_h, int win_w, int win_h, int *x, int *y, int *w, int *h)
@@ -70,15 +71,21 @@ app_gui_zoom_box (const rnd_view_t *view, double x0, double y0, double x1, doubl
     out->width = width;
 }
 
-void
-app_gui_peer_colour (ovl_id_t id, uint8_t rgb[3])
+/* All 128 bits through splitmix64's finaliser: ids that share a prefix
+ * (neighbours on the ring) still hash apart. */
+static uint64_t
+s_id_hash (ovl_id_t id)
 {
-    /* Hue from all 128 bits through splitmix64's finaliser: ids that share
-     * a prefix (neighbours on the ring) still get unrelated hues. */
     uint64_t z = id.hi ^ (id.lo * 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
+    return z ^ (z >> 31);
+}
+
+void
+app_gui_peer_colour (ovl_id_t id, uint8_t rgb[3])
+{
+    uint64_t z = s_id_hash (id);
     double hue = (double)(z >> 11) * 0x1p-53 * 6.0; /* 0 <= hue < 6 sectors */
     /* HSV to RGB with s = 0.75, v = 1: channel n (5 red, 3 green, 1 blue)
      * is v - v s max(0, min(k, 4 - k, 1)), k = (n + hue) mod 6. */
@@ -89,4 +96,69 @@ app_gui_peer_colour (ovl_id_t id, uint8_t rgb[3])
         double c = v - v * s * fmax (0.0, fmin (fmin (k, 4.0 - k), 1.0));
         rgb[i] = (uint8_t)lround (c * 255);
     }
+}
+
+/* scripts/make-peer-colours.py 32: Okabe-Ito's seven, then 25 chosen
+ * greedily for distance (OKLab) from all before them and from black,
+ * white and the greys the window shows. */
+static const uint32_t s_peer_table[APP_GUI_PEER_COLOURS] = {
+    0xe69f00, 0x56b4e9, 0x009e73, 0xf0e442, 0x0072b2, 0xd55e00, 0xcc79a7, 0x9900ff,
+    0x00dd00, 0xff22ff, 0x00ffdd, 0xffaaff, 0xcc0077, 0x7777ff, 0x99cc88, 0x9955aa,
+    0xcc77ff, 0x998800, 0xff0044, 0xffbb99, 0xff33aa, 0x99ff00, 0x88ddff, 0xcc00cc,
+    0xff7766, 0x00aa00, 0xaa5566, 0x0066ff, 0xbbaaee, 0x0099bb, 0x88bb00, 0x33bbaa,
+};
+#define S_OKABE_ITO 7
+
+typedef struct {
+    uint64_t hash;
+    ovl_id_t id;
+    size_t at; /* index into ids */
+} s_peer_rank_t;
+
+static int
+s_rank_cmp (const void *a, const void *b)
+{
+    const s_peer_rank_t *x = a, *y = b;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return ovl_id_cmp (x->id, y->id);
+}
+
+void
+app_gui_peer_colours (const ovl_id_t *ids, size_t n, uint32_t *rgb)
+{
+    s_peer_rank_t *rank = n ? malloc (n * sizeof *rank) : NULL;
+    if (!rank) {
+        /* No memory (or no peer): the colours of the ids alone. */
+        for (size_t i = 0; i < n; i++) {
+            uint8_t c[3];
+            app_gui_peer_colour (ids[i], c);
+            rgb[i] = (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2];
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        rank[i] = (s_peer_rank_t){ s_id_hash (ids[i]), ids[i], i };
+    /* The set's order, not the caller's: the same on every peer. */
+    qsort (rank, n, sizeof *rank, s_rank_cmp);
+    int used[APP_GUI_PEER_COLOURS] = { 0 };
+    for (size_t r = 0; r < n; r++) {
+        int want = (int)(rank[r].hash % S_OKABE_ITO), got = -1;
+        /* The preferred one, then the rest of Okabe-Ito round from it,
+         * then the table's others in order. */
+        for (int k = 0; k < APP_GUI_PEER_COLOURS && got < 0; k++) {
+            int c = k < S_OKABE_ITO ? (want + k) % S_OKABE_ITO : k;
+            if (!used[c])
+                got = c;
+        }
+        if (got >= 0) {
+            used[got] = 1;
+            rgb[rank[r].at] = s_peer_table[got];
+        } else {
+            uint8_t c[3];
+            app_gui_peer_colour (rank[r].id, c);
+            rgb[rank[r].at] = (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2];
+        }
+    }
+    free (rank);
 }

@@ -11,9 +11,15 @@
 
 /* --- drawing -------------------------------------------------------------- */
 
+/* A contributor's colour: the set's (the same on every peer that knows
+ * the same contributors), else its own hash colour. */
 static uint32_t
-s_peer_rgb (ovl_id_t id)
+s_peer_rgb (const app_gui_t *g, ovl_id_t id)
 {
+    const app_view_info_t *in = &g->frame.info;
+    for (size_t i = 0; i < in->ncolours; i++)
+        if (ovl_id_eq (in->colours[i].id, id))
+            return in->colours[i].rgb;
     uint8_t c[3];
     app_gui_peer_colour (id, c);
     return (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2];
@@ -37,7 +43,7 @@ app_gui_draw_overlay (app_gui_t *g, const SDL_Rect *fit, uint64_t now_ms)
         rnd_slice_rows (g->img_h, k, i, &y0, &unused);
         rnd_slice_rows (g->img_h, k, j - 1, &unused, &y1);
         SDL_Rect r = app_gui_rows_rect (g, fit, y0, y1);
-        uint32_t rgb = s_peer_rgb (f->by[i]);
+        uint32_t rgb = s_peer_rgb (g, f->by[i]);
         app_gui_fill (g, &r, rgb, APP_GUI_TINT_ALPHA);
         /* Outlines on bands a few pixels high would hide the image. */
         if (r.h >= APP_GUI_OUTLINE_MIN_PX)
@@ -149,12 +155,14 @@ app_gui_draw_legend (app_gui_t *g, int ow)
     for (size_t i = 0; i < in->ncontrib; i++, n++) {
         char id[OVL_ID_SHORT_LEN + 1];
         ovl_id_short (in->contrib[i].id, id);
-        snprintf (l[n].text, APP_GUI_TEXT_MAX, "%s %5u %3d%%%s", id, in->contrib[i].count,
+        /* Host and short id: which machine in the room, and which peer. */
+        snprintf (l[n].text, APP_GUI_TEXT_MAX, "%s%s%s %5u %3d%%%s", in->contrib[i].host,
+                  in->contrib[i].host[0] ? " " : "", id, in->contrib[i].count,
                   s_percent (in->contrib[i].count, in->slices),
                   ovl_id_eq (in->contrib[i].id, in->self) ? " (me)" : "");
         l[n].rgb = APP_GUI_WHITE;
         l[n].swatch = 1;
-        l[n].swatch_rgb = s_peer_rgb (in->contrib[i].id);
+        l[n].swatch_rgb = s_peer_rgb (g, in->contrib[i].id);
     }
     if (in->ncontributors > in->ncontrib) {
         snprintf (l[n].text, APP_GUI_TEXT_MAX, "+ %zu more", in->ncontributors - in->ncontrib);

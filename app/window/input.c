@@ -29,9 +29,10 @@ s_region (const rnd_view_t *old, const rnd_view_t *nw, double r[4])
 static void
 s_zoom_to (app_gui_t *g, const rnd_view_t *nw)
 {
+    /* The palette stays the job's: `p` recolours this window only, so the
+     * palette shown here must not travel to every peer's window and PNG
+     * with the zoom (nw was made from a job's view and names its palette). */
     rnd_view_t v = *nw;
-    /* The palette shown is the one the job will name. */
-    snprintf (v.palette, sizeof v.palette, "%s", g->palette_name);
     char err[512];
     if (!(v.width <= APP_GUI_WIDTH_MAX)) {
         app_gui_toast (g, APP_GUI_AMBER, "cannot zoom out further (width %.3g, at most %g)",

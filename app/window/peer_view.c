@@ -8,6 +8,7 @@
  * Commands go the other way: the window stores them here and bumps an
  * eventfd the loop polls beside its sockets. */
 #include "peer_view.h"
+#include "gui.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -28,10 +29,15 @@ struct app_peer_view_t {
     uint8_t *dirty;          /* per slice: changed since the last sync */
     app_view_contrib_t *all; /* every contributor, most slices first */
     size_t nall, all_cap;
-    int job_dirty;           /* a job came since the last sync */
-    int any_dirty;           /* something changed since the last sync */
-    int wake_due;            /* wake() was called and no sync followed */
-    int (*wake) (void *ctx); /* tells the window something changed */
+    struct {
+        ovl_id_t id;
+        char host[APP_VIEW_HOST_LEN];
+    } hosts[APP_VIEW_HOSTS_MAX]; /* where peers are, for the legend */
+    size_t nhosts, next_host;    /* in use; the slot the next one takes when full */
+    int job_dirty;               /* a job came since the last sync */
+    int any_dirty;               /* something changed since the last sync */
+    int wake_due;                /* wake() was called and no sync followed */
+    int (*wake) (void *ctx);     /* tells the window something changed */
     void *wake_ctx;
     int cmd_fd;           /* eventfd: readable while a command waits */
     int leave;            /* a LEAVE waits */
@@ -129,6 +135,7 @@ app_peer_view_job (app_peer_view_t *v, const el_job_t *job)
     v->info.job_seq++;
     v->info.ncontrib = 0;
     v->info.ncontributors = 0;
+    v->info.ncolours = 0;
     v->nall = 0;
     if (ok) {
         v->job = *job;
@@ -167,6 +174,34 @@ app_peer_view_slice_state (app_peer_view_t *v, ovl_id_t job, uint32_t slice,
     s_changed_unlock (v);
 }
 
+/* Peer id's host, or "". Lock held. */
+static const char *
+s_host_of (const app_peer_view_t *v, ovl_id_t id)
+{
+    for (size_t i = 0; i < v->nhosts; i++)
+        if (ovl_id_eq (v->hosts[i].id, id))
+            return v->hosts[i].host;
+    return "";
+}
+
+/* The contributors' colours, as a set: recomputed when one joins the set
+ * (not when counts change), so a colour stays while the set does. Lock
+ * held. */
+static void
+s_colours (app_peer_view_t *v)
+{
+    size_t n = v->nall < APP_VIEW_COLOURS_MAX ? v->nall : APP_VIEW_COLOURS_MAX;
+    ovl_id_t ids[APP_VIEW_COLOURS_MAX];
+    uint32_t rgb[APP_VIEW_COLOURS_MAX];
+    memset (ids, 0, sizeof ids);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = v->all[i].id;
+    app_gui_peer_colours (ids, n, rgb);
+    for (size_t i = 0; i < n; i++)
+        v->info.colours[i] = (app_view_colour_t){ ids[i], rgb[i] };
+    v->info.ncolours = n;
+}
+
 /* Count a slice for `by`: every contributor is counted, kept sorted by
  * count (most first), and the legend is the top APP_VIEW_LEGEND_MAX of
  * them. Out of memory, a new contributor goes uncounted. Lock held. */
@@ -187,7 +222,9 @@ s_contrib_add (app_peer_view_t *v, ovl_id_t by)
         }
         v->all[v->nall].id = by;
         v->all[v->nall].count = 0;
+        snprintf (v->all[v->nall].host, sizeof v->all[v->nall].host, "%s", s_host_of (v, by));
         v->nall++;
+        s_colours (v);
     }
     v->all[i].count++;
     while (i > 0 && v->all[i - 1].count < v->all[i].count) {
@@ -221,6 +258,35 @@ app_peer_view_slice_done (app_peer_view_t *v, ovl_id_t job, uint32_t slice, ovl_
     v->by[i] = by;
     v->dirty[i] = 1;
     s_contrib_add (v, by);
+    s_changed_unlock (v);
+}
+
+void
+app_peer_view_host (app_peer_view_t *v, ovl_id_t id, const char *addr)
+{
+    if (strncmp (addr, "tcp://", 6) == 0)
+        addr += 6;
+    pthread_mutex_lock (&v->lock);
+    size_t k = 0;
+    while (k < v->nhosts && !ovl_id_eq (v->hosts[k].id, id))
+        k++;
+    if (k == v->nhosts) {
+        if (v->nhosts < APP_VIEW_HOSTS_MAX) {
+            v->nhosts++;
+        } else {
+            k = v->next_host; /* the oldest goes */
+            v->next_host = (v->next_host + 1) % APP_VIEW_HOSTS_MAX;
+        }
+    }
+    v->hosts[k].id = id;
+    snprintf (v->hosts[k].host, sizeof v->hosts[k].host, "%s", addr);
+    /* A contributor may have been counted before we heard where it is. */
+    for (size_t i = 0; i < v->nall; i++)
+        if (ovl_id_eq (v->all[i].id, id))
+            snprintf (v->all[i].host, sizeof v->all[i].host, "%s", v->hosts[k].host);
+    size_t n = v->nall < APP_VIEW_LEGEND_MAX ? v->nall : APP_VIEW_LEGEND_MAX;
+    if (n)
+        memcpy (v->info.contrib, v->all, n * sizeof *v->all);
     s_changed_unlock (v);
 }
 

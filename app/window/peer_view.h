@@ -30,6 +30,13 @@ typedef struct app_peer_view_t app_peer_view_t;
 #define APP_VIEW_TICKER_LEN 160
 /* Peers the attribution legend names (those with the most slices). */
 #define APP_VIEW_LEGEND_MAX 16
+/* Contributors whose colours are assigned as a set (app_gui_peer_colours);
+ * more get their hash colour. */
+#define APP_VIEW_COLOURS_MAX 64
+/* A peer's host as the legend shows it ("10.0.0.7:5555"), and how many
+ * peers' hosts the view remembers. */
+#define APP_VIEW_HOST_LEN 48
+#define APP_VIEW_HOSTS_MAX 256
 
 /* A slice as this peer knows it. */
 typedef enum {
@@ -39,9 +46,15 @@ typedef enum {
 } app_slice_state_t;
 
 typedef struct {
-    ovl_id_t id;    /* a peer that computed slices of the job */
-    uint32_t count; /* how many (first to arrive here) */
+    ovl_id_t id;                  /* a peer that computed slices of the job */
+    uint32_t count;               /* how many (first to arrive here) */
+    char host[APP_VIEW_HOST_LEN]; /* where it is, if this peer knows ("" if not) */
 } app_view_contrib_t;
+
+typedef struct {
+    ovl_id_t id;  /* a contributor */
+    uint32_t rgb; /* its colour, 0xRRGGBB */
+} app_view_colour_t;
 
 typedef struct {
     uint64_t t_ms;                  /* Unix ms it happened */
@@ -66,7 +79,9 @@ typedef struct {
     size_t ncontrib;                    /* legend entries: the top contributors */
     size_t ncontributors;               /* peers that computed slices, all told */
     app_view_contrib_t contrib[APP_VIEW_LEGEND_MAX];
-    size_t nticker; /* ticker lines, oldest first */
+    size_t ncolours;                                 /* contributors coloured as a set */
+    app_view_colour_t colours[APP_VIEW_COLOURS_MAX]; /* their colours */
+    size_t nticker;                                  /* ticker lines, oldest first */
     app_view_tick_t ticker[APP_VIEW_TICKER_LINES];
     int closed; /* the loop has ended: the window closes */
 } app_view_info_t;
@@ -116,6 +131,10 @@ void app_peer_view_slice_done (app_peer_view_t *v, ovl_id_t job, uint32_t slice,
 /* The peer's status, the overlay's peer count, the recent slice rate. */
 void app_peer_view_status (app_peer_view_t *v, const el_status_t *st, size_t peers_known,
                            double rate);
+
+/* Where peer id is (its transport address: "tcp://" is dropped), for the
+ * legend. The newest APP_VIEW_HOSTS_MAX are kept. */
+void app_peer_view_host (app_peer_view_t *v, ovl_id_t id, const char *addr);
 
 /* Add a ticker line (printf format); the oldest goes when full. */
 void app_peer_view_tick (app_peer_view_t *v, uint64_t t_ms, const char *fmt, ...)

@@ -1,7 +1,6 @@
 /* save.c: `s` in the window -- the image as shown, written as a PNG with its parameters on a thread
  * of its own. */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "gui_ctx.h"
+#include "outname.h"
 #include "params.h"
 #include "png_io.h"
 
@@ -59,25 +59,6 @@ s_save_main (void *arg)
     return NULL;
 }
 
-/* Claim <stem>-<k>.png, the first k whose file does not exist. 0, or -1
- * with errno. */
-static int
-s_claim (const char *stem, char *path, size_t size)
-{
-    for (int k = 1; k < 1000000; k++) {
-        snprintf (path, size, "%s-%d.png", stem, k);
-        int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-            close (fd);
-            return 0;
-        }
-        if (errno != EEXIST)
-            return -1;
-    }
-    errno = EEXIST;
-    return -1;
-}
-
 /* `s`: the image as shown (this palette, missing slices neutral), with the
  * parameters that reproduce it, written on a thread of its own (a 4K PNG
  * takes a second; the window must not stop). */
@@ -109,7 +90,9 @@ app_gui_save (app_gui_t *g)
     snprintf (v.palette, sizeof v.palette, "%s", g->palette_name);
     if (rnd_params_format (&v, s->comment, sizeof s->comment) < 0)
         snprintf (s->comment, sizeof s->comment, "%s", in->params);
-    if (s_claim (g->save_stem, s->path, sizeof s->path) != 0) {
+    /* <stem>-saved-<k>.png: apart from the jobs' own images (<stem>.png,
+     * <stem>-2.png, ...), and never over an existing file. */
+    if (app_outname_claim (g->save_stem, "-saved", 1, s->path, sizeof s->path) != 0) {
         app_gui_toast (g, APP_GUI_RED, "cannot save %s: %s", s->path, strerror (errno));
         free (rgb);
         free (s);

@@ -80,7 +80,8 @@ fz_params (const char *text, size_t len)
         el_job_init (&job, &view, 0, 7, err, sizeof err) != 0)
         return;
     P2pf__JobSpec spec;
-    el_job_to_spec (&job, &spec);
+    uint8_t ob[16];
+    el_job_to_spec (&job, &spec, ob);
     FZ_CHECK (el_job_from_spec (&again, &spec, err, sizeof err) == 0);
     FZ_CHECK (ovl_id_eq (again.id, job.id) && again.slices == job.slices);
 }

@@ -258,7 +258,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                 s_finish_render (&c);
             break;
         case 6:
-            up->node_lost (up->ctx, who);
+            if (op & 0x40)
+                up->node_left (up->ctx, who);
+            else
+                up->node_lost (up->ctx, who, len > 0 ? bytes[0] : 0);
             break;
         default:
             up->group_root (up->ctx, job->group, len > 0 && (bytes[0] & 1));

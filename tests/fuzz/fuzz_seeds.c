@@ -171,6 +171,7 @@ s_envelopes (void)
     P2pf__AnycastResult result = P2PF__ANYCAST_RESULT__INIT;
     P2pf__App app = P2PF__APP__INIT;
     P2pf__RowRequest rowreq = P2PF__ROW_REQUEST__INIT;
+    P2pf__Leave leave = P2PF__LEAVE__INIT;
     ping.nonce = pong.nonce = 0x1234;
     ack.msg_id = 77;
     row.row = 3;
@@ -226,6 +227,7 @@ s_envelopes (void)
         { "anycast-result", P2PF__ENVELOPE__BODY_ANYCAST_RESULT, &result },
         { "app-slice-data", P2PF__ENVELOPE__BODY_APP, &app },
         { "row-request", P2PF__ENVELOPE__BODY_ROW_REQUEST, &rowreq },
+        { "leave", P2PF__ENVELOPE__BODY_LEAVE, &leave },
     };
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
         P2pf__Envelope env;
