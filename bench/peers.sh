@@ -20,6 +20,9 @@
 #   unbalance  4 peers, one at --throttle 3: busy time (max-min)/mean
 #   join       BENCH_JOINERS (20) peers started at once, all joining one
 #              bootstrap mid-job: each one's `started` -> `joined` (ms)
+#   catchup    one peer renders BENCH_CATCHUP_VIEW (1920x1080, 20000
+#              iterations, 128 slices) alone; then, one after another, a
+#              late joiner per run: its `joined` -> `job_done` (ms)
 #   curve      BENCH_PEERS peers on an open network and on a closed one
 #              (--key: CURVE encryption, vouches checked), alternating
 #              within each run: wall and CPU time, closed / open
@@ -440,6 +443,34 @@ join () {
         "$(json_str "$VIEW")" "$n" "$runs" "$(machine_json)" "$(json_stats "$DIR/join_ms")" "$(json_stats "$DIR/join_max")")"
 }
 
+# catchup RUNS: a late joiner of a finished job gets the whole image:
+# `joined` -> `job_done` in its log, one joiner a run, the same first peer.
+catchup () {
+    local runs=$1 r j d v
+    mapfile -t v < <(words "${BENCH_CATCHUP_VIEW:---size 1920x1080 --iter 20000 --slices 128}")
+    : >"$DIR/catchup_ms"
+    rm -f "$DIR"/*.jsonl
+    peer 0 "${v[@]}" --threads 2
+    wait_logs job_done 1 || exit 1
+    for r in $(seq "$runs"); do
+        rm -f "$DIR/1.jsonl" "$DIR/1.png"
+        "$BIN" peer --headless --threads 2 --join "127.0.0.1:$PORT" --exit-when-done \
+            --log-json "$DIR/1.jsonl" -o "$DIR/1.png" 2>/dev/null || die "the late joiner failed"
+        j=$(stamps joined "$DIR/1.jsonl" | head -1)
+        d=$(stamps job_done "$DIR/1.jsonl" | head -1)
+        echo $((d - j)) >>"$DIR/catchup_ms"
+        cmp -s "$DIR/0.png" "$DIR/1.png" || die "the late joiner's image differs"
+        say "catchup run $r: whole image $((d - j)) ms after joining"
+    done
+    stop_all
+    {
+        echo "== catchup: a late joiner of a finished job (${v[*]}); $runs runs, median [min-max]"
+        echo "joined -> job_done (ms): $(fmt_stats "$DIR/catchup_ms")"
+    } | table
+    emit "$(printf '{"section":"catchup","view":%s,"runs":%d,"machine":%s,"catchup_ms":%s}' \
+        "$(json_str "${v[*]}")" "$runs" "$(machine_json)" "$(json_stats "$DIR/catchup_ms")")"
+}
+
 # curve RUNS COUNTS: the cost of a closed network (CURVE), ratios per run.
 curve () {
     local runs=$1 counts=$2 r n label saved rows=()
@@ -498,7 +529,7 @@ while [ $# -gt 0 ]; do
         TRAFFIC_PEERS=${BENCH_TRAFFIC_PEERS:-4 8}
         RUNS=${RUNS:-1}
         ;;
-    e2e | speedup | slices | recovery | traffic | unbalance | join | curve) SECTIONS+=("$1") ;;
+    e2e | speedup | slices | recovery | traffic | unbalance | join | catchup | curve) SECTIONS+=("$1") ;;
     [0-9]*) RUNS=$1 ;;
     -h | --help) usage ;;
     *)
@@ -518,6 +549,7 @@ for s in "${SECTIONS[@]}"; do
     traffic) traffic "${RUNS:-3}" ;;
     unbalance) unbalance "${RUNS:-5}" ;;
     join) join "${RUNS:-5}" ;;
+    catchup) catchup "${RUNS:-5}" ;;
     curve) curve "${RUNS:-5}" "$PEER_COUNTS" ;;
     esac
 done
