@@ -461,6 +461,22 @@ el_election_suspect_deadline_ms (const el_peer_t *p)
     return (p->has_master ? p->last_heard_ms : p->no_master_since) + p->cfg.master_timeout_ms;
 }
 
+/* Report that the master of this term took over after took_ms (once a
+ * term: told_took_over). */
+static void
+s_took_over_event (el_peer_t *p, const ovl_handle_t *master, uint32_t took_ms)
+{
+    p->told_took_over = p->term;
+    el_event_t ev;
+    memset (&ev, 0, sizeof ev);
+    ev.kind = EL_EV_TOOK_OVER;
+    ev.term = p->term.n;
+    ev.elector = p->term.by;
+    ev.peer = *master;
+    ev.took_ms = took_ms;
+    el_peer_event (p, &ev);
+}
+
 void
 el_election_note_assigned (el_peer_t *p, uint64_t now)
 {
@@ -470,15 +486,7 @@ el_election_note_assigned (el_peer_t *p, uint64_t now)
     p->took_over_ms = s_age_ms (now, p->takeover_from_ms);
     if (p->took_over_ms == 0)
         p->took_over_ms = 1; /* 0 says "not measured" on the wire */
-    p->told_took_over = p->term;
-    el_event_t ev;
-    memset (&ev, 0, sizeof ev);
-    ev.kind = EL_EV_TOOK_OVER;
-    ev.term = p->term.n;
-    ev.elector = p->term.by;
-    ev.peer = p->self;
-    ev.took_ms = p->took_over_ms;
-    el_peer_event (p, &ev);
+    s_took_over_event (p, &p->self, p->took_over_ms);
 }
 
 void
@@ -486,13 +494,6 @@ el_election_on_took_over (el_peer_t *p, uint32_t took_over_ms)
 {
     if (!took_over_ms || !p->has_master || el_term_cmp (p->told_took_over, p->term) == 0)
         return;
-    p->told_took_over = p->term;
-    el_event_t ev;
-    memset (&ev, 0, sizeof ev);
-    ev.kind = EL_EV_TOOK_OVER;
-    ev.term = p->term.n;
-    ev.elector = p->term.by;
-    ev.peer = p->master;
-    ev.took_ms = took_over_ms < EL_DETECTED_MAX_MS ? took_over_ms : EL_DETECTED_MAX_MS;
-    el_peer_event (p, &ev);
+    s_took_over_event (p, &p->master,
+                       took_over_ms < EL_DETECTED_MAX_MS ? took_over_ms : EL_DETECTED_MAX_MS);
 }
