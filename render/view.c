@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decimal.h"
+
 void
 rnd_view_default (rnd_view_t *view)
 {
@@ -74,8 +76,13 @@ rnd_view_validate_field (const rnd_view_t *v, rnd_view_field_t *bad, char *err, 
         return s_fail (RND_FIELD_FRACTAL, "unknown fractal type %d", (int)v->fractal);
     if (!isfinite (v->center_re) || !isfinite (v->center_im))
         return s_fail (RND_FIELD_CENTER, "center must be finite");
-    if (!isfinite (v->width) || !(v->width > 0))
+    /* A width below the range of doubles is its text's (its double is 0). */
+    const char *wt = rnd_view_width_text (v);
+    if (!isfinite (v->width) || !(v->width > 0 || (wt && rnd_decimal_sign (wt) > 0))) {
+        if (wt)
+            return s_fail (RND_FIELD_WIDTH, "width must be a positive number, got %.40s", wt);
         return s_fail (RND_FIELD_WIDTH, "width must be a positive number, got %g", v->width);
+    }
     if (v->width_px < 1 || v->height_px < 1 || v->width_px > RND_VIEW_SIZE_MAX_PX ||
         v->height_px > RND_VIEW_SIZE_MAX_PX)
         return s_fail (RND_FIELD_SIZE, "size %dx%d out of range (1..%d per side)", v->width_px,
@@ -105,9 +112,7 @@ rnd_view_validate_field (const rnd_view_t *v, rnd_view_field_t *bad, char *err, 
     if (!(extent <= RND_VIEW_EXTENT_MAX))
         return s_fail (RND_FIELD_CENTER, "view reaches |z| = %g, beyond %g", extent,
                        RND_VIEW_EXTENT_MAX);
-    /* Adjacent pixels must map to distinct doubles, with a few bits to spare;
-     * deeper zooms need arbitrary precision, which we do not do. */
-    if (pitch < extent * 0x1p-48)
+    if (rnd_view_is_deep (v))
         return s_fail (RND_FIELD_WIDTH,
                        "zoom too deep for double precision (pixel pitch %g at |z| %g)", pitch,
                        extent);
@@ -120,6 +125,17 @@ rnd_view_validate_field (const rnd_view_t *v, rnd_view_field_t *bad, char *err, 
                        "spaces (it is stored in the PNG's text chunk)",
                        v->palette);
     return 0;
+}
+
+int
+rnd_view_is_deep (const rnd_view_t *v)
+{
+    double pitch = v->width / v->width_px;
+    double extent =
+        fmax (fabs (v->center_re) + v->width / 2, fabs (v->center_im) + pitch * v->height_px / 2);
+    /* Adjacent pixels must map to distinct doubles, with a few bits to
+     * spare; a pitch finer than that needs the exact centre. */
+    return pitch < extent * 0x1p-48;
 }
 
 void
