@@ -68,8 +68,23 @@ rnd_view_validate (const rnd_view_t *v, char *err, size_t err_size)
     return rnd_view_validate_field (v, &bad, err, err_size);
 }
 
+static int s_validate (const rnd_view_t *v, int deep_ok, rnd_view_field_t *bad, char *err,
+                       size_t err_size);
+
 int
 rnd_view_validate_field (const rnd_view_t *v, rnd_view_field_t *bad, char *err, size_t err_size)
+{
+    return s_validate (v, 0, bad, err, err_size);
+}
+
+int
+rnd_view_validate_deep (const rnd_view_t *v, rnd_view_field_t *bad, char *err, size_t err_size)
+{
+    return s_validate (v, 1, bad, err, err_size);
+}
+
+static int
+s_validate (const rnd_view_t *v, int deep_ok, rnd_view_field_t *bad, char *err, size_t err_size)
 {
     *bad = RND_FIELD_NONE;
     if (v->fractal != RND_FRACTAL_MANDELBROT && v->fractal != RND_FRACTAL_JULIA)
@@ -112,10 +127,20 @@ rnd_view_validate_field (const rnd_view_t *v, rnd_view_field_t *bad, char *err, 
     if (!(extent <= RND_VIEW_EXTENT_MAX))
         return s_fail (RND_FIELD_CENTER, "view reaches |z| = %g, beyond %g", extent,
                        RND_VIEW_EXTENT_MAX);
-    if (rnd_view_is_deep (v))
+    if (rnd_view_is_deep (v) && !deep_ok)
         return s_fail (RND_FIELD_WIDTH,
-                       "zoom too deep for double precision (pixel pitch %g at |z| %g)", pitch,
-                       extent);
+                       "zoom too deep for double precision (pixel pitch %g at |z| %g); only "
+                       "'p2pfractal render' renders deeper views yet",
+                       pitch, extent);
+    if (rnd_view_is_deep (v) && !(v->width >= RND_VIEW_DEEP_WIDTH_MIN)) {
+        char w[48];
+        if (wt)
+            snprintf (w, sizeof w, "%.40s", wt);
+        else
+            snprintf (w, sizeof w, "%g", v->width);
+        return s_fail (RND_FIELD_WIDTH, "width %s is below %g, the deepest view rendered yet", w,
+                       RND_VIEW_DEEP_WIDTH_MIN);
+    }
     size_t len = strnlen (v->palette, sizeof v->palette);
     if (len == 0)
         return s_fail (RND_FIELD_PALETTE, "palette name is empty");

@@ -303,7 +303,9 @@ app_view_opts_finish (app_view_opts_t *vo, rnd_palette_t *palette)
 {
     char err[512];
     rnd_view_field_t bad;
-    if (rnd_view_validate_field (&vo->view, &bad, err, sizeof err)) {
+    int rc = vo->deep_ok ? rnd_view_validate_deep (&vo->view, &bad, err, sizeof err)
+                         : rnd_view_validate_field (&vo->view, &bad, err, sizeof err);
+    if (rc) {
         if (vo->source[bad])
             app_usage_error ("%s: %s", vo->source[bad], err);
         app_usage_error ("%s", err);
