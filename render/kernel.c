@@ -38,6 +38,12 @@ rnd_kjob_prepare (rnd_kjob_t *job, const rnd_view_t *v, int flags, char *err, si
     return job->ref ? 0 : -1;
 }
 
+long
+rnd_kjob_ref_bits (const rnd_kjob_t *job)
+{
+    return job->ref ? job->ref->prec : 0;
+}
+
 void
 rnd_kjob_release (rnd_kjob_t *job)
 {

@@ -71,6 +71,8 @@ int rnd_kjob_prepare (rnd_kjob_t *job, const rnd_view_t *view, int flags, char *
                       size_t err_size);
 /* Frees what rnd_kjob_prepare allocated (nothing for a shallow view). */
 void rnd_kjob_release (rnd_kjob_t *job);
+/* MPFR precision of the job's reference orbit in bits; 0 without one. */
+long rnd_kjob_ref_bits (const rnd_kjob_t *job);
 
 /* Compute rows [y0, y1) of the image into out (row-major, (y1-y0)*W floats).
  * kernel must be supported (rnd_kernel_supported); AUTO picks the best. */

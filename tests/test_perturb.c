@@ -13,33 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deep_views.h"
 #include "kernel.h"
 #include "slice.h"
 #include "view.h"
-
-/* A Misiurewicz point (pre-period 24, period 1) near -0.7757 + 0.1365i, to
- * 320 digits by Newton's method (mpmath): on the boundary, so a view around
- * it shows spirals at every depth down to ~1e-310. */
-static const char s_mis_re[] =
-    "-0.7756837680090537974694835039347410457282465046158003947949520014006"
-    "6601722281958989488315936878225502825229668905097250894299179080463737"
-    "9375064948277466851397737639988597830060096399129865894739475697095406"
-    "3645032212466724248567049855383997329799836257757609838184774782811466"
-    "2335675541028210097088200595499385767435381";
-static const char s_mis_im[] =
-    "0.13646736829469012473327440961784876519777211159246769640780019540083"
-    "5665974815500875448611244178656625706823059759836009902469392551108149"
-    "8277537811452866499938142966666410158398654439324342409277008273232246"
-    "4837208685040898301427236203238260319437943036898482836622132464385538"
-    "173824612727799986802237591203745426387737";
-/* The repelling fixed point (1 + sqrt(1 - 4c)) / 2 of z^2 + c for the
- * default Julia constant: on the Julia set's boundary. */
-static const char s_beta_re[] =
-    "1.5275031186435346322746079313519161694753124175117324939057282566585"
-    "68636525695786020421879731335118";
-static const char s_beta_im[] =
-    "-0.075912178352287865376456865868742942799734402525730952654506243139"
-    "45915955042180659717442058891181321";
 
 static void
 s_view (rnd_view_t *v, rnd_fractal_t f, const char *re, const char *im, const char *width, int w,
@@ -95,7 +72,7 @@ test_slices_equal_whole (void **state)
 {
     (void)state;
     rnd_view_t v;
-    s_view (&v, RND_FRACTAL_MANDELBROT, s_mis_re, s_mis_im, "1e-50", 48, 36, 3000);
+    s_view (&v, RND_FRACTAL_MANDELBROT, BENCH_MIS_RE, BENCH_MIS_IM, "1e-50", 48, 36, 3000);
     assert_true (rnd_view_is_deep (&v));
     float *whole = s_render (&v, 0);
     size_t npx = (size_t)v.width_px * v.height_px;
@@ -277,10 +254,10 @@ test_deep_views_against_mpfr (void **state)
         long prec; /* bits of the direct MPFR iteration: the kernel's and more */
         int step;  /* sample every step-th pixel of every step-th row */
     } views[] = {
-        { RND_FRACTAL_MANDELBROT, s_mis_re, s_mis_im, "1e-50", 4000, 250, 3 },
-        { RND_FRACTAL_MANDELBROT, s_mis_re, s_mis_im, "3.3e-120", 9000, 480, 4 },
-        { RND_FRACTAL_MANDELBROT, s_mis_re, s_mis_im, "1e-300", 22000, 1080, 5 },
-        { RND_FRACTAL_JULIA, s_beta_re, s_beta_im, "1e-50", 3000, 250, 3 },
+        { RND_FRACTAL_MANDELBROT, BENCH_MIS_RE, BENCH_MIS_IM, "1e-50", 4000, 250, 3 },
+        { RND_FRACTAL_MANDELBROT, BENCH_MIS_RE, BENCH_MIS_IM, "3.3e-120", 9000, 480, 4 },
+        { RND_FRACTAL_MANDELBROT, BENCH_MIS_RE, BENCH_MIS_IM, "1e-300", 22000, 1080, 5 },
+        { RND_FRACTAL_JULIA, BENCH_BETA_RE, BENCH_BETA_IM, "1e-50", 3000, 250, 3 },
     };
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         rnd_view_t v;
@@ -311,7 +288,7 @@ test_deep_validation (void **state)
     (void)state;
     rnd_view_t v;
     rnd_view_default (&v);
-    assert_int_equal (rnd_view_set_center_text (&v, s_mis_re, s_mis_im), 0);
+    assert_int_equal (rnd_view_set_center_text (&v, BENCH_MIS_RE, BENCH_MIS_IM), 0);
     assert_int_equal (rnd_view_set_width_text (&v, "1e-50"), 0);
     char err[256];
     rnd_view_field_t bad;

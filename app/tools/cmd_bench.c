@@ -211,12 +211,14 @@ int
 app_cmd_bench (int argc, char **argv)
 {
     if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0) {
-        fputs (
-            "Usage: p2pfractal bench kernel [options]   (see 'p2pfractal bench kernel --help')\n",
-            argc < 2 ? stderr : stdout);
+        fputs ("Usage: p2pfractal bench kernel|deep [options]   (see 'p2pfractal bench kernel "
+               "--help')\n",
+               argc < 2 ? stderr : stdout);
         return argc < 2 ? APP_EXIT_USAGE : APP_EXIT_OK;
     }
     if (strcmp (argv[1], "kernel") == 0)
         return s_bench_kernel (argc - 1, argv + 1);
-    app_usage_error ("bench: unknown benchmark '%s' (kernel)", argv[1]);
+    if (strcmp (argv[1], "deep") == 0)
+        return app_cmd_bench_deep (argc - 1, argv + 1);
+    app_usage_error ("bench: unknown benchmark '%s' (kernel, deep)", argv[1]);
 }

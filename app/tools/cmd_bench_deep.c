@@ -1,0 +1,163 @@
+/* cmd_bench_deep.c: `p2pfractal bench deep` -- single-thread throughput of
+ * the perturbation kernel at fixed deep views, and the cost of their
+ * reference orbits, beside the scalar double kernel at a view both can
+ * render, in one run. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "deep_views.h"
+#include "kernel.h"
+
+static const char s_usage[] =
+    "Usage: p2pfractal bench deep [--runs N] [--size WxH] [--json]\n"
+    "Single-thread perturbation throughput (G iterations/s) and reference-orbit\n"
+    "time at fixed views around a Misiurewicz point (widths 1e-10 to 1e-300),\n"
+    "beside the scalar double kernel at 1e-10, where doubles still work.\n"
+    "Median of N runs (default 3).\n"
+    "\n"
+    "  --runs N     runs per view\n"
+    "  --size WxH   image size (default 128x128)\n"
+    "  --json       a JSON list of {kernel, width, max_iter, giter_per_s,\n"
+    "               iterations, seconds, reference_s, reference_bits}\n";
+
+typedef struct {
+    const char *width; /* decimal text */
+    int max_iter;
+    int perturb; /* 0: the scalar double kernel */
+} s_deep_view_t;
+
+static const s_deep_view_t s_views[] = {
+    { "1e-10", 4000, 0 },   { "1e-10", 4000, 1 },   { "1e-50", 8000, 1 },
+    { "1e-100", 12000, 1 }, { "1e-200", 20000, 1 }, { "1e-300", 30000, 1 },
+};
+
+typedef struct {
+    const char *kernel;
+    const char *width;
+    int max_iter;
+    uint64_t iterations;
+    double seconds, ref_s;
+    long ref_bits;
+} s_row_t;
+
+static int
+s_cmp_double (const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void
+s_measure (const s_deep_view_t *dv, int w, int h, int runs, float *out, s_row_t *row)
+{
+    rnd_view_t v;
+    rnd_view_default (&v);
+    v.width_px = w;
+    v.height_px = h;
+    v.max_iter = dv->max_iter;
+    if (rnd_view_set_center_text (&v, BENCH_MIS_RE, BENCH_MIS_IM) ||
+        rnd_view_set_width_text (&v, dv->width)) {
+        fprintf (stderr, "p2pfractal: internal error: bad bench view\n");
+        exit (APP_EXIT_FAIL);
+    }
+    double t[64], r[64];
+    char err[256];
+    for (int i = 0; i < runs; i++) {
+        rnd_kjob_t job;
+        double t0 = app_now_s ();
+        if (rnd_kjob_prepare (&job, &v, dv->perturb ? RND_KJOB_PERTURB : 0, err, sizeof err)) {
+            fprintf (stderr, "p2pfractal: %s\n", err);
+            exit (APP_EXIT_FAIL);
+        }
+        double t1 = app_now_s ();
+        rnd_kernel_run (RND_KERNEL_SCALAR, &job, 0, h, out);
+        t[i] = app_now_s () - t1;
+        r[i] = t1 - t0;
+        row->ref_bits = rnd_kjob_ref_bits (&job);
+        rnd_kjob_release (&job);
+    }
+    qsort (t, (size_t)runs, sizeof t[0], s_cmp_double);
+    qsort (r, (size_t)runs, sizeof r[0], s_cmp_double);
+    row->kernel = dv->perturb ? "perturb" : "scalar";
+    row->width = dv->width;
+    row->max_iter = dv->max_iter;
+    row->iterations = 0;
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        row->iterations += rnd_smooth_iterations (out[i], v.max_iter);
+    row->seconds = t[runs / 2];
+    row->ref_s = dv->perturb ? r[runs / 2] : 0.0;
+}
+
+int
+app_cmd_bench_deep (int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "runs", required_argument, 0, 'r' },
+        { "size", required_argument, 0, 's' },
+        { "json", no_argument, 0, 'j' },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    int runs = 3, json = 0, w = 128, h = 128, opt;
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long (argc, argv, ":h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'r':
+            if (app_parse_int (optarg, &runs) || runs < 1 || runs > 64)
+                app_usage_error ("--runs: '%s' is not a run count (1..64)", optarg);
+            break;
+        case 's':
+            if (app_parse_size (optarg, &w, &h) || w < 1 || h < 1 || w > 4096 || h > 4096)
+                app_usage_error ("--size: '%s' is not WxH (1..4096 each)", optarg);
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'h':
+            fputs (s_usage, stdout);
+            return APP_EXIT_OK;
+        default:
+            app_getopt_error ("bench deep", argv, opt);
+        }
+    }
+    if (optind < argc)
+        app_usage_error ("bench deep: unexpected argument '%s'", argv[optind]);
+    size_t n = sizeof s_views / sizeof s_views[0];
+    s_row_t rows[sizeof s_views / sizeof s_views[0]];
+    float *out = malloc ((size_t)w * h * sizeof *out);
+    if (!out) {
+        fprintf (stderr, "p2pfractal: out of memory\n");
+        return APP_EXIT_FAIL;
+    }
+    if (!json)
+        printf ("%-8s %-7s %9s %9s %14s %10s %13s %9s\n", "width", "kernel", "max_iter", "G iter/s",
+                "iterations", "seconds", "reference s", "ref bits");
+    for (size_t i = 0; i < n; i++) {
+        s_measure (&s_views[i], w, h, runs, out, &rows[i]);
+        if (!json) {
+            printf ("%-8s %-7s %9d %9.4f %14llu %10.4f %13.4f %9ld\n", rows[i].width,
+                    rows[i].kernel, rows[i].max_iter, rows[i].iterations / rows[i].seconds / 1e9,
+                    (unsigned long long)rows[i].iterations, rows[i].seconds, rows[i].ref_s,
+                    rows[i].ref_bits);
+            fflush (stdout);
+        }
+    }
+    free (out);
+    if (json) {
+        printf ("[\n");
+        for (size_t i = 0; i < n; i++)
+            printf ("  {\"kernel\": \"%s\", \"width\": \"%s\", \"max_iter\": %d, "
+                    "\"giter_per_s\": %.6f, \"iterations\": %llu, \"seconds\": %.6f, "
+                    "\"reference_s\": %.6f, \"reference_bits\": %ld}%s\n",
+                    rows[i].kernel, rows[i].width, rows[i].max_iter,
+                    rows[i].iterations / rows[i].seconds / 1e9,
+                    (unsigned long long)rows[i].iterations, rows[i].seconds, rows[i].ref_s,
+                    rows[i].ref_bits, i + 1 < n ? "," : "");
+        printf ("]\n");
+    }
+    return APP_EXIT_OK;
+}
