@@ -34,6 +34,9 @@ rnd_kjob_prepare (rnd_kjob_t *job, const rnd_view_t *v, int flags, char *err, si
     if (!job->perturb && !(flags & RND_KJOB_PERTURB))
         return 0;
     job->perturb = 1;
+    /* The number type is the whole job's: a width below the doubles has
+     * width == 0 (its text is current), so it is caught here too. */
+    job->floatexp = (flags & RND_KJOB_FLOATEXP) || !(v->width >= RND_FLOATEXP_WIDTH);
     job->ref = rnd_ref_compute (v, err, err_size);
     return job->ref ? 0 : -1;
 }

@@ -48,6 +48,8 @@ typedef struct {
      * ((x + 0.5 - W/2) * scale, (H/2 - y - 0.5) * scale), iterated around
      * ref, the reference orbits computed with MPFR from the whole view. */
     int perturb;               /* 1: render by perturbation around ref */
+    int floatexp;              /* 1: deltas with an extended exponent where
+                                  they are tiny (render/floatexp.h) */
     const struct rnd_ref *ref; /* the reference orbits (owned by whoever
                                   called rnd_kjob_prepare) */
 } rnd_kjob_t;
@@ -58,7 +60,11 @@ typedef struct {
 void rnd_kjob_init (rnd_kjob_t *job, const rnd_view_t *view);
 
 /* Flags of rnd_kjob_prepare. */
-#define RND_KJOB_PERTURB 1 /* perturbation even for a shallow view (tests, bench) */
+#define RND_KJOB_PERTURB 1  /* perturbation even for a shallow view (tests, bench) */
+#define RND_KJOB_FLOATEXP 2 /* floatexp deltas even where doubles do (tests, bench) */
+/* Widths below this take floatexp deltas: the double deltas' pixel pitch
+ * and c underflow soon after. */
+#define RND_FLOATEXP_WIDTH 1e-290
 
 /* Digest a view validated by rnd_view_validate_deep: as rnd_kjob_init, and
  * for a deep view (or with RND_KJOB_PERTURB) compute the reference orbits

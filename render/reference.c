@@ -122,6 +122,14 @@ rnd_ref_compute (const rnd_view_t *v, char *err, size_t err_size)
     }
     long prec = rnd_ref_precision (v);
     ref->prec = prec;
+    mpfr_t p;
+    mpfr_init2 (p, 53);
+    s_set (p, rnd_view_width_text (v), v->width);
+    mpfr_div_ui (p, p, (unsigned long)v->width_px, MPFR_RNDN);
+    long pe;
+    ref->pitch_m = mpfr_get_d_2exp (&pe, p, MPFR_RNDN);
+    ref->pitch_e = pe;
+    mpfr_clear (p);
     mpfr_t zr, zi, cr, ci;
     mpfr_inits2 ((mpfr_prec_t)prec, zr, zi, cr, ci, (mpfr_ptr)0);
     double bail2 = v->bailout * v->bailout;

@@ -4,6 +4,8 @@
 #ifndef RND_REFERENCE_H
 #define RND_REFERENCE_H
 
+#include <stdint.h>
+
 #include "view.h"
 
 /* One orbit, rounded to doubles: Z_0 .. Z_len-1. It ends at the first Z_m
@@ -25,6 +27,11 @@ struct rnd_ref {
      * for Julia the critical orbit 0, c, c^2 + c, ... */
     rnd_orbit_t base;
     long prec; /* MPFR precision used, bits */
+    /* The pixel pitch width / W as pitch_m * 2^pitch_e (0.5 <= pitch_m < 1,
+     * correctly rounded to 53 bits): the floatexp path's, for widths below
+     * the doubles. */
+    double pitch_m;
+    int64_t pitch_e;
 };
 
 /* Precision for a view's reference: 64 + log2(max(W, H)) - log2(width)

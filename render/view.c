@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decimal.h"
@@ -132,15 +133,11 @@ s_validate (const rnd_view_t *v, int deep_ok, rnd_view_field_t *bad, char *err, 
                        "zoom too deep for double precision (pixel pitch %g at |z| %g); only "
                        "'p2pfractal render' renders deeper views yet",
                        pitch, extent);
-    if (rnd_view_is_deep (v) && !(v->width >= RND_VIEW_DEEP_WIDTH_MIN)) {
-        char w[48];
-        if (wt)
-            snprintf (w, sizeof w, "%.40s", wt);
-        else
-            snprintf (w, sizeof w, "%g", v->width);
-        return s_fail (RND_FIELD_WIDTH, "width %s is below %g, the deepest view rendered yet", w,
-                       RND_VIEW_DEEP_WIDTH_MIN);
-    }
+    /* A canonical text's exponent is its leading digit's (1.5e-4000). */
+    const char *wexp = wt ? strchr (wt, 'e') : NULL;
+    if (rnd_view_is_deep (v) && wexp && strtol (wexp + 1, NULL, 10) < RND_VIEW_DEEP_EXP10_MIN)
+        return s_fail (RND_FIELD_WIDTH, "width %.40s is below 1e%d, the deepest view rendered", wt,
+                       RND_VIEW_DEEP_EXP10_MIN);
     size_t len = strnlen (v->palette, sizeof v->palette);
     if (len == 0)
         return s_fail (RND_FIELD_PALETTE, "palette name is empty");

@@ -40,10 +40,10 @@ typedef enum {
  * inf - inf = NaN (|z_0|^2 stays below 1e300). */
 #define RND_VIEW_EXTENT_MAX 1e150
 #define RND_PALETTE_NAME_MAX 256
-/* The narrowest width rendered: perturbation with double deltas. Its pixel
- * pitch (at most 16384 pixels) stays a normal double, and so do the deltas
- * of pixels near the centre for the first iterations. */
-#define RND_VIEW_DEEP_WIDTH_MIN 1e-300
+/* The narrowest width rendered, as a power of ten: perturbation with
+ * floatexp deltas has no floor, but a centre of RND_DECIMAL_MAX characters
+ * places pixels only down to about this. */
+#define RND_VIEW_DEEP_EXP10_MIN (-4000)
 /* Room for a centre coordinate's decimal text, NUL included: ~4,000
  * significant digits, enough to place a pixel of a 1e-4000 wide view. */
 #define RND_DECIMAL_MAX 4096
@@ -96,8 +96,8 @@ int rnd_view_validate (const rnd_view_t *view, char *err, size_t err_size);
 int rnd_view_validate_field (const rnd_view_t *view, rnd_view_field_t *bad, char *err,
                              size_t err_size);
 /* The same, but deep views (rnd_view_is_deep) pass too, down to widths of
- * RND_VIEW_DEEP_WIDTH_MIN: what the perturbation kernel renders. The two
- * validations differ only there; the swarm (peers, baseline) uses the
+ * 10^RND_VIEW_DEEP_EXP10_MIN: what the perturbation kernel renders. The two
+ * validations differ only there (widths down to 1e-4000); the swarm (peers, baseline) uses the
  * other one and refuses deep jobs, as it does not render them yet. */
 int rnd_view_validate_deep (const rnd_view_t *view, rnd_view_field_t *bad, char *err,
                             size_t err_size);

@@ -14,8 +14,9 @@
 static const char s_usage[] =
     "Usage: p2pfractal bench deep [--runs N] [--size WxH] [--json]\n"
     "Single-thread perturbation throughput (G iterations/s) and reference-orbit\n"
-    "time at fixed views around a Misiurewicz point (widths 1e-10 to 1e-300),\n"
-    "beside the scalar double kernel at 1e-10, where doubles still work.\n"
+    "time at fixed views around a Misiurewicz point (widths 1e-10 to 1e-400),\n"
+    "beside the scalar double kernel at 1e-10, where doubles still work;\n"
+    "'pert-fe' rows keep tiny deltas in floatexp (forced at 1e-50).\n"
     "Median of N runs (default 3).\n"
     "\n"
     "  --runs N     runs per view\n"
@@ -26,12 +27,14 @@ static const char s_usage[] =
 typedef struct {
     const char *width; /* decimal text */
     int max_iter;
-    int perturb; /* 0: the scalar double kernel */
+    int flags; /* -1: the scalar double kernel; else rnd_kjob_prepare's */
 } s_deep_view_t;
 
 static const s_deep_view_t s_views[] = {
-    { "1e-10", 4000, 0 },   { "1e-10", 4000, 1 },   { "1e-50", 8000, 1 },
-    { "1e-100", 12000, 1 }, { "1e-200", 20000, 1 }, { "1e-300", 30000, 1 },
+    { "1e-10", 4000, -1 },  { "1e-10", 4000, RND_KJOB_PERTURB },
+    { "1e-50", 8000, 0 },   { "1e-50", 8000, RND_KJOB_FLOATEXP },
+    { "1e-100", 12000, 0 }, { "1e-200", 20000, 0 },
+    { "1e-300", 30000, 0 }, { "1e-400", 30000, 0 }, /* floatexp: below RND_FLOATEXP_WIDTH */
 };
 
 typedef struct {
@@ -68,27 +71,27 @@ s_measure (const s_deep_view_t *dv, int w, int h, int runs, float *out, s_row_t 
     for (int i = 0; i < runs; i++) {
         rnd_kjob_t job;
         double t0 = app_now_s ();
-        if (rnd_kjob_prepare (&job, &v, dv->perturb ? RND_KJOB_PERTURB : 0, err, sizeof err)) {
+        if (rnd_kjob_prepare (&job, &v, dv->flags < 0 ? 0 : dv->flags, err, sizeof err)) {
             fprintf (stderr, "p2pfractal: %s\n", err);
             exit (APP_EXIT_FAIL);
         }
         double t1 = app_now_s ();
         rnd_kernel_run (RND_KERNEL_SCALAR, &job, 0, h, out);
         t[i] = app_now_s () - t1;
+        row->kernel = !job.perturb ? "scalar" : job.floatexp ? "pert-fe" : "perturb";
         r[i] = t1 - t0;
         row->ref_bits = rnd_kjob_ref_bits (&job);
         rnd_kjob_release (&job);
     }
     qsort (t, (size_t)runs, sizeof t[0], s_cmp_double);
     qsort (r, (size_t)runs, sizeof r[0], s_cmp_double);
-    row->kernel = dv->perturb ? "perturb" : "scalar";
     row->width = dv->width;
     row->max_iter = dv->max_iter;
     row->iterations = 0;
     for (size_t i = 0; i < (size_t)w * h; i++)
         row->iterations += rnd_smooth_iterations (out[i], v.max_iter);
     row->seconds = t[runs / 2];
-    row->ref_s = dv->perturb ? r[runs / 2] : 0.0;
+    row->ref_s = dv->flags < 0 ? 0.0 : r[runs / 2];
 }
 
 int
