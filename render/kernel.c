@@ -1,6 +1,7 @@
 /* kernel.c: digest a view for the kernels, and choose a variant by CPUID. */
 #include "kernel_common.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,8 +38,24 @@ rnd_kjob_prepare (rnd_kjob_t *job, const rnd_view_t *v, int flags, char *err, si
     /* The number type is the whole job's: a width below the doubles has
      * width == 0 (its text is current), so it is caught here too. */
     job->floatexp = (flags & RND_KJOB_FLOATEXP) || !(v->width >= RND_FLOATEXP_WIDTH);
-    job->ref = rnd_ref_compute (v, err, err_size);
-    return job->ref ? 0 : -1;
+    struct rnd_ref *ref = rnd_ref_compute (v, err, err_size);
+    if (!ref)
+        return -1;
+    /* BLA radii bound |c| over the whole image (never a slice's): half its
+     * diagonal. Floatexp jobs use BLA while a delta is in doubles; their
+     * cmax may underflow to 0, and c is then far below z's last bit. */
+    if (!(flags & RND_KJOB_NO_BLA)) {
+        double hw = job->width_px / 2.0 * job->scale, hh = job->height_px / 2.0 * job->scale;
+        double cmax = sqrt (fma (hw, hw, hh * hh));
+        if (rnd_ref_build_bla (ref, cmax, job->julia, RND_BLA_EPSILON) != 0) {
+            rnd_ref_free (ref);
+            snprintf (err, err_size, "out of memory for the BLA table (%d iterations)",
+                      v->max_iter);
+            return -1;
+        }
+    }
+    job->ref = ref;
+    return 0;
 }
 
 long

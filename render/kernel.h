@@ -62,6 +62,7 @@ void rnd_kjob_init (rnd_kjob_t *job, const rnd_view_t *view);
 /* Flags of rnd_kjob_prepare. */
 #define RND_KJOB_PERTURB 1  /* perturbation even for a shallow view (tests, bench) */
 #define RND_KJOB_FLOATEXP 2 /* floatexp deltas even where doubles do (tests, bench) */
+#define RND_KJOB_NO_BLA 4   /* plain perturbation, no BLA skips (tests, bench) */
 /* Widths below this take floatexp deltas: the double deltas' pixel pitch
  * and c underflow soon after. */
 #define RND_FLOATEXP_WIDTH 1e-290

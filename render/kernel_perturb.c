@@ -17,7 +17,12 @@
  * below 2^-960, is far under their last bit, so the double step may drop
  * it), switching back whenever z shrinks below again (rebasing). A
  * floatexp step is ~5x a double step; most of a deep orbit is spent above
- * 2^-400, so the cost stays near the double path's. */
+ * 2^-400, so the cost stays near the double path's.
+ *
+ * BLA (bla.h) skips runs of iterations while |z| is small enough, in both
+ * paths. A skip that lands escaped may have passed the escape (the
+ * reference orbit escapes just there): it is undone and redone step by
+ * step, so the count is plain perturbation's. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -55,18 +60,46 @@ rnd_k_perturb_pixel (const rnd_kjob_t *job, int x, int y)
     const double *zr = ref->start.re, *zi = ref->start.im;
     int last = ref->start.len - 1;
     int m = 0;
+    const rnd_bla_t *b;
+    const rnd_bla_table_t *bla = &ref->bla_start;
+    int plain_until = 0; /* no BLA before this n: a skip overshot an escape */
     for (int n = 1; n <= job->max_iter; n++) {
-        /* (2Z + z) z + c, as (ax + i ay)(zx + i zy) + c with two fmas a part */
-        double ax = (zr[m] + zr[m]) + zx, ay = (zi[m] + zi[m]) + zy;
-        double nx = fma (ax, zx, fma (-ay, zy, cx));
-        double ny = fma (ax, zy, fma (ay, zx, cy));
-        zx = nx;
-        zy = ny;
-        m++;
+        int steps = 0, n0 = n, m0 = m;
+        double zx0 = zx, zy0 = zy;
+        b = n < plain_until
+                ? 0
+                : rnd_bla_lookup (bla, m, fabs (zx) + fabs (zy), job->max_iter - n + 1, &steps);
+        if (b && steps > 1) {
+            /* A z + B c: steps iterations at once */
+            double nx = fma (b->ax, zx, fma (-b->ay, zy, fma (b->bx, cx, -(b->by * cy))));
+            double ny = fma (b->ax, zy, fma (b->ay, zx, fma (b->bx, cy, b->by * cx)));
+            zx = nx;
+            zy = ny;
+            m += steps;
+            n += steps - 1;
+        } else {
+            /* (2Z + z) z + c, as (ax + i ay)(zx + i zy) + c, two fmas a part */
+            double ax = (zr[m] + zr[m]) + zx, ay = (zi[m] + zi[m]) + zy;
+            double nx = fma (ax, zx, fma (-ay, zy, cx));
+            double ny = fma (ax, zy, fma (ay, zx, cy));
+            zx = nx;
+            zy = ny;
+            m++;
+        }
         double fx = zr[m] + zx, fy = zi[m] + zy;
         double m2 = rnd_k_mag2 (fx, fy);
-        if (m2 > job->bail2)
+        if (m2 > job->bail2) {
+            if (b && steps > 1) {
+                /* escaped somewhere in the skip: redo it step by step */
+                zx = zx0;
+                zy = zy0;
+                m = m0;
+                plain_until = n0 + steps;
+                n = n0 - 1;
+                continue;
+            }
             return rnd_k_smooth (job, n, m2);
+        }
         if (m == last || m2 < rnd_k_mag2 (zx, zy)) {
             zx = fx;
             zy = fy;
@@ -74,6 +107,7 @@ rnd_k_perturb_pixel (const rnd_kjob_t *job, int x, int y)
             zr = ref->base.re;
             zi = ref->base.im;
             last = ref->base.len - 1;
+            bla = &ref->bla_base;
         }
     }
     return RND_INTERIOR;
@@ -107,39 +141,78 @@ s_pixel_fe (const rnd_kjob_t *job, int x, int y)
     const double *zr = ref->start.re, *zi = ref->start.im;
     int last = ref->start.len - 1;
     int m = 0;
+    const rnd_bla_table_t *bla = &ref->bla_start;
+    int plain_until = 0; /* as in rnd_k_perturb_pixel */
     for (int n = 1; n <= job->max_iter; n++) {
         double fx, fy;
         int smaller; /* |Z + z| < |z|: rebase */
-        rnd_fe_t full;
+        rnd_fe_t full, fe0 = fe;
+        int steps = 0, n0 = n, m0 = m;
+        double zx0 = zx, zy0 = zy;
+        /* a bound of |z| as a double; in floatexp 0 when below the doubles,
+         * which any entry with r > 0 covers */
+        double zn =
+            in_fe ? (fabs (fe.x) + fabs (fe.y)) * rnd_fe_pow2 (fe.e) : fabs (zx) + fabs (zy);
+        const rnd_bla_t *b =
+            n < plain_until ? 0 : rnd_bla_lookup (bla, m, zn, job->max_iter - n + 1, &steps);
+        int skip = b && steps > 1;
         if (in_fe) {
-            rnd_fe_t zm = rnd_fe_from_double (zr[m], zi[m]);
-            zm.e += 1; /* 2 Z_m */
-            fe = rnd_fe_mul (rnd_fe_add (zm, fe), fe);
-            if (!job->julia)
-                fe = rnd_fe_add (fe, c);
-            m++;
+            if (skip) {
+                rnd_fe_t az = rnd_fe_mul (rnd_fe_from_double (b->ax, b->ay), fe);
+                fe = job->julia
+                         ? az
+                         : rnd_fe_add (az, rnd_fe_mul (rnd_fe_from_double (b->bx, b->by), c));
+                m += steps;
+                n += steps - 1;
+            } else {
+                rnd_fe_t zm = rnd_fe_from_double (zr[m], zi[m]);
+                zm.e += 1; /* 2 Z_m */
+                fe = rnd_fe_mul (rnd_fe_add (zm, fe), fe);
+                if (!job->julia)
+                    fe = rnd_fe_add (fe, c);
+                m++;
+            }
             full = rnd_fe_add (rnd_fe_from_double (zr[m], zi[m]), fe);
             rnd_fe_to_double (full, &fx, &fy);
             smaller = rnd_fe_cmp_mag (full, fe) < 0;
         } else {
-            double ax = (zr[m] + zr[m]) + zx, ay = (zi[m] + zi[m]) + zy;
-            double nx = fma (ax, zx, fma (-ay, zy, cx));
-            double ny = fma (ax, zy, fma (ay, zx, cy));
+            double nx, ny;
+            if (skip) {
+                nx = fma (b->ax, zx, fma (-b->ay, zy, fma (b->bx, cx, -(b->by * cy))));
+                ny = fma (b->ax, zy, fma (b->ay, zx, fma (b->bx, cy, b->by * cx)));
+                m += steps;
+                n += steps - 1;
+            } else {
+                double ax = (zr[m] + zr[m]) + zx, ay = (zi[m] + zi[m]) + zy;
+                nx = fma (ax, zx, fma (-ay, zy, cx));
+                ny = fma (ax, zy, fma (ay, zx, cy));
+                m++;
+            }
             zx = nx;
             zy = ny;
-            m++;
             fx = zr[m] + zx;
             fy = zi[m] + zy;
             smaller = rnd_k_mag2 (fx, fy) < rnd_k_mag2 (zx, zy);
         }
         double m2 = rnd_k_mag2 (fx, fy);
-        if (m2 > job->bail2)
+        if (m2 > job->bail2) {
+            if (skip) {
+                fe = fe0;
+                zx = zx0;
+                zy = zy0;
+                m = m0;
+                plain_until = n0 + steps;
+                n = n0 - 1;
+                continue;
+            }
             return rnd_k_smooth (job, n, m2);
+        }
         if (m == last || smaller) {
             m = 0;
             zr = ref->base.re;
             zi = ref->base.im;
             last = ref->base.len - 1;
+            bla = &ref->bla_base;
             if (in_fe) {
                 fe = full;
             } else {

@@ -98,11 +98,32 @@ s_orbit (rnd_orbit_t *o, mpfr_t zr, mpfr_t zi, mpfr_t cr, mpfr_t ci, int max_ite
     return rc;
 }
 
+int
+rnd_ref_build_bla (struct rnd_ref *ref, double cmax, int julia, double eps)
+{
+    int rc = rnd_bla_build (&ref->bla_start, ref->start.re, ref->start.im, ref->start.len, cmax,
+                            julia, eps);
+    if (rc == 0 && julia)
+        rc = rnd_bla_build (&ref->bla_base, ref->base.re, ref->base.im, ref->base.len, cmax, julia,
+                            eps);
+    if (rc != 0) {
+        rnd_bla_free (&ref->bla_start);
+        rnd_bla_free (&ref->bla_base);
+        return -1;
+    }
+    if (!julia)
+        ref->bla_base = ref->bla_start;
+    return 0;
+}
+
 void
 rnd_ref_free (struct rnd_ref *ref)
 {
     if (!ref)
         return;
+    if (ref->bla_base.level[0] != ref->bla_start.level[0])
+        rnd_bla_free (&ref->bla_base);
+    rnd_bla_free (&ref->bla_start);
     if (ref->base.re != ref->start.re) {
         free (ref->base.re);
         free (ref->base.im);

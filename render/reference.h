@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "bla.h"
 #include "view.h"
 
 /* One orbit, rounded to doubles: Z_0 .. Z_len-1. It ends at the first Z_m
@@ -32,6 +33,10 @@ struct rnd_ref {
      * the doubles. */
     double pitch_m;
     int64_t pitch_e;
+    /* BLA tables of start and base (rnd_ref_build_bla; levels == 0: none).
+     * For Mandelbrot base's is start's. */
+    rnd_bla_table_t bla_start;
+    rnd_bla_table_t bla_base;
 };
 
 /* Precision for a view's reference: 64 + log2(max(W, H)) - log2(width)
@@ -41,5 +46,8 @@ long rnd_ref_precision (const rnd_view_t *view);
 /* The reference orbits of view, or NULL with a reason in err. */
 struct rnd_ref *rnd_ref_compute (const rnd_view_t *view, char *err, size_t err_size);
 void rnd_ref_free (struct rnd_ref *ref);
+/* Builds the BLA tables for pixels with |c| <= cmax. 0, or -1 when memory
+ * runs out (then without tables: plain perturbation). */
+int rnd_ref_build_bla (struct rnd_ref *ref, double cmax, int julia, double eps);
 
 #endif

@@ -14,9 +14,11 @@
 static const char s_usage[] =
     "Usage: p2pfractal bench deep [--runs N] [--size WxH] [--json]\n"
     "Single-thread perturbation throughput (G iterations/s) and reference-orbit\n"
-    "time at fixed views around a Misiurewicz point (widths 1e-10 to 1e-400),\n"
-    "beside the scalar double kernel at 1e-10, where doubles still work;\n"
-    "'pert-fe' rows keep tiny deltas in floatexp (forced at 1e-50).\n"
+    "time at fixed views around a Misiurewicz point (widths 1e-10 to 1e-1000),\n"
+    "beside the scalar double kernel at 1e-10, where doubles still work.\n"
+    "Kernels: 'plain' perturbation, 'bla' with bilinear approximation (the\n"
+    "default), '-fe' with tiny deltas in floatexp (forced at 1e-50; the\n"
+    "default below 1e-290).\n"
     "Median of N runs (default 3).\n"
     "\n"
     "  --runs N     runs per view\n"
@@ -30,12 +32,24 @@ typedef struct {
     int flags; /* -1: the scalar double kernel; else rnd_kjob_prepare's */
 } s_deep_view_t;
 
+/* clang-format off: one view a line */
 static const s_deep_view_t s_views[] = {
-    { "1e-10", 4000, -1 },  { "1e-10", 4000, RND_KJOB_PERTURB },
-    { "1e-50", 8000, 0 },   { "1e-50", 8000, RND_KJOB_FLOATEXP },
-    { "1e-100", 12000, 0 }, { "1e-200", 20000, 0 },
-    { "1e-300", 30000, 0 }, { "1e-400", 30000, 0 }, /* floatexp: below RND_FLOATEXP_WIDTH */
+    { "1e-10", 4000, -1 },
+    { "1e-10", 4000, RND_KJOB_PERTURB | RND_KJOB_NO_BLA },
+    { "1e-10", 4000, RND_KJOB_PERTURB },
+    { "1e-50", 8000, RND_KJOB_NO_BLA },
+    { "1e-50", 8000, 0 },
+    { "1e-50", 8000, RND_KJOB_FLOATEXP | RND_KJOB_NO_BLA },
+    { "1e-50", 8000, RND_KJOB_FLOATEXP },
+    { "1e-100", 12000, RND_KJOB_NO_BLA },
+    { "1e-100", 12000, 0 },
+    { "1e-113", 35000, 0 }, /* the yardstick: ~1e-113, ~35,000 iterations */
+    { "1e-200", 20000, 0 },
+    { "1e-300", 30000, 0 }, /* floatexp from here: below RND_FLOATEXP_WIDTH */
+    { "1e-400", 30000, 0 },
+    { "1e-1000", 70000, 0 },
 };
+/* clang-format on */
 
 typedef struct {
     const char *kernel;
@@ -78,7 +92,10 @@ s_measure (const s_deep_view_t *dv, int w, int h, int runs, float *out, s_row_t 
         double t1 = app_now_s ();
         rnd_kernel_run (RND_KERNEL_SCALAR, &job, 0, h, out);
         t[i] = app_now_s () - t1;
-        row->kernel = !job.perturb ? "scalar" : job.floatexp ? "pert-fe" : "perturb";
+        int bla = !(dv->flags & RND_KJOB_NO_BLA);
+        row->kernel = !job.perturb   ? "scalar"
+                      : job.floatexp ? (bla ? "bla-fe" : "plain-fe")
+                                     : (bla ? "bla" : "plain");
         r[i] = t1 - t0;
         row->ref_bits = rnd_kjob_ref_bits (&job);
         rnd_kjob_release (&job);
@@ -137,12 +154,12 @@ app_cmd_bench_deep (int argc, char **argv)
         return APP_EXIT_FAIL;
     }
     if (!json)
-        printf ("%-8s %-7s %9s %9s %14s %10s %13s %9s\n", "width", "kernel", "max_iter", "G iter/s",
+        printf ("%-8s %-8s %9s %9s %14s %10s %13s %9s\n", "width", "kernel", "max_iter", "G iter/s",
                 "iterations", "seconds", "reference s", "ref bits");
     for (size_t i = 0; i < n; i++) {
         s_measure (&s_views[i], w, h, runs, out, &rows[i]);
         if (!json) {
-            printf ("%-8s %-7s %9d %9.4f %14llu %10.4f %13.4f %9ld\n", rows[i].width,
+            printf ("%-8s %-8s %9d %9.4f %14llu %10.4f %13.4f %9ld\n", rows[i].width,
                     rows[i].kernel, rows[i].max_iter, rows[i].iterations / rows[i].seconds / 1e9,
                     (unsigned long long)rows[i].iterations, rows[i].seconds, rows[i].ref_s,
                     rows[i].ref_bits);
