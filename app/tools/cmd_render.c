@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "counts_io.h"
 #include "kernel.h"
 #include "palette.h"
 #include "params.h"
@@ -14,13 +15,15 @@
 
 static const char s_usage[] =
     "Usage: p2pfractal render [view options] [--threads N] [--kernel K]\n"
-    "                         [-o OUT.png] [--counts OUT16.png]\n"
+    "                         [-o OUT.png] [--counts OUT16.png] [--counts32 OUT.npy]\n"
     "Render the view on this machine and write it as a PNG whose Comment holds\n"
     "the parameters (so --params OUT.png renders it again).\n"
     "\n"
     "  -o, --output FILE    colour PNG to write (default p2pfractal.png)\n"
     "      --counts FILE    also write a 16-bit greyscale PNG of escape counts\n"
     "                       (0 = interior, clamped at 65535)\n"
+    "      --counts32 FILE  also write the escape counts unclamped, as 32-bit\n"
+    "                       integers in a NumPy .npy file (0 = interior)\n"
     "  -t, --threads N      render threads (default: all %d CPUs)\n"
     "  -k, --kernel K       auto|scalar|avx2|avx512 (default auto = %s)\n"
     "  -q, --quiet          no timing line on stderr\n"
@@ -34,6 +37,7 @@ app_cmd_render (int argc, char **argv)
     static const struct option opts[] = {
         { "output", required_argument, 0, 'o' },
         { "counts", required_argument, 0, 'c' },
+        { "counts32", required_argument, 0, 'C' },
         { "threads", required_argument, 0, 't' },
         { "kernel", required_argument, 0, 'k' },
         { "quiet", no_argument, 0, 'q' },
@@ -44,7 +48,7 @@ app_cmd_render (int argc, char **argv)
     app_view_opts_t vo;
     app_view_opts_init (&vo);
     vo.deep_ok = 1; /* views too deep for doubles render by perturbation */
-    const char *out_path = "p2pfractal.png", *counts_path = NULL;
+    const char *out_path = "p2pfractal.png", *counts_path = NULL, *counts32_path = NULL;
     int threads = app_cpu_count (), quiet = 0;
     rnd_kernel_t kernel = RND_KERNEL_AUTO;
     int opt;
@@ -57,6 +61,9 @@ app_cmd_render (int argc, char **argv)
             break;
         case 'c':
             counts_path = optarg;
+            break;
+        case 'C':
+            counts32_path = optarg;
             break;
         case 't':
             if (app_parse_int (optarg, &threads) || threads < 1 || threads > 1024)
@@ -91,6 +98,8 @@ app_cmd_render (int argc, char **argv)
     app_check_writable ("-o", out_path);
     if (counts_path)
         app_check_writable ("--counts", counts_path);
+    if (counts32_path)
+        app_check_writable ("--counts32", counts32_path);
     const rnd_view_t *v = &vo.view;
     size_t npix = (size_t)v->width_px * v->height_px;
     float *smooth = malloc (npix * sizeof *smooth);
@@ -161,6 +170,24 @@ app_cmd_render (int argc, char **argv)
                 rc = APP_EXIT_FAIL;
             } else if (!quiet) {
                 fprintf (stderr, "p2pfractal: wrote %s\n", counts_path);
+            }
+            free (counts);
+        }
+    }
+    if (counts32_path) {
+        uint32_t *counts = malloc (npix * sizeof *counts);
+        if (!counts) {
+            fprintf (stderr, "p2pfractal: out of memory for the counts\n");
+            rc = APP_EXIT_FAIL;
+        } else {
+            for (size_t i = 0; i < npix; i++)
+                counts[i] = rnd_smooth_count (smooth[i]);
+            if (rnd_counts_write_npy (counts32_path, counts, v->width_px, v->height_px, err,
+                                      sizeof err)) {
+                fprintf (stderr, "p2pfractal: %s\n", err);
+                rc = APP_EXIT_FAIL;
+            } else if (!quiet) {
+                fprintf (stderr, "p2pfractal: wrote %s\n", counts32_path);
             }
             free (counts);
         }
