@@ -46,6 +46,25 @@ s_need_ref (const rnd_kjob_t *job)
 
 static float s_pixel_fe (const rnd_kjob_t *job, int x, int y);
 
+/* One step of a double delta from index m: the BLA entry b's `steps`
+ * iterations at once (A z + B c) when skip, else (2Z + z) z + c written as
+ * (ax + i ay)(zx + i zy) + c with two fmas a part. The new index. */
+static inline int
+s_step (const rnd_bla_t *b, int skip, int steps, const double *zr, const double *zi, int m,
+        double *zx, double *zy, double cx, double cy)
+{
+    double x = *zx, y = *zy;
+    if (skip) {
+        *zx = fma (b->ax, x, fma (-b->ay, y, fma (b->bx, cx, -(b->by * cy))));
+        *zy = fma (b->ax, y, fma (b->ay, x, fma (b->bx, cy, b->by * cx)));
+        return m + steps;
+    }
+    double ax = (zr[m] + zr[m]) + x, ay = (zi[m] + zi[m]) + y;
+    *zx = fma (ax, x, fma (-ay, y, cx));
+    *zy = fma (ax, y, fma (ay, x, cy));
+    return m + 1;
+}
+
 float
 rnd_k_perturb_pixel (const rnd_kjob_t *job, int x, int y)
 {
@@ -60,36 +79,21 @@ rnd_k_perturb_pixel (const rnd_kjob_t *job, int x, int y)
     const double *zr = ref->start.re, *zi = ref->start.im;
     int last = ref->start.len - 1;
     int m = 0;
-    const rnd_bla_t *b;
     const rnd_bla_table_t *bla = &ref->bla_start;
     int plain_until = 0; /* no BLA before this n: a skip overshot an escape */
     for (int n = 1; n <= job->max_iter; n++) {
         int steps = 0, n0 = n, m0 = m;
         double zx0 = zx, zy0 = zy;
-        b = n < plain_until
-                ? 0
-                : rnd_bla_lookup (bla, m, fabs (zx) + fabs (zy), job->max_iter - n + 1, &steps);
-        if (b && steps > 1) {
-            /* A z + B c: steps iterations at once */
-            double nx = fma (b->ax, zx, fma (-b->ay, zy, fma (b->bx, cx, -(b->by * cy))));
-            double ny = fma (b->ax, zy, fma (b->ay, zx, fma (b->bx, cy, b->by * cx)));
-            zx = nx;
-            zy = ny;
-            m += steps;
-            n += steps - 1;
-        } else {
-            /* (2Z + z) z + c, as (ax + i ay)(zx + i zy) + c, two fmas a part */
-            double ax = (zr[m] + zr[m]) + zx, ay = (zi[m] + zi[m]) + zy;
-            double nx = fma (ax, zx, fma (-ay, zy, cx));
-            double ny = fma (ax, zy, fma (ay, zx, cy));
-            zx = nx;
-            zy = ny;
-            m++;
-        }
+        const rnd_bla_t *b = n < plain_until ? 0
+                                             : rnd_bla_lookup (bla, m, fabs (zx) + fabs (zy),
+                                                               job->max_iter - n + 1, &steps);
+        int skip = b && steps > 1;
+        m = s_step (b, skip, steps, zr, zi, m, &zx, &zy, cx, cy);
+        n += skip ? steps - 1 : 0;
         double fx = zr[m] + zx, fy = zi[m] + zy;
         double m2 = rnd_k_mag2 (fx, fy);
         if (m2 > job->bail2) {
-            if (b && steps > 1) {
+            if (skip) {
                 /* escaped somewhere in the skip: redo it step by step */
                 zx = zx0;
                 zy = zy0;
@@ -176,20 +180,8 @@ s_pixel_fe (const rnd_kjob_t *job, int x, int y)
             rnd_fe_to_double (full, &fx, &fy);
             smaller = rnd_fe_cmp_mag (full, fe) < 0;
         } else {
-            double nx, ny;
-            if (skip) {
-                nx = fma (b->ax, zx, fma (-b->ay, zy, fma (b->bx, cx, -(b->by * cy))));
-                ny = fma (b->ax, zy, fma (b->ay, zx, fma (b->bx, cy, b->by * cx)));
-                m += steps;
-                n += steps - 1;
-            } else {
-                double ax = (zr[m] + zr[m]) + zx, ay = (zi[m] + zi[m]) + zy;
-                nx = fma (ax, zx, fma (-ay, zy, cx));
-                ny = fma (ax, zy, fma (ay, zx, cy));
-                m++;
-            }
-            zx = nx;
-            zy = ny;
+            m = s_step (b, skip, steps, zr, zi, m, &zx, &zy, cx, cy);
+            n += skip ? steps - 1 : 0;
             fx = zr[m] + zx;
             fy = zi[m] + zy;
             smaller = rnd_k_mag2 (fx, fy) < rnd_k_mag2 (zx, zy);

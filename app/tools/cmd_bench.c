@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_opts.h"
 #include "cli.h"
 #include "commands.h"
 #include "kernel.h"
@@ -46,13 +47,6 @@ typedef struct {
     double ratio; /* giter_per_s / naive's on the same view */
 } s_row_t;
 
-static int
-s_cmp_double (const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Time runs renders of the whole image; kernel -1 is the naive loop, -2 the
  * 3-multiply plain loop. */
 static void
@@ -83,12 +77,11 @@ s_measure (const rnd_view_t *v, int kernel, int interior, int runs, s_row_t *row
     for (size_t i = 0; i < npix; i++)
         iters += kernel < 0 ? (counts[i] ? counts[i] : (uint64_t)v->max_iter)
                             : rnd_smooth_iterations (smooth[i], v->max_iter);
-    qsort (times, (size_t)runs, sizeof *times, s_cmp_double);
+    row->median_s = app_bench_median (times, runs);
     row->iterations = iters;
     row->interior_check = interior;
     row->min_s = times[0];
     row->max_s = times[runs - 1];
-    row->median_s = runs % 2 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
     row->giter_per_s = iters / row->median_s / 1e9;
     free (times);
     free (smooth);
@@ -98,41 +91,18 @@ s_measure (const rnd_view_t *v, int kernel, int interior, int runs, s_row_t *row
 static int
 s_bench_kernel (int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "runs", required_argument, 0, 'r' }, { "size", required_argument, 0, 's' },
-        { "json", no_argument, 0, 'j' },       { "quick", no_argument, 0, 'Q' },
-        { "help", no_argument, 0, 'h' },       { 0, 0, 0, 0 },
+    app_bench_opts_t o = {
+        .runs = 5,
+        .runs_max = 1000,
+        .w = 1920,
+        .h = 1080,
+        .size_max = 16384,
+        .quick_w = 480,
+        .quick_h = 270,
     };
-    int runs = 5, json = 0, w = 1920, h = 1080, opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long (argc, argv, ":h", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'r':
-            if (app_parse_int (optarg, &runs) || runs < 1 || runs > 1000)
-                app_usage_error ("--runs: '%s' is not a run count (1..1000)", optarg);
-            break;
-        case 's':
-            if (app_parse_size (optarg, &w, &h) || w < 1 || h < 1 || w > 16384 || h > 16384)
-                app_usage_error ("--size: '%s' is not WxH (1..16384 per side)", optarg);
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'Q':
-            runs = 1;
-            w = 480;
-            h = 270;
-            break;
-        case 'h':
-            fputs (s_usage, stdout);
-            return APP_EXIT_OK;
-        default:
-            app_getopt_error ("bench kernel", argv, opt);
-        }
-    }
-    if (optind < argc)
-        app_usage_error ("bench kernel: unexpected argument '%s'", argv[optind]);
+    if (app_bench_opts_parse (&o, argc, argv, s_usage))
+        return APP_EXIT_OK;
+    int runs = o.runs, json = o.json, w = o.w, h = o.h;
 
     enum { MAX_ROWS = 32 };
     s_row_t rows[MAX_ROWS];

@@ -6,13 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_opts.h"
 #include "cli.h"
 #include "commands.h"
 #include "deep_views.h"
 #include "kernel.h"
 
 static const char s_usage[] =
-    "Usage: p2pfractal bench deep [--runs N] [--size WxH] [--json]\n"
+    "Usage: p2pfractal bench deep [--runs N] [--size WxH] [--json] [--quick]\n"
     "Single-thread perturbation throughput (G iterations/s) and reference-orbit\n"
     "time at fixed views around a Misiurewicz point (widths 1e-10 to 1e-1000),\n"
     "beside the scalar double kernel at 1e-10, where doubles still work.\n"
@@ -23,6 +24,7 @@ static const char s_usage[] =
     "\n"
     "  --runs N     runs per view\n"
     "  --size WxH   image size (default 128x128)\n"
+    "  --quick      1 run each at 32x32 (a smoke test, not a measurement)\n"
     "  --json       a JSON list of {kernel, width, max_iter, giter_per_s,\n"
     "               iterations, seconds, reference_s, reference_bits}\n";
 
@@ -60,13 +62,6 @@ typedef struct {
     long ref_bits;
 } s_row_t;
 
-static int
-s_cmp_double (const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void
 s_measure (const s_deep_view_t *dv, int w, int h, int runs, float *out, s_row_t *row)
 {
@@ -100,52 +95,31 @@ s_measure (const s_deep_view_t *dv, int w, int h, int runs, float *out, s_row_t 
         row->ref_bits = rnd_kjob_ref_bits (&job);
         rnd_kjob_release (&job);
     }
-    qsort (t, (size_t)runs, sizeof t[0], s_cmp_double);
-    qsort (r, (size_t)runs, sizeof r[0], s_cmp_double);
+
     row->width = dv->width;
     row->max_iter = dv->max_iter;
     row->iterations = 0;
     for (size_t i = 0; i < (size_t)w * h; i++)
         row->iterations += rnd_smooth_iterations (out[i], v.max_iter);
-    row->seconds = t[runs / 2];
-    row->ref_s = dv->flags < 0 ? 0.0 : r[runs / 2];
+    row->seconds = app_bench_median (t, runs);
+    row->ref_s = dv->flags < 0 ? 0.0 : app_bench_median (r, runs);
 }
 
 int
 app_cmd_bench_deep (int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "runs", required_argument, 0, 'r' },
-        { "size", required_argument, 0, 's' },
-        { "json", no_argument, 0, 'j' },
-        { "help", no_argument, 0, 'h' },
-        { 0, 0, 0, 0 },
+    app_bench_opts_t o = {
+        .runs = 3,
+        .runs_max = 64,
+        .w = 128,
+        .h = 128,
+        .size_max = 4096,
+        .quick_w = 32,
+        .quick_h = 32,
     };
-    int runs = 3, json = 0, w = 128, h = 128, opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long (argc, argv, ":h", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'r':
-            if (app_parse_int (optarg, &runs) || runs < 1 || runs > 64)
-                app_usage_error ("--runs: '%s' is not a run count (1..64)", optarg);
-            break;
-        case 's':
-            if (app_parse_size (optarg, &w, &h) || w < 1 || h < 1 || w > 4096 || h > 4096)
-                app_usage_error ("--size: '%s' is not WxH (1..4096 each)", optarg);
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'h':
-            fputs (s_usage, stdout);
-            return APP_EXIT_OK;
-        default:
-            app_getopt_error ("bench deep", argv, opt);
-        }
-    }
-    if (optind < argc)
-        app_usage_error ("bench deep: unexpected argument '%s'", argv[optind]);
+    if (app_bench_opts_parse (&o, argc, argv, s_usage))
+        return APP_EXIT_OK;
+    int runs = o.runs, json = o.json, w = o.w, h = o.h;
     size_t n = sizeof s_views / sizeof s_views[0];
     s_row_t rows[sizeof s_views / sizeof s_views[0]];
     float *out = malloc ((size_t)w * h * sizeof *out);

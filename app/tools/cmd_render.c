@@ -31,6 +31,19 @@ static const char s_usage[] =
     "\n"
     "%s";
 
+/* Reports a write's outcome: its error (and a failing exit) or, unless
+ * quiet, "wrote PATH". */
+static void
+s_report (int write_rc, const char *path, const char *err, int quiet, int *rc)
+{
+    if (write_rc) {
+        fprintf (stderr, "p2pfractal: %s\n", err);
+        *rc = APP_EXIT_FAIL;
+    } else if (!quiet) {
+        fprintf (stderr, "p2pfractal: wrote %s\n", path);
+    }
+}
+
 int
 app_cmd_render (int argc, char **argv)
 {
@@ -148,33 +161,9 @@ app_cmd_render (int argc, char **argv)
     }
     rnd_colourise (&palette, app_view_opts_colouring (&vo), smooth, npix, rgb);
     int rc = APP_EXIT_OK;
-    if (rnd_png_write_rgb (out_path, rgb, v->width_px, v->height_px, params, err, sizeof err)) {
-        fprintf (stderr, "p2pfractal: %s\n", err);
-        rc = APP_EXIT_FAIL;
-    } else if (!quiet) {
-        fprintf (stderr, "p2pfractal: wrote %s\n", out_path);
-    }
-    if (counts_path) {
-        uint16_t *counts = malloc (npix * sizeof *counts);
-        if (!counts) {
-            fprintf (stderr, "p2pfractal: out of memory for the counts image\n");
-            rc = APP_EXIT_FAIL;
-        } else {
-            for (size_t i = 0; i < npix; i++) {
-                uint32_t n = rnd_smooth_count (smooth[i]);
-                counts[i] = n > 65535 ? 65535 : (uint16_t)n;
-            }
-            if (rnd_png_write_gray16 (counts_path, counts, v->width_px, v->height_px, params, err,
-                                      sizeof err)) {
-                fprintf (stderr, "p2pfractal: %s\n", err);
-                rc = APP_EXIT_FAIL;
-            } else if (!quiet) {
-                fprintf (stderr, "p2pfractal: wrote %s\n", counts_path);
-            }
-            free (counts);
-        }
-    }
-    if (counts32_path) {
+    s_report (rnd_png_write_rgb (out_path, rgb, v->width_px, v->height_px, params, err, sizeof err),
+              out_path, err, quiet, &rc);
+    if (counts_path || counts32_path) {
         uint32_t *counts = malloc (npix * sizeof *counts);
         if (!counts) {
             fprintf (stderr, "p2pfractal: out of memory for the counts\n");
@@ -182,13 +171,22 @@ app_cmd_render (int argc, char **argv)
         } else {
             for (size_t i = 0; i < npix; i++)
                 counts[i] = rnd_smooth_count (smooth[i]);
-            if (rnd_counts_write_npy (counts32_path, counts, v->width_px, v->height_px, err,
-                                      sizeof err)) {
-                fprintf (stderr, "p2pfractal: %s\n", err);
+            if (counts32_path)
+                s_report (rnd_counts_write_npy (counts32_path, counts, v->width_px, v->height_px,
+                                                err, sizeof err),
+                          counts32_path, err, quiet, &rc);
+            uint16_t *c16 = counts_path ? malloc (npix * sizeof *c16) : NULL;
+            if (counts_path && !c16) {
+                fprintf (stderr, "p2pfractal: out of memory for the counts image\n");
                 rc = APP_EXIT_FAIL;
-            } else if (!quiet) {
-                fprintf (stderr, "p2pfractal: wrote %s\n", counts32_path);
+            } else if (counts_path) {
+                for (size_t i = 0; i < npix; i++)
+                    c16[i] = counts[i] > 65535 ? 65535 : (uint16_t)counts[i];
+                s_report (rnd_png_write_gray16 (counts_path, c16, v->width_px, v->height_px, params,
+                                                err, sizeof err),
+                          counts_path, err, quiet, &rc);
             }
+            free (c16);
             free (counts);
         }
     }
