@@ -114,6 +114,17 @@ int rnd_view_palette_ok (const char *name, size_t len);
  * every slice and peer takes the same path. */
 int rnd_view_is_deep (const rnd_view_t *view);
 
+/* The view moved and scaled exactly: centre + ((px + 0.5 - W/2) * pitch *
+ * shift, (H/2 - py - 0.5) * pitch * shift), width * scale, computed with
+ * MPFR at the precision the new view needs and kept as decimal text
+ * (render/zoom.c), so a chain of zooms has no precision wall. A click zoom
+ * by f at pixel (px, py) keeping that point in place is shift = 1 - 1/f,
+ * scale = 1/f; a box zoom is shift = 1 at the box centre. 0 with *out set,
+ * or -1 with a reason in err (the centre would need more than
+ * RND_DECIMAL_MAX - 1 characters). */
+int rnd_view_zoom_exact (const rnd_view_t *view, double px, double py, double shift, double scale,
+                         rnd_view_t *out, char *err, size_t err_size);
+
 /* The complex coordinate of pixel (x, y), per the contract above. */
 void rnd_view_pixel (const rnd_view_t *view, int x, int y, double *re, double *im);
 
