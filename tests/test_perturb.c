@@ -186,6 +186,24 @@ test_agrees_with_double_kernel (void **state)
     }
 }
 
+/* x = the decimal text if there is one, else the double (exactly). */
+static void
+s_mpfr_set (mpfr_t x, const char *text, double d)
+{
+    if (text)
+        mpfr_set_str (x, text, 10, MPFR_RNDN);
+    else
+        mpfr_set_d (x, d, MPFR_RNDN);
+}
+
+/* The pitch of a view, rounded to pitch's precision. */
+static void
+s_mpfr_pitch (mpfr_t pitch, const rnd_view_t *v)
+{
+    s_mpfr_set (pitch, rnd_view_width_text (v), v->width);
+    mpfr_div_ui (pitch, pitch, (unsigned long)v->width_px, MPFR_RNDN);
+}
+
 /* The escape count of one pixel by iterating z^2 + c directly in MPFR at
  * prec bits -- no perturbation, no doubles -- with the same pixel mapping:
  * centre + ((x + 0.5 - W/2) * pitch, (H/2 - y - 0.5) * pitch), pitch and
@@ -197,23 +215,11 @@ s_mpfr_count (const rnd_view_t *v, int x, int y, long prec)
     mpfr_t pitch, dx, dy;
     mpfr_inits2 (prec, zr, zi, cr, ci, t1, t2, t3, m2, (mpfr_ptr)0);
     mpfr_inits2 (53, pitch, dx, dy, (mpfr_ptr)0);
-    const char *w = rnd_view_width_text (v);
-    if (w)
-        mpfr_set_str (pitch, w, 10, MPFR_RNDN);
-    else
-        mpfr_set_d (pitch, v->width, MPFR_RNDN);
-    mpfr_div_ui (pitch, pitch, (unsigned long)v->width_px, MPFR_RNDN);
+    s_mpfr_pitch (pitch, v);
     mpfr_mul_d (dx, pitch, (double)x + 0.5 - v->width_px / 2.0, MPFR_RNDN);
     mpfr_mul_d (dy, pitch, v->height_px / 2.0 - (double)y - 0.5, MPFR_RNDN);
-    const char *re = rnd_view_center_re_text (v), *im = rnd_view_center_im_text (v);
-    if (re)
-        mpfr_set_str (t1, re, 10, MPFR_RNDN);
-    else
-        mpfr_set_d (t1, v->center_re, MPFR_RNDN);
-    if (im)
-        mpfr_set_str (t2, im, 10, MPFR_RNDN);
-    else
-        mpfr_set_d (t2, v->center_im, MPFR_RNDN);
+    s_mpfr_set (t1, rnd_view_center_re_text (v), v->center_re);
+    s_mpfr_set (t2, rnd_view_center_im_text (v), v->center_im);
     mpfr_add (t1, t1, dx, MPFR_RNDN);
     mpfr_add (t2, t2, dy, MPFR_RNDN);
     int julia = v->fractal == RND_FRACTAL_JULIA;
@@ -396,18 +402,9 @@ s_pixel_re (mpfr_t out, const rnd_view_t *v, double px)
 {
     mpfr_t pitch;
     mpfr_init2 (pitch, mpfr_get_prec (out));
-    const char *w = rnd_view_width_text (v);
-    if (w)
-        mpfr_set_str (pitch, w, 10, MPFR_RNDN);
-    else
-        mpfr_set_d (pitch, v->width, MPFR_RNDN);
-    mpfr_div_ui (pitch, pitch, (unsigned long)v->width_px, MPFR_RNDN);
+    s_mpfr_pitch (pitch, v);
     mpfr_mul_d (pitch, pitch, px + 0.5 - v->width_px / 2.0, MPFR_RNDN);
-    const char *c = rnd_view_center_re_text (v);
-    if (c)
-        mpfr_set_str (out, c, 10, MPFR_RNDN);
-    else
-        mpfr_set_d (out, v->center_re, MPFR_RNDN);
+    s_mpfr_set (out, rnd_view_center_re_text (v), v->center_re);
     mpfr_add (out, out, pitch, MPFR_RNDN);
     mpfr_clear (pitch);
 }
