@@ -35,6 +35,7 @@ rnd_kjob_prepare (rnd_kjob_t *job, const rnd_view_t *v, int flags, char *err, si
     if (!job->perturb && !(flags & RND_KJOB_PERTURB))
         return 0;
     job->perturb = 1;
+    job->perturb_fma = __builtin_cpu_supports ("fma") != 0;
     /* The number type is the whole job's: a width below the doubles has
      * width == 0 (its text is current), so it is caught here too. */
     job->floatexp = (flags & RND_KJOB_FLOATEXP) || !(v->width >= RND_FLOATEXP_WIDTH);

@@ -50,6 +50,8 @@ typedef struct {
     int perturb;               /* 1: render by perturbation around ref */
     int floatexp;              /* 1: deltas with an extended exponent where
                                   they are tiny (render/floatexp.h) */
+    int perturb_fma;           /* 1: the -mfma build of the perturbation
+                                  kernel (same bits; tests clear it) */
     const struct rnd_ref *ref; /* the reference orbits (owned by whoever
                                   called rnd_kjob_prepare) */
 } rnd_kjob_t;

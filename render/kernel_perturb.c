@@ -22,9 +22,21 @@
  * BLA (bla.h) skips runs of iterations while |z| is small enough, in both
  * paths. A skip that lands escaped may have passed the escape (the
  * reference orbit escapes just there): it is undone and redone step by
- * step, so the count is plain perturbation's. */
+ * step, so the count is plain perturbation's.
+ *
+ * Built twice: here for any x86-64, where fma() is a call into libm (a
+ * fifth of the time), and as kernel_perturb_fma.c with -mfma, where it is
+ * one instruction. fma is correctly rounded by definition, so the two
+ * give the same bits; rnd_kjob_prepare picks the second when the CPU has
+ * FMA (job->perturb_fma). */
 #include <stdio.h>
 #include <stdlib.h>
+
+/* The entry point's name: kernel_perturb_fma.c builds this file again
+ * with -mfma under another name. */
+#ifndef K_PERTURB_FN
+#define K_PERTURB_FN rnd_k_perturb_pixel
+#endif
 
 #include "floatexp.h"
 #include "kernel_common.h"
@@ -66,7 +78,7 @@ s_step (const rnd_bla_t *b, int skip, int steps, const double *zr, const double 
 }
 
 float
-rnd_k_perturb_pixel (const rnd_kjob_t *job, int x, int y)
+K_PERTURB_FN (const rnd_kjob_t *job, int x, int y)
 {
     s_need_ref (job);
     if (job->floatexp)
@@ -124,7 +136,7 @@ s_tiny (double x, double y)
     return fabs (x) < 0x1p-400 && fabs (y) < 0x1p-400;
 }
 
-/* A pixel of a floatexp job: as rnd_k_perturb_pixel, but the delta lives
+/* A pixel of a floatexp job: as K_PERTURB_FN, but the delta lives
  * in floatexp while it is tiny (fe) and in doubles (zx, zy) otherwise. */
 static float
 s_pixel_fe (const rnd_kjob_t *job, int x, int y)
@@ -146,7 +158,7 @@ s_pixel_fe (const rnd_kjob_t *job, int x, int y)
     int last = ref->start.len - 1;
     int m = 0;
     const rnd_bla_table_t *bla = &ref->bla_start;
-    int plain_until = 0; /* as in rnd_k_perturb_pixel */
+    int plain_until = 0; /* as in K_PERTURB_FN */
     for (int n = 1; n <= job->max_iter; n++) {
         double fx, fy;
         int smaller; /* |Z + z| < |z|: rebase */

@@ -451,6 +451,47 @@ test_zoom_chain (void **state)
     mpfr_clears (before, after, (mpfr_ptr)0);
 }
 
+/* The -mfma build of the perturbation kernel (hardware fma) and the
+ * generic one (libm's fma) give the same bits: fma is correctly rounded
+ * either way. Double and floatexp deltas, BLA on and off, Julia. */
+static void
+test_fma_build_same_bits (void **state)
+{
+    (void)state;
+    if (!__builtin_cpu_supports ("fma")) {
+        printf ("no FMA on this CPU: one build only\n");
+        return;
+    }
+    static const struct {
+        rnd_fractal_t f;
+        const char *re, *im, *width;
+        int flags;
+    } views[] = {
+        { RND_FRACTAL_MANDELBROT, BENCH_MIS_RE, BENCH_MIS_IM, "1e-50", 0 },
+        { RND_FRACTAL_MANDELBROT, BENCH_MIS_RE, BENCH_MIS_IM, "1e-50", RND_KJOB_NO_BLA },
+        { RND_FRACTAL_MANDELBROT, BENCH_MIS_RE, BENCH_MIS_IM, "1e-400", 0 },
+        { RND_FRACTAL_JULIA, BENCH_BETA_RE, BENCH_BETA_IM, "1e-50", 0 },
+    };
+    for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+        rnd_view_t v;
+        s_view (&v, views[i].f, views[i].re, views[i].im, views[i].width, 24, 18, 30000);
+        rnd_kjob_t job;
+        char err[256];
+        assert_int_equal (rnd_kjob_prepare (&job, &v, views[i].flags, err, sizeof err), 0);
+        assert_true (job.perturb_fma);
+        size_t npx = (size_t)v.width_px * v.height_px;
+        float *a = malloc (npx * sizeof *a), *b = malloc (npx * sizeof *b);
+        assert_true (a && b);
+        rnd_kernel_run (RND_KERNEL_AUTO, &job, 0, v.height_px, a);
+        job.perturb_fma = 0;
+        rnd_kernel_run (RND_KERNEL_AUTO, &job, 0, v.height_px, b);
+        assert_memory_equal (a, b, npx * sizeof *a);
+        rnd_kjob_release (&job);
+        free (a);
+        free (b);
+    }
+}
+
 int
 main (void)
 {
@@ -462,6 +503,7 @@ main (void)
         cmocka_unit_test (test_floatexp_agrees),
         cmocka_unit_test (test_bla_keeps_counts),
         cmocka_unit_test (test_zoom_chain),
+        cmocka_unit_test (test_fma_build_same_bits),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
