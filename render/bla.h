@@ -8,11 +8,6 @@
 
 #include <stdint.h>
 
-/* eps of the job: 2^-53 left every count equal to plain perturbation at
- * 4e-114 and 1e-300 in the research note and still skipped most
- * iterations; 2^-24 (Fraktaler-3's default) changed 10-21% of the counts. */
-#define RND_BLA_EPSILON 0x1p-53
-
 /* One entry: 2^level steps from its index. */
 typedef struct {
     double ax, ay; /* A */

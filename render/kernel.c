@@ -45,10 +45,10 @@ rnd_kjob_prepare (rnd_kjob_t *job, const rnd_view_t *v, int flags, char *err, si
     /* BLA radii bound |c| over the whole image (never a slice's): half its
      * diagonal. Floatexp jobs use BLA while a delta is in doubles; their
      * cmax may underflow to 0, and c is then far below z's last bit. */
-    if (!(flags & RND_KJOB_NO_BLA)) {
+    if (!(flags & RND_KJOB_NO_BLA) && v->bla_epsilon > 0) {
         double hw = job->width_px / 2.0 * job->scale, hh = job->height_px / 2.0 * job->scale;
         double cmax = sqrt (fma (hw, hw, hh * hh));
-        if (rnd_ref_build_bla (ref, cmax, job->julia, RND_BLA_EPSILON) != 0) {
+        if (rnd_ref_build_bla (ref, cmax, job->julia, v->bla_epsilon) != 0) {
             rnd_ref_free (ref);
             snprintf (err, err_size, "out of memory for the BLA table (%d iterations)",
                       v->max_iter);

@@ -64,7 +64,8 @@ rnd_params_format (const rnd_view_t *v, char *buf, size_t size)
     if (v->fractal != RND_FRACTAL_MANDELBROT && v->fractal != RND_FRACTAL_JULIA)
         return -1;
     if (!isfinite (v->center_re) || !isfinite (v->center_im) || !isfinite (v->width) ||
-        !isfinite (v->bailout) || !isfinite (v->julia_re) || !isfinite (v->julia_im))
+        !isfinite (v->bailout) || !isfinite (v->julia_re) || !isfinite (v->julia_im) ||
+        !isfinite (v->bla_epsilon))
         return -1;
     size_t palette_len = strnlen (v->palette, sizeof v->palette);
     if (!s_palette_ok (v->palette, palette_len))
@@ -80,21 +81,23 @@ rnd_params_format (const rnd_view_t *v, char *buf, size_t size)
     snprintf (re, sizeof re, "%.17g", v->center_re);
     snprintf (im, sizeof im, "%.17g", v->center_im);
     snprintf (w, sizeof w, "%.17g", v->width);
-    int len = snprintf (buf, size,
-                        S_HEADER " %d\n"
-                                 "fractal=%s\n"
-                                 "center_re=%s\n"
-                                 "center_im=%s\n"
-                                 "width=%s\n"
-                                 "size=%dx%d\n"
-                                 "max_iter=%d\n"
-                                 "bailout=%.17g\n"
-                                 "julia_re=%.17g\n"
-                                 "julia_im=%.17g\n"
-                                 "palette=%s\n",
-                        RND_PARAMS_VERSION, rnd_fractal_name (v->fractal), re_text ? re_text : re,
-                        im_text ? im_text : im, w_text ? w_text : w, v->width_px, v->height_px,
-                        v->max_iter, v->bailout, v->julia_re, v->julia_im, v->palette);
+    int len =
+        snprintf (buf, size,
+                  S_HEADER " %d\n"
+                           "fractal=%s\n"
+                           "center_re=%s\n"
+                           "center_im=%s\n"
+                           "width=%s\n"
+                           "size=%dx%d\n"
+                           "max_iter=%d\n"
+                           "bailout=%.17g\n"
+                           "julia_re=%.17g\n"
+                           "julia_im=%.17g\n"
+                           "palette=%s\n"
+                           "bla_epsilon=%.17g\n",
+                  RND_PARAMS_VERSION, rnd_fractal_name (v->fractal), re_text ? re_text : re,
+                  im_text ? im_text : im, w_text ? w_text : w, v->width_px, v->height_px,
+                  v->max_iter, v->bailout, v->julia_re, v->julia_im, v->palette, v->bla_epsilon);
     rnd_c_locale_end (&locale);
     if (len < 0 || (size_t)len >= size)
         return -1;
@@ -202,12 +205,13 @@ typedef enum {
     S_KEY_JULIA_RE,
     S_KEY_JULIA_IM,
     S_KEY_PALETTE,
+    S_KEY_BLA_EPSILON,
     S_KEY_COUNT
 } s_key_t;
 
 static const char *const s_key_names[S_KEY_COUNT] = {
-    "fractal",  "center_re", "center_im", "width",    "size",
-    "max_iter", "bailout",   "julia_re",  "julia_im", "palette",
+    "fractal", "center_re", "center_im", "width",   "size",        "max_iter",
+    "bailout", "julia_re",  "julia_im",  "palette", "bla_epsilon",
 };
 
 /* Applies one key=value to *v; version is the text's. Returns 0, or -1
@@ -278,6 +282,9 @@ s_apply (rnd_view_t *v, int version, s_key_t key, const char *value, const char 
         break;
     case S_KEY_JULIA_IM:
         target = &v->julia_im;
+        break;
+    case S_KEY_BLA_EPSILON:
+        target = &v->bla_epsilon;
         break;
     case S_KEY_COUNT:
         return s_fail ("%s: internal error: key %d", where, (int)key);

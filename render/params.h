@@ -15,6 +15,7 @@
  *   julia_re=-0.80000000000000004
  *   julia_im=0.156
  *   palette=default
+ *   bla_epsilon=1.1102230246251565e-16
  *
  * Doubles are printed with %.17g in the "C" locale, so they read back
  * bit-identically whatever the user's locale. Version 2: center_re,
@@ -22,7 +23,9 @@
  * has a current one (view.h: "-1.7400623825793399052984109",
  * "4e-227"), of any length up to RND_DECIMAL_MAX - 1 characters, and a
  * plain decimal read for them keeps all its digits. Version 1 texts still
- * load exactly as before: their values are doubles. Reading tolerates CRLF, a UTF-8
+ * load exactly as before: their values are doubles. bla_epsilon (version
+ * 2) is the deep views' BLA tolerance (view.h); a text without it keeps
+ * the caller's (rnd_view_default: 2^-53). Reading tolerates CRLF, a UTF-8
  * byte-order mark, blank lines, '#' comment lines and whitespace around keys
  * and values. A key given twice is an error: a file that says two things is
  * more likely a bad edit than a deliberate override. */

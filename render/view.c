@@ -27,6 +27,7 @@ rnd_view_default (rnd_view_t *view)
     view->julia_re = -0.8;
     view->julia_im = 0.156;
     snprintf (view->palette, sizeof view->palette, "%s", "default");
+    view->bla_epsilon = RND_VIEW_BLA_EPSILON;
 }
 
 const char *
@@ -138,6 +139,9 @@ s_validate (const rnd_view_t *v, int deep_ok, rnd_view_field_t *bad, char *err, 
     if (rnd_view_is_deep (v) && wexp && strtol (wexp + 1, NULL, 10) < RND_VIEW_DEEP_EXP10_MIN)
         return s_fail (RND_FIELD_WIDTH, "width %.40s is below 1e%d, the deepest view rendered", wt,
                        RND_VIEW_DEEP_EXP10_MIN);
+    if (!(v->bla_epsilon >= 0 && v->bla_epsilon <= RND_VIEW_BLA_EPSILON_MAX))
+        return s_fail (RND_FIELD_BLA, "bla_epsilon %g out of range (0..%g)", v->bla_epsilon,
+                       RND_VIEW_BLA_EPSILON_MAX);
     size_t len = strnlen (v->palette, sizeof v->palette);
     if (len == 0)
         return s_fail (RND_FIELD_PALETTE, "palette name is empty");

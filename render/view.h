@@ -47,6 +47,12 @@ typedef enum {
 /* Room for a centre coordinate's decimal text, NUL included: ~4,000
  * significant digits, enough to place a pixel of a 1e-4000 wide view. */
 #define RND_DECIMAL_MAX 4096
+/* BLA's default epsilon: 2^-53 left every count equal to plain
+ * perturbation at 4e-114 and 1e-300 in the research note and still skipped
+ * most iterations; 2^-24 (Fraktaler-3's default) changed 10-21% of the
+ * counts. At most RND_VIEW_BLA_EPSILON_MAX. */
+#define RND_VIEW_BLA_EPSILON 0x1p-53
+#define RND_VIEW_BLA_EPSILON_MAX 0x1p-10
 /* Room for the width's decimal text, NUL included (e.g. "4e-227"). */
 #define RND_WIDTH_TEXT_MAX 64
 
@@ -68,6 +74,10 @@ typedef struct {
     char center_re_text[RND_DECIMAL_MAX];
     char center_im_text[RND_DECIMAL_MAX];
     char width_text[RND_WIDTH_TEXT_MAX];
+    /* Deep views: the relative error bilinear approximation may make per
+     * skipped run of iterations (render/bla.h); 0 turns it off. Default
+     * RND_VIEW_BLA_EPSILON. */
+    double bla_epsilon;
 } rnd_view_t;
 
 /* The fields validation can complain about, so callers can say which
@@ -82,6 +92,7 @@ typedef enum {
     RND_FIELD_BAILOUT,
     RND_FIELD_JULIA,
     RND_FIELD_PALETTE,
+    RND_FIELD_BLA,
     RND_FIELD_COUNT_
 } rnd_view_field_t;
 

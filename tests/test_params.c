@@ -49,7 +49,8 @@ static const char s_golden[] = "p2pfractal-params 2\n"
                                "bailout=256\n"
                                "julia_re=-0.80000000000000004\n"
                                "julia_im=0.156\n"
-                               "palette=default\n";
+                               "palette=default\n"
+                               "bla_epsilon=0\n";
 
 /* --- helpers ----------------------------------------------------------- */
 
@@ -74,6 +75,7 @@ s_assert_view_equal (const rnd_view_t *a, const rnd_view_t *b)
     s_assert_double_bits (a->julia_re, b->julia_re, "julia_re");
     s_assert_double_bits (a->julia_im, b->julia_im, "julia_im");
     assert_string_equal (a->palette, b->palette);
+    s_assert_double_bits (a->bla_epsilon, b->bla_epsilon, "bla_epsilon");
     assert_string_equal (a->center_re_text, b->center_re_text);
     assert_string_equal (a->center_im_text, b->center_im_text);
     assert_string_equal (a->width_text, b->width_text);
@@ -95,6 +97,7 @@ s_other_view (rnd_view_t *v)
     v->julia_re = -0.0;     /* the sign bit must survive */
     v->julia_im = 4.9e-324; /* smallest subnormal */
     snprintf (v->palette, sizeof v->palette, "%s", "maps/My Fire.map");
+    v->bla_epsilon = 0x1p-30;
 }
 
 /* Parses a C string; returns the parser's result. */

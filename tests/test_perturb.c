@@ -322,6 +322,15 @@ test_deep_validation (void **state)
     assert_int_equal (rnd_view_validate_deep (&v, &bad, err, sizeof err), -1);
     assert_int_equal (bad, RND_FIELD_WIDTH);
     assert_non_null (strstr (err, "9.9e-4001"));
+    /* BLA's epsilon: 0 .. 2^-10 */
+    assert_int_equal (rnd_view_set_width_text (&v, "1e-50"), 0);
+    v.bla_epsilon = 0x1p-9;
+    assert_int_equal (rnd_view_validate_deep (&v, &bad, err, sizeof err), -1);
+    assert_int_equal (bad, RND_FIELD_BLA);
+    v.bla_epsilon = -0x1p-53;
+    assert_int_equal (rnd_view_validate_deep (&v, &bad, err, sizeof err), -1);
+    v.bla_epsilon = 0.0;
+    assert_int_equal (rnd_view_validate_deep (&v, &bad, err, sizeof err), 0);
 }
 
 /* Floatexp deltas (forced where doubles would do, at 1e-50) agree with
@@ -385,6 +394,12 @@ test_bla_keeps_counts (void **state)
         s_view (&v, views[i].f, views[i].re, views[i].im, views[i].width, 40, 30, views[i].iter);
         float *bla = s_render (&v, 0);
         float *plain = s_render (&v, RND_KJOB_NO_BLA);
+        if (i == 0) { /* the job's epsilon 0 is plain perturbation too */
+            v.bla_epsilon = 0.0;
+            float *off = s_render (&v, 0);
+            assert_memory_equal (off, plain, (size_t)v.width_px * v.height_px * sizeof *off);
+            free (off);
+        }
         size_t npx = (size_t)v.width_px * v.height_px;
         size_t diff = s_count_diff (bla, plain, npx);
         printf ("BLA at %s: %zu of %zu counts differ from plain perturbation\n", views[i].width,

@@ -202,6 +202,8 @@ s_mark_params_fields (app_view_opts_t *vo, const rnd_view_t *before, const char 
         vo->source[RND_FIELD_JULIA] = path;
     if (strcmp (v->palette, before->palette) != 0)
         vo->source[RND_FIELD_PALETTE] = path;
+    if (memcmp (&v->bla_epsilon, &before->bla_epsilon, sizeof v->bla_epsilon))
+        vo->source[RND_FIELD_BLA] = path;
 }
 
 /* --center RE,IM: plain decimals keep every digit given (deep views);
