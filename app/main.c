@@ -13,7 +13,7 @@ static const app_command_t s_commands[] = {
     { "peer", "be a peer of a rendering network: start one, or --join one", app_cmd_peer,
       app_help_peer },
     { "keygen", "write a network secret for a closed network", app_cmd_keygen, app_help_keygen },
-    { "bench", "measure the kernel: 'bench kernel'", app_cmd_bench, app_help_bench },
+    { "bench", "measure the kernels: 'bench kernel', 'bench deep'", app_cmd_bench, app_help_bench },
     { "sim", "simulate the overlay, or the job protocol under faults", app_cmd_sim, app_help_sim },
     { "node", "run one overlay node on the network (a debugging aid)", app_cmd_node,
       app_help_node },

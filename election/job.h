@@ -1,7 +1,8 @@
 /* job.h: a rendering job as every peer sees it, and the codec of the job
  * protocol's messages (JobMsg in election/job.proto).
  *
- * A job is a view (in canonical `p2pfractal-params 1` text) and a slice
+ * A job is a view (in canonical `p2pfractal-params` text,
+ * every digit of a deep centre included) and a slice
  * count. Its id is BLAKE2b-128 of "p2pfractal-job 1\nslices K\n" followed by
  * the params text, so every peer that parses the same spec names the same
  * job; its group is ovl_id_from_name ("job/<32 hex digits of the id>").

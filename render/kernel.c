@@ -1,7 +1,11 @@
 /* kernel.c: digest a view for the kernels, and choose a variant by CPUID. */
 #include "kernel_common.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "reference.h"
 
 static const char *const s_names[RND_KERNEL_COUNT_] = { "auto", "scalar", "avx2", "avx512" };
 
@@ -21,6 +25,51 @@ rnd_kjob_init (rnd_kjob_t *job, const rnd_view_t *v)
     job->log2_bail2 = rnd_k_log2 (job->bail2);
     job->julia_re = v->julia_re;
     job->julia_im = v->julia_im;
+    job->perturb = rnd_view_is_deep (v);
+}
+
+int
+rnd_kjob_prepare (rnd_kjob_t *job, const rnd_view_t *v, int flags, char *err, size_t err_size)
+{
+    rnd_kjob_init (job, v);
+    if (!job->perturb && !(flags & RND_KJOB_PERTURB))
+        return 0;
+    job->perturb = 1;
+    job->perturb_fma = __builtin_cpu_supports ("fma") != 0;
+    /* The number type is the whole job's: a width below the doubles has
+     * width == 0 (its text is current), so it is caught here too. */
+    job->floatexp = (flags & RND_KJOB_FLOATEXP) || !(v->width >= RND_FLOATEXP_WIDTH);
+    struct rnd_ref *ref = rnd_ref_compute (v, err, err_size);
+    if (!ref)
+        return -1;
+    /* BLA radii bound |c| over the whole image (never a slice's): half its
+     * diagonal. Floatexp jobs use BLA while a delta is in doubles; their
+     * cmax may underflow to 0, and c is then far below z's last bit. */
+    if (!(flags & RND_KJOB_NO_BLA) && v->bla_epsilon > 0) {
+        double hw = job->width_px / 2.0 * job->scale, hh = job->height_px / 2.0 * job->scale;
+        double cmax = sqrt (fma (hw, hw, hh * hh));
+        if (rnd_ref_build_bla (ref, cmax, job->julia, v->bla_epsilon) != 0) {
+            rnd_ref_free (ref);
+            snprintf (err, err_size, "out of memory for the BLA table (%d iterations)",
+                      v->max_iter);
+            return -1;
+        }
+    }
+    job->ref = ref;
+    return 0;
+}
+
+long
+rnd_kjob_ref_bits (const rnd_kjob_t *job)
+{
+    return job->ref ? job->ref->prec : 0;
+}
+
+void
+rnd_kjob_release (rnd_kjob_t *job)
+{
+    rnd_ref_free ((struct rnd_ref *)job->ref);
+    job->ref = NULL;
 }
 
 int
@@ -73,6 +122,9 @@ rnd_kernel_run (rnd_kernel_t k, const rnd_kjob_t *job, int y0, int y1, float *ou
 {
     if (k == RND_KERNEL_AUTO)
         k = rnd_kernel_best ();
+    /* Perturbation has a scalar kernel only, so far. */
+    if (job->perturb)
+        k = RND_KERNEL_SCALAR;
     switch (k) {
     case RND_KERNEL_AVX512:
         rnd_kernel_avx512_rows (job, y0, y1, out);
@@ -92,6 +144,8 @@ rnd_kernel_run_with_pixels (rnd_kernel_t k, const rnd_kjob_t *job, int y0, int y
 {
     if (k == RND_KERNEL_AUTO)
         k = rnd_kernel_best ();
+    if (job->perturb)
+        k = RND_KERNEL_SCALAR;
     switch (k) {
     case RND_KERNEL_AVX512:
         rnd_kernel_avx512_pixels (job, y0, y1, px, n, out);

@@ -27,6 +27,8 @@ typedef enum {
     RND_KERNEL_COUNT_
 } rnd_kernel_t;
 
+struct rnd_ref;
+
 /* A view digested for the kernels: everything the inner loops read. */
 typedef struct {
     int julia;          /* 1 for Julia, 0 for Mandelbrot */
@@ -41,10 +43,45 @@ typedef struct {
     double log2_bail2;  /* log2(R^2), for the smooth fraction */
     double julia_re;    /* Julia c, real */
     double julia_im;    /* Julia c, imaginary */
+    /* Perturbation (render/kernel_perturb.c): set for deep views by
+     * rnd_kjob_prepare. Pixels are then deltas from the centre,
+     * ((x + 0.5 - W/2) * scale, (H/2 - y - 0.5) * scale), iterated around
+     * ref, the reference orbits computed with MPFR from the whole view. */
+    int perturb;               /* 1: render by perturbation around ref */
+    int floatexp;              /* 1: deltas with an extended exponent where
+                                  they are tiny (render/floatexp.h) */
+    int perturb_fma;           /* 1: the -mfma build of the perturbation
+                                  kernel (same bits; tests clear it) */
+    const struct rnd_ref *ref; /* the reference orbits (owned by whoever
+                                  called rnd_kjob_prepare) */
 } rnd_kjob_t;
 
-/* Digest a validated view. interior_check is on; tests turn it off. */
+/* Digest a validated view. interior_check is on; tests turn it off. A deep
+ * view (rnd_view_is_deep) needs rnd_kjob_prepare instead: the kernels
+ * refuse (abort) a deep job that has no reference orbit. */
 void rnd_kjob_init (rnd_kjob_t *job, const rnd_view_t *view);
+
+/* Flags of rnd_kjob_prepare. */
+#define RND_KJOB_PERTURB 1  /* perturbation even for a shallow view (tests, bench) */
+#define RND_KJOB_FLOATEXP 2 /* floatexp deltas even where doubles do (tests, bench) */
+#define RND_KJOB_NO_BLA 4   /* plain perturbation, no BLA skips (tests, bench) */
+/* Widths below this take floatexp deltas: the double deltas' pixel pitch
+ * and c underflow soon after. */
+#define RND_FLOATEXP_WIDTH 1e-290
+
+/* Digest a view validated by rnd_view_validate_deep: as rnd_kjob_init, and
+ * for a deep view (or with RND_KJOB_PERTURB) compute the reference orbits
+ * with MPFR at a precision derived from the whole view -- one MPFR
+ * iteration per iteration of the reference, from 0.2 us at 256 bits, so
+ * seconds for millions of iterations. Every slice and peer that prepares
+ * the same view gets the same orbits, bit for bit. 0, or -1 with a
+ * reason in err (out of memory); free with rnd_kjob_release. */
+int rnd_kjob_prepare (rnd_kjob_t *job, const rnd_view_t *view, int flags, char *err,
+                      size_t err_size);
+/* Frees what rnd_kjob_prepare allocated (nothing for a shallow view). */
+void rnd_kjob_release (rnd_kjob_t *job);
+/* MPFR precision of the job's reference orbit in bits; 0 without one. */
+long rnd_kjob_ref_bits (const rnd_kjob_t *job);
 
 /* Compute rows [y0, y1) of the image into out (row-major, (y1-y0)*W floats).
  * kernel must be supported (rnd_kernel_supported); AUTO picks the best. */

@@ -167,6 +167,13 @@ rnd_k_finish (const rnd_kjob_t *job, const int *n, const double *m2, const int *
         out[pix[e]] = tmp[e];
 }
 
+/* One pixel of a perturbation job (kernel_perturb.c): what every variant
+ * computes for it. */
+float rnd_k_perturb_pixel (const rnd_kjob_t *job, int x, int y);
+/* The same, built with -mfma (kernel_perturb_fma.c); only where the CPU
+ * has FMA. */
+float rnd_k_perturb_pixel_fma (const rnd_kjob_t *job, int x, int y);
+
 /* The per-variant entry points, called by rnd_kernel_run. */
 void rnd_kernel_scalar_rows (const rnd_kjob_t *job, int y0, int y1, float *out);
 void rnd_kernel_avx2_rows (const rnd_kjob_t *job, int y0, int y1, float *out);

@@ -5,6 +5,9 @@
 float
 rnd_kernel_pixel (const rnd_kjob_t *job, int x, int y)
 {
+    if (job->perturb)
+        return job->perturb_fma ? rnd_k_perturb_pixel_fma (job, x, y)
+                                : rnd_k_perturb_pixel (job, x, y);
     double pr, pi;
     rnd_k_pixel (job, x, y, &pr, &pi);
     if (!job->julia && job->interior_check && rnd_k_interior (pr, pi))

@@ -15,42 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "file_io.h"
 #include "png_io.h"
 
 #define s_fail(...) (snprintf (err, err_size, __VA_ARGS__), -1)
 
 #define S_HEADER "p2pfractal-params"
-/* Longest line we look at. The longest valid one is the palette line
- * (8 + 255 bytes); the margin allows for generous whitespace. */
-#define S_LINE_MAX 1024
+/* Longest line we look at. The longest valid one is a centre coordinate's
+ * (10 + RND_DECIMAL_MAX - 1 bytes); the margin allows for generous
+ * whitespace. */
+#define S_LINE_MAX (RND_DECIMAL_MAX + 1024)
 /* How much of a bad value an error message quotes. */
 #define S_QUOTE_MAX 48
 
 static const unsigned char s_png_signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
-
-/* The "C" numeric locale, made current for this thread until s_locale_end. */
-typedef struct {
-    locale_t c_locale; /* the locale we installed, or (locale_t) 0 */
-    locale_t previous; /* what to restore */
-} s_locale_t;
-
-static int
-s_locale_begin (s_locale_t *self)
-{
-    self->c_locale = newlocale (LC_NUMERIC_MASK, "C", (locale_t)0);
-    if (self->c_locale == (locale_t)0)
-        return -1;
-    self->previous = uselocale (self->c_locale);
-    return 0;
-}
-
-static void
-s_locale_end (s_locale_t *self)
-{
-    uselocale (self->previous);
-    freelocale (self->c_locale);
-}
 
 /* Our own character classes: <ctype.h> answers depend on the locale, and the
  * format must not. */
@@ -85,31 +64,41 @@ rnd_params_format (const rnd_view_t *v, char *buf, size_t size)
     if (v->fractal != RND_FRACTAL_MANDELBROT && v->fractal != RND_FRACTAL_JULIA)
         return -1;
     if (!isfinite (v->center_re) || !isfinite (v->center_im) || !isfinite (v->width) ||
-        !isfinite (v->bailout) || !isfinite (v->julia_re) || !isfinite (v->julia_im))
+        !isfinite (v->bailout) || !isfinite (v->julia_re) || !isfinite (v->julia_im) ||
+        !isfinite (v->bla_epsilon))
         return -1;
     size_t palette_len = strnlen (v->palette, sizeof v->palette);
     if (!s_palette_ok (v->palette, palette_len))
         return -1;
 
-    s_locale_t locale;
-    if (s_locale_begin (&locale) != 0)
+    rnd_c_locale_t locale;
+    if (rnd_c_locale_begin (&locale) != 0)
         return -1;
-    int len = snprintf (buf, size,
-                        S_HEADER " %d\n"
-                                 "fractal=%s\n"
-                                 "center_re=%.17g\n"
-                                 "center_im=%.17g\n"
-                                 "width=%.17g\n"
-                                 "size=%dx%d\n"
-                                 "max_iter=%d\n"
-                                 "bailout=%.17g\n"
-                                 "julia_re=%.17g\n"
-                                 "julia_im=%.17g\n"
-                                 "palette=%s\n",
-                        RND_PARAMS_VERSION, rnd_fractal_name (v->fractal), v->center_re,
-                        v->center_im, v->width, v->width_px, v->height_px, v->max_iter, v->bailout,
-                        v->julia_re, v->julia_im, v->palette);
-    s_locale_end (&locale);
+    /* The exact decimals where the view has them, else the doubles. */
+    char re[32], im[32], w[32];
+    const char *re_text = rnd_view_center_re_text (v), *im_text = rnd_view_center_im_text (v);
+    const char *w_text = rnd_view_width_text (v);
+    snprintf (re, sizeof re, "%.17g", v->center_re);
+    snprintf (im, sizeof im, "%.17g", v->center_im);
+    snprintf (w, sizeof w, "%.17g", v->width);
+    int len =
+        snprintf (buf, size,
+                  S_HEADER " %d\n"
+                           "fractal=%s\n"
+                           "center_re=%s\n"
+                           "center_im=%s\n"
+                           "width=%s\n"
+                           "size=%dx%d\n"
+                           "max_iter=%d\n"
+                           "bailout=%.17g\n"
+                           "julia_re=%.17g\n"
+                           "julia_im=%.17g\n"
+                           "palette=%s\n"
+                           "bla_epsilon=%.17g\n",
+                  RND_PARAMS_VERSION, rnd_fractal_name (v->fractal), re_text ? re_text : re,
+                  im_text ? im_text : im, w_text ? w_text : w, v->width_px, v->height_px,
+                  v->max_iter, v->bailout, v->julia_re, v->julia_im, v->palette, v->bla_epsilon);
+    rnd_c_locale_end (&locale);
     if (len < 0 || (size_t)len >= size)
         return -1;
     return len;
@@ -216,23 +205,27 @@ typedef enum {
     S_KEY_JULIA_RE,
     S_KEY_JULIA_IM,
     S_KEY_PALETTE,
+    S_KEY_BLA_EPSILON,
     S_KEY_COUNT
 } s_key_t;
 
 static const char *const s_key_names[S_KEY_COUNT] = {
-    "fractal",  "center_re", "center_im", "width",    "size",
-    "max_iter", "bailout",   "julia_re",  "julia_im", "palette",
+    "fractal", "center_re", "center_im", "width",   "size",        "max_iter",
+    "bailout", "julia_re",  "julia_im",  "palette", "bla_epsilon",
 };
 
-/* Applies one key=value to *v. Returns 0, or -1 with the reason in err. */
+/* Applies one key=value to *v; version is the text's. Returns 0, or -1
+ * with the reason in err. */
 static int
-s_apply (rnd_view_t *v, s_key_t key, const char *value, const char *where, char *err,
+s_apply (rnd_view_t *v, int version, s_key_t key, const char *value, const char *where, char *err,
          size_t err_size)
 {
     const char *name = s_key_names[key];
     char quoted[S_QUOTE_MAX + 4];
     s_quote (value, quoted);
     double *target = NULL;
+    char *text = NULL; /* where a version 2 text keeps the value's digits */
+    size_t text_size = 0;
     switch (key) {
     case S_KEY_FRACTAL:
         if (rnd_fractal_from_name (value, &v->fractal) != 0)
@@ -268,12 +261,18 @@ s_apply (rnd_view_t *v, s_key_t key, const char *value, const char *where, char 
     }
     case S_KEY_CENTER_RE:
         target = &v->center_re;
+        text = v->center_re_text;
+        text_size = sizeof v->center_re_text;
         break;
     case S_KEY_CENTER_IM:
         target = &v->center_im;
+        text = v->center_im_text;
+        text_size = sizeof v->center_im_text;
         break;
     case S_KEY_WIDTH:
         target = &v->width;
+        text = v->width_text;
+        text_size = sizeof v->width_text;
         break;
     case S_KEY_BAILOUT:
         target = &v->bailout;
@@ -284,8 +283,24 @@ s_apply (rnd_view_t *v, s_key_t key, const char *value, const char *where, char 
     case S_KEY_JULIA_IM:
         target = &v->julia_im;
         break;
+    case S_KEY_BLA_EPSILON:
+        target = &v->bla_epsilon;
+        break;
     case S_KEY_COUNT:
         return s_fail ("%s: internal error: key %d", where, (int)key);
+    }
+    if (text) {
+        /* Version 1 knew only doubles: its values are read as before. From
+         * version 2 on a plain decimal keeps all its digits (a deep view's
+         * centre, a width below the range of doubles). */
+        if (version >= 2 && rnd_decimal_ok (value, text_size)) {
+            if (rnd_decimal_store (value, target, text, text_size) != 0)
+                return s_fail ("%s: %s: '%s' is out of range", where, name, quoted);
+            return 0;
+        }
+        if (version >= 2 && strlen (value) >= text_size)
+            return s_fail ("%s: %s: more than %zu characters", where, name, text_size - 1);
+        text[0] = '\0';
     }
     switch (s_parse_double (value, target)) {
     case S_VALUE_OK:
@@ -299,9 +314,10 @@ s_apply (rnd_view_t *v, s_key_t key, const char *value, const char *where, char 
     }
 }
 
-/* Checks the header line. Returns 0, or -1 with the reason in err. */
+/* Checks the header line and sets *version. Returns 0, or -1 with the
+ * reason in err. */
 static int
-s_check_header (const char *line, const char *source, char *err, size_t err_size)
+s_check_header (const char *line, const char *source, int *version_out, char *err, size_t err_size)
 {
     size_t n = strlen (S_HEADER);
     if (strncmp (line, S_HEADER, n) != 0 || (line[n] != '\0' && !s_is_blank (line[n])))
@@ -315,9 +331,10 @@ s_check_header (const char *line, const char *source, char *err, size_t err_size
         s_quote (p, quoted);
         return s_fail ("%s: bad parameter version '%s'", source, quoted);
     }
-    if (version != RND_PARAMS_VERSION)
-        return s_fail ("%s: unsupported parameter version %d (this program reads version %d)",
+    if (version < 1 || version > RND_PARAMS_VERSION)
+        return s_fail ("%s: unsupported parameter version %d (this program reads versions 1 to %d)",
                        source, version, RND_PARAMS_VERSION);
+    *version_out = version;
     return 0;
 }
 
@@ -332,7 +349,7 @@ s_parse (const char *text, size_t len, const char *source, rnd_view_t *v, char *
         len -= 3;
     }
 
-    int seen_header = 0;
+    int seen_header = 0, version = 0;
     int first_line[S_KEY_COUNT] = { 0 }; /* line a key was set on; 0 = not yet */
     char line[S_LINE_MAX + 1];
     size_t pos = 0;
@@ -360,7 +377,7 @@ s_parse (const char *text, size_t len, const char *source, rnd_view_t *v, char *
             continue;
 
         if (!seen_header) {
-            if (s_check_header (p, source, err, err_size) != 0)
+            if (s_check_header (p, source, &version, err, err_size) != 0)
                 return -1;
             seen_header = 1;
             continue;
@@ -394,7 +411,7 @@ s_parse (const char *text, size_t len, const char *source, rnd_view_t *v, char *
             return s_fail ("%s: duplicate key '%s' (first set on line %d)", where, s_key_names[k],
                            first_line[k]);
         first_line[k] = line_no;
-        if (s_apply (v, k, value, where, err, err_size) != 0)
+        if (s_apply (v, version, k, value, where, err, err_size) != 0)
             return -1;
     }
     if (!seen_header)
@@ -411,13 +428,13 @@ rnd_params_parse (const char *text, size_t len, const char *source, rnd_view_t *
     if (len > RND_PARAMS_TEXT_MAX)
         return s_fail ("%s: parameter text too long (%zu bytes, limit %d)", source, len,
                        RND_PARAMS_TEXT_MAX);
-    s_locale_t locale;
-    if (s_locale_begin (&locale) != 0)
+    rnd_c_locale_t locale;
+    if (rnd_c_locale_begin (&locale) != 0)
         return s_fail ("%s: cannot create the C locale: %s", source, strerror (errno));
     /* Parse into a copy so that an error halfway leaves *view as it was. */
     rnd_view_t copy = *view;
     int rc = s_parse (text, len, source, &copy, err, err_size);
-    s_locale_end (&locale);
+    rnd_c_locale_end (&locale);
     if (rc == 0)
         *view = copy;
     return rc;

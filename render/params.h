@@ -2,9 +2,9 @@
  *
  * The same text is written to .params files and embedded as the tEXt
  * "Comment" of every PNG we export, so any exported image can be reopened as a
- * parameter file. Format (version 1), keys always written in this order:
+ * parameter file. Format (version 2), keys always written in this order:
  *
- *   p2pfractal-params 1
+ *   p2pfractal-params 2
  *   fractal=mandelbrot
  *   center_re=-0.74364282999999998
  *   center_im=0.13182617999999999
@@ -15,9 +15,17 @@
  *   julia_re=-0.80000000000000004
  *   julia_im=0.156
  *   palette=default
+ *   bla_epsilon=1.1102230246251565e-16
  *
  * Doubles are printed with %.17g in the "C" locale, so they read back
- * bit-identically whatever the user's locale. Reading tolerates CRLF, a UTF-8
+ * bit-identically whatever the user's locale. Version 2: center_re,
+ * center_im and width are written as the view's exact decimal text when it
+ * has a current one (view.h: "-1.7400623825793399052984109",
+ * "4e-227"), of any length up to RND_DECIMAL_MAX - 1 characters, and a
+ * plain decimal read for them keeps all its digits. Version 1 texts still
+ * load exactly as before: their values are doubles. bla_epsilon (version
+ * 2) is the deep views' BLA tolerance (view.h); a text without it keeps
+ * the caller's (rnd_view_default: 2^-53). Reading tolerates CRLF, a UTF-8
  * byte-order mark, blank lines, '#' comment lines and whitespace around keys
  * and values. A key given twice is an error: a file that says two things is
  * more likely a bad edit than a deliberate override. */
@@ -28,12 +36,13 @@
 
 #include "view.h"
 
-#define RND_PARAMS_VERSION 1
+#define RND_PARAMS_VERSION 2
 /* Longest parameter text accepted (file or PNG comment). Real ones are well
  * under 1 KiB; the cap keeps a wrong file from being slurped whole. */
 #define RND_PARAMS_TEXT_MAX (64 * 1024)
-/* A buffer this large always holds rnd_params_format's output. */
-#define RND_PARAMS_FORMAT_MAX 1024
+/* A buffer this large always holds rnd_params_format's output: two centre
+ * texts, the width's and 1 KiB for the rest. */
+#define RND_PARAMS_FORMAT_MAX (2 * RND_DECIMAL_MAX + RND_WIDTH_TEXT_MAX + 1024)
 
 /* Writes the parameter text of view into buf (NUL-terminated, ends with a
  * newline). Returns its length, or -1 if buf is too small or the view cannot

@@ -5,10 +5,9 @@
  * calls setjmp and does all libpng work; the body changes no local variable
  * the error path reads, so nothing is clobbered, and the caller frees
  * whatever the job holds whether the body returned or jumped out. */
-/* realpath() is XSI */
-#define _XOPEN_SOURCE 700
-
 #include "png_io.h"
+
+#include "file_io.h"
 
 #include <errno.h>
 #include <png.h>
@@ -154,45 +153,10 @@ s_write (const char *path, const void *pixels, int w, int h, int bit_depth, int 
         return s_fail ("%s: image size %dx%d out of range (1..%d per side, %ld pixels)", path, w, h,
                        RND_PNG_SIZE_MAX_PX, (long)RND_PNG_PIXELS_MAX);
 
-    /* Where the bytes go. A regular file (or a new name) is written to a
-     * temp file beside it and renamed into place, so a failed write never
-     * leaves a truncated image under the final name. Anything else -- a
-     * device such as /dev/null, a FIFO -- is written to directly: renaming
-     * over it would replace the node itself (and we may run as root). A
-     * symlink to a regular file keeps being a symlink: the temp goes beside
-     * the file it points to. */
-    const char *target = path;
-    char *resolved = NULL;
-    struct stat st;
-    int direct = 0;
-    if (stat (path, &st) == 0) {
-        if (!S_ISREG (st.st_mode))
-            direct = 1;
-        else if (lstat (path, &st) == 0 && S_ISLNK (st.st_mode) &&
-                 (resolved = realpath (path, NULL)))
-            target = resolved;
-    }
-    char *tmp = NULL;
-    if (!direct) {
-        /* Same directory as the target so that rename() cannot cross
-         * devices; the pid keeps two processes writing one name apart. */
-        size_t tmp_size = strlen (target) + 32;
-        tmp = malloc (tmp_size);
-        if (!tmp) {
-            free (resolved);
-            return s_fail ("%s: out of memory", path);
-        }
-        snprintf (tmp, tmp_size, "%s.tmp.%ld", target, (long)getpid ());
-    }
-
-    s_job_t job = { .path = path, .err = err, .err_size = err_size };
-    job.file = fopen (direct ? path : tmp, "wb");
-    if (!job.file) {
-        int rc = s_fail ("%s: cannot open for writing: %s", path, strerror (errno));
-        free (tmp);
-        free (resolved);
-        return rc;
-    }
+    rnd_file_out_t out;
+    if (rnd_file_out_open (&out, path, err, err_size) != 0)
+        return -1;
+    s_job_t job = { .path = path, .err = err, .err_size = err_size, .file = out.file };
     int rc = -1;
     job.png = png_create_write_struct (PNG_LIBPNG_VER_STRING, &job, s_on_error, s_on_warning);
     if (job.png)
@@ -203,18 +167,7 @@ s_write (const char *path, const void *pixels, int w, int h, int bit_depth, int 
         rc = s_write_body (&job, pixels, w, h, bit_depth, color_type, (size_t)w * bytes_per_px,
                            comment);
     png_destroy_write_struct (&job.png, &job.info);
-    /* fclose flushes stdio's buffer: a full disk may only show up here. */
-    if (fclose (job.file) != 0 && rc == 0)
-        rc = s_fail ("%s: cannot write: %s", path, strerror (errno));
-    if (!direct) {
-        if (rc == 0 && rename (tmp, target) != 0)
-            rc = s_fail ("%s: cannot rename %s into place: %s", path, tmp, strerror (errno));
-        if (rc != 0)
-            remove (tmp);
-    }
-    free (tmp);
-    free (resolved);
-    return rc;
+    return rnd_file_out_close (&out, rc == 0, err, err_size);
 }
 
 int

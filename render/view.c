@@ -3,7 +3,10 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "decimal.h"
 
 void
 rnd_view_default (rnd_view_t *view)
@@ -24,6 +27,7 @@ rnd_view_default (rnd_view_t *view)
     view->julia_re = -0.8;
     view->julia_im = 0.156;
     snprintf (view->palette, sizeof view->palette, "%s", "default");
+    view->bla_epsilon = RND_VIEW_BLA_EPSILON;
 }
 
 const char *
@@ -66,16 +70,36 @@ rnd_view_validate (const rnd_view_t *v, char *err, size_t err_size)
     return rnd_view_validate_field (v, &bad, err, err_size);
 }
 
+static int s_validate (const rnd_view_t *v, int deep_ok, rnd_view_field_t *bad, char *err,
+                       size_t err_size);
+
 int
 rnd_view_validate_field (const rnd_view_t *v, rnd_view_field_t *bad, char *err, size_t err_size)
+{
+    return s_validate (v, 0, bad, err, err_size);
+}
+
+int
+rnd_view_validate_deep (const rnd_view_t *v, rnd_view_field_t *bad, char *err, size_t err_size)
+{
+    return s_validate (v, 1, bad, err, err_size);
+}
+
+static int
+s_validate (const rnd_view_t *v, int deep_ok, rnd_view_field_t *bad, char *err, size_t err_size)
 {
     *bad = RND_FIELD_NONE;
     if (v->fractal != RND_FRACTAL_MANDELBROT && v->fractal != RND_FRACTAL_JULIA)
         return s_fail (RND_FIELD_FRACTAL, "unknown fractal type %d", (int)v->fractal);
     if (!isfinite (v->center_re) || !isfinite (v->center_im))
         return s_fail (RND_FIELD_CENTER, "center must be finite");
-    if (!isfinite (v->width) || !(v->width > 0))
+    /* A width below the range of doubles is its text's (its double is 0). */
+    const char *wt = rnd_view_width_text (v);
+    if (!isfinite (v->width) || !(v->width > 0 || (wt && rnd_decimal_sign (wt) > 0))) {
+        if (wt)
+            return s_fail (RND_FIELD_WIDTH, "width must be a positive number, got %.40s", wt);
         return s_fail (RND_FIELD_WIDTH, "width must be a positive number, got %g", v->width);
+    }
     if (v->width_px < 1 || v->height_px < 1 || v->width_px > RND_VIEW_SIZE_MAX_PX ||
         v->height_px > RND_VIEW_SIZE_MAX_PX)
         return s_fail (RND_FIELD_SIZE, "size %dx%d out of range (W and H 1..%d, W*H at most %ld)",
@@ -107,12 +131,19 @@ rnd_view_validate_field (const rnd_view_t *v, rnd_view_field_t *bad, char *err, 
     if (!(extent <= RND_VIEW_EXTENT_MAX))
         return s_fail (RND_FIELD_CENTER, "view reaches |z| = %g, beyond %g", extent,
                        RND_VIEW_EXTENT_MAX);
-    /* Adjacent pixels must map to distinct doubles, with a few bits to spare;
-     * deeper zooms need arbitrary precision, which we do not do. */
-    if (pitch < extent * 0x1p-48)
+    if (rnd_view_is_deep (v) && !deep_ok)
         return s_fail (RND_FIELD_WIDTH,
-                       "zoom too deep for double precision (pixel pitch %g at |z| %g)", pitch,
-                       extent);
+                       "zoom too deep for double precision (pixel pitch %g at |z| %g); only "
+                       "'p2pfractal render' renders deeper views yet",
+                       pitch, extent);
+    /* A canonical text's exponent is its leading digit's (1.5e-4000). */
+    const char *wexp = wt ? strchr (wt, 'e') : NULL;
+    if (rnd_view_is_deep (v) && wexp && strtol (wexp + 1, NULL, 10) < RND_VIEW_DEEP_EXP10_MIN)
+        return s_fail (RND_FIELD_WIDTH, "width %.40s is below 1e%d, the deepest view rendered", wt,
+                       RND_VIEW_DEEP_EXP10_MIN);
+    if (!(v->bla_epsilon >= 0 && v->bla_epsilon <= RND_VIEW_BLA_EPSILON_MAX))
+        return s_fail (RND_FIELD_BLA, "bla_epsilon %g out of range (0..%g)", v->bla_epsilon,
+                       RND_VIEW_BLA_EPSILON_MAX);
     size_t len = strnlen (v->palette, sizeof v->palette);
     if (len == 0)
         return s_fail (RND_FIELD_PALETTE, "palette name is empty");
@@ -122,6 +153,17 @@ rnd_view_validate_field (const rnd_view_t *v, rnd_view_field_t *bad, char *err, 
                        "spaces (it is stored in the PNG's text chunk)",
                        v->palette);
     return 0;
+}
+
+int
+rnd_view_is_deep (const rnd_view_t *v)
+{
+    double pitch = v->width / v->width_px;
+    double extent =
+        fmax (fabs (v->center_re) + v->width / 2, fabs (v->center_im) + pitch * v->height_px / 2);
+    /* Adjacent pixels must map to distinct doubles, with a few bits to
+     * spare; a pitch finer than that needs the exact centre. */
+    return pitch < extent * 0x1p-48;
 }
 
 void

@@ -8,7 +8,17 @@
  * the top, is
  *   re = center_re + (x + 0.5 - W/2) * (width / W)
  *   im = center_im + (H/2 - y - 0.5) * (width / W)
- * evaluated exactly in that order in double precision (rnd_view_pixel). */
+ * evaluated exactly in that order in double precision (rnd_view_pixel).
+ *
+ * Deep views. The centre and the width may also be given as decimal text
+ * of any length (center_re_text, ...): the exact value, of which the double
+ * field is the nearest double. A text counts only while it is *current*,
+ * i.e. while it still rounds to its double field (rnd_view_text_current):
+ * code that moves a view by assigning the doubles (window zooms, tests)
+ * thereby drops the stale text without knowing about it. Views whose pixel
+ * pitch is too fine for doubles (rnd_view_is_deep) are rendered by
+ * perturbation around the exact centre (render/perturb.c); all others by
+ * the double kernels from the double fields, exactly as before. */
 #ifndef RND_VIEW_H
 #define RND_VIEW_H
 
@@ -30,6 +40,21 @@ typedef enum {
  * inf - inf = NaN (|z_0|^2 stays below 1e300). */
 #define RND_VIEW_EXTENT_MAX 1e150
 #define RND_PALETTE_NAME_MAX 256
+/* The narrowest width rendered, as a power of ten: perturbation with
+ * floatexp deltas has no floor, but a centre of RND_DECIMAL_MAX characters
+ * places pixels only down to about this. */
+#define RND_VIEW_DEEP_EXP10_MIN (-4000)
+/* Room for a centre coordinate's decimal text, NUL included: ~4,000
+ * significant digits, enough to place a pixel of a 1e-4000 wide view. */
+#define RND_DECIMAL_MAX 4096
+/* BLA's default epsilon: 2^-53 left every count equal to plain
+ * perturbation at 4e-114 and 1e-300 in the research note and still skipped
+ * most iterations; 2^-24 (Fraktaler-3's default) changed 10-21% of the
+ * counts. At most RND_VIEW_BLA_EPSILON_MAX. */
+#define RND_VIEW_BLA_EPSILON 0x1p-53
+#define RND_VIEW_BLA_EPSILON_MAX 0x1p-10
+/* Room for the width's decimal text, NUL included (e.g. "4e-227"). */
+#define RND_WIDTH_TEXT_MAX 64
 
 typedef struct {
     rnd_fractal_t fractal;              /* Mandelbrot or Julia */
@@ -43,6 +68,16 @@ typedef struct {
     double julia_re;                    /* Julia constant c, real part */
     double julia_im;                    /* Julia constant c, imaginary part */
     char palette[RND_PALETTE_NAME_MAX]; /* palette name in assets/palettes, or a .map path */
+    /* Exact decimals of center_re, center_im and width; "" when the double
+     * is all there is. Set them with rnd_view_set_center_text and
+     * rnd_view_set_width_text, read them with rnd_view_center_text... */
+    char center_re_text[RND_DECIMAL_MAX];
+    char center_im_text[RND_DECIMAL_MAX];
+    char width_text[RND_WIDTH_TEXT_MAX];
+    /* Deep views: the relative error bilinear approximation may make per
+     * skipped run of iterations (render/bla.h); 0 turns it off. Default
+     * RND_VIEW_BLA_EPSILON. */
+    double bla_epsilon;
 } rnd_view_t;
 
 /* The fields validation can complain about, so callers can say which
@@ -57,6 +92,7 @@ typedef enum {
     RND_FIELD_BAILOUT,
     RND_FIELD_JULIA,
     RND_FIELD_PALETTE,
+    RND_FIELD_BLA,
     RND_FIELD_COUNT_
 } rnd_view_field_t;
 
@@ -70,14 +106,61 @@ int rnd_view_validate (const rnd_view_t *view, char *err, size_t err_size);
  * valid). */
 int rnd_view_validate_field (const rnd_view_t *view, rnd_view_field_t *bad, char *err,
                              size_t err_size);
+/* The same, but deep views (rnd_view_is_deep) pass too, down to widths of
+ * 10^RND_VIEW_DEEP_EXP10_MIN: what the perturbation kernel renders. The two
+ * validations differ only there (widths down to 1e-4000); the swarm (peers, baseline) uses the
+ * other one and refuses deep jobs, as it does not render them yet. */
+int rnd_view_validate_deep (const rnd_view_t *view, rnd_view_field_t *bad, char *err,
+                            size_t err_size);
 
 /* 1 if name can be a palette name: 1..RND_PALETTE_NAME_MAX-1 printable ASCII
  * characters, no space at either end (it is stored in a PNG tEXt chunk and
  * in the parameter text, which must read back exactly). */
 int rnd_view_palette_ok (const char *name, size_t len);
 
+/* 1 if the view's pixel pitch is too fine for doubles: adjacent pixels
+ * would not map to distinct doubles with a few bits to spare (pitch <
+ * extent * 2^-48, extent the largest |re| or |im| in the image). The
+ * double kernels render the other views; a function of the whole view, so
+ * every slice and peer takes the same path. */
+int rnd_view_is_deep (const rnd_view_t *view);
+
+/* The view moved and scaled exactly: centre + ((px + 0.5 - W/2) * pitch *
+ * shift, (H/2 - py - 0.5) * pitch * shift), width * scale, computed with
+ * MPFR at the precision the new view needs and kept as decimal text
+ * (render/zoom.c), so a chain of zooms has no precision wall. A click zoom
+ * by f at pixel (px, py) keeping that point in place is shift = 1 - 1/f,
+ * scale = 1/f; a box zoom is shift = 1 at the box centre. 0 with *out set,
+ * or -1 with a reason in err (the centre would need more than
+ * RND_DECIMAL_MAX - 1 characters). */
+int rnd_view_zoom_exact (const rnd_view_t *view, double px, double py, double shift, double scale,
+                         rnd_view_t *out, char *err, size_t err_size);
+
 /* The complex coordinate of pixel (x, y), per the contract above. */
 void rnd_view_pixel (const rnd_view_t *view, int x, int y, double *re, double *im);
+
+/* 1 if text is a plain decimal: [+-]digits[.digits][(e|E)[+-]digits], at
+ * least one digit in the mantissa, an exponent of at most 6 digits, shorter
+ * than max bytes. Nothing else (no blanks, hex, inf or nan). */
+int rnd_decimal_ok (const char *text, size_t max);
+
+/* Sets the centre from two decimals (rnd_decimal_ok): keeps the texts and
+ * sets the doubles to their nearest doubles. 0, or -1 (view unchanged) if
+ * either is not such a decimal or its double is not finite. */
+int rnd_view_set_center_text (rnd_view_t *view, const char *re, const char *im);
+/* The same for the width; a width below the range of doubles is kept as
+ * text with width = 0 (or a subnormal). */
+int rnd_view_set_width_text (rnd_view_t *view, const char *text);
+
+/* 1 if text is non-empty and rounds to d (bit for bit): the text still
+ * describes the double field it came with. */
+int rnd_view_text_current (const char *text, double d);
+
+/* The exact decimals of the centre and width when their texts are current,
+ * NULL when the double fields are all there is. */
+const char *rnd_view_center_re_text (const rnd_view_t *view);
+const char *rnd_view_center_im_text (const rnd_view_t *view);
+const char *rnd_view_width_text (const rnd_view_t *view);
 
 /* Names of fractal types: "mandelbrot", "julia". */
 const char *rnd_fractal_name (rnd_fractal_t fractal);

@@ -142,7 +142,7 @@ s_check_layout (const char *cmd, const char *help)
     char usage[4096];
     snprintf (usage, sizeof usage, "%.*s", (int)usage_len, help);
     snprintf (or_line, sizeof or_line, "   or: p2pfractal %s%s-h|--help|-V|--version\n",
-              cmd ? cmd : "", cmd ? (strcmp (cmd, "bench") == 0 ? " [kernel] " : " ") : "");
+              cmd ? cmd : "", cmd ? (strcmp (cmd, "bench") == 0 ? " [kernel|deep] " : " ") : "");
     if (!strstr (usage, or_line))
         fail_msg ("%s: the usage has no line '%s'", cmd, or_line);
     int has_help = 0, has_version = 0, examples = 0, in_examples = 0;
@@ -284,6 +284,12 @@ test_every_command_help_and_version (void **state)
     assert_string_equal (h.out, r.out);
     S_RUN (&h, "bench", "kernel", "--version");
     assert_string_equal (h.out, top.out);
+    /* bench deep has a help of its own, in the same layout. */
+    S_RUN (&h, "bench", "deep", "--help");
+    assert_int_equal (h.status, 0);
+    s_check_layout ("bench deep", h.out);
+    S_RUN (&h, "bench", "deep", "--version");
+    assert_string_equal (h.out, top.out);
     S_RUN (&r, "sim", "--help");
     S_RUN (&h, "sim", "--job", "all", "--help");
     assert_string_equal (h.out, r.out);
@@ -385,6 +391,8 @@ static const s_bad_t s_bad[] = {
     { { "peer", "--join", "nohost" }, { "--join:", "HOST:PORT" } },
     { { "peer", "--advertise", "*" }, { "--advertise:" } },
     { { "bench", "kernel", "--runs", "0" }, { "--runs:", "1..1000" } },
+    { { "bench", "deep", "--runs", "0" }, { "--runs:", "1..64" } },
+    { { "bench", "deep", "--bogus" }, { "--bogus: unknown option" } },
     { { "bench", "kernel", "--size", "16384x16384" }, { "--size:", "134217728" } },
     { { "sim", "--nodes", "0" }, { "--nodes:", "1..1000000" } },
     { { "sim", "--nodes", "10", "--loss", "0.9" }, { "--loss:", "0..0.5" } },

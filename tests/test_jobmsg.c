@@ -122,6 +122,39 @@ test_job_init_rejects (void **state)
     assert_int_equal (el_job_init (&job, &view, 4096, 0, err, sizeof err), 0);
 }
 
+/* The job id hashes the centre's every digit: two views that differ only
+ * in the 1000th digit are two jobs, and a spec carries all digits. */
+static void
+test_job_id_hashes_digits (void **state)
+{
+    (void)state;
+    static char re[1100];
+    memcpy (re, "-0.", 3);
+    for (int i = 0; i < 1000; i++)
+        re[3 + i] = (char)('1' + i % 9);
+    re[1003] = '\0';
+    rnd_view_t view;
+    s_view (&view);
+    assert_int_equal (rnd_view_set_center_text (&view, re, "0.25"), 0);
+    el_job_t a, b, back;
+    char err[256];
+    if (el_job_init (&a, &view, 4, 1000, err, sizeof err))
+        fail_msg ("el_job_init: %s", err);
+    re[1002] = re[1002] == '1' ? '2' : '1';
+    assert_int_equal (rnd_view_set_center_text (&view, re, "0.25"), 0);
+    if (el_job_init (&b, &view, 4, 1000, err, sizeof err))
+        fail_msg ("el_job_init: %s", err);
+    assert_false (ovl_id_eq (a.id, b.id));
+    assert_non_null (strstr (b.params, re));
+    P2pf__JobSpec spec;
+    uint8_t origin[16];
+    el_job_to_spec (&b, &spec, origin);
+    if (el_job_from_spec (&back, &spec, err, sizeof err))
+        fail_msg ("el_job_from_spec: %s", err);
+    assert_true (ovl_id_eq (b.id, back.id));
+    assert_string_equal (back.view.center_re_text, re);
+}
+
 static void
 test_job_spec_round_trip (void **state)
 {
@@ -708,6 +741,7 @@ main (void)
         cmocka_unit_test (test_job_ids_and_group),
         cmocka_unit_test (test_job_init_rejects),
         cmocka_unit_test (test_job_spec_round_trip),
+        cmocka_unit_test (test_job_id_hashes_digits),
         cmocka_unit_test (test_job_spec_rejects_noncanonical),
         cmocka_unit_test (test_msg_round_trip_every_kind),
         cmocka_unit_test (test_decode_rejects_version_and_fields),

@@ -17,6 +17,7 @@
 #include "test_util.h"
 #include "view.h"
 
+/* Parser tests read version 1 texts: they must keep loading as they did. */
 #define HEADER "p2pfractal-params 1\n"
 
 /* A fixed view for these tests, independent of rnd_view_default (which may
@@ -38,7 +39,7 @@ s_fixture_view (rnd_view_t *v)
     snprintf (v->palette, sizeof v->palette, "%s", "default");
 }
 
-static const char s_golden[] = "p2pfractal-params 1\n"
+static const char s_golden[] = "p2pfractal-params 2\n"
                                "fractal=mandelbrot\n"
                                "center_re=-0.74364388703715867\n"
                                "center_im=0.1318259042053119\n"
@@ -48,7 +49,8 @@ static const char s_golden[] = "p2pfractal-params 1\n"
                                "bailout=256\n"
                                "julia_re=-0.80000000000000004\n"
                                "julia_im=0.156\n"
-                               "palette=default\n";
+                               "palette=default\n"
+                               "bla_epsilon=0\n";
 
 /* --- helpers ----------------------------------------------------------- */
 
@@ -73,6 +75,10 @@ s_assert_view_equal (const rnd_view_t *a, const rnd_view_t *b)
     s_assert_double_bits (a->julia_re, b->julia_re, "julia_re");
     s_assert_double_bits (a->julia_im, b->julia_im, "julia_im");
     assert_string_equal (a->palette, b->palette);
+    s_assert_double_bits (a->bla_epsilon, b->bla_epsilon, "bla_epsilon");
+    assert_string_equal (a->center_re_text, b->center_re_text);
+    assert_string_equal (a->center_im_text, b->center_im_text);
+    assert_string_equal (a->width_text, b->width_text);
 }
 
 /* A view in which every field differs from the default. */
@@ -91,6 +97,7 @@ s_other_view (rnd_view_t *v)
     v->julia_re = -0.0;     /* the sign bit must survive */
     v->julia_im = 4.9e-324; /* smallest subnormal */
     snprintf (v->palette, sizeof v->palette, "%s", "maps/My Fire.map");
+    v->bla_epsilon = 0x1p-30;
 }
 
 /* Parses a C string; returns the parser's result. */
@@ -164,6 +171,21 @@ test_format_max_fits (void **state)
     char buf[RND_PARAMS_FORMAT_MAX];
     int len = rnd_params_format (&v, buf, sizeof buf);
     assert_true (len > 0);
+    assert_true (len < RND_PARAMS_FORMAT_MAX);
+    /* and with the longest decimal texts */
+    static char re[RND_DECIMAL_MAX], w[RND_WIDTH_TEXT_MAX];
+    memset (re, '1', sizeof re - 1);
+    re[0] = '-';
+    re[2] = '.';
+    re[sizeof re - 1] = '\0';
+    memset (w, '7', sizeof w - 1);
+    memcpy (w, "0.", 2);
+    w[sizeof w - 1] = '\0';
+    assert_int_equal (rnd_view_set_center_text (&v, re, re + 1), 0);
+    assert_int_equal (rnd_view_set_width_text (&v, w), 0);
+    assert_int_equal ((int)strlen (v.center_re_text), RND_DECIMAL_MAX - 1);
+    len = rnd_params_format (&v, buf, sizeof buf);
+    assert_true (len > 2 * (RND_DECIMAL_MAX - 1));
     assert_true (len < RND_PARAMS_FORMAT_MAX);
 }
 
@@ -393,9 +415,9 @@ test_parse_wrong_version (void **state)
     char err[256] = "";
     rnd_view_t v;
     s_fixture_view (&v);
-    assert_int_equal (s_parse ("p2pfractal-params 2\nmax_iter=1\n", &v, err, sizeof err), -1);
-    assert_string_equal (err,
-                         "t.txt: unsupported parameter version 2 (this program reads version 1)");
+    assert_int_equal (s_parse ("p2pfractal-params 3\nmax_iter=1\n", &v, err, sizeof err), -1);
+    assert_string_equal (
+        err, "t.txt: unsupported parameter version 3 (this program reads versions 1 to 2)");
     s_expect_error ("p2pfractal-params 0\n", "unsupported parameter version 0", NULL);
     s_expect_error ("p2pfractal-params\n", "t.txt: bad parameter version ''", NULL);
     s_expect_error ("p2pfractal-params 1.0\n", "bad parameter version '1.0'", NULL);
@@ -539,10 +561,10 @@ test_parse_limits (void **state)
     assert_non_null (strstr (err, "t.txt line 2: contains a NUL byte"));
 
     /* An over-long line. */
-    char line[2100];
+    static char line[RND_DECIMAL_MAX + 2100];
     int n = snprintf (line, sizeof line, HEADER "# ");
-    memset (line + n, 'c', 2000);
-    line[n + 2000] = '\0';
+    memset (line + n, 'c', RND_DECIMAL_MAX + 2000);
+    line[n + RND_DECIMAL_MAX + 2000] = '\0';
     s_expect_error (line, "t.txt line 2: line longer than", NULL);
 
     /* The whole text is bounded. */
@@ -694,9 +716,9 @@ test_load_fixture (void **state)
     assert_int_equal (rnd_view_validate (&v, err, sizeof err), 0);
 
     assert_int_equal (
-        rnd_params_load (P2PF_TEST_DATA_DIR "/params/version2.params", &v, err, sizeof err), -1);
-    assert_string_equal (err, P2PF_TEST_DATA_DIR "/params/version2.params: unsupported parameter "
-                                                 "version 2 (this program reads version 1)");
+        rnd_params_load (P2PF_TEST_DATA_DIR "/params/version3.params", &v, err, sizeof err), -1);
+    assert_string_equal (err, P2PF_TEST_DATA_DIR "/params/version3.params: unsupported parameter "
+                                                 "version 3 (this program reads versions 1 to 2)");
 }
 
 /* Writes a w x h PNG of pseudo-random pixels, so that it does not
@@ -720,6 +742,156 @@ s_write_params_png (const char *path, const rnd_view_t *v, int w, int h)
         fail_msg ("%s", err);
 }
 
+/* --- version 2: decimals of any length -------------------------------- */
+
+/* A centre of 1000 significant digits per coordinate (a fixed pseudo-random
+ * digit string) and a width below the range of doubles. */
+static void
+s_deep_view (rnd_view_t *v)
+{
+    static char re[1100], im[1100];
+    uint32_t x = 12345;
+    memcpy (re, "-1.", 3);
+    memcpy (im, "0.", 2);
+    for (int i = 0; i < 999; i++) {
+        x = x * 1103515245u + 12345u;
+        re[3 + i] = (char)('0' + (x >> 16) % 10);
+        im[2 + i] = (char)('0' + (x >> 20) % 10);
+    }
+    re[3 + 998] = '7'; /* no trailing zero: the text is its canonical form */
+    im[2 + 998] = '3';
+    re[3 + 999] = im[2 + 999] = '\0';
+    s_fixture_view (v);
+    assert_int_equal (rnd_view_set_center_text (v, re, im), 0);
+    assert_int_equal (rnd_view_set_width_text (v, "4e-1000"), 0);
+    assert_string_equal (v->center_re_text, re);
+    assert_string_equal (v->center_im_text, im);
+}
+
+static void
+test_v2_deep_round_trip (void **state)
+{
+    (void)state;
+    rnd_view_t v;
+    s_deep_view (&v);
+    assert_int_equal ((int)strlen (v.center_re_text), 1002); /* "-1." and 999 digits */
+    assert_string_equal (v.width_text, "4e-1000");
+    assert_true (v.width == 0.0); /* below the doubles: the text is the width */
+    assert_true (v.center_re < -1.0 && v.center_re > -2.0);
+    s_round_trip (&v);
+    char buf[RND_PARAMS_FORMAT_MAX];
+    assert_true (rnd_params_format (&v, buf, sizeof buf) > 2000);
+    assert_non_null (strstr (buf, "p2pfractal-params 2\n"));
+    assert_non_null (strstr (buf, "\nwidth=4e-1000\n"));
+    char line[1200];
+    snprintf (line, sizeof line, "\ncenter_re=%s\n", v.center_re_text);
+    assert_non_null (strstr (buf, line));
+}
+
+/* One value, one text: the job id hashes it. A double's %.17g is its own
+ * canonical text, so views made of doubles keep no text at all. */
+static void
+test_v2_canonical (void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        { "-0.50", "" },                /* == %.17g of -0.5 */
+        { "+0.5000e0", "" },            /* likewise */
+        { "0.1", "0.1" },               /* %.17g would be 0.10000000000000001 */
+        { "000.00012300", "0.000123" }, /* x = -4: still positional, like %g */
+        { "0.0000123", "1.23e-05" },
+        { "4E-227", "4e-227" },
+        { "12345678901234567890", "1.234567890123456789e+19" }, /* 19 digits < 10^19 */
+        { "123456789012345678901", "123456789012345678901" },
+        { "1.5e30", "1.5e+30" },
+        { "-1.74006238257933990529841091", "-1.74006238257933990529841091" },
+        { "0.00", "" }, /* zero: "0" is %.17g of 0.0 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rnd_view_t v;
+        s_fixture_view (&v);
+        if (rnd_view_set_width_text (&v, cases[i][0]) != 0)
+            fail_msg ("'%s' refused", cases[i][0]);
+        if (strcmp (v.width_text, cases[i][1]) != 0)
+            fail_msg ("'%s' -> '%s', expected '%s'", cases[i][0], v.width_text, cases[i][1]);
+    }
+    /* not plain decimals */
+    static const char *const bad[] = { "",    "-",  ".",  "1e",        "0x1p3", "inf",
+                                       "nan", " 1", "1 ", "1e1234567", "1.2.3", "1e400" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        rnd_view_t v, before;
+        s_fixture_view (&v);
+        before = v;
+        if (rnd_view_set_width_text (&v, bad[i]) == 0)
+            fail_msg ("'%s' accepted", bad[i]);
+        s_assert_view_equal (&before, &v);
+    }
+    /* in the text: "-0.50" reads as -0.5 and writes back as -0.5 */
+    rnd_view_t v;
+    s_fixture_view (&v);
+    char err[256];
+    assert_int_equal (
+        s_parse ("p2pfractal-params 2\ncenter_re=-0.50\ncenter_im=0.1\n", &v, err, sizeof err), 0);
+    s_assert_double_bits (-0.5, v.center_re, "center_re");
+    assert_string_equal (v.center_re_text, "");
+    assert_string_equal (rnd_view_center_im_text (&v), "0.1");
+}
+
+/* A text goes stale when its double is moved (a window zoom assigns the
+ * doubles): it is then neither written nor used. */
+static void
+test_v2_stale_text_dropped (void **state)
+{
+    (void)state;
+    rnd_view_t v;
+    s_deep_view (&v);
+    assert_non_null (rnd_view_center_re_text (&v));
+    v.center_re = -0.75;
+    v.width = 0.5;
+    assert_null (rnd_view_center_re_text (&v));
+    assert_non_null (rnd_view_center_im_text (&v));
+    assert_null (rnd_view_width_text (&v));
+    char buf[RND_PARAMS_FORMAT_MAX];
+    assert_true (rnd_params_format (&v, buf, sizeof buf) > 0);
+    assert_non_null (strstr (buf, "\ncenter_re=-0.75\n"));
+    assert_non_null (strstr (buf, "\nwidth=0.5\n"));
+}
+
+/* Version 1 values are doubles, whatever digits they carry: a version 1
+ * file loads exactly as it did before version 2 existed. */
+static void
+test_v1_values_are_doubles (void **state)
+{
+    (void)state;
+    rnd_view_t v;
+    s_fixture_view (&v);
+    char err[256];
+    assert_int_equal (s_parse (HEADER "center_re=-1.74006238257933990529841091\nwidth=1e-400\n", &v,
+                               err, sizeof err),
+                      0);
+    s_assert_double_bits (-1.7400623825793399, v.center_re, "center_re");
+    s_assert_double_bits (0.0, v.width, "width");
+    assert_string_equal (v.center_re_text, "");
+    assert_string_equal (v.width_text, "");
+    /* version 2 keeps them */
+    assert_int_equal (s_parse ("p2pfractal-params 2\ncenter_re=-1.74006238257933990529841091\n"
+                               "width=1e-400\n",
+                               &v, err, sizeof err),
+                      0);
+    assert_string_equal (v.center_re_text, "-1.74006238257933990529841091");
+    assert_string_equal (v.width_text, "1e-400");
+    /* a decimal longer than the view can hold is an error, not a rounding */
+    size_t big = RND_DECIMAL_MAX + 10;
+    char *text = malloc (big + 64);
+    assert_non_null (text);
+    int n = snprintf (text, big + 64, "p2pfractal-params 2\ncenter_re=0.");
+    memset (text + n, '3', big);
+    memcpy (text + n + big, "\n", 2);
+    assert_int_equal (s_parse (text, &v, err, sizeof err), -1);
+    assert_non_null (strstr (err, "center_re"));
+    free (text);
+}
+
 static void
 test_load_png (void **state)
 {
@@ -732,6 +904,14 @@ test_load_png (void **state)
     char err[512] = "";
     int rc = rnd_params_load (path, &back, err, sizeof err);
     if (rc != 0)
+        fail_msg ("%s", err);
+    s_assert_view_equal (&v, &back);
+    /* a deep view's digits survive the PNG's Comment */
+    tu_path_join (path, sizeof path, *state, "deep.png");
+    s_deep_view (&v);
+    s_write_params_png (path, &v, 4, 3);
+    s_fixture_view (&back);
+    if (rnd_params_load (path, &back, err, sizeof err) != 0)
         fail_msg ("%s", err);
     s_assert_view_equal (&v, &back);
 
@@ -833,6 +1013,10 @@ main (void)
         cmocka_unit_test (test_parse_bad_palette),
         cmocka_unit_test (test_parse_duplicate_key),
         cmocka_unit_test (test_parse_limits),
+        cmocka_unit_test (test_v2_deep_round_trip),
+        cmocka_unit_test (test_v2_canonical),
+        cmocka_unit_test (test_v2_stale_text_dropped),
+        cmocka_unit_test (test_v1_values_are_doubles),
         cmocka_unit_test_teardown (test_locale_independent, s_teardown_locale),
         cmocka_unit_test_setup_teardown (test_load_text_file, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test (test_load_fixture),

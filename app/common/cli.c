@@ -252,9 +252,12 @@ s_mark_params_fields (app_view_opts_t *vo, const rnd_view_t *before, const char 
     if (v->fractal != before->fractal)
         vo->source[RND_FIELD_FRACTAL] = path;
     if (memcmp (&v->center_re, &before->center_re, sizeof v->center_re) ||
-        memcmp (&v->center_im, &before->center_im, sizeof v->center_im))
+        memcmp (&v->center_im, &before->center_im, sizeof v->center_im) ||
+        strcmp (v->center_re_text, before->center_re_text) ||
+        strcmp (v->center_im_text, before->center_im_text))
         vo->source[RND_FIELD_CENTER] = path;
-    if (memcmp (&v->width, &before->width, sizeof v->width))
+    if (memcmp (&v->width, &before->width, sizeof v->width) ||
+        strcmp (v->width_text, before->width_text))
         vo->source[RND_FIELD_WIDTH] = path;
     if (v->width_px != before->width_px || v->height_px != before->height_px)
         vo->source[RND_FIELD_SIZE] = path;
@@ -267,6 +270,42 @@ s_mark_params_fields (app_view_opts_t *vo, const rnd_view_t *before, const char 
         vo->source[RND_FIELD_JULIA] = path;
     if (strcmp (v->palette, before->palette) != 0)
         vo->source[RND_FIELD_PALETTE] = path;
+    if (memcmp (&v->bla_epsilon, &before->bla_epsilon, sizeof v->bla_epsilon))
+        vo->source[RND_FIELD_BLA] = path;
+}
+
+/* --center RE,IM: plain decimals keep every digit given (deep views);
+ * anything else strtod reads (hex floats) is a double as it always was. */
+static int
+s_set_center (rnd_view_t *v, const char *arg)
+{
+    const char *comma = strchr (arg, ',');
+    if (!comma)
+        return -1;
+    size_t n = (size_t)(comma - arg);
+    if (n < sizeof v->center_re_text) {
+        char re[sizeof v->center_re_text];
+        memcpy (re, arg, n);
+        re[n] = '\0';
+        if (rnd_view_set_center_text (v, re, comma + 1) == 0)
+            return 0;
+    }
+    if (app_parse_complex (arg, &v->center_re, &v->center_im))
+        return -1;
+    v->center_re_text[0] = v->center_im_text[0] = '\0';
+    return 0;
+}
+
+/* --width W: likewise; a decimal may lie below the range of doubles. */
+static int
+s_set_width (rnd_view_t *v, const char *arg)
+{
+    if (rnd_view_set_width_text (v, arg) == 0)
+        return 0;
+    if (app_parse_double (arg, &v->width))
+        return -1;
+    v->width_text[0] = '\0';
+    return 0;
 }
 
 void
@@ -283,12 +322,13 @@ app_view_opts_apply (app_view_opts_t *vo, int opt, const char *arg)
             app_usage_error ("--fractal: unknown fractal '%s' (mandelbrot, julia)", arg);
         break;
     case APP_OPT_CENTER:
-        if (app_parse_complex (arg, &v->center_re, &v->center_im))
-            app_usage_error ("--center: '%s' is not RE,IM", arg);
+        if (s_set_center (v, arg))
+            app_usage_error ("--center: '%.80s' is not RE,IM (decimals of at most %d characters)",
+                             arg, RND_DECIMAL_MAX - 1);
         break;
     case APP_OPT_WIDTH:
-        if (app_parse_double (arg, &v->width))
-            app_usage_error ("--width: '%s' is not a positive number", arg);
+        if (s_set_width (v, arg))
+            app_usage_error ("--width: '%.80s' is not a positive number", arg);
         break;
     case APP_OPT_SIZE:
         if (app_parse_size (arg, &v->width_px, &v->height_px))
@@ -337,7 +377,9 @@ app_view_opts_finish (app_view_opts_t *vo, rnd_palette_t *palette)
 {
     char err[512];
     rnd_view_field_t bad;
-    if (rnd_view_validate_field (&vo->view, &bad, err, sizeof err)) {
+    int rc = vo->deep_ok ? rnd_view_validate_deep (&vo->view, &bad, err, sizeof err)
+                         : rnd_view_validate_field (&vo->view, &bad, err, sizeof err);
+    if (rc) {
         if (vo->source[bad])
             app_usage_error ("%s: %s", vo->source[bad], err);
         app_usage_error ("%s", err);

@@ -117,6 +117,8 @@ typedef struct {
                                              option name or a --params path */
     int colouring_set;                    /* 1 if --colouring was given */
     rnd_colouring_t colouring;            /* the chosen colouring, if set */
+    int deep_ok;                          /* 1: the command renders deep views
+                                             (rnd_view_validate_deep) */
 } app_view_opts_t;
 
 void app_view_opts_init (app_view_opts_t *vo);

@@ -18,6 +18,8 @@ typedef struct {
 
 int app_cmd_render (int argc, char **argv);
 int app_cmd_bench (int argc, char **argv);
+/* `bench deep`: perturbation throughput (app/tools/cmd_bench_deep.c). */
+int app_cmd_bench_deep (int argc, char **argv);
 int app_cmd_sim (int argc, char **argv);
 /* `sim --job`: the job protocol's scenarios (app/sim/cmd_sim_job.c). */
 int app_cmd_sim_job (int argc, char **argv);

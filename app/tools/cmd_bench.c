@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_opts.h"
 #include "cli.h"
 #include "commands.h"
 #include "kernel.h"
@@ -12,12 +13,14 @@
 
 static const char s_usage[] =
     "Usage: p2pfractal bench kernel [--runs N] [--size WxH] [--quick] [--json]\n"
-    "   or: p2pfractal bench [kernel] -h|--help|-V|--version\n"
+    "   or: p2pfractal bench deep [--runs N] [--size WxH] [--quick] [--json]\n"
+    "   or: p2pfractal bench [kernel|deep] -h|--help|-V|--version\n"
     "Single-thread G iterations/s of every kernel this CPU supports, on the\n"
     "full-set view and seahorse valley (1920x1080), beside two plain -O2\n"
     "loops: 'naive' (the textbook loop, the yardstick of every ratio) and\n"
     "'naive-x2' (the common form that reuses x^2 and y^2). Median of N runs\n"
-    "(the slow scalar reference runs once).\n"
+    "(the slow scalar reference runs once). 'bench deep' times perturbation\n"
+    "at deep views instead ('p2pfractal bench deep --help').\n"
     "\n"
     "Options:\n"
     "      --runs N              runs per variant and view, 1..1000 (default 5)\n"
@@ -62,13 +65,6 @@ typedef struct {
     double ratio; /* giter_per_s / naive's on the same view */
 } s_row_t;
 
-static int
-s_cmp_double (const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Time runs renders of the whole image; kernel -1 is the naive loop, -2 the
  * 3-multiply plain loop. */
 static void
@@ -99,12 +95,11 @@ s_measure (const rnd_view_t *v, int kernel, int interior, int runs, s_row_t *row
     for (size_t i = 0; i < npix; i++)
         iters += kernel < 0 ? (counts[i] ? counts[i] : (uint64_t)v->max_iter)
                             : rnd_smooth_iterations (smooth[i], v->max_iter);
-    qsort (times, (size_t)runs, sizeof *times, s_cmp_double);
+    row->median_s = app_bench_median (times, runs);
     row->iterations = iters;
     row->interior_check = interior;
     row->min_s = times[0];
     row->max_s = times[runs - 1];
-    row->median_s = runs % 2 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
     row->giter_per_s = iters / row->median_s / 1e9;
     free (times);
     free (smooth);
@@ -116,48 +111,20 @@ s_measure (const rnd_view_t *v, int kernel, int interior, int runs, s_row_t *row
 static int
 s_bench_kernel (int argc, char **argv, int named)
 {
-    static const struct option opts[] = {
-        { "runs", required_argument, 0, 'r' },
-        { "size", required_argument, 0, 's' },
-        { "json", no_argument, 0, 'j' },
-        { "quick", no_argument, 0, 'Q' },
-        APP_HELP_LONG_OPTIONS,
-        { 0, 0, 0, 0 },
+    app_bench_opts_t o = {
+        .runs = 5,
+        .runs_max = 1000,
+        .w = 1920,
+        .h = 1080,
+        .quick_w = 480,
+        .quick_h = 270,
     };
-    int runs = 5, json = 0, w = 1920, h = 1080, opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long (argc, argv, ":hV", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'r':
-            runs = app_opt_int ("--runs", optarg, "a run count", 1, 1000);
-            break;
-        case 's':
-            if (app_parse_size (optarg, &w, &h) || w < 1 || h < 1 || w > RND_VIEW_SIZE_MAX_PX ||
-                h > RND_VIEW_SIZE_MAX_PX || (long)w * h > RND_VIEW_PIXELS_MAX)
-                app_usage_error ("--size: '%s' is not WxH (W and H 1..%d, W*H at most %ld)", optarg,
-                                 RND_VIEW_SIZE_MAX_PX, (long)RND_VIEW_PIXELS_MAX);
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'Q':
-            runs = 1;
-            w = 480;
-            h = 270;
-            break;
-        case 'h':
-            app_help_bench (stdout);
-            return APP_EXIT_OK;
-        case 'V':
-            return app_version_print ();
-        default:
-            app_getopt_error ("bench kernel", argv, opt);
-        }
-    }
-    app_no_operands ("bench kernel", argc, argv);
+    int done = app_bench_opts_parse (&o, argc, argv, "bench kernel", app_help_bench);
+    if (done >= 0)
+        return done;
     if (!named)
-        app_usage_error ("bench: which benchmark? kernel (try 'p2pfractal bench --help')");
+        app_usage_error ("bench: which benchmark? kernel or deep (try 'p2pfractal bench --help')");
+    int runs = o.runs, json = o.json, w = o.w, h = o.h;
 
     enum { MAX_ROWS = 32 };
     s_row_t rows[MAX_ROWS];
@@ -236,12 +203,15 @@ int
 app_cmd_bench (int argc, char **argv)
 {
     if (argc < 2)
-        app_usage_error ("bench: which benchmark? kernel (try 'p2pfractal bench --help')");
+        app_usage_error ("bench: which benchmark? kernel or deep (try 'p2pfractal bench --help')");
     if (strcmp (argv[1], "kernel") == 0)
         return s_bench_kernel (argc - 1, argv + 1, 1);
+    if (strcmp (argv[1], "deep") == 0)
+        return app_cmd_bench_deep (argc - 1, argv + 1);
     /* `bench --help`, `bench --version` and a bad option before the
      * benchmark's name: the kernel benchmark's parser answers them all. */
     if (argv[1][0] == '-')
         return s_bench_kernel (argc, argv, 0);
-    app_usage_error ("%s: unknown benchmark (kernel; try 'p2pfractal bench --help')", argv[1]);
+    app_usage_error ("%s: unknown benchmark (kernel, deep; try 'p2pfractal bench --help')",
+                     argv[1]);
 }

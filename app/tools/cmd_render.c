@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "counts_io.h"
 #include "kernel.h"
 #include "palette.h"
 #include "params.h"
@@ -13,8 +14,8 @@
 #include "render_pool.h"
 
 static const char s_usage[] =
-    "Usage: p2pfractal render [-o FILE] [--counts FILE] [-t N] [-k KERNEL] [-q]\n" APP_VIEW_USAGE
-    "   or: p2pfractal render -h|--help|-V|--version\n"
+    "Usage: p2pfractal render [-o FILE] [--counts FILE] [--counts32 FILE] [-t N]\n"
+    "         [-k KERNEL] [-q]\n" APP_VIEW_USAGE "   or: p2pfractal render -h|--help|-V|--version\n"
     "Render the view on this machine, on all cores, and write it as a PNG whose\n"
     "Comment holds the parameters (so --params OUT.png renders it again).\n"
     "\n"
@@ -22,6 +23,8 @@ static const char s_usage[] =
     "  -o, --output FILE         colour PNG to write (default p2pfractal.png)\n"
     "      --counts FILE         also write a 16-bit greyscale PNG of escape counts\n"
     "                            (0 = interior, clamped at 65535)\n"
+    "      --counts32 FILE       also write the escape counts unclamped, as 32-bit\n"
+    "                            integers in a NumPy .npy file (0 = interior)\n"
     "  -t, --threads N           render threads, 1..1024 (default: one per CPU)\n"
     "  -k, --kernel KERNEL       auto, scalar, avx2 or avx512 (default auto: the\n"
     "                            fastest this CPU runs)\n"
@@ -40,12 +43,26 @@ app_help_render (FILE *out)
     fputs (s_usage, out);
 }
 
+/* Reports a write's outcome: its error (and a failing exit) or, unless
+ * quiet, "wrote PATH". */
+static void
+s_report (int write_rc, const char *path, const char *err, int quiet, int *rc)
+{
+    if (write_rc) {
+        fprintf (stderr, "p2pfractal: %s\n", err);
+        *rc = APP_EXIT_FAIL;
+    } else if (!quiet) {
+        fprintf (stderr, "p2pfractal: wrote %s\n", path);
+    }
+}
+
 int
 app_cmd_render (int argc, char **argv)
 {
     static const struct option opts[] = {
         { "output", required_argument, 0, 'o' },
         { "counts", required_argument, 0, 'c' },
+        { "counts32", required_argument, 0, 'C' },
         { "threads", required_argument, 0, 't' },
         { "kernel", required_argument, 0, 'k' },
         { "quiet", no_argument, 0, 'q' },
@@ -55,7 +72,8 @@ app_cmd_render (int argc, char **argv)
     };
     app_view_opts_t vo;
     app_view_opts_init (&vo);
-    const char *out_path = "p2pfractal.png", *counts_path = NULL;
+    vo.deep_ok = 1; /* views too deep for doubles render by perturbation */
+    const char *out_path = "p2pfractal.png", *counts_path = NULL, *counts32_path = NULL;
     int threads = app_cpu_count (), quiet = 0;
     rnd_kernel_t kernel = RND_KERNEL_AUTO;
     int opt;
@@ -68,6 +86,9 @@ app_cmd_render (int argc, char **argv)
             break;
         case 'c':
             counts_path = app_opt_file ("--counts", optarg);
+            break;
+        case 'C':
+            counts32_path = optarg;
             break;
         case 't':
             threads = app_opt_int ("--threads", optarg, "a thread count", 1, 1024);
@@ -98,6 +119,8 @@ app_cmd_render (int argc, char **argv)
     app_check_writable ("-o", out_path);
     if (counts_path)
         app_check_writable ("--counts", counts_path);
+    if (counts32_path)
+        app_check_writable ("--counts32", counts32_path);
     const rnd_view_t *v = &vo.view;
     size_t npix = (size_t)v->width_px * v->height_px;
     float *smooth = malloc (npix * sizeof *smooth);
@@ -111,21 +134,35 @@ app_cmd_render (int argc, char **argv)
     }
 
     rnd_kjob_t job;
-    rnd_kjob_init (&job, v);
+    char err[512];
     double t0 = app_now_s ();
+    if (rnd_kjob_prepare (&job, v, 0, err, sizeof err)) {
+        fprintf (stderr, "p2pfractal: %s\n", err);
+        free (smooth);
+        free (rgb);
+        return APP_EXIT_FAIL;
+    }
+    double t_ref = app_now_s () - t0;
     int ran = app_render_pool_run (&job, kernel, threads, smooth);
     double seconds = app_now_s () - t0;
+    rnd_kjob_release (&job);
     uint64_t iters = 0;
     for (size_t i = 0; i < npix; i++)
         iters += rnd_smooth_iterations (smooth[i], v->max_iter);
-    if (!quiet)
+    if (!quiet && job.perturb)
+        fprintf (stderr,
+                 "p2pfractal: rendered %dx%d in %.3f s (reference orbit %.3f s), %.3f G "
+                 "iterations/s (perturbation, scalar, %d threads)\n",
+                 v->width_px, v->height_px, seconds, t_ref,
+                 seconds > 0 ? iters / seconds / 1e9 : 0.0, ran);
+    else if (!quiet)
         fprintf (stderr,
                  "p2pfractal: rendered %dx%d in %.3f s, %.3f G iterations/s (%s, %d thread%s)\n",
                  v->width_px, v->height_px, seconds, seconds > 0 ? iters / seconds / 1e9 : 0.0,
                  rnd_kernel_name (kernel == RND_KERNEL_AUTO ? rnd_kernel_best () : kernel), ran,
                  app_plural_s ((unsigned)ran));
 
-    char params[RND_PARAMS_FORMAT_MAX], err[512];
+    char params[RND_PARAMS_FORMAT_MAX];
     if (rnd_params_format (v, params, sizeof params) < 0) {
         /* validation admits only views that format; this is a bug */
         fprintf (stderr, "p2pfractal: internal error: cannot write the view's parameters\n");
@@ -133,29 +170,32 @@ app_cmd_render (int argc, char **argv)
     }
     rnd_colourise (&palette, app_view_opts_colouring (&vo), smooth, npix, rgb);
     int rc = APP_EXIT_OK;
-    if (rnd_png_write_rgb (out_path, rgb, v->width_px, v->height_px, params, err, sizeof err)) {
-        fprintf (stderr, "p2pfractal: %s\n", err);
-        rc = APP_EXIT_FAIL;
-    } else if (!quiet) {
-        fprintf (stderr, "p2pfractal: wrote %s\n", out_path);
-    }
-    if (counts_path) {
-        uint16_t *counts = malloc (npix * sizeof *counts);
+    s_report (rnd_png_write_rgb (out_path, rgb, v->width_px, v->height_px, params, err, sizeof err),
+              out_path, err, quiet, &rc);
+    if (counts_path || counts32_path) {
+        uint32_t *counts = malloc (npix * sizeof *counts);
         if (!counts) {
-            fprintf (stderr, "p2pfractal: out of memory for the counts image\n");
+            fprintf (stderr, "p2pfractal: out of memory for the counts\n");
             rc = APP_EXIT_FAIL;
         } else {
-            for (size_t i = 0; i < npix; i++) {
-                uint32_t n = rnd_smooth_count (smooth[i]);
-                counts[i] = n > 65535 ? 65535 : (uint16_t)n;
-            }
-            if (rnd_png_write_gray16 (counts_path, counts, v->width_px, v->height_px, params, err,
-                                      sizeof err)) {
-                fprintf (stderr, "p2pfractal: %s\n", err);
+            for (size_t i = 0; i < npix; i++)
+                counts[i] = rnd_smooth_count (smooth[i]);
+            if (counts32_path)
+                s_report (rnd_counts_write_npy (counts32_path, counts, v->width_px, v->height_px,
+                                                err, sizeof err),
+                          counts32_path, err, quiet, &rc);
+            uint16_t *c16 = counts_path ? malloc (npix * sizeof *c16) : NULL;
+            if (counts_path && !c16) {
+                fprintf (stderr, "p2pfractal: out of memory for the counts image\n");
                 rc = APP_EXIT_FAIL;
-            } else if (!quiet) {
-                fprintf (stderr, "p2pfractal: wrote %s\n", counts_path);
+            } else if (counts_path) {
+                for (size_t i = 0; i < npix; i++)
+                    c16[i] = counts[i] > 65535 ? 65535 : (uint16_t)counts[i];
+                s_report (rnd_png_write_gray16 (counts_path, c16, v->width_px, v->height_px, params,
+                                                err, sizeof err),
+                          counts_path, err, quiet, &rc);
             }
+            free (c16);
             free (counts);
         }
     }

@@ -1,0 +1,184 @@
+/* reference.c: the reference orbits of a perturbation render, with MPFR.
+ *
+ * MPFR rounds every operation correctly, so the same precision, the same
+ * operations in the same order and the same decimal digits give the same
+ * orbit on every machine (GMP's mpf type makes no such promise). The
+ * precision and the orbits are functions of the whole view, never of a
+ * slice, so every slice and every peer iterates around the same doubles. */
+#include "reference.h"
+
+#include <math.h>
+#include <mpfr.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "decimal.h"
+
+/* Sets x to the decimal text if there is one, else to the double (exact). */
+static void
+s_set (mpfr_t x, const char *text, double d)
+{
+    if (!text) {
+        mpfr_set_d (x, d, MPFR_RNDN);
+        return;
+    }
+    /* Which decimal point MPFR accepts may follow the locale. */
+    rnd_c_locale_t loc;
+    int have = rnd_c_locale_begin (&loc) == 0;
+    mpfr_set_str (x, text, 10, MPFR_RNDN);
+    if (have)
+        rnd_c_locale_end (&loc);
+}
+
+long
+rnd_ref_precision (const rnd_view_t *v)
+{
+    mpfr_t w;
+    mpfr_init2 (w, 64);
+    s_set (w, rnd_view_width_text (v), v->width);
+    long e = (long)mpfr_get_exp (w); /* width = f * 2^e, 0.5 <= f < 1 */
+    mpfr_clear (w);
+    int px = v->width_px > v->height_px ? v->width_px : v->height_px;
+    long lg = 0;
+    while ((1L << lg) < px)
+        lg++;
+    /* The pitch is 2^(e - lg) or so; 64 bits below it keep the rounding of
+     * the centre and of every Z_m far below a pixel's delta. */
+    long prec = 64 + lg - e;
+    return prec < 64 ? 64 : prec;
+}
+
+/* Appends (re, im) to o; -1 when memory runs out. */
+static int
+s_push (rnd_orbit_t *o, int *cap, double re, double im)
+{
+    if (o->len == *cap) {
+        int n = *cap ? *cap * 2 : 1024;
+        double *r = realloc (o->re, (size_t)n * sizeof *r);
+        if (!r)
+            return -1;
+        o->re = r;
+        double *i = realloc (o->im, (size_t)n * sizeof *i);
+        if (!i)
+            return -1;
+        o->im = i;
+        *cap = n;
+    }
+    o->re[o->len] = re;
+    o->im[o->len] = im;
+    o->len++;
+    return 0;
+}
+
+/* The orbit of z under z^2 + c: Z_0 = z, until the first m >= 1 with
+ * |Z_m|^2 > bail2 (tested on the doubles, as the kernels test) or m =
+ * max_iter. z is overwritten. 0, or -1 when memory runs out. */
+static int
+s_orbit (rnd_orbit_t *o, mpfr_t zr, mpfr_t zi, mpfr_t cr, mpfr_t ci, int max_iter, double bail2,
+         long prec)
+{
+    int cap = 0;
+    mpfr_t t1, t2, t3;
+    mpfr_inits2 ((mpfr_prec_t)prec, t1, t2, t3, (mpfr_ptr)0);
+    int rc = s_push (o, &cap, mpfr_get_d (zr, MPFR_RNDN), mpfr_get_d (zi, MPFR_RNDN));
+    for (int m = 0; rc == 0 && m < max_iter; m++) {
+        mpfr_sqr (t1, zr, MPFR_RNDN);
+        mpfr_sqr (t2, zi, MPFR_RNDN);
+        mpfr_mul (t3, zr, zi, MPFR_RNDN);
+        mpfr_sub (zr, t1, t2, MPFR_RNDN);
+        mpfr_add (zr, zr, cr, MPFR_RNDN);
+        mpfr_mul_2ui (zi, t3, 1, MPFR_RNDN);
+        mpfr_add (zi, zi, ci, MPFR_RNDN);
+        double x = mpfr_get_d (zr, MPFR_RNDN), y = mpfr_get_d (zi, MPFR_RNDN);
+        rc = s_push (o, &cap, x, y);
+        if (fma (x, x, y * y) > bail2)
+            break;
+    }
+    mpfr_clears (t1, t2, t3, (mpfr_ptr)0);
+    return rc;
+}
+
+int
+rnd_ref_build_bla (struct rnd_ref *ref, double cmax, int julia, double eps)
+{
+    int rc = rnd_bla_build (&ref->bla_start, ref->start.re, ref->start.im, ref->start.len, cmax,
+                            julia, eps);
+    if (rc == 0 && julia)
+        rc = rnd_bla_build (&ref->bla_base, ref->base.re, ref->base.im, ref->base.len, cmax, julia,
+                            eps);
+    if (rc != 0) {
+        rnd_bla_free (&ref->bla_start);
+        rnd_bla_free (&ref->bla_base);
+        return -1;
+    }
+    if (!julia)
+        ref->bla_base = ref->bla_start;
+    return 0;
+}
+
+void
+rnd_ref_free (struct rnd_ref *ref)
+{
+    if (!ref)
+        return;
+    if (ref->bla_base.level[0] != ref->bla_start.level[0])
+        rnd_bla_free (&ref->bla_base);
+    rnd_bla_free (&ref->bla_start);
+    if (ref->base.re != ref->start.re) {
+        free (ref->base.re);
+        free (ref->base.im);
+    }
+    free (ref->start.re);
+    free (ref->start.im);
+    free (ref);
+}
+
+struct rnd_ref *
+rnd_ref_compute (const rnd_view_t *v, char *err, size_t err_size)
+{
+    struct rnd_ref *ref = calloc (1, sizeof *ref);
+    if (!ref) {
+        snprintf (err, err_size, "out of memory for the reference orbit");
+        return NULL;
+    }
+    long prec = rnd_ref_precision (v);
+    ref->prec = prec;
+    mpfr_t p;
+    mpfr_init2 (p, 53);
+    s_set (p, rnd_view_width_text (v), v->width);
+    mpfr_div_ui (p, p, (unsigned long)v->width_px, MPFR_RNDN);
+    long pe;
+    ref->pitch_m = mpfr_get_d_2exp (&pe, p, MPFR_RNDN);
+    ref->pitch_e = pe;
+    mpfr_clear (p);
+    mpfr_t zr, zi, cr, ci;
+    mpfr_inits2 ((mpfr_prec_t)prec, zr, zi, cr, ci, (mpfr_ptr)0);
+    double bail2 = v->bailout * v->bailout;
+    int rc;
+    if (v->fractal == RND_FRACTAL_JULIA) {
+        s_set (zr, rnd_view_center_re_text (v), v->center_re);
+        s_set (zi, rnd_view_center_im_text (v), v->center_im);
+        mpfr_set_d (cr, v->julia_re, MPFR_RNDN);
+        mpfr_set_d (ci, v->julia_im, MPFR_RNDN);
+        rc = s_orbit (&ref->start, zr, zi, cr, ci, v->max_iter, bail2, prec);
+        mpfr_set_zero (zr, 1);
+        mpfr_set_zero (zi, 1);
+        if (rc == 0)
+            rc = s_orbit (&ref->base, zr, zi, cr, ci, v->max_iter, bail2, prec);
+    } else {
+        s_set (cr, rnd_view_center_re_text (v), v->center_re);
+        s_set (ci, rnd_view_center_im_text (v), v->center_im);
+        mpfr_set_zero (zr, 1);
+        mpfr_set_zero (zi, 1);
+        rc = s_orbit (&ref->start, zr, zi, cr, ci, v->max_iter, bail2, prec);
+        ref->base = ref->start;
+    }
+    mpfr_clears (zr, zi, cr, ci, (mpfr_ptr)0);
+    if (rc != 0) {
+        rnd_ref_free (ref);
+        snprintf (err, err_size, "out of memory for the reference orbit (%d iterations)",
+                  v->max_iter);
+        return NULL;
+    }
+    return ref;
+}
