@@ -54,9 +54,10 @@ s_group_root_upcall (ovl_node_t *node, ovl_group_t *g, int is_root)
         node->up.group_root (node->up.ctx, g->key, is_root);
 }
 
-/* Route a GroupJoin for g towards its key, on this node's own behalf. */
+/* A GroupJoin for g, on this node's own behalf: routed towards its key
+ * (via NULL), or with its first hop `via`. */
 static void
-s_group_send_join (ovl_node_t *node, uint64_t now_ms, ovl_group_t *g)
+s_group_send_join_via (ovl_node_t *node, uint64_t now_ms, ovl_group_t *g, const ovl_handle_t *via)
 {
     uint8_t key[16];
     ovl_id_to_bytes (g->key, key);
@@ -66,7 +67,18 @@ s_group_send_join (ovl_node_t *node, uint64_t now_ms, ovl_group_t *g)
     P2pf__Routed r = P2PF__ROUTED__INIT;
     r.kind_case = P2PF__ROUTED__KIND_GROUP_JOIN;
     r.group_join = &gj;
-    ovl_route_local (node, now_ms, &r, key);
+    if (via) {
+        ovl_handle_t to = *via; /* g may move */
+        ovl_route_first_hop (node, now_ms, &to, &r, key);
+    } else {
+        ovl_route_local (node, now_ms, &r, key);
+    }
+}
+
+static void
+s_group_send_join (ovl_node_t *node, uint64_t now_ms, ovl_group_t *g)
+{
+    s_group_send_join_via (node, now_ms, g, NULL);
 }
 
 static void
@@ -225,8 +237,11 @@ ovl_groups_check_root (ovl_node_t *node, uint64_t now_ms)
             ovl_liveness_watch_sync (node, now_ms);
         }
         if (!closest && !g->has_parent && g->was_root) {
-            /* Someone closer arrived: hang our tree under it. */
+            /* Someone closer arrived: hang our tree under it -- retrying,
+             * like any parentless member, until a parent takes us (one lost
+             * join cut the whole tree off the new root for good). */
             s_group_root_upcall (node, g, 0);
+            g->retry_ms = now_ms + node->cfg.group_retry_ms;
             s_group_send_join (node, now_ms, g);
             g = &node->groups[i];
         }
@@ -643,6 +658,36 @@ ovl_groups_retry_fire (ovl_node_t *node, uint64_t now_ms)
     }
 }
 
+/* Tree members join again through their parent every group_refresh_ms: a
+ * parent that dropped a child -- declared it dead under loss, or left the
+ * tree when its last child seemed gone -- takes it back.
+ * Without it such a child, its parent alive, waits for ever for data that
+ * no longer comes (Scribe refreshes its trees the same way). Its cost: one
+ * routed GroupJoin a member a period, stopped by the first tree node. */
+uint64_t
+ovl_groups_refresh_deadline_ms (const ovl_node_t *node)
+{
+    return node->cfg.group_refresh_ms && node->joined && node->n_groups > 0 ? node->next_refresh_ms
+                                                                            : UINT64_MAX;
+}
+
+void
+ovl_groups_refresh_fire (ovl_node_t *node, uint64_t now_ms)
+{
+    node->next_refresh_ms = now_ms + node->cfg.group_refresh_ms;
+    for (int i = 0; i < node->n_groups; i++) {
+        ovl_group_t *g = &node->groups[i];
+        if (!g->in_tree || g->retry_ms)
+            continue;
+        if (!g->has_parent)
+            continue;
+        /* Through the parent: one that holds us accepts again and nothing
+         * changes; one that dropped us takes us back. */
+        s_group_send_join_via (node, now_ms, g, &g->parent);
+        g = &node->groups[i];
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* commands and queries */
 
@@ -759,4 +804,21 @@ ovl_node_group_info (const ovl_node_t *node, ovl_id_t group, int *is_member, int
     if (children)
         *children = g->n_children;
     return 1;
+}
+
+int
+ovl_node_group_has_child (const ovl_node_t *node, ovl_id_t group, ovl_id_t child)
+{
+    for (int i = 0; i < node->n_groups; i++)
+        if (ovl_id_eq (node->groups[i].key, group))
+            for (int c = 0; c < node->groups[i].n_children; c++)
+                if (ovl_id_eq (node->groups[i].children[c].id, child))
+                    return 1;
+    return 0;
+}
+
+int
+ovl_node_is_closest (const ovl_node_t *node, ovl_id_t key)
+{
+    return ovl_route_next_hop (node, key) == NULL;
 }

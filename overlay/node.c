@@ -194,6 +194,7 @@ static const s_timer_t s_timers[] = {
     { "table-maint", ovl_route_table_maint_deadline_ms, ovl_route_table_maint_fire },
     { "group-retry", ovl_groups_retry_deadline_ms, ovl_groups_retry_fire },
     { "anycast", ovl_groups_anycast_deadline_ms, ovl_groups_anycast_fire },
+    { "group-refresh", ovl_groups_refresh_deadline_ms, ovl_groups_refresh_fire },
     { "leaf-maint", ovl_liveness_leaf_maint_deadline_ms, ovl_liveness_leaf_maint_fire },
     { "probe", ovl_liveness_probe_deadline_ms, ovl_liveness_probe_fire },
 };
@@ -239,6 +240,7 @@ ovl_config_default (ovl_config_t *c)
     c->leaf_maint_ms = 5000;
     c->group_retry_ms = 1000;
     c->anycast_timeout_ms = 5000;
+    c->group_refresh_ms = 10000;
 }
 
 ovl_node_t *

@@ -41,6 +41,9 @@ typedef struct {
                                     joins again this often */
     uint32_t anycast_timeout_ms; /* an anycast unanswered this long failed (its
                                     walk was lost with a node); 0 = never */
+    uint32_t group_refresh_ms;   /* every tree member with a parent joins again
+                                    this often (a parent that dropped it takes
+                                    it back); 0 = never */
 } ovl_config_t;
 
 /* Defaults for a LAN: a SIGKILLed neighbour is declared lost within
@@ -191,5 +194,10 @@ int ovl_node_leaf_list (const ovl_node_t *node, ovl_handle_t *out, int max);
 /* Group tree facts: 1 if in the tree; parent (0 if root/none), children. */
 int ovl_node_group_info (const ovl_node_t *node, ovl_id_t group, int *is_member, int *is_root,
                          ovl_handle_t *parent, int *has_parent, int *children);
+/* 1 if child is among node's children in group's tree. */
+int ovl_node_group_has_child (const ovl_node_t *node, ovl_id_t group, ovl_id_t child);
+/* 1 if node knows no node closer to key than itself (it would root a
+ * group of that key). */
+int ovl_node_is_closest (const ovl_node_t *node, ovl_id_t key);
 
 #endif

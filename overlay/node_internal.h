@@ -102,6 +102,7 @@ struct ovl_node_t {
         uint64_t id, deadline_ms;
     } anycasts[OVL_ANYCASTS_MAX]; /* ours awaiting their result, oldest first */
     int n_anycasts;
+    uint64_t next_refresh_ms;                           /* the tree members' next join again */
     uint64_t next_route_id;                             /* our routes */
     ovl_route_seen_t routes_seen[OVL_NODE_SEEN_ROUTES]; /* recent routed messages handled */
     int routes_seen_next;                               /* ring position */
@@ -188,6 +189,8 @@ void ovl_groups_on_data (ovl_node_t *node, const P2pf__GroupData *gd);
 void ovl_groups_on_anycast_walk (ovl_node_t *node, const P2pf__AnycastWalk *walk);
 void ovl_groups_on_anycast_result (ovl_node_t *node, const P2pf__AnycastResult *res);
 uint64_t ovl_groups_anycast_deadline_ms (const ovl_node_t *node);
+uint64_t ovl_groups_refresh_deadline_ms (const ovl_node_t *node);
+void ovl_groups_refresh_fire (ovl_node_t *node, uint64_t now_ms);
 void ovl_groups_anycast_fire (ovl_node_t *node, uint64_t now_ms);
 uint64_t ovl_groups_retry_deadline_ms (const ovl_node_t *node);
 void ovl_groups_retry_fire (ovl_node_t *node, uint64_t now_ms);

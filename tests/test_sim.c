@@ -27,6 +27,10 @@ typedef struct {
     uint64_t pub; /* current publication */
 } s_obs_t;
 
+#define S_HEAL_ROUNDS 20 /* test_trees_heal_after_loss */
+#define S_HEAL_LOSS 0.1
+#define S_HEAL_AFTER_MS 40000
+
 static s_obs_t s_obs;
 
 /* Goodbyes and losses heard: per observer, of the node s_gone_a (left)
@@ -571,6 +575,95 @@ s_join_members (ovl_simnet_t *sim, ovl_rng_t *rng, ovl_id_t group, int m)
     return perm; /* the first m are the members */
 }
 
+/* In group's tree: orphans -- nodes whose parent, alive, does not count
+ * them as its child -- into *orphans, and parentless nodes that are not
+ * the root by their own routing into *stray. */
+static void
+s_detached (ovl_simnet_t *sim, ovl_id_t group, int *orphans, int *stray)
+{
+    *orphans = *stray = 0;
+    for (int i = 0; i < ovl_simnet_count (sim); i++) {
+        ovl_node_t *node = ovl_simnet_node (sim, i);
+        int has_parent = 0;
+        ovl_handle_t parent;
+        if (!ovl_simnet_alive (sim, i) ||
+            !ovl_node_group_info (node, group, NULL, NULL, &parent, &has_parent, NULL))
+            continue;
+        if (!has_parent) {
+            *stray += !ovl_node_is_closest (node, group);
+            continue;
+        }
+        for (int k = 0; k < ovl_simnet_count (sim); k++)
+            if (ovl_simnet_alive (sim, k) &&
+                ovl_id_eq (ovl_node_self (ovl_simnet_node (sim, k))->id, parent.id))
+                *orphans += !ovl_node_group_has_child (ovl_simnet_node (sim, k), group,
+                                                       ovl_node_self (node)->id);
+    }
+}
+
+/* Joiners arrive under 10% loss (probing on); a parent may declare a
+ * child dead and drop it (or leave the tree) while the child, its parent
+ * alive, still counts on it for ever. Trees are refreshed: every 10 s a
+ * member joins again through its parent, which takes it back. 40 s after
+ * the loss no tree node is such an orphan (before: 1-2 in every one of 5
+ * seeds). Counted, not asserted: parentless nodes that are not the root by
+ * their own routing -- a root that learned of a closer node from a
+ * routing-table row, not its leaf set, keeps its subtree apart (2 rounds
+ * in 240; docs/ARCHITECTURE.md). Some rounds move the root too (a closer
+ * joiner): the old root hangs its tree under the new one. */
+static void
+test_trees_heal_after_loss (void **state)
+{
+    (void)state;
+    int moved = 0, strays = 0;
+    uint64_t false_deaths = 0;
+    for (int round = 0; round < S_HEAL_ROUNDS; round++) {
+        uint64_t seed = s_seed * 31 + (uint64_t)round;
+        ovl_simnet_t *sim = s_build (60, seed, 0.0);
+        ovl_rng_t rng;
+        ovl_rng_seed (&rng, seed + 7);
+        ovl_id_t group = ovl_rng_id (&rng);
+        int *members = s_join_members (sim, &rng, group, 20);
+        int root0 = -1;
+        for (int i = 0; i < 60; i++) {
+            int is_root = 0;
+            ovl_node_group_info (ovl_simnet_node (sim, i), group, NULL, &is_root, NULL, NULL, NULL);
+            if (is_root)
+                root0 = i;
+        }
+        assert_true (root0 >= 0);
+        s_probe_on (sim); /* leaf sets kept up, as on a real network */
+        ovl_simnet_set_loss (sim, S_HEAL_LOSS);
+        for (int j = 0; j < 20; j++) {
+            ovl_simnet_add (sim, (int)ovl_rng_below (&rng, 60));
+            ovl_simnet_run_until (sim, ovl_simnet_now (sim) + 200);
+        }
+        ovl_simnet_set_loss (sim, 0.0);
+        ovl_simnet_run_until (sim, ovl_simnet_now (sim) + S_HEAL_AFTER_MS);
+        int is_root = 0;
+        ovl_node_group_info (ovl_simnet_node (sim, root0), group, NULL, &is_root, NULL, NULL, NULL);
+        moved += !is_root;
+        /* Nobody died: every loss declared is a live node taken for dead. */
+        for (int i = 0; i < ovl_simnet_count (sim); i++)
+            false_deaths += ovl_node_stats (ovl_simnet_node (sim, i))->nodes_lost;
+        int orphans, stray;
+        s_detached (sim, group, &orphans, &stray);
+        strays += stray;
+        if (orphans)
+            fail_msg ("seed %llu: %d tree nodes orphaned 40 s after the loss",
+                      (unsigned long long)seed, orphans);
+        free (members);
+        ovl_simnet_destroy (&sim);
+    }
+    /* The faults happened: live nodes taken for dead (what orphans a
+     * child), and roots moved. */
+    print_message ("%llu live nodes taken for dead; the root moved in %d of %d rounds; %d "
+                   "parentless non-roots left\n",
+                   (unsigned long long)false_deaths, moved, S_HEAL_ROUNDS, strays);
+    assert_true (false_deaths > 0);
+    assert_true (moved > 0);
+}
+
 static void
 test_multicast_exactly_once (void **state)
 {
@@ -972,6 +1065,7 @@ main (void)
         cmocka_unit_test (test_multicast_exactly_once),
         cmocka_unit_test (test_anycast_finds_the_willing_member),
         cmocka_unit_test (test_anycast_times_out),
+        cmocka_unit_test (test_trees_heal_after_loss),
         cmocka_unit_test (test_tree_repair_after_root_crash),
         cmocka_unit_test (test_lookups_under_loss),
         cmocka_unit_test (test_same_seed_same_trace),
