@@ -1,19 +1,18 @@
 /* groups.c: Scribe groups -- a tree per group, rooted at the live node
- * closest to the group's key: join and leave, multicast down the tree,
- * anycast as a depth-first walk of it, and its repair when a link dies or
- * the root moves (node_internal.h says how the core is split). */
+ * closest to the group's key: join and leave, multicast down the tree, and
+ * its repair when a link dies, the root moves or a parent drops a child
+ * (anycast walks the same trees: anycast.c; node_internal.h says how the
+ * core is split). */
 #include "node_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define S_ANYCAST_LIST_MAX 256
-
 /* ------------------------------------------------------------------ */
 /* one group */
 
-static ovl_group_t *
-s_group_find (ovl_node_t *node, ovl_id_t key)
+ovl_group_t *
+ovl_groups_find (ovl_node_t *node, ovl_id_t key)
 {
     for (int i = 0; i < node->n_groups; i++)
         if (ovl_id_eq (node->groups[i].key, key))
@@ -24,7 +23,7 @@ s_group_find (ovl_node_t *node, ovl_id_t key)
 static ovl_group_t *
 s_group_get (ovl_node_t *node, ovl_id_t key)
 {
-    ovl_group_t *g = s_group_find (node, key);
+    ovl_group_t *g = ovl_groups_find (node, key);
     if (g)
         return g;
     if (ovl_node_grow ((void **)&node->groups, &node->cap_groups, node->n_groups + 1,
@@ -96,7 +95,7 @@ s_group_send_simple (ovl_node_t *node, const ovl_handle_t *to, ovl_id_t group, i
         acc.group.data = key;
         acc.group.len = 16;
         /* our way to the root: ourselves, then our ancestors */
-        const ovl_group_t *g = s_group_find (node, group);
+        const ovl_group_t *g = ovl_groups_find (node, group);
         int n = 0;
         ovl_wire_id_set (&path[n], path_ids[n], node->self.id);
         n++;
@@ -251,137 +250,6 @@ ovl_groups_check_root (ovl_node_t *node, uint64_t now_ms)
 }
 
 /* ------------------------------------------------------------------ */
-/* anycast */
-
-/* 1 if id is among the n visited ids of an anycast walk. */
-static int
-s_visited (const ProtobufCBinaryData *visited, size_t n, ovl_id_t id)
-{
-    for (size_t k = 0; k < n; k++)
-        if (ovl_id_eq (ovl_wire_id (visited[k]), id))
-            return 1;
-    return 0;
-}
-
-/* The result of our anycast id: reported once, if it is still awaited
- * (one that timed out, or a duplicate, is dropped). */
-static void
-s_anycast_settle (ovl_node_t *node, uint64_t id, int accepted, const ovl_handle_t *by)
-{
-    int i = 0;
-    while (i < node->n_anycasts && node->anycasts[i].id != id)
-        i++;
-    if (i == node->n_anycasts) {
-        node->stats.dropped_other++;
-        return;
-    }
-    memmove (&node->anycasts[i], &node->anycasts[i + 1],
-             (size_t)(node->n_anycasts - i - 1) * sizeof node->anycasts[0]);
-    node->n_anycasts--;
-    if (node->up.anycast_result)
-        node->up.anycast_result (node->up.ctx, id, accepted, by);
-}
-
-/* Offer an anycast here; else continue the depth-first walk. */
-static void
-s_anycast_step (ovl_node_t *node, const P2pf__AnycastWalk *w, ovl_group_t *g)
-{
-    ovl_handle_t origin;
-    ovl_wire_handle_get (w->origin, &origin);
-    if (g && g->member && node->up.anycast_accept &&
-        node->up.anycast_accept (node->up.ctx, g->key, w->payload.data, w->payload.len, &origin)) {
-        ovl_env_t e;
-        ovl_node_env_init (node, &e);
-        uint8_t by_id[16];
-        P2pf__NodeHandle by;
-        ovl_wire_handle_set (&by, by_id, &node->self);
-        P2pf__AnycastResult res = P2PF__ANYCAST_RESULT__INIT;
-        res.anycast_id = w->anycast_id;
-        res.accepted = 1;
-        res.by = &by;
-        e.env.body_case = P2PF__ENVELOPE__BODY_ANYCAST_RESULT;
-        e.env.anycast_result = &res;
-        if (ovl_node_is_self (node, origin.id)) {
-            s_anycast_settle (node, w->anycast_id, 1, &node->self);
-        } else {
-            ovl_node_send_env (node, &origin, &e.env);
-        }
-        return;
-    }
-    /* Build the next walk: visited + self; stack = our unvisited children
-     * first, then what was left, then our parent last (depth first). */
-    static const size_t cap = S_ANYCAST_LIST_MAX;
-    ProtobufCBinaryData *visited = calloc (cap, sizeof *visited);
-    uint8_t (*ids)[16] = calloc (cap, 16);
-    ovl_handle_t *stack = calloc (cap, sizeof *stack);
-    P2pf__NodeHandle *stack_msgs = calloc (cap, sizeof *stack_msgs);
-    P2pf__NodeHandle **stack_ptrs = calloc (cap, sizeof *stack_ptrs);
-    uint8_t (*stack_ids)[16] = calloc (cap, 16);
-    if (!visited || !ids || !stack || !stack_msgs || !stack_ptrs || !stack_ids)
-        goto done;
-    size_t nv = 0, ns = 0;
-    for (size_t i = 0; i < w->n_visited && nv + 1 < cap; i++)
-        visited[nv++] = w->visited[i];
-    ovl_id_to_bytes (node->self.id, ids[0]);
-    visited[nv].data = ids[0];
-    visited[nv++].len = 16;
-
-    if (g)
-        for (int c = 0; c < g->n_children && ns < cap; c++)
-            if (!s_visited (visited, nv, g->children[c].id))
-                stack[ns++] = g->children[c];
-    for (size_t i = 0; i < w->n_to_visit && ns < cap; i++) {
-        ovl_handle_t h;
-        ovl_wire_handle_get (w->to_visit[i], &h);
-        if (!s_visited (visited, nv, h.id))
-            stack[ns++] = h;
-    }
-    if (g && g->has_parent && ns < cap && !s_visited (visited, nv, g->parent.id))
-        stack[ns++] = g->parent;
-
-    /* pop until an unvisited node */
-    while (ns > 0 && s_visited (visited, nv, stack[0].id)) {
-        memmove (stack, stack + 1, (ns - 1) * sizeof *stack);
-        ns--;
-    }
-    ovl_env_t e;
-    ovl_node_env_init (node, &e);
-    if (ns == 0) {
-        P2pf__AnycastResult res = P2PF__ANYCAST_RESULT__INIT;
-        res.anycast_id = w->anycast_id;
-        res.accepted = 0;
-        e.env.body_case = P2PF__ENVELOPE__BODY_ANYCAST_RESULT;
-        e.env.anycast_result = &res;
-        if (ovl_node_is_self (node, origin.id)) {
-            s_anycast_settle (node, w->anycast_id, 0, NULL);
-        } else {
-            ovl_node_send_env (node, &origin, &e.env);
-        }
-        goto done;
-    }
-    ovl_handle_t next = stack[0];
-    for (size_t i = 1; i < ns; i++) {
-        ovl_wire_handle_set (&stack_msgs[i - 1], stack_ids[i - 1], &stack[i]);
-        stack_ptrs[i - 1] = &stack_msgs[i - 1];
-    }
-    P2pf__AnycastWalk walk = *w;
-    walk.n_visited = nv;
-    walk.visited = visited;
-    walk.n_to_visit = ns - 1;
-    walk.to_visit = stack_ptrs;
-    e.env.body_case = P2PF__ENVELOPE__BODY_ANYCAST_WALK;
-    e.env.anycast_walk = &walk;
-    ovl_node_send_env (node, &next, &e.env);
-done:
-    free (visited);
-    free (ids);
-    free (stack);
-    free (stack_msgs);
-    free (stack_ptrs);
-    free (stack_ids);
-}
-
-/* ------------------------------------------------------------------ */
 /* routed messages */
 
 /* A GroupJoin or Anycast passing through on its way to the root (from
@@ -414,7 +282,7 @@ ovl_groups_routed_arrive (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t 
         }
         if (from)
             s_group_add_child (node, now_ms, g, from);
-        g = s_group_find (node, ovl_wire_id (r->group_join->group));
+        g = ovl_groups_find (node, ovl_wire_id (r->group_join->group));
         if (was_in_tree && from)
             return 1; /* attached, or our own join is under way: it stops here */
         g->in_tree = 1;
@@ -422,14 +290,14 @@ ovl_groups_routed_arrive (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t 
         break;
     }
     case P2PF__ROUTED__KIND_ANYCAST: {
-        ovl_group_t *g = s_group_find (node, ovl_wire_id (r->anycast->group));
+        ovl_group_t *g = ovl_groups_find (node, ovl_wire_id (r->anycast->group));
         if (g && g->in_tree) {
             P2pf__AnycastWalk w = P2PF__ANYCAST_WALK__INIT;
             w.group = r->anycast->group;
             w.payload = r->anycast->payload;
             w.anycast_id = r->anycast->anycast_id;
             w.origin = r->origin;
-            s_anycast_step (node, &w, g);
+            ovl_anycast_step (node, &w, g);
             return 1;
         }
         break;
@@ -459,7 +327,7 @@ ovl_groups_routed_complete (ovl_node_t *node, P2pf__Routed *r)
         break;
     }
     case P2PF__ROUTED__KIND_PUBLISH: {
-        ovl_group_t *g = s_group_find (node, ovl_wire_id (r->publish->group));
+        ovl_group_t *g = ovl_groups_find (node, ovl_wire_id (r->publish->group));
         if (!g || !g->in_tree) {
             node->stats.dropped_other++; /* a group nobody joined */
             break;
@@ -479,7 +347,7 @@ ovl_groups_routed_complete (ovl_node_t *node, P2pf__Routed *r)
         w.payload = r->anycast->payload;
         w.anycast_id = r->anycast->anycast_id;
         w.origin = r->origin;
-        s_anycast_step (node, &w, s_group_find (node, ovl_wire_id (r->anycast->group)));
+        ovl_anycast_step (node, &w, ovl_groups_find (node, ovl_wire_id (r->anycast->group)));
         break;
     }
     default:
@@ -495,7 +363,7 @@ void
 ovl_groups_on_join_accept (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *from,
                            const P2pf__GroupJoinAccept *acc)
 {
-    ovl_group_t *g = s_group_find (node, ovl_wire_id (acc->group));
+    ovl_group_t *g = ovl_groups_find (node, ovl_wire_id (acc->group));
     if (!g || !g->in_tree) {
         /* We left meanwhile: tell the would-be parent. */
         s_group_send_simple (node, from, ovl_wire_id (acc->group),
@@ -537,7 +405,7 @@ ovl_groups_on_join_accept (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t
 void
 ovl_groups_on_redirect (ovl_node_t *node, uint64_t now_ms, const P2pf__GroupRedirect *red)
 {
-    ovl_group_t *g = s_group_find (node, ovl_wire_id (red->group));
+    ovl_group_t *g = ovl_groups_find (node, ovl_wire_id (red->group));
     if (!g || !g->in_tree)
         return;
     ovl_handle_t to;
@@ -562,7 +430,7 @@ void
 ovl_groups_on_leave (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *from,
                      const P2pf__GroupLeave *leave)
 {
-    ovl_group_t *g = s_group_find (node, ovl_wire_id (leave->group));
+    ovl_group_t *g = ovl_groups_find (node, ovl_wire_id (leave->group));
     if (!g)
         return;
     for (int c = 0; c < g->n_children; c++)
@@ -580,7 +448,7 @@ ovl_groups_on_leave (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *from
 void
 ovl_groups_on_data (ovl_node_t *node, const P2pf__GroupData *gd)
 {
-    ovl_group_t *g = s_group_find (node, ovl_wire_id (gd->group));
+    ovl_group_t *g = ovl_groups_find (node, ovl_wire_id (gd->group));
     if (!g || !g->in_tree) {
         node->stats.dropped_other++;
         return;
@@ -588,44 +456,8 @@ ovl_groups_on_data (ovl_node_t *node, const P2pf__GroupData *gd)
     s_group_multicast (node, g, gd, ovl_wire_id (gd->publisher->id));
 }
 
-/* An anycast's depth-first walk reached us. */
-void
-ovl_groups_on_anycast_walk (ovl_node_t *node, const P2pf__AnycastWalk *walk)
-{
-    s_anycast_step (node, walk, s_group_find (node, ovl_wire_id (walk->group)));
-}
-
-/* The outcome of an anycast we started. */
-void
-ovl_groups_on_anycast_result (ovl_node_t *node, const P2pf__AnycastResult *res)
-{
-    ovl_handle_t by;
-    int have_by = res->by != NULL;
-    if (have_by)
-        ovl_wire_handle_get (res->by, &by);
-    s_anycast_settle (node, res->anycast_id, res->accepted, have_by ? &by : NULL);
-}
-
 /* ------------------------------------------------------------------ */
 /* timers */
-
-/* An anycast unanswered for anycast_timeout_ms: its walk was lost with a
- * node (or a message of it), and nobody else will answer -- report it
- * failed, so the layer above may try again or otherwise. */
-uint64_t
-ovl_groups_anycast_deadline_ms (const ovl_node_t *node)
-{
-    return node->n_anycasts ? node->anycasts[0].deadline_ms : UINT64_MAX;
-}
-
-void
-ovl_groups_anycast_fire (ovl_node_t *node, uint64_t now_ms)
-{
-    while (node->n_anycasts > 0 && node->anycasts[0].deadline_ms <= now_ms) {
-        node->stats.anycasts_timed_out++;
-        s_anycast_settle (node, node->anycasts[0].id, 0, NULL);
-    }
-}
 
 /* Parentless tree members that are not the root: join again (a join
  * can be lost with the node it went through, or refused to avoid a
@@ -724,7 +556,7 @@ ovl_node_group_join (ovl_node_t *node, uint64_t now_ms, ovl_id_t group)
 void
 ovl_node_group_leave (ovl_node_t *node, uint64_t now_ms, ovl_id_t group)
 {
-    ovl_group_t *g = s_group_find (node, group);
+    ovl_group_t *g = ovl_groups_find (node, group);
     if (!g)
         return;
     g->member = 0;
@@ -753,34 +585,6 @@ ovl_node_group_publish (ovl_node_t *node, uint64_t now_ms, ovl_id_t group, const
     r.kind_case = P2PF__ROUTED__KIND_PUBLISH;
     r.publish = &pub;
     ovl_route_local (node, now_ms, &r, k);
-}
-
-uint64_t
-ovl_node_group_anycast (ovl_node_t *node, uint64_t now_ms, ovl_id_t group, const uint8_t *payload,
-                        size_t len)
-{
-    uint8_t k[16];
-    ovl_id_to_bytes (group, k);
-    P2pf__AnycastStart any = P2PF__ANYCAST_START__INIT;
-    any.group.data = k;
-    any.group.len = 16;
-    any.payload.data = (uint8_t *)payload;
-    any.payload.len = len;
-    any.anycast_id = ++node->next_anycast;
-    /* Awaited from now (the walk may end here at once), oldest first: the
-     * deadlines come in order. Full: the oldest has waited longest. */
-    if (node->n_anycasts == OVL_ANYCASTS_MAX)
-        s_anycast_settle (node, node->anycasts[0].id, 0, NULL);
-    node->anycasts[node->n_anycasts].id = any.anycast_id;
-    node->anycasts[node->n_anycasts].deadline_ms =
-        node->cfg.anycast_timeout_ms ? now_ms + node->cfg.anycast_timeout_ms : UINT64_MAX;
-    node->n_anycasts++;
-    P2pf__Routed r = P2PF__ROUTED__INIT;
-    r.kind_case = P2PF__ROUTED__KIND_ANYCAST;
-    r.anycast = &any;
-    /* If we are in the tree ourselves, the walk starts here. */
-    ovl_route_local (node, now_ms, &r, k);
-    return any.anycast_id;
 }
 
 int

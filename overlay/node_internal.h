@@ -2,13 +2,13 @@
  * node's state and the calls one part makes into another. Private to
  * overlay/ (node.h is the interface).
  *
- * The core is one state machine in four files, one concern each: node.c
+ * The core is one state machine in five files, one concern each: node.c
  * (life cycle, message dispatch, the timer table, queries), route.c
  * (key-based routing and the join), liveness.c (who is alive: learning
- * nodes, probing them, declaring them dead, repairing the leaf set) and
- * groups.c (Scribe). They share one struct rather than one each: most
- * messages touch two concerns (any message is news of its sender), and a
- * struct per concern would buy indirections, not separation. */
+ * nodes, probing them, declaring them dead, repairing the leaf set),
+ * groups.c (Scribe trees) and anycast.c (walks of those trees). They share one struct rather than
+ * one each: most messages touch two concerns (any message is news of its sender), and a struct per
+ * concern would buy indirections, not separation. */
 #ifndef OVL_NODE_INTERNAL_H
 #define OVL_NODE_INTERNAL_H
 
@@ -186,11 +186,15 @@ void ovl_groups_on_redirect (ovl_node_t *node, uint64_t now_ms, const P2pf__Grou
 void ovl_groups_on_leave (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *from,
                           const P2pf__GroupLeave *leave);
 void ovl_groups_on_data (ovl_node_t *node, const P2pf__GroupData *gd);
+uint64_t ovl_groups_refresh_deadline_ms (const ovl_node_t *node);
+void ovl_groups_refresh_fire (ovl_node_t *node, uint64_t now_ms);
+ovl_group_t *ovl_groups_find (ovl_node_t *node, ovl_id_t key);
+
+/* anycast.c: a depth-first walk of a group's tree */
+void ovl_anycast_step (ovl_node_t *node, const P2pf__AnycastWalk *w, ovl_group_t *g);
 void ovl_groups_on_anycast_walk (ovl_node_t *node, const P2pf__AnycastWalk *walk);
 void ovl_groups_on_anycast_result (ovl_node_t *node, const P2pf__AnycastResult *res);
 uint64_t ovl_groups_anycast_deadline_ms (const ovl_node_t *node);
-uint64_t ovl_groups_refresh_deadline_ms (const ovl_node_t *node);
-void ovl_groups_refresh_fire (ovl_node_t *node, uint64_t now_ms);
 void ovl_groups_anycast_fire (ovl_node_t *node, uint64_t now_ms);
 uint64_t ovl_groups_retry_deadline_ms (const ovl_node_t *node);
 void ovl_groups_retry_fire (ovl_node_t *node, uint64_t now_ms);
