@@ -166,6 +166,7 @@ s_draw (app_gui_t *g, uint64_t now_ms)
     g->redraw_at_ms = APP_GUI_NONE;
     int ow = 0, oh = 0;
     SDL_GetRendererOutputSize (g->renderer, &ow, &oh);
+    app_gui_font_fit (g, oh);
     SDL_SetRenderDrawBlendMode (g->renderer, SDL_BLENDMODE_NONE);
     SDL_SetRenderDrawColor (g->renderer, APP_GUI_BACKDROP, APP_GUI_BACKDROP, APP_GUI_BACKDROP, 255);
     SDL_RenderClear (g->renderer);
@@ -183,12 +184,16 @@ s_draw (app_gui_t *g, uint64_t now_ms)
                            (oh - g->line_px) / 2, msg, APP_GUI_DIM, 1.0);
     }
     int bottom = oh;
-    if (g->hud) {
+    if (g->presenter) {
+        app_gui_draw_presenter (g, ow, oh);
+    } else if (g->hud) {
         app_gui_draw_hud (g);
-        bottom = app_gui_draw_ticker (g, oh, now_ms);
+        bottom = app_gui_draw_ticker (g, ow, oh, now_ms);
     }
-    if (g->overlay)
+    if (g->overlay && !g->presenter)
         app_gui_draw_legend (g, ow);
+    if (g->help)
+        app_gui_draw_help (g, ow, oh);
     app_gui_draw_toast (g, ow, bottom, now_ms);
     SDL_RenderPresent (g->renderer);
 }
@@ -363,12 +368,18 @@ app_gui_open (const app_gui_config_t *config, app_peer_view_t *view, char *err, 
     }
     if (TTF_Init () != 0)
         fprintf (stderr, "p2pfractal: SDL_ttf: %s: the window shows no text\n", TTF_GetError ());
-    else if (!(g->font = app_gui_font_open ()))
+    else if (!(g->font = app_gui_font_open (APP_GUI_FONT_MIN_PX)))
         fprintf (stderr,
                  "p2pfractal: no font (tried $P2PF_FONT and DejaVu Sans Mono, Sans; install "
                  "fonts-dejavu-core): the window shows no text\n");
-    if (g->font)
+    if (g->font) {
+        g->font_pt = APP_GUI_FONT_MIN_PX;
         g->line_px = TTF_FontLineSkip (g->font);
+        /* The presenter view's numbers: a second size of the same face
+         * (SDL_ttf keeps one size per font). */
+        if ((g->big = app_gui_font_open (2 * APP_GUI_FONT_MIN_PX)))
+            g->big_pt = 2 * APP_GUI_FONT_MIN_PX;
+    }
     s_after_sync (g);
     s_title (g);
     app_peer_view_set_wake (view, app_gui_wake, g);
@@ -391,6 +402,8 @@ app_gui_close (app_gui_t **gui_p)
     app_gui_image_free (g);
     if (g->font)
         TTF_CloseFont (g->font);
+    if (g->big)
+        TTF_CloseFont (g->big);
     if (TTF_WasInit ())
         TTF_Quit ();
     if (g->renderer)

@@ -29,16 +29,25 @@
 #define APP_GUI_PULSE_MS 1200      /* period of the RENDERING pulse */
 #define APP_GUI_PULSE_STEP_MS 50   /* its redraws: 20 a second is smooth enough */
 #define APP_GUI_WIDTH_MAX 16.0     /* zooming out stops here: the set is 4 wide */
-#define APP_GUI_FONT_PT 14         /* text size */
-#define APP_GUI_PAD_PX 8           /* inside a box */
-#define APP_GUI_MARGIN_PX 10       /* between a box and the window's edge */
-#define APP_GUI_OUTLINE_MIN_PX 6   /* thinner runs of one peer's slices are only tinted */
-#define APP_GUI_TINT_ALPHA 90      /* attribution tint: ~35% */
-#define APP_GUI_BOX_ALPHA 165      /* dark boxes behind text */
-#define APP_GUI_TEXT_CACHE 48      /* rendered text kept (a frame uses ~35 at most) */
-#define APP_GUI_TEXT_MAX 256       /* longest text drawn, bytes */
-#define APP_GUI_PATH_MAX 4096      /* a saved file's path */
-#define APP_GUI_NONE UINT64_MAX    /* no deadline */
+/* Text is sized to the output, so a projector's is read from the back of
+ * the room: a line's glyphs (ascender to descender, ~1 em in DejaVu) at
+ * least 1/40 of the output's height (10% over, so no rounding or
+ * anti-aliasing takes it under), never under 16 px. Resizing re-renders
+ * the cached text (~35 lines, a few ms). */
+#define APP_GUI_FONT_MIN_PX 16
+#define APP_GUI_FONT_PER_H 40    /* output height / this = the least text height */
+#define APP_GUI_BIG_PER_H 11     /* the presenter view's numbers: output height / this */
+#define APP_GUI_TICKER_SHOWN 3   /* ticker lines shown (the newest) */
+#define APP_GUI_TICKER_W_PCT 45  /* the ticker's widest, % of the output: off the centre */
+#define APP_GUI_PAD_PX 8         /* inside a box */
+#define APP_GUI_MARGIN_PX 10     /* between a box and the window's edge */
+#define APP_GUI_OUTLINE_MIN_PX 6 /* thinner runs of one peer's slices are only tinted */
+#define APP_GUI_TINT_ALPHA 90    /* attribution tint: ~35% */
+#define APP_GUI_BOX_ALPHA 165    /* dark boxes behind text */
+#define APP_GUI_TEXT_CACHE 48    /* rendered text kept (a frame uses ~35 at most) */
+#define APP_GUI_TEXT_MAX 256     /* longest text drawn, bytes */
+#define APP_GUI_PATH_MAX 4096    /* a saved file's path */
+#define APP_GUI_NONE UINT64_MAX  /* no deadline */
 
 /* Text colours. */
 #define APP_GUI_WHITE 0xf0f0f0u
@@ -53,6 +62,8 @@ typedef struct {
     SDL_Texture *tex;            /* rendered; NULL: the slot is free */
     int w, h;                    /* its size, px */
     int wrap_px;                 /* the width it was broken at (0: one line) */
+    TTF_Font *font;              /* the font it was rendered in (g->font or g->big) */
+    int pt;                      /* at that size */
     uint64_t used;               /* the frame it was last drawn in (least recent goes) */
 } app_gui_text_t;
 
@@ -74,6 +85,9 @@ struct app_gui_t {
     SDL_Window *window;                    /* ours */
     SDL_Renderer *renderer;                /* draws into it */
     TTF_Font *font;                        /* NULL: no text at all */
+    TTF_Font *big;                         /* the presenter view's numbers (NULL: font's) */
+    int font_pt, big_pt;                   /* their sizes now (pt = px in SDL_ttf) */
+    int font_for_h;                        /* the output height they were sized for */
     int line_px;                           /* the font's line height */
     uint32_t wake_event;                   /* SDL user event: the view changed, a save ended */
     app_view_frame_t frame;                /* our copy of the view */
@@ -92,6 +106,9 @@ struct app_gui_t {
     app_gui_text_t texts[APP_GUI_TEXT_CACHE];  /* rendered text */
     uint64_t frame_no;                         /* draws so far */
     int hud, overlay;                          /* what is shown */
+    int help;                                  /* 1: the key list (?) covers the window */
+    int presenter;                             /* 1: the big counters (Tab) */
+    int swallow_text;                          /* the key that closed help types nothing */
     int auto_size;                /* 1: the window takes each image's size (user never resized) */
     int set_w, set_h;             /* the size we last gave it */
     int recentre;                 /* 1: centre it when the first image's size is known */
@@ -140,7 +157,10 @@ void app_gui_text_draw (app_gui_t *g, int x, int y, const char *text, uint32_t r
 void app_gui_fill (app_gui_t *g, const SDL_Rect *r, uint32_t rgb, int alpha);
 void app_gui_outline (app_gui_t *g, SDL_Rect r, uint32_t rgb, int alpha, int thick_px);
 void app_gui_text_box (app_gui_t *g, int x, int y, int right, const app_gui_line_t *lines, int n);
-TTF_Font *app_gui_font_open (void);
+TTF_Font *app_gui_font_open (int pt);
+void app_gui_font_fit (app_gui_t *g, int oh);
+int app_gui_big_w (app_gui_t *g, const char *text);
+void app_gui_big_draw (app_gui_t *g, int x, int y, const char *text, uint32_t rgb);
 
 /* --- image.c: the image: palettes, recolouring, texture upload and scaling */
 
@@ -172,7 +192,12 @@ void app_gui_draw_overlay (app_gui_t *g, const SDL_Rect *fit, uint64_t now_ms);
 void app_gui_draw_band (app_gui_t *g, const SDL_Rect *fit);
 void app_gui_draw_hud (app_gui_t *g);
 void app_gui_draw_legend (app_gui_t *g, int ow);
-int app_gui_draw_ticker (app_gui_t *g, int oh, uint64_t now_ms);
+int app_gui_draw_ticker (app_gui_t *g, int ow, int oh, uint64_t now_ms);
 void app_gui_draw_toast (app_gui_t *g, int ow, int bottom, uint64_t now_ms);
+
+/* --- panels.c: what covers the image on request: the key list, the presenter view */
+
+void app_gui_draw_help (app_gui_t *g, int ow, int oh);
+void app_gui_draw_presenter (app_gui_t *g, int ow, int oh);
 
 #endif

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "gui_ctx.h"
@@ -184,6 +185,26 @@ s_release (app_gui_t *g)
 
 /* --- input ---------------------------------------------------------------- */
 
+static int
+s_modifier (SDL_Keycode key)
+{
+    switch (key) {
+    case SDLK_LSHIFT:
+    case SDLK_RSHIFT:
+    case SDLK_LCTRL:
+    case SDLK_RCTRL:
+    case SDLK_LALT:
+    case SDLK_RALT:
+    case SDLK_LGUI:
+    case SDLK_RGUI:
+    case SDLK_MODE:
+    case SDLK_CAPSLOCK:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static void
 s_leave (app_gui_t *g)
 {
@@ -198,10 +219,53 @@ s_leave (app_gui_t *g)
     }
 }
 
+/* f, F11: the desktop's full screen (no mode change: the projector keeps
+ * its resolution), and back. */
+static void
+s_fullscreen (app_gui_t *g)
+{
+    int full = (SDL_GetWindowFlags (g->window) & SDL_WINDOW_FULLSCREEN_DESKTOP) != 0;
+    if (SDL_SetWindowFullscreen (g->window, full ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP) != 0)
+        app_gui_toast (g, APP_GUI_AMBER, "cannot go full screen: %s", SDL_GetError ());
+    g->need_draw = 1;
+}
+
+/* Typed text: the keys that are characters, whatever the layout puts
+ * them on (? is Shift+/ on one keyboard, Shift+, on another). */
+static void
+s_text (app_gui_t *g, const char *text)
+{
+    if (g->swallow_text) {
+        g->swallow_text = 0;
+        return;
+    }
+    if (strcmp (text, "?") == 0) {
+        g->help = 1;
+        g->need_draw = 1;
+    }
+}
+
 static void
 s_key (app_gui_t *g, SDL_Keycode key)
 {
+    g->swallow_text = 0;
+    if (g->help) {
+        /* Any key closes the key list, and does nothing else (not even
+         * k): the text it types, if any, is dropped too. */
+        g->help = 0;
+        g->swallow_text = 1;
+        g->need_draw = 1;
+        return;
+    }
     switch (key) {
+    case SDLK_f:
+    case SDLK_F11:
+        s_fullscreen (g);
+        break;
+    case SDLK_TAB:
+        g->presenter = !g->presenter;
+        g->need_draw = 1;
+        break;
     case SDLK_q:
     case SDLK_ESCAPE:
         s_leave (g);
@@ -265,8 +329,12 @@ app_gui_event (app_gui_t *g, const SDL_Event *ev)
         g->need_draw = 1;
         break;
     case SDL_KEYDOWN:
-        if (!ev->key.repeat)
+        /* A modifier alone is half of a key (Shift of ?), not a key. */
+        if (!ev->key.repeat && !s_modifier (ev->key.keysym.sym))
             s_key (g, ev->key.keysym.sym);
+        break;
+    case SDL_TEXTINPUT:
+        s_text (g, ev->text.text);
         break;
     case SDL_MOUSEBUTTONDOWN:
         /* A wheel burst still waiting goes first: the click is meant on

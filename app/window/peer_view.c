@@ -325,6 +325,30 @@ app_peer_view_tick (app_peer_view_t *v, uint64_t t_ms, const char *fmt, ...)
 }
 
 void
+app_peer_view_election (app_peer_view_t *v)
+{
+    pthread_mutex_lock (&v->lock);
+    v->info.elections++;
+    s_changed_unlock (v);
+}
+
+void
+app_peer_view_failure (app_peer_view_t *v, uint64_t t_ms, uint64_t recovery_ms, const char *fmt,
+                       ...)
+{
+    app_view_tick_t f;
+    f.t_ms = t_ms;
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (f.text, sizeof f.text, fmt, ap);
+    va_end (ap);
+    pthread_mutex_lock (&v->lock);
+    v->info.failure = f;
+    v->info.recovery_ms = recovery_ms;
+    s_changed_unlock (v);
+}
+
+void
 app_peer_view_close (app_peer_view_t *v)
 {
     pthread_mutex_lock (&v->lock);

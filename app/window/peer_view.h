@@ -83,7 +83,11 @@ typedef struct {
     app_view_colour_t colours[APP_VIEW_COLOURS_MAX]; /* their colours */
     size_t nticker;                                  /* ticker lines, oldest first */
     app_view_tick_t ticker[APP_VIEW_TICKER_LINES];
-    int closed; /* the loop has ended: the window closes */
+    uint32_t elections;      /* masters elected since the start, a job's first one aside */
+    app_view_tick_t failure; /* the last failure seen (text "": none yet) */
+    uint64_t recovery_ms;    /* its recovery time (failure detected to the new master's
+                                first assignment; 0: none measured) */
+    int closed;              /* the loop has ended: the window closes */
 } app_view_info_t;
 
 /* The window's own copy, filled by app_peer_view_sync. Zero it before the
@@ -139,6 +143,14 @@ void app_peer_view_host (app_peer_view_t *v, ovl_id_t id, const char *addr);
 /* Add a ticker line (printf format); the oldest goes when full. */
 void app_peer_view_tick (app_peer_view_t *v, uint64_t t_ms, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
+
+/* A master was elected other than as a job's first: one more election. */
+void app_peer_view_election (app_peer_view_t *v);
+
+/* The last failure, for the presenter view: what it was (printf format),
+ * when, and the recovery time measured for it (0: none). */
+void app_peer_view_failure (app_peer_view_t *v, uint64_t t_ms, uint64_t recovery_ms,
+                            const char *fmt, ...) __attribute__ ((format (printf, 4, 5)));
 
 /* The loop has ended: the window should close. */
 void app_peer_view_close (app_peer_view_t *v);
