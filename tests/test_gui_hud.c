@@ -97,6 +97,117 @@ s_bright (const uint8_t *px)
     return px[0] >= 0xc8 && px[1] >= 0xc8 && px[2] >= 0xc8;
 }
 
+/* Poll p's window title until it contains want. */
+static void
+s_title_has (const tg_peer_t *p, const char *want)
+{
+    uint64_t deadline = tu_now_ms () + TG_STEP_MS;
+    char out[512] = "";
+    for (;;) {
+        const char *argv[] = { "xdotool", "getwindowname", p->wid, NULL };
+        if (tu_run_capture (argv, NULL, out, sizeof out, 5000) == 0 && strstr (out, want))
+            return;
+        if (tu_now_ms () >= deadline)
+            TG_FAIL ("the title '%s' does not say '%s'", out, want);
+        tg_nap ();
+    }
+}
+
+/* The view of p's newest job (its job_started line). */
+static void
+s_job_view (const tg_peer_t *p, rnd_view_t *v)
+{
+    char line[8192], spec[4096], err[256];
+    assert_true (tg_log_find (p, "job_started", NULL, line, sizeof line));
+    assert_int_equal (tg_json_str (line, "spec", spec, sizeof spec), 0);
+    if (rnd_params_parse (spec, strlen (spec), "job", v, err, sizeof err) != 0)
+        TG_FAIL ("%s", err);
+}
+
+/* v is first zoomed by factor about its centre (to a millionth of a
+ * pixel). */
+static void
+s_assert_zoomed (const rnd_view_t *v, const rnd_view_t *first, double factor, const char *what)
+{
+    double pitch = v->width / v->width_px;
+    if (fabs (v->width - first->width / factor) > first->width * 1e-12 ||
+        fabs (v->center_re - first->center_re) > pitch * 1e-6 ||
+        fabs (v->center_im - first->center_im) > pitch * 1e-6)
+        TG_FAIL ("%s: centre %.17g,%.17g width %.17g, not %.17g,%.17g width %.17g", what,
+                 v->center_re, v->center_im, v->width, first->center_re, first->center_im,
+                 first->width / factor);
+}
+
+/* Peer p's job_done #n wrote an image with png's pixels. */
+static void
+s_done_shows (const tg_peer_t *p, const uint8_t *png)
+{
+    char line[8192], file[512];
+    assert_true (tg_log_find (p, "job_done", NULL, line, sizeof line));
+    assert_int_equal (tg_json_str (line, "file", file, sizeof file), 0);
+    uint8_t *again = tg_read_png (file, NULL, 0);
+    assert_memory_equal (again, png, (size_t)TG_W * TG_H * 3);
+    free (again);
+}
+
+/* Where am I, how do I join: the title says this peer's join address and
+ * the view, and follows each job; + and - zoom 2x about the centre;
+ * Backspace goes back a view and Home to the first -- each a new job, the
+ * window showing the old image at once from its cache (logged), the
+ * job's PNG the same pixels again. */
+static void
+s_history (tg_peer_t *a)
+{
+    char line[8192], want[256];
+    assert_true (tg_log_find (a, "started", NULL, line, sizeof line));
+    snprintf (want, sizeof want, "join 127.0.0.1:%d", (int)tu_json_u64 (line, "port"));
+    s_title_has (a, want);
+    rnd_view_t first, v;
+    s_job_view (a, &first);
+    snprintf (want, sizeof want, " w %.3g \xc2\xb7 %d it", first.width, first.max_iter);
+    s_title_has (a, want);
+    uint8_t *png = tg_read_png (a->out, NULL, 0);
+    tg_key (a, "h"); /* the window is the image */
+    tg_window_shows (a, png, "the first image");
+
+    tg_key (a, "plus");
+    tg_wait_log_count (a, "job_done", 2);
+    s_job_view (a, &v);
+    s_assert_zoomed (&v, &first, 2.0, "+");
+    snprintf (want, sizeof want, " w %.3g \xc2\xb7 %d it", v.width, v.max_iter);
+    s_title_has (a, want);
+    size_t differ = 0;
+    if (!tg_window_vs (a, png, 0, &differ))
+        TG_FAIL ("+ did not change the picture: %zu pixels differ", differ);
+
+    tg_key (a, "BackSpace");
+    tg_wait_log_count (a, "back", 1);
+    if (!tg_log_find (a, "back", "\"cached\":true", line, sizeof line))
+        TG_FAIL ("Backspace did not show the first image from the cache");
+    tg_window_shows (a, png, "the first image after Backspace");
+    tg_wait_log_count (a, "job_done", 3);
+    s_job_view (a, &v);
+    s_assert_zoomed (&v, &first, 1.0, "Backspace");
+    s_done_shows (a, png);
+
+    tg_key (a, "minus");
+    tg_wait_log_count (a, "job_done", 4);
+    s_job_view (a, &v);
+    s_assert_zoomed (&v, &first, 0.5, "-");
+
+    tg_key (a, "Home");
+    tg_wait_log_count (a, "home", 1);
+    if (!tg_log_find (a, "home", "\"cached\":true", line, sizeof line))
+        TG_FAIL ("Home did not show the first image from the cache");
+    tg_window_shows (a, png, "the first image after Home");
+    tg_wait_log_count (a, "job_done", 5);
+    s_job_view (a, &v);
+    s_assert_zoomed (&v, &first, 1.0, "Home");
+    s_done_shows (a, png);
+    tg_key (a, "h");
+    free (png);
+}
+
 /* f/F11 fills the screen, the HUD's text is at least 1/40 of the window's
  * height (measured on the screen: the tallest run of rows holding its
  * glyphs) in a box in the top-left corner, nothing of the HUD or the
@@ -128,6 +239,7 @@ test_hud (void **state)
     tg_start (0, 0, 0, "hud");
     tg_find_window (a);
     tg_wait_log_count (a, "job_done", 1);
+    s_history (a);
     int sw, sh;
     s_geometry (NULL, &sw, &sh);
     size_t size = (size_t)sw * sh * 3;

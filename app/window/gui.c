@@ -114,14 +114,19 @@ s_after_sync (app_gui_t *g)
     }
     if (f->job_changed || in->job_seq != g->job_seq) {
         g->job_seq = in->job_seq;
+        g->showing_cached = 0;
         g->colouring = g->colouring_set ? g->colouring : rnd_colouring_default (in->view.fractal);
         app_gui_palette_for_job (g);
+        app_gui_history_job (g);
         s_window_follow (g, in->view.width_px, in->view.height_px);
         if (app_gui_image_alloc (g, in->view.width_px, in->view.height_px) == 0)
             app_gui_recolour (g, 1);
-        return;
+    } else if (!g->showing_cached) {
+        /* (A cached image shown for a job on its way is not painted over
+         * by the old job's last slices.) */
+        app_gui_recolour (g, 0);
     }
-    app_gui_recolour (g, 0);
+    app_gui_history_done (g);
 }
 
 static void
@@ -134,17 +139,24 @@ s_sync (app_gui_t *g)
         s_after_sync (g);
 }
 
-/* The title names this peer, once the view has told us who that is. */
+/* The title names this peer, where to join it and the view -- what a
+ * window list or a screenshot of the desktop shows -- once the view has
+ * told us who this is. */
 static void
 s_title (app_gui_t *g)
 {
-    const char *self = g->frame.info.self_short;
-    if (g->titled || !self[0])
+    const app_view_info_t *in = &g->frame.info;
+    if (!in->self_short[0])
         return;
-    char title[64];
-    snprintf (title, sizeof title, "p2pfractal %s", self);
+    char title[APP_GUI_TITLE_MAX], view[160] = "";
+    if (in->has_job)
+        app_gui_view_text (&in->view, view, sizeof view);
+    snprintf (title, sizeof title, "p2pfractal %s%s%s%s%s", in->self_short,
+              in->join[0] ? " \xc2\xb7 join " : "", in->join, view[0] ? " \xc2\xb7 " : "", view);
+    if (strcmp (title, g->title) == 0)
+        return;
+    snprintf (g->title, sizeof g->title, "%s", title);
     SDL_SetWindowTitle (g->window, title);
-    g->titled = 1;
 }
 
 /* Called by the loop thread (any thread): wake the window. SDL_PushEvent
@@ -173,7 +185,7 @@ s_draw (app_gui_t *g, uint64_t now_ms)
     if (g->image) {
         SDL_Rect fit = app_gui_fit_rect (g);
         app_gui_draw_image (g, &fit, now_ms);
-        if (g->overlay && !g->preview)
+        if (g->overlay && !g->preview && !g->showing_cached)
             app_gui_draw_overlay (g, &fit, now_ms);
         if (g->dragging)
             app_gui_draw_band (g, &fit);
@@ -328,6 +340,7 @@ app_gui_open (const app_gui_config_t *config, app_peer_view_t *view, char *err, 
     g->overlay = config->overlay;
     g->redraw_at_ms = APP_GUI_NONE;
     g->sync_due = 1;
+    g->held = -1;
     if (config->palette && *config->palette) {
         rnd_palette_t pal;
         if (rnd_palette_load (&pal, config->palette, err, err_size) != 0) {
@@ -400,6 +413,7 @@ app_gui_close (app_gui_t **gui_p)
     app_peer_view_set_wake (g->view, NULL, NULL);
     app_gui_text_forget_all (g);
     app_gui_image_free (g);
+    app_gui_history_free (g);
     if (g->font)
         TTF_CloseFont (g->font);
     if (g->big)

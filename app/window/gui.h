@@ -69,6 +69,11 @@ void app_gui_zoom_at (const rnd_view_t *view, double px, double py, double facto
 void app_gui_zoom_box (const rnd_view_t *view, double x0, double y0, double x1, double y1,
                        rnd_view_t *out);
 
+/* The view in one short line: "-0.74364283,0.13182618 w 1.4e-05 · 2000 it"
+ * -- the centre to a pixel's precision (enough to tell two views apart,
+ * and to type into --center), the width, the iterations. */
+void app_gui_view_text (const rnd_view_t *view, char *buf, size_t size);
+
 /* A peer's colour from its id alone: bright, stable, but two peers may
  * get near ones -- what app_gui_peer_colours falls back to beyond its
  * table. */

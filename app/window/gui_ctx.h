@@ -47,7 +47,11 @@
 #define APP_GUI_TEXT_CACHE 48    /* rendered text kept (a frame uses ~35 at most) */
 #define APP_GUI_TEXT_MAX 256     /* longest text drawn, bytes */
 #define APP_GUI_PATH_MAX 4096    /* a saved file's path */
-#define APP_GUI_NONE UINT64_MAX  /* no deadline */
+#define APP_GUI_TITLE_MAX 320    /* the window's title */
+#define APP_GUI_HISTORY_MAX 64   /* views Backspace can go back to */
+#define APP_GUI_CACHE_IMAGES 8   /* finished images kept for going back... */
+#define APP_GUI_CACHE_BYTES ((size_t)128 << 20) /* ...in at most this (1080p: 8 MB each) */
+#define APP_GUI_NONE UINT64_MAX                 /* no deadline */
 
 /* Text colours. */
 #define APP_GUI_WHITE 0xf0f0f0u
@@ -75,6 +79,13 @@ typedef struct {
     uint32_t swatch_rgb;         /* that square's colour */
 } app_gui_line_t;
 
+/* A finished job's image, kept for going back to it (history.c). */
+typedef struct {
+    rnd_view_t view; /* what it shows */
+    float *pixels;   /* its smooth values, W*H; NULL: the slot is free */
+    uint64_t used;   /* the frame it was last used in (least recent goes) */
+} app_gui_cached_t;
+
 struct app_gui_t {
     app_peer_view_t *view;                 /* the model we show and command (not owned) */
     app_jsonlog_t *log;                    /* "saved" events (not owned; may be NULL) */
@@ -91,7 +102,7 @@ struct app_gui_t {
     int line_px;                           /* the font's line height */
     uint32_t wake_event;                   /* SDL user event: the view changed, a save ended */
     app_view_frame_t frame;                /* our copy of the view */
-    int titled;                            /* 1 once the title names this peer */
+    char title[APP_GUI_TITLE_MAX];         /* the title set ("" none yet) */
     uint64_t job_seq;                      /* the frame's job we hold an image of; 0: none */
     int img_w, img_h;                      /* its size, px */
     uint8_t *rgb;          /* its colours, 3 bytes a pixel; missing slices neutral */
@@ -109,32 +120,38 @@ struct app_gui_t {
     int help;                                  /* 1: the key list (?) covers the window */
     int presenter;                             /* 1: the big counters (Tab) */
     int swallow_text;                          /* the key that closed help types nothing */
-    int auto_size;                /* 1: the window takes each image's size (user never resized) */
-    int set_w, set_h;             /* the size we last gave it */
-    int recentre;                 /* 1: centre it when the first image's size is known */
-    int pressing, dragging;       /* left button down inside the image; moved away */
-    int press_x, press_y;         /* where it went down, output px */
-    int mouse_x, mouse_y;         /* where the mouse is, output px */
-    int wheel_steps;              /* wheel clicks not yet posted (+: in) */
-    uint64_t wheel_at_ms;         /* the last one */
-    int wheel_x, wheel_y;         /* and where, output px */
-    int preview;                  /* 1: show region of the old image for a zoom underway */
-    double region[4];             /* x, y, w, h in the image's px */
-    uint64_t preview_seq;         /* the job it is a preview on */
-    uint64_t preview_until_ms;    /* given up then */
-    rnd_view_t preview_view;      /* the view a posted zoom's preview shows */
-    rnd_view_t wheel_base;        /* the view a wheel burst zooms from */
-    char toast[APP_GUI_TEXT_MAX]; /* a note to the user, "" for none */
-    uint32_t toast_rgb;           /* its colour */
-    uint64_t toast_until_ms;      /* gone then (APP_GUI_NONE: until closed) */
-    int leaving;                  /* leave posted: waiting for the loop to close */
-    int sync_due;                 /* the view woke us: sync before drawing */
-    int need_draw;                /* something changed on screen */
-    uint64_t next_frame_ms;       /* no draw before then (frame rate cap) */
-    uint64_t redraw_at_ms;        /* an animation's next step (APP_GUI_NONE: none) */
-    pthread_mutex_t save_lock;    /* guards the save fields below */
-    pthread_cond_t save_cv;       /* signalled when a save ends */
-    int saves_running;            /* save threads not yet finished */
+    int auto_size;             /* 1: the window takes each image's size (user never resized) */
+    int set_w, set_h;          /* the size we last gave it */
+    int recentre;              /* 1: centre it when the first image's size is known */
+    int pressing, dragging;    /* left button down inside the image; moved away */
+    int press_x, press_y;      /* where it went down, output px */
+    int mouse_x, mouse_y;      /* where the mouse is, output px */
+    int wheel_steps;           /* wheel clicks not yet posted (+: in) */
+    uint64_t wheel_at_ms;      /* the last one */
+    int wheel_x, wheel_y;      /* and where, output px */
+    int preview;               /* 1: show region of the old image for a zoom underway */
+    double region[4];          /* x, y, w, h in the image's px */
+    uint64_t preview_seq;      /* the job it is a preview on */
+    uint64_t preview_until_ms; /* given up then */
+    rnd_view_t preview_view;   /* the view a posted zoom's preview shows */
+    rnd_view_t wheel_base;     /* the view a wheel burst zooms from */
+    rnd_view_t history[APP_GUI_HISTORY_MAX];      /* the views shown, oldest first */
+    int nhistory;                                 /* how many */
+    app_gui_cached_t cache[APP_GUI_CACHE_IMAGES]; /* finished images */
+    int held;                                     /* the cache slot of the job shown (-1: none) */
+    uint64_t cached_seq;                          /* the last job cached (once each) */
+    int showing_cached;                           /* 1: a cached image shows until its job comes */
+    char toast[APP_GUI_TEXT_MAX];                 /* a note to the user, "" for none */
+    uint32_t toast_rgb;                           /* its colour */
+    uint64_t toast_until_ms;                      /* gone then (APP_GUI_NONE: until closed) */
+    int leaving;                                  /* leave posted: waiting for the loop to close */
+    int sync_due;                                 /* the view woke us: sync before drawing */
+    int need_draw;                                /* something changed on screen */
+    uint64_t next_frame_ms;                       /* no draw before then (frame rate cap) */
+    uint64_t redraw_at_ms;            /* an animation's next step (APP_GUI_NONE: none) */
+    pthread_mutex_t save_lock;        /* guards the save fields below */
+    pthread_cond_t save_cv;           /* signalled when a save ends */
+    int saves_running;                /* save threads not yet finished */
     char save_note[APP_GUI_TEXT_MAX]; /* the last one's outcome, for a toast */
     int save_note_error;              /* 1 if it failed */
     int save_note_new;                /* 1 until shown */
@@ -180,6 +197,15 @@ void app_gui_draw_image (app_gui_t *g, const SDL_Rect *fit, uint64_t now_ms);
 void app_gui_wheel_post (app_gui_t *g);
 SDL_Rect app_gui_band (app_gui_t *g);
 void app_gui_event (app_gui_t *g, const SDL_Event *ev);
+
+/* --- history.c: the views shown, a cache of finished images, going back */
+
+void app_gui_history_job (app_gui_t *g);
+void app_gui_history_done (app_gui_t *g);
+const float *app_gui_history_rows (const app_gui_t *g, int y0);
+const rnd_view_t *app_gui_history_back (app_gui_t *g, int home);
+int app_gui_history_show (app_gui_t *g, const rnd_view_t *view);
+void app_gui_history_free (app_gui_t *g);
 
 /* --- save.c: the window's PNG save, on a thread of its own */
 

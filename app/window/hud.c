@@ -107,27 +107,31 @@ app_gui_draw_hud (app_gui_t *g)
 {
     const app_view_info_t *in = &g->frame.info;
     const el_status_t *st = &in->status;
-    app_gui_line_t l[6];
+    app_gui_line_t l[8];
     int n = 0;
     memset (l, 0, sizeof l);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 8; i++)
         l[i].rgb = APP_GUI_WHITE;
     char master[OVL_ID_SHORT_LEN + 1] = "none", rate[32];
     if (st->has_master)
         ovl_id_short (st->master.id, master);
-    snprintf (l[n++].text, APP_GUI_TEXT_MAX, "peer %s \xc2\xb7 %s%s", in->self_short,
+    snprintf (l[n++].text, APP_GUI_TEXT_MAX, "peer %s \xc2\xb7 %s%s \xc2\xb7 %zu peer%s",
+              in->self_short,
               !in->has_job    ? "no job yet"
               : st->is_master ? "master"
                               : "worker",
-              st->is_root ? " \xc2\xb7 root" : "");
-    snprintf (l[n++].text, APP_GUI_TEXT_MAX, "term %llu \xc2\xb7 master %s \xc2\xb7 %zu peer%s",
-              (unsigned long long)st->term, master, in->peers_known,
-              app_plural_s (in->peers_known));
+              st->is_root ? " \xc2\xb7 root" : "", in->peers_known, app_plural_s (in->peers_known));
+    snprintf (l[n++].text, APP_GUI_TEXT_MAX, "master %s \xc2\xb7 term %llu", master,
+              (unsigned long long)st->term);
     if (in->has_job) {
         s_fmt_rate (rate, sizeof rate, in->rate);
         snprintf (l[n++].text, APP_GUI_TEXT_MAX, "slices %u/%u %d%% \xc2\xb7 %s/s \xc2\xb7 mine %u",
                   st->done, st->total, s_percent (st->done, st->total), rate, st->own);
     }
+    if (in->has_job)
+        app_gui_view_text (&in->view, l[n++].text, APP_GUI_TEXT_MAX);
+    if (in->join[0])
+        snprintf (l[n++].text, APP_GUI_TEXT_MAX, "join %s", in->join);
     if (st->electing) {
         snprintf (l[n].text, APP_GUI_TEXT_MAX, "electing a master ...");
         l[n++].rgb = APP_GUI_AMBER;

@@ -23,6 +23,9 @@ static const char *const s_keys[][2] = {
     { "left drag", "zoom to the box" },
     { "right click", "zoom out 2x at the point" },
     { "wheel", "zoom 1.25x a notch at the cursor" },
+    { "+, -", "zoom 2x in, out at the centre" },
+    { "Backspace, u", "back to the view before" },
+    { "Home", "back to the first view" },
 };
 
 #define S_NKEYS (sizeof s_keys / sizeof s_keys[0])
@@ -38,10 +41,10 @@ app_gui_draw_help (app_gui_t *g, int ow, int oh)
     snprintf (l[n].text, APP_GUI_TEXT_MAX, "keys and mouse");
     l[n++].rgb = APP_GUI_AMBER;
     for (size_t i = 0; i < S_NKEYS; i++, n++) {
-        snprintf (l[n].text, APP_GUI_TEXT_MAX, "%-11s %s", s_keys[i][0], s_keys[i][1]);
+        snprintf (l[n].text, APP_GUI_TEXT_MAX, "%-12s %s", s_keys[i][0], s_keys[i][1]);
         l[n].rgb = APP_GUI_WHITE;
     }
-    snprintf (l[n].text, APP_GUI_TEXT_MAX, "a zoom is a new job for every peer");
+    snprintf (l[n].text, APP_GUI_TEXT_MAX, "a zoom or a step back is a new job for every peer");
     l[n++].rgb = APP_GUI_DIM;
     int w = 0;
     for (int i = 0; i < n; i++) {

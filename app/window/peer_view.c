@@ -280,6 +280,8 @@ app_peer_view_host (app_peer_view_t *v, ovl_id_t id, const char *addr)
     }
     v->hosts[k].id = id;
     snprintf (v->hosts[k].host, sizeof v->hosts[k].host, "%s", addr);
+    if (ovl_id_eq (id, v->info.self))
+        snprintf (v->info.join, sizeof v->info.join, "%s", addr);
     /* A contributor may have been counted before we heard where it is. */
     for (size_t i = 0; i < v->nall; i++)
         if (ovl_id_eq (v->all[i].id, id))

@@ -65,13 +65,14 @@ typedef struct {
 typedef struct {
     ovl_id_t self; /* this peer */
     char self_short[OVL_ID_SHORT_LEN + 1];
-    char kernel[16];                    /* kernel variant: "avx512", ... */
-    int threads;                        /* render threads */
-    int has_job;                        /* 0 until a job is known */
-    uint64_t job_seq;                   /* 1, 2, ...: one more for each job adopted */
-    ovl_id_t job;                       /* the job's id */
-    rnd_view_t view;                    /* what it renders */
-    uint32_t slices;                    /* its slice count (el_job_t.slices) */
+    char join[APP_VIEW_HOST_LEN]; /* where others join this peer: "10.0.0.7:5555" ("" unknown) */
+    char kernel[16];              /* kernel variant: "avx512", ... */
+    int threads;                  /* render threads */
+    int has_job;                  /* 0 until a job is known */
+    uint64_t job_seq;             /* 1, 2, ...: one more for each job adopted */
+    ovl_id_t job;                 /* the job's id */
+    rnd_view_t view;              /* what it renders */
+    uint32_t slices;              /* its slice count (el_job_t.slices) */
     char params[RND_PARAMS_FORMAT_MAX]; /* its canonical parameter text */
     el_status_t status;                 /* term, master, roles, done/total/own, ... */
     size_t peers_known;                 /* overlay nodes this peer knows of */
@@ -137,7 +138,8 @@ void app_peer_view_status (app_peer_view_t *v, const el_status_t *st, size_t pee
                            double rate);
 
 /* Where peer id is (its transport address: "tcp://" is dropped), for the
- * legend. The newest APP_VIEW_HOSTS_MAX are kept. */
+ * legend. The newest APP_VIEW_HOSTS_MAX are kept. This peer's own is its
+ * join address (info.join). */
 void app_peer_view_host (app_peer_view_t *v, ovl_id_t id, const char *addr);
 
 /* Add a ticker line (printf format); the oldest goes when full. */
