@@ -9,8 +9,9 @@
  * Keys: q / Esc leave gracefully; s save a PNG of what is shown, with its
  * parameters; p next palette (recolours here, no recompute); o attribution
  * overlay; h HUD; Tab the presenter view (big counters); f / F11 full
- * screen; ? the list of keys; k crash this peer now (SIGKILL, no
- * goodbye). Mouse: left
+ * screen; ? the list of keys; + / - zoom 2x at the centre; Backspace / u
+ * back a view, Home to the first (from a cache of finished images); k
+ * crash this peer now (SIGKILL, no goodbye). Mouse: left
  * click zooms in 2x at the cursor, a left drag zooms to the box, right
  * click zooms out 2x, the wheel zooms at the cursor; each starts a new job
  * for the whole network. */

@@ -38,7 +38,7 @@
 #define APP_GUI_FONT_PER_H 40    /* output height / this = the least text height */
 #define APP_GUI_BIG_PER_H 11     /* the presenter view's numbers: output height / this */
 #define APP_GUI_TICKER_SHOWN 3   /* ticker lines shown (the newest) */
-#define APP_GUI_TICKER_W_PCT 45  /* the ticker's widest, % of the output: off the centre */
+#define APP_GUI_TICKER_W_PCT 45  /* the ticker's width, % of the output: in its corner */
 #define APP_GUI_PAD_PX 8         /* inside a box */
 #define APP_GUI_MARGIN_PX 10     /* between a box and the window's edge */
 #define APP_GUI_OUTLINE_MIN_PX 6 /* thinner runs of one peer's slices are only tinted */

@@ -130,14 +130,13 @@ app_gui_draw_hud (app_gui_t *g)
     }
     if (in->has_job)
         app_gui_view_text (&in->view, l[n++].text, APP_GUI_TEXT_MAX);
-    if (in->join[0])
-        snprintf (l[n++].text, APP_GUI_TEXT_MAX, "join %s", in->join);
+    /* Where a newcomer joins, and where the keys are: one line. */
+    snprintf (l[n++].text, APP_GUI_TEXT_MAX, "%s%s%s? keys", in->join[0] ? "join " : "", in->join,
+              in->join[0] ? " \xc2\xb7 " : "");
     if (st->electing) {
         snprintf (l[n].text, APP_GUI_TEXT_MAX, "electing a master ...");
         l[n++].rgb = APP_GUI_AMBER;
     }
-    snprintf (l[n].text, APP_GUI_TEXT_MAX, "? keys \xc2\xb7 Tab big numbers");
-    l[n++].rgb = APP_GUI_DIM;
     app_gui_text_box (g, APP_GUI_MARGIN_PX, APP_GUI_MARGIN_PX, 0, l, n);
 }
 
@@ -176,17 +175,24 @@ app_gui_draw_legend (app_gui_t *g, int ow)
 
 /* The ticker: the newest few events at the bottom-left, each fading out
  * with its age, a long one wrapped within APP_GUI_TICKER_W_PCT of the
- * width and the whole kept in the bottom quarter: never over the centre of
- * the image, where people look. Returns the y of its top (oh if empty). */
+ * width (28 characters at least) and the whole kept in the bottom third:
+ * never over the middle of the image, where people look. Returns the y of
+ * its top (oh if empty). */
 int
 app_gui_draw_ticker (app_gui_t *g, int ow, int oh, uint64_t now_ms)
 {
     const app_view_info_t *in = &g->frame.info;
     uint64_t unix_ms = app_gui_unix_ms ();
-    int y = oh - APP_GUI_MARGIN_PX, shown = 0;
-    int wrap_px = ow * APP_GUI_TICKER_W_PCT / 100 - 2 * APP_GUI_PAD_PX;
+    int y = oh - APP_GUI_MARGIN_PX, shown = 0, char_px = 0;
     if (!g->font)
         return oh;
+    /* In a small window 45% is a few characters: then up to 28 of them,
+     * as far as the window goes. */
+    TTF_SizeUTF8 (g->font, "m", &char_px, NULL);
+    int wrap_px = ow * APP_GUI_TICKER_W_PCT / 100, least = 28 * char_px;
+    wrap_px = wrap_px < least ? least : wrap_px;
+    wrap_px = wrap_px > ow - 2 * APP_GUI_MARGIN_PX ? ow - 2 * APP_GUI_MARGIN_PX : wrap_px;
+    wrap_px -= 2 * APP_GUI_PAD_PX;
     for (size_t i = in->nticker; i-- > 0 && shown < APP_GUI_TICKER_SHOWN;) {
         const app_view_tick_t *t = &in->ticker[i];
         uint64_t age = unix_ms > t->t_ms ? unix_ms - t->t_ms : 0;
@@ -194,7 +200,7 @@ app_gui_draw_ticker (app_gui_t *g, int ow, int oh, uint64_t now_ms)
             continue;
         app_gui_text_t *tx =
             app_gui_text_wrapped (g, t->text, APP_GUI_WHITE, wrap_px > 50 ? wrap_px : 50);
-        if (!tx || y - tx->h - 2 < oh * 3 / 4)
+        if (!tx || y - tx->h - 2 < oh * 2 / 3)
             break;
         double a = 1.0;
         if (age < APP_GUI_TICK_HOLD_MS) {

@@ -191,12 +191,14 @@ app_gui_font_open (int pt)
 /* Size the text for an output oh px high (see APP_GUI_FONT_PER_H): once
  * per height, so a frame at an unchanged size costs nothing. The cached
  * texts of the old sizes age out of the cache (they no longer match). The
- * size is logged ("text" events): what a test or a user can check. */
+ * size is logged ("text" events) at first and when it changes: what a
+ * test or a user can check. */
 void
 app_gui_font_fit (app_gui_t *g, int oh)
 {
     if (!g->font || oh <= 0 || oh == g->font_for_h)
         return;
+    int first = g->font_for_h == 0, was = g->font_pt;
     g->font_for_h = oh;
     int pt = (int)ceil (1.1 * oh / APP_GUI_FONT_PER_H);
     pt = pt < APP_GUI_FONT_MIN_PX ? APP_GUI_FONT_MIN_PX : pt;
@@ -207,7 +209,9 @@ app_gui_font_fit (app_gui_t *g, int oh)
     if (g->big && big != g->big_pt && TTF_SetFontSize (g->big, big) == 0)
         g->big_pt = big;
     g->line_px = TTF_FontLineSkip (g->font);
-    if (g->log) {
+    /* Logged when the size changes (a resize drag would log a line a
+     * frame otherwise). */
+    if (g->log && (first || g->font_pt != was)) {
         app_jsonlog_begin (g->log, app_gui_unix_ms (), g->node_hex, "text");
         app_jsonlog_u64 (g->log, "output_h", (uint64_t)oh);
         app_jsonlog_u64 (g->log, "font_pt", (uint64_t)g->font_pt);
