@@ -10,8 +10,9 @@ libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
 libzmq3-dev libczmq-dev libsodium-dev
 libprotobuf-c-dev protobuf-c-compiler
 libpng-dev libcmocka-dev help2man
-xvfb xauth imagemagick xdotool x11-utils evilwm
+xvfb xauth imagemagick xdotool x11-utils
 valgrind gnuplot-nox jq
+evilwm
 iproute2 iptables
 locales
 "
