@@ -94,7 +94,10 @@ app_gui_draw_presenter (app_gui_t *g, int ow, int oh)
     int cell_h = g->line_px + big_h + 2 * APP_GUI_PAD_PX;
     int x0 = 3 * APP_GUI_MARGIN_PX, col = (ow - 2 * x0) / 2;
     int y = 3 * APP_GUI_MARGIN_PX;
-    app_gui_text_draw (g, x0, y, "p2pfractal", APP_GUI_AMBER, 1.0);
+    char title[APP_GUI_TEXT_MAX];
+    snprintf (title, sizeof title, "p2pfractal %s \xc2\xb7 kernel %s \xc2\xb7 %d thread%s",
+              in->self_short, in->kernel, in->threads, in->threads == 1 ? "" : "s");
+    app_gui_text_draw (g, x0, y, title, APP_GUI_AMBER, 1.0);
     y += g->line_px + APP_GUI_PAD_PX;
     for (int i = 0; i < 6; i++) {
         if (!labels[i][0] && !v[i][0])
