@@ -222,7 +222,10 @@ test_hud (void **state)
     assert_non_null (tg_dir);
     /* evilwm's default core font is not on a bare Xvfb; "fixed" is. */
     const char *wm[] = { "evilwm", "-fn", "fixed", "-bw", "0", NULL };
-    tg_wm = tu_proc_start (wm, NULL, NULL);
+    char wm_err[600];
+    tu_path_join (wm_err, sizeof wm_err, tg_dir, "evilwm.err");
+    tu_proc_opts_t wm_opts = { .err = TU_IO_FILE, .err_path = wm_err };
+    tg_wm = tu_proc_start (wm, &wm_opts, NULL);
     assert_true (tg_wm > 0);
     uint64_t deadline = tu_now_ms () + TG_STEP_MS;
     for (;;) {
@@ -231,8 +234,15 @@ test_hud (void **state)
         tu_run_capture (argv, NULL, out, sizeof out, 5000);
         if (strstr (out, "window id"))
             break;
-        if (tu_now_ms () >= deadline || tu_proc_wait (tg_wm, tu_now_ms ()) >= 0)
-            fail_msg ("evilwm did not start (scripts/install-deps.sh installs it)");
+        int status = tu_proc_wait (tg_wm, tu_now_ms ());
+        if (status >= 0)
+            tg_wm = 0;
+        if (tu_now_ms () >= deadline || status >= 0) {
+            char said[1024] = "";
+            tu_slurp (wm_err, said, sizeof said);
+            fail_msg ("evilwm did not start (status %d; scripts/install-deps.sh installs it): %s",
+                      status, said);
+        }
         tg_nap ();
     }
     tg_peer_t *a = &tg_peers[0];
