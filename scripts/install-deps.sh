@@ -13,6 +13,7 @@ libpng-dev libcmocka-dev help2man
 libmpfr-dev libgmp-dev
 xvfb xauth imagemagick xdotool x11-utils
 valgrind gnuplot-nox jq
+evilwm
 iproute2 iptables
 locales
 "

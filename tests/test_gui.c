@@ -39,340 +39,7 @@
 #include "params.h"
 #include "png_io.h"
 #include "test_util.h"
-
-#define S_W 320
-#define S_H 200
-/* Generous: two cores, a software renderer, and a sanitizer build. */
-#define S_STEP_MS 60000
-
-static char *s_dir;
-
-/* One windowed peer under test. */
-typedef struct {
-    pid_t pid;     /* 0: none (or reaped) */
-    char log[512]; /* its --log-json */
-    char err[512]; /* its stderr */
-    char out[512]; /* its -o */
-    char wid[64];  /* its window, once found */
-} s_peer_t;
-
-#define S_PEERS 2
-static s_peer_t s_peers[S_PEERS];
-
-/* Polling an X tool's answer with a deadline: 20 ms between looks. */
-static void
-s_nap (void)
-{
-    struct timespec nap = { 0, 20 * 1000 * 1000 };
-    nanosleep (&nap, NULL);
-}
-
-static void
-s_show_stderr (void)
-{
-    for (int i = 0; i < S_PEERS; i++) {
-        FILE *f = fopen (s_peers[i].err, "r");
-        if (!f)
-            continue;
-        char line[512];
-        int n = 0;
-        while (fgets (line, sizeof line, f) && n++ < 60)
-            print_message ("    peer %d: %s", i, line);
-        fclose (f);
-    }
-}
-
-#define S_FAIL(...)                                                                                \
-    do {                                                                                           \
-        s_show_stderr ();                                                                          \
-        fail_msg (__VA_ARGS__);                                                                    \
-    } while (0)
-
-/* Peer p's log's last line with "event":"<event>" (and containing also,
- * if not NULL) into line; 1 if there is one. */
-static int
-s_log_find (const s_peer_t *p, const char *event, const char *also, char *line, size_t size)
-{
-    FILE *f = fopen (p->log, "r");
-    if (!f)
-        return 0;
-    char pat[96], buf[8192];
-    snprintf (pat, sizeof pat, "\"event\":\"%s\"", event);
-    int found = 0;
-    while (fgets (buf, sizeof buf, f))
-        if (strstr (buf, pat) && (!also || strstr (buf, also))) {
-            snprintf (line, size, "%s", buf);
-            found = 1;
-        }
-    fclose (f);
-    return found;
-}
-
-/* Count of peer p's log lines of event. */
-static int
-s_log_count (const s_peer_t *p, const char *event)
-{
-    FILE *f = fopen (p->log, "r");
-    if (!f)
-        return 0;
-    char pat[96], buf[8192];
-    snprintf (pat, sizeof pat, "\"event\":\"%s\"", event);
-    int n = 0;
-    while (fgets (buf, sizeof buf, f))
-        n += strstr (buf, pat) != NULL;
-    fclose (f);
-    return n;
-}
-
-static void
-s_wait_log_count (s_peer_t *p, const char *event, int n)
-{
-    uint64_t deadline = tu_now_ms () + S_STEP_MS;
-    while (s_log_count (p, event) < n) {
-        /* 20 ms between looks at the log, unless the peer exits. */
-        int status = tu_proc_wait (p->pid, tu_now_ms () + 20);
-        if (status >= 0) {
-            p->pid = 0;
-            S_FAIL ("peer %d exited (status %d) before logging %s #%d", (int)(p - s_peers), status,
-                    event, n);
-        }
-        if (tu_now_ms () >= deadline)
-            S_FAIL ("peer %d: no %s #%d in the log within %d ms", (int)(p - s_peers), event, n,
-                    S_STEP_MS);
-    }
-}
-
-/* The string value of key in a JSON line (unescaping \" and \\ only:
- * enough for the parameter text, whose lines are joined by \n). */
-static int
-s_json_str (const char *line, const char *key, char *out, size_t size)
-{
-    char pat[64];
-    snprintf (pat, sizeof pat, "\"%s\":\"", key);
-    const char *p = strstr (line, pat);
-    if (!p)
-        return -1;
-    p += strlen (pat);
-    size_t n = 0;
-    while (*p && *p != '"' && n + 1 < size) {
-        if (*p == '\\' && p[1]) {
-            p++;
-            out[n++] = *p == 'n' ? '\n' : *p;
-        } else {
-            out[n++] = *p;
-        }
-        p++;
-    }
-    out[n] = '\0';
-    return *p == '"' ? 0 : -1;
-}
-
-/* Peer p's window id, found by its title within the deadline. */
-static void
-s_find_window (s_peer_t *p)
-{
-    char line[8192], node[64], title[64];
-    uint64_t deadline = tu_now_ms () + S_STEP_MS;
-    while (!s_log_find (p, "started", NULL, line, sizeof line)) {
-        if (tu_now_ms () >= deadline)
-            S_FAIL ("peer %d logged no start within %d ms", (int)(p - s_peers), S_STEP_MS);
-        /* 20 ms between looks, unless the peer exits. */
-        int status = tu_proc_wait (p->pid, tu_now_ms () + 20);
-        if (status >= 0) {
-            p->pid = 0;
-            S_FAIL ("peer %d exited (status %d) before it started", (int)(p - s_peers), status);
-        }
-    }
-    assert_int_equal (s_json_str (line, "node", node, sizeof node), 0);
-    snprintf (title, sizeof title, "p2pfractal %.6s", node);
-    for (;;) {
-        const char *argv[] = { "xdotool", "search", "--name", title, NULL };
-        char out[256];
-        if (tu_run_capture (argv, NULL, out, sizeof out, 5000) == 0 && out[0]) {
-            out[strcspn (out, "\n")] = '\0';
-            if (strlen (out) >= sizeof p->wid)
-                S_FAIL ("window id '%s' is too long", out);
-            memcpy (p->wid, out, strlen (out) + 1);
-            return;
-        }
-        if (tu_now_ms () >= deadline)
-            S_FAIL ("no window titled '%s' within %d ms", title, S_STEP_MS);
-        s_nap ();
-    }
-}
-
-/* Give the window the keyboard and type one key into it (real X input,
- * through XTEST). */
-static void
-s_key (const s_peer_t *p, const char *key)
-{
-    const char *focus[] = { "xdotool", "windowfocus", p->wid, NULL };
-    assert_int_equal (tu_run_capture (focus, NULL, NULL, 0, 5000), 0);
-    const char *type[] = { "xdotool", "key", key, NULL };
-    assert_int_equal (tu_run_capture (type, NULL, NULL, 0, 5000), 0);
-}
-
-/* The window's pixels (S_W x S_H, RGB) into rgb; 0 on success. */
-static int
-s_screenshot (const s_peer_t *p, uint8_t *rgb)
-{
-    char path[600], target[620];
-    tu_path_join (path, sizeof path, s_dir, "shot.rgb");
-    snprintf (target, sizeof target, "rgb:%s", path);
-    const char *argv[] = { "import", "-window", p->wid, "-depth", "8", target, NULL };
-    if (tu_run_capture (argv, NULL, NULL, 0, 20000) != 0)
-        return -1;
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return -1;
-    size_t n = fread (rgb, 1, (size_t)S_W * S_H * 3, f);
-    fclose (f);
-    return n == (size_t)S_W * S_H * 3 ? 0 : -1;
-}
-
-static uint8_t *
-s_read_png (const char *path, char *comment, size_t comment_size)
-{
-    uint8_t *rgb = NULL;
-    int w = 0, h = 0;
-    char err[512];
-    if (rnd_png_read_rgb (path, &rgb, &w, &h, err, sizeof err) != 0)
-        S_FAIL ("%s", err);
-    assert_int_equal (w, S_W);
-    assert_int_equal (h, S_H);
-    if (comment) {
-        char *c = NULL;
-        if (rnd_png_read_comment (path, &c, err, sizeof err) != 0)
-            S_FAIL ("%s", err);
-        snprintf (comment, comment_size, "%s", c);
-        free (c);
-    }
-    return rgb;
-}
-
-/* A file's bytes (malloc'd) and their count, or the test fails. */
-static uint8_t *
-s_read_bytes (const char *path, size_t *n)
-{
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        S_FAIL ("cannot open %s", path);
-    uint8_t *buf = NULL;
-    size_t cap = 0;
-    *n = 0;
-    for (;;) {
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 65536;
-            buf = realloc (buf, cap);
-            assert_non_null (buf);
-        }
-        size_t got = fread (buf + *n, 1, cap - *n, f);
-        if (got == 0)
-            break;
-        *n += got;
-    }
-    fclose (f);
-    return buf;
-}
-
-/* Screenshots of p's window until it shows exactly png (want 1) or
- * differs from it in over a tenth of its pixels (want 0), or the
- * deadline: 1 if it came to that. *differ counts the pixels last seen
- * differing. */
-static int
-s_window_vs (const s_peer_t *p, const uint8_t *png, int want, size_t *differ)
-{
-    uint8_t *shot = malloc ((size_t)S_W * S_H * 3);
-    assert_non_null (shot);
-    uint64_t deadline = tu_now_ms () + S_STEP_MS;
-    int got = 0;
-    while (!got && tu_now_ms () < deadline) {
-        if (s_screenshot (p, shot) != 0) {
-            s_nap ();
-            continue;
-        }
-        *differ = 0;
-        for (size_t i = 0; i < (size_t)S_W * S_H; i++)
-            *differ += memcmp (shot + 3 * i, png + 3 * i, 3) != 0;
-        got = want ? *differ == 0 : *differ > (size_t)S_W * S_H / 10;
-    }
-    free (shot);
-    return got;
-}
-
-static void
-s_window_shows (const s_peer_t *p, const uint8_t *png, const char *what)
-{
-    size_t differ = 0;
-    if (!s_window_vs (p, png, 1, &differ))
-        S_FAIL ("peer %d's window does not show %s: %zu of %d pixels differ", (int)(p - s_peers),
-                what, differ, S_W * S_H);
-}
-
-/* Start peer i's window at x, joining port (0: start the job). */
-static void
-s_start (int i, int x, int port, const char *name)
-{
-    s_peer_t *p = &s_peers[i];
-    char size[32], geometry[64], join[64], file[64];
-    snprintf (file, sizeof file, "%s.jsonl", name);
-    tu_path_join (p->log, sizeof p->log, s_dir, file);
-    snprintf (file, sizeof file, "%s.err", name);
-    tu_path_join (p->err, sizeof p->err, s_dir, file);
-    snprintf (file, sizeof file, "%s.png", name);
-    tu_path_join (p->out, sizeof p->out, s_dir, file);
-    snprintf (size, sizeof size, "%dx%d", S_W, S_H);
-    snprintf (geometry, sizeof geometry, "%dx%d+%d+0", S_W, S_H, x);
-    snprintf (join, sizeof join, "127.0.0.1:%d", port);
-    char seed[32];
-    snprintf (seed, sizeof seed, "%d", 4242 + i);
-    const char *argv[] = { P2PF_BINARY,
-                           "peer",
-                           "--size",
-                           size,
-                           "--slices",
-                           "16",
-                           "--iter",
-                           "2000",
-                           "--threads",
-                           "2",
-                           "--seed",
-                           seed,
-                           "--geometry",
-                           geometry,
-                           "--log-json",
-                           p->log,
-                           "-o",
-                           p->out,
-                           port ? "--join" : NULL,
-                           join,
-                           NULL };
-    /* Under the sanitizers: the libraries SDL loads and unloads keep
-     * state until exit, which LeakSanitizer can name (and the
-     * suppressions skip) only if they stay mapped (tests/lsan-gui.supp).
-     * Only the peer gets them: preloading libasan into xdotool or Xvfb
-     * would break those. */
-    const char *preload = getenv ("P2PF_TEST_GUI_PEER_PRELOAD");
-    char ld_preload[4096];
-    snprintf (ld_preload, sizeof ld_preload, "LD_PRELOAD=%s", preload ? preload : "");
-    const char *env[] = { preload && *preload ? ld_preload : NULL, NULL };
-    tu_proc_opts_t opts = { .dir = s_dir, .err = TU_IO_FILE, .err_path = p->err, .env = env };
-    p->pid = tu_proc_start (argv, &opts, NULL);
-}
-
-/* q leaves gracefully: exit status 0, a "left" line. */
-static void
-s_quit (s_peer_t *p)
-{
-    s_key (p, "q");
-    int status = tu_proc_wait (p->pid, tu_now_ms () + S_STEP_MS);
-    if (status >= 0)
-        p->pid = 0;
-    if (status != 0)
-        S_FAIL ("q: peer %d's exit status is %d, not 0", (int)(p - s_peers), status);
-    char line[8192];
-    assert_true (s_log_find (p, "left", NULL, line, sizeof line));
-}
+#include "tu_gui.h"
 
 static void
 test_window (void **state)
@@ -380,62 +47,62 @@ test_window (void **state)
     (void)state;
     if (!getenv ("DISPLAY") || !*getenv ("DISPLAY"))
         fail_msg ("no $DISPLAY under xvfb-run");
-    s_dir = tu_dir_new ("test_gui");
-    assert_non_null (s_dir);
-    s_peer_t *a = &s_peers[0], *b = &s_peers[1];
-    s_start (0, 0, 0, "out");
-    s_find_window (a);
+    tg_dir = tu_dir_new ("test_gui");
+    assert_non_null (tg_dir);
+    tg_peer_t *a = &tg_peers[0], *b = &tg_peers[1];
+    tg_start (0, 0, 0, "out");
+    tg_find_window (a);
     char line[8192];
-    assert_true (s_log_find (a, "started", NULL, line, sizeof line));
+    assert_true (tg_log_find (a, "started", NULL, line, sizeof line));
     int port = (int)tu_json_u64 (line, "port");
     assert_true (port > 0);
-    s_start (1, S_W + 20, port, "b");
-    s_find_window (b);
+    tg_start (1, TG_W + 20, port, "b");
+    tg_find_window (b);
 
     /* The job completes and is written, here and there. */
-    s_wait_log_count (a, "job_done", 1);
-    s_wait_log_count (b, "job_done", 1);
+    tg_wait_log_count (a, "job_done", 1);
+    tg_wait_log_count (b, "job_done", 1);
     char comment[4096];
-    uint8_t *png = s_read_png (a->out, comment, sizeof comment);
-    uint8_t *png_b = s_read_png (b->out, NULL, 0);
-    assert_memory_equal (png_b, png, (size_t)S_W * S_H * 3);
+    uint8_t *png = tg_read_png (a->out, comment, sizeof comment);
+    uint8_t *png_b = tg_read_png (b->out, NULL, 0);
+    assert_memory_equal (png_b, png, (size_t)TG_W * TG_H * 3);
     size_t png_n, png_b_n;
-    uint8_t *png_bytes = s_read_bytes (a->out, &png_n);
-    uint8_t *png_b_bytes = s_read_bytes (b->out, &png_b_n);
+    uint8_t *png_bytes = tg_read_bytes (a->out, &png_n);
+    uint8_t *png_b_bytes = tg_read_bytes (b->out, &png_b_n);
 
     /* The window shows the image, exactly, once the HUD is hidden. */
-    s_key (a, "h");
-    s_key (b, "h");
-    s_window_shows (a, png, "the PNG");
-    s_window_shows (b, png, "the PNG");
+    tg_key (a, "h");
+    tg_key (b, "h");
+    tg_window_shows (a, png, "the PNG");
+    tg_window_shows (b, png, "the PNG");
     /* ... and that is an image, not a flat fill. */
     size_t changes = 0;
-    for (size_t i = 1; i < (size_t)S_W * S_H; i++)
+    for (size_t i = 1; i < (size_t)TG_W * TG_H; i++)
         changes += memcmp (png + 3 * i, png + 3 * (i - 1), 3) != 0;
-    assert_true (changes > (size_t)S_W * S_H / 20);
+    assert_true (changes > (size_t)TG_W * TG_H / 20);
 
     /* s saves what is shown, with the job's parameters, under a name of
      * its own: never over the job's image. */
-    s_key (a, "s");
-    s_wait_log_count (a, "saved", 1);
+    tg_key (a, "s");
+    tg_wait_log_count (a, "saved", 1);
     char saved[512], saved_expect[512];
-    assert_true (s_log_find (a, "saved", NULL, line, sizeof line));
-    assert_int_equal (s_json_str (line, "file", saved, sizeof saved), 0);
-    tu_path_join (saved_expect, sizeof saved_expect, s_dir, "out-saved-1.png");
+    assert_true (tg_log_find (a, "saved", NULL, line, sizeof line));
+    assert_int_equal (tg_json_str (line, "file", saved, sizeof saved), 0);
+    tu_path_join (saved_expect, sizeof saved_expect, tg_dir, "out-saved-1.png");
     assert_string_equal (saved, saved_expect);
     char saved_comment[4096];
-    uint8_t *png_saved = s_read_png (saved, saved_comment, sizeof saved_comment);
-    assert_memory_equal (png_saved, png, (size_t)S_W * S_H * 3);
+    uint8_t *png_saved = tg_read_png (saved, saved_comment, sizeof saved_comment);
+    assert_memory_equal (png_saved, png, (size_t)TG_W * TG_H * 3);
     assert_string_equal (saved_comment, comment);
     free (png_saved);
 
     /* p recolours this window only: a's shows another palette, b's still
      * the job's. */
-    s_key (a, "p");
+    tg_key (a, "p");
     size_t differ = 0;
-    if (!s_window_vs (a, png, 0, &differ))
-        S_FAIL ("p did not recolour the window: %zu pixels differ", differ);
-    s_window_shows (b, png, "the job's palette after p in the other window");
+    if (!tg_window_vs (a, png, 0, &differ))
+        TG_FAIL ("p did not recolour the window: %zu pixels differ", differ);
+    tg_window_shows (b, png, "the job's palette after p in the other window");
 
     /* A left click in a zooms in: a new job, rendered to the bit, in the
      * job's palette (not the one a shows), written under a new name on
@@ -444,12 +111,12 @@ test_window (void **state)
     assert_int_equal (tu_run_capture (move, NULL, NULL, 0, 5000), 0);
     const char *click[] = { "xdotool", "click", "1", NULL };
     assert_int_equal (tu_run_capture (click, NULL, NULL, 0, 5000), 0);
-    s_wait_log_count (a, "zoom", 1);
-    s_wait_log_count (a, "job_done", 2);
-    s_wait_log_count (b, "job_done", 2);
-    assert_true (s_log_find (a, "job_started", NULL, line, sizeof line));
+    tg_wait_log_count (a, "zoom", 1);
+    tg_wait_log_count (a, "job_done", 2);
+    tg_wait_log_count (b, "job_done", 2);
+    assert_true (tg_log_find (a, "job_started", NULL, line, sizeof line));
     char spec[4096], params_path[512], ref_path[512];
-    assert_int_equal (s_json_str (line, "spec", spec, sizeof spec), 0);
+    assert_int_equal (tg_json_str (line, "spec", spec, sizeof spec), 0);
     assert_string_not_equal (spec, comment);
     /* Twice as deep, about the point clicked (to within a pixel). */
     rnd_view_t before, after;
@@ -459,66 +126,64 @@ test_window (void **state)
     assert_int_equal (rnd_params_parse (spec, strlen (spec), "zoom", &after, err, sizeof err), 0);
     assert_string_equal (after.palette, before.palette);
     assert_true (fabs (after.width - before.width / 2) <= before.width * 1e-12);
-    double pitch = before.width / S_W;
-    double p_re = before.center_re + (100 + 0.5 - S_W / 2.0) * pitch;
-    double p_im = before.center_im - (60 + 0.5 - S_H / 2.0) * pitch;
+    double pitch = before.width / TG_W;
+    double p_re = before.center_re + (100 + 0.5 - TG_W / 2.0) * pitch;
+    double p_im = before.center_im - (60 + 0.5 - TG_H / 2.0) * pitch;
     if (fabs (after.center_re - (p_re + (before.center_re - p_re) / 2)) > pitch ||
         fabs (after.center_im - (p_im + (before.center_im - p_im) / 2)) > pitch)
-        S_FAIL ("the zoom is not about the point clicked: centre %.17g,%.17g from %.17g,%.17g",
-                after.center_re, after.center_im, before.center_re, before.center_im);
-    tu_path_join (params_path, sizeof params_path, s_dir, "zoom.params");
-    tu_path_join (ref_path, sizeof ref_path, s_dir, "zoom-ref.png");
+        TG_FAIL ("the zoom is not about the point clicked: centre %.17g,%.17g from %.17g,%.17g",
+                 after.center_re, after.center_im, before.center_re, before.center_im);
+    tu_path_join (params_path, sizeof params_path, tg_dir, "zoom.params");
+    tu_path_join (ref_path, sizeof ref_path, tg_dir, "zoom-ref.png");
     tu_file_write (params_path, spec, strlen (spec));
     const char *render[] = { P2PF_BINARY, "render", "--params", params_path, "-o", ref_path, NULL };
-    assert_int_equal (tu_run_capture (render, NULL, NULL, 0, S_STEP_MS), 0);
-    uint8_t *ref = s_read_png (ref_path, NULL, 0);
+    assert_int_equal (tu_run_capture (render, NULL, NULL, 0, TG_STEP_MS), 0);
+    uint8_t *ref = tg_read_png (ref_path, NULL, 0);
     char second[512], second_a[512] = "";
-    for (int i = 0; i < S_PEERS; i++) {
+    for (int i = 0; i < TG_PEERS; i++) {
         char expect[512], name[64];
         snprintf (name, sizeof name, "%s-2.png", i ? "b" : "out");
-        tu_path_join (expect, sizeof expect, s_dir, name);
-        assert_true (s_log_find (&s_peers[i], "job_done", NULL, line, sizeof line));
-        assert_int_equal (s_json_str (line, "file", second, sizeof second), 0);
+        tu_path_join (expect, sizeof expect, tg_dir, name);
+        assert_true (tg_log_find (&tg_peers[i], "job_done", NULL, line, sizeof line));
+        assert_int_equal (tg_json_str (line, "file", second, sizeof second), 0);
         assert_string_equal (second, expect);
         if (i == 0)
             snprintf (second_a, sizeof second_a, "%s", second);
-        uint8_t *zoomed = s_read_png (second, NULL, 0);
-        assert_memory_equal (zoomed, ref, (size_t)S_W * S_H * 3);
-        assert_memory_not_equal (zoomed, png, (size_t)S_W * S_H * 3);
+        uint8_t *zoomed = tg_read_png (second, NULL, 0);
+        assert_memory_equal (zoomed, ref, (size_t)TG_W * TG_H * 3);
+        assert_memory_not_equal (zoomed, png, (size_t)TG_W * TG_H * 3);
         free (zoomed);
     }
     size_t n;
-    uint8_t *again = s_read_bytes (a->out, &n);
+    uint8_t *again = tg_read_bytes (a->out, &n);
     assert_int_equal (n, png_n);
     assert_memory_equal (again, png_bytes, n);
     free (again);
-    again = s_read_bytes (b->out, &n);
+    again = tg_read_bytes (b->out, &n);
     assert_int_equal (n, png_b_n);
     assert_memory_equal (again, png_b_bytes, n);
     free (again);
     /* b's window shows the new job in its palette: a's p reached nobody. */
-    s_window_shows (b, ref, "the zoom's PNG");
+    tg_window_shows (b, ref, "the zoom's PNG");
 
     /* q leaves gracefully: exit status 0; the closing line lists the
      * images written. */
-    s_quit (b);
-    s_quit (a);
+    tg_quit (b);
+    tg_quit (a);
     char errs[16384];
     tu_slurp (a->err, errs, sizeof errs);
     char listed[1200];
     snprintf (listed, sizeof listed, "images: %s, %s", a->out, second_a);
     if (!strstr (errs, listed))
-        S_FAIL ("the closing line does not list the images (%s)", listed);
+        TG_FAIL ("the closing line does not list the images (%s)", listed);
     free (ref);
     free (png);
     free (png_b);
     free (png_bytes);
     free (png_b_bytes);
-    tu_dir_remove (&s_dir);
+    tu_dir_remove (&tg_dir);
 }
 
-/* Without a display the peer says so in one line and exits 1 before it
- * joins anything (a window nobody can see would be worse). */
 static void
 test_no_display (void **state)
 {
@@ -527,56 +192,19 @@ test_no_display (void **state)
     const char *unset[] = { "DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER", NULL };
     tu_proc_opts_t opts = { .err = TU_IO_STDOUT, .env = unset };
     char out[4096];
-    int status = tu_run_capture (argv, &opts, out, sizeof out, S_STEP_MS);
+    int status = tu_run_capture (argv, &opts, out, sizeof out, TG_STEP_MS);
     if (status != 1 || !strstr (out, "cannot open a window") || !strstr (out, "--headless") ||
         strstr (out, "started"))
-        S_FAIL ("without a display: exit %d, output: %s", status, out);
-}
-
-static int
-s_teardown (void **state)
-{
-    (void)state;
-    for (int i = 0; i < S_PEERS; i++)
-        tu_proc_kill (&s_peers[i].pid);
-    if (s_dir)
-        tu_dir_remove (&s_dir);
-    return 0;
-}
-
-/* A hung X tool or peer must not hang the suite, nor outlive it. */
-static void
-s_on_alarm (int sig)
-{
-    (void)sig;
-    for (int i = 0; i < S_PEERS; i++)
-        if (s_peers[i].pid > 0)
-            kill (s_peers[i].pid, SIGKILL);
-    static const char msg[] = "test_gui: timed out\n";
-    ssize_t rc = write (2, msg, sizeof msg - 1);
-    (void)rc;
-    _exit (1);
+        TG_FAIL ("without a display: exit %d, output: %s", status, out);
 }
 
 int
 main (int argc, char **argv)
 {
     (void)argc;
-    /* Always on a private virtual display of a known size, with no window
-     * manager: the test runs itself again under xvfb-run. */
-    if (!getenv ("P2PF_TEST_GUI_XVFB")) {
-        setenv ("P2PF_TEST_GUI_XVFB", "1", 1);
-        execlp ("xvfb-run", "xvfb-run", "-a", "-s", "-screen 0 1280x1024x24 -nolisten tcp", argv[0],
-                (char *)NULL);
-        fprintf (stderr,
-                 "test_gui: cannot run xvfb-run (%s; scripts/install-deps.sh installs it)\n",
-                 strerror (errno));
-        return 1;
-    }
-    signal (SIGALRM, s_on_alarm);
-    alarm (280);
+    tg_under_xvfb (argv);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown (test_window, s_teardown),
+        cmocka_unit_test_teardown (test_window, tg_teardown),
         cmocka_unit_test (test_no_display),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

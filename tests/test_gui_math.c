@@ -294,6 +294,34 @@ test_peer_colours_as_a_set (void **state)
     }
 }
 
+/* The view's line: the centre to a pixel's precision (a one-pixel move
+ * changes it), the width, the iterations. */
+static void
+test_view_text (void **state)
+{
+    (void)state;
+    rnd_view_t v;
+    rnd_view_default (&v);
+    v.width_px = 320;
+    v.height_px = 200;
+    v.max_iter = 2000;
+    v.center_re = -0.74364283;
+    v.center_im = 0.13182618;
+    v.width = 1.4e-05;
+    char buf[160], moved[160];
+    app_gui_view_text (&v, buf, sizeof buf);
+    assert_string_equal (buf, "-0.74364283,0.13182618 w 1.4e-05 \xc2\xb7 2000 it");
+    v.center_re += v.width / v.width_px;
+    app_gui_view_text (&v, moved, sizeof moved);
+    assert_string_not_equal (moved, buf);
+    /* Wide views keep two decimals. */
+    v.center_re = -0.5;
+    v.center_im = 0;
+    v.width = 16;
+    app_gui_view_text (&v, buf, sizeof buf);
+    assert_string_equal (buf, "-0.50,0.00 w 16 \xc2\xb7 2000 it");
+}
+
 int
 main (void)
 {
@@ -303,6 +331,7 @@ main (void)
         cmocka_unit_test (test_zoom_box),
         cmocka_unit_test (test_peer_colour),
         cmocka_unit_test (test_peer_colours_as_a_set),
+        cmocka_unit_test (test_view_text),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -282,6 +282,38 @@ test_colours_and_hosts (void **state)
     app_peer_view_destroy (&v);
 }
 
+/* What the HUD and the presenter view show beyond the job: this peer's
+ * join address (its own host, "tcp://" dropped; other peers' hosts are
+ * not it), the elections counted, the last failure and its recovery. */
+static void
+test_join_elections_failure (void **state)
+{
+    (void)state;
+    app_peer_view_t *v = app_peer_view_new (s_id (1), "scalar", 1);
+    assert_non_null (v);
+    app_view_frame_t f;
+    memset (&f, 0, sizeof f);
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    assert_string_equal (f.info.join, "");
+    assert_int_equal (f.info.elections, 0);
+    assert_string_equal (f.info.failure.text, "");
+    app_peer_view_host (v, s_id (2), "tcp://10.0.0.2:5555");
+    app_peer_view_host (v, s_id (1), "tcp://10.0.0.1:4242");
+    app_peer_view_host (v, s_id (3), "tcp://10.0.0.3:5555");
+    app_peer_view_election (v);
+    app_peer_view_election (v);
+    app_peer_view_failure (v, 5000, 0, "peer %s lost", "aaaaaa");
+    app_peer_view_failure (v, 6000, 264, "master %s fell silent", "bbbbbb");
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    assert_string_equal (f.info.join, "10.0.0.1:4242");
+    assert_int_equal (f.info.elections, 2);
+    assert_string_equal (f.info.failure.text, "master bbbbbb fell silent");
+    assert_int_equal (f.info.failure.t_ms, 6000);
+    assert_int_equal (f.info.recovery_ms, 264);
+    app_view_frame_free (&f);
+    app_peer_view_destroy (&v);
+}
+
 static void
 test_commands (void **state)
 {
@@ -381,6 +413,7 @@ main (void)
         cmocka_unit_test (test_lost_wake_is_retried),
         cmocka_unit_test (test_legend_and_ticker),
         cmocka_unit_test (test_colours_and_hosts),
+        cmocka_unit_test (test_join_elections_failure),
         cmocka_unit_test (test_commands),
         cmocka_unit_test (test_two_threads),
     };

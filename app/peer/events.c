@@ -149,9 +149,13 @@ s_node_lost (void *ctx, const ovl_handle_t *h, uint64_t silent_ms)
     app_jsonlog_str (log, "endpoint", h->addr);
     app_jsonlog_u64 (log, "silent_ms", silent_ms);
     app_jsonlog_end (log);
-    if (c->view)
-        app_peer_view_tick (c->view, app_peer_unix_ms (), "peer %s lost (silent %.1f s)", id,
+    if (c->view) {
+        uint64_t t = app_peer_unix_ms ();
+        app_peer_view_tick (c->view, t, "peer %s lost (silent %.1f s)", id,
                             (double)silent_ms / 1000.0);
+        app_peer_view_failure (c->view, t, 0, "peer %s lost (silent %.1f s)", id,
+                               (double)silent_ms / 1000.0);
+    }
     ovl_transport_forget (c->transport, h->addr);
 }
 
@@ -331,6 +335,8 @@ s_on_elected (app_peer_ctx_t *c, const el_event_t *ev)
     if (!c->view)
         return;
     uint64_t t = app_peer_unix_ms ();
+    if (strcmp (reason, "start") != 0)
+        app_peer_view_election (c->view);
     if (strcmp (reason, "start") == 0)
         app_peer_view_tick (c->view, t, "master %s starts the job", id);
     else if (s_is_handover (reason) && ev->has_previous)
@@ -364,11 +370,18 @@ s_on_took_over (app_peer_ctx_t *c, const el_event_t *ev)
         app_peer_json_id (log, "previous", c->elect_prev);
     app_jsonlog_u64 (log, "took_ms", ev->took_ms);
     app_jsonlog_end (log);
-    if (c->view)
-        app_peer_view_tick (c->view, app_peer_unix_ms (), "%s took over %.2f s after %s %s", id,
-                            (double)ev->took_ms / 1000.0, prev,
-                            same && s_is_handover (c->elect_reason) ? "handed over"
-                                                                    : "fell silent");
+    if (!c->view)
+        return;
+    int handover = same && s_is_handover (c->elect_reason);
+    uint64_t t = app_peer_unix_ms ();
+    app_peer_view_tick (c->view, t, "%s took over %.2f s after %s %s", id,
+                        (double)ev->took_ms / 1000.0, prev,
+                        handover ? "handed over" : "fell silent");
+    /* A hand-over is no failure; a silent master is, and this is its
+     * recovery. */
+    if (!handover)
+        app_peer_view_failure (c->view, t, ev->took_ms, "master %s fell silent, %s took over", prev,
+                               id);
 }
 
 static void

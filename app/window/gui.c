@@ -114,14 +114,19 @@ s_after_sync (app_gui_t *g)
     }
     if (f->job_changed || in->job_seq != g->job_seq) {
         g->job_seq = in->job_seq;
+        g->showing_cached = 0;
         g->colouring = g->colouring_set ? g->colouring : rnd_colouring_default (in->view.fractal);
         app_gui_palette_for_job (g);
+        app_gui_history_job (g);
         s_window_follow (g, in->view.width_px, in->view.height_px);
         if (app_gui_image_alloc (g, in->view.width_px, in->view.height_px) == 0)
             app_gui_recolour (g, 1);
-        return;
+    } else if (!g->showing_cached) {
+        /* (A cached image shown for a job on its way is not painted over
+         * by the old job's last slices.) */
+        app_gui_recolour (g, 0);
     }
-    app_gui_recolour (g, 0);
+    app_gui_history_done (g);
 }
 
 static void
@@ -134,17 +139,24 @@ s_sync (app_gui_t *g)
         s_after_sync (g);
 }
 
-/* The title names this peer, once the view has told us who that is. */
+/* The title names this peer, where to join it and the view -- what a
+ * window list or a screenshot of the desktop shows -- once the view has
+ * told us who this is. */
 static void
 s_title (app_gui_t *g)
 {
-    const char *self = g->frame.info.self_short;
-    if (g->titled || !self[0])
+    const app_view_info_t *in = &g->frame.info;
+    if (!in->self_short[0])
         return;
-    char title[64];
-    snprintf (title, sizeof title, "p2pfractal %s", self);
+    char title[APP_GUI_TITLE_MAX], view[160] = "";
+    if (in->has_job)
+        app_gui_view_text (&in->view, view, sizeof view);
+    snprintf (title, sizeof title, "p2pfractal %s%s%s%s%s", in->self_short,
+              in->join[0] ? " \xc2\xb7 join " : "", in->join, view[0] ? " \xc2\xb7 " : "", view);
+    if (strcmp (title, g->title) == 0)
+        return;
+    snprintf (g->title, sizeof g->title, "%s", title);
     SDL_SetWindowTitle (g->window, title);
-    g->titled = 1;
 }
 
 /* Called by the loop thread (any thread): wake the window. SDL_PushEvent
@@ -166,13 +178,14 @@ s_draw (app_gui_t *g, uint64_t now_ms)
     g->redraw_at_ms = APP_GUI_NONE;
     int ow = 0, oh = 0;
     SDL_GetRendererOutputSize (g->renderer, &ow, &oh);
+    app_gui_font_fit (g, oh);
     SDL_SetRenderDrawBlendMode (g->renderer, SDL_BLENDMODE_NONE);
     SDL_SetRenderDrawColor (g->renderer, APP_GUI_BACKDROP, APP_GUI_BACKDROP, APP_GUI_BACKDROP, 255);
     SDL_RenderClear (g->renderer);
     if (g->image) {
         SDL_Rect fit = app_gui_fit_rect (g);
         app_gui_draw_image (g, &fit, now_ms);
-        if (g->overlay && !g->preview)
+        if (g->overlay && !g->preview && !g->showing_cached)
             app_gui_draw_overlay (g, &fit, now_ms);
         if (g->dragging)
             app_gui_draw_band (g, &fit);
@@ -183,12 +196,16 @@ s_draw (app_gui_t *g, uint64_t now_ms)
                            (oh - g->line_px) / 2, msg, APP_GUI_DIM, 1.0);
     }
     int bottom = oh;
-    if (g->hud) {
+    if (g->presenter) {
+        app_gui_draw_presenter (g, ow, oh);
+    } else if (g->hud) {
         app_gui_draw_hud (g);
-        bottom = app_gui_draw_ticker (g, oh, now_ms);
+        bottom = app_gui_draw_ticker (g, ow, oh, now_ms);
     }
-    if (g->overlay)
+    if (g->overlay && !g->presenter)
         app_gui_draw_legend (g, ow);
+    if (g->help)
+        app_gui_draw_help (g, ow, oh);
     app_gui_draw_toast (g, ow, bottom, now_ms);
     SDL_RenderPresent (g->renderer);
 }
@@ -323,6 +340,7 @@ app_gui_open (const app_gui_config_t *config, app_peer_view_t *view, char *err, 
     g->overlay = config->overlay;
     g->redraw_at_ms = APP_GUI_NONE;
     g->sync_due = 1;
+    g->held = -1;
     if (config->palette && *config->palette) {
         rnd_palette_t pal;
         if (rnd_palette_load (&pal, config->palette, err, err_size) != 0) {
@@ -363,12 +381,18 @@ app_gui_open (const app_gui_config_t *config, app_peer_view_t *view, char *err, 
     }
     if (TTF_Init () != 0)
         fprintf (stderr, "p2pfractal: SDL_ttf: %s: the window shows no text\n", TTF_GetError ());
-    else if (!(g->font = app_gui_font_open ()))
+    else if (!(g->font = app_gui_font_open (APP_GUI_FONT_MIN_PX)))
         fprintf (stderr,
                  "p2pfractal: no font (tried $P2PF_FONT and DejaVu Sans Mono, Sans; install "
                  "fonts-dejavu-core): the window shows no text\n");
-    if (g->font)
+    if (g->font) {
+        g->font_pt = APP_GUI_FONT_MIN_PX;
         g->line_px = TTF_FontLineSkip (g->font);
+        /* The presenter view's numbers: a second size of the same face
+         * (SDL_ttf keeps one size per font). */
+        if ((g->big = app_gui_font_open (2 * APP_GUI_FONT_MIN_PX)))
+            g->big_pt = 2 * APP_GUI_FONT_MIN_PX;
+    }
     s_after_sync (g);
     s_title (g);
     app_peer_view_set_wake (view, app_gui_wake, g);
@@ -389,8 +413,11 @@ app_gui_close (app_gui_t **gui_p)
     app_peer_view_set_wake (g->view, NULL, NULL);
     app_gui_text_forget_all (g);
     app_gui_image_free (g);
+    app_gui_history_free (g);
     if (g->font)
         TTF_CloseFont (g->font);
+    if (g->big)
+        TTF_CloseFont (g->big);
     if (TTF_WasInit ())
         TTF_Quit ();
     if (g->renderer)

@@ -8,7 +8,10 @@
  *
  * Keys: q / Esc leave gracefully; s save a PNG of what is shown, with its
  * parameters; p next palette (recolours here, no recompute); o attribution
- * overlay; h HUD; k crash this peer now (SIGKILL, no goodbye). Mouse: left
+ * overlay; h HUD; Tab the presenter view (big counters); f / F11 full
+ * screen; ? the list of keys; + / - zoom 2x at the centre; Backspace / u
+ * back a view, Home to the first (from a cache of finished images); k
+ * crash this peer now (SIGKILL, no goodbye). Mouse: left
  * click zooms in 2x at the cursor, a left drag zooms to the box, right
  * click zooms out 2x, the wheel zooms at the cursor; each starts a new job
  * for the whole network. */
@@ -66,6 +69,11 @@ void app_gui_zoom_at (const rnd_view_t *view, double px, double py, double facto
  * order), widened to the image's aspect. */
 void app_gui_zoom_box (const rnd_view_t *view, double x0, double y0, double x1, double y1,
                        rnd_view_t *out);
+
+/* The view in one short line: "-0.74364283,0.13182618 w 1.4e-05 · 2000 it"
+ * -- the centre to a pixel's precision (enough to tell two views apart,
+ * and to type into --center), the width, the iterations. */
+void app_gui_view_text (const rnd_view_t *view, char *buf, size_t size);
 
 /* A peer's colour from its id alone: bright, stable, but two peers may
  * get near ones -- what app_gui_peer_colours falls back to beyond its

@@ -5,6 +5,7 @@
 #include "gui.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 void
@@ -161,4 +162,16 @@ app_gui_peer_colours (const ovl_id_t *ids, size_t n, uint32_t *rgb)
         }
     }
     free (rank);
+}
+
+void
+app_gui_view_text (const rnd_view_t *view, char *buf, size_t size)
+{
+    /* Decimals down to a pixel's size: the centre moved by one pixel
+     * changes the text. */
+    double pitch = view->width_px > 0 ? view->width / view->width_px : view->width;
+    int decimals = pitch > 0 ? (int)ceil (-log10 (pitch)) : 2;
+    decimals = decimals < 2 ? 2 : decimals > 17 ? 17 : decimals;
+    snprintf (buf, size, "%.*f,%.*f w %.3g \xc2\xb7 %d it", decimals, view->center_re, decimals,
+              view->center_im, view->width, view->max_iter);
 }

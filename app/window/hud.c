@@ -99,46 +99,44 @@ s_percent (uint32_t part, uint32_t whole)
     return whole ? (int)((uint64_t)part * 100 / whole) : 0;
 }
 
-/* The HUD: who we are, the job's progress, our share. */
+/* The HUD: who we are, the job's progress, our share -- a few short
+ * lines in the top-left corner (the kernel and the view's details are in
+ * the presenter view and the key list). */
 void
 app_gui_draw_hud (app_gui_t *g)
 {
     const app_view_info_t *in = &g->frame.info;
     const el_status_t *st = &in->status;
-    app_gui_line_t l[9];
+    app_gui_line_t l[8];
     int n = 0;
     memset (l, 0, sizeof l);
-    for (int i = 0; i < 9; i++)
+    for (int i = 0; i < 8; i++)
         l[i].rgb = APP_GUI_WHITE;
     char master[OVL_ID_SHORT_LEN + 1] = "none", rate[32];
     if (st->has_master)
         ovl_id_short (st->master.id, master);
-    snprintf (l[n++].text, APP_GUI_TEXT_MAX, "peer %s \xc2\xb7 %s%s", in->self_short,
+    snprintf (l[n++].text, APP_GUI_TEXT_MAX, "peer %s \xc2\xb7 %s%s \xc2\xb7 %zu peer%s",
+              in->self_short,
               !in->has_job    ? "no job yet"
               : st->is_master ? "master"
                               : "worker",
-              st->is_root ? " \xc2\xb7 root" : "");
-    snprintf (
-        l[n++].text, APP_GUI_TEXT_MAX, "term %llu \xc2\xb7 master %s \xc2\xb7 %zu peer%s known",
-        (unsigned long long)st->term, master, in->peers_known, app_plural_s (in->peers_known));
+              st->is_root ? " \xc2\xb7 root" : "", in->peers_known, app_plural_s (in->peers_known));
+    snprintf (l[n++].text, APP_GUI_TEXT_MAX, "master %s \xc2\xb7 term %llu", master,
+              (unsigned long long)st->term);
     if (in->has_job) {
         s_fmt_rate (rate, sizeof rate, in->rate);
-        snprintf (l[n++].text, APP_GUI_TEXT_MAX, "slices %u/%u (%d%%) \xc2\xb7 %s slices/s",
-                  st->done, st->total, s_percent (st->done, st->total), rate);
-        snprintf (l[n++].text, APP_GUI_TEXT_MAX, "mine %u (%d%%) \xc2\xb7 rendering %u", st->own,
-                  s_percent (st->own, st->total), st->in_flight);
-        snprintf (l[n++].text, APP_GUI_TEXT_MAX, "%s %dx%d \xc2\xb7 palette %.60s",
-                  rnd_fractal_name (in->view.fractal), in->view.width_px, in->view.height_px,
-                  g->palette_name);
+        snprintf (l[n++].text, APP_GUI_TEXT_MAX, "slices %u/%u %d%% \xc2\xb7 %s/s \xc2\xb7 mine %u",
+                  st->done, st->total, s_percent (st->done, st->total), rate, st->own);
     }
-    snprintf (l[n++].text, APP_GUI_TEXT_MAX, "kernel %s \xc2\xb7 %d thread%s", in->kernel,
-              in->threads, app_plural_s ((unsigned)in->threads));
+    if (in->has_job)
+        app_gui_view_text (&in->view, l[n++].text, APP_GUI_TEXT_MAX);
+    /* Where a newcomer joins, and where the keys are: one line. */
+    snprintf (l[n++].text, APP_GUI_TEXT_MAX, "%s%s%s? keys", in->join[0] ? "join " : "", in->join,
+              in->join[0] ? " \xc2\xb7 " : "");
     if (st->electing) {
         snprintf (l[n].text, APP_GUI_TEXT_MAX, "electing a master ...");
         l[n++].rgb = APP_GUI_AMBER;
     }
-    snprintf (l[n].text, APP_GUI_TEXT_MAX, "q quit  s save  p palette  o overlay  h hud");
-    l[n++].rgb = APP_GUI_DIM;
     app_gui_text_box (g, APP_GUI_MARGIN_PX, APP_GUI_MARGIN_PX, 0, l, n);
 }
 
@@ -175,21 +173,35 @@ app_gui_draw_legend (app_gui_t *g, int ow)
     app_gui_text_box (g, ow - APP_GUI_MARGIN_PX, APP_GUI_MARGIN_PX, 1, l, n);
 }
 
-/* The ticker: the newest events at the bottom, each line fading out with
- * its age. Returns the y of its top (oh if empty). */
+/* The ticker: the newest few events at the bottom-left, each fading out
+ * with its age, a long one wrapped within APP_GUI_TICKER_W_PCT of the
+ * width (28 characters at least) and the whole kept in the bottom third:
+ * never over the middle of the image, where people look. Returns the y of
+ * its top (oh if empty). */
 int
-app_gui_draw_ticker (app_gui_t *g, int oh, uint64_t now_ms)
+app_gui_draw_ticker (app_gui_t *g, int ow, int oh, uint64_t now_ms)
 {
     const app_view_info_t *in = &g->frame.info;
     uint64_t unix_ms = app_gui_unix_ms ();
-    int y = oh - APP_GUI_MARGIN_PX;
+    int y = oh - APP_GUI_MARGIN_PX, shown = 0, char_px = 0;
     if (!g->font)
         return oh;
-    for (size_t i = in->nticker; i-- > 0;) {
+    /* In a small window 45% is a few characters: then up to 28 of them,
+     * as far as the window goes. */
+    TTF_SizeUTF8 (g->font, "m", &char_px, NULL);
+    int wrap_px = ow * APP_GUI_TICKER_W_PCT / 100, least = 28 * char_px;
+    wrap_px = wrap_px < least ? least : wrap_px;
+    wrap_px = wrap_px > ow - 2 * APP_GUI_MARGIN_PX ? ow - 2 * APP_GUI_MARGIN_PX : wrap_px;
+    wrap_px -= 2 * APP_GUI_PAD_PX;
+    for (size_t i = in->nticker; i-- > 0 && shown < APP_GUI_TICKER_SHOWN;) {
         const app_view_tick_t *t = &in->ticker[i];
         uint64_t age = unix_ms > t->t_ms ? unix_ms - t->t_ms : 0;
         if (age >= APP_GUI_TICK_HOLD_MS + APP_GUI_TICK_FADE_MS)
             continue;
+        app_gui_text_t *tx =
+            app_gui_text_wrapped (g, t->text, APP_GUI_WHITE, wrap_px > 50 ? wrap_px : 50);
+        if (!tx || y - tx->h - 2 < oh * 2 / 3)
+            break;
         double a = 1.0;
         if (age < APP_GUI_TICK_HOLD_MS) {
             app_gui_redraw_at (g, now_ms + (APP_GUI_TICK_HOLD_MS - age));
@@ -197,13 +209,14 @@ app_gui_draw_ticker (app_gui_t *g, int oh, uint64_t now_ms)
             a = 1.0 - (double)(age - APP_GUI_TICK_HOLD_MS) / APP_GUI_TICK_FADE_MS;
             app_gui_redraw_at (g, now_ms + APP_GUI_FADE_STEP_MS);
         }
-        y -= g->line_px;
-        SDL_Rect r = { APP_GUI_MARGIN_PX, y - 2,
-                       app_gui_text_w (g, t->text, APP_GUI_WHITE) + 2 * APP_GUI_PAD_PX,
-                       g->line_px + 2 };
+        y -= tx->h;
+        SDL_Rect r = { APP_GUI_MARGIN_PX, y - 2, tx->w + 2 * APP_GUI_PAD_PX, tx->h + 2 };
         app_gui_fill (g, &r, 0x000000, (int)(APP_GUI_BOX_ALPHA * a));
-        app_gui_text_draw (g, APP_GUI_MARGIN_PX + APP_GUI_PAD_PX, y - 1, t->text, APP_GUI_WHITE, a);
+        SDL_SetTextureAlphaMod (tx->tex, (uint8_t)lround (255 * a));
+        SDL_Rect dst = { APP_GUI_MARGIN_PX + APP_GUI_PAD_PX, y - 1, tx->w, tx->h };
+        SDL_RenderCopy (g->renderer, tx->tex, NULL, &dst);
         y -= 2;
+        shown++;
     }
     return y;
 }

@@ -60,8 +60,13 @@ s_paint_slice (app_gui_t *g, uint32_t i, int y0, int y1)
 {
     const app_view_frame_t *f = &g->frame;
     size_t off = (size_t)y0 * g->img_w, n = (size_t)(y1 - y0) * g->img_w;
+    /* Not here yet: the same rows of a cached image of this view (going
+     * back), else neutral grey. */
+    const float *cached = f->state[i] == APP_SLICE_DONE ? NULL : app_gui_history_rows (g, y0);
     if (f->state[i] == APP_SLICE_DONE)
         rnd_colourise (&g->palette, g->colouring, f->pixels + off, n, g->rgb + 3 * off);
+    else if (cached)
+        rnd_colourise (&g->palette, g->colouring, cached, n, g->rgb + 3 * off);
     else
         memset (g->rgb + 3 * off, APP_GUI_NEUTRAL, 3 * n);
 }

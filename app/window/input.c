@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "gui_ctx.h"
@@ -26,6 +27,37 @@ s_region (const rnd_view_t *old, const rnd_view_t *nw, double r[4])
 
 /* Ask the network for view nw, if it can be rendered; show the old image
  * zoomed meanwhile. */
+/* Ask the network for view v: 0, or -1 with a toast if it cannot be
+ * rendered. */
+static int
+s_post (app_gui_t *g, const rnd_view_t *v)
+{
+    char err[512];
+    if (!(v->width <= APP_GUI_WIDTH_MAX)) {
+        app_gui_toast (g, APP_GUI_AMBER, "cannot zoom out further (width %.3g, at most %g)",
+                       v->width, APP_GUI_WIDTH_MAX);
+        return -1;
+    }
+    if (rnd_view_validate (v, err, sizeof err) != 0) {
+        app_gui_toast (g, APP_GUI_AMBER, "cannot zoom there: %s", err);
+        return -1;
+    }
+    app_peer_view_post_zoom (g->view, v);
+    return 0;
+}
+
+/* Until view v's job comes, show the part of the old image it shows. */
+static void
+s_preview (app_gui_t *g, const rnd_view_t *v)
+{
+    s_region (&g->frame.info.view, v, g->region);
+    g->preview_view = *v;
+    g->preview = 1;
+    g->preview_seq = g->job_seq;
+    g->preview_until_ms = SDL_GetTicks64 () + APP_GUI_PREVIEW_MS;
+    g->need_draw = 1;
+}
+
 static void
 s_zoom_to (app_gui_t *g, const rnd_view_t *nw)
 {
@@ -33,23 +65,8 @@ s_zoom_to (app_gui_t *g, const rnd_view_t *nw)
      * palette shown here must not travel to every peer's window and PNG
      * with the zoom (nw was made from a job's view and names its palette). */
     rnd_view_t v = *nw;
-    char err[512];
-    if (!(v.width <= APP_GUI_WIDTH_MAX)) {
-        app_gui_toast (g, APP_GUI_AMBER, "cannot zoom out further (width %.3g, at most %g)",
-                       v.width, APP_GUI_WIDTH_MAX);
-        return;
-    }
-    if (rnd_view_validate (&v, err, sizeof err) != 0) {
-        app_gui_toast (g, APP_GUI_AMBER, "cannot zoom there: %s", err);
-        return;
-    }
-    app_peer_view_post_zoom (g->view, &v);
-    s_region (&g->frame.info.view, &v, g->region);
-    g->preview_view = v;
-    g->preview = 1;
-    g->preview_seq = g->job_seq;
-    g->preview_until_ms = SDL_GetTicks64 () + APP_GUI_PREVIEW_MS;
-    g->need_draw = 1;
+    if (s_post (g, &v) == 0)
+        s_preview (g, &v);
 }
 
 /* Window px to output px (they differ on high-DPI displays). */
@@ -182,7 +199,66 @@ s_release (app_gui_t *g)
     s_zoom_to (g, &v);
 }
 
+/* Backspace / u (back one view) and Home (back to the first): a new job
+ * for everyone, as a zoom; this window shows the cached image of that view
+ * at once if it has one, else the old image scaled, as a zoom does. */
+static void
+s_back (app_gui_t *g, int home)
+{
+    if (!g->image || g->leaving)
+        return;
+    const rnd_view_t *to = app_gui_history_back (g, home);
+    if (!to) {
+        app_gui_toast (g, APP_GUI_WHITE, "this is the first view");
+        return;
+    }
+    rnd_view_t v = *to;
+    if (s_post (g, &v) != 0)
+        return;
+    int cached = app_gui_history_show (g, &v);
+    if (!cached)
+        s_preview (g, &v);
+    /* Whether the old image came back at once: what a user sees, logged. */
+    if (g->log) {
+        app_jsonlog_begin (g->log, app_gui_unix_ms (), g->node_hex, home ? "home" : "back");
+        app_jsonlog_num (g->log, "width", v.width);
+        app_jsonlog_bool (g->log, "cached", cached);
+        app_jsonlog_end (g->log);
+    }
+}
+
+/* + / -: zoom 2x in or out about the centre of what is shown. */
+static void
+s_zoom_centre (app_gui_t *g, double factor)
+{
+    if (!g->image || g->leaving)
+        return;
+    rnd_view_t v;
+    app_gui_zoom_at (s_shown_view (g), (g->img_w - 1) / 2.0, (g->img_h - 1) / 2.0, factor, &v);
+    s_zoom_to (g, &v);
+}
+
 /* --- input ---------------------------------------------------------------- */
+
+static int
+s_modifier (SDL_Keycode key)
+{
+    switch (key) {
+    case SDLK_LSHIFT:
+    case SDLK_RSHIFT:
+    case SDLK_LCTRL:
+    case SDLK_RCTRL:
+    case SDLK_LALT:
+    case SDLK_RALT:
+    case SDLK_LGUI:
+    case SDLK_RGUI:
+    case SDLK_MODE:
+    case SDLK_CAPSLOCK:
+        return 1;
+    default:
+        return 0;
+    }
+}
 
 static void
 s_leave (app_gui_t *g)
@@ -198,10 +274,64 @@ s_leave (app_gui_t *g)
     }
 }
 
+/* f, F11: the desktop's full screen (no mode change: the projector keeps
+ * its resolution), and back. */
+static void
+s_fullscreen (app_gui_t *g)
+{
+    int full = (SDL_GetWindowFlags (g->window) & SDL_WINDOW_FULLSCREEN_DESKTOP) != 0;
+    if (SDL_SetWindowFullscreen (g->window, full ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP) != 0)
+        app_gui_toast (g, APP_GUI_AMBER, "cannot go full screen: %s", SDL_GetError ());
+    g->need_draw = 1;
+}
+
+/* Typed text: the keys that are characters, whatever the layout puts
+ * them on (? is Shift+/ on one keyboard, Shift+, on another). */
+static void
+s_text (app_gui_t *g, const char *text)
+{
+    if (g->swallow_text) {
+        g->swallow_text = 0;
+        return;
+    }
+    if (strcmp (text, "?") == 0) {
+        g->help = 1;
+        g->need_draw = 1;
+    } else if (strcmp (text, "+") == 0) {
+        s_zoom_centre (g, 2.0);
+    } else if (strcmp (text, "-") == 0) {
+        s_zoom_centre (g, 0.5);
+    }
+}
+
 static void
 s_key (app_gui_t *g, SDL_Keycode key)
 {
+    g->swallow_text = 0;
+    if (g->help) {
+        /* Any key closes the key list, and does nothing else (not even
+         * k): the text it types, if any, is dropped too. */
+        g->help = 0;
+        g->swallow_text = 1;
+        g->need_draw = 1;
+        return;
+    }
     switch (key) {
+    case SDLK_f:
+    case SDLK_F11:
+        s_fullscreen (g);
+        break;
+    case SDLK_BACKSPACE:
+    case SDLK_u:
+        s_back (g, 0);
+        break;
+    case SDLK_HOME:
+        s_back (g, 1);
+        break;
+    case SDLK_TAB:
+        g->presenter = !g->presenter;
+        g->need_draw = 1;
+        break;
     case SDLK_q:
     case SDLK_ESCAPE:
         s_leave (g);
@@ -265,8 +395,12 @@ app_gui_event (app_gui_t *g, const SDL_Event *ev)
         g->need_draw = 1;
         break;
     case SDL_KEYDOWN:
-        if (!ev->key.repeat)
+        /* A modifier alone is half of a key (Shift of ?), not a key. */
+        if (!ev->key.repeat && !s_modifier (ev->key.keysym.sym))
             s_key (g, ev->key.keysym.sym);
+        break;
+    case SDL_TEXTINPUT:
+        s_text (g, ev->text.text);
         break;
     case SDL_MOUSEBUTTONDOWN:
         /* A wheel burst still waiting goes first: the click is meant on

@@ -280,6 +280,8 @@ app_peer_view_host (app_peer_view_t *v, ovl_id_t id, const char *addr)
     }
     v->hosts[k].id = id;
     snprintf (v->hosts[k].host, sizeof v->hosts[k].host, "%s", addr);
+    if (ovl_id_eq (id, v->info.self))
+        snprintf (v->info.join, sizeof v->info.join, "%s", addr);
     /* A contributor may have been counted before we heard where it is. */
     for (size_t i = 0; i < v->nall; i++)
         if (ovl_id_eq (v->all[i].id, id))
@@ -321,6 +323,30 @@ app_peer_view_tick (app_peer_view_t *v, uint64_t t_ms, const char *fmt, ...)
         info->nticker--;
     }
     info->ticker[info->nticker++] = tick;
+    s_changed_unlock (v);
+}
+
+void
+app_peer_view_election (app_peer_view_t *v)
+{
+    pthread_mutex_lock (&v->lock);
+    v->info.elections++;
+    s_changed_unlock (v);
+}
+
+void
+app_peer_view_failure (app_peer_view_t *v, uint64_t t_ms, uint64_t recovery_ms, const char *fmt,
+                       ...)
+{
+    app_view_tick_t f;
+    f.t_ms = t_ms;
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (f.text, sizeof f.text, fmt, ap);
+    va_end (ap);
+    pthread_mutex_lock (&v->lock);
+    v->info.failure = f;
+    v->info.recovery_ms = recovery_ms;
     s_changed_unlock (v);
 }
 

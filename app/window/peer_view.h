@@ -65,13 +65,14 @@ typedef struct {
 typedef struct {
     ovl_id_t self; /* this peer */
     char self_short[OVL_ID_SHORT_LEN + 1];
-    char kernel[16];                    /* kernel variant: "avx512", ... */
-    int threads;                        /* render threads */
-    int has_job;                        /* 0 until a job is known */
-    uint64_t job_seq;                   /* 1, 2, ...: one more for each job adopted */
-    ovl_id_t job;                       /* the job's id */
-    rnd_view_t view;                    /* what it renders */
-    uint32_t slices;                    /* its slice count (el_job_t.slices) */
+    char join[APP_VIEW_HOST_LEN]; /* where others join this peer: "10.0.0.7:5555" ("" unknown) */
+    char kernel[16];              /* kernel variant: "avx512", ... */
+    int threads;                  /* render threads */
+    int has_job;                  /* 0 until a job is known */
+    uint64_t job_seq;             /* 1, 2, ...: one more for each job adopted */
+    ovl_id_t job;                 /* the job's id */
+    rnd_view_t view;              /* what it renders */
+    uint32_t slices;              /* its slice count (el_job_t.slices) */
     char params[RND_PARAMS_FORMAT_MAX]; /* its canonical parameter text */
     el_status_t status;                 /* term, master, roles, done/total/own, ... */
     size_t peers_known;                 /* overlay nodes this peer knows of */
@@ -83,7 +84,11 @@ typedef struct {
     app_view_colour_t colours[APP_VIEW_COLOURS_MAX]; /* their colours */
     size_t nticker;                                  /* ticker lines, oldest first */
     app_view_tick_t ticker[APP_VIEW_TICKER_LINES];
-    int closed; /* the loop has ended: the window closes */
+    uint32_t elections;      /* masters elected since the start, a job's first one aside */
+    app_view_tick_t failure; /* the last failure seen (text "": none yet) */
+    uint64_t recovery_ms;    /* its recovery time (failure detected to the new master's
+                                first assignment; 0: none measured) */
+    int closed;              /* the loop has ended: the window closes */
 } app_view_info_t;
 
 /* The window's own copy, filled by app_peer_view_sync. Zero it before the
@@ -133,12 +138,21 @@ void app_peer_view_status (app_peer_view_t *v, const el_status_t *st, size_t pee
                            double rate);
 
 /* Where peer id is (its transport address: "tcp://" is dropped), for the
- * legend. The newest APP_VIEW_HOSTS_MAX are kept. */
+ * legend. The newest APP_VIEW_HOSTS_MAX are kept. This peer's own is its
+ * join address (info.join). */
 void app_peer_view_host (app_peer_view_t *v, ovl_id_t id, const char *addr);
 
 /* Add a ticker line (printf format); the oldest goes when full. */
 void app_peer_view_tick (app_peer_view_t *v, uint64_t t_ms, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
+
+/* A master was elected other than as a job's first: one more election. */
+void app_peer_view_election (app_peer_view_t *v);
+
+/* The last failure, for the presenter view: what it was (printf format),
+ * when, and the recovery time measured for it (0: none). */
+void app_peer_view_failure (app_peer_view_t *v, uint64_t t_ms, uint64_t recovery_ms,
+                            const char *fmt, ...) __attribute__ ((format (printf, 4, 5)));
 
 /* The loop has ended: the window should close. */
 void app_peer_view_close (app_peer_view_t *v);

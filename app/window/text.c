@@ -13,15 +13,17 @@
 /* The texture of text in colour rgb, rendered on first use, broken into
  * lines no wider than wrap_px (0: one line). NULL with no font, for "", or
  * if rendering failed. */
-app_gui_text_t *
-app_gui_text_wrapped (app_gui_t *g, const char *text, uint32_t rgb, int wrap_px)
+static app_gui_text_t *
+s_text_in (app_gui_t *g, TTF_Font *font, const char *text, uint32_t rgb, int wrap_px)
 {
-    if (!g->font || !*text)
+    if (!font || !*text)
         return NULL;
+    int pt = font == g->font ? g->font_pt : g->big_pt;
     app_gui_text_t *slot = NULL;
     for (int i = 0; i < APP_GUI_TEXT_CACHE; i++) {
         app_gui_text_t *t = &g->texts[i];
-        if (t->tex && t->rgb == rgb && t->wrap_px == wrap_px && strcmp (t->text, text) == 0) {
+        if (t->tex && t->rgb == rgb && t->wrap_px == wrap_px && t->font == font && t->pt == pt &&
+            strcmp (t->text, text) == 0) {
             t->used = g->frame_no;
             return t;
         }
@@ -32,9 +34,8 @@ app_gui_text_wrapped (app_gui_t *g, const char *text, uint32_t rgb, int wrap_px)
         SDL_DestroyTexture (slot->tex);
     slot->tex = NULL;
     SDL_Color c = { (uint8_t)(rgb >> 16), (uint8_t)(rgb >> 8), (uint8_t)rgb, 255 };
-    SDL_Surface *s = wrap_px > 0
-                         ? TTF_RenderUTF8_Blended_Wrapped (g->font, text, c, (uint32_t)wrap_px)
-                         : TTF_RenderUTF8_Blended (g->font, text, c);
+    SDL_Surface *s = wrap_px > 0 ? TTF_RenderUTF8_Blended_Wrapped (font, text, c, (uint32_t)wrap_px)
+                                 : TTF_RenderUTF8_Blended (font, text, c);
     if (!s)
         return NULL;
     slot->tex = SDL_CreateTextureFromSurface (g->renderer, s);
@@ -46,8 +47,41 @@ app_gui_text_wrapped (app_gui_t *g, const char *text, uint32_t rgb, int wrap_px)
     snprintf (slot->text, sizeof slot->text, "%s", text);
     slot->rgb = rgb;
     slot->wrap_px = wrap_px;
+    slot->font = font;
+    slot->pt = pt;
     slot->used = g->frame_no;
     return slot;
+}
+
+app_gui_text_t *
+app_gui_text_wrapped (app_gui_t *g, const char *text, uint32_t rgb, int wrap_px)
+{
+    return s_text_in (g, g->font, text, rgb, wrap_px);
+}
+
+/* The presenter view's big text: its own font, or the normal one without. */
+static app_gui_text_t *
+s_big (app_gui_t *g, const char *text, uint32_t rgb)
+{
+    return s_text_in (g, g->big ? g->big : g->font, text, rgb, 0);
+}
+
+int
+app_gui_big_w (app_gui_t *g, const char *text)
+{
+    app_gui_text_t *t = s_big (g, text, APP_GUI_WHITE);
+    return t ? t->w : 0;
+}
+
+void
+app_gui_big_draw (app_gui_t *g, int x, int y, const char *text, uint32_t rgb)
+{
+    app_gui_text_t *t = s_big (g, text, rgb);
+    if (!t)
+        return;
+    SDL_SetTextureAlphaMod (t->tex, 255);
+    SDL_Rect dst = { x, y, t->w, t->h };
+    SDL_RenderCopy (g->renderer, t->tex, NULL, &dst);
 }
 
 static app_gui_text_t *
@@ -136,8 +170,9 @@ app_gui_text_box (app_gui_t *g, int x, int y, int right, const app_gui_line_t *l
     }
 }
 
+/* DejaVu Sans Mono (the legend's columns line up), at pt points. */
 TTF_Font *
-app_gui_font_open (void)
+app_gui_font_open (int pt)
 {
     const char *env = getenv ("P2PF_FONT");
     const char *paths[] = {
@@ -146,9 +181,42 @@ app_gui_font_open (void)
         "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     };
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-        TTF_Font *font = paths[i] ? TTF_OpenFont (paths[i], APP_GUI_FONT_PT) : NULL;
+        TTF_Font *font = paths[i] ? TTF_OpenFont (paths[i], pt) : NULL;
         if (font)
             return font;
     }
     return NULL;
+}
+
+/* Size the text for an output oh px high (see APP_GUI_FONT_PER_H): once
+ * per height, so a frame at an unchanged size costs nothing. The cached
+ * texts of the old sizes age out of the cache (they no longer match). The
+ * size is logged ("text" events) at first and when it changes: what a
+ * test or a user can check. */
+void
+app_gui_font_fit (app_gui_t *g, int oh)
+{
+    if (!g->font || oh <= 0 || oh == g->font_for_h)
+        return;
+    int first = g->font_for_h == 0, was = g->font_pt;
+    g->font_for_h = oh;
+    int pt = (int)ceil (1.1 * oh / APP_GUI_FONT_PER_H);
+    pt = pt < APP_GUI_FONT_MIN_PX ? APP_GUI_FONT_MIN_PX : pt;
+    int big = oh / APP_GUI_BIG_PER_H;
+    big = big < 2 * pt ? 2 * pt : big;
+    if (pt != g->font_pt && TTF_SetFontSize (g->font, pt) == 0)
+        g->font_pt = pt;
+    if (g->big && big != g->big_pt && TTF_SetFontSize (g->big, big) == 0)
+        g->big_pt = big;
+    g->line_px = TTF_FontLineSkip (g->font);
+    /* Logged when the size changes (a resize drag would log a line a
+     * frame otherwise). */
+    if (g->log && (first || g->font_pt != was)) {
+        app_jsonlog_begin (g->log, app_gui_unix_ms (), g->node_hex, "text");
+        app_jsonlog_u64 (g->log, "output_h", (uint64_t)oh);
+        app_jsonlog_u64 (g->log, "font_pt", (uint64_t)g->font_pt);
+        app_jsonlog_u64 (g->log, "font_height", (uint64_t)TTF_FontHeight (g->font));
+        app_jsonlog_u64 (g->log, "line_px", (uint64_t)g->line_px);
+        app_jsonlog_end (g->log);
+    }
 }
