@@ -136,43 +136,6 @@ test_keyless_joiner_always_told (void **state)
     free (told);
 }
 
-/* The refusing network is the second --join address, the first dead: the
- * join moves on, and the refusal watch with it. */
-static void
-test_refused_through_second_address (void **state)
-{
-    (void)state;
-    char key[256], err_path[256];
-    tu_path_join (key, sizeof key, s_dir, "lab.key");
-    const char *keygen[] = { "keygen", "-o", key, NULL };
-    assert_int_equal (
-        tu_run_wait (tu_spawn (s_dir, "keygen", keygen, err_path, sizeof err_path), S_KEYGEN_MS),
-        0);
-    char port[16], join[64], first_png[256], keyless_png[256], first_err[256], keyless_err[256];
-    snprintf (port, sizeof port, "%d", s_free_port ());
-    snprintf (join, sizeof join, "127.0.0.1:%d,127.0.0.1:%s", s_free_port (), port);
-    tu_path_join (first_png, sizeof first_png, s_dir, "first.png");
-    tu_path_join (keyless_png, sizeof keyless_png, s_dir, "keyless.png");
-    const char *first[] = { "peer", "--headless", "--key",      key,      "--port", port,
-                            "-t",   "1",          "--size",     "160x90", "--iter", "300000",
-                            "-o",   first_png,    "--throttle", "50",     NULL };
-    const char *keyless[] = { "peer", "--headless", "--join",    join, "--join-timeout", "20", "-t",
-                              "1",    "-o",         keyless_png, NULL };
-    pid_t p_first = tu_spawn (s_dir, "first", first, first_err, sizeof first_err);
-    assert_true (s_file_says (first_err, "listening on", tu_now_ms () + S_JOINED_MS));
-    uint64_t t0 = tu_now_ms ();
-    pid_t p_keyless = tu_spawn (s_dir, "keyless", keyless, keyless_err, sizeof keyless_err);
-    int status = tu_run_wait (p_keyless, S_TOLD_MAX_MS);
-    uint64_t took = tu_now_ms () - t0;
-    tu_proc_kill (&p_first);
-    char err[8192];
-    tu_slurp (keyless_err, err, sizeof err);
-    print_message ("keyless joiner, a dead address first: exit %d after %llu ms\n", status,
-                   (unsigned long long)took);
-    if (status != 1 || !strstr (err, "it runs a closed network"))
-        fail_msg ("exit %d after %llu ms; stderr:\n%s", status, (unsigned long long)took, err);
-}
-
 static int
 s_setup (void **state)
 {
@@ -192,7 +155,6 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown (test_refused_through_second_address, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_keyless_joiner_always_told, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
