@@ -150,6 +150,21 @@ s_nominate (el_peer_t *p, uint64_t now, el_term_t term)
     el_peer_emit (p, &nm, EL_TO_ROUTE_JOB, NULL);
 }
 
+/* Publish an election query: to the job's tree, or (EL_TO_NET) to every
+ * peer of the network. */
+static void
+s_ask (el_peer_t *p, const char *reason, el_dest_t dest)
+{
+    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
+    P2pf__ElectionQuery q = P2PF__ELECTION_QUERY__INIT;
+    uint8_t eb[16];
+    el_term_set (p->term, &q.term, &q.elector, eb);
+    q.reason = (char *)reason;
+    msg.kind_case = P2PF__JOB_MSG__KIND_ELECTION_QUERY;
+    msg.election_query = &q;
+    el_peer_emit (p, &msg, dest, NULL);
+}
+
 /* Suspect the master (or its absence): open an election. */
 void
 el_election_open (el_peer_t *p, uint64_t now, const char *reason)
@@ -169,14 +184,7 @@ el_election_open (el_peer_t *p, uint64_t now, const char *reason)
         p->has_master = 0;
         p->no_master_since = now;
     }
-    P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
-    P2pf__ElectionQuery q = P2PF__ELECTION_QUERY__INIT;
-    uint8_t eb[16];
-    el_term_set (p->term, &q.term, &q.elector, eb);
-    q.reason = (char *)reason;
-    msg.kind_case = P2PF__JOB_MSG__KIND_ELECTION_QUERY;
-    msg.election_query = &q;
-    el_peer_emit (p, &msg, EL_TO_PUBLISH, NULL);
+    s_ask (p, reason, EL_TO_PUBLISH);
     s_nominate (p, now, p->term);
 }
 
@@ -319,6 +327,30 @@ el_election_arbitrate (el_peer_t *p, uint64_t now, el_term_t term, const ovl_han
         if (!el_peer_is_self (p, candidate) && p->n_done == p->job.slices)
             el_master_send_heartbeat (p, EL_TO_PEER, candidate, 1);
         return;
+    }
+    if (term.n == 0 && p->term.n == 0 && !p->is_master) {
+        /* Neither the candidate nor this root has heard a master of the
+         * job: both may have come after it finished -- its members answer
+         * an election query with the relinquish (el_election_on_query) --
+         * or its starter died before its first heartbeat. Ask first, and
+         * every peer of the network: a root that just took over may have
+         * no tree under it yet, and the members answer the asker only.
+         * Take the nomination once the question has been out for a master
+         * timeout; the candidate nominates again on its retry. Costs a
+         * term-0 election one retry (election_timeout_ms) and a query to
+         * every peer. */
+        if (!p->electing || p->elect_asked_ms < p->elect_started_ms) {
+            const char *why = cause->reason && cause->reason[0] ? cause->reason : "no master";
+            if (!p->electing && el_peer_work_left (p) && !p->leaving)
+                el_election_open (p, now, why);
+            if (p->electing) {
+                s_ask (p, why, EL_TO_NET);
+                p->elect_asked_ms = now;
+            }
+            return;
+        }
+        if (now < p->elect_asked_ms + p->cfg.master_timeout_ms)
+            return;
     }
     int tell = !el_peer_is_self (p, candidate) && p->has_master;
     if (el_term_cmp (term, p->term) < 0 && p->has_master) {

@@ -312,7 +312,13 @@ el_master_on_query (el_peer_t *p, const ovl_handle_t *from, uint32_t attempt)
      * whole image and knows no master answers too, and the querier pulls
      * from whoever did. */
     int whole = !p->has_master && attempt >= 2 && p->n_done == p->job.slices;
-    if (el_peer_is_self (p, from) || !(p->is_master || (p->is_root && !p->has_master) || whole))
+    /* A root that knows the job finished but is still pulling it has
+     * nothing true to say: "term T, no master" and half a done set sent
+     * a latecomer into an election for a finished job (sim --job joiners
+     * --nodes 16). Its silence keeps the question open; the members with
+     * the whole image answer it, or the querier's election query. */
+    int root = p->is_root && !p->has_master && !(p->job_finished && p->n_done < p->job.slices);
+    if (el_peer_is_self (p, from) || !(p->is_master || root || whole))
         return;
     s_send_response (p, from);
 }

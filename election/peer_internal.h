@@ -132,6 +132,7 @@ struct el_peer_t {
     /* elections */
     int electing;              /* this peer knows an election is under way */
     uint64_t elect_started_ms; /* when it first suspected */
+    uint64_t elect_asked_ms;   /* when it asked the network in it */
     uint64_t fail_since_ms;    /* when the failure began, as far as it can tell:
                                   the old master's last heartbeat heard */
     uint64_t elect_retry_ms;   /* publish the query again then */
