@@ -583,10 +583,11 @@ app_cmd_peer (int argc, char **argv)
         if (join_timeout_s == 0 && exit_when_done)
             join_timeout_s = S_JOIN_TIMEOUT_S;
         c.join_timeout_ms = (uint64_t)(join_timeout_s * 1000.0);
-        /* The first address's handshakes tell a refusal (a closed network
-         * refuses through every member alike). */
-        ovl_transport_watch (c.transport, boots[0].addr);
-        snprintf (c.join_watched, sizeof c.join_watched, "%s", boots[0].addr);
+        /* Every address's handshakes tell a refusal (a closed network
+         * refuses through every member alike), each watched before the
+         * join opens its connection. */
+        for (size_t i = 0; i < n_boots; i++)
+            ovl_transport_watch (c.transport, boots[i].addr);
         el_stack_start (c.stack, c.now_ms, boots, n_boots);
     } else {
         /* Alone, the node joins at once, and the job protocol starts. */

@@ -126,22 +126,6 @@ s_update_view (app_peer_ctx_t *c, uint64_t now)
     app_peer_view_status (c->view, &st, ovl_node_known_count (c->node), c->rate);
 }
 
-/* The join moved on to another address (a timer did it, and opened the
- * connection just now): watch that one's handshakes for a refusal --
- * unless the one watched is cutting handshakes short: that is a refusal
- * under way (ten make one), and the join may move on before it is (an ack
- * timeout is 0.5 s), and back, where libzmq has nothing new to report. */
-static void
-s_watch_join (app_peer_ctx_t *c)
-{
-    const ovl_handle_t *via = ovl_node_join_via (c->node);
-    if (via && strcmp (via->addr, c->join_watched) != 0 &&
-        ovl_transport_watch_failures (c->transport, NULL, NULL) == 0) {
-        ovl_transport_watch (c->transport, via->addr);
-        snprintf (c->join_watched, sizeof c->join_watched, "%s", via->addr);
-    }
-}
-
 /* Run the peer until it leaves; the exit status. */
 int
 app_peer_loop (app_peer_ctx_t *c)
@@ -194,7 +178,6 @@ app_peer_loop (app_peer_ctx_t *c)
         }
         if (el_stack_next_deadline_ms (stack) <= now) {
             el_stack_on_tick (stack, now);
-            s_watch_join (c);
             app_peer_write_done (c);
         }
         if (now >= next_progress_ms) {

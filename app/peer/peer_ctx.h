@@ -63,7 +63,6 @@ typedef struct {
     char public_key[2 * OVL_TRANSPORT_KEY_BYTES + 1]; /* hex; "" on an open network */
     uint64_t now_ms;                                  /* the time of the core call under way */
     const char *join;                                 /* --join HOST:PORT[,...], or NULL */
-    char join_watched[OVL_ADDR_MAX];                  /* whose handshakes are watched */
     uint64_t join_since_ms;                           /* when the join began */
     uint64_t join_timeout_ms;                         /* give up then (0: never) */
     int test_corrupt;                                 /* P2PF_TEST_CORRUPT_SLICES: tests only */
