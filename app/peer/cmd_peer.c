@@ -564,44 +564,21 @@ app_cmd_peer (int argc, char **argv)
     app_jsonlog_num (log, "throttle", throttle);
     app_jsonlog_end (log);
 
-    c.now_ms = app_now_ms ();
-    int own_port = atoi (strrchr (endpoint, ':') + 1);
-    if (lan && n_boots == 0) {
-        app_peer_say (&c, "looking for peers of network %s on the LAN (%s, UDP %d)", network,
-                      lan_host, APP_LAN_PORT);
-        n_boots = app_lan_discover (lan, c.self.id, own_port, S_LAN_WAIT_MS, boots,
-                                    OVL_BOOTSTRAPS_MAX, joins, sizeof joins);
-        if (n_boots > 0)
-            join = joins;
-        else
-            app_peer_say (&c, "no peer of network %s heard on the LAN: starting it", network);
-        c.now_ms = app_now_ms ();
-    }
-    if (join) {
-        c.join = join;
-        c.join_since_ms = c.now_ms;
-        if (join_timeout_s == 0 && exit_when_done)
-            join_timeout_s = S_JOIN_TIMEOUT_S;
-        c.join_timeout_ms = (uint64_t)(join_timeout_s * 1000.0);
-        /* Every address's handshakes tell a refusal (a closed network
-         * refuses through every member alike), each watched before the
-         * join opens its connection. */
-        for (size_t i = 0; i < n_boots; i++)
-            ovl_transport_watch (c.transport, boots[i].addr);
-        el_stack_start (c.stack, c.now_ms, boots, n_boots);
-    } else {
-        /* Alone, the node joins at once, and the job protocol starts. */
-        el_stack_start (c.stack, c.now_ms, NULL, 0);
-        if (el_stack_new_job (c.stack, c.now_ms, &vo.view, slices, app_peer_unix_ms (), err,
-                              sizeof err)) {
-            fprintf (stderr, "p2pfractal: peer: %s\n", err);
-            goto done;
-        }
-    }
-    /* Found by the peers that come later: a member from now on (one that
-     * has not joined yet is found through those it joins). */
-    if (lan)
-        app_lan_member (lan, c.self.id, own_port);
+    if (join_timeout_s == 0 && exit_when_done)
+        join_timeout_s = S_JOIN_TIMEOUT_S;
+    c.join_timeout_ms = (uint64_t)(join_timeout_s * 1000.0);
+    c.own_port = atoi (strrchr (endpoint, ':') + 1);
+    c.network = network;
+    c.first_view = vo.view;
+    c.first_slices = slices;
+    c.lan = lan;
+    snprintf (c.lan_host, sizeof c.lan_host, "%s", lan_host);
+    /* --lan and no --join: the loop looks on the LAN, the window already
+     * up, and then joins or starts the network. */
+    if (lan && n_boots == 0)
+        app_peer_lan_look (&c, S_LAN_WAIT_MS);
+    else if (app_peer_start (&c, boots, n_boots, joins) != 0)
+        goto done;
 
     if (gui) {
         /* The loop gets a thread; this one draws until the loop closes

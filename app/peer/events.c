@@ -530,6 +530,11 @@ app_peer_progress (app_peer_ctx_t *c)
     el_status_t st;
     el_peer_status (c->peer, &st);
     size_t known = ovl_node_known_count (c->node);
+    if (c->lan_looking) {
+        s_progress (c, "looking for peers of network %s on the LAN (%s), %llu s", c->network,
+                    c->lan_host, (unsigned long long)((c->now_ms - c->lan_since_ms) / 1000));
+        return;
+    }
     if (!el_stack_started (c->stack) && c->join) {
         const char *via = NULL;
         unsigned failed = ovl_transport_watch_failures (c->transport, NULL, NULL, &via);
