@@ -65,19 +65,42 @@ s_file_says (const char *path, const char *needle, uint64_t deadline_ms)
     }
 }
 
-static void
-test_keyless_joiner_always_told (void **state)
+/* A network key in key (a path in the test's directory), and room for
+ * runs timings (the caller gives them to s_report). */
+static uint64_t *
+s_begin (char *key, size_t key_size, int runs)
 {
-    (void)state;
-    int runs = s_runs ();
-    char key[256], err_path[256];
-    tu_path_join (key, sizeof key, s_dir, "lab.key");
+    char err_path[256];
+    tu_path_join (key, key_size, s_dir, "lab.key");
     const char *keygen[] = { "keygen", "-o", key, NULL };
     assert_int_equal (
         tu_run_wait (tu_spawn (s_dir, "keygen", keygen, err_path, sizeof err_path), S_KEYGEN_MS),
         0);
     uint64_t *told = calloc ((size_t)runs, sizeof *told);
     assert_non_null (told);
+    return told;
+}
+
+/* Every run passed: say how fast the keyless joiners were told, and free
+ * the timings. */
+static void
+s_report (uint64_t *told, int runs, const char *how)
+{
+    qsort (told, (size_t)runs, sizeof *told, s_cmp_u64);
+    print_message ("%d of %d keyless joiners%s told the network is closed: median %llu ms, max "
+                   "%llu ms (from its start)\n",
+                   runs, runs, how, (unsigned long long)told[runs / 2],
+                   (unsigned long long)told[runs - 1]);
+    free (told);
+}
+
+static void
+test_keyless_joiner_always_told (void **state)
+{
+    (void)state;
+    int runs = s_runs ();
+    char key[256];
+    uint64_t *told = s_begin (key, sizeof key, runs);
     for (int r = 0; r < runs; r++) {
         char port[16], join[32], first_png[256], keyed_png[256], keyless_png[256];
         snprintf (port, sizeof port, "%d", tu_free_port ());
@@ -118,12 +141,7 @@ test_keyless_joiner_always_told (void **state)
             fail_msg ("run %d of %d: the keyed joiner did not join within %d ms", r + 1, runs,
                       S_JOINED_MS);
     }
-    qsort (told, (size_t)runs, sizeof *told, s_cmp_u64);
-    print_message ("%d of %d keyless joiners told the network is closed: median %llu ms, max %llu "
-                   "ms (from its start)\n",
-                   runs, runs, (unsigned long long)told[runs / 2],
-                   (unsigned long long)told[runs - 1]);
-    free (told);
+    s_report (told, runs, "");
 }
 
 /* The refusing network is the second --join address, the first dead: the
@@ -137,14 +155,8 @@ test_refused_through_second_address (void **state)
 {
     (void)state;
     int runs = s_runs ();
-    char key[256], err_path[256];
-    tu_path_join (key, sizeof key, s_dir, "lab.key");
-    const char *keygen[] = { "keygen", "-o", key, NULL };
-    assert_int_equal (
-        tu_run_wait (tu_spawn (s_dir, "keygen", keygen, err_path, sizeof err_path), S_KEYGEN_MS),
-        0);
-    uint64_t *told = calloc ((size_t)runs, sizeof *told);
-    assert_non_null (told);
+    char key[256];
+    uint64_t *told = s_begin (key, sizeof key, runs);
     for (int r = 0; r < runs; r++) {
         char port[16], join[64], first_png[256], keyless_png[256], first_err[256], keyless_err[256],
             name[32];
@@ -177,12 +189,7 @@ test_refused_through_second_address (void **state)
                       "%llu ms; stderr:\n%s",
                       r + 1, runs, status, (unsigned long long)told[r], err);
     }
-    qsort (told, (size_t)runs, sizeof *told, s_cmp_u64);
-    print_message ("%d of %d keyless joiners, a dead address first, told the network is closed: "
-                   "median %llu ms, max %llu ms (from its start)\n",
-                   runs, runs, (unsigned long long)told[runs / 2],
-                   (unsigned long long)told[runs - 1]);
-    free (told);
+    s_report (told, runs, ", a dead address first,");
 }
 
 static int
