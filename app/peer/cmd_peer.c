@@ -165,36 +165,6 @@ s_parse_geometry (const char *text, app_gui_config_t *config)
     return 0;
 }
 
-/* --join HOST:PORT[,HOST:PORT...], repeatable: each address becomes a
- * bootstrap whose id is unknown until it answers (see app/tools/cmd_node.c);
- * `shown` lists them for messages. */
-static void
-s_opt_join (const char *arg, ovl_handle_t *boots, size_t *n, char *shown, size_t shown_len)
-{
-    const char *p = arg;
-    for (;;) {
-        const char *comma = strchr (p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen (p);
-        char one[48]; /* HOST (at most 40) : PORT */
-        if (len >= sizeof one)
-            app_usage_error ("--join: '%.*s' is not HOST:PORT", (int)len, p);
-        memcpy (one, p, len);
-        one[len] = 0;
-        /* The host must fit an overlay address (OVL_ADDR_MAX). */
-        app_opt_hostport ("--join", one, 40);
-        if (*n == OVL_BOOTSTRAPS_MAX)
-            app_usage_error ("--join: more than %d addresses", OVL_BOOTSTRAPS_MAX);
-        memset (&boots[*n], 0, sizeof boots[*n]);
-        snprintf (boots[*n].addr, sizeof boots[*n].addr, "tcp://%s", one);
-        size_t used = strlen (shown);
-        snprintf (shown + used, shown_len - used, "%s%s", *n ? ", " : "", one);
-        ++*n;
-        if (!comma)
-            return;
-        p = comma + 1;
-    }
-}
-
 /* A joiner of a peer on another machine listens on, and advertises, the
  * local address that routes to the first --join address (none typed:
  * --bind/--advertise say otherwise); joining this machine, routed stays
@@ -301,7 +271,8 @@ app_cmd_peer (int argc, char **argv)
             advertise = app_opt_advertise ("--advertise", optarg);
             break;
         case S_OPT_JOIN:
-            s_opt_join (optarg, boots, &n_boots, joins, sizeof joins);
+            app_opt_join ("--join", optarg, boots, &n_boots, OVL_BOOTSTRAPS_MAX, joins,
+                          sizeof joins);
             join = joins;
             break;
         case S_OPT_HEADLESS:
