@@ -47,9 +47,19 @@ DIR=$(mktemp -d /tmp/p2pf-lab.XXXXXX)
 PIDS=""
 OK=0
 
-cleanup() {
+# Every process inside our namespaces: $PIDS holds the `ip netns exec`
+# wrappers, and a peer outlives its wrapper's SIGKILL.
+kill_inside() {
+    for ns in "$SW" $(for h in $HOSTS; do echo "${TAG}h$h"; done); do
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+    done
     for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
     for p in $PIDS; do wait "$p" 2>/dev/null; done
+    PIDS=""
+}
+
+cleanup() {
+    kill_inside
     for h in $HOSTS; do ip netns del "${TAG}h$h" 2>/dev/null; done
     ip netns del "$SW" 2>/dev/null
     if [ "$OK" -eq 1 ]; then rm -rf "$DIR"; else echo "lab: logs kept in $DIR"; fi
@@ -168,9 +178,7 @@ echo "lab: 5 hosts, joiners without --bind, h3 dropped $drops packets, h1 cut of
 echo "lab: every PNG equals render's"
 
 # --- 5. nobody types an address: --lan ------------------------------------
-for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
-for p in $PIDS; do wait "$p" 2>/dev/null; done
-PIDS=""
+kill_inside
 in_host 3 iptables -F INPUT
 mkdir "$DIR/lan"
 DIR0=$DIR
