@@ -30,6 +30,17 @@ typedef struct {
     int used;       /* 1 if sent to since the last prune */
 } s_peer_t;
 
+/* A watched endpoint (ovl_transport_watch): its DEALER's monitor while
+ * one is open, and what the handshakes said, kept across reconnections. */
+typedef struct {
+    char endpoint[S_ENDPOINT_MAX]; /* the peer's ROUTER */
+    void *mon;                     /* its DEALER's monitor, when open */
+    void *dealer;                  /* that DEALER */
+    unsigned failed;               /* failed handshakes in a row */
+    ovl_refusal_t why;             /* why the last one failed */
+    int final;                     /* one failed for good (no reconnecting) */
+} s_watch_t;
+
 struct ovl_transport_t {
     void *ctx;                       /* the ZeroMQ context (owned) */
     void *router;                    /* where every peer's messages arrive */
@@ -46,16 +57,12 @@ struct ovl_transport_t {
 
     ovl_transport_guard_t guard; /* its thread (transport_guard.c) */
 
-    char watch[S_ENDPOINT_MAX]; /* the endpoint watched ("" none) */
-    void *watch_mon;            /* its DEALER's monitor, when open */
-    void *watch_dealer;         /* that DEALER */
-    unsigned watch_failed;      /* failed handshakes in a row */
-    ovl_refusal_t watch_why;    /* why the last one failed */
-    int watch_final;            /* one failed for good (no reconnecting) */
-    unsigned monitor_seq;       /* for unique inproc names */
+    s_watch_t watches[OVL_TRANSPORT_WATCH_MAX]; /* endpoints watched */
+    size_t n_watches;                           /* entries used */
+    unsigned monitor_seq;                       /* for unique inproc names */
 };
 
-static void s_watch_stop (ovl_transport_t *t);
+static void s_watch_stop (s_watch_t *w);
 
 int
 ovl_transport_next_refusal (ovl_transport_t *t, ovl_transport_refusal_t *out)
@@ -223,7 +230,8 @@ ovl_transport_destroy (ovl_transport_t **self_p)
     if (!self_p || !*self_p)
         return;
     ovl_transport_t *t = *self_p;
-    s_watch_stop (t);
+    for (size_t i = 0; i < t->n_watches; i++)
+        s_watch_stop (&t->watches[i]);
     for (size_t i = 0; i < t->n_peers; i++) {
         zmq_close (t->peers[i].dealer);
         free (t->peers[i].endpoint);
@@ -245,28 +253,62 @@ ovl_transport_endpoint (const ovl_transport_t *t)
     return t->endpoint;
 }
 
-/* Monitor dealer's handshakes for the watch. */
-static void
-s_watch_start (ovl_transport_t *t, void *dealer)
+/* The watch on endpoint, or NULL. */
+static s_watch_t *
+s_watch_find (ovl_transport_t *t, const char *endpoint)
 {
-    t->watch_mon = ovl_transport_monitor_open (t->ctx, &t->monitor_seq, dealer,
-                                               OVL_TRANSPORT_HANDSHAKE_EVENTS);
-    if (t->watch_mon)
-        t->watch_dealer = dealer;
+    for (size_t i = 0; i < t->n_watches; i++)
+        if (strcmp (t->watches[i].endpoint, endpoint) == 0)
+            return &t->watches[i];
+    return NULL;
 }
 
-/* Stop the watch's monitor: first on the DEALER, then its PAIR -- a PAIR
- * closed while its socket still monitors would block libzmq's I/O thread
- * for good at the socket's next event (libzmq issue #3575). */
+/* Monitor dealer's handshakes for w. */
 static void
-s_watch_stop (ovl_transport_t *t)
+s_watch_start (ovl_transport_t *t, s_watch_t *w, void *dealer)
 {
-    if (!t->watch_mon)
+    w->mon = ovl_transport_monitor_open (t->ctx, &t->monitor_seq, dealer,
+                                         OVL_TRANSPORT_HANDSHAKE_EVENTS);
+    if (w->mon)
+        w->dealer = dealer;
+}
+
+/* Take the events w's monitor holds into its counts. */
+static void
+s_watch_read (s_watch_t *w, int keyed)
+{
+    uint16_t event;
+    uint32_t value;
+    while (w->mon && ovl_transport_monitor_read (w->mon, ZMQ_DONTWAIT, &event, &value) == 0) {
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            w->failed = 0;
+            w->final = 0;
+            continue;
+        }
+        w->failed++;
+        w->why = ovl_transport_failure_why (event, value);
+        /* libzmq does not reconnect after a protocol error. */
+        if (event != ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+            w->final = 1;
+        /* A CURVE server that cannot open our HELLO just hangs up: to us
+         * that is a handshake cut short, and means another key. */
+        if (keyed && event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+            w->why = OVL_REFUSED_CRYPTO;
+    }
+}
+
+/* Stop w's monitor: first on the DEALER, then its PAIR -- a PAIR closed
+ * while its socket still monitors would block libzmq's I/O thread for
+ * good at the socket's next event (libzmq issue #3575). */
+static void
+s_watch_stop (s_watch_t *w)
+{
+    if (!w->mon)
         return;
-    zmq_socket_monitor (t->watch_dealer, NULL, 0);
-    zmq_close (t->watch_mon);
-    t->watch_mon = NULL;
-    t->watch_dealer = NULL;
+    zmq_socket_monitor (w->dealer, NULL, 0);
+    zmq_close (w->mon);
+    w->mon = NULL;
+    w->dealer = NULL;
 }
 
 /* A closed network's DEALER: a CURVE client of the network's inbox key,
@@ -323,13 +365,15 @@ s_peer_open (ovl_transport_t *t, const char *endpoint)
         errno = copy ? e : ENOMEM;
         return NULL;
     }
-    /* Watched: from before the connection, so no event is missed. */
-    if (t->watch[0] && !t->watch_mon && strcmp (t->watch, endpoint) == 0)
-        s_watch_start (t, dealer);
+    /* Watched: from before the connection, so no event is missed (libzmq
+     * may finish a handshake before a monitor attached later exists). */
+    s_watch_t *w = s_watch_find (t, endpoint);
+    if (w && !w->mon)
+        s_watch_start (t, w, dealer);
     if (zmq_connect (dealer, endpoint) != 0) {
         int e = errno;
-        if (t->watch_dealer == dealer)
-            s_watch_stop (t);
+        if (w && w->dealer == dealer)
+            s_watch_stop (w);
         zmq_close (dealer);
         free (copy);
         errno = e;
@@ -342,58 +386,65 @@ s_peer_open (ovl_transport_t *t, const char *endpoint)
     return p;
 }
 
-/* Close p's DEALER, and its watch if it has one. */
+/* Close p's DEALER, and its watch's monitor if it has one (what that
+ * still holds is counted first; a later DEALER to it gets a new one). */
 static void
 s_peer_close (ovl_transport_t *t, s_peer_t *p)
 {
-    if (t->watch_dealer == p->dealer)
-        s_watch_stop (t);
+    s_watch_t *w = s_watch_find (t, p->endpoint);
+    if (w && w->dealer == p->dealer) {
+        s_watch_read (w, t->keyed);
+        s_watch_stop (w);
+    }
     zmq_close (p->dealer);
     free (p->endpoint);
 }
 
-void
+int
 ovl_transport_watch (ovl_transport_t *t, const char *endpoint)
 {
-    s_watch_stop (t);
-    t->watch[0] = '\0';
-    t->watch_failed = 0;
-    t->watch_final = 0;
-    if (!endpoint || strlen (endpoint) >= sizeof t->watch)
-        return;
-    strcpy (t->watch, endpoint);
+    if (!endpoint) {
+        for (size_t i = 0; i < t->n_watches; i++)
+            s_watch_stop (&t->watches[i]);
+        t->n_watches = 0;
+        return 0;
+    }
+    if (s_watch_find (t, endpoint))
+        return 0;
+    if (t->n_watches == OVL_TRANSPORT_WATCH_MAX || strlen (endpoint) >= S_ENDPOINT_MAX)
+        return -1;
+    s_watch_t *w = &t->watches[t->n_watches++];
+    memset (w, 0, sizeof *w);
+    strcpy (w->endpoint, endpoint);
+    /* Already connected: watched from now, and a handshake libzmq
+     * finished before is not seen (the caller watches before sending). */
     s_peer_t *p = s_peer_find (t, endpoint);
     if (p)
-        s_watch_start (t, p->dealer);
+        s_watch_start (t, w, p->dealer);
+    return 0;
 }
 
 unsigned
-ovl_transport_watch_failures (ovl_transport_t *t, ovl_refusal_t *why, int *final)
+ovl_transport_watch_failures (ovl_transport_t *t, ovl_refusal_t *why, int *final,
+                              const char **endpoint)
 {
-    uint16_t event;
-    uint32_t value;
-    while (t->watch_mon &&
-           ovl_transport_monitor_read (t->watch_mon, ZMQ_DONTWAIT, &event, &value) == 0) {
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-            t->watch_failed = 0;
-            t->watch_final = 0;
-        } else {
-            t->watch_failed++;
-            t->watch_why = ovl_transport_failure_why (event, value);
-            /* libzmq does not reconnect after a protocol error. */
-            if (event != ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-                t->watch_final = 1;
-            /* A CURVE server that cannot open our HELLO just hangs up:
-             * to us that is a handshake cut short, and means another key. */
-            if (t->keyed && event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-                t->watch_why = OVL_REFUSED_CRYPTO;
-        }
+    /* The endpoint that refused for good, else the one that failed most
+     * often in a row. */
+    s_watch_t *worst = NULL;
+    for (size_t i = 0; i < t->n_watches; i++) {
+        s_watch_t *w = &t->watches[i];
+        s_watch_read (w, t->keyed);
+        if (w->failed && (!worst || (w->final && !worst->final) ||
+                          (w->final == worst->final && w->failed > worst->failed)))
+            worst = w;
     }
-    if (why && t->watch_failed)
-        *why = t->watch_why;
+    if (why && worst)
+        *why = worst->why;
     if (final)
-        *final = t->watch_failed && t->watch_final;
-    return t->watch_failed;
+        *final = worst && worst->final;
+    if (endpoint)
+        *endpoint = worst ? worst->endpoint : NULL;
+    return worst ? worst->failed : 0;
 }
 
 int

@@ -111,18 +111,27 @@ const char *ovl_transport_refusal_text (const ovl_transport_t *t, ovl_refusal_t 
 /* Connections and messages refused, since _new. */
 uint64_t ovl_transport_refused (const ovl_transport_t *t);
 
-/* Follow the handshakes of the DEALER to endpoint (the bootstrap a node
- * joins through), opened now or later. ovl_transport_watch_failures then
- * says how many of its handshakes failed in a row since the last that
- * succeeded, why the last one failed (*why, if not NULL and the count is
- * not 0), and whether one failed for good (*final, if not NULL: a
- * protocol error -- a mechanism mismatch, a CURVE error -- after which
- * libzmq does not reconnect; a server that hangs up mid-handshake is
- * retried every 100 ms). A joiner the network refuses thus learns so in a
- * fraction of a second rather than at its join timeout. One endpoint at a
- * time; NULL stops watching. */
-void ovl_transport_watch (ovl_transport_t *t, const char *endpoint);
-unsigned ovl_transport_watch_failures (ovl_transport_t *t, ovl_refusal_t *why, int *final);
+/* Follow the handshakes of the DEALERs to up to OVL_TRANSPORT_WATCH_MAX
+ * endpoints (the bootstraps a node joins through), each from before its
+ * DEALER connects: watch them before sending to them, since a handshake
+ * libzmq finishes before its socket's monitor is attached is never
+ * reported (watching an open DEALER sees only what follows). 0, or -1 if
+ * the watch is full or the endpoint too long; NULL stops every watch.
+ *
+ * ovl_transport_watch_failures then says how many handshakes failed in a
+ * row (since the last that succeeded) at the worst endpoint watched -- one
+ * that failed for good if any, else the one with the most -- which one
+ * (*endpoint, if not NULL; NULL when none failed), why its last handshake
+ * failed (*why, if not NULL and the count is not 0), and whether one
+ * failed for good (*final, if not NULL: a protocol error -- a mechanism
+ * mismatch, a CURVE error -- after which libzmq does not reconnect; a
+ * server that hangs up mid-handshake is retried every 100 ms). A joiner
+ * the network refuses thus learns so in a fraction of a second rather than
+ * at its join timeout, through whichever of its addresses it tried. */
+#define OVL_TRANSPORT_WATCH_MAX 8 /* a node's bootstraps (OVL_BOOTSTRAPS_MAX) */
+int ovl_transport_watch (ovl_transport_t *t, const char *endpoint);
+unsigned ovl_transport_watch_failures (ovl_transport_t *t, ovl_refusal_t *why, int *final,
+                                       const char **endpoint);
 
 /* Close the DEALER to endpoint, dropping what it still queues (call it
  * when the overlay declares that peer lost). No-op if none is open. */

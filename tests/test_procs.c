@@ -1,8 +1,10 @@
 /* test_procs.c: real overlay nodes in separate processes on loopback --
  * `p2pfractal node` x 5 joined into one ring over ZeroMQ, one of them
  * SIGKILLed, and the others must declare it (and only it) lost within the
- * failure-detection bound. Every wait is a poll with a deadline, and every
- * child is killed in teardown, whatever happened. */
+ * failure-detection bound; and nodes given a dead address before the live
+ * one (--join repeated, or a comma list) join through the live one. Every
+ * wait is a poll with a deadline, and every child is killed in teardown,
+ * whatever happened. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -88,17 +90,33 @@ s_wait_until (int (*cond) (void *ctx), uint64_t deadline_ms)
     return tu_child_wait (s_kids, S_NODES, s_on_output, cond, NULL, deadline_ms);
 }
 
-/* Start node i, joining through join_endpoint ("HOST:PORT") unless NULL. */
+/* Start node i, joining through join_hostport ("HOST:PORT[,...]") unless
+ * NULL, and through join2 too unless NULL (a second --join). */
 static void
-s_spawn (int i, const char *join_hostport)
+s_spawn2 (int i, const char *join_hostport, const char *join2)
 {
-    const char *argv[] = { P2PF_BINARY,   "node",      "--bind",
-                           "127.0.0.1",   "--ping-ms", S_PING_MS,
-                           "--fail-ms",   S_FAIL_MS,   join_hostport ? "--join" : NULL,
-                           join_hostport, NULL };
+    const char *argv[] = { P2PF_BINARY,
+                           "node",
+                           "--bind",
+                           "127.0.0.1",
+                           "--ping-ms",
+                           S_PING_MS,
+                           "--fail-ms",
+                           S_FAIL_MS,
+                           join_hostport ? "--join" : NULL,
+                           join_hostport,
+                           join2 ? "--join" : NULL,
+                           join2,
+                           NULL };
     memset (&s_procs[i], 0, sizeof s_procs[i]);
     tu_proc_opts_t opts = { .err = TU_IO_INHERIT };
     tu_child_start (&s_kids[i], argv, &opts);
+}
+
+static void
+s_spawn (int i, const char *join_hostport)
+{
+    s_spawn2 (i, join_hostport, NULL);
 }
 
 static int
@@ -268,6 +286,39 @@ test_sigkill_detected (void **state)
         fail_msg ("%d false peer_lost report(s), first: %s", s_false_lost, s_false_line);
 }
 
+/* Nodes 1 and 2 given a dead address first -- node 1 by a repeated
+ * --join, node 2 by a comma list -- join through node 0, the second
+ * address: a join that gets no answer moves on. */
+static int
+s_two_joined (void *ctx)
+{
+    (void)ctx;
+    return s_procs[1].joined && s_procs[2].joined;
+}
+
+static void
+test_join_through_second_address (void **state)
+{
+    (void)state;
+    s_spawn (0, NULL);
+    if (!s_wait_until (s_first_started, tu_now_ms () + S_START_TIMEOUT_MS))
+        fail_msg ("node 0 printed no `started endpoint=` line in %d ms", S_START_TIMEOUT_MS);
+    const char *live = s_procs[0].endpoint + 6; /* HOST:PORT */
+    char dead[32], list[sizeof s_procs[0].endpoint + sizeof dead];
+    snprintf (dead, sizeof dead, "127.0.0.1:%d", tu_free_port ());
+    if ((size_t)snprintf (list, sizeof list, "%s,%s", dead, live) >= sizeof list)
+        fail_msg ("node 0's endpoint %s is too long", live);
+    s_spawn2 (1, dead, live);
+    s_spawn2 (2, list, NULL);
+    uint64_t t0 = tu_now_ms ();
+    if (!s_wait_until (s_two_joined, t0 + S_JOIN_TIMEOUT_MS))
+        fail_msg ("given a dead address first, node 1 %s and node 2 %s within %d ms",
+                  s_procs[1].joined ? "joined" : "did not join",
+                  s_procs[2].joined ? "joined" : "did not join", S_JOIN_TIMEOUT_MS);
+    print_message ("a dead address first: both nodes joined in %llu ms\n",
+                   (unsigned long long)(tu_now_ms () - t0));
+}
+
 int
 main (void)
 {
@@ -275,6 +326,7 @@ main (void)
      * watchdog, and teardown kills every child. */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_sigkill_detected, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_join_through_second_address, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

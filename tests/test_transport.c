@@ -264,7 +264,9 @@ s_outsider (s_outsider_t kind)
     if (kind != S_NO_VOUCH) { /* it cannot tell: its handshake succeeded */
         ovl_refusal_t why;
         int final = 0;
-        assert_true (ovl_transport_watch_failures (o, &why, &final) >= 1);
+        const char *via = NULL;
+        assert_true (ovl_transport_watch_failures (o, &why, &final, &via) >= 1);
+        assert_string_equal (via, eb);
     }
     ovl_transport_destroy (&b);
     ovl_transport_destroy (&o);
@@ -306,7 +308,7 @@ test_unwatch_then_reconnect (void **state)
     ovl_transport_watch (a, eb);
     assert_int_equal (ovl_transport_send (a, eb, (const uint8_t *)"one", 3), 0);
     s_expect (b, "one");
-    assert_int_equal (ovl_transport_watch_failures (a, NULL, NULL), 0);
+    assert_int_equal (ovl_transport_watch_failures (a, NULL, NULL, NULL), 0);
     ovl_transport_watch (a, NULL);
     ovl_transport_destroy (&b);
     char err[256] = "";
@@ -321,6 +323,58 @@ test_unwatch_then_reconnect (void **state)
     ovl_transport_destroy (&a);
     ovl_transport_destroy (&b);
     ovl_transport_destroy (&c);
+}
+
+/* A joiner watches every bootstrap before it sends: an open peer it
+ * reaches, then a closed network's, which refuses it for good. The
+ * refusal is reported, naming the second endpoint, though that DEALER was
+ * opened after the first was watched and used; the good one never counts.
+ * A ninth endpoint does not fit, and NULL ends every watch. */
+static void
+test_watch_every_bootstrap (void **state)
+{
+    (void)state;
+    uint8_t secret[APP_NETKEY_BYTES];
+    randombytes_buf (secret, sizeof secret);
+    ovl_transport_keys_t kb = s_keys (secret);
+    ovl_transport_t *o = s_new (), *g = s_new (), *b = s_new_keyed (&kb);
+    const char *eg = ovl_transport_endpoint (g), *eb = ovl_transport_endpoint (b);
+    assert_int_equal (ovl_transport_watch (o, eg), 0);
+    assert_int_equal (ovl_transport_watch (o, eb), 0);
+    assert_int_equal (ovl_transport_watch (o, eb), 0); /* once is enough */
+    assert_int_equal (ovl_transport_send (o, eg, (const uint8_t *)"hello", 5), 0);
+    s_expect (g, "hello");
+    assert_int_equal (ovl_transport_watch_failures (o, NULL, NULL, NULL), 0);
+    assert_int_equal (ovl_transport_send (o, eb, (const uint8_t *)"let me in", 9), 0);
+    uint64_t deadline = tu_now_ms () + S_RECV_TIMEOUT_MS;
+    ovl_refusal_t why = 0;
+    int final = 0;
+    const char *via = NULL;
+    /* A mismatch is final; a hang-up (the server closed first) is retried
+     * every 100 ms, and counted each time. */
+    while (!final && ovl_transport_watch_failures (o, &why, &final, &via) < 3) {
+        if (tu_now_ms () >= deadline)
+            fail_msg ("the refusal through the second endpoint was not seen in %d ms",
+                      S_RECV_TIMEOUT_MS);
+        zmq_pollitem_t item = { ovl_transport_inbox_socket (o), 0, ZMQ_POLLIN, 0 };
+        zmq_poll (&item, 1, 20);
+    }
+    assert_non_null (via);
+    assert_string_equal (via, eb);
+    assert_true (why == OVL_REFUSED_MECHANISM || why == OVL_REFUSED_HANDSHAKE);
+    /* The watch is bounded: 8 endpoints (two so far). */
+    char ep[64];
+    for (int i = 0; i < OVL_TRANSPORT_WATCH_MAX - 2; i++) {
+        snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", 1 + i);
+        assert_int_equal (ovl_transport_watch (o, ep), 0);
+    }
+    assert_int_equal (ovl_transport_watch (o, "tcp://127.0.0.1:99"), -1);
+    assert_int_equal (ovl_transport_watch (o, NULL), 0);
+    assert_int_equal (ovl_transport_watch_failures (o, NULL, NULL, &via), 0);
+    assert_null (via);
+    ovl_transport_destroy (&o);
+    ovl_transport_destroy (&g);
+    ovl_transport_destroy (&b);
 }
 
 /* A member's vouch sent by another key (a member who saw it, replaying
@@ -388,6 +442,7 @@ main (void)
         cmocka_unit_test (test_keyed_refuses_no_key),
         cmocka_unit_test (test_keyed_refuses_unvouched),
         cmocka_unit_test (test_unwatch_then_reconnect),
+        cmocka_unit_test (test_watch_every_bootstrap),
         cmocka_unit_test (test_keyed_replayed_vouch_refused),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -68,6 +68,10 @@ uint64_t tu_now_ms (void);
 uint64_t tu_now_us (void);
 uint64_t tu_unix_ms (void);
 
+/* A loopback TCP port nobody listens on now (the kernel's choice of a free
+ * one): a dead address to join through, or a port to give a peer. */
+int tu_free_port (void);
+
 /* Child processes. Every child gets SIGKILL if the test process dies
  * first, so a test killed by ctest or by its watchdog leaves nothing
  * running. An exit status here is the child's exit code, or 128 + the

@@ -222,6 +222,34 @@ app_opt_hostport (const char *opt, const char *arg, int host_max)
 }
 
 void
+app_opt_join (const char *opt, const char *arg, ovl_handle_t *boots, size_t *n, size_t max,
+              char *shown, size_t shown_size)
+{
+    const char *p = arg;
+    for (;;) {
+        const char *comma = strchr (p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen (p);
+        char one[48]; /* HOST (at most 40) : PORT */
+        if (len >= sizeof one)
+            app_usage_error ("%s: '%.*s' is not HOST:PORT", opt, (int)len, p);
+        memcpy (one, p, len);
+        one[len] = 0;
+        /* The host must fit an overlay address (OVL_ADDR_MAX). */
+        app_opt_hostport (opt, one, 40);
+        if (*n == max)
+            app_usage_error ("%s: more than %zu addresses", opt, max);
+        memset (&boots[*n], 0, sizeof boots[*n]);
+        snprintf (boots[*n].addr, sizeof boots[*n].addr, "tcp://%s", one);
+        size_t used = strlen (shown);
+        snprintf (shown + used, shown_size - used, "%s%s", *n ? ", " : "", one);
+        ++*n;
+        if (!comma)
+            return;
+        p = comma + 1;
+    }
+}
+
+void
 app_view_opts_init (app_view_opts_t *vo)
 {
     memset (vo, 0, sizeof *vo);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "handle.h"
 #include "kernel.h"
 #include "palette.h"
 #include "view.h"
@@ -63,6 +64,12 @@ void app_check_advertise (const char *bind_addr, const char *advertise);
 /* HOST:PORT to connect to: a host of 1..host_max characters, not '*', and
  * a port of 1..65535. */
 const char *app_opt_hostport (const char *opt, const char *arg, int host_max);
+/* --join HOST:PORT[,HOST:PORT...], repeatable: each address is appended
+ * to boots (*n of them, at most max) as a bootstrap whose id is unknown
+ * until it answers, and to shown ("HOST:PORT, ...", for messages). A bad
+ * address or one too many: exit 2. */
+void app_opt_join (const char *opt, const char *arg, ovl_handle_t *boots, size_t *n, size_t max,
+                   char *shown, size_t shown_size);
 /* A host name or IPv4 address to advertise: 1..40 characters, no ':' or
  * '*'. */
 const char *app_opt_advertise (const char *opt, const char *arg);

@@ -165,36 +165,6 @@ s_parse_geometry (const char *text, app_gui_config_t *config)
     return 0;
 }
 
-/* --join HOST:PORT[,HOST:PORT...], repeatable: each address becomes a
- * bootstrap whose id is unknown until it answers (see app/tools/cmd_node.c);
- * `shown` lists them for messages. */
-static void
-s_opt_join (const char *arg, ovl_handle_t *boots, size_t *n, char *shown, size_t shown_len)
-{
-    const char *p = arg;
-    for (;;) {
-        const char *comma = strchr (p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen (p);
-        char one[48]; /* HOST (at most 40) : PORT */
-        if (len >= sizeof one)
-            app_usage_error ("--join: '%.*s' is not HOST:PORT", (int)len, p);
-        memcpy (one, p, len);
-        one[len] = 0;
-        /* The host must fit an overlay address (OVL_ADDR_MAX). */
-        app_opt_hostport ("--join", one, 40);
-        if (*n == OVL_BOOTSTRAPS_MAX)
-            app_usage_error ("--join: more than %d addresses", OVL_BOOTSTRAPS_MAX);
-        memset (&boots[*n], 0, sizeof boots[*n]);
-        snprintf (boots[*n].addr, sizeof boots[*n].addr, "tcp://%s", one);
-        size_t used = strlen (shown);
-        snprintf (shown + used, shown_len - used, "%s%s", *n ? ", " : "", one);
-        ++*n;
-        if (!comma)
-            return;
-        p = comma + 1;
-    }
-}
-
 /* A joiner of a peer on another machine listens on, and advertises, the
  * local address that routes to the first --join address (none typed:
  * --bind/--advertise say otherwise); joining this machine, routed stays
@@ -301,7 +271,8 @@ app_cmd_peer (int argc, char **argv)
             advertise = app_opt_advertise ("--advertise", optarg);
             break;
         case S_OPT_JOIN:
-            s_opt_join (optarg, boots, &n_boots, joins, sizeof joins);
+            app_opt_join ("--join", optarg, boots, &n_boots, OVL_BOOTSTRAPS_MAX, joins,
+                          sizeof joins);
             join = joins;
             break;
         case S_OPT_HEADLESS:
@@ -564,43 +535,21 @@ app_cmd_peer (int argc, char **argv)
     app_jsonlog_num (log, "throttle", throttle);
     app_jsonlog_end (log);
 
-    c.now_ms = app_now_ms ();
-    int own_port = atoi (strrchr (endpoint, ':') + 1);
-    if (lan && n_boots == 0) {
-        app_peer_say (&c, "looking for peers of network %s on the LAN (%s, UDP %d)", network,
-                      lan_host, APP_LAN_PORT);
-        n_boots = app_lan_discover (lan, c.self.id, own_port, S_LAN_WAIT_MS, boots,
-                                    OVL_BOOTSTRAPS_MAX, joins, sizeof joins);
-        if (n_boots > 0)
-            join = joins;
-        else
-            app_peer_say (&c, "no peer of network %s heard on the LAN: starting it", network);
-        c.now_ms = app_now_ms ();
-    }
-    if (join) {
-        c.join = join;
-        c.join_since_ms = c.now_ms;
-        if (join_timeout_s == 0 && exit_when_done)
-            join_timeout_s = S_JOIN_TIMEOUT_S;
-        c.join_timeout_ms = (uint64_t)(join_timeout_s * 1000.0);
-        /* The first address's handshakes tell a refusal (a closed network
-         * refuses through every member alike). */
-        ovl_transport_watch (c.transport, boots[0].addr);
-        snprintf (c.join_watched, sizeof c.join_watched, "%s", boots[0].addr);
-        el_stack_start (c.stack, c.now_ms, boots, n_boots);
-    } else {
-        /* Alone, the node joins at once, and the job protocol starts. */
-        el_stack_start (c.stack, c.now_ms, NULL, 0);
-        if (el_stack_new_job (c.stack, c.now_ms, &vo.view, slices, app_peer_unix_ms (), err,
-                              sizeof err)) {
-            fprintf (stderr, "p2pfractal: peer: %s\n", err);
-            goto done;
-        }
-    }
-    /* Found by the peers that come later: a member from now on (one that
-     * has not joined yet is found through those it joins). */
-    if (lan)
-        app_lan_member (lan, c.self.id, own_port);
+    if (join_timeout_s == 0 && exit_when_done)
+        join_timeout_s = S_JOIN_TIMEOUT_S;
+    c.join_timeout_ms = (uint64_t)(join_timeout_s * 1000.0);
+    c.own_port = atoi (strrchr (endpoint, ':') + 1);
+    c.network = network;
+    c.first_view = vo.view;
+    c.first_slices = slices;
+    c.lan = lan;
+    snprintf (c.lan_host, sizeof c.lan_host, "%s", lan_host);
+    /* --lan and no --join: the loop looks on the LAN, the window already
+     * up, and then joins or starts the network. */
+    if (lan && n_boots == 0)
+        app_peer_lan_look (&c, S_LAN_WAIT_MS);
+    else if (app_peer_start (&c, boots, n_boots, joins) != 0)
+        goto done;
 
     if (gui) {
         /* The loop gets a thread; this one draws until the loop closes

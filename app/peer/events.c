@@ -495,7 +495,8 @@ app_peer_join_refused (app_peer_ctx_t *c)
 {
     ovl_refusal_t why;
     int final = 0;
-    unsigned failed = ovl_transport_watch_failures (c->transport, &why, &final);
+    const char *via = NULL;
+    unsigned failed = ovl_transport_watch_failures (c->transport, &why, &final, &via);
     if (!final && failed < S_JOIN_REFUSED_AFTER)
         return 0;
     int keyed = ovl_transport_keyed (c->transport);
@@ -513,9 +514,11 @@ app_peer_join_refused (app_peer_ctx_t *c)
                  * the hang-up. */
                 : "it runs a closed network (it hangs up on our handshake): start this "
                   "peer with --key and the network's key file";
-    app_peer_say (c, "cannot join through %s: %s", c->join, text);
+    /* The address that refused, as --join names it. */
+    const char *through = via && strncmp (via, "tcp://", 6) == 0 ? via + 6 : c->join;
+    app_peer_say (c, "cannot join through %s: %s", through, text);
     app_jsonlog_t *log = app_peer_json (c, "join_refused");
-    app_jsonlog_str (log, "through", c->join);
+    app_jsonlog_str (log, "through", through);
     app_jsonlog_str (log, "why", text);
     app_jsonlog_end (log);
     return 1;
@@ -527,11 +530,18 @@ app_peer_progress (app_peer_ctx_t *c)
     el_status_t st;
     el_peer_status (c->peer, &st);
     size_t known = ovl_node_known_count (c->node);
+    if (c->lan_looking) {
+        s_progress (c, "looking for peers of network %s on the LAN (%s), %llu s", c->network,
+                    c->lan_host, (unsigned long long)((c->now_ms - c->lan_since_ms) / 1000));
+        return;
+    }
     if (!el_stack_started (c->stack) && c->join) {
-        unsigned failed = ovl_transport_watch_failures (c->transport, NULL, NULL);
+        const char *via = NULL;
+        unsigned failed = ovl_transport_watch_failures (c->transport, NULL, NULL, &via);
         if (failed > 0) {
             /* Not "no answer": it answers, and hangs up (told why soon). */
-            s_progress (c, "not joined yet: %s cut %u handshake%s short", c->join, failed,
+            s_progress (c, "not joined yet: %s cut %u handshake%s short",
+                        strncmp (via, "tcp://", 6) == 0 ? via + 6 : via, failed,
                         failed == 1 ? "" : "s");
             return;
         }

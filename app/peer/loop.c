@@ -126,22 +126,6 @@ s_update_view (app_peer_ctx_t *c, uint64_t now)
     app_peer_view_status (c->view, &st, ovl_node_known_count (c->node), c->rate);
 }
 
-/* The join moved on to another address (a timer did it, and opened the
- * connection just now): watch that one's handshakes for a refusal --
- * unless the one watched is cutting handshakes short: that is a refusal
- * under way (ten make one), and the join may move on before it is (an ack
- * timeout is 0.5 s), and back, where libzmq has nothing new to report. */
-static void
-s_watch_join (app_peer_ctx_t *c)
-{
-    const ovl_handle_t *via = ovl_node_join_via (c->node);
-    if (via && strcmp (via->addr, c->join_watched) != 0 &&
-        ovl_transport_watch_failures (c->transport, NULL, NULL) == 0) {
-        ovl_transport_watch (c->transport, via->addr);
-        snprintf (c->join_watched, sizeof c->join_watched, "%s", via->addr);
-    }
-}
-
 /* Run the peer until it leaves; the exit status. */
 int
 app_peer_loop (app_peer_ctx_t *c)
@@ -161,8 +145,17 @@ app_peer_loop (app_peer_ctx_t *c)
         now = c->now_ms = app_now_ms ();
         if (leave_deadline_ms == UINT64_MAX && (app_stop_requested || c->leave_now)) {
             app_peer_say (c, app_stop_requested ? "interrupted: leaving" : "leaving");
+            /* Said on the LAN first: a peer looking now must not pick us. */
+            if (c->lan)
+                app_lan_leave (c->lan, c->self.id, c->own_port);
+            if (c->lan_looking)
+                break; /* part of nothing yet: nobody to hand anything over to */
             el_stack_leave (stack, now);
             leave_deadline_ms = now + S_LEAVE_MS;
+        }
+        if (c->lan_looking && app_peer_lan_step (c, now) != 0) {
+            status = APP_EXIT_FAIL;
+            break;
         }
         if (now >= leave_deadline_ms && departed)
             break;
@@ -192,9 +185,8 @@ app_peer_loop (app_peer_ctx_t *c)
             next_prune_ms = now + APP_PRUNE_INTERVAL_MS;
             s_prune (c);
         }
-        if (el_stack_next_deadline_ms (stack) <= now) {
+        if (!c->lan_looking && el_stack_next_deadline_ms (stack) <= now) {
             el_stack_on_tick (stack, now);
-            s_watch_join (c);
             app_peer_write_done (c);
         }
         if (now >= next_progress_ms) {
@@ -207,14 +199,17 @@ app_peer_loop (app_peer_ctx_t *c)
         /* Sleep until the nearest deadline, a message, a finished slice or
          * a command from the window. */
         uint64_t wake_ms = now + S_POLL_MAX_MS;
-        uint64_t deadlines[] = { el_stack_next_deadline_ms (stack), next_progress_ms, next_prune_ms,
-                                 leave_deadline_ms };
+        uint64_t deadlines[] = { c->lan_looking ? app_lan_deadline_ms (c->lan, now)
+                                                : el_stack_next_deadline_ms (stack),
+                                 next_progress_ms, next_prune_ms, leave_deadline_ms };
         for (size_t i = 0; i < sizeof deadlines / sizeof deadlines[0]; i++)
             if (deadlines[i] < wake_ms)
                 wake_ms = deadlines[i];
         long timeout_ms = wake_ms > now ? (long)(wake_ms - now) : 0;
+        /* While looking on the LAN the beacons, not the inbox: nobody
+         * knows this peer yet, and the node has not started. */
         zmq_pollitem_t items[3] = {
-            { inbox, 0, ZMQ_POLLIN, 0 },
+            { c->lan_looking ? app_lan_socket (c->lan) : inbox, 0, ZMQ_POLLIN, 0 },
             { NULL, wake_fd, ZMQ_POLLIN, 0 },
             { NULL, cmd_fd, ZMQ_POLLIN, 0 },
         };
@@ -228,8 +223,8 @@ app_peer_loop (app_peer_ctx_t *c)
         uint8_t *bytes;
         size_t len;
         ovl_id_t sender;
-        for (int i = 0;
-             i < S_DRAIN_MAX_MSGS && ovl_transport_recv (c->transport, &bytes, &len, &sender) == 0;
+        for (int i = 0; !c->lan_looking && i < S_DRAIN_MAX_MSGS &&
+                        ovl_transport_recv (c->transport, &bytes, &len, &sender) == 0;
              i++) {
             c->now_ms = app_now_ms ();
             el_stack_on_msg (stack, c->now_ms, bytes, len,

@@ -11,6 +11,7 @@
 #include "handle.h"
 #include "job.h"
 #include "jsonlog.h"
+#include "lan.h"
 #include "node.h"
 #include "palette.h"
 #include "params.h"
@@ -63,7 +64,15 @@ typedef struct {
     char public_key[2 * OVL_TRANSPORT_KEY_BYTES + 1]; /* hex; "" on an open network */
     uint64_t now_ms;                                  /* the time of the core call under way */
     const char *join;                                 /* --join HOST:PORT[,...], or NULL */
-    char join_watched[OVL_ADDR_MAX];                  /* whose handshakes are watched */
+    app_lan_t *lan;                                   /* --lan's beacon, or NULL */
+    int lan_looking;                                  /* looking on the LAN, not started */
+    uint64_t lan_since_ms;                            /* since then */
+    char lan_host[64];                                /* this machine's address on the LAN */
+    char lan_joins[OVL_BOOTSTRAPS_MAX * 48];          /* the members heard, for messages */
+    const char *network;                              /* --network */
+    int own_port;                                     /* our inbox's TCP port */
+    rnd_view_t first_view;                            /* the job a first peer starts */
+    int first_slices;                                 /* and its slices (0: the default) */
     uint64_t join_since_ms;                           /* when the join began */
     uint64_t join_timeout_ms;                         /* give up then (0: never) */
     int test_corrupt;                                 /* P2PF_TEST_CORRUPT_SLICES: tests only */
@@ -148,6 +157,21 @@ void app_peer_write_done (app_peer_ctx_t *c);
  * is known to carry it on, write what is here to <stem>.partial.png
  * (missing slices grey). */
 void app_peer_write_partial (app_peer_ctx_t *c);
+
+/* --- start.c -------------------------------------------------------------- */
+
+/* Join through boots (n of them, named shown in messages; shown must live
+ * as long as c), or with n 0 start the network and its first job (c's
+ * first_view); then, with --lan, beacon as a member. 0, or -1 (said). */
+int app_peer_start (app_peer_ctx_t *c, const ovl_handle_t *boots, size_t n, const char *shown);
+
+/* --lan and no --join: start looking for the network on the LAN, for
+ * wait_ms at least (lan_beacon.h), and say so -- in the window too. */
+void app_peer_lan_look (app_peer_ctx_t *c, uint32_t wait_ms);
+
+/* While looking: take the beacons heard and, once the verdict is in, say
+ * it and start (app_peer_start). 0, or -1 if starting failed. */
+int app_peer_lan_step (app_peer_ctx_t *c, uint64_t now_ms);
 
 /* --- loop.c --------------------------------------------------------------- */
 

@@ -29,7 +29,7 @@
 
 static const char s_usage[] =
     "Usage: p2pfractal node [--port P] [--bind ADDR] [--advertise HOST]\n"
-    "         [--join HOST:PORT] [--seed S] [--ping-ms N] [--fail-ms N]\n"
+    "         [--join HOST:PORT]... [--seed S] [--ping-ms N] [--fail-ms N]\n"
     "   or: p2pfractal node -h|--help|-V|--version\n"
     "Run one overlay node on the network (a debugging aid): start a ring, or\n"
     "join one through any member, and print membership events on stdout, one\n"
@@ -42,7 +42,9 @@ static const char s_usage[] =
     "                            127.0.0.1; '*' for all)\n"
     "      --advertise HOST      host peers should connect to (default: the bind\n"
     "                            address, 127.0.0.1 for '*')\n"
-    "      --join HOST:PORT      join the ring through the node listening there\n"
+    "      --join HOST:PORT      join the ring through the node listening there;\n"
+    "                            repeat it or give a comma list, at most 8: a join\n"
+    "                            that gets no answer tries the next address\n"
     "      --seed S              seed of the node's id and PRNG (default: from the\n"
     "                            clock)\n"
     "      --ping-ms N           probe a quiet neighbour every N ms, 1..600000\n"
@@ -52,6 +54,7 @@ static const char s_usage[] =
     "Examples:\n"
     "  p2pfractal node --port 5555\n"
     "  p2pfractal node --join 127.0.0.1:5555\n"
+    "  p2pfractal node --join 127.0.0.1:5555,127.0.0.1:5556\n"
     "\n"
     "Exit status: 0 interrupted; 1 the sockets failed; 2 a bad command line.\n";
 
@@ -130,7 +133,12 @@ app_cmd_node (int argc, char **argv)
         { 0, 0, 0, 0 },
     };
     int port = 0, seed_set = 0, opt;
-    const char *bind_addr = "127.0.0.1", *advertise = NULL, *join = NULL;
+    const char *bind_addr = "127.0.0.1", *advertise = NULL;
+    /* The bootstraps' ids are unknown until they answer; the core sends
+     * the JOIN to an addr and treats an all-zero id as "not us". */
+    ovl_handle_t boots[OVL_BOOTSTRAPS_MAX];
+    size_t n_boots = 0;
+    char joins[OVL_BOOTSTRAPS_MAX * 48] = "";
     uint64_t seed = 0;
     ovl_config_t config;
     ovl_config_default (&config);
@@ -148,8 +156,8 @@ app_cmd_node (int argc, char **argv)
             advertise = app_opt_advertise ("--advertise", optarg);
             break;
         case 'j':
-            /* The host must fit an overlay address (OVL_ADDR_MAX). */
-            join = app_opt_hostport ("--join", optarg, 40);
+            app_opt_join ("--join", optarg, boots, &n_boots, OVL_BOOTSTRAPS_MAX, joins,
+                          sizeof joins);
             break;
         case 's':
             seed = app_opt_seed ("--seed", optarg);
@@ -222,13 +230,7 @@ app_cmd_node (int argc, char **argv)
     printf ("started endpoint=%s id=%s\n", self.addr, hex);
     fflush (stdout);
 
-    /* The bootstrap's id is unknown until it answers; the core sends the
-     * JOIN to its addr and treats an all-zero id as "not us". */
-    ovl_handle_t bootstrap;
-    memset (&bootstrap, 0, sizeof bootstrap);
-    if (join)
-        snprintf (bootstrap.addr, sizeof bootstrap.addr, "tcp://%s", join);
-    ovl_node_start (node, app_now_ms (), &bootstrap, join != NULL);
+    ovl_node_start (node, app_now_ms (), n_boots ? boots : NULL, n_boots);
 
     void *inbox = ovl_transport_inbox_socket (ctx.transport);
     int status = APP_EXIT_OK;

@@ -20,7 +20,10 @@
 #   5. Then all five start at once with --lan and no address at all (host
 #      5 told --iface eth0): they find each other by broadcast beacons
 #      (which stay on the bridge), one starts the network, the others join
-#      it, and again every PNG equals render's.
+#      it, and again every PNG equals render's. Each of them, leaving once
+#      its PNG is written, broadcasts a goodbye beacon: a listener on the
+#      switch (perl, its own address on the bridge) hears one from every
+#      host.
 # Exit 0 on success, 1 on failure (the logs are kept and named), 77 when
 # this machine cannot do it (not root, no namespaces, no iptables).
 set -u
@@ -35,6 +38,7 @@ skip() {
 command -v ip >/dev/null || skip "no ip (iproute2)"
 command -v iptables >/dev/null || skip "no iptables"
 command -v compare >/dev/null || skip "no ImageMagick compare"
+command -v perl >/dev/null || skip "no perl (the beacon listener)"
 
 TAG="p2pf$$"
 SW="${TAG}sw"
@@ -43,9 +47,19 @@ DIR=$(mktemp -d /tmp/p2pf-lab.XXXXXX)
 PIDS=""
 OK=0
 
-cleanup() {
+# Every process inside our namespaces: $PIDS holds the `ip netns exec`
+# wrappers, and a peer outlives its wrapper's SIGKILL.
+kill_inside() {
+    for ns in "$SW" $(for h in $HOSTS; do echo "${TAG}h$h"; done); do
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+    done
     for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
     for p in $PIDS; do wait "$p" 2>/dev/null; done
+    PIDS=""
+}
+
+cleanup() {
+    kill_inside
     for h in $HOSTS; do ip netns del "${TAG}h$h" 2>/dev/null; done
     ip netns del "$SW" 2>/dev/null
     if [ "$OK" -eq 1 ]; then rm -rf "$DIR"; else echo "lab: logs kept in $DIR"; fi
@@ -164,13 +178,28 @@ echo "lab: 5 hosts, joiners without --bind, h3 dropped $drops packets, h1 cut of
 echo "lab: every PNG equals render's"
 
 # --- 5. nobody types an address: --lan ------------------------------------
-for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
-for p in $PIDS; do wait "$p" 2>/dev/null; done
-PIDS=""
+kill_inside
 in_host 3 iptables -F INPUT
 mkdir "$DIR/lan"
 DIR0=$DIR
 DIR="$DIR0/lan"
+# The switch listens to the beacons (UDP 5670) on an address of its own on
+# the bridge: one line "IP FLAGS" per beacon of ours (flags: 1 member, 2
+# leaving).
+ip -n "$SW" addr add 198.51.100.254/24 dev br0 || fail "the switch's address"
+ip netns exec "$SW" perl -e '
+    use Socket;
+    socket (my $s, PF_INET, SOCK_DGRAM, 0) or die "socket: $!";
+    setsockopt ($s, SOL_SOCKET, SO_REUSEADDR, 1);
+    bind ($s, sockaddr_in (5670, INADDR_ANY)) or die "bind: $!";
+    $| = 1;
+    while (my $from = recv ($s, my $b, 1500, 0)) {
+        next unless length ($b) == 48 && substr ($b, 0, 5) eq "P2PF\x01";
+        my ($port, $ip) = sockaddr_in ($from);
+        printf "%s %d\n", inet_ntoa ($ip), ord (substr ($b, 5, 1));
+    }' >"$DIR/beacons" 2>"$DIR/beacons.err" &
+LISTENER=$!
+PIDS="$PIDS $LISTENER"
 for h in $HOSTS; do
     iface=""
     [ "$h" = 5 ] && iface="--iface eth0"
@@ -187,5 +216,13 @@ joined=$(grep -l "joined the ring" "$DIR"/h*.err | wc -l)
 jobs=$(grep -ho '"event":"job_started","job":"[0-9a-f]*"' "$DIR"/h*.json | sort -u | wc -l)
 [ "$jobs" -eq 1 ] || fail "--lan: $jobs different jobs (want 1)"
 echo "lab: --lan, no address given: 1 host started the network, 4 joined it; every PNG equals render's"
+# Each leaves once its PNG is written (--exit-when-done), saying goodbye.
+for p in $PIDS; do [ "$p" = "$LISTENER" ] || wait "$p"; done
+for h in $HOSTS; do
+    grep -q "^198\.51\.100\.1$h 2\$" "$DIR/beacons" ||
+        fail "--lan: no goodbye beacon heard from h$h when it left"
+done
+echo "lab: --lan: every host said goodbye on the LAN when it left" \
+    "($(grep -c ' 2$' "$DIR/beacons") goodbye beacons of $(wc -l <"$DIR/beacons"))"
 DIR=$DIR0
 OK=1
