@@ -424,17 +424,18 @@ s_el_event (void *ctx, const el_event_t *ev)
         ovl_id_short (ev->elector, by);
         app_peer_say (
             c,
-            "slice %u from %s (computed by %s, it says) failed its check: dropped, and %s "
-            "is ignored for the rest of this job",
-            ev->slice, id, by, id);
+            "slice %u from %s (computed by %s, it says) failed its check (%s): dropped, and "
+            "%s is ignored for the rest of this job",
+            ev->slice, id, by, ev->reason, id);
         log = app_peer_json (c, "slice_rejected");
         app_jsonlog_u64 (log, "slice", ev->slice);
         app_peer_json_id (log, "from", ev->peer.id);
         app_peer_json_id (log, "by", ev->elector);
+        app_jsonlog_str (log, "reason", ev->reason);
         app_jsonlog_end (log);
         if (c->view)
-            app_peer_view_tick (c->view, app_peer_unix_ms (),
-                                "slice %u from %s had wrong pixels: ignored", ev->slice, id);
+            app_peer_view_tick (c->view, app_peer_unix_ms (), "slice %u from %s: %s: ignored",
+                                ev->slice, id, ev->reason);
         break;
     case EL_EV_JOB_DONE:
         /* Written once the core call returns: colouring and compressing a
