@@ -137,6 +137,14 @@ int rnd_view_is_deep (const rnd_view_t *view);
 int rnd_view_zoom_exact (const rnd_view_t *view, double px, double py, double shift, double scale,
                          rnd_view_t *out, char *err, size_t err_size);
 
+/* Where view `to` lies relative to view `from`, exactly (MPFR, any
+ * depth): its centre minus from's in from's pixels (*dx to the right,
+ * *dy upwards) and its width over from's (*ratio). What a window needs to
+ * show the part of an old image a new view covers, where the doubles of
+ * two deep centres are one and the same. */
+void rnd_view_relative (const rnd_view_t *from, const rnd_view_t *to, double *dx, double *dy,
+                        double *ratio);
+
 /* The complex coordinate of pixel (x, y), per the contract above. */
 void rnd_view_pixel (const rnd_view_t *view, int x, int y, double *re, double *im);
 
