@@ -420,6 +420,35 @@ test_click_chain_has_no_precision_wall (void **state)
     rnd_kjob_release (&job);
 }
 
+/* Auto-iterations: the budget doubles when 1 in 1000 pixels escaped in
+ * its top quarter, and only then; interior pixels do not count; capped. */
+static void
+test_auto_iter (void **state)
+{
+    (void)state;
+    enum { N = 10000 };
+    static float s[N];
+    for (int i = 0; i < N; i++)
+        s[i] = i % 3 ? 10.5f + (float)(i % 500) : RND_INTERIOR; /* all far below 1000 */
+    assert_int_equal (app_gui_auto_iter (s, N, 1000), 1000);
+    /* 9 pixels at 751..759: under 1 in 1000, unchanged */
+    for (int i = 0; i < 9; i++)
+        s[3 * i + 1] = 751.0f + (float)i;
+    assert_int_equal (app_gui_auto_iter (s, N, 1000), 1000);
+    /* exactly 750 is not above the quarter */
+    s[100] = 750.0f;
+    assert_int_equal (app_gui_auto_iter (s, N, 1000), 1000);
+    /* the tenth: doubled */
+    s[101] = 999.5f;
+    assert_int_equal (app_gui_auto_iter (s, N, 1000), 2000);
+    /* capped at the largest budget */
+    for (int i = 0; i < N; i++)
+        s[i] = (float)(RND_VIEW_ITER_MAX - 2);
+    assert_int_equal (app_gui_auto_iter (s, N, RND_VIEW_ITER_MAX - 1), RND_VIEW_ITER_MAX);
+    assert_int_equal (app_gui_auto_iter (s, N, RND_VIEW_ITER_MAX), RND_VIEW_ITER_MAX);
+    assert_int_equal (app_gui_auto_iter (s, 0, 1000), 1000);
+}
+
 int
 main (void)
 {
@@ -431,6 +460,7 @@ main (void)
         cmocka_unit_test (test_peer_colours_as_a_set),
         cmocka_unit_test (test_view_text),
         cmocka_unit_test (test_click_chain_has_no_precision_wall),
+        cmocka_unit_test (test_auto_iter),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

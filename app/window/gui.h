@@ -71,6 +71,15 @@ int app_gui_zoom_at (const rnd_view_t *view, double px, double py, double factor
 int app_gui_zoom_box (const rnd_view_t *view, double x0, double y0, double x1, double y1,
                       rnd_view_t *out);
 
+/* Auto-iterations (as Kalles Fraktaler's): a zoom into a finished image
+ * of n smooth values s rendered with max_iter doubles the budget (up to
+ * RND_VIEW_ITER_MAX) when at least 1 in APP_GUI_AUTO_ITER_PER of them
+ * escaped in the budget's top quarter -- so deep views do not turn
+ * black. A function of the image alone, whose values every peer has bit
+ * for bit; the result is the new job's max_iter. Never lowers it. */
+#define APP_GUI_AUTO_ITER_PER 1000
+int app_gui_auto_iter (const float *s, size_t n, int max_iter);
+
 /* The part of old's image that view nw shows, in old's pixels (0..W):
  * x, y, w, h -- exact at any depth (rnd_view_relative). */
 void app_gui_region (const rnd_view_t *old, const rnd_view_t *nw, double r[4]);

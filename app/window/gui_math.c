@@ -84,6 +84,21 @@ app_gui_region (const rnd_view_t *old, const rnd_view_t *nw, double r[4])
     r[1] = -dy + old->height_px / 2.0 - r[3] / 2;
 }
 
+int
+app_gui_auto_iter (const float *s, size_t n, int max_iter)
+{
+    /* Escaped in the top quarter of the budget: with more iterations,
+     * pixels now shown as interior would likely escape too. */
+    double near = 0.75 * max_iter;
+    size_t hot = 0;
+    for (size_t i = 0; i < n; i++)
+        hot += s[i] >= 0.0f && (double)s[i] > near;
+    if (n == 0 || hot * APP_GUI_AUTO_ITER_PER < n || max_iter >= RND_VIEW_ITER_MAX)
+        return max_iter;
+    long raised = 2L * max_iter;
+    return raised > RND_VIEW_ITER_MAX ? RND_VIEW_ITER_MAX : (int)raised;
+}
+
 /* All 128 bits through splitmix64's finaliser: ids that share a prefix
  * (neighbours on the ring) still hash apart. */
 static uint64_t

@@ -52,6 +52,20 @@ s_zoom_to (app_gui_t *g, const rnd_view_t *nw)
      * palette shown here must not travel to every peer's window and PNG
      * with the zoom (nw was made from a job's view and names its palette). */
     rnd_view_t v = *nw;
+    /* Zooming into a finished image: raise the budget if it needs more
+     * (app_gui_auto_iter). */
+    const rnd_view_t *old = &g->frame.info.view;
+    const el_status_t *st = &g->frame.info.status;
+    double dx, dy, ratio;
+    rnd_view_relative (old, &v, &dx, &dy, &ratio);
+    if (ratio < 1 && g->frame.pixels && st->total > 0 && st->done == st->total &&
+        v.max_iter == old->max_iter) {
+        v.max_iter = app_gui_auto_iter (
+            g->frame.pixels, (size_t)old->width_px * (size_t)old->height_px, old->max_iter);
+        if (v.max_iter != old->max_iter)
+            app_gui_toast (g, APP_GUI_WHITE, "iterations raised to %d: many pixels escaped near %d",
+                           v.max_iter, old->max_iter);
+    }
     if (s_post (g, &v) == 0)
         s_preview (g, &v);
 }
