@@ -168,10 +168,8 @@ void
 el_peer_reference (el_peer_t *p, uint64_t now, ovl_id_t job, const uint8_t *hash)
 {
     (void)now;
-    if (!p->has_job || !ovl_id_eq (job, p->job.id)) {
-        p->stats.dropped_other++;
-        return;
-    }
+    if (!p->has_job || !ovl_id_eq (job, p->job.id))
+        return; /* an older job's: its result is counted as dropped */
     memcpy (p->ref_hash, hash, sizeof p->ref_hash);
     p->has_ref = 1;
 }
