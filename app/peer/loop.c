@@ -62,9 +62,12 @@ s_take_renders (app_peer_ctx_t *c)
             app_jsonlog_end (log);
         }
         c->now_ms = app_now_ms ();
-        if (r.has_ref)
+        if (r.has_ref) {
+            if (c->test_corrupt == 2) /* another orbit, the same pixels */
+                r.ref_hash[0] ^= 1;
             el_stack_reference (c->stack, c->now_ms, r.job, r.ref_hash);
-        if (c->test_corrupt)
+        }
+        if (c->test_corrupt == 1)
             for (size_t i = 0; i < r.n; i++) /* wrong, and still values a kernel produces */
                 r.pixels[i] = r.pixels[i] < 0.0f ? 1.5f : r.pixels[i] + 1.0f;
         el_stack_rendered (c->stack, c->now_ms, r.job, r.slice, r.pixels, r.n);
@@ -77,8 +80,11 @@ s_take_renders (app_peer_ctx_t *c)
     app_peer_check_t k;
     while (app_peer_render_take_check (c->render, &k) == 0) {
         c->now_ms = app_now_ms ();
-        if (k.has_ref)
+        if (k.has_ref) {
+            if (c->test_corrupt == 2)
+                k.ref_hash[0] ^= 1;
             el_stack_reference (c->stack, c->now_ms, k.job, k.ref_hash);
+        }
         el_stack_on_checked (c->stack, c->now_ms, k.token, k.values, k.n);
         free (k.values);
         app_peer_write_done (c);
