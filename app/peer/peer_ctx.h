@@ -66,40 +66,40 @@ typedef struct {
     char join_watched[OVL_ADDR_MAX];                  /* whose handshakes are watched */
     uint64_t join_since_ms;                           /* when the join began */
     uint64_t join_timeout_ms;                         /* give up then (0: never) */
-    int test_corrupt;          /* P2PF_TEST_CORRUPT_SLICES (1 pixels, 2 orbit hash): tests only */
-    int warned_peer_cap;       /* 1 once the DEALER cap was reported */
-    int colouring_set;         /* --colouring was given */
-    rnd_colouring_t colouring; /* it */
-    rnd_palette_t palette;     /* the current job's palette */
-    const char *out_path;      /* the first job's PNG (-o) */
-    char out_stem[APP_PEER_PATH_MAX];          /* it without .png: later names */
-    unsigned images;                           /* images written (or begun) */
-    int has_image_job;                         /* an image was written ... */
-    ovl_id_t image_job;                        /* ... of this job, last */
-    char image_path[APP_PEER_PATH_MAX];        /* to this path */
-    char images_said[1024];                    /* their names, for the closing line */
-    int done_pending;                          /* a JOB_DONE waits to be written */
-    ovl_id_t done_job;                         /* for that job */
-    ovl_id_t busy_job;                         /* job_busy_s is for this job */
-    double job_busy_s;                         /* render + throttle seconds on it */
-    int master, root;                          /* the roles last reported */
-    int exit_when_done;                        /* --exit-when-done */
-    char own_palette[RND_PALETTE_NAME_MAX];    /* the palette on this command line */
-    int leave_now;                             /* 1: leave (the job is done) */
-    int write_failed;                          /* 1 if a PNG could not be written */
-    app_peer_writer_t writer;                  /* the PNG being written, if any */
-    app_peer_view_t *view;                     /* what the window shows; NULL headless */
-    int has_elect;                             /* an election was reported: */
-    uint64_t elect_term;                       /* its term */
-    ovl_id_t elect_by;                         /* and elector (once per term) */
-    int elect_has_prev;                        /* elect_prev is set */
-    ovl_id_t elect_prev;                       /* the master it replaced */
-    char elect_reason[64];                     /* its cause */
-    uint32_t rate_done[APP_PEER_RATE_SAMPLES]; /* slices done at the last samples */
-    uint64_t rate_ms[APP_PEER_RATE_SAMPLES];   /* and when */
-    unsigned rate_n;                           /* samples taken */
-    double rate;                               /* slices per second, recent */
-    int status;                                /* the loop's exit status */
+    int test_corrupt;                                 /* P2PF_TEST_CORRUPT_SLICES: tests only */
+    int warned_peer_cap;                              /* 1 once the DEALER cap was reported */
+    int colouring_set;                                /* --colouring was given */
+    rnd_colouring_t colouring;                        /* it */
+    rnd_palette_t palette;                            /* the current job's palette */
+    const char *out_path;                             /* the first job's PNG (-o) */
+    char out_stem[APP_PEER_PATH_MAX];                 /* it without .png: later names */
+    unsigned images;                                  /* images written (or begun) */
+    int has_image_job;                                /* an image was written ... */
+    ovl_id_t image_job;                               /* ... of this job, last */
+    char image_path[APP_PEER_PATH_MAX];               /* to this path */
+    char images_said[1024];                           /* their names, for the closing line */
+    int done_pending;                                 /* a JOB_DONE waits to be written */
+    ovl_id_t done_job;                                /* for that job */
+    ovl_id_t busy_job;                                /* job_busy_s is for this job */
+    double job_busy_s;                                /* render + throttle seconds on it */
+    int master, root;                                 /* the roles last reported */
+    int exit_when_done;                               /* --exit-when-done */
+    char own_palette[RND_PALETTE_NAME_MAX];           /* the palette on this command line */
+    int leave_now;                                    /* 1: leave (the job is done) */
+    int write_failed;                                 /* 1 if a PNG could not be written */
+    app_peer_writer_t writer;                         /* the PNG being written, if any */
+    app_peer_view_t *view;                            /* what the window shows; NULL headless */
+    int has_elect;                                    /* an election was reported: */
+    uint64_t elect_term;                              /* its term */
+    ovl_id_t elect_by;                                /* and elector (once per term) */
+    int elect_has_prev;                               /* elect_prev is set */
+    ovl_id_t elect_prev;                              /* the master it replaced */
+    char elect_reason[64];                            /* its cause */
+    uint32_t rate_done[APP_PEER_RATE_SAMPLES];        /* slices done at the last samples */
+    uint64_t rate_ms[APP_PEER_RATE_SAMPLES];          /* and when */
+    unsigned rate_n;                                  /* samples taken */
+    double rate;                                      /* slices per second, recent */
+    int status;                                       /* the loop's exit status */
 } app_peer_ctx_t;
 
 /* --- events.c ------------------------------------------------------------- */
