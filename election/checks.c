@@ -71,7 +71,7 @@ el_checks_on (const el_peer_t *p)
  * side, and the first that passes is stored. */
 void
 el_checks_start (el_peer_t *p, uint64_t now, uint32_t slice, const uint8_t *px,
-                 const ovl_handle_t *from, ovl_id_t by)
+                 const ovl_handle_t *from, ovl_id_t by, const ProtobufCBinaryData *ref)
 {
     for (uint32_t i = 0; i < p->n_checks; i++)
         if (p->checks[i].slice == slice && ovl_id_eq (p->checks[i].from.id, from->id)) {
@@ -98,6 +98,9 @@ el_checks_start (el_peer_t *p, uint64_t now, uint32_t slice, const uint8_t *px,
     c->slice = slice;
     c->from = *from;
     c->by = by;
+    c->has_ref = ref->len == sizeof c->ref;
+    if (c->has_ref)
+        memcpy (c->ref, ref->data, sizeof c->ref);
     c->pixels = copy;
     c->bytes = bytes;
     /* At most one pixel per 100 of the slice, at least one. */
@@ -124,27 +127,51 @@ el_checks_start (el_peer_t *p, uint64_t now, uint32_t slice, const uint8_t *px,
  * are ignored for the rest of the job (their copies awaiting checks are
  * dropped); a master hands the slice out again first. */
 static void
-s_reject (el_peer_t *p, const el_check_t *c)
+s_reject (el_peer_t *p, uint32_t slice, const ovl_handle_t *from, ovl_id_t by, const char *why)
 {
     p->stats.slices_rejected++;
     el_event_t ev;
     memset (&ev, 0, sizeof ev);
     ev.kind = EL_EV_SLICE_REJECTED;
-    ev.slice = c->slice;
-    ev.peer = c->from;
-    ev.elector = c->by;
+    ev.slice = slice;
+    ev.peer = *from;
+    ev.elector = by;
+    ev.reason = why;
     el_peer_event (p, &ev);
-    s_ban (p, c->from.id);
-    s_ban (p, c->by);
+    s_ban (p, from->id);
+    s_ban (p, by);
     for (uint32_t i = 0; i < p->n_checks;)
         if (el_checks_banned (p, p->checks[i].from.id) || el_checks_banned (p, p->checks[i].by))
             el_checks_remove (p, i, 1);
         else
             i++;
-    if (p->is_master && !el_bit_get (p->done, c->slice) && !p->checking[c->slice] &&
+    if (p->is_master && !el_bit_get (p->done, slice) && !p->checking[slice] &&
         p->n_returned < EL_PEER_RETURNED_MAX &&
-        !el_peer_in (c->slice, p->returned, (size_t)p->n_returned))
-        p->returned[p->n_returned++] = c->slice;
+        !el_peer_in (slice, p->returned, (size_t)p->n_returned))
+        p->returned[p->n_returned++] = slice;
+}
+
+int
+el_checks_ref_differs (const el_peer_t *p, const uint8_t *ref, size_t len)
+{
+    return p->has_ref && len == sizeof p->ref_hash && memcmp (ref, p->ref_hash, len) != 0;
+}
+
+void
+el_checks_reject_ref (el_peer_t *p, uint32_t slice, const ovl_handle_t *from, ovl_id_t by)
+{
+    p->stats.rejected_ref++;
+    s_reject (p, slice, from, by, "reference orbit differs");
+}
+
+void
+el_peer_reference (el_peer_t *p, uint64_t now, ovl_id_t job, const uint8_t *hash)
+{
+    (void)now;
+    if (!p->has_job || !ovl_id_eq (job, p->job.id))
+        return; /* an older job's: its result is counted as dropped */
+    memcpy (p->ref_hash, hash, sizeof p->ref_hash);
+    p->has_ref = 1;
 }
 
 void
@@ -164,8 +191,12 @@ el_peer_on_checked (el_peer_t *p, uint64_t now, uint64_t token, const float *val
         ok = memcmp (&values[j], &c.pixels[c.at[j]], sizeof values[j]) == 0;
     if (n != c.n) {
         p->stats.checks_dropped++; /* a driver bug: nobody is blamed */
+    } else if (c.has_ref && el_checks_ref_differs (p, c.ref, sizeof c.ref)) {
+        /* Our orbit became known while it waited (the driver says so
+         * before it answers a check computed with it). */
+        el_checks_reject_ref (p, c.slice, &c.from, c.by);
     } else if (!ok) {
-        s_reject (p, &c);
+        s_reject (p, c.slice, &c.from, c.by, "pixels differ");
     } else if (el_bit_get (p->done, c.slice)) {
         p->stats.slices_duplicate++;
     } else {

@@ -41,7 +41,10 @@ el_job_init (el_job_t *job, const rnd_view_t *view, int slices, uint64_t stamp, 
              size_t err_size)
 {
     memset (job, 0, sizeof *job);
-    if (rnd_view_validate (view, err, err_size))
+    /* Deep views too: every peer renders them by perturbation around a
+     * reference orbit it computes itself (app/peer/peer_render.c). */
+    rnd_view_field_t bad;
+    if (rnd_view_validate_deep (view, &bad, err, err_size))
         return -1;
     if (slices < 0 || slices > RND_SLICES_MAX) {
         if (err && err_size)
@@ -222,7 +225,12 @@ s_check (const P2pf__JobMsg *m)
     case P2PF__JOB_MSG__KIND_WORK_RETURN:
         return m->work_return->n_slices <= EL_MSG_SLICES_MAX ? EL_MSG_OK : EL_MSG_EBADFIELD;
     case P2PF__JOB_MSG__KIND_SLICE_DATA:
-        return m->slice_data->computed_by.len == 16 ? EL_MSG_OK : EL_MSG_EBADFIELD;
+        return m->slice_data->computed_by.len == 16 &&
+                       (m->slice_data->ref_hash.len == 0 ||
+                        (m->slice_data->ref_hash.len == RND_REF_HASH_BYTES &&
+                         m->slice_data->ref_hash.data))
+                   ? EL_MSG_OK
+                   : EL_MSG_EBADFIELD;
     case P2PF__JOB_MSG__KIND_SLICE_REQUEST:
         return m->slice_request->n_slices >= 1 && m->slice_request->n_slices <= EL_MSG_SLICES_MAX
                    ? EL_MSG_OK

@@ -48,8 +48,9 @@ typedef struct {
 
 /* A job of view cut into `slices` bands (0: RND_SLICES_DEFAULT, capped at
  * the height). 0, or -1 with a one-line reason in err: the view does not
- * validate, slices is out of 1..RND_SLICES_MAX, or a slice would not fit
- * in one message. */
+ * validate (rnd_view_validate_deep: deep views are jobs too, rendered by
+ * perturbation), slices is out of 1..RND_SLICES_MAX, or a slice would not
+ * fit in one message. */
 int el_job_init (el_job_t *job, const rnd_view_t *view, int slices, uint64_t stamp, char *err,
                  size_t err_size);
 

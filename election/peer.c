@@ -294,6 +294,7 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     p->checking = checking;
     p->unseen = unseen;
     p->n_banned = 0;
+    p->has_ref = 0;
     p->n_done = p->n_own = 0;
     p->done_reported = 0;
     memset (&p->term, 0, sizeof p->term);

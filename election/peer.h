@@ -69,9 +69,11 @@ typedef enum {
     EL_EV_SLICE_DONE,     /* a slice became done here (slice, peer = by) */
     EL_EV_JOB_DONE,       /* every slice is here: the image is complete */
     EL_EV_SLICE_REJECTED, /* a received slice failed its check (slice, peer =
-                             the sender; elector = who it says computed it):
-                             dropped, and both ignored for the rest of the
-                             job -- raised once per sender and job */
+                             the sender; elector = who it says computed it;
+                             reason = "pixels differ" or "reference orbit
+                             differs"): dropped, and both ignored for the
+                             rest of the job -- raised once per sender and
+                             job */
     EL_EV_TOOK_OVER,      /* a master elected after a failure made its first
                              assignment (term, elector, peer = the master,
                              took_ms = from the failure's start):
@@ -90,7 +92,7 @@ typedef struct {
                             master of a job elects itself); a term is the
                             pair (term, elector), and no pair has two
                             masters */
-    const char *reason;  /* MASTER_ELECTED: the cause -- "start", "master
+    const char *reason;  /* SLICE_REJECTED: why; MASTER_ELECTED: the cause -- "start", "master
                             lost", "no master", "handover", "handover:
                             master was root", "term catch-up", "current" */
     uint64_t took_ms;    /* MASTER_ELECTED: from the failure's start (the old
@@ -143,7 +145,10 @@ typedef struct {
     uint64_t slices_duplicate;  /* slices received or rendered when already done */
     uint64_t elections_started; /* ElectionQuery published by this peer */
     uint64_t checks_asked;      /* received slices sent to the check upcall */
-    uint64_t slices_rejected;   /* of them, whose pixels did not match */
+    uint64_t slices_rejected;   /* received slices rejected: pixels that did not
+                                   match their check, or rejected_ref */
+    uint64_t rejected_ref;      /* of them, whose reference-orbit hash differed
+                                   from this peer's own (deep jobs) */
     uint64_t checks_dropped;    /* received slices dropped unchecked: too many
                                    pending, the driver could not, timed out */
 } el_stats_t;
@@ -184,6 +189,14 @@ void el_peer_on_node_up (el_peer_t *peer, uint64_t now_ms, const ovl_handle_t *n
  * Ignored (but counted) if job is not the current job's id. */
 void el_peer_rendered (el_peer_t *peer, uint64_t now_ms, ovl_id_t job, uint32_t slice,
                        const float *pixels, size_t n);
+
+/* The driver computed job's reference orbit (a deep job) and it hashes to
+ * hash (RND_REF_HASH_BYTES, rnd_kjob_ref_hash): slices this peer sends
+ * carry it from now on, and a received slice carrying another is
+ * rejected (EL_EV_SLICE_REJECTED). Give it before the first
+ * el_peer_rendered or el_peer_on_checked computed with that orbit.
+ * Ignored if job is not the current job's id. */
+void el_peer_reference (el_peer_t *peer, uint64_t now_ms, ovl_id_t job, const uint8_t *hash);
 
 /* The answer to the check upcall of that token: n values, in the order of
  * its pixels. The slice is stored if they all match it bit for bit, and

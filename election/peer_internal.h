@@ -46,6 +46,8 @@ typedef struct {
     uint32_t slice;                    /* its index */
     ovl_handle_t from;                 /* who sent it */
     ovl_id_t by;                       /* who it says computed it */
+    int has_ref;                       /* it carried a reference-orbit hash: */
+    uint8_t ref[RND_REF_HASH_BYTES];   /* that */
     float *pixels;                     /* its pixels, as received */
     size_t bytes;                      /* their size */
     uint32_t n;                        /* pixels checked */
@@ -78,12 +80,14 @@ struct el_peer_t {
     /* the job */
     int has_job;
     el_job_t job;
-    float *pixels;     /* W*H */
-    uint8_t *done;     /* bitmap: slice here */
-    ovl_id_t *by;      /* per slice: who computed it */
-    uint32_t n_done;   /* slices here */
-    uint32_t n_own;    /* of them, computed here first */
-    int done_reported; /* EL_EV_JOB_DONE raised */
+    float *pixels;                        /* W*H */
+    uint8_t *done;                        /* bitmap: slice here */
+    ovl_id_t *by;                         /* per slice: who computed it */
+    uint32_t n_done;                      /* slices here */
+    uint32_t n_own;                       /* of them, computed here first */
+    int done_reported;                    /* EL_EV_JOB_DONE raised */
+    int has_ref;                          /* the driver computed the job's reference orbit: */
+    uint8_t ref_hash[RND_REF_HASH_BYTES]; /* its hash (el_peer_reference) */
 
     /* what the master says */
     el_term_t term; /* (counter, elector): see MasterElected in job.proto */
@@ -227,7 +231,14 @@ void el_checks_drop_slice (el_peer_t *p, uint32_t slice);
 int el_checks_banned (const el_peer_t *p, ovl_id_t id);
 int el_checks_on (const el_peer_t *p);
 void el_checks_start (el_peer_t *p, uint64_t now, uint32_t slice, const uint8_t *px,
-                      const ovl_handle_t *from, ovl_id_t by);
+                      const ovl_handle_t *from, ovl_id_t by, const ProtobufCBinaryData *ref);
+/* 1 if ref (a SliceData's ref_hash, may be empty) contradicts this peer's
+ * own reference orbit: both known, and different. */
+int el_checks_ref_differs (const el_peer_t *p, const uint8_t *ref, size_t len);
+/* A slice whose reference-orbit hash differs from ours: rejected at once
+ * as a failed check is (the event, once per sender and job; both
+ * ignored). */
+void el_checks_reject_ref (el_peer_t *p, uint32_t slice, const ovl_handle_t *from, ovl_id_t by);
 uint64_t el_checks_timeout_deadline_ms (const el_peer_t *p);
 void el_checks_timeout_fire (el_peer_t *p, uint64_t now);
 

@@ -286,6 +286,13 @@ el_stack_on_checked (el_stack_t *s, uint64_t now_ms, uint64_t token, const float
 }
 
 void
+el_stack_reference (el_stack_t *s, uint64_t now_ms, ovl_id_t job, const uint8_t *hash)
+{
+    s->now_ms = now_ms;
+    el_peer_reference (s->peer, now_ms, job, hash);
+}
+
+void
 el_stack_leave (el_stack_t *s, uint64_t now_ms)
 {
     s->now_ms = now_ms;

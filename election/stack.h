@@ -84,13 +84,15 @@ void el_stack_on_tick (el_stack_t *s, uint64_t now_ms);
 uint64_t el_stack_next_deadline_ms (const el_stack_t *s);
 
 /* Local commands and finished work, passed to the job protocol (see
- * el_peer_new_job, el_peer_rendered, el_peer_on_checked, el_peer_leave). */
+ * el_peer_new_job, el_peer_rendered, el_peer_on_checked, el_peer_reference,
+ * el_peer_leave). */
 int el_stack_new_job (el_stack_t *s, uint64_t now_ms, const rnd_view_t *view, int slices,
                       uint64_t stamp_hint, char *err, size_t err_size);
 void el_stack_rendered (el_stack_t *s, uint64_t now_ms, ovl_id_t job, uint32_t slice,
                         const float *pixels, size_t n);
 void el_stack_on_checked (el_stack_t *s, uint64_t now_ms, uint64_t token, const float *values,
                           size_t n);
+void el_stack_reference (el_stack_t *s, uint64_t now_ms, ovl_id_t job, const uint8_t *hash);
 void el_stack_leave (el_stack_t *s, uint64_t now_ms);
 /* After el_stack_leave, once its messages had time to go out (the
  * hand-over, returned slices): say goodbye to every node in the overlay

@@ -24,6 +24,12 @@ el_store_send_slice (el_peer_t *p, el_dest_t dest, const ovl_handle_t *to, uint3
     sd.computed_by.len = 16;
     sd.pixels.data = (uint8_t *)(p->pixels + (size_t)y0 * p->job.view.width_px);
     sd.pixels.len = el_job_slice_px (&p->job, slice) * sizeof (float);
+    if (p->has_ref) {
+        /* Every slice stored here agreed with this orbit (or came before
+         * it was known, unchecked): what we vouch for. */
+        sd.ref_hash.data = p->ref_hash;
+        sd.ref_hash.len = sizeof p->ref_hash;
+    }
     msg.kind_case = P2PF__JOB_MSG__KIND_SLICE_DATA;
     msg.slice_data = &sd;
     el_peer_emit (p, &msg, dest, to);
@@ -81,10 +87,13 @@ el_store_on_slice_data (el_peer_t *p, uint64_t now, const P2pf__SliceData *sd,
         return;
     }
     p->pull_misses = 0;
-    if (el_checks_on (p) && !el_peer_is_self (p, from)) {
+    if (!el_peer_is_self (p, from) &&
+        el_checks_ref_differs (p, sd->ref_hash.data, sd->ref_hash.len)) {
+        el_checks_reject_ref (p, sd->slice, from, by);
+    } else if (el_checks_on (p) && !el_peer_is_self (p, from)) {
         /* Stored once its check passes (el_peer_on_checked). Whom it
          * names as renderer does not matter: naming us skips nothing. */
-        el_checks_start (p, now, sd->slice, sd->pixels.data, from, by);
+        el_checks_start (p, now, sd->slice, sd->pixels.data, from, by, &sd->ref_hash);
     } else {
         p->stats.slices_received++;
         el_store_slice (p, now, sd->slice, sd->pixels.data, by, 0);

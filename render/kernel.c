@@ -65,6 +65,15 @@ rnd_kjob_ref_bits (const rnd_kjob_t *job)
     return job->ref ? job->ref->prec : 0;
 }
 
+int
+rnd_kjob_ref_hash (const rnd_kjob_t *job, uint8_t out[RND_REF_HASH_BYTES])
+{
+    if (!job->ref)
+        return 0;
+    rnd_ref_hash (job->ref, out);
+    return 1;
+}
+
 void
 rnd_kjob_release (rnd_kjob_t *job)
 {

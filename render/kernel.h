@@ -82,6 +82,14 @@ int rnd_kjob_prepare (rnd_kjob_t *job, const rnd_view_t *view, int flags, char *
 void rnd_kjob_release (rnd_kjob_t *job);
 /* MPFR precision of the job's reference orbit in bits; 0 without one. */
 long rnd_kjob_ref_bits (const rnd_kjob_t *job);
+/* Bytes of a reference orbit's hash. */
+#define RND_REF_HASH_BYTES 16
+/* BLAKE2b-128 of the job's reference orbits (precision, lengths and every
+ * double): every peer that prepared the same view gets the same bytes, and
+ * a peer whose orbit differs (another MPFR, a bug) renders other pixels --
+ * the swarm compares these (SliceData.ref_hash). 1 and out set, or 0 for a
+ * job without orbit (a shallow view). ~16 ms per million iterations. */
+int rnd_kjob_ref_hash (const rnd_kjob_t *job, uint8_t out[RND_REF_HASH_BYTES]);
 
 /* Compute rows [y0, y1) of the image into out (row-major, (y1-y0)*W floats).
  * kernel must be supported (rnd_kernel_supported); AUTO picks the best. */

@@ -9,8 +9,10 @@
 
 #include <math.h>
 #include <mpfr.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "decimal.h"
 
@@ -96,6 +98,47 @@ s_orbit (rnd_orbit_t *o, mpfr_t zr, mpfr_t zi, mpfr_t cr, mpfr_t ci, int max_ite
     }
     mpfr_clears (t1, t2, t3, (mpfr_ptr)0);
     return rc;
+}
+
+/* Feeds n values to the hash as little-endian 64-bit words, a block at a
+ * time (the same bytes on every machine, whatever its byte order). */
+static void
+s_hash_words (crypto_generichash_state *st, const void *words, size_t n, size_t size)
+{
+    uint8_t buf[512];
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t w = 0;
+        memcpy (&w, (const uint8_t *)words + i * size, size);
+        for (int b = 0; b < 8; b++)
+            buf[used++] = (uint8_t)(w >> (8 * b));
+        if (used == sizeof buf || i + 1 == n) {
+            crypto_generichash_update (st, buf, used);
+            used = 0;
+        }
+    }
+}
+
+static void
+s_hash_orbit (crypto_generichash_state *st, const rnd_orbit_t *o)
+{
+    int64_t len = o->len;
+    s_hash_words (st, &len, 1, sizeof len);
+    s_hash_words (st, o->re, (size_t)o->len, sizeof *o->re);
+    s_hash_words (st, o->im, (size_t)o->len, sizeof *o->im);
+}
+
+void
+rnd_ref_hash (const struct rnd_ref *ref, uint8_t *out)
+{
+    crypto_generichash_state st;
+    crypto_generichash_init (&st, (const unsigned char *)"p2pfractal-ref 1", 16, 16);
+    int64_t prec = ref->prec;
+    s_hash_words (&st, &prec, 1, sizeof prec);
+    s_hash_orbit (&st, &ref->start);
+    if (ref->base.re != ref->start.re)
+        s_hash_orbit (&st, &ref->base);
+    crypto_generichash_final (&st, out, 16);
 }
 
 int

@@ -46,6 +46,10 @@ long rnd_ref_precision (const rnd_view_t *view);
 /* The reference orbits of view, or NULL with a reason in err. */
 struct rnd_ref *rnd_ref_compute (const rnd_view_t *view, char *err, size_t err_size);
 void rnd_ref_free (struct rnd_ref *ref);
+/* BLAKE2b-128 (out: 16 bytes) of the orbits as doubles -- precision,
+ * lengths, then every Z_m, little-endian: what peers of a job compare
+ * (equal orbits give equal pixels). ~16 ms per million iterations. */
+void rnd_ref_hash (const struct rnd_ref *ref, uint8_t *out);
 /* Builds the BLA tables for pixels with |c| <= cmax. 0, or -1 when memory
  * runs out (then without tables: plain perturbation). */
 int rnd_ref_build_bla (struct rnd_ref *ref, double cmax, int julia, double eps);

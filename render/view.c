@@ -133,8 +133,8 @@ s_validate (const rnd_view_t *v, int deep_ok, rnd_view_field_t *bad, char *err, 
                        RND_VIEW_EXTENT_MAX);
     if (rnd_view_is_deep (v) && !deep_ok)
         return s_fail (RND_FIELD_WIDTH,
-                       "zoom too deep for double precision (pixel pitch %g at |z| %g); only "
-                       "'p2pfractal render' renders deeper views yet",
+                       "zoom too deep for double precision (pixel pitch %g at |z| %g); "
+                       "'p2pfractal render' and 'peer' render deeper views",
                        pitch, extent);
     /* A canonical text's exponent is its leading digit's (1.5e-4000). */
     const char *wexp = wt ? strchr (wt, 'e') : NULL;

@@ -17,7 +17,7 @@
  * code that moves a view by assigning the doubles (window zooms, tests)
  * thereby drops the stale text without knowing about it. Views whose pixel
  * pitch is too fine for doubles (rnd_view_is_deep) are rendered by
- * perturbation around the exact centre (render/perturb.c); all others by
+ * perturbation around the exact centre (render/kernel_perturb.c); all others by
  * the double kernels from the double fields, exactly as before. */
 #ifndef RND_VIEW_H
 #define RND_VIEW_H
@@ -108,8 +108,9 @@ int rnd_view_validate_field (const rnd_view_t *view, rnd_view_field_t *bad, char
                              size_t err_size);
 /* The same, but deep views (rnd_view_is_deep) pass too, down to widths of
  * 10^RND_VIEW_DEEP_EXP10_MIN: what the perturbation kernel renders. The two
- * validations differ only there (widths down to 1e-4000); the swarm (peers, baseline) uses the
- * other one and refuses deep jobs, as it does not render them yet. */
+ * validations differ only there (widths down to 1e-4000). render, the
+ * peers' jobs (el_job_init) and the window's zooms use this one; the
+ * client/server baseline uses the other and refuses deep jobs. */
 int rnd_view_validate_deep (const rnd_view_t *view, rnd_view_field_t *bad, char *err,
                             size_t err_size);
 
@@ -135,6 +136,14 @@ int rnd_view_is_deep (const rnd_view_t *view);
  * RND_DECIMAL_MAX - 1 characters). */
 int rnd_view_zoom_exact (const rnd_view_t *view, double px, double py, double shift, double scale,
                          rnd_view_t *out, char *err, size_t err_size);
+
+/* Where view `to` lies relative to view `from`, exactly (MPFR, any
+ * depth): its centre minus from's in from's pixels (*dx to the right,
+ * *dy upwards) and its width over from's (*ratio). What a window needs to
+ * show the part of an old image a new view covers, where the doubles of
+ * two deep centres are one and the same. */
+void rnd_view_relative (const rnd_view_t *from, const rnd_view_t *to, double *dx, double *dy,
+                        double *ratio);
 
 /* The complex coordinate of pixel (x, y), per the contract above. */
 void rnd_view_pixel (const rnd_view_t *view, int x, int y, double *re, double *im);

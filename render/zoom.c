@@ -92,3 +92,45 @@ done_locale:
         rnd_c_locale_end (&loc);
     return rc;
 }
+
+/* Sets x to the text if there is one, else to the double (exact). */
+static void
+s_set (mpfr_t x, const char *text, double d)
+{
+    if (text)
+        mpfr_set_str (x, text, 10, MPFR_RNDN);
+    else
+        mpfr_set_d (x, d, MPFR_RNDN);
+}
+
+void
+rnd_view_relative (const rnd_view_t *from, const rnd_view_t *to, double *dx, double *dy,
+                   double *ratio)
+{
+    rnd_c_locale_t loc;
+    int have_loc = rnd_c_locale_begin (&loc) == 0;
+    /* Both centres exactly: at the precision of the deeper view and some,
+     * their difference is exact enough to place a pixel of either. */
+    long pa = rnd_ref_precision (from), pb = rnd_ref_precision (to);
+    mpfr_prec_t prec = (mpfr_prec_t)((pa > pb ? pa : pb) + 16);
+    mpfr_t a, b, pitch, w;
+    mpfr_inits2 (prec, a, b, pitch, w, (mpfr_ptr)0);
+    s_set (pitch, rnd_view_width_text (from), from->width);
+    mpfr_div_ui (pitch, pitch, (unsigned long)from->width_px, MPFR_RNDN);
+    s_set (w, rnd_view_width_text (to), to->width);
+    s_set (a, rnd_view_width_text (from), from->width);
+    mpfr_div (w, w, a, MPFR_RNDN);
+    *ratio = mpfr_get_d (w, MPFR_RNDN);
+    for (int k = 0; k < 2; k++) {
+        s_set (a, k == 0 ? rnd_view_center_re_text (from) : rnd_view_center_im_text (from),
+               k == 0 ? from->center_re : from->center_im);
+        s_set (b, k == 0 ? rnd_view_center_re_text (to) : rnd_view_center_im_text (to),
+               k == 0 ? to->center_re : to->center_im);
+        mpfr_sub (b, b, a, MPFR_RNDN);
+        mpfr_div (b, b, pitch, MPFR_RNDN);
+        *(k == 0 ? dx : dy) = mpfr_get_d (b, MPFR_RNDN);
+    }
+    mpfr_clears (a, b, pitch, w, (mpfr_ptr)0);
+    if (have_loc)
+        rnd_c_locale_end (&loc);
+}

@@ -1,7 +1,8 @@
 /* test_gui_math.c: the window's pure geometry (app/window/gui_math.c) -- the image
  * fitted into any window with its aspect kept, zooms that keep the point
- * under the cursor or show the whole dragged box, and peer colours that are
- * stable, bright and tell peers apart. No display needed. */
+ * under the cursor or show the whole dragged box -- exactly, so a chain of
+ * 200 clicks keeps rendering -- the depth the HUD shows, and peer colours
+ * that are stable, bright and tell peers apart. No display needed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +11,13 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "deep_views.h"
 #include "gui.h"
+#include "kernel.h"
 #include "rng.h"
 #include "test_util.h"
 
@@ -320,6 +325,128 @@ test_view_text (void **state)
     v.width = 16;
     app_gui_view_text (&v, buf, sizeof buf);
     assert_string_equal (buf, "-0.50,0.00 w 16 \xc2\xb7 2000 it");
+    /* The depth: 4 / width, two digits, plain when short. */
+    app_gui_zoom_text (&v, buf, sizeof buf);
+    assert_string_equal (buf, "zoom 0.25");
+    v.width = 1.4e-05;
+    app_gui_zoom_text (&v, buf, sizeof buf);
+    assert_string_equal (buf, "zoom 2.9e5");
+    v.width = 4.01e-6; /* 9.975e5 rounds to 1e6, not 10e5 */
+    app_gui_zoom_text (&v, buf, sizeof buf);
+    assert_string_equal (buf, "zoom 1e6");
+    /* Below the doubles, from the width's text. */
+    assert_int_equal (rnd_view_set_width_text (&v, "1.3e-500"), 0);
+    app_gui_zoom_text (&v, buf, sizeof buf);
+    assert_string_equal (buf, "zoom 3.1e500");
+    app_gui_view_text (&v, buf, sizeof buf);
+    assert_non_null (strstr (buf, " w 1.3e-500 \xc2\xb7 2000 it"));
+}
+
+/* 200 clicks zooming x2, each at the pixel nearest a Misiurewicz point
+ * (a user following a spiral): the width halves every time, the clicked
+ * point stays where it was on the screen, the old image's region the new
+ * view shows is its clicked quarter, and the view 1e60 times deeper than
+ * doubles go still validates and renders with structure. */
+static void
+test_click_chain_has_no_precision_wall (void **state)
+{
+    (void)state;
+    rnd_view_t target, v;
+    rnd_view_default (&target);
+    assert_int_equal (rnd_view_set_center_text (&target, BENCH_MIS_RE, BENCH_MIS_IM), 0);
+    rnd_view_default (&v);
+    v.width_px = 32;
+    v.height_px = 24;
+    v.max_iter = 20000;
+    v.center_re = -0.7756;
+    v.center_im = 0.1365;
+    v.width = 1e-3;
+    for (int k = 0; k < 200; k++) {
+        /* the target's pixel in v: where a user would click */
+        double dx, dy, ratio;
+        rnd_view_relative (&v, &target, &dx, &dy, &ratio);
+        double px = floor (dx + v.width_px / 2.0), py = floor (v.height_px / 2.0 - dy);
+        assert_true (px >= 0 && px < v.width_px && py >= 0 && py < v.height_px);
+        rnd_view_t z;
+        assert_int_equal (app_gui_zoom_at (&v, px, py, 2.0, &z), 0);
+        /* Where the clicked pixel's centre was, it still is: in z's
+         * pixels, z's centre lies (px + 0.5 - W/2) of v's pixels -- half
+         * that distance in v's -- from v's centre. */
+        rnd_view_relative (&v, &z, &dx, &dy, &ratio);
+        assert_true (fabs (ratio - 0.5) < 1e-15);
+        assert_true (fabs (dx - (px + 0.5 - v.width_px / 2.0) / 2) < 1e-9);
+        assert_true (fabs (dy - (v.height_px / 2.0 - py - 0.5) / 2) < 1e-9);
+        double r[4];
+        app_gui_region (&v, &z, r);
+        assert_true (fabs (r[2] - v.width_px / 2.0) < 1e-9);
+        assert_true (fabs (r[0] + r[2] * (px + 0.5) / v.width_px - (px + 0.5)) < 1e-9);
+        char err[256];
+        rnd_view_field_t bad;
+        assert_int_equal (rnd_view_validate_deep (&z, &bad, err, sizeof err), 0);
+        v = z;
+    }
+    assert_true (rnd_view_is_deep (&v));
+    double wm, zm;
+    long we, ze;
+    app_gui_depth (&v, &wm, &we, &zm, &ze);
+    /* 1e-3 / 2^200 = 6.2e-64: zoom 6.4e63 */
+    assert_int_equal (we, -64);
+    assert_int_equal (ze, 63);
+    char text[256], want[64];
+    app_gui_zoom_text (&v, text, sizeof text);
+    snprintf (want, sizeof want, "zoom %.2ge63", round (zm * 10) / 10);
+    assert_string_equal (text, want);
+    app_gui_view_text (&v, text, sizeof text);
+    snprintf (want, sizeof want, " w %.3ge-64 \xc2\xb7 20000 it", wm);
+    if (!strstr (text, want))
+        fail_msg ("'%s' does not say '%s'", text, want);
+    /* And it renders: spirals, not one flat colour. */
+    rnd_kjob_t job;
+    char err[256];
+    assert_int_equal (rnd_kjob_prepare (&job, &v, 0, err, sizeof err), 0);
+    float *px = malloc ((size_t)v.width_px * v.height_px * sizeof *px);
+    assert_non_null (px);
+    rnd_kernel_run (RND_KERNEL_AUTO, &job, 0, v.height_px, px);
+    int distinct = 0;
+    for (int i = 0; i < v.width_px * v.height_px; i++) {
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = rnd_smooth_count (px[j]) == rnd_smooth_count (px[i]);
+        distinct += !seen;
+    }
+    print_message ("after 200 clicks: %s, %d distinct counts\n", text, distinct);
+    assert_true (distinct > 10);
+    free (px);
+    rnd_kjob_release (&job);
+}
+
+/* Auto-iterations: the budget doubles when 1 in 1000 pixels escaped in
+ * its top quarter, and only then; interior pixels do not count; capped. */
+static void
+test_auto_iter (void **state)
+{
+    (void)state;
+    enum { N = 10000 };
+    static float s[N];
+    for (int i = 0; i < N; i++)
+        s[i] = i % 3 ? 10.5f + (float)(i % 500) : RND_INTERIOR; /* all far below 1000 */
+    assert_int_equal (app_gui_auto_iter (s, N, 1000), 1000);
+    /* 9 pixels at 751..759: under 1 in 1000, unchanged */
+    for (int i = 0; i < 9; i++)
+        s[3 * i + 1] = 751.0f + (float)i;
+    assert_int_equal (app_gui_auto_iter (s, N, 1000), 1000);
+    /* exactly 750 is not above the quarter */
+    s[100] = 750.0f;
+    assert_int_equal (app_gui_auto_iter (s, N, 1000), 1000);
+    /* the tenth: doubled */
+    s[101] = 999.5f;
+    assert_int_equal (app_gui_auto_iter (s, N, 1000), 2000);
+    /* capped at the largest budget */
+    for (int i = 0; i < N; i++)
+        s[i] = (float)(RND_VIEW_ITER_MAX - 2);
+    assert_int_equal (app_gui_auto_iter (s, N, RND_VIEW_ITER_MAX - 1), RND_VIEW_ITER_MAX);
+    assert_int_equal (app_gui_auto_iter (s, N, RND_VIEW_ITER_MAX), RND_VIEW_ITER_MAX);
+    assert_int_equal (app_gui_auto_iter (s, 0, 1000), 1000);
 }
 
 int
@@ -332,6 +459,8 @@ main (void)
         cmocka_unit_test (test_peer_colour),
         cmocka_unit_test (test_peer_colours_as_a_set),
         cmocka_unit_test (test_view_text),
+        cmocka_unit_test (test_click_chain_has_no_precision_wall),
+        cmocka_unit_test (test_auto_iter),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

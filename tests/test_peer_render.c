@@ -1,7 +1,8 @@
 /* test_peer_render.c: the peer's render threads (app/peer/peer_render.c) --
  * results equal the kernel's for the slice's rows, the descriptor is
  * readable exactly while results wait, slices of a replaced job are
- * dropped, the throttle stretches a slice, and destroying the pool with
+ * dropped, the throttle stretches a slice, a deep job's reference orbit is
+ * computed once for all its slices and checks, and destroying the pool with
  * work queued or unclaimed leaks nothing (ASan checks). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deep_views.h"
 #include "job.h"
 #include "kernel.h"
 #include "peer_render.h"
@@ -195,6 +197,71 @@ test_destroy_with_work_left (void **state)
     app_peer_render_destroy (&r);
 }
 
+/* A deep job: one thread computes the reference orbit, the others wait
+ * for it; every slice equals the kernel's with the prepared job and
+ * carries the orbit's hash, and so does a check's answer. */
+static void
+test_deep_job_prepares_its_orbit_once (void **state)
+{
+    (void)state;
+    rnd_view_t view;
+    rnd_view_default (&view);
+    assert_int_equal (rnd_view_set_center_text (&view, BENCH_MIS_RE, BENCH_MIS_IM), 0);
+    assert_int_equal (rnd_view_set_width_text (&view, "1e-300"), 0);
+    view.width_px = 48;
+    view.height_px = 32;
+    view.max_iter = 20000;
+    el_job_t job;
+    char err[256];
+    assert_int_equal (el_job_init (&job, &view, 8, 1, err, sizeof err), 0);
+    rnd_kjob_t kjob;
+    assert_int_equal (rnd_kjob_prepare (&kjob, &job.view, 0, err, sizeof err), 0);
+    assert_true (kjob.perturb);
+    uint8_t hash[RND_REF_HASH_BYTES];
+    assert_true (rnd_kjob_ref_hash (&kjob, hash));
+    app_peer_render_t *r = app_peer_render_new (3, RND_KERNEL_AUTO, 1.0, err, sizeof err);
+    assert_non_null (r);
+    for (uint32_t s = 0; s < job.slices; s++)
+        assert_int_equal (app_peer_render_queue (r, &job, s), 0);
+    rnd_xy_t px[2] = { { 3, 5 }, { 40, 30 } };
+    assert_int_equal (app_peer_render_check (r, &job, 42, px, 2), 0);
+    int computed = 0;
+    for (uint32_t k = 0; k < job.slices; k++) {
+        app_peer_result_t res;
+        s_take (r, &res);
+        assert_true (res.has_ref);
+        assert_memory_equal (res.ref_hash, hash, sizeof hash);
+        computed += res.ref_s > 0.0;
+        assert_int_equal (res.ref_bits, rnd_kjob_ref_bits (&kjob));
+        int y0, y1;
+        el_job_slice_rows (&job, res.slice, &y0, &y1);
+        float *want = malloc (res.n * sizeof *want);
+        assert_non_null (want);
+        rnd_kernel_run (RND_KERNEL_SCALAR, &kjob, y0, y1, want);
+        assert_memory_equal (res.pixels, want, res.n * sizeof *want);
+        free (want);
+        free (res.pixels);
+    }
+    assert_int_equal (computed, 1);
+    app_peer_check_t ck;
+    uint64_t deadline = tu_now_ms () + S_WAIT_MS;
+    while (app_peer_render_take_check (r, &ck) != 0) {
+        assert_true (tu_now_ms () < deadline);
+        struct pollfd pfd = { app_peer_render_fd (r), POLLIN, 0 };
+        poll (&pfd, 1, 10);
+    }
+    assert_int_equal (ck.token, 42);
+    assert_true (ck.has_ref);
+    assert_memory_equal (ck.ref_hash, hash, sizeof hash);
+    for (int i = 0; i < 2; i++) {
+        float want = rnd_kernel_pixel (&kjob, px[i].x, px[i].y);
+        assert_memory_equal (&ck.values[i], &want, sizeof want);
+    }
+    free (ck.values);
+    rnd_kjob_release (&kjob);
+    app_peer_render_destroy (&r);
+}
+
 int
 main (void)
 {
@@ -203,6 +270,7 @@ main (void)
         cmocka_unit_test (test_new_job_drops_queued_slices_of_the_old),
         cmocka_unit_test (test_throttle_stretches_a_slice),
         cmocka_unit_test (test_destroy_with_work_left),
+        cmocka_unit_test (test_deep_job_prepares_its_orbit_once),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

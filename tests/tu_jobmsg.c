@@ -32,12 +32,18 @@ tu_jobmsg_build (tu_jobmsg_t *b, P2pf__JobMsg *m, P2pf__JobMsg__KindCase k, cons
     el_bit_set (b->done, 0);
     if (job->slices > 2)
         el_bit_set (b->done, 2);
+    /* A deep job's pixels come from its reference orbit, whose hash its
+     * slices carry. */
     rnd_kjob_t kj;
-    rnd_kjob_init (&kj, &b->job.view);
+    char err[160];
+    if (rnd_kjob_prepare (&kj, &b->job.view, 0, err, sizeof err) != 0)
+        return -1;
+    b->has_ref = rnd_kjob_ref_hash (&kj, b->ref);
     int y0, y1;
     el_job_slice_rows (&b->job, 1, &y0, &y1);
     b->n_px = el_job_slice_px (&b->job, 1);
     rnd_kernel_run (RND_KERNEL_SCALAR, &kj, y0, y1, b->px);
+    rnd_kjob_release (&kj);
     b->list[0] = 0;
     b->list[1] = job->slices - 1;
     b->list[2] = job->slices / 2;
@@ -100,6 +106,10 @@ tu_jobmsg_build (tu_jobmsg_t *b, P2pf__JobMsg *m, P2pf__JobMsg__KindCase k, cons
         b->slice_data.computed_by.len = 16;
         b->slice_data.pixels.data = (uint8_t *)b->px;
         b->slice_data.pixels.len = b->n_px * sizeof (float);
+        if (b->has_ref) {
+            b->slice_data.ref_hash.data = b->ref;
+            b->slice_data.ref_hash.len = sizeof b->ref;
+        }
         m->slice_data = &b->slice_data;
         return 0;
     case P2PF__JOB_MSG__KIND_SLICE_REQUEST:

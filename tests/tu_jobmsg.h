@@ -7,6 +7,7 @@
 
 #include "handle.h"
 #include "job.h"
+#include "kernel.h"
 #include "slice.h"
 
 /* Most pixels of the slice a SliceData carries (slice 1 of the job). */
@@ -23,6 +24,8 @@ typedef struct {
     uint8_t done[RND_SLICES_MAX / 8]; /* done bitmap: slices 0 and 2 */
     float px[TU_JOBMSG_PX_MAX];       /* slice 1, as the kernel renders it */
     size_t n_px;                      /* its pixel count */
+    int has_ref;                      /* a deep job: ref is its orbit's hash */
+    uint8_t ref[RND_REF_HASH_BYTES];  /* SliceData.ref_hash */
     uint32_t list[3];                 /* slices 0, K - 1, K / 2 */
     P2pf__JobSpec spec;               /* the job's spec */
     P2pf__NodeHandle handle;          /* who */
@@ -49,8 +52,9 @@ extern const P2pf__JobMsg__KindCase tu_jobmsg_kinds[TU_JOBMSG_KINDS];
  * 2 slices, slice 1 of at most TU_JOBMSG_PX_MAX pixels), naming who where
  * a kind names a node (candidate, master, computed_by). Terms are 3 (4 for
  * MasterElected), with no elector; queue heads K - 1 (response) and K / 2
- * (heartbeat). m points into b until b is rebuilt. 0, or -1 if the job
- * does not fit or k is not a kind. */
+ * (heartbeat). A deep job's SliceData carries its reference orbit's hash.
+ * m points into b until b is rebuilt. 0, or -1 if the job does not fit or
+ * k is not a kind. */
 int tu_jobmsg_build (tu_jobmsg_t *b, P2pf__JobMsg *m, P2pf__JobMsg__KindCase k, const el_job_t *job,
                      const ovl_handle_t *who);
 

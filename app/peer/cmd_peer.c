@@ -232,6 +232,7 @@ app_cmd_peer (int argc, char **argv)
     };
     app_view_opts_t vo;
     app_view_opts_init (&vo);
+    vo.deep_ok = 1; /* deep views: every peer renders them by perturbation */
     app_gui_config_t geometry;
     memset (&geometry, 0, sizeof geometry);
     int port = 0, slices = 0, threads = app_cpu_count (), headless = 0, exit_when_done = 0;

@@ -213,12 +213,19 @@ s_on_job_started (app_peer_ctx_t *c, const el_job_t *job)
         ovl_id_short (job->origin, by);
     if (job->has_origin && ovl_id_eq (job->origin, c->self.id))
         snprintf (by, sizeof by, "this peer");
-    /* Who started it, and where it looks: what a zoom changed. */
+    /* Who started it, and where it looks: what a zoom changed. A deep
+     * width is its text (its double may be 0). */
+    char width[RND_WIDTH_TEXT_MAX];
+    const char *wt = rnd_view_width_text (&job->view);
+    if (wt && !(job->view.width >= 1e-300))
+        snprintf (width, sizeof width, "%s", wt);
+    else
+        snprintf (width, sizeof width, "%.6g", job->view.width);
     app_peer_say (c,
-                  "job %s started by %s: %s %dx%d, centre %.17g,%.17g, width %.6g, %d "
+                  "job %s started by %s: %s %dx%d, centre %.17g,%.17g, width %s, %d "
                   "iteration%s, %u slice%s",
                   id, by, rnd_fractal_name (job->view.fractal), job->view.width_px,
-                  job->view.height_px, job->view.center_re, job->view.center_im, job->view.width,
+                  job->view.height_px, job->view.center_re, job->view.center_im, width,
                   job->view.max_iter, app_plural_s ((unsigned)job->view.max_iter), job->slices,
                   app_plural_s (job->slices));
     app_jsonlog_t *log = app_peer_json (c, "job_started");
@@ -241,9 +248,8 @@ s_on_job_started (app_peer_ctx_t *c, const el_job_t *job)
     if (c->view) {
         if (app_peer_view_job (c->view, job) != 0)
             app_peer_say (c, "out of memory for the window's copy of the image");
-        app_peer_view_tick (c->view, app_peer_unix_ms (),
-                            "job %s by %s: centre %.6g,%.6g width %.3g", id, by,
-                            job->view.center_re, job->view.center_im, job->view.width);
+        app_peer_view_tick (c->view, app_peer_unix_ms (), "job %s by %s: centre %.6g,%.6g width %s",
+                            id, by, job->view.center_re, job->view.center_im, width);
     }
     /* The palette travels by name: a peer without it still renders and
      * serves slices; only its own PNG falls back to the default colours. */
@@ -424,17 +430,18 @@ s_el_event (void *ctx, const el_event_t *ev)
         ovl_id_short (ev->elector, by);
         app_peer_say (
             c,
-            "slice %u from %s (computed by %s, it says) failed its check: dropped, and %s "
-            "is ignored for the rest of this job",
-            ev->slice, id, by, id);
+            "slice %u from %s (computed by %s, it says) failed its check (%s): dropped, and "
+            "%s is ignored for the rest of this job",
+            ev->slice, id, by, ev->reason, id);
         log = app_peer_json (c, "slice_rejected");
         app_jsonlog_u64 (log, "slice", ev->slice);
         app_peer_json_id (log, "from", ev->peer.id);
         app_peer_json_id (log, "by", ev->elector);
+        app_jsonlog_str (log, "reason", ev->reason);
         app_jsonlog_end (log);
         if (c->view)
-            app_peer_view_tick (c->view, app_peer_unix_ms (),
-                                "slice %u from %s had wrong pixels: ignored", ev->slice, id);
+            app_peer_view_tick (c->view, app_peer_unix_ms (), "slice %u from %s: %s: ignored",
+                                ev->slice, id, ev->reason);
         break;
     case EL_EV_JOB_DONE:
         /* Written once the core call returns: colouring and compressing a

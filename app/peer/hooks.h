@@ -8,7 +8,9 @@
 #include <stdint.h>
 
 /* 1 if this peer must corrupt every slice it renders (a liar, for
- * test_verify: P2PF_TEST_CORRUPT_SLICES=1). */
+ * test_verify: P2PF_TEST_CORRUPT_SLICES=1); 2 if it must send (and
+ * believe) a wrong reference-orbit hash for deep jobs, with right pixels
+ * (test_deep_peers: P2PF_TEST_CORRUPT_SLICES=2); 0 if honest. */
 int app_peer_hook_corrupt_slices (void);
 
 /* 1 and *n set if the pixels checked per received slice are overridden

@@ -53,8 +53,21 @@ s_take_renders (app_peer_ctx_t *c)
         app_jsonlog_u64 (log, "slice", r.slice);
         app_jsonlog_num (log, "busy_s", r.busy_s);
         app_jsonlog_end (log);
+        if (r.ref_s > 0.0) {
+            /* This thread computed the job's reference orbit. */
+            log = app_peer_json (c, "reference");
+            app_peer_json_id (log, "job", r.job);
+            app_jsonlog_u64 (log, "bits", (uint64_t)r.ref_bits);
+            app_jsonlog_num (log, "seconds", r.ref_s);
+            app_jsonlog_end (log);
+        }
         c->now_ms = app_now_ms ();
-        if (c->test_corrupt)
+        if (r.has_ref) {
+            if (c->test_corrupt == 2) /* another orbit, the same pixels */
+                r.ref_hash[0] ^= 1;
+            el_stack_reference (c->stack, c->now_ms, r.job, r.ref_hash);
+        }
+        if (c->test_corrupt == 1)
             for (size_t i = 0; i < r.n; i++) /* wrong, and still values a kernel produces */
                 r.pixels[i] = r.pixels[i] < 0.0f ? 1.5f : r.pixels[i] + 1.0f;
         el_stack_rendered (c->stack, c->now_ms, r.job, r.slice, r.pixels, r.n);
@@ -67,6 +80,11 @@ s_take_renders (app_peer_ctx_t *c)
     app_peer_check_t k;
     while (app_peer_render_take_check (c->render, &k) == 0) {
         c->now_ms = app_now_ms ();
+        if (k.has_ref) {
+            if (c->test_corrupt == 2)
+                k.ref_hash[0] ^= 1;
+            el_stack_reference (c->stack, c->now_ms, k.job, k.ref_hash);
+        }
         el_stack_on_checked (c->stack, c->now_ms, k.token, k.values, k.n);
         free (k.values);
         app_peer_write_done (c);
@@ -276,6 +294,7 @@ app_peer_loop (app_peer_ctx_t *c)
     app_jsonlog_u64 (log, "checks_alone", alone);
     app_jsonlog_num (log, "checks_alone_cpu_s", alone_s);
     app_jsonlog_u64 (log, "slices_rejected", es->slices_rejected);
+    app_jsonlog_u64 (log, "rejected_ref", es->rejected_ref);
     app_jsonlog_u64 (log, "checks_dropped", es->checks_dropped);
     app_jsonlog_u64 (log, "dropped_malformed", es->dropped_malformed);
     app_jsonlog_u64 (log, "dropped_job", es->dropped_job);

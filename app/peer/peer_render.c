@@ -10,20 +10,36 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A job's view prepared for the kernels, shared by its slices and checks
+ * (counted references, under the lock). A deep view's reference orbit is
+ * computed once per job, by the first render or checker thread that needs
+ * it -- seconds at millions of iterations, so never on the loop thread --
+ * while the others needing it wait (s_prep_ready). */
+typedef enum { S_PREP_NONE, S_PREP_RUNNING, S_PREP_READY, S_PREP_FAILED } s_prep_state_t;
+typedef struct {
+    ovl_id_t job;                     /* its job's id */
+    rnd_view_t view;                  /* its view */
+    int refs;                         /* items, checks and r->prep holding it */
+    s_prep_state_t state;             /* NONE until a thread needs it */
+    rnd_kjob_t kjob;                  /* READY: the view digested, orbit included */
+    int has_hash;                     /* READY with an orbit: hash is set */
+    uint8_t hash[RND_REF_HASH_BYTES]; /* rnd_kjob_ref_hash */
+} s_prep_t;
+
 /* A slice waiting for a thread. */
 typedef struct s_item_t {
     struct s_item_t *next; /* the next one queued */
     ovl_id_t job;          /* its job's id */
     uint32_t slice;        /* its index */
     int y0, y1;            /* its rows */
-    rnd_kjob_t kjob;       /* the job's view digested for the kernel */
+    s_prep_t *prep;        /* its job, prepared (a reference) */
 } s_item_t;
 
 /* A spot check waiting for a thread: its pixels follow it. */
 typedef struct s_check_t {
     struct s_check_t *next; /* the next one queued */
     ovl_id_t job;           /* its job's id */
-    rnd_kjob_t kjob;        /* the job's view digested for the kernel */
+    s_prep_t *prep;         /* its job, prepared (a reference) */
     uint64_t token;         /* the core's */
     double queued_s;        /* when it was queued (monotonic) */
     size_t n;               /* pixels */
@@ -57,6 +73,8 @@ struct app_peer_render_t {
     size_t check_px;                 /* their pixels */
     s_cdone_t *cdone, *cdone_tail;   /* answered checks, oldest first */
     pthread_cond_t check_cv;         /* the checker thread waits here */
+    pthread_cond_t prep_cv;          /* threads wait here for a job's orbit */
+    s_prep_t *prep;                  /* the newest job's (a reference), or NULL */
     pthread_t checker;               /* it */
     int has_checker;                 /* it started */
     uint64_t rode, alone;            /* checks answered along a render, alone */
@@ -110,6 +128,65 @@ s_thread_cpu_s (void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Drop a reference to prep; r->lock held (or the threads gone). */
+static void
+s_prep_unref (s_prep_t *prep)
+{
+    if (!prep || --prep->refs > 0)
+        return;
+    if (prep->state == S_PREP_READY)
+        rnd_kjob_release (&prep->kjob);
+    free (prep);
+}
+
+/* A reference to job's prepared view: the newest job's, or a new one
+ * that replaces it (the older one lives on while items use it); r->lock
+ * held. NULL if out of memory. */
+static s_prep_t *
+s_prep_get (app_peer_render_t *r, const el_job_t *job)
+{
+    if (!r->prep || !ovl_id_eq (r->prep->job, job->id)) {
+        s_prep_t *prep = calloc (1, sizeof *prep);
+        if (!prep)
+            return NULL;
+        prep->job = job->id;
+        prep->view = job->view;
+        prep->refs = 1;
+        s_prep_unref (r->prep);
+        r->prep = prep;
+    }
+    r->prep->refs++;
+    return r->prep;
+}
+
+/* Make prep ready: the first thread to need it prepares it (r->lock
+ * released meanwhile), the others wait. 0 when ready, -1 if it failed (out
+ * of memory: its renders and checks are dropped, as if lost) or the
+ * threads are stopping. *prep_s: seconds this thread spent preparing. */
+static int
+s_prep_ready (app_peer_render_t *r, s_prep_t *prep, double *prep_s)
+{
+    *prep_s = 0.0;
+    while (prep->state == S_PREP_RUNNING && !r->stop)
+        pthread_cond_wait (&r->prep_cv, &r->lock);
+    if (prep->state == S_PREP_NONE && !r->stop) {
+        prep->state = S_PREP_RUNNING;
+        pthread_mutex_unlock (&r->lock);
+        double t0 = s_mono_s ();
+        char err[160];
+        int rc = rnd_kjob_prepare (&prep->kjob, &prep->view, 0, err, sizeof err);
+        if (rc != 0)
+            fprintf (stderr, "p2pfractal: peer: %s\n", err);
+        else
+            prep->has_hash = rnd_kjob_ref_hash (&prep->kjob, prep->hash);
+        *prep_s = s_mono_s () - t0;
+        pthread_mutex_lock (&r->lock);
+        prep->state = rc == 0 ? S_PREP_READY : S_PREP_FAILED;
+        pthread_cond_broadcast (&r->prep_cv);
+    }
+    return prep->state == S_PREP_READY ? 0 : -1;
+}
+
 /* Hand the values of check c (computed into values) to the loop, and
  * free c; r->lock held. One wake-up per batch of slices and checks. */
 static void
@@ -123,6 +200,7 @@ s_post_check (app_peer_render_t *r, s_check_t *c, const float *values)
         fprintf (stderr, "p2pfractal: peer: out of memory answering a check\n");
         free (d);
         free (v);
+        s_prep_unref (c->prep);
         free (c);
         return;
     }
@@ -131,6 +209,9 @@ s_post_check (app_peer_render_t *r, s_check_t *c, const float *values)
     d->result.token = c->token;
     d->result.values = v;
     d->result.n = c->n;
+    d->result.has_ref = c->prep->has_hash;
+    memcpy (d->result.ref_hash, c->prep->hash, sizeof d->result.ref_hash);
+    s_prep_unref (c->prep);
     free (c);
     int was_empty = !r->done && !r->cdone;
     if (r->cdone_tail)
@@ -199,6 +280,7 @@ s_free_checks (s_check_t *list)
 {
     while (list) {
         s_check_t *next = list->next;
+        s_prep_unref (list->prep);
         free (list);
         list = next;
     }
@@ -249,7 +331,13 @@ s_checker (void *arg)
             if (!r->checks)
                 r->checks_tail = NULL;
             r->check_px -= c->n;
+            s_prep_unref (c->prep);
             free (c);
+            continue;
+        }
+        double prep_s;
+        if (s_prep_ready (r, list->prep, &prep_s) != 0) {
+            s_free_checks (list); /* unanswered: the core gives them up */
             continue;
         }
         pthread_mutex_unlock (&r->lock);
@@ -258,7 +346,7 @@ s_checker (void *arg)
         float *values = malloc (npx * sizeof *values);
         if (px && values) {
             s_check_pixels (list, px);
-            rnd_kernel_run_pixels (r->kernel, &list->kjob, px, (int)npx, values);
+            rnd_kernel_run_pixels (r->kernel, &list->prep->kjob, px, (int)npx, values);
         }
         double t = s_thread_cpu_s () - t0;
         pthread_mutex_lock (&r->lock);
@@ -310,19 +398,30 @@ s_worker (void *arg)
         double t0 = s_mono_s ();
         r->runs[me].t0_s = t0;
         r->runs[me].job = item->job;
+        double prep_s;
+        if (s_prep_ready (r, item->prep, &prep_s) != 0) {
+            r->runs[me].t0_s = 0.0;
+            s_prep_unref (item->prep);
+            free (item); /* never answered: the master issues it again */
+            continue;
+        }
+        /* Busy from here, plus the orbit if this thread computed it (not
+         * the wait while another thread did). */
+        t0 = s_mono_s () - prep_s;
+        r->runs[me].t0_s = t0;
         /* The checks of this job waiting ride along. */
         size_t nck;
         s_check_t *checks = s_take_checks (r, item->job, 0, S_RIDE_MAX_PX, &nck);
         pthread_mutex_unlock (&r->lock);
 
-        size_t n = (size_t)(item->y1 - item->y0) * (size_t)item->kjob.width_px;
+        const rnd_kjob_t *kjob = &item->prep->kjob;
+        size_t n = (size_t)(item->y1 - item->y0) * (size_t)kjob->width_px;
         s_done_t *done = calloc (1, sizeof *done);
         float *pixels = malloc ((n + nck) * sizeof *pixels + 1);
         rnd_xy_t px[S_RIDE_MAX_PX];
         s_check_pixels (checks, px);
         if (done && pixels)
-            rnd_kernel_run_with_pixels (r->kernel, &item->kjob, item->y0, item->y1, px, (int)nck,
-                                        pixels);
+            rnd_kernel_run_with_pixels (r->kernel, kjob, item->y0, item->y1, px, (int)nck, pixels);
         double t = s_mono_s () - t0;
 
         pthread_mutex_lock (&r->lock);
@@ -339,6 +438,7 @@ s_worker (void *arg)
             fprintf (stderr, "p2pfractal: peer: out of memory rendering slice %u\n", item->slice);
             free (done);
             free (pixels);
+            s_prep_unref (item->prep);
             free (item);
             continue;
         }
@@ -348,6 +448,7 @@ s_worker (void *arg)
         if (r->stop) {
             free (done);
             free (pixels);
+            s_prep_unref (item->prep);
             free (item);
             break;
         }
@@ -356,6 +457,11 @@ s_worker (void *arg)
         done->result.pixels = pixels;
         done->result.n = n;
         done->result.busy_s = s_mono_s () - t0;
+        done->result.ref_s = prep_s;
+        done->result.ref_bits = rnd_kjob_ref_bits (kjob);
+        done->result.has_ref = item->prep->has_hash;
+        memcpy (done->result.ref_hash, item->prep->hash, sizeof done->result.ref_hash);
+        s_prep_unref (item->prep);
         free (item);
         r->busy_s += done->result.busy_s;
         if (r->done_tail)
@@ -403,12 +509,14 @@ app_peer_render_new (int threads, rnd_kernel_t kernel, double throttle, char *er
     pthread_cond_init (&r->work, NULL);
     pthread_cond_init (&r->stop_cv, &ca);
     pthread_cond_init (&r->check_cv, &ca);
+    pthread_cond_init (&r->prep_cv, NULL);
     pthread_condattr_destroy (&ca);
     if (pthread_create (&r->checker, NULL, s_checker, r) != 0) {
         snprintf (err, err_size, "cannot start the checker thread");
         pthread_cond_destroy (&r->work);
         pthread_cond_destroy (&r->stop_cv);
         pthread_cond_destroy (&r->check_cv);
+        pthread_cond_destroy (&r->prep_cv);
         pthread_mutex_destroy (&r->lock);
         close (r->efd);
         free (r->runs);
@@ -438,6 +546,7 @@ app_peer_render_destroy (app_peer_render_t **self_p)
     pthread_cond_broadcast (&r->work);
     pthread_cond_broadcast (&r->stop_cv);
     pthread_cond_broadcast (&r->check_cv);
+    pthread_cond_broadcast (&r->prep_cv);
     pthread_mutex_unlock (&r->lock);
     for (int i = 0; i < r->threads; i++)
         pthread_join (r->tids[i], NULL);
@@ -452,9 +561,11 @@ app_peer_render_destroy (app_peer_render_t **self_p)
     }
     while (r->head) {
         s_item_t *next = r->head->next;
+        s_prep_unref (r->head->prep);
         free (r->head);
         r->head = next;
     }
+    s_prep_unref (r->prep);
     while (r->done) {
         s_done_t *next = r->done->next;
         free (r->done->result.pixels);
@@ -464,6 +575,7 @@ app_peer_render_destroy (app_peer_render_t **self_p)
     pthread_cond_destroy (&r->work);
     pthread_cond_destroy (&r->stop_cv);
     pthread_cond_destroy (&r->check_cv);
+    pthread_cond_destroy (&r->prep_cv);
     pthread_mutex_destroy (&r->lock);
     close (r->efd);
     free (r->runs);
@@ -486,8 +598,13 @@ app_peer_render_queue (app_peer_render_t *r, const el_job_t *job, uint32_t slice
     item->job = job->id;
     item->slice = slice;
     el_job_slice_rows (job, slice, &item->y0, &item->y1);
-    rnd_kjob_init (&item->kjob, &job->view);
     pthread_mutex_lock (&r->lock);
+    item->prep = s_prep_get (r, job);
+    if (!item->prep) {
+        pthread_mutex_unlock (&r->lock);
+        free (item);
+        return -1;
+    }
     if (r->tail)
         r->tail->next = item;
     else
@@ -508,6 +625,7 @@ app_peer_render_drop (app_peer_render_t *r, ovl_id_t keep)
         if (!ovl_id_eq ((*link)->job, keep)) {
             s_item_t *stale = *link;
             *link = stale->next;
+            s_prep_unref (stale->prep);
             free (stale);
         } else {
             r->tail = *link;
@@ -554,12 +672,17 @@ app_peer_render_check (app_peer_render_t *r, const el_job_t *job, uint64_t token
     if (!c)
         return -1;
     c->job = job->id;
-    rnd_kjob_init (&c->kjob, &job->view);
     c->token = token;
     c->queued_s = s_mono_s ();
     c->n = n;
     memcpy (c->px, px, n * sizeof *px);
     pthread_mutex_lock (&r->lock);
+    c->prep = s_prep_get (r, job);
+    if (!c->prep) {
+        pthread_mutex_unlock (&r->lock);
+        free (c);
+        return -1;
+    }
     s_check_t **link = &r->checks;
     r->checks_tail = NULL;
     while (*link) {
@@ -567,6 +690,7 @@ app_peer_render_check (app_peer_render_t *r, const el_job_t *job, uint64_t token
             s_check_t *stale = *link;
             *link = stale->next;
             r->check_px -= stale->n;
+            s_prep_unref (stale->prep);
             free (stale);
         } else {
             r->checks_tail = *link;

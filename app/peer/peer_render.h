@@ -25,6 +25,11 @@ typedef struct {
     float *pixels;  /* el_job_slice_px floats, malloc'd: the taker frees */
     size_t n;       /* their count */
     double busy_s;  /* compute time plus the throttle's wait */
+    double ref_s;   /* of it, seconds this thread spent computing the job's
+                       reference orbit (0: none, or another thread did) */
+    long ref_bits;  /* the orbit's MPFR precision (0: none) */
+    int has_ref;    /* a deep job: ref_hash is its orbit's hash */
+    uint8_t ref_hash[RND_REF_HASH_BYTES];
 } app_peer_result_t;
 
 /* threads render threads running kernel (supported, or AUTO). throttle >= 1:
@@ -41,7 +46,10 @@ void app_peer_render_destroy (app_peer_render_t **self_p);
 /* Render threads actually running. */
 int app_peer_render_threads (const app_peer_render_t *r);
 
-/* Queue slice `slice` of job. 0, or -1 if out of memory. */
+/* Queue slice `slice` of job. 0, or -1 if out of memory. A deep job's
+ * reference orbit is computed once, by the first thread that takes one of
+ * its slices or checks (the others wait for it), and the job's slices
+ * and checks share it until the last is done. */
 int app_peer_render_queue (app_peer_render_t *r, const el_job_t *job, uint32_t slice);
 
 /* Drop every slice still queued (not started) that is not of job keep: the
@@ -76,6 +84,8 @@ typedef struct {
     uint64_t token; /* the core's token */
     float *values;  /* n values, malloc'd: the taker frees */
     size_t n;       /* their count */
+    int has_ref;    /* a deep job: ref_hash is its orbit's hash */
+    uint8_t ref_hash[RND_REF_HASH_BYTES];
 } app_peer_check_t;
 
 /* Queue a check: the n pixels px of job (copied). Checks of other jobs

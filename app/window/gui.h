@@ -62,18 +62,41 @@ void app_gui_fit (int img_w, int img_h, int win_w, int win_h, int *x, int *y, in
 
 /* The view after zooming by factor (> 1 zooms in) so that the point at
  * image pixel (px, py) stays where it is on the screen. Other fields as in
- * view. */
-void app_gui_zoom_at (const rnd_view_t *view, double px, double py, double factor, rnd_view_t *out);
+ * view. Exact at any depth (rnd_view_zoom_exact): 0, or -1 with *out =
+ * *view (the centre would need more than RND_DECIMAL_MAX digits). */
+int app_gui_zoom_at (const rnd_view_t *view, double px, double py, double factor, rnd_view_t *out);
 
 /* The view showing the box (x0, y0)-(x1, y1) in image pixels (any corner
- * order), widened to the image's aspect. */
-void app_gui_zoom_box (const rnd_view_t *view, double x0, double y0, double x1, double y1,
-                       rnd_view_t *out);
+ * order), widened to the image's aspect; exact, 0 or -1 as above. */
+int app_gui_zoom_box (const rnd_view_t *view, double x0, double y0, double x1, double y1,
+                      rnd_view_t *out);
+
+/* Auto-iterations (as Kalles Fraktaler's): a zoom into a finished image
+ * of n smooth values s rendered with max_iter doubles the budget (up to
+ * RND_VIEW_ITER_MAX) when at least 1 in APP_GUI_AUTO_ITER_PER of them
+ * escaped in the budget's top quarter -- so deep views do not turn
+ * black. A function of the image alone, whose values every peer has bit
+ * for bit; the result is the new job's max_iter. Never lowers it. */
+#define APP_GUI_AUTO_ITER_PER 1000
+int app_gui_auto_iter (const float *s, size_t n, int max_iter);
+
+/* The part of old's image that view nw shows, in old's pixels (0..W):
+ * x, y, w, h -- exact at any depth (rnd_view_relative). */
+void app_gui_region (const rnd_view_t *old, const rnd_view_t *nw, double r[4]);
+
+/* The view's width as w_m * 10^w_e and its depth, zoom = 4 / width, as
+ * z_m * 10^z_e (1 <= mantissas < 10), from the width's text at any
+ * depth. */
+void app_gui_depth (const rnd_view_t *view, double *w_m, long *w_e, double *z_m, long *z_e);
 
 /* The view in one short line: "-0.74364283,0.13182618 w 1.4e-05 · 2000 it"
- * -- the centre to a pixel's precision (enough to tell two views apart,
- * and to type into --center), the width, the iterations. */
+ * -- the centre to a pixel's precision (up to 17 decimals: enough to tell
+ * two views apart, and to type into --center), the width (from its text
+ * below the doubles: "w 1e-300"), the iteration budget. */
 void app_gui_view_text (const rnd_view_t *view, char *buf, size_t size);
+/* The depth for the HUD: "zoom 2.9e5", "zoom 3.1e152" (4 / width, two
+ * digits; plain from 0.001 to 9999). */
+void app_gui_zoom_text (const rnd_view_t *view, char *buf, size_t size);
 
 /* A peer's colour from its id alone: bright, stable, but two peers may
  * get near ones -- what app_gui_peer_colours falls back to beyond its

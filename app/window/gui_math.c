@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void
 app_gui_fit (int img_w, int img_h, int win_w, int win_h, int *x, int *y, int *w, int *h)
@@ -37,23 +38,25 @@ app_gui_fit (int img_w, int img_h, int win_w, int win_h, int *x, int *y, int *w,
  * the centre of that pixel, so a point of the image at continuous position
  * u (0 at the left edge, W at the right) is px = u - 0.5. */
 
-void
+/* Both zooms are exact (rnd_view_zoom_exact: MPFR at the precision the
+ * new view needs, the centre kept as decimal text), so a chain of clicks
+ * has no precision wall; on failure out is view. */
+
+int
 app_gui_zoom_at (const rnd_view_t *view, double px, double py, double factor, rnd_view_t *out)
 {
-    double pitch = view->width / view->width_px;
-    /* The point's offset from the centre, which shrinks by factor. */
-    double dx = (px + 0.5 - view->width_px / 2.0) * pitch;
-    double dy = (view->height_px / 2.0 - py - 0.5) * pitch;
-    double re = view->center_re + (dx - dx / factor);
-    double im = view->center_im + (dy - dy / factor);
-    double width = view->width / factor;
-    *out = *view;
-    out->center_re = re;
-    out->center_im = im;
-    out->width = width;
+    /* The point's offset from the centre shrinks by factor: the centre
+     * moves by (1 - 1/factor) of it. */
+    char err[160];
+    if (rnd_view_zoom_exact (view, px, py, 1.0 - 1.0 / factor, 1.0 / factor, out, err,
+                             sizeof err) == 0)
+        return 0;
+    if (out != view)
+        *out = *view;
+    return -1;
 }
 
-void
+int
 app_gui_zoom_box (const rnd_view_t *view, double x0, double y0, double x1, double y1,
                   rnd_view_t *out)
 {
@@ -61,15 +64,39 @@ app_gui_zoom_box (const rnd_view_t *view, double x0, double y0, double x1, doubl
     /* Widen the narrower side so the box has the image's aspect: all of it
      * stays in view. */
     double want_px = fmax (w_px, h_px * view->width_px / view->height_px);
-    double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
-    double pitch = view->width / view->width_px;
-    double re = view->center_re + (cx + 0.5 - view->width_px / 2.0) * pitch;
-    double im = view->center_im + (view->height_px / 2.0 - cy - 0.5) * pitch;
-    double width = want_px * pitch;
-    *out = *view;
-    out->center_re = re;
-    out->center_im = im;
-    out->width = width;
+    char err[160];
+    if (rnd_view_zoom_exact (view, (x0 + x1) / 2, (y0 + y1) / 2, 1.0, want_px / view->width_px, out,
+                             err, sizeof err) == 0)
+        return 0;
+    if (out != view)
+        *out = *view;
+    return -1;
+}
+
+void
+app_gui_region (const rnd_view_t *old, const rnd_view_t *nw, double r[4])
+{
+    double dx, dy, ratio;
+    rnd_view_relative (old, nw, &dx, &dy, &ratio);
+    r[2] = ratio * old->width_px;
+    r[3] = r[2] * nw->height_px / nw->width_px;
+    r[0] = dx + old->width_px / 2.0 - r[2] / 2;
+    r[1] = -dy + old->height_px / 2.0 - r[3] / 2;
+}
+
+int
+app_gui_auto_iter (const float *s, size_t n, int max_iter)
+{
+    /* Escaped in the top quarter of the budget: with more iterations,
+     * pixels now shown as interior would likely escape too. */
+    double near = 0.75 * max_iter;
+    size_t hot = 0;
+    for (size_t i = 0; i < n; i++)
+        hot += s[i] >= 0.0f && (double)s[i] > near;
+    if (n == 0 || hot * APP_GUI_AUTO_ITER_PER < n || max_iter >= RND_VIEW_ITER_MAX)
+        return max_iter;
+    long raised = 2L * max_iter;
+    return raised > RND_VIEW_ITER_MAX ? RND_VIEW_ITER_MAX : (int)raised;
 }
 
 /* All 128 bits through splitmix64's finaliser: ids that share a prefix
@@ -165,13 +192,71 @@ app_gui_peer_colours (const ovl_id_t *ids, size_t n, uint32_t *rgb)
 }
 
 void
+app_gui_depth (const rnd_view_t *view, double *w_m, long *w_e, double *z_m, long *z_e)
+{
+    /* From the width's text when it is current (below the doubles it is
+     * all there is), else from the double: mantissa and power of ten. */
+    char tmp[RND_WIDTH_TEXT_MAX];
+    const char *t = rnd_view_width_text (view);
+    if (!t) {
+        snprintf (tmp, sizeof tmp, "%.17e", view->width);
+        t = tmp;
+    }
+    /* The mantissa alone (strtod would take the exponent too, and a deep
+     * one underflows), then the exponent. */
+    const char *e = strpbrk (t, "eE");
+    char mant[RND_WIDTH_TEXT_MAX];
+    snprintf (mant, sizeof mant, "%.*s", e ? (int)(e - t) : (int)strlen (t), t);
+    double m = strtod (mant, NULL);
+    long x = e ? strtol (e + 1, NULL, 10) : 0;
+    for (int i = 0; m != 0 && fabs (m) >= 10 && i < 400; i++)
+        m /= 10, x++;
+    for (int i = 0; m != 0 && fabs (m) < 1 && i < 400; i++)
+        m *= 10, x--;
+    *w_m = m;
+    *w_e = x;
+    /* zoom = 4 / width: 1 shows the whole Mandelbrot set */
+    double z = m > 0 ? 4.0 / m : 0;
+    long ze = -x;
+    for (int i = 0; z != 0 && z < 1 && i < 400; i++)
+        z *= 10, ze--;
+    *z_m = z;
+    *z_e = ze;
+}
+
+void
+app_gui_zoom_text (const rnd_view_t *view, char *buf, size_t size)
+{
+    double wm, zm;
+    long we, ze;
+    app_gui_depth (view, &wm, &we, &zm, &ze);
+    /* Two digits, rounded before printing: 9.96e5 is 1e6, not 10e5. */
+    zm = round (zm * 10) / 10;
+    if (zm >= 10)
+        zm /= 10, ze++;
+    if (ze >= -3 && ze <= 3) /* 0.25, 2.5, 2900: plain */
+        snprintf (buf, size, "zoom %.4g", zm * pow (10, (double)ze));
+    else
+        snprintf (buf, size, "zoom %.2ge%ld", zm, ze);
+}
+
+void
 app_gui_view_text (const rnd_view_t *view, char *buf, size_t size)
 {
     /* Decimals down to a pixel's size: the centre moved by one pixel
-     * changes the text. */
+     * changes the text (up to 17: a deep centre has thousands of digits,
+     * which the PNG and `s` keep; the depth says where we are). */
     double pitch = view->width_px > 0 ? view->width / view->width_px : view->width;
-    int decimals = pitch > 0 ? (int)ceil (-log10 (pitch)) : 2;
+    int decimals = pitch > 0 ? (int)ceil (-log10 (pitch)) : 17;
     decimals = decimals < 2 ? 2 : decimals > 17 ? 17 : decimals;
-    snprintf (buf, size, "%.*f,%.*f w %.3g \xc2\xb7 %d it", decimals, view->center_re, decimals,
-              view->center_im, view->width, view->max_iter);
+    double wm, zm;
+    long we, ze;
+    app_gui_depth (view, &wm, &we, &zm, &ze);
+    char width[32];
+    if (view->width >= 1e-300) /* as always: %.3g of the double */
+        snprintf (width, sizeof width, "%.3g", view->width);
+    else
+        snprintf (width, sizeof width, "%.3ge%ld", wm, we);
+    snprintf (buf, size, "%.*f,%.*f w %s \xc2\xb7 %d it", decimals, view->center_re, decimals,
+              view->center_im, width, view->max_iter);
 }

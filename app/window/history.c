@@ -16,15 +16,27 @@
 
 #include "gui_ctx.h"
 
+/* Two exact decimals (NULL: the double is all there is) are the same. */
+static int
+s_same_text (const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp (a, b) == 0);
+}
+
 /* The same picture: everything but the palette (the cache colours with
- * the window's own). */
+ * the window's own). Deep views differ in their exact texts where their
+ * doubles are one and the same. */
 static int
 s_same_view (const rnd_view_t *a, const rnd_view_t *b)
 {
     return a->fractal == b->fractal && a->center_re == b->center_re &&
            a->center_im == b->center_im && a->width == b->width && a->width_px == b->width_px &&
            a->height_px == b->height_px && a->max_iter == b->max_iter && a->bailout == b->bailout &&
-           a->julia_re == b->julia_re && a->julia_im == b->julia_im;
+           a->julia_re == b->julia_re && a->julia_im == b->julia_im &&
+           a->bla_epsilon == b->bla_epsilon &&
+           s_same_text (rnd_view_center_re_text (a), rnd_view_center_re_text (b)) &&
+           s_same_text (rnd_view_center_im_text (a), rnd_view_center_im_text (b)) &&
+           s_same_text (rnd_view_width_text (a), rnd_view_width_text (b));
 }
 
 /* The cache slot of view, or -1. */

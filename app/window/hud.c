@@ -128,8 +128,10 @@ app_gui_draw_hud (app_gui_t *g)
         snprintf (l[n++].text, APP_GUI_TEXT_MAX, "slices %u/%u %d%% \xc2\xb7 %s/s \xc2\xb7 mine %u",
                   st->done, st->total, s_percent (st->done, st->total), rate, st->own);
     }
-    if (in->has_job)
+    if (in->has_job) {
         app_gui_view_text (&in->view, l[n++].text, APP_GUI_TEXT_MAX);
+        app_gui_zoom_text (&in->view, l[n++].text, APP_GUI_TEXT_MAX);
+    }
     /* Where a newcomer joins, and where the keys are: one line. */
     snprintf (l[n++].text, APP_GUI_TEXT_MAX, "%s%s%s? keys", in->join[0] ? "join " : "", in->join,
               in->join[0] ? " \xc2\xb7 " : "");

@@ -11,20 +11,6 @@
 
 /* --- zooming -------------------------------------------------------------- */
 
-/* The part of old's image that view nw shows, in old's pixels (0..W):
- * x, y, w, h. */
-static void
-s_region (const rnd_view_t *old, const rnd_view_t *nw, double r[4])
-{
-    double pitch = old->width / old->width_px, npitch = nw->width / nw->width_px;
-    r[0] = ((nw->center_re - nw->width / 2) - (old->center_re - old->width / 2)) / pitch;
-    r[1] = ((old->center_im + pitch * old->height_px / 2) -
-            (nw->center_im + npitch * nw->height_px / 2)) /
-           pitch;
-    r[2] = nw->width / pitch;
-    r[3] = npitch * nw->height_px / pitch;
-}
-
 /* Ask the network for view nw, if it can be rendered; show the old image
  * zoomed meanwhile. */
 /* Ask the network for view v: 0, or -1 with a toast if it cannot be
@@ -38,7 +24,8 @@ s_post (app_gui_t *g, const rnd_view_t *v)
                        v->width, APP_GUI_WIDTH_MAX);
         return -1;
     }
-    if (rnd_view_validate (v, err, sizeof err) != 0) {
+    rnd_view_field_t bad; /* deep views too: the peers render them */
+    if (rnd_view_validate_deep (v, &bad, err, sizeof err) != 0) {
         app_gui_toast (g, APP_GUI_AMBER, "cannot zoom there: %s", err);
         return -1;
     }
@@ -50,7 +37,7 @@ s_post (app_gui_t *g, const rnd_view_t *v)
 static void
 s_preview (app_gui_t *g, const rnd_view_t *v)
 {
-    s_region (&g->frame.info.view, v, g->region);
+    app_gui_region (&g->frame.info.view, v, g->region);
     g->preview_view = *v;
     g->preview = 1;
     g->preview_seq = g->job_seq;
@@ -65,8 +52,31 @@ s_zoom_to (app_gui_t *g, const rnd_view_t *nw)
      * palette shown here must not travel to every peer's window and PNG
      * with the zoom (nw was made from a job's view and names its palette). */
     rnd_view_t v = *nw;
+    /* Zooming into a finished image: raise the budget if it needs more
+     * (app_gui_auto_iter). */
+    const rnd_view_t *old = &g->frame.info.view;
+    const el_status_t *st = &g->frame.info.status;
+    double dx, dy, ratio;
+    rnd_view_relative (old, &v, &dx, &dy, &ratio);
+    if (ratio < 1 && g->frame.pixels && st->total > 0 && st->done == st->total &&
+        v.max_iter == old->max_iter) {
+        v.max_iter = app_gui_auto_iter (
+            g->frame.pixels, (size_t)old->width_px * (size_t)old->height_px, old->max_iter);
+        if (v.max_iter != old->max_iter)
+            app_gui_toast (g, APP_GUI_WHITE, "iterations raised to %d: many pixels escaped near %d",
+                           v.max_iter, old->max_iter);
+    }
     if (s_post (g, &v) == 0)
         s_preview (g, &v);
+}
+
+/* An exact zoom failed: the centre would not fit in its text. */
+static void
+s_too_deep (app_gui_t *g)
+{
+    app_gui_toast (g, APP_GUI_AMBER,
+                   "cannot zoom deeper: the centre would need more than %d digits",
+                   RND_DECIMAL_MAX - 1);
 }
 
 /* Window px to output px (they differ on high-DPI displays). */
@@ -121,8 +131,10 @@ s_zoom_at (app_gui_t *g, const rnd_view_t *base, int x, int y, double factor)
     if (!s_image_point (g, x, y, 0, &px, &py))
         return;
     rnd_view_t v;
-    app_gui_zoom_at (base, px, py, factor, &v);
-    s_zoom_to (g, &v);
+    if (app_gui_zoom_at (base, px, py, factor, &v) != 0)
+        s_too_deep (g);
+    else
+        s_zoom_to (g, &v);
 }
 
 /* The wheel burst is over: one zoom for all its steps. */
@@ -158,7 +170,7 @@ s_wheel (app_gui_t *g, const SDL_MouseWheelEvent *e)
     int shown = g->wheel_steps < -20 ? -20 : g->wheel_steps > 20 ? 20 : g->wheel_steps;
     rnd_view_t v;
     app_gui_zoom_at (&g->wheel_base, px, py, pow (1.25, shown), &v);
-    s_region (&g->frame.info.view, &v, g->region);
+    app_gui_region (&g->frame.info.view, &v, g->region);
     g->preview = g->wheel_steps != 0;
     g->preview_seq = g->job_seq;
     g->preview_until_ms = g->wheel_at_ms + APP_GUI_WHEEL_MS + APP_GUI_PREVIEW_MS;
@@ -195,8 +207,10 @@ s_release (app_gui_t *g)
         !s_image_point (g, b.x + b.w, b.y + b.h, 1, &x1, &y1))
         return;
     rnd_view_t v;
-    app_gui_zoom_box (s_shown_view (g), x0, y0, x1, y1, &v);
-    s_zoom_to (g, &v);
+    if (app_gui_zoom_box (s_shown_view (g), x0, y0, x1, y1, &v) != 0)
+        s_too_deep (g);
+    else
+        s_zoom_to (g, &v);
 }
 
 /* Backspace / u (back one view) and Home (back to the first): a new job
@@ -234,8 +248,9 @@ s_zoom_centre (app_gui_t *g, double factor)
     if (!g->image || g->leaving)
         return;
     rnd_view_t v;
-    app_gui_zoom_at (s_shown_view (g), (g->img_w - 1) / 2.0, (g->img_h - 1) / 2.0, factor, &v);
-    s_zoom_to (g, &v);
+    if (app_gui_zoom_at (s_shown_view (g), (g->img_w - 1) / 2.0, (g->img_h - 1) / 2.0, factor,
+                         &v) == 0)
+        s_zoom_to (g, &v);
 }
 
 /* --- input ---------------------------------------------------------------- */

@@ -106,8 +106,10 @@ s_el_check (void *ctx, const el_job_t *job, uint64_t token, const rnd_xy_t *px, 
     for (size_t i = 0; i < n; i++) {
         FZ_CHECK (px[i].x >= 0 && px[i].x < job->view.width_px && px[i].y >= 0 &&
                   px[i].y < job->view.height_px);
-        v[i] = job->view.max_iter <= S_CHECK_ITER_MAX ? rnd_kernel_pixel (&kj, px[i].x, px[i].y)
-                                                      : RND_INTERIOR;
+        /* A deep job would need its reference orbit (seconds): interior. */
+        v[i] = job->view.max_iter <= S_CHECK_ITER_MAX && !kj.perturb
+                   ? rnd_kernel_pixel (&kj, px[i].x, px[i].y)
+                   : RND_INTERIOR;
     }
     c->check_token[c->n_checks] = token;
     c->check_values[c->n_checks] = v;
