@@ -1,5 +1,5 @@
 /* test_gui.c: the desktop peer's window, end to end, on a virtual X
- * display (the test runs itself under xvfb-run; it fails if that cannot
+ * display (the test runs itself on its own Xvfb; it fails if that cannot
  * be run: scripts/install-deps.sh installs it).
  *
  * Two real `p2pfractal peer` windows (the second joins the first) open at
@@ -46,7 +46,7 @@ test_window (void **state)
 {
     (void)state;
     if (!getenv ("DISPLAY") || !*getenv ("DISPLAY"))
-        fail_msg ("no $DISPLAY under xvfb-run");
+        fail_msg ("no $DISPLAY on the private Xvfb");
     tg_dir = tu_dir_new ("test_gui");
     assert_non_null (tg_dir);
     tg_peer_t *a = &tg_peers[0], *b = &tg_peers[1];

@@ -240,8 +240,9 @@ test_hud (void **state)
         if (tu_now_ms () >= deadline || status >= 0) {
             char said[1024] = "";
             tu_slurp (wm_err, said, sizeof said);
-            fail_msg ("evilwm did not start (status %d; scripts/install-deps.sh installs it): %s",
-                      status, said);
+            fail_msg ("evilwm did not start on DISPLAY %s (status %d; scripts/install-deps.sh "
+                      "installs it): %s",
+                      getenv ("DISPLAY"), status, said);
         }
         tg_nap ();
     }

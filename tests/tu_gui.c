@@ -1,5 +1,7 @@
 /* tu_gui.c: the harness of the window tests (see tu_gui.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -9,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -367,18 +371,87 @@ tg_on_alarm (int sig)
     _exit (1);
 }
 
+/* Start Xvfb on a display it picks itself (-displayfd: it takes the first
+ * number whose lock it can create, atomically) and return its pid, the
+ * number in *display; -1 if it does not say within 30 s. (xvfb-run -a
+ * picks the number in the shell, from the lock files it sees: two runs at
+ * once could take the same one, and a window test then met the other's
+ * server -- "can't open display", 1 run in 17 with 9 at once.) */
+static pid_t
+s_xvfb_start (int *display)
+{
+    int fds[2];
+    if (pipe (fds) != 0)
+        return -1;
+    pid_t x = fork ();
+    if (x == 0) {
+        prctl (PR_SET_PDEATHSIG, SIGKILL); /* never outlives the test */
+        close (fds[0]);
+        char fd[16];
+        snprintf (fd, sizeof fd, "%d", fds[1]);
+        int null = open ("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2 (null, 2); /* its start-up chatter */
+        execlp ("Xvfb", "Xvfb", "-displayfd", fd, "-screen", "0", "1280x1024x24", "-nolisten",
+                "tcp", (char *)NULL);
+        _exit (127);
+    }
+    close (fds[1]);
+    char buf[32] = "";
+    size_t got = 0;
+    uint64_t deadline = tu_now_ms () + 30000;
+    while (x > 0 && got < sizeof buf - 1 && !memchr (buf, '\n', got)) {
+        struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+        uint64_t now = tu_now_ms ();
+        if (now >= deadline || poll (&pfd, 1, (int)(deadline - now)) <= 0)
+            break;
+        ssize_t n = read (fds[0], buf + got, sizeof buf - 1 - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close (fds[0]);
+    if (x > 0 && memchr (buf, '\n', got)) {
+        *display = atoi (buf);
+        return x;
+    }
+    if (x > 0) {
+        kill (x, SIGKILL);
+        waitpid (x, NULL, 0);
+    }
+    return -1;
+}
+
 void
 tg_under_xvfb (char **argv)
 {
     /* Always on a private virtual display of a known size, with no window
-     * manager: the test runs itself again under xvfb-run. */
+     * manager: the test runs itself again, a child, on its own Xvfb. */
     if (!getenv ("P2PF_TEST_GUI_XVFB")) {
         setenv ("P2PF_TEST_GUI_XVFB", "1", 1);
-        execlp ("xvfb-run", "xvfb-run", "-a", "-s", "-screen 0 1280x1024x24 -nolisten tcp", argv[0],
-                (char *)NULL);
-        fprintf (stderr, "%s: cannot run xvfb-run (%s; scripts/install-deps.sh installs it)\n",
-                 argv[0], strerror (errno));
-        exit (1);
+        int display;
+        pid_t x = s_xvfb_start (&display);
+        if (x < 0) {
+            fprintf (stderr, "%s: Xvfb did not start (scripts/install-deps.sh installs it)\n",
+                     argv[0]);
+            exit (1);
+        }
+        char d[32];
+        snprintf (d, sizeof d, ":%d", display);
+        setenv ("DISPLAY", d, 1);
+        unsetenv ("XAUTHORITY"); /* no cookie: a private server, local clients only */
+        pid_t t = fork ();
+        if (t == 0) {
+            prctl (PR_SET_PDEATHSIG, SIGTERM);
+            execv ("/proc/self/exe", argv);
+            _exit (127);
+        }
+        int st = 1;
+        if (t < 0 || waitpid (t, &st, 0) < 0)
+            st = 1 << 8;
+        kill (x, SIGTERM);
+        waitpid (x, NULL, 0);
+        exit (WIFEXITED (st) ? WEXITSTATUS (st) : 1);
     }
     signal (SIGALRM, tg_on_alarm);
     alarm (280);

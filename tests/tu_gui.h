@@ -53,7 +53,7 @@ void tg_window_shows (const tg_peer_t *p, const uint8_t *png, const char *what);
 void tg_start (int i, int x, int port, const char *name);
 void tg_quit (tg_peer_t *p);
 int tg_teardown (void **state);
-/* Run the test again under xvfb-run (a private 1280x1024 display, no
+/* Run the test again on its own Xvfb (a private 1280x1024 display, no
  * window manager) unless it is there already; then arm the alarm. */
 void tg_under_xvfb (char **argv);
 
