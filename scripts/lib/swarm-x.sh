@@ -12,6 +12,9 @@
 #   sx_wait_for S CMD...         poll CMD every 0.1 s, at most S seconds
 #   sx_kill I                    SIGKILL peer I (quietly: no job report)
 #   sx_press KEY                 KEY in every p2pfractal window
+#   sx_free_port                 a TCP port free on 127.0.0.1, for the first
+#                                peer, so the others can be started first
+#   sx_windows_up N              at least N p2pfractal windows are open
 #
 # Peers listen on 127.0.0.1 only (the peer's default --bind) and run one
 # render thread each with a fixed --seed (so each run gives them the same
@@ -84,6 +87,20 @@ sx_total_slices () {
 sx_job_done () { grep -q '"event":"job_done"' "$DIR/peer-$1.jsonl" 2>/dev/null; }
 # Whether peer I's last role event says it is the master.
 sx_is_master () { grep '"event":"role"' "$DIR/peer-$1.jsonl" 2>/dev/null | tail -1 | grep -q '"master":true'; }
+
+# A TCP port nothing listens on at 127.0.0.1 (ss, iproute2), from the
+# range above the kernel's ephemeral ports' usual start.
+sx_free_port () {
+    local p
+    for _ in $(seq 1 50); do
+        p=$((20000 + RANDOM % 12000))
+        [ -z "$(ss -Htln "sport = :$p")" ] && { echo "$p"; return 0; }
+    done
+    return 1
+}
+
+# Whether at least N p2pfractal windows are open.
+sx_windows_up () { [ "$(xdotool search --name '^p2pfractal ' 2>/dev/null | wc -l)" -ge "$1" ]; }
 
 sx_tile () {
     local i=$1 cols=$2 w=$3 h=$4
