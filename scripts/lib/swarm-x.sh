@@ -11,6 +11,8 @@
 #   sx_tile I COLS W H           the geometry of tile I (1-based) of a grid
 #   sx_wait_for S CMD...         poll CMD every 0.1 s, at most S seconds
 #   sx_kill I                    SIGKILL peer I (quietly: no job report)
+#   sx_fail MESSAGE              say why, show each peer's last log lines
+#                                (DIR goes with the exit), exit 1
 #   sx_press KEY                 KEY in every p2pfractal window
 #   sx_free_port                 a TCP port free on 127.0.0.1, for the first
 #                                peer, so the others can be started first
@@ -63,6 +65,17 @@ sx_cleanup () {
     for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
     wait 2>/dev/null
     rm -rf "$DIR"
+}
+
+sx_fail () {
+    local f
+    echo "$SX_NAME: $*" >&2
+    for f in "$DIR"/peer-*.log; do
+        [ -e "$f" ] || continue
+        echo "--- $(basename "$f"):" >&2
+        tail -n 5 "$f" >&2
+    done
+    exit 1
 }
 
 sx_wait_for () {
