@@ -35,8 +35,8 @@ sx_check_tools () {
 
 # Re-run the calling script inside a private Xvfb screen of WxH (24-bit,
 # black root window, so a peer that dies leaves a black hole), unless it is
-# already inside one. ARGS must not name relative paths: xvfb-run keeps the
-# working directory, but the caller's checks have been made already.
+# already inside one. The caller checks its options first (sx_abs for an
+# output path), so a bad one fails before a display is started.
 sx_in_xvfb () {
     local size=$1; shift
     [ -n "${P2PF_SWARM_X_INNER:-}" ] && return 0
@@ -89,7 +89,13 @@ sx_wait_for () {
 
 sx_port_of () { grep -o '"port":[0-9]*' "$DIR/peer-$1.jsonl" 2>/dev/null | head -1 | cut -d: -f2; }
 sx_has_port () { [ -n "$(sx_port_of "$1")" ]; }
-sx_done_slices () { grep -c '"event":"slice_done"' "$DIR/peer-$1.jsonl" 2>/dev/null || echo 0; }
+# Slices peer I holds (grep -c prints 0 itself when none match; nothing
+# when the log is not there yet).
+sx_done_slices () {
+    local n
+    n=$(grep -c '"event":"slice_done"' "$DIR/peer-$1.jsonl" 2>/dev/null)
+    echo "${n:-0}"
+}
 # The job's slice count, once peer I has logged job_started (else 0).
 sx_total_slices () {
     local n
