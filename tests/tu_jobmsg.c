@@ -34,10 +34,8 @@ tu_jobmsg_build (tu_jobmsg_t *b, P2pf__JobMsg *m, P2pf__JobMsg__KindCase k, cons
         el_bit_set (b->done, 2);
     rnd_kjob_t kj;
     rnd_kjob_init (&kj, &b->job.view);
-    int y0, y1;
-    el_job_slice_rows (&b->job, 1, &y0, &y1);
     b->n_px = el_job_slice_px (&b->job, 1);
-    rnd_kernel_run (RND_KERNEL_SCALAR, &kj, y0, y1, b->px);
+    rnd_kernel_run_rect (RND_KERNEL_SCALAR, &kj, el_job_slice_rect (&b->job, 1), b->px);
     b->list[0] = 0;
     b->list[1] = job->slices - 1;
     b->list[2] = job->slices / 2;

@@ -10,12 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "slice.h"
+
 /* A slice waiting for a thread. */
 typedef struct s_item_t {
     struct s_item_t *next; /* the next one queued */
     ovl_id_t job;          /* its job's id */
     uint32_t slice;        /* its index */
-    int y0, y1;            /* its rows */
+    rnd_rect_t rect;       /* its pixels */
     rnd_kjob_t kjob;       /* the job's view digested for the kernel */
 } s_item_t;
 
@@ -315,14 +317,13 @@ s_worker (void *arg)
         s_check_t *checks = s_take_checks (r, item->job, 0, S_RIDE_MAX_PX, &nck);
         pthread_mutex_unlock (&r->lock);
 
-        size_t n = (size_t)(item->y1 - item->y0) * (size_t)item->kjob.width_px;
+        size_t n = rnd_rect_px (item->rect);
         s_done_t *done = calloc (1, sizeof *done);
         float *pixels = malloc ((n + nck) * sizeof *pixels + 1);
         rnd_xy_t px[S_RIDE_MAX_PX];
         s_check_pixels (checks, px);
         if (done && pixels)
-            rnd_kernel_run_with_pixels (r->kernel, &item->kjob, item->y0, item->y1, px, (int)nck,
-                                        pixels);
+            rnd_kernel_run_with_pixels (r->kernel, &item->kjob, item->rect, px, (int)nck, pixels);
         double t = s_mono_s () - t0;
 
         pthread_mutex_lock (&r->lock);
@@ -485,7 +486,7 @@ app_peer_render_queue (app_peer_render_t *r, const el_job_t *job, uint32_t slice
         return -1;
     item->job = job->id;
     item->slice = slice;
-    el_job_slice_rows (job, slice, &item->y0, &item->y1);
+    item->rect = el_job_slice_rect (job, slice);
     rnd_kjob_init (&item->kjob, &job->view);
     pthread_mutex_lock (&r->lock);
     if (r->tail)

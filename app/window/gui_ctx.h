@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "gui.h"
+#include "kernel.h"
 
 #define APP_GUI_NEUTRAL 0x30  /* grey of slices not here yet: no palette's black */
 #define APP_GUI_BACKDROP 0x12 /* grey around the image (letterbox) */
@@ -41,7 +42,7 @@
 #define APP_GUI_TICKER_W_PCT 45  /* the ticker's width, % of the output: in its corner */
 #define APP_GUI_PAD_PX 8         /* inside a box */
 #define APP_GUI_MARGIN_PX 10     /* between a box and the window's edge */
-#define APP_GUI_OUTLINE_MIN_PX 6 /* thinner runs of one peer's slices are only tinted */
+#define APP_GUI_OUTLINE_MIN_PX 6 /* smaller tiles are only tinted */
 #define APP_GUI_TINT_ALPHA 90    /* attribution tint: ~35% */
 #define APP_GUI_BOX_ALPHA 165    /* dark boxes behind text */
 #define APP_GUI_TEXT_CACHE 48    /* rendered text kept (a frame uses ~35 at most) */
@@ -182,8 +183,9 @@ void app_gui_big_draw (app_gui_t *g, int x, int y, const char *text, uint32_t rg
 /* --- image.c: the image: palettes, recolouring, texture upload and scaling */
 
 SDL_Rect app_gui_fit_rect (app_gui_t *g);
-SDL_Rect app_gui_rows_rect (const app_gui_t *g, const SDL_Rect *fit, int y0, int y1);
-void app_gui_upload (app_gui_t *g, int y0, int y1);
+SDL_Rect app_gui_image_rect (const app_gui_t *g, const SDL_Rect *fit, rnd_rect_t r);
+void app_gui_upload (app_gui_t *g, rnd_rect_t r);
+void app_gui_upload_all (app_gui_t *g);
 void app_gui_recolour (app_gui_t *g, int all);
 void app_gui_image_free (app_gui_t *g);
 int app_gui_image_alloc (app_gui_t *g, int w, int h);
@@ -202,7 +204,7 @@ void app_gui_event (app_gui_t *g, const SDL_Event *ev);
 
 void app_gui_history_job (app_gui_t *g);
 void app_gui_history_done (app_gui_t *g);
-const float *app_gui_history_rows (const app_gui_t *g, int y0);
+const float *app_gui_history_pixels (const app_gui_t *g);
 const rnd_view_t *app_gui_history_back (app_gui_t *g, int home);
 int app_gui_history_show (app_gui_t *g, const rnd_view_t *view);
 void app_gui_history_free (app_gui_t *g);

@@ -390,7 +390,7 @@ app_gui_event (app_gui_t *g, const SDL_Event *ev)
             if (w && app_gui_image_alloc (g, w, h) == 0)
                 app_gui_recolour (g, 1);
         } else {
-            app_gui_upload (g, 0, g->img_h);
+            app_gui_upload_all (g);
         }
         g->need_draw = 1;
         break;
