@@ -65,6 +65,11 @@ void app_gui_fit (int img_w, int img_h, int win_w, int win_h, int *x, int *y, in
  * view. */
 void app_gui_zoom_at (const rnd_view_t *view, double px, double py, double factor, rnd_view_t *out);
 
+/* The part of old's image that view nw shows, in old's pixels (0..W at
+ * its edges): r = x, y, w, h. Swapped, where old's image lies in nw's:
+ * how a zoom's preview and a new job's underlay place the old image. */
+void app_gui_region (const rnd_view_t *old, const rnd_view_t *nw, double r[4]);
+
 /* The view showing the box (x0, y0)-(x1, y1) in image pixels (any corner
  * order), widened to the image's aspect. */
 void app_gui_zoom_box (const rnd_view_t *view, double x0, double y0, double x1, double y1,

@@ -107,8 +107,12 @@ struct app_gui_t {
     uint64_t job_seq;                      /* the frame's job we hold an image of; 0: none */
     int img_w, img_h;                      /* its size, px */
     uint8_t *rgb;          /* its colours, 3 bytes a pixel; missing slices neutral */
-    SDL_Texture *image;    /* rgb, uploaded row band by row band */
+    SDL_Texture *image;    /* rgb, uploaded tile by tile */
     int tex_step;          /* 1: texture is rgb; k: every k-th pixel of it */
+    rnd_view_t image_view; /* the view image shows (when image_view_set) */
+    int image_view_set;
+    SDL_Texture *under;    /* the job before's image, under this one's tiles (NULL: none) */
+    double under_rect[4];  /* where it lies, in this image's px: x, y, w, h */
     uint8_t *tex_row;      /* one decimated row (tex_step > 1) */
     rnd_palette_t palette; /* the colours in use */
     char palette_name[RND_PALETTE_NAME_MAX];   /* their name (or path): a saved PNG says it */
@@ -193,6 +197,13 @@ void app_gui_palette_use (app_gui_t *g, const rnd_palette_t *pal, const char *na
 void app_gui_palette_for_job (app_gui_t *g);
 void app_gui_palette_next (app_gui_t *g);
 void app_gui_draw_image (app_gui_t *g, const SDL_Rect *fit, uint64_t now_ms);
+
+/* --- underlay.c: after a zoom, the old image under the new one's tiles */
+
+void app_gui_underlay_start (app_gui_t *g, const rnd_view_t *nw);
+void app_gui_underlay_check (app_gui_t *g);
+void app_gui_underlay_draw (app_gui_t *g, const SDL_Rect *fit);
+void app_gui_underlay_drop (app_gui_t *g);
 
 /* --- input.c: keys and mouse into commands: zooms, saves, palettes, leaving */
 

@@ -54,6 +54,18 @@ app_gui_zoom_at (const rnd_view_t *view, double px, double py, double factor, rn
 }
 
 void
+app_gui_region (const rnd_view_t *old, const rnd_view_t *nw, double r[4])
+{
+    double pitch = old->width / old->width_px, npitch = nw->width / nw->width_px;
+    r[0] = ((nw->center_re - nw->width / 2) - (old->center_re - old->width / 2)) / pitch;
+    r[1] = ((old->center_im + pitch * old->height_px / 2) -
+            (nw->center_im + npitch * nw->height_px / 2)) /
+           pitch;
+    r[2] = nw->width / pitch;
+    r[3] = npitch * nw->height_px / pitch;
+}
+
+void
 app_gui_zoom_box (const rnd_view_t *view, double x0, double y0, double x1, double y1,
                   rnd_view_t *out)
 {

@@ -150,6 +150,7 @@ app_gui_history_show (app_gui_t *g, const rnd_view_t *view)
     size_t n = (size_t)g->img_w * (size_t)g->img_h;
     rnd_colourise (&g->palette, g->colouring, g->cache[i].pixels, n, g->rgb);
     app_gui_upload_all (g);
+    app_gui_underlay_drop (g); /* the cached image is whole */
     g->showing_cached = 1;
     g->preview = 0;
     g->need_draw = 1;

@@ -238,6 +238,10 @@ app_gui_draw_image (app_gui_t *g, const SDL_Rect *fit, uint64_t now_ms)
 {
     if (g->preview && (g->preview_seq != g->job_seq || now_ms >= g->preview_until_ms))
         g->preview = 0;
+    if (!g->preview && g->under) {
+        app_gui_underlay_draw (g, fit);
+        return;
+    }
     if (!g->preview) {
         SDL_RenderCopy (g->renderer, g->image, NULL, fit);
         return;

@@ -11,22 +11,6 @@
 
 /* --- zooming -------------------------------------------------------------- */
 
-/* The part of old's image that view nw shows, in old's pixels (0..W):
- * x, y, w, h. */
-static void
-s_region (const rnd_view_t *old, const rnd_view_t *nw, double r[4])
-{
-    double pitch = old->width / old->width_px, npitch = nw->width / nw->width_px;
-    r[0] = ((nw->center_re - nw->width / 2) - (old->center_re - old->width / 2)) / pitch;
-    r[1] = ((old->center_im + pitch * old->height_px / 2) -
-            (nw->center_im + npitch * nw->height_px / 2)) /
-           pitch;
-    r[2] = nw->width / pitch;
-    r[3] = npitch * nw->height_px / pitch;
-}
-
-/* Ask the network for view nw, if it can be rendered; show the old image
- * zoomed meanwhile. */
 /* Ask the network for view v: 0, or -1 with a toast if it cannot be
  * rendered. */
 static int
@@ -50,7 +34,7 @@ s_post (app_gui_t *g, const rnd_view_t *v)
 static void
 s_preview (app_gui_t *g, const rnd_view_t *v)
 {
-    s_region (&g->frame.info.view, v, g->region);
+    app_gui_region (&g->frame.info.view, v, g->region);
     g->preview_view = *v;
     g->preview = 1;
     g->preview_seq = g->job_seq;
@@ -158,7 +142,7 @@ s_wheel (app_gui_t *g, const SDL_MouseWheelEvent *e)
     int shown = g->wheel_steps < -20 ? -20 : g->wheel_steps > 20 ? 20 : g->wheel_steps;
     rnd_view_t v;
     app_gui_zoom_at (&g->wheel_base, px, py, pow (1.25, shown), &v);
-    s_region (&g->frame.info.view, &v, g->region);
+    app_gui_region (&g->frame.info.view, &v, g->region);
     g->preview = g->wheel_steps != 0;
     g->preview_seq = g->job_seq;
     g->preview_until_ms = g->wheel_at_ms + APP_GUI_WHEEL_MS + APP_GUI_PREVIEW_MS;
@@ -387,6 +371,7 @@ app_gui_event (app_gui_t *g, const SDL_Event *ev)
         if (ev->type == SDL_RENDER_DEVICE_RESET) {
             int w = g->img_w, h = g->img_h;
             app_gui_image_free (g);
+            app_gui_underlay_drop (g);
             if (w && app_gui_image_alloc (g, w, h) == 0)
                 app_gui_recolour (g, 1);
         } else {
