@@ -53,7 +53,8 @@ main (int argc, char **argv)
             rnd_kernel_run (RND_KERNEL_AUTO, &j, y0, y1, buf);
             double t1 = cpu ();
             if (!P)
-                rnd_kernel_run_with_pixels (RND_KERNEL_AUTO, &j, y0, y1, px, k, buf);
+                rnd_kernel_run_with_pixels (RND_KERNEL_AUTO, &j, (rnd_rect_t){ 0, y0, 960, y1 }, px,
+                                            k, buf);
             else
                 rnd_kernel_run (RND_KERNEL_AUTO, &j, y0, y1, buf);
             double t2 = cpu ();

@@ -78,8 +78,7 @@ el_checks_start (el_peer_t *p, uint64_t now, uint32_t slice, const uint8_t *px,
             p->stats.slices_duplicate++;
             return;
         }
-    int y0, y1;
-    el_job_slice_rows (&p->job, slice, &y0, &y1);
+    rnd_rect_t r = el_job_slice_rect (&p->job, slice);
     size_t npx = el_job_slice_px (&p->job, slice), bytes = npx * sizeof (float);
     if (p->n_checks >= p->cfg.check_pending_max || p->check_bytes + bytes > S_CHECK_BYTES_MAX) {
         p->stats.checks_dropped++;
@@ -108,11 +107,11 @@ el_checks_start (el_peer_t *p, uint64_t now, uint32_t slice, const uint8_t *px,
     k = k < 1 ? 1 : k > EL_PEER_CHECK_PX_MAX ? EL_PEER_CHECK_PX_MAX : k;
     c->n = (uint32_t)k;
     rnd_xy_t xy[EL_PEER_CHECK_PX_MAX];
-    int w = p->job.view.width_px;
+    uint32_t w = (uint32_t)(r.x1 - r.x0);
     for (size_t i = 0; i < k; i++) {
         c->at[i] = (uint32_t)ovl_rng_below (&p->check_rng, npx);
-        xy[i].x = (int)(c->at[i] % (uint32_t)w);
-        xy[i].y = y0 + (int)(c->at[i] / (uint32_t)w);
+        xy[i].x = r.x0 + (int)(c->at[i] % w);
+        xy[i].y = r.y0 + (int)(c->at[i] / w);
     }
     p->checking[slice]++;
     p->check_bytes += bytes;

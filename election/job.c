@@ -21,7 +21,7 @@ static void
 s_job_ids (el_job_t *job)
 {
     char head[64];
-    int n = snprintf (head, sizeof head, "p2pfractal-job 1\nslices %u\n", job->slices);
+    int n = snprintf (head, sizeof head, "p2pfractal-job 2\nslices %u\n", job->slices);
     crypto_generichash_state st;
     uint8_t digest[16];
     crypto_generichash_init (&st, NULL, 0, sizeof digest);
@@ -52,13 +52,11 @@ el_job_init (el_job_t *job, const rnd_view_t *view, int slices, uint64_t stamp, 
         return -1;
     }
     job->view = *view;
-    job->slices = (uint32_t)rnd_slice_count (view->height_px, slices);
+    job->slices = (uint32_t)rnd_slice_count (view->width_px, view->height_px, slices);
     job->stamp = stamp;
-    /* The largest band must travel in one message. */
-    int y0, y1;
-    rnd_slice_rows (view->height_px, (int)job->slices, 0, &y0, &y1);
-    size_t rows_max = (size_t)(y1 - y0) + 1;
-    if (rows_max * (size_t)view->width_px * sizeof (float) > OVL_WIRE_PAYLOAD_MAX - 1024) {
+    /* The largest tile must travel in one message. */
+    size_t px_max = rnd_slice_px_max (view->width_px, view->height_px, (int)job->slices);
+    if (px_max * sizeof (float) > OVL_WIRE_PAYLOAD_MAX - 1024) {
         s_err (err, err_size, "slices: too few for this image (a slice must fit in 16 MiB)");
         return -1;
     }
@@ -86,7 +84,8 @@ el_job_from_spec (el_job_t *job, const P2pf__JobSpec *spec, char *err, size_t er
     rnd_view_default (&view);
     if (rnd_params_parse (spec->params, len, "job spec", &view, err, err_size))
         return -1;
-    if (spec->slices == 0 || spec->slices > RND_SLICES_MAX || (int)spec->slices > view.height_px) {
+    if (spec->slices == 0 || spec->slices > RND_SLICES_MAX ||
+        (long long)spec->slices > (long long)view.width_px * view.height_px) {
         s_err (err, err_size, "job spec: slice count out of range");
         return -1;
     }
@@ -131,18 +130,16 @@ el_job_newer (const el_job_t *a, const el_job_t *b)
     return ovl_id_cmp (a->id, b->id) > 0;
 }
 
-void
-el_job_slice_rows (const el_job_t *job, uint32_t slice, int *y0, int *y1)
+rnd_rect_t
+el_job_slice_rect (const el_job_t *job, uint32_t slice)
 {
-    rnd_slice_rows (job->view.height_px, (int)job->slices, (int)slice, y0, y1);
+    return rnd_slice_rect (job->view.width_px, job->view.height_px, (int)job->slices, (int)slice);
 }
 
 size_t
 el_job_slice_px (const el_job_t *job, uint32_t slice)
 {
-    int y0, y1;
-    el_job_slice_rows (job, slice, &y0, &y1);
-    return (size_t)(y1 - y0) * (size_t)job->view.width_px;
+    return rnd_rect_px (el_job_slice_rect (job, slice));
 }
 
 size_t

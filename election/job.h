@@ -3,7 +3,7 @@
  *
  * A job is a view (in canonical `p2pfractal-params` text,
  * every digit of a deep centre included) and a slice
- * count. Its id is BLAKE2b-128 of "p2pfractal-job 1\nslices K\n" followed by
+ * count. Its id is BLAKE2b-128 of "p2pfractal-job 2\nslices K\n" followed by
  * the params text, so every peer that parses the same spec names the same
  * job; its group is ovl_id_from_name ("job/<32 hex digits of the id>").
  *
@@ -18,12 +18,15 @@
 #include <stdint.h>
 
 #include "id.h"
+#include "kernel.h"
 #include "params.h"
 #include "view.h"
 #include "job.pb-c.h"
 #include "wire.h"
 
-#define EL_MSG_VERSION 1
+/* 2: slices are tiles numbered from the centre (render/slice.h); 1 had
+ * row bands, so a peer of version 1 reads every slice elsewhere. */
+#define EL_MSG_VERSION 2
 /* Most slices named in one WorkRequest.have, WorkAssign, WorkReturn or
  * SliceRequest. */
 #define EL_MSG_SLICES_MAX 64
@@ -38,7 +41,7 @@ typedef struct {
     ovl_id_t id;                        /* BLAKE2b-128 of the canonical spec */
     ovl_id_t group;                     /* key of "job/<hex id>" */
     rnd_view_t view;                    /* the parsed, validated view */
-    uint32_t slices;                    /* K: row bands (render/slice.h) */
+    uint32_t slices;                    /* K: tiles (render/slice.h) */
     uint64_t stamp;                     /* newest (stamp, id) wins */
     int has_origin;                     /* origin is known */
     ovl_id_t origin;                    /* the node that started it (a zoom's
@@ -46,11 +49,11 @@ typedef struct {
     char params[RND_PARAMS_FORMAT_MAX]; /* canonical params text */
 } el_job_t;
 
-/* A job of view cut into `slices` bands (0: RND_SLICES_DEFAULT, capped at
- * the height). 0, or -1 with a one-line reason in err: the view does not
- * validate (rnd_view_validate_deep: deep views are jobs too, rendered by
- * perturbation), slices is out of 1..RND_SLICES_MAX, or a slice would not
- * fit in one message. */
+/* A job of view cut into `slices` tiles (0: derived from the image size,
+ * render/slice.h; capped at W*H). 0, or -1 with a one-line reason in err:
+ * the view does not validate (rnd_view_validate_deep: deep views are jobs
+ * too, rendered by perturbation), slices is out of 1..RND_SLICES_MAX, or a
+ * slice would not fit in one message. */
 int el_job_init (el_job_t *job, const rnd_view_t *view, int slices, uint64_t stamp, char *err,
                  size_t err_size);
 
@@ -66,8 +69,8 @@ void el_job_to_spec (const el_job_t *job, P2pf__JobSpec *spec, uint8_t origin_bu
  * follows. */
 int el_job_newer (const el_job_t *a, const el_job_t *b);
 
-/* Rows [*y0, *y1) of slice i, and its pixel count. */
-void el_job_slice_rows (const el_job_t *job, uint32_t slice, int *y0, int *y1);
+/* The rectangle of slice i (render/slice.h), and its pixel count. */
+rnd_rect_t el_job_slice_rect (const el_job_t *job, uint32_t slice);
 size_t el_job_slice_px (const el_job_t *job, uint32_t slice);
 /* Bytes of a done-set bitmap: ceil(K / 8). */
 size_t el_job_bitmap_bytes (const el_job_t *job);

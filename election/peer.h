@@ -117,7 +117,7 @@ typedef struct {
     /* Join or leave a group's tree as a member. */
     void (*join) (void *ctx, ovl_id_t group);
     void (*leave) (void *ctx, ovl_id_t group);
-    /* Render slice `slice` of job (rows by el_job_slice_rows) and answer with
+    /* Render slice `slice` of job (its tile: el_job_slice_rect) and answer with
      * el_peer_rendered, later, from the driver's loop. At most
      * render_slots + ahead of the current job are outstanding; the driver
      * runs them first in, first out on render_slots threads. After a job

@@ -7,14 +7,22 @@
  * when checks are on. */
 #include "peer_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "slice.h"
 
 /* A slice here, as SliceData. */
 void
 el_store_send_slice (el_peer_t *p, el_dest_t dest, const ovl_handle_t *to, uint32_t slice)
 {
-    int y0, y1;
-    el_job_slice_rows (&p->job, slice, &y0, &y1);
+    /* A tile's rows are apart in the image: gathered into a copy of its
+     * own (a tile's pixels, e.g. 16 KiB, per message). */
+    rnd_rect_t r = el_job_slice_rect (&p->job, slice);
+    float *tile = malloc (rnd_rect_px (r) * sizeof *tile);
+    if (!tile)
+        return; /* out of memory: a pull asks for it again */
+    rnd_rect_get (p->pixels, p->job.view.width_px, r, tile);
     P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
     P2pf__SliceData sd = P2PF__SLICE_DATA__INIT;
     uint8_t by[16];
@@ -22,8 +30,8 @@ el_store_send_slice (el_peer_t *p, el_dest_t dest, const ovl_handle_t *to, uint3
     sd.slice = slice;
     sd.computed_by.data = by;
     sd.computed_by.len = 16;
-    sd.pixels.data = (uint8_t *)(p->pixels + (size_t)y0 * p->job.view.width_px);
-    sd.pixels.len = el_job_slice_px (&p->job, slice) * sizeof (float);
+    sd.pixels.data = (uint8_t *)tile;
+    sd.pixels.len = rnd_rect_px (r) * sizeof *tile;
     if (p->has_ref) {
         /* Every slice stored here agreed with this orbit (or came before
          * it was known, unchecked): what we vouch for. */
@@ -33,6 +41,7 @@ el_store_send_slice (el_peer_t *p, el_dest_t dest, const ovl_handle_t *to, uint3
     msg.kind_case = P2PF__JOB_MSG__KIND_SLICE_DATA;
     msg.slice_data = &sd;
     el_peer_emit (p, &msg, dest, to);
+    free (tile);
 }
 
 /* A slice's pixels arrived or were rendered here. */
@@ -40,10 +49,7 @@ void
 el_store_slice (el_peer_t *p, uint64_t now, uint32_t slice, const void *px, ovl_id_t by,
                 int publish)
 {
-    int y0, y1;
-    el_job_slice_rows (&p->job, slice, &y0, &y1);
-    memcpy (p->pixels + (size_t)y0 * p->job.view.width_px, px,
-            el_job_slice_px (&p->job, slice) * sizeof (float));
+    rnd_rect_put (p->pixels, p->job.view.width_px, el_job_slice_rect (&p->job, slice), px);
     el_bit_set (p->done, slice);
     p->by[slice] = by;
     p->n_done++;

@@ -126,44 +126,52 @@ rnd_kernel_from_name (const char *name, rnd_kernel_t *out)
     return -1;
 }
 
-void
-rnd_kernel_run (rnd_kernel_t k, const rnd_kjob_t *job, int y0, int y1, float *out)
+/* The variant that runs: AUTO resolved; perturbation has a scalar kernel
+ * only, so far. */
+static rnd_kernel_t
+s_variant (rnd_kernel_t k, const rnd_kjob_t *job)
 {
     if (k == RND_KERNEL_AUTO)
         k = rnd_kernel_best ();
-    /* Perturbation has a scalar kernel only, so far. */
-    if (job->perturb)
-        k = RND_KERNEL_SCALAR;
-    switch (k) {
+    return job->perturb ? RND_KERNEL_SCALAR : k;
+}
+
+void
+rnd_kernel_run_rect (rnd_kernel_t k, const rnd_kjob_t *job, rnd_rect_t r, float *out)
+{
+    switch (s_variant (k, job)) {
     case RND_KERNEL_AVX512:
-        rnd_kernel_avx512_rows (job, y0, y1, out);
+        rnd_kernel_avx512_rect (job, r, out);
         break;
     case RND_KERNEL_AVX2:
-        rnd_kernel_avx2_rows (job, y0, y1, out);
+        rnd_kernel_avx2_rect (job, r, out);
         break;
     default:
-        rnd_kernel_scalar_rows (job, y0, y1, out);
+        rnd_kernel_scalar_rect (job, r, out);
         break;
     }
 }
 
 void
-rnd_kernel_run_with_pixels (rnd_kernel_t k, const rnd_kjob_t *job, int y0, int y1,
-                            const rnd_xy_t *px, int n, float *out)
+rnd_kernel_run (rnd_kernel_t k, const rnd_kjob_t *job, int y0, int y1, float *out)
 {
-    if (k == RND_KERNEL_AUTO)
-        k = rnd_kernel_best ();
-    if (job->perturb)
-        k = RND_KERNEL_SCALAR;
-    switch (k) {
+    rnd_rect_t r = { 0, y0, job->width_px, y1 };
+    rnd_kernel_run_rect (k, job, r, out);
+}
+
+void
+rnd_kernel_run_with_pixels (rnd_kernel_t k, const rnd_kjob_t *job, rnd_rect_t r, const rnd_xy_t *px,
+                            int n, float *out)
+{
+    switch (s_variant (k, job)) {
     case RND_KERNEL_AVX512:
-        rnd_kernel_avx512_pixels (job, y0, y1, px, n, out);
+        rnd_kernel_avx512_pixels (job, r, px, n, out);
         break;
     case RND_KERNEL_AVX2:
-        rnd_kernel_avx2_pixels (job, y0, y1, px, n, out);
+        rnd_kernel_avx2_pixels (job, r, px, n, out);
         break;
     default:
-        rnd_kernel_scalar_pixels (job, y0, y1, px, n, out);
+        rnd_kernel_scalar_pixels (job, r, px, n, out);
         break;
     }
 }
@@ -171,8 +179,9 @@ rnd_kernel_run_with_pixels (rnd_kernel_t k, const rnd_kjob_t *job, int y0, int y
 void
 rnd_kernel_run_pixels (rnd_kernel_t k, const rnd_kjob_t *job, const rnd_xy_t *px, int n, float *out)
 {
+    rnd_rect_t none = { 0, 0, 0, 0 };
     if (n > 0)
-        rnd_kernel_run_with_pixels (k, job, 0, 0, px, n, out);
+        rnd_kernel_run_with_pixels (k, job, none, px, n, out);
 }
 
 int

@@ -91,9 +91,23 @@ long rnd_kjob_ref_bits (const rnd_kjob_t *job);
  * job without orbit (a shallow view). ~16 ms per million iterations. */
 int rnd_kjob_ref_hash (const rnd_kjob_t *job, uint8_t out[RND_REF_HASH_BYTES]);
 
+/* A rectangle of pixels: columns [x0, x1), rows [y0, y1). */
+typedef struct {
+    int x0;
+    int y0;
+    int x1;
+    int y1;
+} rnd_rect_t;
+
 /* Compute rows [y0, y1) of the image into out (row-major, (y1-y0)*W floats).
  * kernel must be supported (rnd_kernel_supported); AUTO picks the best. */
 void rnd_kernel_run (rnd_kernel_t kernel, const rnd_kjob_t *job, int y0, int y1, float *out);
+
+/* Compute the rectangle r of the image into out (row-major, r's own width:
+ * (x1-x0)*(y1-y0) floats): a slice (render/slice.h). Bit for bit what
+ * rnd_kernel_run gives for the same pixels; the SIMD variants stream a
+ * rectangle through their lanes as they stream a band. */
+void rnd_kernel_run_rect (rnd_kernel_t kernel, const rnd_kjob_t *job, rnd_rect_t r, float *out);
 
 /* One pixel (x, y) by the reference kernel: the value every variant
  * computes for it, bit for bit. Latency-bound: ~90x the cost of a pixel
@@ -115,13 +129,13 @@ typedef struct {
 void rnd_kernel_run_pixels (rnd_kernel_t kernel, const rnd_kjob_t *job, const rnd_xy_t *px, int n,
                             float *out);
 
-/* Rows [y0, y1) into out (as rnd_kernel_run) and, in the same run of the
- * lanes, the n pixels px into out + (y1 - y0) * W (as rnd_kernel_run_pixels).
- * The list is streamed first: riding along a band that outlasts its
- * slowest pixel, a list costs what its pixels cost inside a render, with
- * no idle lanes of its own (a render thread takes the peer's spot checks
- * this way). y1 == y0 or n == 0 is allowed. */
-void rnd_kernel_run_with_pixels (rnd_kernel_t kernel, const rnd_kjob_t *job, int y0, int y1,
+/* The rectangle r into out (as rnd_kernel_run_rect) and, in the same run
+ * of the lanes, the n pixels px into out + rnd_rect_px (r) (as
+ * rnd_kernel_run_pixels). The list is streamed first: riding along a
+ * slice that outlasts its slowest pixel, a list costs what its pixels cost
+ * inside a render, with no idle lanes of its own (a render thread takes the
+ * peer's spot checks this way). An empty r or n == 0 is allowed. */
+void rnd_kernel_run_with_pixels (rnd_kernel_t kernel, const rnd_kjob_t *job, rnd_rect_t r,
                                  const rnd_xy_t *px, int n, float *out);
 
 /* Pixels a variant iterates at once (its lanes): a list shorter than this

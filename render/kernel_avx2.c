@@ -23,7 +23,7 @@
 #ifndef K_CHAINS
 #define K_CHAINS 6
 #endif
-#define K_FN rnd_kernel_avx2_rows
+#define K_FN rnd_kernel_avx2_rect
 #define K_LIST_FN rnd_kernel_avx2_pixels
 #define K_LANES_DECLARED RND_AVX2_LANES
 

@@ -23,7 +23,7 @@
 #ifndef K_CHAINS
 #define K_CHAINS 8
 #endif
-#define K_FN rnd_kernel_avx512_rows
+#define K_FN rnd_kernel_avx512_rect
 #define K_LIST_FN rnd_kernel_avx512_pixels
 #define K_LANES_DECLARED RND_AVX512_LANES
 

@@ -44,17 +44,17 @@ rnd_k_interior (double cr, double ci)
     return xb * xb + y2 < 0.0625 * (1.0 - 1e-9);
 }
 
-/* 1 if some pixel of rows [y0, y1) could pass rnd_k_interior. The cardioid
- * lies within |c - 1/4| <= 1 (c - 1/4 = -(e^it - 1)^2 / 4 on its boundary)
- * and the bulb within |c + 1| <= 1/4; a band whose rectangle misses both
- * disks skips the per-pixel test, which is the costly part of handing a
- * pixel to a lane. */
+/* 1 if some pixel of the rectangle r could pass rnd_k_interior. The
+ * cardioid lies within |c - 1/4| <= 1 (c - 1/4 = -(e^it - 1)^2 / 4 on its
+ * boundary) and the bulb within |c + 1| <= 1/4; a slice whose rectangle
+ * misses both disks skips the per-pixel test, which is the costly part of
+ * handing a pixel to a lane. */
 static inline int
-rnd_k_band_may_be_interior (const rnd_kjob_t *job, int y0, int y1)
+rnd_k_rect_may_be_interior (const rnd_kjob_t *job, rnd_rect_t r)
 {
     double re0, im0, re1, im1;
-    rnd_k_pixel (job, 0, y0, &re0, &im0);
-    rnd_k_pixel (job, job->width_px - 1, y1 - 1, &re1, &im1);
+    rnd_k_pixel (job, r.x0, r.y0, &re0, &im0);
+    rnd_k_pixel (job, r.x1 - 1, r.y1 - 1, &re1, &im1);
     /* squared distance from (px, 0) to the rectangle [re0, re1] x [im1, im0] */
     double margin = 1.0 + 1e-6;
     double dx = re0 > 0.25 ? re0 - 0.25 : (re1 < 0.25 ? 0.25 - re1 : 0.0);
@@ -174,16 +174,16 @@ float rnd_k_perturb_pixel (const rnd_kjob_t *job, int x, int y);
  * has FMA. */
 float rnd_k_perturb_pixel_fma (const rnd_kjob_t *job, int x, int y);
 
-/* The per-variant entry points, called by rnd_kernel_run. */
-void rnd_kernel_scalar_rows (const rnd_kjob_t *job, int y0, int y1, float *out);
-void rnd_kernel_avx2_rows (const rnd_kjob_t *job, int y0, int y1, float *out);
-void rnd_kernel_avx512_rows (const rnd_kjob_t *job, int y0, int y1, float *out);
-/* Rows [y0, y1) into out, then the n pixels px into out + (y1 - y0) * W. */
-void rnd_kernel_scalar_pixels (const rnd_kjob_t *job, int y0, int y1, const rnd_xy_t *px, int n,
+/* The per-variant entry points, called by rnd_kernel_run_rect. */
+void rnd_kernel_scalar_rect (const rnd_kjob_t *job, rnd_rect_t r, float *out);
+void rnd_kernel_avx2_rect (const rnd_kjob_t *job, rnd_rect_t r, float *out);
+void rnd_kernel_avx512_rect (const rnd_kjob_t *job, rnd_rect_t r, float *out);
+/* The rectangle r into out, then the n pixels px after its pixels. */
+void rnd_kernel_scalar_pixels (const rnd_kjob_t *job, rnd_rect_t r, const rnd_xy_t *px, int n,
                                float *out);
-void rnd_kernel_avx2_pixels (const rnd_kjob_t *job, int y0, int y1, const rnd_xy_t *px, int n,
+void rnd_kernel_avx2_pixels (const rnd_kjob_t *job, rnd_rect_t r, const rnd_xy_t *px, int n,
                              float *out);
-void rnd_kernel_avx512_pixels (const rnd_kjob_t *job, int y0, int y1, const rnd_xy_t *px, int n,
+void rnd_kernel_avx512_pixels (const rnd_kjob_t *job, rnd_rect_t r, const rnd_xy_t *px, int n,
                                float *out);
 /* Lanes of the SIMD variants (K_CHAINS * vector width). */
 #define RND_AVX2_LANES 24

@@ -24,20 +24,20 @@ rnd_kernel_pixel (const rnd_kjob_t *job, int x, int y)
 }
 
 void
-rnd_kernel_scalar_rows (const rnd_kjob_t *job, int y0, int y1, float *out)
+rnd_kernel_scalar_rect (const rnd_kjob_t *job, rnd_rect_t r, float *out)
 {
-    const int w = job->width_px;
-    for (int y = y0; y < y1; y++)
-        for (int x = 0; x < w; x++)
-            out[(size_t)(y - y0) * w + x] = rnd_kernel_pixel (job, x, y);
+    for (int y = r.y0; y < r.y1; y++)
+        for (int x = r.x0; x < r.x1; x++)
+            *out++ = rnd_kernel_pixel (job, x, y);
 }
 
 void
-rnd_kernel_scalar_pixels (const rnd_kjob_t *job, int y0, int y1, const rnd_xy_t *px, int n,
+rnd_kernel_scalar_pixels (const rnd_kjob_t *job, rnd_rect_t r, const rnd_xy_t *px, int n,
                           float *out)
 {
-    rnd_kernel_scalar_rows (job, y0, y1, out);
-    out += (size_t)(y1 - y0) * job->width_px;
+    rnd_kernel_scalar_rect (job, r, out);
+    if (r.x1 > r.x0 && r.y1 > r.y0)
+        out += (size_t)(r.x1 - r.x0) * (size_t)(r.y1 - r.y0);
     for (int i = 0; i < n; i++)
         out[i] = rnd_kernel_pixel (job, px[i].x, px[i].y);
 }

@@ -19,7 +19,7 @@
  * The including file defines: V_T, V_W, V_SET1, V_LOAD, V_STORE, V_ADD,
  * V_SUB, V_MUL, V_FMADD (a*b+c), V_FNMADD (-(a*b)+c), V_ESC_BITS(m, b2) (bits of the
  * lanes with !(m <= b2)), V_MASK_T with V_CMP_GT, V_CMP_EQ, V_MASK_AND and
- * V_BLEND(mask, if_clear, if_set), K_CHAINS, K_FN (rows of a band), K_LIST_FN
+ * V_BLEND(mask, if_clear, if_set), K_CHAINS, K_FN (a rectangle), K_LIST_FN
  * (a list of pixels) and K_LANES_DECLARED (what rnd_kernel_lanes says). */
 
 #define K_LANES (K_CHAINS * V_W)
@@ -67,21 +67,23 @@ typedef struct {
 } s_lanes_t;
 
 /* The pixels a run hands to its lanes: a list of pixels (the spot checks
- * of received slices) and then a band's, row by row; either may be empty.
- * The list goes first so that its slow pixels start early and finish
- * among the band's, not in a tail of idle lanes. The band's output comes
- * first in out, the list's after it. */
+ * of received slices) and then a rectangle's (a slice, or a band of whole
+ * rows), row by row; either may be empty. The list goes first so that its
+ * slow pixels start early and finish among the rectangle's, not in a tail
+ * of idle lanes. The rectangle's output comes first in out, the list's
+ * after it. */
 typedef struct {
     const rnd_kjob_t *job;
-    int interior;         /* test the band's pixels against the cardioid and bulb */
+    int interior;         /* test the rectangle's pixels against the cardioid and bulb */
     int interior_list;    /* and the list's */
     int nlist;            /* pixels in the list (streamed first) */
-    int npix;             /* pixels in the list and the band */
+    int npix;             /* pixels in the list and the rectangle */
     int next;             /* next pixel to hand to a lane (index in the stream) */
-    int next_x;           /* band: its column */
-    int next_y;           /* band: its row */
+    int next_x;           /* rectangle: its column */
+    int next_y;           /* rectangle: its row */
+    int x0, x1;           /* rectangle: its columns */
     const rnd_xy_t *list; /* the list, or NULL */
-    float *out;           /* the band's output, then the list's */
+    float *out;           /* the rectangle's output, then the list's */
 } s_stream_t;
 
 /* Give lane l the next pixel that needs iterating (interior pixels are
@@ -99,8 +101,8 @@ s_fill (s_stream_t *st, s_lanes_t *ln, int l, int64_t now)
             interior = st->interior_list;
         } else {
             rnd_k_pixel (job, st->next_x, st->next_y, &pr, &pi);
-            if (++st->next_x == job->width_px) {
-                st->next_x = 0;
+            if (++st->next_x == st->x1) {
+                st->next_x = st->x0;
                 st->next_y++;
             }
             p = s - st->nlist;
@@ -272,21 +274,30 @@ s_run (s_stream_t *stp)
     s_resolve (job, &q, out);
 }
 
-void
-K_FN (const rnd_kjob_t *job, int y0, int y1, float *out)
+/* Pixels of a rectangle; 0 for an empty one. */
+static int
+s_rect_px (rnd_rect_t r)
 {
-    int interior = !job->julia && job->interior_check && rnd_k_band_may_be_interior (job, y0, y1);
-    s_stream_t st = { job, interior, 0, 0, (y1 - y0) * job->width_px, 0, 0, y0, NULL, out };
+    return r.x1 > r.x0 && r.y1 > r.y0 ? (r.x1 - r.x0) * (r.y1 - r.y0) : 0;
+}
+
+void
+K_FN (const rnd_kjob_t *job, rnd_rect_t r, float *out)
+{
+    int npx = s_rect_px (r);
+    int interior = npx && !job->julia && job->interior_check && rnd_k_rect_may_be_interior (job, r);
+    s_stream_t st = { job, interior, 0, 0, npx, 0, r.x0, r.y0, r.x0, r.x1, NULL, out };
     s_run (&st);
 }
 
 /* The list's pixels may be anywhere: each is tested against the interior
- * shortcuts (which, being exact, give what a band's render gives). */
+ * shortcuts (which, being exact, give what a rectangle's render gives). */
 void
-K_LIST_FN (const rnd_kjob_t *job, int y0, int y1, const rnd_xy_t *px, int n, float *out)
+K_LIST_FN (const rnd_kjob_t *job, rnd_rect_t r, const rnd_xy_t *px, int n, float *out)
 {
+    int npx = s_rect_px (r);
     int mandel = !job->julia && job->interior_check;
-    int interior = y1 > y0 && mandel && rnd_k_band_may_be_interior (job, y0, y1);
-    s_stream_t st = { job, interior, mandel, n, (y1 - y0) * job->width_px + n, 0, 0, y0, px, out };
+    int interior = npx && mandel && rnd_k_rect_may_be_interior (job, r);
+    s_stream_t st = { job, interior, mandel, n, npx + n, 0, r.x0, r.y0, r.x0, r.x1, px, out };
     s_run (&st);
 }

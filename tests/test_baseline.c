@@ -129,9 +129,7 @@ test_round_trip_every_message (void **state)
     assert_int_equal (d.n_ids, 0);
 
     /* A Result of the last slice, with values that show any byte swap. */
-    int y0, y1;
-    app_baseline_slice_rows (&geom, 6, &y0, &y1);
-    size_t n = (size_t)(y1 - y0) * (size_t)geom.width_px;
+    size_t n = rnd_rect_px (app_baseline_slice_rect (&geom, 6));
     float *px = malloc (n * sizeof *px);
     uint8_t *le = malloc (n * 4);
     assert_non_null (px);
@@ -230,25 +228,26 @@ test_reject_bad_envelopes (void **state)
     req.n = 2;
     pb.body_case = P2PF__BASELINE__MSG__BODY_REQUEST;
     pb.request = &req;
-    pb.version = 1;
+    pb.version = APP_BASELINE_WIRE_VERSION;
     size_t len = s_pack (&pb, buf, sizeof buf);
     app_baseline_msg_t d;
     s_decode_ok (buf, len, &geom, &d); /* the control: it is valid as it stands */
-    pb.version = 2;
+    pb.version = APP_BASELINE_WIRE_VERSION + 1;
     s_expect_reject (buf, s_pack (&pb, buf, sizeof buf), &geom, APP_BASELINE_WIRE_EVERSION,
-                     "version 2");
+                     "the next version");
+    pb.version = APP_BASELINE_WIRE_VERSION - 1;
+    s_expect_reject (buf, s_pack (&pb, buf, sizeof buf), &geom, APP_BASELINE_WIRE_EVERSION,
+                     "version 1 (row bands)");
     pb.version = 0;
     s_expect_reject (buf, s_pack (&pb, buf, sizeof buf), &geom, APP_BASELINE_WIRE_EVERSION,
                      "no version");
-    pb.version = 1;
+    pb.version = APP_BASELINE_WIRE_VERSION;
     pb.body_case = P2PF__BASELINE__MSG__BODY__NOT_SET;
     s_expect_reject (buf, s_pack (&pb, buf, sizeof buf), &geom, APP_BASELINE_WIRE_ENOBODY,
                      "no body");
 
     /* Every strict prefix of a valid Result is refused. */
-    int y0, y1;
-    app_baseline_slice_rows (&geom, 2, &y0, &y1);
-    size_t n = (size_t)(y1 - y0) * (size_t)geom.width_px;
+    size_t n = rnd_rect_px (app_baseline_slice_rect (&geom, 2));
     uint8_t *px = calloc (n, 4);
     assert_non_null (px);
     app_baseline_msg_t m;
@@ -284,7 +283,7 @@ test_reject_bad_fields (void **state)
     s_geom (&geom);
     uint8_t buf[4096];
     P2pf__Baseline__Msg pb = P2PF__BASELINE__MSG__INIT;
-    pb.version = 1;
+    pb.version = APP_BASELINE_WIRE_VERSION;
 
     P2pf__Baseline__Hello hello = P2PF__BASELINE__HELLO__INIT;
     pb.body_case = P2PF__BASELINE__MSG__BODY_HELLO;
@@ -333,9 +332,19 @@ test_reject_bad_fields (void **state)
     job.slices = 0;
     s_expect_reject (buf, s_pack (&pb, buf, sizeof buf), NULL, APP_BASELINE_WIRE_EBADFIELD,
                      "Job of 0 slices");
-    job.slices = 91;
+    job.slices = RND_SLICES_MAX + 1;
     s_expect_reject (buf, s_pack (&pb, buf, sizeof buf), NULL, APP_BASELINE_WIRE_EBADFIELD,
-                     "Job of more slices than rows");
+                     "Job of more slices than the cap");
+    const char *tiny = "p2pfractal-params 1\nsize=4x3\nmax_iter=300\n";
+    job.params.data = (uint8_t *)tiny;
+    job.params.len = strlen (tiny);
+    job.slices = 13;
+    s_expect_reject (buf, s_pack (&pb, buf, sizeof buf), NULL, APP_BASELINE_WIRE_EBADFIELD,
+                     "Job of more slices than pixels");
+    job.slices = 12;
+    s_decode_ok (buf, s_pack (&pb, buf, sizeof buf), NULL, &d);
+    job.params.data = (uint8_t *)good;
+    job.params.len = strlen (good);
     job.slices = 7;
     const char *bad_syntax = "p2pfractal-params 1\nwidth=wide\n";
     job.params.data = (uint8_t *)bad_syntax;
@@ -385,9 +394,7 @@ test_reject_bad_fields (void **state)
                      "Assign over the cap");
 
     /* Results: the pixel count must be the slice's, to the byte. */
-    int y0, y1;
-    app_baseline_slice_rows (&geom, 3, &y0, &y1);
-    size_t bytes = (size_t)(y1 - y0) * (size_t)geom.width_px * 4;
+    size_t bytes = rnd_rect_px (app_baseline_slice_rect (&geom, 3)) * 4;
     uint8_t *px = calloc (1, bytes + 4);
     uint8_t *big = malloc (bytes + 256);
     assert_non_null (px);
@@ -410,9 +417,11 @@ test_reject_bad_fields (void **state)
     s_expect_reject (big, s_pack (&pb, big, bytes + 256), &geom, APP_BASELINE_WIRE_EPIXELS,
                      "Result one value over");
     res.pixels.len = bytes;
-    res.slice = 0; /* bands differ: 0 has 12 rows, 3 has 13 */
-    app_baseline_slice_rows (&geom, 0, &y0, &y1);
-    assert_int_not_equal ((size_t)(y1 - y0) * (size_t)geom.width_px * 4, bytes);
+    /* Tiles differ: 7 in 160x90 are 3 of 53x45 over 4 of 40x45. */
+    res.slice = 0;
+    while (rnd_rect_px (app_baseline_slice_rect (&geom, (int)res.slice)) * 4 == bytes)
+        res.slice++;
+    assert_true (res.slice < 7);
     s_expect_reject (big, s_pack (&pb, big, bytes + 256), &geom, APP_BASELINE_WIRE_EPIXELS,
                      "Result with another slice's size");
     res.slice = 7;
@@ -444,8 +453,8 @@ test_reject_over_memory_budget (void **state)
     uint8_t *buf = malloc (cap);
     assert_non_null (buf);
     size_t len = 0;
-    buf[len++] = 0x08; /* version = 1 */
-    buf[len++] = 0x01;
+    buf[len++] = 0x08; /* version */
+    buf[len++] = APP_BASELINE_WIRE_VERSION;
     while (len + 3 <= cap) {
         buf[len++] = 0xa0; /* field 100, varint */
         buf[len++] = 0x06;
@@ -455,7 +464,7 @@ test_reject_over_memory_budget (void **state)
     /* The control: a few unknown fields are accepted and ignored. */
     P2pf__Baseline__Msg pb = P2PF__BASELINE__MSG__INIT;
     P2pf__Baseline__Done done = P2PF__BASELINE__DONE__INIT;
-    pb.version = 1;
+    pb.version = APP_BASELINE_WIRE_VERSION;
     pb.body_case = P2PF__BASELINE__MSG__BODY_DONE;
     pb.done = &done;
     len = s_pack (&pb, buf, cap);
@@ -1009,9 +1018,7 @@ test_silent_worker_and_garbage_cost_nothing (void **state)
     pb.body_case = P2PF__BASELINE__MSG__BODY_REQUEST;
     pb.request = &req;
     s_zsend_raw (fake, &pb); /* wrong version */
-    int y0, y1;
-    app_baseline_slice_rows (&geom, 5, &y0, &y1);
-    size_t bytes = (size_t)(y1 - y0) * (size_t)geom.width_px * 4;
+    size_t bytes = rnd_rect_px (app_baseline_slice_rect (&geom, 5)) * 4;
     uint8_t *px = calloc (1, bytes);
     assert_non_null (px);
     memset (&m, 0, sizeof m);

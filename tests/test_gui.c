@@ -17,7 +17,9 @@
  *     job's palette, whose PNG -- on every peer, under a new name
  *     (<stem>-2.png) -- is pixel-identical to `p2pfractal render` of the
  *     parameters announced, while the first job's PNGs stay byte for byte;
- *   - q leaves, the peer exits 0, and its closing line lists its images.
+ *   - q leaves, the peer exits 0, and its closing line lists its images;
+ *   - after a zoom, the old image stays on screen, scaled to the new
+ *     view, until the new job's tiles cover it.
  * Every wait polls a condition with a deadline; the peers are killed and
  * reaped on every way out. */
 #include <errno.h>
@@ -40,6 +42,19 @@
 #include "png_io.h"
 #include "test_util.h"
 #include "tu_gui.h"
+
+/* A left click at (x, y) in p's window (real X input). */
+static void
+s_click (const tg_peer_t *p, int x, int y)
+{
+    char xs[16], ys[16];
+    snprintf (xs, sizeof xs, "%d", x);
+    snprintf (ys, sizeof ys, "%d", y);
+    const char *move[] = { "xdotool", "mousemove", "--window", p->wid, xs, ys, NULL };
+    assert_int_equal (tu_run_capture (move, NULL, NULL, 0, 5000), 0);
+    const char *click[] = { "xdotool", "click", "1", NULL };
+    assert_int_equal (tu_run_capture (click, NULL, NULL, 0, 5000), 0);
+}
 
 static void
 test_window (void **state)
@@ -107,10 +122,7 @@ test_window (void **state)
     /* A left click in a zooms in: a new job, rendered to the bit, in the
      * job's palette (not the one a shows), written under a new name on
      * every peer; the first images stay byte for byte. */
-    const char *move[] = { "xdotool", "mousemove", "--window", a->wid, "100", "60", NULL };
-    assert_int_equal (tu_run_capture (move, NULL, NULL, 0, 5000), 0);
-    const char *click[] = { "xdotool", "click", "1", NULL };
-    assert_int_equal (tu_run_capture (click, NULL, NULL, 0, 5000), 0);
+    s_click (a, 100, 60);
     tg_wait_log_count (a, "zoom", 1);
     tg_wait_log_count (a, "job_done", 2);
     tg_wait_log_count (b, "job_done", 2);
@@ -184,6 +196,62 @@ test_window (void **state)
     tu_dir_remove (&tg_dir);
 }
 
+/* After a zoom the old image stays on screen, scaled to the new view,
+ * until the new job's tiles replace it. One peer, slowed (each tile waits
+ * 500 times its render time: ~2 s a job here, more under the sanitizers),
+ * is clicked once its first image is done. While the zoom's job is under
+ * way -- some of its tiles here, not all -- the window shows almost none
+ * of the "missing" grey (without the old image it would be the grey of
+ * every tile not here yet), and not the old picture unscaled; once the
+ * job is done the window is its PNG, exactly. */
+static void
+test_zoom_keeps_the_old_image (void **state)
+{
+    (void)state;
+    tg_dir = tu_dir_new ("test_gui_zoom");
+    assert_non_null (tg_dir);
+    tg_peer_t *a = &tg_peers[0];
+    const char *slow[] = { "--throttle", "500", "--threads", "1", NULL };
+    tg_start_with (0, 0, 0, "out", slow);
+    tg_find_window (a);
+    tg_wait_log_count (a, "job_done", 1);
+    int tiles = tg_log_count (a, "slice_done");
+    uint8_t *png = tg_read_png (a->out, NULL, 0);
+    tg_key (a, "h");
+    tg_window_shows (a, png, "the PNG");
+
+    s_click (a, 100, 60);
+    tg_wait_log_count (a, "job_started", 2);
+    tg_wait_log_count (a, "slice_done", tiles + 1); /* the zoom's first tile */
+    uint8_t *shot = malloc ((size_t)TG_W * TG_H * 3);
+    assert_non_null (shot);
+    if (tg_screenshot (a, shot) != 0)
+        TG_FAIL ("no screenshot of the window");
+    int done = tg_log_count (a, "slice_done") - tiles;
+    if (tg_log_count (a, "job_done") != 1)
+        TG_FAIL ("the zoom's job was done before the window was photographed: nothing to see");
+    size_t grey = 0, same = 0, n = (size_t)TG_W * TG_H;
+    for (size_t i = 0; i < n; i++) {
+        grey += shot[3 * i] == 0x30 && shot[3 * i + 1] == 0x30 && shot[3 * i + 2] == 0x30;
+        same += memcmp (shot + 3 * i, png + 3 * i, 3) == 0;
+    }
+    if (grey > n / 10 || same > n / 2)
+        TG_FAIL ("%d of 16 tiles of the zoom here: %zu of %zu pixels are the missing grey, %zu "
+                 "the old image unscaled",
+                 done, grey, n, same);
+
+    tg_wait_log_count (a, "job_done", 2);
+    char line[8192], second[512];
+    assert_true (tg_log_find (a, "job_done", "-2.png", line, sizeof line));
+    assert_int_equal (tg_json_str (line, "file", second, sizeof second), 0);
+    uint8_t *zoomed = tg_read_png (second, NULL, 0);
+    tg_window_shows (a, zoomed, "the zoom's PNG");
+    free (zoomed);
+    free (shot);
+    free (png);
+    tu_dir_remove (&tg_dir);
+}
+
 static void
 test_no_display (void **state)
 {
@@ -205,6 +273,7 @@ main (int argc, char **argv)
     tg_under_xvfb (argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown (test_window, tg_teardown),
+        cmocka_unit_test_teardown (test_zoom_keeps_the_old_image, tg_teardown),
         cmocka_unit_test (test_no_display),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -129,6 +129,39 @@ test_zoom_at_keeps_the_point (void **state)
     assert_true (v.center_re == z.center_re && v.width == z.width);
 }
 
+/* Where a zoom's old image goes: the part of the old image the new view
+ * shows (a preview), and where the old image lies in the new one (the
+ * underlay after a zoom), which is the same map the other way round. */
+static void
+test_region (void **state)
+{
+    (void)state;
+    rnd_view_t v, z;
+    s_view (&v, 640, 360);
+    v.center_re = -0.5;
+    v.center_im = 0.25;
+    v.width = 3.0;
+    /* A 2x zoom about pixel (100, 60): the point stays where it is. */
+    app_gui_zoom_at (&v, 100, 60, 2.0, &z);
+    double r[4];
+    app_gui_region (&v, &z, r); /* z's view in v's pixels: half the size */
+    s_expect_close (r[2], 320, 1e-9);
+    s_expect_close (r[3], 180, 1e-9);
+    s_expect_close (r[0] + (100.5 / 640) * r[2], 100.5, 1e-9);
+    s_expect_close (r[1] + (60.5 / 360) * r[3], 60.5, 1e-9);
+    app_gui_region (&z, &v, r); /* v's image in z's pixels: twice the size */
+    s_expect_close (r[2], 1280, 1e-9);
+    s_expect_close (r[3], 720, 1e-9);
+    s_expect_close (r[0] + (100.5 / 640) * r[2], 100.5, 1e-9);
+    s_expect_close (r[1] + (60.5 / 360) * r[3], 60.5, 1e-9);
+    /* The same view: the whole image, in place. */
+    app_gui_region (&v, &v, r);
+    s_expect_close (r[0], 0, 1e-9);
+    s_expect_close (r[1], 0, 1e-9);
+    s_expect_close (r[2], 640, 1e-9);
+    s_expect_close (r[3], 360, 1e-9);
+}
+
 static void
 test_zoom_box (void **state)
 {
@@ -455,6 +488,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_fit),
         cmocka_unit_test (test_zoom_at_keeps_the_point),
+        cmocka_unit_test (test_region),
         cmocka_unit_test (test_zoom_box),
         cmocka_unit_test (test_peer_colour),
         cmocka_unit_test (test_peer_colours_as_a_set),

@@ -26,7 +26,9 @@
 
 static uint64_t s_seed;
 
-/* A small job: 24 x 10 pixels, max_iter 200, in 4 slices of 2 or 3 rows. */
+/* A small job: 25 x 10 pixels, max_iter 200, in 4 tiles of 6 x 10 but
+ * for slice 2 (render/slice.h: one row of tiles, numbered from the middle
+ * out): 7 x 10. */
 static void
 s_view (rnd_view_t *view)
 {
@@ -34,7 +36,7 @@ s_view (rnd_view_t *view)
     view->center_re = -0.5;
     view->center_im = 0.0;
     view->width = 3.0;
-    view->width_px = 24;
+    view->width_px = 25;
     view->height_px = 10;
     view->max_iter = 200;
 }
@@ -78,21 +80,24 @@ test_job_ids_and_group (void **state)
     /* equal stamps: the higher id wins, one way only */
     c.stamp = a.stamp;
     assert_true (el_job_newer (&a, &c) != el_job_newer (&c, &a));
-    /* slices: 0 is the default capped at the height; bands cover the image */
+    /* slices: 0 derives the count from the size (16 at least for a small
+     * image); tiles cover the image once (tests/test_slice.c has more) */
     el_job_t e;
     assert_int_equal (el_job_init (&e, &view, 0, 0, NULL, 0), 0);
-    assert_int_equal (e.slices, 10);
-    int y0, y1, next = 0;
+    assert_int_equal (e.slices, RND_SLICES_MIN_DERIVED);
+    int cover[250] = { 0 };
     size_t px = 0;
     for (uint32_t i = 0; i < a.slices; i++) {
-        el_job_slice_rows (&a, i, &y0, &y1);
-        assert_int_equal (y0, next);
-        assert_true (y1 > y0);
-        next = y1;
+        rnd_rect_t r = el_job_slice_rect (&a, i);
+        assert_true (r.x1 > r.x0 && r.y1 > r.y0);
+        for (int y = r.y0; y < r.y1; y++)
+            for (int x = r.x0; x < r.x1; x++)
+                cover[y * 25 + x]++;
         px += el_job_slice_px (&a, i);
     }
-    assert_int_equal (next, 10);
-    assert_int_equal (px, 240);
+    for (int i = 0; i < 250; i++)
+        assert_int_equal (cover[i], 1);
+    assert_int_equal (px, 250);
     assert_int_equal (el_job_bitmap_bytes (&a), 1);
     assert_int_equal (el_job_bitmap_bytes (&e), 2);
 }
@@ -265,11 +270,11 @@ test_job_spec_rejects_noncanonical (void **state)
     assert_int_equal (s_from_text (text, 4, err, sizeof err), -1);
     s_edit (text, sizeof text, a.params, "max_iter=200", "max_iter=200\nmax_iter=200");
     assert_int_equal (s_from_text (text, 4, err, sizeof err), -1);
-    /* slice counts: 0, above the height, above the cap */
+    /* slice counts: 0, above the pixels, above the cap; a pixel a tile */
     assert_int_equal (s_from_text (a.params, 0, err, sizeof err), -1);
-    assert_int_equal (s_from_text (a.params, 11, err, sizeof err), -1);
+    assert_int_equal (s_from_text (a.params, 251, err, sizeof err), -1);
     assert_int_equal (s_from_text (a.params, RND_SLICES_MAX + 1, err, sizeof err), -1);
-    assert_int_equal (s_from_text (a.params, 10, err, sizeof err), 0);
+    assert_int_equal (s_from_text (a.params, 250, err, sizeof err), 0);
     /* no text; text as long as the cap */
     P2pf__JobSpec spec = P2PF__JOB_SPEC__INIT;
     spec.slices = 4;
@@ -292,10 +297,11 @@ static tu_jobmsg_t s_m;
 
 #define s_kinds tu_jobmsg_kinds
 #define S_KINDS TU_JOBMSG_KINDS
-/* Slice 1's pixels: 3 rows of 24. */
-#define S_PX_BYTES (3 * 24 * sizeof (float))
+/* Slice 1's pixels: a tile of 6 x 10. */
+#define S_PX (6 * 10)
+#define S_PX_BYTES (S_PX * sizeof (float))
 
-/* A valid message of kind k for s_m.job (slice 1: 3 rows of 24). */
+/* A valid message of kind k for s_m.job (slice 1: a tile of 6 x 10). */
 static void
 s_msg (P2pf__JobMsg *m, P2pf__JobMsg__KindCase k)
 {
@@ -613,8 +619,9 @@ test_check_job_rejects (void **state)
     assert_int_equal (s_check_why (&m, job), EL_MSG_EJOB);
     s_m.slice_data.slice = 0xffffffffu;
     assert_int_equal (s_check_why (&m, job), EL_MSG_EJOB);
-    /* slice 0 has 2 rows, not the 3 these pixels are */
-    s_m.slice_data.slice = 0;
+    /* slice 2 is 7 x 10, not the 6 x 10 these pixels are */
+    assert_int_equal (el_job_slice_px (job, 2), 70);
+    s_m.slice_data.slice = 2;
     assert_int_equal (s_check_why (&m, job), EL_MSG_EJOB);
 
     /* wrong pixel counts: one float short or over, not a whole float, none */
@@ -625,9 +632,9 @@ test_check_job_rejects (void **state)
     assert_int_equal (s_check_why (&m, job), EL_MSG_EJOB);
     s_m.slice_data.pixels.len = 0;
     assert_int_equal (s_check_why (&m, job), EL_MSG_EJOB);
-    float more[3 * 24 + 1];
+    float more[S_PX + 1];
     memcpy (more, s_m.px, S_PX_BYTES);
-    more[3 * 24] = 5.5f;
+    more[S_PX] = 5.5f;
     s_m.slice_data.pixels.data = (uint8_t *)more;
     s_m.slice_data.pixels.len = sizeof more;
     assert_int_equal (s_check_why (&m, job), EL_MSG_EJOB);
@@ -637,7 +644,7 @@ test_check_job_rejects (void **state)
     const float bad[] = { NAN,    -NAN,  INFINITY, -INFINITY, 0.0f,   -0.0f, 0.5f,
                           0.999f, -0.5f, -2.0f,    201.0f,    201.5f, 1e30f, -1e30f };
     const float good[] = { RND_INTERIOR, 1.0f, 1.5f, 200.0f, 200.99f };
-    int spots[] = { 0, 37, 3 * 24 - 1 };
+    int spots[] = { 0, 37, S_PX - 1 };
     for (size_t s = 0; s < sizeof spots / sizeof spots[0]; s++) {
         for (size_t v = 0; v < sizeof bad / sizeof bad[0]; v++) {
             s_msg (&m, P2PF__JOB_MSG__KIND_SLICE_DATA);
@@ -723,9 +730,12 @@ test_encode_caps (void **state)
     view.width_px = 4096;
     view.height_px = 4096;
     el_job_t job;
+    /* 2x2 or 2+3 tiles of 2048x2048 px (16 MiB) are too big; 2x3 fit */
     assert_int_equal (el_job_init (&job, &view, 4, 0, NULL, 0), -1);
-    assert_int_equal (el_job_init (&job, &view, 5, 0, NULL, 0), 0);
-    s_m.slice_data.pixels.len = el_job_slice_px (&job, 0) * sizeof (float);
+    assert_int_equal (el_job_init (&job, &view, 5, 0, NULL, 0), -1);
+    assert_int_equal (el_job_init (&job, &view, 6, 0, NULL, 0), 0);
+    s_m.slice_data.pixels.len = rnd_slice_px_max (4096, 4096, 6) * sizeof (float);
+    assert_int_equal (s_m.slice_data.pixels.len, 1366 * 2048 * sizeof (float));
     uint8_t *buf = el_msg_encode (&m, &len);
     assert_non_null (buf);
     assert_true (len <= OVL_WIRE_PAYLOAD_MAX);

@@ -174,19 +174,26 @@ test_pixel_lists_bit_identical (void **state)
                             assert_memory_equal (&one, want, sizeof one);
                         }
                     }
-                    /* The same list riding along a band (the middle third
-                     * of the rows, or one row). */
-                    int y0 = v.height_px / 3, y1 = y0 + (v.height_px / 3 ? v.height_px / 3 : 1);
-                    size_t nb = (size_t)(y1 - y0) * v.width_px;
+                    /* The same list riding along a tile (the middle
+                     * third of the rows and columns, or one pixel). */
+                    rnd_rect_t t;
+                    t.x0 = v.width_px / 3;
+                    t.x1 = t.x0 + (v.width_px / 3 ? v.width_px / 3 : 1);
+                    t.y0 = v.height_px / 3;
+                    t.y1 = t.y0 + (v.height_px / 3 ? v.height_px / 3 : 1);
+                    size_t tw = (size_t)(t.x1 - t.x0), nb = tw * (size_t)(t.y1 - t.y0);
                     float *mix = malloc ((nb + (size_t)n) * sizeof *mix);
                     assert_non_null (mix);
                     memset (mix, 0x55, (nb + (size_t)n) * sizeof *mix);
-                    rnd_kernel_run_with_pixels ((rnd_kernel_t)k, &job, y0, y1, px, n, mix);
+                    rnd_kernel_run_with_pixels ((rnd_kernel_t)k, &job, t, px, n, mix);
                     char what[160];
-                    snprintf (what, sizeof what, "%s band + %d pixels on %s",
+                    snprintf (what, sizeof what, "%s tile + %d pixels on %s",
                               rnd_kernel_name ((rnd_kernel_t)k), n, s_cases[ci].name);
-                    if (memcmp (mix, ref + (size_t)y0 * v.width_px, nb * sizeof *mix) != 0)
-                        fail_msg ("%s: the band differs", what);
+                    for (int y = t.y0; y < t.y1; y++)
+                        if (memcmp (mix + (size_t)(y - t.y0) * tw,
+                                    ref + (size_t)y * v.width_px + (size_t)t.x0,
+                                    tw * sizeof *mix) != 0)
+                            fail_msg ("%s: the tile differs in row %d", what, y);
                     if (memcmp (mix + nb, got, (size_t)n * sizeof *got) != 0)
                         fail_msg ("%s: the pixels differ", what);
                     free (mix);

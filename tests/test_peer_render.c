@@ -89,11 +89,9 @@ test_results_match_the_kernel (void **state)
         seen[res.slice] = 1;
         assert_int_equal (res.n, el_job_slice_px (&job, res.slice));
         assert_true (res.busy_s >= 0.0);
-        int y0, y1;
-        el_job_slice_rows (&job, res.slice, &y0, &y1);
         float *want = malloc (res.n * sizeof *want);
         assert_non_null (want);
-        rnd_kernel_run (RND_KERNEL_SCALAR, &kjob, y0, y1, want);
+        rnd_kernel_run_rect (RND_KERNEL_SCALAR, &kjob, el_job_slice_rect (&job, res.slice), want);
         assert_memory_equal (res.pixels, want, res.n * sizeof *want);
         free (want);
         free (res.pixels);
@@ -233,11 +231,9 @@ test_deep_job_prepares_its_orbit_once (void **state)
         assert_memory_equal (res.ref_hash, hash, sizeof hash);
         computed += res.ref_s > 0.0;
         assert_int_equal (res.ref_bits, rnd_kjob_ref_bits (&kjob));
-        int y0, y1;
-        el_job_slice_rows (&job, res.slice, &y0, &y1);
         float *want = malloc (res.n * sizeof *want);
         assert_non_null (want);
-        rnd_kernel_run (RND_KERNEL_SCALAR, &kjob, y0, y1, want);
+        rnd_kernel_run_rect (RND_KERNEL_SCALAR, &kjob, el_job_slice_rect (&job, res.slice), want);
         assert_memory_equal (res.pixels, want, res.n * sizeof *want);
         free (want);
         free (res.pixels);

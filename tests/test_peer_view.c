@@ -109,10 +109,9 @@ test_sync_copies_what_changed (void **state)
     assert_int_equal (f.state[4], APP_SLICE_DONE);
     assert_int_equal (f.state[0], APP_SLICE_MISSING);
     assert_true (ovl_id_eq (f.by[4], s_id (9)));
-    int y0, y1;
-    el_job_slice_rows (&job, 4, &y0, &y1);
-    for (int y = y0; y < y1; y++)
-        for (int x = 0; x < 40; x++)
+    rnd_rect_t r4 = el_job_slice_rect (&job, 4);
+    for (int y = r4.y0; y < r4.y1; y++)
+        for (int x = r4.x0; x < r4.x1; x++)
             assert_true (f.pixels[y * 40 + x] == img[y * 40 + x]);
 
     /* Next sync: only the slice that changed is dirty, and it wakes again. */
@@ -392,10 +391,9 @@ test_two_threads (void **state)
                 continue;
             seen[i] = 1;
             done++;
-            int y0, y1;
-            el_job_slice_rows (&job, i, &y0, &y1);
-            for (int y = y0; y < y1; y++)
-                assert_true (f.pixels[y * 64 + 63] == img[y * 64 + 63]);
+            rnd_rect_t r = el_job_slice_rect (&job, i);
+            for (int y = r.y0; y < r.y1; y++)
+                assert_true (f.pixels[y * 64 + r.x1 - 1] == img[y * 64 + r.x1 - 1]);
         }
     }
     pthread_join (tid, NULL);

@@ -80,19 +80,22 @@ test_slices_equal_whole (void **state)
     assert_true (s_distinct_counts (whole, npx) > 20);
     float *part = malloc (npx * sizeof *part);
     assert_non_null (part);
-    int k = rnd_slice_count (v.height_px, 7);
+    int k = rnd_slice_count (v.width_px, v.height_px, 7);
+    float *tile = malloc (npx * sizeof *tile);
+    assert_non_null (tile);
     for (int i = 0; i < k; i++) {
-        int y0, y1;
-        rnd_slice_rows (v.height_px, k, i, &y0, &y1);
+        rnd_rect_t r = rnd_slice_rect (v.width_px, v.height_px, k, i);
         rnd_kjob_t job;
         char err[256];
         assert_int_equal (rnd_kjob_prepare (&job, &v, 0, err, sizeof err), 0);
         rnd_kernel_t kern = (rnd_kernel_t)(1 + i % 3);
         if (!rnd_kernel_supported (kern))
             kern = RND_KERNEL_SCALAR;
-        rnd_kernel_run (kern, &job, y0, y1, part + (size_t)y0 * v.width_px);
+        rnd_kernel_run_rect (kern, &job, r, tile);
+        rnd_rect_put (part, v.width_px, r, tile);
         rnd_kjob_release (&job);
     }
+    free (tile);
     assert_memory_equal (whole, part, npx * sizeof *part);
     /* single pixels and pixel lists give the same values */
     rnd_kjob_t job;

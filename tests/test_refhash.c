@@ -155,12 +155,11 @@ s_deliver (el_peer_t *p, tu_jobmsg_t *b, const ovl_handle_t *from, uint8_t flip)
 static void
 s_answer (el_peer_t *p, s_seen_t *seen, const tu_jobmsg_t *b)
 {
-    int y0, y1;
-    el_job_slice_rows (el_peer_job (p), 1, &y0, &y1);
+    rnd_rect_t r = el_job_slice_rect (el_peer_job (p), 1);
     float v[8];
     for (size_t i = 0; i < seen->n_px; i++)
-        v[i] = b->px[(size_t)(seen->px[i].y - y0) * (size_t)b->job.view.width_px +
-                     (size_t)seen->px[i].x];
+        v[i] = b->px[(size_t)(seen->px[i].y - r.y0) * (size_t)(r.x1 - r.x0) +
+                     (size_t)(seen->px[i].x - r.x0)];
     el_peer_on_checked (p, 20, seen->token, v, seen->n_px);
 }
 

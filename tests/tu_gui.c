@@ -282,6 +282,12 @@ tg_window_shows (const tg_peer_t *p, const uint8_t *png, const char *what)
 void
 tg_start (int i, int x, int port, const char *name)
 {
+    tg_start_with (i, x, port, name, NULL);
+}
+
+void
+tg_start_with (int i, int x, int port, const char *name, const char *const *extra)
+{
     tg_peer_t *p = &tg_peers[i];
     char size[32], geometry[64], join[64], file[64];
     snprintf (file, sizeof file, "%s.jsonl", name);
@@ -295,27 +301,36 @@ tg_start (int i, int x, int port, const char *name)
     snprintf (join, sizeof join, "127.0.0.1:%d", port);
     char seed[32];
     snprintf (seed, sizeof seed, "%d", 4242 + i);
-    const char *argv[] = { P2PF_BINARY,
-                           "peer",
-                           "--size",
-                           size,
-                           "--slices",
-                           "16",
-                           "--iter",
-                           "2000",
-                           "--threads",
-                           "2",
-                           "--seed",
-                           seed,
-                           "--geometry",
-                           geometry,
-                           "--log-json",
-                           p->log,
-                           "-o",
-                           p->out,
-                           port ? "--join" : NULL,
-                           join,
-                           NULL };
+    const char *fixed[] = { P2PF_BINARY,
+                            "peer",
+                            "--size",
+                            size,
+                            "--slices",
+                            "16",
+                            "--iter",
+                            "2000",
+                            "--threads",
+                            "2",
+                            "--seed",
+                            seed,
+                            "--geometry",
+                            geometry,
+                            "--log-json",
+                            p->log,
+                            "-o",
+                            p->out,
+                            port ? "--join" : NULL,
+                            join,
+                            NULL };
+    /* The fixed arguments (up to the NULL of a first peer), then extra:
+     * a later option overrides an earlier one. */
+    const char *argv[64];
+    size_t n = 0;
+    for (size_t k = 0; k < sizeof fixed / sizeof *fixed && fixed[k]; k++)
+        argv[n++] = fixed[k];
+    for (size_t k = 0; extra && extra[k] && n + 1 < sizeof argv / sizeof *argv; k++)
+        argv[n++] = extra[k];
+    argv[n] = NULL;
     /* Under the sanitizers: the libraries SDL loads and unloads keep
      * state until exit, which LeakSanitizer can name (and the
      * suppressions skip) only if they stay mapped (tests/lsan-gui.supp).

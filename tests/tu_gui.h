@@ -51,6 +51,8 @@ uint8_t *tg_read_bytes (const char *path, size_t *n);
 int tg_window_vs (const tg_peer_t *p, const uint8_t *png, int want, size_t *differ);
 void tg_window_shows (const tg_peer_t *p, const uint8_t *png, const char *what);
 void tg_start (int i, int x, int port, const char *name);
+/* The same, with more options (NULL-terminated) after the usual ones. */
+void tg_start_with (int i, int x, int port, const char *name, const char *const *extra);
 void tg_quit (tg_peer_t *p);
 int tg_teardown (void **state);
 /* Run the test again on its own Xvfb (a private 1280x1024 display, no

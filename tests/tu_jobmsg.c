@@ -39,10 +39,8 @@ tu_jobmsg_build (tu_jobmsg_t *b, P2pf__JobMsg *m, P2pf__JobMsg__KindCase k, cons
     if (rnd_kjob_prepare (&kj, &b->job.view, 0, err, sizeof err) != 0)
         return -1;
     b->has_ref = rnd_kjob_ref_hash (&kj, b->ref);
-    int y0, y1;
-    el_job_slice_rows (&b->job, 1, &y0, &y1);
     b->n_px = el_job_slice_px (&b->job, 1);
-    rnd_kernel_run (RND_KERNEL_SCALAR, &kj, y0, y1, b->px);
+    rnd_kernel_run_rect (RND_KERNEL_SCALAR, &kj, el_job_slice_rect (&b->job, 1), b->px);
     rnd_kjob_release (&kj);
     b->list[0] = 0;
     b->list[1] = job->slices - 1;

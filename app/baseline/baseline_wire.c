@@ -56,10 +56,10 @@ app_baseline_geom_set (app_baseline_geom_t *geom, const rnd_view_t *view, int sl
     geom->slices = slices;
 }
 
-void
-app_baseline_slice_rows (const app_baseline_geom_t *geom, int slice, int *y0, int *y1)
+rnd_rect_t
+app_baseline_slice_rect (const app_baseline_geom_t *geom, int slice)
 {
-    rnd_slice_rows (geom->height_px, geom->slices, slice, y0, y1);
+    return rnd_slice_rect (geom->width_px, geom->height_px, geom->slices, slice);
 }
 
 size_t
@@ -67,9 +67,8 @@ app_baseline_wire_max_bytes (const app_baseline_geom_t *geom)
 {
     size_t max = APP_BASELINE_CTRL_MAX_BYTES;
     if (geom && geom->slices > 0) {
-        /* Bands differ by at most one row (render/slice.h). */
-        size_t rows = ((size_t)geom->height_px + (size_t)geom->slices - 1) / (size_t)geom->slices;
-        size_t result = rows * (size_t)geom->width_px * 4 + S_RESULT_OVERHEAD_BYTES;
+        size_t px = rnd_slice_px_max (geom->width_px, geom->height_px, geom->slices);
+        size_t result = px * 4 + S_RESULT_OVERHEAD_BYTES;
         if (result > max)
             max = result;
     }
@@ -111,9 +110,7 @@ s_check_geom (const app_baseline_msg_t *m, const app_baseline_geom_t *geom)
     /* RESULT */
     if (m->slice < 0 || m->slice >= geom->slices)
         return APP_BASELINE_WIRE_ESLICE;
-    int y0, y1;
-    app_baseline_slice_rows (geom, m->slice, &y0, &y1);
-    if (m->pixel_bytes != (size_t)(y1 - y0) * (size_t)geom->width_px * 4)
+    if (m->pixel_bytes != rnd_rect_px (app_baseline_slice_rect (geom, m->slice)) * 4)
         return APP_BASELINE_WIRE_EPIXELS;
     return APP_BASELINE_WIRE_OK;
 }
@@ -131,7 +128,7 @@ s_check (const app_baseline_msg_t *m, const app_baseline_geom_t *geom)
     case APP_BASELINE_JOB: {
         if (rnd_view_validate (&m->view, err, sizeof err) != 0)
             return APP_BASELINE_WIRE_EBADFIELD;
-        int max = rnd_slice_count (m->view.height_px, RND_SLICES_MAX);
+        int max = rnd_slice_count (m->view.width_px, m->view.height_px, RND_SLICES_MAX);
         return m->slices >= 1 && m->slices <= max ? APP_BASELINE_WIRE_OK
                                                   : APP_BASELINE_WIRE_EBADFIELD;
     }

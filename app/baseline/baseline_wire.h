@@ -27,10 +27,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel.h"
 #include "params.h"
 #include "view.h"
 
-#define APP_BASELINE_WIRE_VERSION 1
+/* 2: slices are tiles (render/slice.h); 1 had row bands. */
+#define APP_BASELINE_WIRE_VERSION 2
 /* Render threads a worker may have (the same cap as render --threads). */
 #define APP_BASELINE_THREADS_MAX 1024
 /* Slices a worker keeps in flight: one per thread plus one ahead. The
@@ -104,13 +106,14 @@ typedef struct {
 /* The geometry of a job: view's image, cut into `slices`. */
 void app_baseline_geom_set (app_baseline_geom_t *geom, const rnd_view_t *view, int slices);
 
-/* Largest message a peer of this job may receive: a Result of the tallest
+/* Largest message a peer of this job may receive: a Result of the largest
  * slice, or a control message; for ZMQ_MAXMSGSIZE. geom may be NULL or
  * have no job (control messages only). */
 size_t app_baseline_wire_max_bytes (const app_baseline_geom_t *geom);
 
-/* Rows [*y0, *y1) of a slice of geom's job. */
-void app_baseline_slice_rows (const app_baseline_geom_t *geom, int slice, int *y0, int *y1);
+/* The rectangle of a slice of geom's job: the peers' tiles (render/slice.h),
+ * so the baseline renders the very same work units. */
+rnd_rect_t app_baseline_slice_rect (const app_baseline_geom_t *geom, int slice);
 
 /* Decodes and validates len bytes of buf against geom (NULL: no job known)
  * into *msg. 0, or -1 with *msg zeroed (nothing to release); *why says

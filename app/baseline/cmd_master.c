@@ -46,8 +46,8 @@ static const char s_usage[] =
     "  -p, --port P              TCP port to listen on, 0..65535 (0: any free port)\n"
     "  -b, --bind ADDR           IPv4 address or interface to listen on (default\n"
     "                            127.0.0.1; '*' for all)\n"
-    "  -s, --slices K            row bands to cut the image into, 1..4096 and at\n"
-    "                            most the image height (default 128)\n"
+    "  -s, --slices K            tiles to cut the image into, 1..4096 (default:\n"
+    "                            ~32x32-px tiles, at least 16; as the peers')\n"
     "  -w, --workers N           hand out nothing until N workers have joined,\n"
     "                            1..4096 (default 1), so that all start together\n"
     "  -o, --output FILE         colour PNG to write (default p2pfractal.png)\n"
@@ -298,10 +298,13 @@ s_on_result (s_master_t *m, s_worker_t *w, const app_baseline_msg_t *res)
         m->duplicates++;
         return;
     }
-    int y0, y1;
-    app_baseline_slice_rows (&m->geom, res->slice, &y0, &y1);
-    app_baseline_pixels_from_le (res->pixels, res->pixel_bytes / 4,
-                                 m->smooth + (size_t)y0 * (size_t)m->geom.width_px);
+    /* A tile: row by row into the image. */
+    rnd_rect_t r = app_baseline_slice_rect (&m->geom, res->slice);
+    size_t tw = (size_t)(r.x1 - r.x0);
+    for (int y = r.y0; y < r.y1; y++)
+        app_baseline_pixels_from_le (res->pixels + (size_t)(y - r.y0) * tw * 4, tw,
+                                     m->smooth + (size_t)y * (size_t)m->geom.width_px +
+                                         (size_t)r.x0);
 }
 
 /* Sends the Waits that are due (s_wait_interval_ms); returns when the next
@@ -640,7 +643,8 @@ app_cmd_master (int argc, char **argv)
     m.quiet = quiet;
     m.quorum = quorum;
     m.view = &vo.view;
-    app_baseline_geom_set (&m.geom, &vo.view, rnd_slice_count (vo.view.height_px, slices));
+    app_baseline_geom_set (&m.geom, &vo.view,
+                           rnd_slice_count (vo.view.width_px, vo.view.height_px, slices));
     /* A Result travels in one message, under the codec's 16 MiB cap. */
     if (app_baseline_wire_max_bytes (&m.geom) > OVL_WIRE_MAX_BYTES)
         app_usage_error ("--slices: %d is too few for a %dx%d image (a slice must fit in 16 MiB)",

@@ -30,6 +30,7 @@
 #include "commands.h"
 #include "kernel.h"
 #include "render_pool.h"
+#include "slice.h"
 
 static const char s_usage[] =
     "Usage: p2pfractal worker --connect HOST:PORT [-t N] [-k KERNEL]\n"
@@ -108,14 +109,13 @@ s_render_thread (void *arg)
         p->todo_len--;
         pthread_mutex_unlock (&p->lock);
 
-        int y0, y1;
-        app_baseline_slice_rows (&p->geom, slice, &y0, &y1);
-        size_t n = (size_t)(y1 - y0) * (size_t)p->geom.width_px;
+        rnd_rect_t rect = app_baseline_slice_rect (&p->geom, slice);
+        size_t n = rnd_rect_px (rect);
         s_result_t r = { NULL, 0, 0.0 };
         float *px = malloc (n * sizeof *px);
         if (px) {
             double t0 = app_now_s ();
-            rnd_kernel_run (p->kernel, &p->job, y0, y1, px);
+            rnd_kernel_run_rect (p->kernel, &p->job, rect, px);
             r.render_s = app_now_s () - t0;
             /* In place: the floats are not needed once they are bytes. */
             app_baseline_pixels_to_le (px, n, (uint8_t *)px);

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "slice.h"
+
 /* A job's view prepared for the kernels, shared by its slices and checks
  * (counted references, under the lock). A deep view's reference orbit is
  * computed once per job, by the first render or checker thread that needs
@@ -31,7 +33,7 @@ typedef struct s_item_t {
     struct s_item_t *next; /* the next one queued */
     ovl_id_t job;          /* its job's id */
     uint32_t slice;        /* its index */
-    int y0, y1;            /* its rows */
+    rnd_rect_t rect;       /* its pixels */
     s_prep_t *prep;        /* its job, prepared (a reference) */
 } s_item_t;
 
@@ -415,13 +417,13 @@ s_worker (void *arg)
         pthread_mutex_unlock (&r->lock);
 
         const rnd_kjob_t *kjob = &item->prep->kjob;
-        size_t n = (size_t)(item->y1 - item->y0) * (size_t)kjob->width_px;
+        size_t n = rnd_rect_px (item->rect);
         s_done_t *done = calloc (1, sizeof *done);
         float *pixels = malloc ((n + nck) * sizeof *pixels + 1);
         rnd_xy_t px[S_RIDE_MAX_PX];
         s_check_pixels (checks, px);
         if (done && pixels)
-            rnd_kernel_run_with_pixels (r->kernel, kjob, item->y0, item->y1, px, (int)nck, pixels);
+            rnd_kernel_run_with_pixels (r->kernel, kjob, item->rect, px, (int)nck, pixels);
         double t = s_mono_s () - t0;
 
         pthread_mutex_lock (&r->lock);
@@ -597,7 +599,7 @@ app_peer_render_queue (app_peer_render_t *r, const el_job_t *job, uint32_t slice
         return -1;
     item->job = job->id;
     item->slice = slice;
-    el_job_slice_rows (job, slice, &item->y0, &item->y1);
+    item->rect = el_job_slice_rect (job, slice);
     pthread_mutex_lock (&r->lock);
     item->prep = s_prep_get (r, job);
     if (!item->prep) {

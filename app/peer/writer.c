@@ -222,13 +222,14 @@ app_peer_write_partial (app_peer_ctx_t *c)
         memset (rgb, APP_PEER_MISSING_GREY, npix * 3);
         const float *px = el_peer_pixels (c->peer);
         for (uint32_t k = 0; k < job->slices; k++) {
-            int y0, y1;
             if (!el_peer_slice_done (c->peer, k, NULL))
                 continue;
-            el_job_slice_rows (job, k, &y0, &y1);
-            size_t off = (size_t)y0 * (size_t)job->view.width_px;
-            size_t n = (size_t)(y1 - y0) * (size_t)job->view.width_px;
-            rnd_colourise (&c->palette, mode, px + off, n, rgb + 3 * off);
+            /* A tile: colourised row by row. */
+            rnd_rect_t r = el_job_slice_rect (job, k);
+            for (int y = r.y0; y < r.y1; y++) {
+                size_t off = (size_t)y * (size_t)job->view.width_px + (size_t)r.x0;
+                rnd_colourise (&c->palette, mode, px + off, (size_t)(r.x1 - r.x0), rgb + 3 * off);
+            }
         }
         if (rnd_png_write_rgb (path, rgb, job->view.width_px, job->view.height_px, job->params, err,
                                sizeof err) == 0) {

@@ -159,9 +159,7 @@ s_render (void *ctx, const el_job_t *job, uint32_t slice)
         return;
     rnd_kjob_t kj;
     rnd_kjob_init (&kj, &job->view);
-    int y0, y1;
-    el_job_slice_rows (job, slice, &y0, &y1);
-    rnd_kernel_run (RND_KERNEL_SCALAR, &kj, y0, y1, r->px);
+    rnd_kernel_run_rect (RND_KERNEL_SCALAR, &kj, el_job_slice_rect (job, slice), r->px);
     r->done_ms = UINT64_MAX;
     p->n_q++;
     s_renders_start (p, ovl_simnet_now (w->sim));
@@ -549,7 +547,7 @@ js_world_new (const js_params_t *prm, uint64_t seed, const app_jobsim_opts_t *op
     ovl_simnet_hooks_t hooks = { .ctx = w, .app_tick = s_hk_app_tick };
     w->sim = ovl_simnet_new (&cfg, &hooks);
 
-    /* The image: K rows of 24 px, one row per slice. */
+    /* The image: K rows of 24 px, K tiles (of ~24 px each). */
     rnd_view_default (&w->view);
     w->view.center_re = -0.5;
     w->view.center_im = 0.0;

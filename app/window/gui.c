@@ -107,6 +107,7 @@ s_after_sync (app_gui_t *g)
     const app_view_info_t *in = &f->info;
     g->need_draw = 1;
     if (!in->has_job) {
+        app_gui_underlay_drop (g);
         if (g->job_seq)
             app_gui_image_free (g);
         g->job_seq = 0;
@@ -119,13 +120,26 @@ s_after_sync (app_gui_t *g)
         app_gui_palette_for_job (g);
         app_gui_history_job (g);
         s_window_follow (g, in->view.width_px, in->view.height_px);
-        if (app_gui_image_alloc (g, in->view.width_px, in->view.height_px) == 0)
+        /* The old image stays under the new tiles, unless the new view's
+         * own finished image is cached (going back shows that instead). */
+        if (app_gui_history_pixels (g))
+            app_gui_underlay_drop (g);
+        else
+            app_gui_underlay_start (g, &in->view);
+        g->image_view_set = 0;
+        if (app_gui_image_alloc (g, in->view.width_px, in->view.height_px) == 0) {
             app_gui_recolour (g, 1);
+            g->image_view = in->view;
+            g->image_view_set = 1;
+        } else {
+            app_gui_underlay_drop (g);
+        }
     } else if (!g->showing_cached) {
         /* (A cached image shown for a job on its way is not painted over
          * by the old job's last slices.) */
         app_gui_recolour (g, 0);
     }
+    app_gui_underlay_check (g);
     app_gui_history_done (g);
 }
 
@@ -413,6 +427,7 @@ app_gui_close (app_gui_t **gui_p)
     app_peer_view_set_wake (g->view, NULL, NULL);
     app_gui_text_forget_all (g);
     app_gui_image_free (g);
+    app_gui_underlay_drop (g);
     app_gui_history_free (g);
     if (g->font)
         TTF_CloseFont (g->font);

@@ -66,6 +66,12 @@ void app_gui_fit (int img_w, int img_h, int win_w, int win_h, int *x, int *y, in
  * *view (the centre would need more than RND_DECIMAL_MAX digits). */
 int app_gui_zoom_at (const rnd_view_t *view, double px, double py, double factor, rnd_view_t *out);
 
+/* The part of old's image that view nw shows, in old's pixels (0..W at
+ * its edges): r = x, y, w, h, exact at any depth (rnd_view_relative).
+ * Swapped, where old's image lies in nw's: how a zoom's preview and a new
+ * job's underlay place the old image. */
+void app_gui_region (const rnd_view_t *old, const rnd_view_t *nw, double r[4]);
+
 /* The view showing the box (x0, y0)-(x1, y1) in image pixels (any corner
  * order), widened to the image's aspect; exact, 0 or -1 as above. */
 int app_gui_zoom_box (const rnd_view_t *view, double x0, double y0, double x1, double y1,
@@ -79,10 +85,6 @@ int app_gui_zoom_box (const rnd_view_t *view, double x0, double y0, double x1, d
  * for bit; the result is the new job's max_iter. Never lowers it. */
 #define APP_GUI_AUTO_ITER_PER 1000
 int app_gui_auto_iter (const float *s, size_t n, int max_iter);
-
-/* The part of old's image that view nw shows, in old's pixels (0..W):
- * x, y, w, h -- exact at any depth (rnd_view_relative). */
-void app_gui_region (const rnd_view_t *old, const rnd_view_t *nw, double r[4]);
 
 /* The view's width as w_m * 10^w_e and its depth, zoom = 4 / width, as
  * z_m * 10^z_e (1 <= mantissas < 10), from the width's text at any

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "gui.h"
+#include "kernel.h"
 
 #define APP_GUI_NEUTRAL 0x30  /* grey of slices not here yet: no palette's black */
 #define APP_GUI_BACKDROP 0x12 /* grey around the image (letterbox) */
@@ -41,7 +42,7 @@
 #define APP_GUI_TICKER_W_PCT 45  /* the ticker's width, % of the output: in its corner */
 #define APP_GUI_PAD_PX 8         /* inside a box */
 #define APP_GUI_MARGIN_PX 10     /* between a box and the window's edge */
-#define APP_GUI_OUTLINE_MIN_PX 6 /* thinner runs of one peer's slices are only tinted */
+#define APP_GUI_OUTLINE_MIN_PX 6 /* smaller tiles are only tinted */
 #define APP_GUI_TINT_ALPHA 90    /* attribution tint: ~35% */
 #define APP_GUI_BOX_ALPHA 165    /* dark boxes behind text */
 #define APP_GUI_TEXT_CACHE 48    /* rendered text kept (a frame uses ~35 at most) */
@@ -106,8 +107,12 @@ struct app_gui_t {
     uint64_t job_seq;                      /* the frame's job we hold an image of; 0: none */
     int img_w, img_h;                      /* its size, px */
     uint8_t *rgb;          /* its colours, 3 bytes a pixel; missing slices neutral */
-    SDL_Texture *image;    /* rgb, uploaded row band by row band */
+    SDL_Texture *image;    /* rgb, uploaded tile by tile */
     int tex_step;          /* 1: texture is rgb; k: every k-th pixel of it */
+    rnd_view_t image_view; /* the view image shows (when image_view_set) */
+    int image_view_set;
+    SDL_Texture *under;    /* the job before's image, under this one's tiles (NULL: none) */
+    double under_rect[4];  /* where it lies, in this image's px: x, y, w, h */
     uint8_t *tex_row;      /* one decimated row (tex_step > 1) */
     rnd_palette_t palette; /* the colours in use */
     char palette_name[RND_PALETTE_NAME_MAX];   /* their name (or path): a saved PNG says it */
@@ -182,8 +187,9 @@ void app_gui_big_draw (app_gui_t *g, int x, int y, const char *text, uint32_t rg
 /* --- image.c: the image: palettes, recolouring, texture upload and scaling */
 
 SDL_Rect app_gui_fit_rect (app_gui_t *g);
-SDL_Rect app_gui_rows_rect (const app_gui_t *g, const SDL_Rect *fit, int y0, int y1);
-void app_gui_upload (app_gui_t *g, int y0, int y1);
+SDL_Rect app_gui_image_rect (const app_gui_t *g, const SDL_Rect *fit, rnd_rect_t r);
+void app_gui_upload (app_gui_t *g, rnd_rect_t r);
+void app_gui_upload_all (app_gui_t *g);
 void app_gui_recolour (app_gui_t *g, int all);
 void app_gui_image_free (app_gui_t *g);
 int app_gui_image_alloc (app_gui_t *g, int w, int h);
@@ -191,6 +197,13 @@ void app_gui_palette_use (app_gui_t *g, const rnd_palette_t *pal, const char *na
 void app_gui_palette_for_job (app_gui_t *g);
 void app_gui_palette_next (app_gui_t *g);
 void app_gui_draw_image (app_gui_t *g, const SDL_Rect *fit, uint64_t now_ms);
+
+/* --- underlay.c: after a zoom, the old image under the new one's tiles */
+
+void app_gui_underlay_start (app_gui_t *g, const rnd_view_t *nw);
+void app_gui_underlay_check (app_gui_t *g);
+void app_gui_underlay_draw (app_gui_t *g, const SDL_Rect *fit);
+void app_gui_underlay_drop (app_gui_t *g);
 
 /* --- input.c: keys and mouse into commands: zooms, saves, palettes, leaving */
 
@@ -202,7 +215,7 @@ void app_gui_event (app_gui_t *g, const SDL_Event *ev);
 
 void app_gui_history_job (app_gui_t *g);
 void app_gui_history_done (app_gui_t *g);
-const float *app_gui_history_rows (const app_gui_t *g, int y0);
+const float *app_gui_history_pixels (const app_gui_t *g);
 const rnd_view_t *app_gui_history_back (app_gui_t *g, int home);
 int app_gui_history_show (app_gui_t *g, const rnd_view_t *view);
 void app_gui_history_free (app_gui_t *g);

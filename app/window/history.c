@@ -127,16 +127,16 @@ app_gui_history_done (app_gui_t *g)
     g->cache[slot] = c;
 }
 
-/* The cached smooth values of the shown job's rows [y0, y1), or NULL. */
+/* The cached smooth values of the shown job's view (W*H), or NULL. */
 const float *
-app_gui_history_rows (const app_gui_t *g, int y0)
+app_gui_history_pixels (const app_gui_t *g)
 {
     if (g->held < 0 || !g->cache[g->held].pixels)
         return NULL;
     const app_gui_cached_t *c = &g->cache[g->held];
     if (c->view.width_px != g->img_w || c->view.height_px != g->img_h)
         return NULL;
-    return c->pixels + (size_t)y0 * g->img_w;
+    return c->pixels;
 }
 
 /* Where Backspace (back 1) or Home (back to the first) goes: the view, or
@@ -161,7 +161,8 @@ app_gui_history_show (app_gui_t *g, const rnd_view_t *view)
     g->cache[i].used = g->frame_no;
     size_t n = (size_t)g->img_w * (size_t)g->img_h;
     rnd_colourise (&g->palette, g->colouring, g->cache[i].pixels, n, g->rgb);
-    app_gui_upload (g, 0, g->img_h);
+    app_gui_upload_all (g);
+    app_gui_underlay_drop (g); /* the cached image is whole */
     g->showing_cached = 1;
     g->preview = 0;
     g->need_draw = 1;

@@ -25,30 +25,22 @@ s_peer_rgb (const app_gui_t *g, ovl_id_t id)
     return (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2];
 }
 
-/* Who computed what: each run of slices from one peer tinted and outlined
- * in its colour; slices rendering here now pulse white. */
+/* Who computed what: each tile tinted and outlined in the colour of the
+ * peer that computed it; tiles rendering here now pulse white. */
 void
 app_gui_draw_overlay (app_gui_t *g, const SDL_Rect *fit, uint64_t now_ms)
 {
     const app_view_frame_t *f = &g->frame;
-    int k = (int)f->info.slices, y0, y1, unused;
-    for (int i = 0; i < k;) {
-        if (f->state[i] != APP_SLICE_DONE) {
-            i++;
+    int k = (int)f->info.slices;
+    for (int i = 0; i < k; i++) {
+        if (f->state[i] != APP_SLICE_DONE)
             continue;
-        }
-        int j = i + 1;
-        while (j < k && f->state[j] == APP_SLICE_DONE && ovl_id_eq (f->by[j], f->by[i]))
-            j++;
-        rnd_slice_rows (g->img_h, k, i, &y0, &unused);
-        rnd_slice_rows (g->img_h, k, j - 1, &unused, &y1);
-        SDL_Rect r = app_gui_rows_rect (g, fit, y0, y1);
+        SDL_Rect r = app_gui_image_rect (g, fit, rnd_slice_rect (g->img_w, g->img_h, k, i));
         uint32_t rgb = s_peer_rgb (g, f->by[i]);
         app_gui_fill (g, &r, rgb, APP_GUI_TINT_ALPHA);
-        /* Outlines on bands a few pixels high would hide the image. */
-        if (r.h >= APP_GUI_OUTLINE_MIN_PX)
+        /* Outlines on tiles a few pixels wide would hide the image. */
+        if (r.h >= APP_GUI_OUTLINE_MIN_PX && r.w >= APP_GUI_OUTLINE_MIN_PX)
             app_gui_outline (g, r, rgb, 230, 1);
-        i = j;
     }
     double phase = (double)(now_ms % APP_GUI_PULSE_MS) / APP_GUI_PULSE_MS;
     double pulse = 0.5 + 0.5 * sin (2 * 3.14159265358979 * phase);
@@ -57,8 +49,7 @@ app_gui_draw_overlay (app_gui_t *g, const SDL_Rect *fit, uint64_t now_ms)
         if (f->state[i] != APP_SLICE_RENDERING)
             continue;
         rendering = 1;
-        rnd_slice_rows (g->img_h, k, i, &y0, &y1);
-        SDL_Rect r = app_gui_rows_rect (g, fit, y0, y1);
+        SDL_Rect r = app_gui_image_rect (g, fit, rnd_slice_rect (g->img_w, g->img_h, k, i));
         app_gui_fill (g, &r, 0xffffff, (int)(20 + 50 * pulse));
         app_gui_outline (g, r, 0xffffff, (int)(110 + 145 * pulse), 2);
     }

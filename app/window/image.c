@@ -21,80 +21,90 @@ app_gui_fit_rect (app_gui_t *g)
     return r;
 }
 
-/* Rows [y0, y1) of the image in the window, within fit. */
+/* The rectangle r of the image in the window, within fit (at least a
+ * pixel each way). */
 SDL_Rect
-app_gui_rows_rect (const app_gui_t *g, const SDL_Rect *fit, int y0, int y1)
+app_gui_image_rect (const app_gui_t *g, const SDL_Rect *fit, rnd_rect_t r)
 {
-    int wy0 = fit->y + (int)((long long)y0 * fit->h / g->img_h);
-    int wy1 = fit->y + (int)((long long)y1 * fit->h / g->img_h);
-    SDL_Rect r = { fit->x, wy0, fit->w, wy1 > wy0 ? wy1 - wy0 : 1 };
-    return r;
+    int wx0 = fit->x + (int)((long long)r.x0 * fit->w / g->img_w);
+    int wx1 = fit->x + (int)((long long)r.x1 * fit->w / g->img_w);
+    int wy0 = fit->y + (int)((long long)r.y0 * fit->h / g->img_h);
+    int wy1 = fit->y + (int)((long long)r.y1 * fit->h / g->img_h);
+    SDL_Rect w = { wx0, wy0, wx1 > wx0 ? wx1 - wx0 : 1, wy1 > wy0 ? wy1 - wy0 : 1 };
+    return w;
 }
 
-/* Copy rows [y0, y1) of rgb into the texture. */
+/* Copy the rectangle r of rgb into the texture. */
 void
-app_gui_upload (app_gui_t *g, int y0, int y1)
+app_gui_upload (app_gui_t *g, rnd_rect_t r)
 {
-    if (!g->image || y1 <= y0)
+    if (!g->image || r.y1 <= r.y0 || r.x1 <= r.x0)
         return;
     int k = g->tex_step;
     if (k == 1) {
-        SDL_Rect r = { 0, y0, g->img_w, y1 - y0 };
-        SDL_UpdateTexture (g->image, &r, g->rgb + (size_t)y0 * g->img_w * 3, g->img_w * 3);
+        SDL_Rect t = { r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0 };
+        SDL_UpdateTexture (g->image, &t, g->rgb + ((size_t)r.y0 * g->img_w + (size_t)r.x0) * 3,
+                           g->img_w * 3);
         return;
     }
     /* Too big for the renderer: every k-th pixel of every k-th row. */
-    int tw = (g->img_w + k - 1) / k;
-    for (int ty = (y0 + k - 1) / k; ty * k < y1; ty++) {
+    int tx0 = (r.x0 + k - 1) / k, tx1 = (r.x1 + k - 1) / k;
+    if (tx1 <= tx0)
+        return;
+    for (int ty = (r.y0 + k - 1) / k; ty * k < r.y1; ty++) {
         const uint8_t *src = g->rgb + (size_t)ty * k * g->img_w * 3;
-        for (int tx = 0; tx < tw; tx++)
-            memcpy (g->tex_row + 3 * tx, src + (size_t)tx * k * 3, 3);
-        SDL_Rect r = { 0, ty, tw, 1 };
-        SDL_UpdateTexture (g->image, &r, g->tex_row, tw * 3);
+        for (int tx = tx0; tx < tx1; tx++)
+            memcpy (g->tex_row + 3 * (tx - tx0), src + (size_t)tx * k * 3, 3);
+        SDL_Rect t = { tx0, ty, tx1 - tx0, 1 };
+        SDL_UpdateTexture (g->image, &t, g->tex_row, (tx1 - tx0) * 3);
     }
 }
 
-/* Colour slice i's rows into rgb (neutral unless DONE). */
-static void
-s_paint_slice (app_gui_t *g, uint32_t i, int y0, int y1)
+void
+app_gui_upload_all (app_gui_t *g)
 {
-    const app_view_frame_t *f = &g->frame;
-    size_t off = (size_t)y0 * g->img_w, n = (size_t)(y1 - y0) * g->img_w;
-    /* Not here yet: the same rows of a cached image of this view (going
-     * back), else neutral grey. */
-    const float *cached = f->state[i] == APP_SLICE_DONE ? NULL : app_gui_history_rows (g, y0);
-    if (f->state[i] == APP_SLICE_DONE)
-        rnd_colourise (&g->palette, g->colouring, f->pixels + off, n, g->rgb + 3 * off);
-    else if (cached)
-        rnd_colourise (&g->palette, g->colouring, cached, n, g->rgb + 3 * off);
-    else
-        memset (g->rgb + 3 * off, APP_GUI_NEUTRAL, 3 * n);
+    rnd_rect_t all = { 0, 0, g->img_w, g->img_h };
+    app_gui_upload (g, all);
 }
 
-/* Recolour the dirty slices (every slice if all) and upload them, one
- * texture update per run of adjacent slices. */
+/* Colour slice i's pixels into rgb (neutral unless DONE). */
+static void
+s_paint_slice (app_gui_t *g, uint32_t i, rnd_rect_t r)
+{
+    const app_view_frame_t *f = &g->frame;
+    /* Not here yet: the same pixels of a cached image of this view (going
+     * back), else neutral grey. */
+    const float *cached = f->state[i] == APP_SLICE_DONE ? NULL : app_gui_history_pixels (g);
+    const float *src = f->state[i] == APP_SLICE_DONE ? f->pixels : cached;
+    size_t n = (size_t)(r.x1 - r.x0);
+    for (int y = r.y0; y < r.y1; y++) {
+        size_t off = (size_t)y * g->img_w + (size_t)r.x0;
+        if (src)
+            rnd_colourise (&g->palette, g->colouring, src + off, n, g->rgb + 3 * off);
+        else
+            memset (g->rgb + 3 * off, APP_GUI_NEUTRAL, 3 * n);
+    }
+}
+
+/* Recolour the dirty slices (every slice if all) and upload them: one
+ * texture update per dirty tile, or one for the whole image. */
 void
 app_gui_recolour (app_gui_t *g, int all)
 {
     if (!g->rgb)
         return;
     const app_view_frame_t *f = &g->frame;
-    uint32_t k = f->info.slices;
-    int run_y0 = -1, run_y1 = -1;
-    for (uint32_t i = 0; i < k; i++) {
-        if (!all && !f->dirty[i]) {
-            app_gui_upload (g, run_y0, run_y1);
-            run_y0 = run_y1 = -1;
+    int k = (int)f->info.slices;
+    for (int i = 0; i < k; i++) {
+        if (!all && !f->dirty[i])
             continue;
-        }
-        int y0, y1;
-        rnd_slice_rows (g->img_h, (int)k, (int)i, &y0, &y1);
-        s_paint_slice (g, i, y0, y1);
-        if (run_y0 < 0)
-            run_y0 = y0;
-        run_y1 = y1;
+        rnd_rect_t r = rnd_slice_rect (g->img_w, g->img_h, k, i);
+        s_paint_slice (g, (uint32_t)i, r);
+        if (!all)
+            app_gui_upload (g, r);
     }
-    app_gui_upload (g, run_y0, run_y1);
+    if (all)
+        app_gui_upload_all (g);
     g->need_draw = 1;
 }
 
@@ -228,6 +238,10 @@ app_gui_draw_image (app_gui_t *g, const SDL_Rect *fit, uint64_t now_ms)
 {
     if (g->preview && (g->preview_seq != g->job_seq || now_ms >= g->preview_until_ms))
         g->preview = 0;
+    if (!g->preview && g->under) {
+        app_gui_underlay_draw (g, fit);
+        return;
+    }
     if (!g->preview) {
         SDL_RenderCopy (g->renderer, g->image, NULL, fit);
         return;

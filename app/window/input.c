@@ -11,8 +11,6 @@
 
 /* --- zooming -------------------------------------------------------------- */
 
-/* Ask the network for view nw, if it can be rendered; show the old image
- * zoomed meanwhile. */
 /* Ask the network for view v: 0, or -1 with a toast if it cannot be
  * rendered. */
 static int
@@ -402,10 +400,11 @@ app_gui_event (app_gui_t *g, const SDL_Event *ev)
         if (ev->type == SDL_RENDER_DEVICE_RESET) {
             int w = g->img_w, h = g->img_h;
             app_gui_image_free (g);
+            app_gui_underlay_drop (g);
             if (w && app_gui_image_alloc (g, w, h) == 0)
                 app_gui_recolour (g, 1);
         } else {
-            app_gui_upload (g, 0, g->img_h);
+            app_gui_upload_all (g);
         }
         g->need_draw = 1;
         break;

@@ -3,7 +3,7 @@
  *
  * One mutex guards everything; both sides hold it only to copy. The loop
  * marks each slice it changes dirty; a sync copies the dirty slices (their
- * state, author and rows) into the window's frame and clears the marks, so
+ * state, author and pixels) into the window's frame and clears the marks, so
  * a frame costs what changed since the previous one, not the whole image.
  * Commands go the other way: the window stores them here and bumps an
  * eventfd the loop polls beside its sockets. */
@@ -18,6 +18,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+
+#include "slice.h"
 
 struct app_peer_view_t {
     pthread_mutex_t lock;
@@ -249,11 +251,7 @@ app_peer_view_slice_done (app_peer_view_t *v, ovl_id_t job, uint32_t slice, ovl_
         pthread_mutex_unlock (&v->lock);
         return;
     }
-    int y0, y1;
-    el_job_slice_rows (&v->job, slice, &y0, &y1);
-    size_t off = (size_t)y0 * (size_t)v->job.view.width_px;
-    size_t n = (size_t)(y1 - y0) * (size_t)v->job.view.width_px;
-    memcpy (v->pixels + off, image + off, n * sizeof *image);
+    rnd_rect_copy (v->pixels, image, v->job.view.width_px, el_job_slice_rect (&v->job, slice));
     v->state[i] = APP_SLICE_DONE;
     v->by[i] = by;
     v->dirty[i] = 1;
@@ -414,13 +412,9 @@ app_peer_view_sync (app_peer_view_t *v, app_view_frame_t *f)
         f->dirty[i] = 1;
         f->state[i] = v->state[i];
         f->by[i] = v->by[i];
-        if (v->state[i] == APP_SLICE_DONE) {
-            int y0, y1;
-            el_job_slice_rows (&v->job, i, &y0, &y1);
-            size_t off = (size_t)y0 * (size_t)v->job.view.width_px;
-            size_t n = (size_t)(y1 - y0) * (size_t)v->job.view.width_px;
-            memcpy (f->pixels + off, v->pixels + off, n * sizeof *f->pixels);
-        }
+        if (v->state[i] == APP_SLICE_DONE)
+            rnd_rect_copy (f->pixels, v->pixels, v->job.view.width_px,
+                           el_job_slice_rect (&v->job, i));
         v->dirty[i] = 0;
     }
     v->job_dirty = 0;
