@@ -117,14 +117,37 @@ rnd_kernel_from_name (const char *name, rnd_kernel_t *out)
     return -1;
 }
 
+/* A perturbation job: rows [y0, y1) then the list px (may be empty) by
+ * variant k. The SIMD variants take double deltas only; floatexp jobs run
+ * the scalar kernel whatever was asked (the same bits either way). */
+static void
+s_perturb_run (rnd_kernel_t k, const rnd_kjob_t *job, int y0, int y1, const rnd_xy_t *px, int n,
+               float *out)
+{
+    if (job->floatexp)
+        k = RND_KERNEL_SCALAR;
+    switch (k) {
+    case RND_KERNEL_AVX512:
+        rnd_kernel_avx512_perturb_pixels (job, y0, y1, px, n, out);
+        break;
+    case RND_KERNEL_AVX2:
+        rnd_kernel_avx2_perturb_pixels (job, y0, y1, px, n, out);
+        break;
+    default:
+        rnd_kernel_scalar_pixels (job, y0, y1, px, n, out);
+        break;
+    }
+}
+
 void
 rnd_kernel_run (rnd_kernel_t k, const rnd_kjob_t *job, int y0, int y1, float *out)
 {
     if (k == RND_KERNEL_AUTO)
         k = rnd_kernel_best ();
-    /* Perturbation has a scalar kernel only, so far. */
-    if (job->perturb)
-        k = RND_KERNEL_SCALAR;
+    if (job->perturb) {
+        s_perturb_run (k, job, y0, y1, NULL, 0, out);
+        return;
+    }
     switch (k) {
     case RND_KERNEL_AVX512:
         rnd_kernel_avx512_rows (job, y0, y1, out);
@@ -144,8 +167,10 @@ rnd_kernel_run_with_pixels (rnd_kernel_t k, const rnd_kjob_t *job, int y0, int y
 {
     if (k == RND_KERNEL_AUTO)
         k = rnd_kernel_best ();
-    if (job->perturb)
-        k = RND_KERNEL_SCALAR;
+    if (job->perturb) {
+        s_perturb_run (k, job, y0, y1, px, n, out);
+        return;
+    }
     switch (k) {
     case RND_KERNEL_AVX512:
         rnd_kernel_avx512_pixels (job, y0, y1, px, n, out);

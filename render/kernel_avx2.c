@@ -28,3 +28,21 @@
 #define K_LANES_DECLARED RND_AVX2_LANES
 
 #include "kernel_simd.h"
+
+/* The perturbation kernel in the same lanes (kernel_perturb_simd.h). */
+#define V_I_T __m128i
+#define V_TO_I _mm256_cvtpd_epi32
+#define V_GATHER(base, i) _mm256_i32gather_pd ((base), (i), 8)
+#define V_MASK_GATHER(src, mask, base, i) _mm256_mask_i32gather_pd ((src), (base), (i), (mask), 8)
+#define V_ABS(v) _mm256_andnot_pd (_mm256_set1_pd (-0.0), (v))
+#define V_CMP(a, b, p) _mm256_cmp_pd ((a), (b), (p))
+#define V_MASK_OR(a, b) _mm256_or_pd ((a), (b))
+#define V_MASK_ANDNOT(a, b) _mm256_andnot_pd ((b), (a))
+#define V_MASK_NONE _mm256_setzero_pd ()
+#define V_MASK_BITS(m) ((unsigned)_mm256_movemask_pd (m))
+#ifndef P_CHAINS
+#define P_CHAINS 4
+#endif
+#define KP_LIST_FN rnd_kernel_avx2_perturb_pixels
+
+#include "kernel_perturb_simd.h"

@@ -28,3 +28,21 @@
 #define K_LANES_DECLARED RND_AVX512_LANES
 
 #include "kernel_simd.h"
+
+/* The perturbation kernel in the same lanes (kernel_perturb_simd.h). */
+#define V_I_T __m256i
+#define V_TO_I _mm512_cvtpd_epi32
+#define V_GATHER(base, i) _mm512_i32gather_pd ((i), (base), 8)
+#define V_MASK_GATHER(src, mask, base, i) _mm512_mask_i32gather_pd ((src), (mask), (i), (base), 8)
+#define V_ABS _mm512_abs_pd
+#define V_CMP(a, b, p) _mm512_cmp_pd_mask ((a), (b), (p))
+#define V_MASK_OR(a, b) ((__mmask8)((a) | (b)))
+#define V_MASK_ANDNOT(a, b) ((__mmask8)((a) & ~(b)))
+#define V_MASK_NONE ((__mmask8)0)
+#define V_MASK_BITS(m) ((unsigned)(m))
+#ifndef P_CHAINS
+#define P_CHAINS 4
+#endif
+#define KP_LIST_FN rnd_kernel_avx512_perturb_pixels
+
+#include "kernel_perturb_simd.h"

@@ -11,6 +11,7 @@
 #include <mpfr.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "decimal.h"
 
@@ -116,6 +117,31 @@ rnd_ref_build_bla (struct rnd_ref *ref, double cmax, int julia, double eps)
     return 0;
 }
 
+/* Moves Julia's base orbit into start's arrays, after start (see
+ * reference.h: the SIMD kernels gather from one array). -1 when memory runs
+ * out (then nothing is joined). */
+static int
+s_join (struct rnd_ref *ref)
+{
+    size_t ls = (size_t)ref->start.len, lb = (size_t)ref->base.len;
+    double *re = realloc (ref->start.re, (ls + lb) * sizeof *re);
+    if (!re)
+        return -1;
+    ref->start.re = re;
+    double *im = realloc (ref->start.im, (ls + lb) * sizeof *im);
+    if (!im)
+        return -1;
+    ref->start.im = im;
+    memcpy (re + ls, ref->base.re, lb * sizeof *re);
+    memcpy (im + ls, ref->base.im, lb * sizeof *im);
+    free (ref->base.re);
+    free (ref->base.im);
+    ref->base.re = re + ls;
+    ref->base.im = im + ls;
+    ref->joined = 1;
+    return 0;
+}
+
 void
 rnd_ref_free (struct rnd_ref *ref)
 {
@@ -124,7 +150,7 @@ rnd_ref_free (struct rnd_ref *ref)
     if (ref->bla_base.level[0] != ref->bla_start.level[0])
         rnd_bla_free (&ref->bla_base);
     rnd_bla_free (&ref->bla_start);
-    if (ref->base.re != ref->start.re) {
+    if (!ref->joined && ref->base.re != ref->start.re) {
         free (ref->base.re);
         free (ref->base.im);
     }
@@ -165,6 +191,8 @@ rnd_ref_compute (const rnd_view_t *v, char *err, size_t err_size)
         mpfr_set_zero (zi, 1);
         if (rc == 0)
             rc = s_orbit (&ref->base, zr, zi, cr, ci, v->max_iter, bail2, prec);
+        if (rc == 0)
+            rc = s_join (ref);
     } else {
         s_set (cr, rnd_view_center_re_text (v), v->center_re);
         s_set (ci, rnd_view_center_im_text (v), v->center_im);

@@ -27,6 +27,10 @@ struct rnd_ref {
      * value z: one that starts at 0. For Mandelbrot that is start itself;
      * for Julia the critical orbit 0, c, c^2 + c, ... */
     rnd_orbit_t base;
+    /* 1 when base lives in start's arrays, right after start's len values
+     * (Julia): one array holds both orbits, so a SIMD lane's index into
+     * it says which orbit it is on. For Mandelbrot base is start. */
+    int joined;
     long prec; /* MPFR precision used, bits */
     /* The pixel pitch width / W as pitch_m * 2^pitch_e (0.5 <= pitch_m < 1,
      * correctly rounded to 53 bits): the floatexp path's, for widths below
