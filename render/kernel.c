@@ -55,6 +55,12 @@ rnd_kjob_prepare (rnd_kjob_t *job, const rnd_view_t *v, int flags, char *err, si
             return -1;
         }
     }
+    if (rnd_ref_build_lanes (ref) != 0) {
+        rnd_ref_free (ref);
+        snprintf (err, err_size, "out of memory for the reference orbit (%d iterations)",
+                  v->max_iter);
+        return -1;
+    }
     job->ref = ref;
     return 0;
 }

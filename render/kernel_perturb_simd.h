@@ -28,7 +28,7 @@
  *
  * The including file defines, beyond kernel_simd.h's macros: V_I_T (a vector
  * of int32 indices), V_TO_I (doubles holding integers -> V_I_T), V_GATHER
- * (base, i), V_MASK_GATHER (src, mask, base, i), V_ABS, V_CMP (a, b, pred),
+ * (base, i), V_ABS, V_MIN, V_MASK_STORE (p, mask, v), V_CMP (a, b, pred),
  * V_MASK_OR, V_MASK_ANDNOT (a and not b), V_MASK_NONE, V_MASK_BITS (the
  * lanes' bits), P_CHAINS and KP_LIST_FN (rows, then a list of pixels). */
 
@@ -47,6 +47,10 @@ typedef struct {
     _Alignas(64) double cy[P_LANES];
     _Alignas(64) double zr[P_LANES]; /* Z at idx */
     _Alignas(64) double zi[P_LANES];
+    _Alignas(64) double zr1[P_LANES]; /* Z at idx + 1 (at last, if idx is last) */
+    _Alignas(64) double zi1[P_LANES];
+    _Alignas(64) double r1[P_LANES];   /* radius of the 2-step BLA entry at idx; 0
+                                          where there is none */
     _Alignas(64) double idx[P_LANES];  /* off + m: index into the joined orbits */
     _Alignas(64) double off[P_LANES];  /* where the lane's orbit starts there */
     _Alignas(64) double last[P_LANES]; /* off + that orbit's len - 1 */
@@ -61,12 +65,10 @@ typedef struct {
  * 1: the base orbit (for Mandelbrot the same). */
 typedef struct {
     const rnd_kjob_t *job;
-    const double *re, *im; /* the joined orbits */
-    double off[2];         /* each orbit's start in them */
-    double last[2];        /* each orbit's last index in them */
+    const double *lanes; /* ref->lanes: 4 doubles per index of the joined orbits */
+    double off[2];       /* each orbit's start in them */
+    double last[2];      /* each orbit's last index in them */
     const rnd_bla_table_t *bla[2];
-    const double *r1[2]; /* radius of the 2-step entries (stride 5 doubles), or NULL */
-    double cnt1[2];      /* their number */
 } p_ctx_t;
 
 /* The pixels of a run: a list (spot checks) first, then a band. */
@@ -74,6 +76,21 @@ typedef struct {
     int nlist, npix, next, next_x, next_y, w;
     const rnd_xy_t *list;
 } p_stream_t;
+
+/* Loads what lane l reads at its index: Z there and one further, and the
+ * radius of the 2-step BLA entry there (2-step entries start at odd m,
+ * j = (m - 1) / 2), as the vector loop prefetches them. */
+static inline void
+p_at (const p_ctx_t *cx, p_lanes_t *ln, int l)
+{
+    int i = (int)ln->idx[l], i1 = i < (int)ln->last[l] ? i + 1 : i;
+    const double *t = cx->lanes;
+    ln->zr[l] = t[4 * i];
+    ln->zi[l] = t[4 * i + 1];
+    ln->zr1[l] = t[4 * i1];
+    ln->zi1[l] = t[4 * i1 + 1];
+    ln->r1[l] = i1 > i ? t[4 * i1 + 2] : 0.0; /* none at the last index */
+}
 
 /* Give lane l the next pixel; 0 (and an idle lane) when none is left. */
 static int
@@ -84,11 +101,11 @@ p_fill (const p_ctx_t *cx, p_stream_t *st, p_lanes_t *ln, int l)
         /* Idle: z = c = 0 at m = 0 of the start orbit, so that its (unused)
          * gathers stay inside the orbit. */
         ln->x[l] = ln->y[l] = ln->cx[l] = ln->cy[l] = 0.0;
-        ln->zr[l] = ln->zi[l] = 0.0;
         ln->idx[l] = ln->off[l] = ln->pu[l] = ln->live[l] = 0.0;
         ln->last[l] = cx->last[0];
         ln->n[l] = 1.0;
         ln->pix[l] = -1;
+        p_at (cx, ln, l);
         return 0;
     }
     int s = st->next++, x, y;
@@ -112,13 +129,12 @@ p_fill (const p_ctx_t *cx, p_stream_t *st, p_lanes_t *ln, int l)
     ln->y[l] = job->julia ? dcy : 0.0;
     ln->cx[l] = job->julia ? 0.0 : dcx;
     ln->cy[l] = job->julia ? 0.0 : dcy;
-    ln->zr[l] = cx->re[0];
-    ln->zi[l] = cx->im[0];
     ln->idx[l] = ln->off[l] = 0.0;
     ln->last[l] = cx->last[0];
     ln->n[l] = 1.0;
     ln->pu[l] = 0.0;
     ln->live[l] = 1.0;
+    p_at (cx, ln, l);
     return 1;
 }
 
@@ -130,7 +146,7 @@ p_rebase (const p_ctx_t *cx, p_lanes_t *ln, int l, double fx, double fy)
     ln->y[l] = fy;
     ln->idx[l] = ln->off[l] = cx->off[1];
     ln->last[l] = cx->last[1];
-    ln->zr[l] = ln->zi[l] = 0.0;
+    p_at (cx, ln, l);
 }
 
 /* One pass of the scalar kernel's loop for lane l when it skips by BLA.
@@ -149,7 +165,7 @@ p_skip (const p_ctx_t *cx, p_lanes_t *ln, int l)
     double nx = fma (b->ax, x, fma (-b->ay, y, fma (b->bx, cr, -(b->by * ci))));
     double ny = fma (b->ax, y, fma (b->ay, x, fma (b->bx, ci, b->by * cr)));
     int i = off + m + steps;
-    double fx = cx->re[i] + nx, fy = cx->im[i] + ny;
+    double fx = cx->lanes[4 * i] + nx, fy = cx->lanes[4 * i + 1] + ny;
     double m2 = rnd_k_mag2 (fx, fy);
     if (m2 > job->bail2) {
         /* escaped somewhere in the skip: redo it step by step */
@@ -163,8 +179,7 @@ p_skip (const p_ctx_t *cx, p_lanes_t *ln, int l)
         ln->x[l] = nx;
         ln->y[l] = ny;
         ln->idx[l] = i;
-        ln->zr[l] = cx->re[i];
-        ln->zi[l] = cx->im[i];
+        p_at (cx, ln, l);
     }
     return n + steps > job->max_iter;
 }
@@ -174,7 +189,7 @@ static void
 p_run (const rnd_kjob_t *job, p_stream_t *st, float *out)
 {
     const struct rnd_ref *ref = job->ref;
-    p_ctx_t cx = { .job = job, .re = ref->start.re, .im = ref->start.im };
+    p_ctx_t cx = { .job = job, .lanes = ref->lanes };
     const rnd_bla_table_t *tabs[2] = { &ref->bla_start, &ref->bla_base };
     const rnd_orbit_t *orbits[2] = { &ref->start, &ref->base };
     int bla = 0;
@@ -182,97 +197,76 @@ p_run (const rnd_kjob_t *job, p_stream_t *st, float *out)
         cx.off[o] = (double)(orbits[o]->re - ref->start.re);
         cx.last[o] = cx.off[o] + orbits[o]->len - 1;
         cx.bla[o] = tabs[o];
-        cx.r1[o] = tabs[o]->levels >= 2 ? &tabs[o]->level[1][0].r : NULL;
-        cx.cnt1[o] = tabs[o]->levels >= 2 ? tabs[o]->count[1] : 0.0;
-        bla |= cx.r1[o] != NULL;
+        bla |= tabs[o]->levels >= 2;
     }
-    /* Julia lanes may be on either orbit; Mandelbrot's are one. */
-    int two = cx.off[1] != cx.off[0];
 
     p_lanes_t ln;
     int active = 0;
     for (int l = 0; l < P_LANES; l++)
         active += p_fill (&cx, st, &ln, l);
-    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), half = V_SET1 (0.5),
-              big = V_SET1 (0x1p52), b2 = V_SET1 (job->bail2),
-              maxn = V_SET1 ((double)job->max_iter), maxn1 = V_SET1 (job->max_iter - 1.0),
-              off0 = V_SET1 (cx.off[0]), cnt0 = V_SET1 (cx.cnt1[0]), cnt1 = V_SET1 (cx.cnt1[1]);
+    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), b2 = V_SET1 (job->bail2),
+              maxn = V_SET1 ((double)job->max_iter), maxn1 = V_SET1 (job->max_iter - 1.0);
 
     while (active > 0) {
-        V_MASK_T skip[P_CHAINS];
-        uint64_t skipbits = 0;
-        if (bla) {
-            /* Which lanes the scalar kernel would skip by BLA now: m >= 1,
-             * m - 1 even (entries of 2 steps start at odd m), the 2-step
-             * entry exists and fits max_iter, n >= plain_until, and its
-             * radius exceeds |zx| + |zy| (as rnd_bla_lookup). */
-#pragma GCC unroll 16
-            for (int c = 0; c < P_CHAINS; c++) {
-                const int o = c * V_W;
-                V_T idx = V_LOAD (&ln.idx[o]), off = V_LOAD (&ln.off[o]), n = V_LOAD (&ln.n[o]);
-                V_T m = V_SUB (idx, off);
-                V_T j = V_MUL (V_SUB (m, one), half);
-                V_MASK_T ok = V_CMP_EQ (j, V_SUB (V_ADD (j, big), big)); /* whole */
-                ok = V_MASK_AND (ok, V_CMP (m, one, _CMP_GE_OQ));
-                ok = V_MASK_AND (ok, V_CMP (n, maxn1, _CMP_LE_OQ));
-                ok = V_MASK_AND (ok, V_CMP (n, V_LOAD (&ln.pu[o]), _CMP_GE_OQ));
-                ok = V_MASK_AND (ok, V_CMP_GT (V_LOAD (&ln.live[o]), zero));
-                V_MASK_T on0 = V_CMP_EQ (off, off0);
-                V_I_T gi = V_TO_I (V_MUL (j, V_SET1 (5.0)));
-                V_T r = zero;
-                V_MASK_T e0 = V_MASK_AND (V_MASK_AND (ok, on0), V_CMP (j, cnt0, _CMP_LT_OQ));
-                if (cx.r1[0] && V_MASK_BITS (e0))
-                    r = V_MASK_GATHER (r, e0, cx.r1[0], gi);
-                V_MASK_T e = e0;
-                if (two) {
-                    V_MASK_T e1 = V_MASK_AND (V_MASK_ANDNOT (ok, on0), V_CMP (j, cnt1, _CMP_LT_OQ));
-                    if (cx.r1[1] && V_MASK_BITS (e1))
-                        r = V_MASK_GATHER (r, e1, cx.r1[1], gi);
-                    e = V_MASK_OR (e, e1);
-                }
-                V_T zn = V_ADD (V_ABS (V_LOAD (&ln.x[o])), V_ABS (V_LOAD (&ln.y[o])));
-                skip[c] = V_MASK_AND (e, V_CMP_GT (r, zn));
-                skipbits |= (uint64_t)V_MASK_BITS (skip[c]) << o;
-            }
-        } else {
-            for (int c = 0; c < P_CHAINS; c++)
-                skip[c] = V_MASK_NONE;
-        }
-
-        /* The plain step in every other live lane. */
-        uint64_t escbits = 0, endbits = 0, rebbits = 0;
+        uint64_t skipbits = 0, escbits = 0, endbits = 0, rebbits = 0;
 #pragma GCC unroll 16
         for (int c = 0; c < P_CHAINS; c++) {
             const int o = c * V_W;
-            V_T x = V_LOAD (&ln.x[o]), y = V_LOAD (&ln.y[o]);
+            V_T x = V_LOAD (&ln.x[o]), y = V_LOAD (&ln.y[o]), n = V_LOAD (&ln.n[o]);
+            V_MASK_T live = V_CMP_GT (V_LOAD (&ln.live[o]), zero);
+            /* Lanes the scalar kernel would skip by BLA in this pass: it skips
+             * when its lookup finds an entry of 2 or more steps valid for
+             * |zx| + |zy|, and as radii shrink with length that is when the
+             * 2-step entry at m is (r1, 0 where there is none); the lookup
+             * runs from n >= plain_until, for entries that fit max_iter. */
+            V_MASK_T skip = V_MASK_NONE;
+            if (bla) {
+                V_T zn = V_ADD (V_ABS (x), V_ABS (y));
+                skip = V_MASK_AND (live, V_CMP_GT (V_LOAD (&ln.r1[o]), zn));
+                skip = V_MASK_AND (skip, V_CMP (n, V_LOAD (&ln.pu[o]), _CMP_GE_OQ));
+                skip = V_MASK_AND (skip, V_CMP (n, maxn1, _CMP_LE_OQ));
+                skipbits |= (uint64_t)V_MASK_BITS (skip) << o;
+            }
+            /* The plain step in every other live lane. Z at the next index
+             * was gathered a pass earlier, so no gather waits here. */
             V_T zr = V_LOAD (&ln.zr[o]), zi = V_LOAD (&ln.zi[o]);
+            V_T zr1 = V_LOAD (&ln.zr1[o]), zi1 = V_LOAD (&ln.zi1[o]);
             V_T ax = V_ADD (V_ADD (zr, zr), x), ay = V_ADD (V_ADD (zi, zi), y);
             V_T nx = V_FMADD (ax, x, V_FNMADD (ay, y, V_LOAD (&ln.cx[o])));
             V_T ny = V_FMADD (ax, y, V_FMADD (ay, x, V_LOAD (&ln.cy[o])));
-            V_T idx = V_ADD (V_LOAD (&ln.idx[o]), one);
-            V_I_T gi = V_TO_I (idx);
-            V_T zr1 = V_GATHER (cx.re, gi), zi1 = V_GATHER (cx.im, gi);
             V_T fx = V_ADD (zr1, nx), fy = V_ADD (zi1, ny);
             V_T m2 = V_FMADD (fx, fx, V_MUL (fy, fy));
             V_T zm2 = V_FMADD (nx, nx, V_MUL (ny, ny));
-            V_T n = V_LOAD (&ln.n[o]);
-            V_MASK_T adv = V_MASK_ANDNOT (V_CMP_GT (V_LOAD (&ln.live[o]), zero), skip[c]);
+            V_T idx = V_ADD (V_LOAD (&ln.idx[o]), one), last = V_LOAD (&ln.last[o]);
+            V_MASK_T adv = V_MASK_ANDNOT (live, skip);
             V_MASK_T esc = V_MASK_AND (adv, V_CMP_GT (m2, b2));
             V_MASK_T stay = V_MASK_ANDNOT (adv, esc);
             V_MASK_T end = V_MASK_AND (stay, V_CMP (n, maxn, _CMP_GE_OQ));
-            V_MASK_T reb = V_MASK_AND (
-                stay, V_MASK_OR (V_CMP_EQ (idx, V_LOAD (&ln.last[o])), V_CMP (m2, zm2, _CMP_LT_OQ)));
-            V_STORE (&ln.x[o], V_BLEND (adv, x, nx));
-            V_STORE (&ln.y[o], V_BLEND (adv, y, ny));
-            V_STORE (&ln.zr[o], V_BLEND (adv, zr, zr1));
-            V_STORE (&ln.zi[o], V_BLEND (adv, zi, zi1));
-            V_STORE (&ln.idx[o], V_BLEND (adv, V_LOAD (&ln.idx[o]), idx));
-            V_STORE (&ln.n[o], V_BLEND (adv, n, V_ADD (n, one)));
+            V_MASK_T reb =
+                V_MASK_AND (stay, V_MASK_OR (V_CMP_EQ (idx, last), V_CMP (m2, zm2, _CMP_LT_OQ)));
+            /* For the next pass: Z one further and the 2-step entry's
+             * radius at the new index, from one row of ref->lanes (kept
+             * inside the orbit: a lane at its last index rebases, and its
+             * row is reloaded). */
+            V_T zr2, zi2, r;
+            V_GATHER3 (cx.lanes, V_TO_I (V_MIN (V_ADD (idx, one), last)), zr2, zi2, r);
+            if (bla)
+                V_MASK_STORE (&ln.r1[o], adv, r);
+            V_MASK_STORE (&ln.x[o], adv, nx);
+            V_MASK_STORE (&ln.y[o], adv, ny);
+            V_MASK_STORE (&ln.zr[o], adv, zr1);
+            V_MASK_STORE (&ln.zi[o], adv, zi1);
+            V_MASK_STORE (&ln.zr1[o], adv, zr2);
+            V_MASK_STORE (&ln.zi1[o], adv, zi2);
+            V_MASK_STORE (&ln.idx[o], adv, idx);
+            V_MASK_STORE (&ln.n[o], adv, V_ADD (n, one));
             V_STORE (&ln.m2[o], m2);
             escbits |= (uint64_t)V_MASK_BITS (esc) << o;
             endbits |= (uint64_t)V_MASK_BITS (end) << o;
             rebbits |= (uint64_t)V_MASK_BITS (reb) << o;
         }
+        if (!(escbits | endbits | rebbits | skipbits))
+            continue;
 
         /* Escaped at n (stored as n + 1). */
         for (uint64_t b = escbits; b; b &= b - 1) {

@@ -142,11 +142,44 @@ s_join (struct rnd_ref *ref)
     return 0;
 }
 
+/* The radius of t's 2-step entry at index m of its orbit, 0 where there is
+ * none (2-step entries start at odd m: entry j covers m = 2j + 1, 2j + 2). */
+static double
+s_r1 (const rnd_bla_table_t *t, int m)
+{
+    if (t->levels < 2 || m < 1 || (m - 1) % 2 != 0 || (m - 1) / 2 >= t->count[1])
+        return 0.0;
+    return t->level[1][(m - 1) / 2].r;
+}
+
+int
+rnd_ref_build_lanes (struct rnd_ref *ref)
+{
+    const rnd_orbit_t *orbit[2] = { &ref->start, &ref->base };
+    const rnd_bla_table_t *bla[2] = { &ref->bla_start, &ref->bla_base };
+    int n = ref->joined ? 2 : 1;
+    size_t total = (size_t)ref->start.len + (ref->joined ? (size_t)ref->base.len : 0);
+    double *t = malloc (total * 4 * sizeof *t);
+    if (!t)
+        return -1;
+    for (int o = 0, i = 0; o < n; o++)
+        for (int m = 0; m < orbit[o]->len; m++, i++) {
+            t[4 * i] = orbit[o]->re[m];
+            t[4 * i + 1] = orbit[o]->im[m];
+            t[4 * i + 2] = s_r1 (bla[o], m - 1);
+            t[4 * i + 3] = 0.0;
+        }
+    free (ref->lanes);
+    ref->lanes = t;
+    return 0;
+}
+
 void
 rnd_ref_free (struct rnd_ref *ref)
 {
     if (!ref)
         return;
+    free (ref->lanes);
     if (ref->bla_base.level[0] != ref->bla_start.level[0])
         rnd_bla_free (&ref->bla_base);
     rnd_bla_free (&ref->bla_start);

@@ -41,6 +41,12 @@ struct rnd_ref {
      * For Mandelbrot base's is start's. */
     rnd_bla_table_t bla_start;
     rnd_bla_table_t bla_base;
+    /* What the SIMD perturbation kernels read per lane and step, in one
+     * 32-byte row per index i of the joined orbits (start, then Julia's
+     * base): Z_i's re and im, the radius of the 2-step BLA entry at index
+     * i - 1 of the same orbit (0 where there is none), and 0. One row load
+     * per lane then serves a whole step (rnd_ref_build_lanes). */
+    double *lanes;
 };
 
 /* Precision for a view's reference: 64 + log2(max(W, H)) - log2(width)
@@ -53,5 +59,10 @@ void rnd_ref_free (struct rnd_ref *ref);
 /* Builds the BLA tables for pixels with |c| <= cmax. 0, or -1 when memory
  * runs out (then without tables: plain perturbation). */
 int rnd_ref_build_bla (struct rnd_ref *ref, double cmax, int julia, double eps);
+
+/* Builds ref->lanes from the orbits and BLA tables (after
+ * rnd_ref_build_bla, if at all): 32 bytes per reference iteration. 0, or
+ * -1 when memory runs out. */
+int rnd_ref_build_lanes (struct rnd_ref *ref);
 
 #endif

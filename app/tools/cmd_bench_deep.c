@@ -101,8 +101,7 @@ s_giter (const s_row_t *r)
  * machine's noise falls on all alike. Every variant's image must equal the
  * scalar one's, bit for bit. Appends its rows to rows; returns how many. */
 static int
-s_measure (const s_deep_view_t *dv, int w, int h, int runs, float *out, float *ref,
-           s_row_t *rows)
+s_measure (const s_deep_view_t *dv, int w, int h, int runs, float *out, float *ref, s_row_t *rows)
 {
     rnd_view_t v;
     rnd_view_default (&v);
