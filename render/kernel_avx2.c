@@ -30,15 +30,15 @@
 #include "kernel_simd.h"
 
 /* The perturbation kernel in the same lanes (kernel_perturb_simd.h). */
-/* Rows t[4 i .. 4 i + 2] of ref->lanes (reference.h) for the 4 indices in
- * iv, transposed into a vector of each column: 4 row loads and 7 shuffles,
+/* Rows t[i .. i + 2] of ref->lanes (reference.h) for the 4 offsets i = 4 m
+ * in iv, transposed into a vector of each column: 4 row loads and 7 shuffles,
  * where gathers would cost 12 (vgatherdpd is slow on AMD Zen 4). */
 #define V_GATHER3(t, iv, a, b, c)                                                                  \
     do {                                                                                           \
         _Alignas(16) int32_t k_[4];                                                                \
         _mm_store_si128 ((__m128i *)k_, (iv));                                                     \
-        __m256d l0_ = _mm256_loadu_pd ((t) + 4 * k_[0]), l1_ = _mm256_loadu_pd ((t) + 4 * k_[1]);  \
-        __m256d l2_ = _mm256_loadu_pd ((t) + 4 * k_[2]), l3_ = _mm256_loadu_pd ((t) + 4 * k_[3]);  \
+        __m256d l0_ = _mm256_loadu_pd ((t) + k_[0]), l1_ = _mm256_loadu_pd ((t) + k_[1]);          \
+        __m256d l2_ = _mm256_loadu_pd ((t) + k_[2]), l3_ = _mm256_loadu_pd ((t) + k_[3]);          \
         __m256d u0_ = _mm256_unpacklo_pd (l0_, l1_), u1_ = _mm256_unpackhi_pd (l0_, l1_);          \
         __m256d u2_ = _mm256_unpacklo_pd (l2_, l3_), u3_ = _mm256_unpackhi_pd (l2_, l3_);          \
         (a) = _mm256_permute2f128_pd (u0_, u2_, 0x20);                                             \

@@ -30,25 +30,21 @@
 #include "kernel_simd.h"
 
 /* The perturbation kernel in the same lanes (kernel_perturb_simd.h). */
-/* Rows t[4 i .. 4 i + 2] of ref->lanes (reference.h) for the 8 indices in
- * iv, transposed into a vector of each column: 8 row loads and 11
+/* Rows t[i .. i + 2] of ref->lanes (reference.h) for the 8 offsets i = 4 m
+ * in iv, transposed into a vector of each column: 8 row loads and 11
  * shuffles, where gathers would cost 24 (vgatherdpd is slow on AMD Zen 4). */
 #define V_GATHER3(t, iv, a, b, c)                                                                  \
     do {                                                                                           \
         _Alignas(32) int32_t k_[8];                                                                \
         _mm256_store_si256 ((__m256i *)k_, (iv));                                                  \
-        __m512d p0_ =                                                                              \
-            _mm512_insertf64x4 (_mm512_castpd256_pd512 (_mm256_loadu_pd ((t) + 4 * k_[0])),        \
-                                _mm256_loadu_pd ((t) + 4 * k_[4]), 1);                             \
-        __m512d p1_ =                                                                              \
-            _mm512_insertf64x4 (_mm512_castpd256_pd512 (_mm256_loadu_pd ((t) + 4 * k_[1])),        \
-                                _mm256_loadu_pd ((t) + 4 * k_[5]), 1);                             \
-        __m512d p2_ =                                                                              \
-            _mm512_insertf64x4 (_mm512_castpd256_pd512 (_mm256_loadu_pd ((t) + 4 * k_[2])),        \
-                                _mm256_loadu_pd ((t) + 4 * k_[6]), 1);                             \
-        __m512d p3_ =                                                                              \
-            _mm512_insertf64x4 (_mm512_castpd256_pd512 (_mm256_loadu_pd ((t) + 4 * k_[3])),        \
-                                _mm256_loadu_pd ((t) + 4 * k_[7]), 1);                             \
+        __m512d p0_ = _mm512_insertf64x4 (_mm512_castpd256_pd512 (_mm256_loadu_pd ((t) + k_[0])),  \
+                                          _mm256_loadu_pd ((t) + k_[4]), 1);                       \
+        __m512d p1_ = _mm512_insertf64x4 (_mm512_castpd256_pd512 (_mm256_loadu_pd ((t) + k_[1])),  \
+                                          _mm256_loadu_pd ((t) + k_[5]), 1);                       \
+        __m512d p2_ = _mm512_insertf64x4 (_mm512_castpd256_pd512 (_mm256_loadu_pd ((t) + k_[2])),  \
+                                          _mm256_loadu_pd ((t) + k_[6]), 1);                       \
+        __m512d p3_ = _mm512_insertf64x4 (_mm512_castpd256_pd512 (_mm256_loadu_pd ((t) + k_[3])),  \
+                                          _mm256_loadu_pd ((t) + k_[7]), 1);                       \
         __m512d u0_ = _mm512_unpacklo_pd (p0_, p1_), u1_ = _mm512_unpackhi_pd (p0_, p1_);          \
         __m512d u2_ = _mm512_unpacklo_pd (p2_, p3_), u3_ = _mm512_unpackhi_pd (p2_, p3_);          \
         const __m512i lo_ = _mm512_set_epi64 (13, 12, 5, 4, 9, 8, 1, 0);                           \

@@ -204,8 +204,9 @@ p_run (const rnd_kjob_t *job, p_stream_t *st, float *out)
     int active = 0;
     for (int l = 0; l < P_LANES; l++)
         active += p_fill (&cx, st, &ln, l);
-    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), b2 = V_SET1 (job->bail2),
-              maxn = V_SET1 ((double)job->max_iter), maxn1 = V_SET1 (job->max_iter - 1.0);
+    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), four = V_SET1 (4.0),
+              b2 = V_SET1 (job->bail2), maxn = V_SET1 ((double)job->max_iter),
+              maxn1 = V_SET1 (job->max_iter - 1.0);
 
     while (active > 0) {
         uint64_t skipbits = 0, escbits = 0, endbits = 0, rebbits = 0;
@@ -249,7 +250,8 @@ p_run (const rnd_kjob_t *job, p_stream_t *st, float *out)
              * inside the orbit: a lane at its last index rebases, and its
              * row is reloaded). */
             V_T zr2, zi2, r;
-            V_GATHER3 (cx.lanes, V_TO_I (V_MIN (V_ADD (idx, one), last)), zr2, zi2, r);
+            V_GATHER3 (cx.lanes, V_TO_I (V_MUL (V_MIN (V_ADD (idx, one), last), four)), zr2, zi2,
+                       r);
             if (bla)
                 V_MASK_STORE (&ln.r1[o], adv, r);
             V_MASK_STORE (&ln.x[o], adv, nx);
