@@ -30,25 +30,33 @@
 #include "kernel_simd.h"
 
 /* The perturbation kernel in the same lanes (kernel_perturb_simd.h). */
-/* Rows t[i .. i + 2] of ref->lanes (reference.h) for the 4 offsets i = 4 m
- * in iv, transposed into a vector of each column: 4 row loads and 7 shuffles,
- * where gathers would cost 12 (vgatherdpd is slow on AMD Zen 4). */
-#define V_GATHER3(t, iv, a, b, c)                                                                  \
+/* Two consecutive rows (8 doubles from t + i) of ref->lanes (reference.h)
+ * for the 4 offsets i = 4 idx in iv, transposed into a vector of each
+ * column: 8 row loads and 14 shuffles, where gathers would cost 24
+ * (vgatherdpd is slow on AMD Zen 4). */
+#define S_TRANSPOSE3(l0, l1, l2, l3, a, b, c)                                                      \
     do {                                                                                           \
-        _Alignas(16) int32_t k_[4];                                                                \
-        _mm_store_si128 ((__m128i *)k_, (iv));                                                     \
-        __m256d l0_ = _mm256_loadu_pd ((t) + k_[0]), l1_ = _mm256_loadu_pd ((t) + k_[1]);          \
-        __m256d l2_ = _mm256_loadu_pd ((t) + k_[2]), l3_ = _mm256_loadu_pd ((t) + k_[3]);          \
-        __m256d u0_ = _mm256_unpacklo_pd (l0_, l1_), u1_ = _mm256_unpackhi_pd (l0_, l1_);          \
-        __m256d u2_ = _mm256_unpacklo_pd (l2_, l3_), u3_ = _mm256_unpackhi_pd (l2_, l3_);          \
+        __m256d u0_ = _mm256_unpacklo_pd ((l0), (l1)), u1_ = _mm256_unpackhi_pd ((l0), (l1));      \
+        __m256d u2_ = _mm256_unpacklo_pd ((l2), (l3)), u3_ = _mm256_unpackhi_pd ((l2), (l3));      \
         (a) = _mm256_permute2f128_pd (u0_, u2_, 0x20);                                             \
         (b) = _mm256_permute2f128_pd (u1_, u3_, 0x20);                                             \
         (c) = _mm256_permute2f128_pd (u0_, u2_, 0x31);                                             \
     } while (0)
+#define V_GATHER6(t, iv, a, b, c, d, e, f)                                                         \
+    do {                                                                                           \
+        _Alignas(16) int32_t k_[4];                                                                \
+        _mm_store_si128 ((__m128i *)k_, (iv));                                                     \
+        const double *p0_ = (t) + k_[0], *p1_ = (t) + k_[1], *p2_ = (t) + k_[2],                   \
+                     *p3_ = (t) + k_[3];                                                           \
+        S_TRANSPOSE3 (_mm256_loadu_pd (p0_), _mm256_loadu_pd (p1_), _mm256_loadu_pd (p2_),         \
+                      _mm256_loadu_pd (p3_), a, b, c);                                             \
+        S_TRANSPOSE3 (_mm256_loadu_pd (p0_ + 4), _mm256_loadu_pd (p1_ + 4),                        \
+                      _mm256_loadu_pd (p2_ + 4), _mm256_loadu_pd (p3_ + 4), d, e, f);              \
+    } while (0)
 #define V_I_T __m128i
 #define V_TO_I _mm256_cvtpd_epi32
 #define V_ABS(v) _mm256_andnot_pd (_mm256_set1_pd (-0.0), (v))
-#define V_CMP(a, b, p) _mm256_cmp_pd ((a), (b), (p))
+#define V_CMP_M(mask, a, b, p) _mm256_and_pd ((mask), _mm256_cmp_pd ((a), (b), (p)))
 #define V_MASK_OR(a, b) _mm256_or_pd ((a), (b))
 #define V_MASK_ANDNOT(a, b) _mm256_andnot_pd ((b), (a))
 #define V_MASK_NONE _mm256_setzero_pd ()

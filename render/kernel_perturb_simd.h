@@ -28,9 +28,9 @@
  *
  * The including file defines, beyond kernel_simd.h's macros: V_I_T (a vector
  * of int32 indices), V_TO_I (doubles holding integers -> V_I_T), V_GATHER
- * (base, i), V_ABS, V_MIN, V_MASK_STORE (p, mask, v), V_CMP (a, b, pred),
- * V_MASK_OR, V_MASK_ANDNOT (a and not b), V_MASK_NONE, V_MASK_BITS (the
- * lanes' bits), P_CHAINS and KP_LIST_FN (rows, then a list of pixels). */
+ * (base, i), V_ABS, V_MIN, V_MASK_STORE (p, mask, v), V_CMP_M (mask, a,
+ * b, pred) (the lanes of mask where a pred b), V_MASK_OR, V_MASK_ANDNOT (a and not b), V_MASK_NONE,
+ * V_MASK_BITS (the lanes' bits), P_CHAINS and KP_LIST_FN (rows, then a list of pixels). */
 
 #include "bla.h"
 #include "reference.h"
@@ -47,10 +47,13 @@ typedef struct {
     _Alignas(64) double cy[P_LANES];
     _Alignas(64) double zr[P_LANES]; /* Z at idx */
     _Alignas(64) double zi[P_LANES];
-    _Alignas(64) double zr1[P_LANES]; /* Z at idx + 1 (at last, if idx is last) */
+    _Alignas(64) double zr1[P_LANES]; /* Z at idx + 1 */
     _Alignas(64) double zi1[P_LANES];
+    _Alignas(64) double zr2[P_LANES]; /* Z at idx + 2 (beyond the orbit: unused) */
+    _Alignas(64) double zi2[P_LANES];
     _Alignas(64) double r1[P_LANES];   /* radius of the 2-step BLA entry at idx; 0
                                           where there is none */
+    _Alignas(64) double r2[P_LANES];   /* the same at idx + 1 */
     _Alignas(64) double idx[P_LANES];  /* off + m: index into the joined orbits */
     _Alignas(64) double off[P_LANES];  /* where the lane's orbit starts there */
     _Alignas(64) double last[P_LANES]; /* off + that orbit's len - 1 */
@@ -77,19 +80,22 @@ typedef struct {
     const rnd_xy_t *list;
 } p_stream_t;
 
-/* Loads what lane l reads at its index: Z there and one further, and the
- * radius of the 2-step BLA entry there (2-step entries start at odd m,
- * j = (m - 1) / 2), as the vector loop prefetches them. */
+/* Loads what lane l reads at its index idx, as the vector loop prefetches
+ * it: Z at idx, idx + 1 and idx + 2, and the radii of the 2-step BLA
+ * entries at idx and idx + 1 (from the rows after them: reference.h). */
 static inline void
 p_at (const p_ctx_t *cx, p_lanes_t *ln, int l)
 {
-    int i = (int)ln->idx[l], i1 = i < (int)ln->last[l] ? i + 1 : i;
-    const double *t = cx->lanes;
-    ln->zr[l] = t[4 * i];
-    ln->zi[l] = t[4 * i + 1];
-    ln->zr1[l] = t[4 * i1];
-    ln->zi1[l] = t[4 * i1 + 1];
-    ln->r1[l] = i1 > i ? t[4 * i1 + 2] : 0.0; /* none at the last index */
+    /* rows i + 1 and i + 2 exist: the table is padded (reference.h) */
+    const double *t = cx->lanes + 4 * (int)ln->idx[l];
+    ln->zr[l] = t[0];
+    ln->zi[l] = t[1];
+    ln->zr1[l] = t[4];
+    ln->zi1[l] = t[5];
+    ln->r1[l] = t[6];
+    ln->zr2[l] = t[8];
+    ln->zi2[l] = t[9];
+    ln->r2[l] = t[10];
 }
 
 /* Give lane l the next pixel; 0 (and an idle lane) when none is left. */
@@ -185,19 +191,18 @@ p_skip (const p_ctx_t *cx, p_lanes_t *ln, int l)
 }
 
 /* Stream every pixel of st through the lanes into out. */
-static void
-p_run (const rnd_kjob_t *job, p_stream_t *st, float *out)
+/* bla: 1 when the job has BLA tables; a constant in each copy (p_run). */
+static inline __attribute__ ((always_inline)) void
+p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
 {
     const struct rnd_ref *ref = job->ref;
     p_ctx_t cx = { .job = job, .lanes = ref->lanes };
     const rnd_bla_table_t *tabs[2] = { &ref->bla_start, &ref->bla_base };
     const rnd_orbit_t *orbits[2] = { &ref->start, &ref->base };
-    int bla = 0;
     for (int o = 0; o < 2; o++) {
         cx.off[o] = (double)(orbits[o]->re - ref->start.re);
         cx.last[o] = cx.off[o] + orbits[o]->len - 1;
         cx.bla[o] = tabs[o];
-        bla |= tabs[o]->levels >= 2;
     }
 
     p_lanes_t ln;
@@ -214,63 +219,92 @@ p_run (const rnd_kjob_t *job, p_stream_t *st, float *out)
         for (int c = 0; c < P_CHAINS; c++) {
             const int o = c * V_W;
             V_T x = V_LOAD (&ln.x[o]), y = V_LOAD (&ln.y[o]), n = V_LOAD (&ln.n[o]);
+            V_T pu = V_LOAD (&ln.pu[o]), cr = V_LOAD (&ln.cx[o]), ci = V_LOAD (&ln.cy[o]);
+            V_T za = V_LOAD (&ln.zr[o]), wa = V_LOAD (&ln.zi[o]);
+            V_T zb = V_LOAD (&ln.zr1[o]), wb = V_LOAD (&ln.zi1[o]);
+            V_T zc = V_LOAD (&ln.zr2[o]), wc = V_LOAD (&ln.zi2[o]);
+            V_T idx = V_LOAD (&ln.idx[o]), last = V_LOAD (&ln.last[o]);
             V_MASK_T live = V_CMP_GT (V_LOAD (&ln.live[o]), zero);
-            /* Lanes the scalar kernel would skip by BLA in this pass: it skips
-             * when its lookup finds an entry of 2 or more steps valid for
-             * |zx| + |zy|, and as radii shrink with length that is when the
-             * 2-step entry at m is (r1, 0 where there is none); the lookup
-             * runs from n >= plain_until, for entries that fit max_iter. */
+            /* Step A. Lanes the scalar kernel would skip by BLA in this
+             * pass leave the vector: it skips when its lookup finds an
+             * entry of 2 or more steps valid for |zx| + |zy|, and as radii
+             * shrink with length that is when the 2-step entry at m is (r1,
+             * 0 where there is none); the lookup runs from n >= plain_until,
+             * for entries that fit max_iter. */
             V_MASK_T skip = V_MASK_NONE;
             if (bla) {
                 V_T zn = V_ADD (V_ABS (x), V_ABS (y));
-                skip = V_MASK_AND (live, V_CMP_GT (V_LOAD (&ln.r1[o]), zn));
-                skip = V_MASK_AND (skip, V_CMP (n, V_LOAD (&ln.pu[o]), _CMP_GE_OQ));
-                skip = V_MASK_AND (skip, V_CMP (n, maxn1, _CMP_LE_OQ));
+                skip = V_CMP_M (live, V_LOAD (&ln.r1[o]), zn, _CMP_GT_OQ);
+                skip = V_CMP_M (skip, n, pu, _CMP_GE_OQ);
+                skip = V_CMP_M (skip, n, maxn1, _CMP_LE_OQ);
                 skipbits |= (uint64_t)V_MASK_BITS (skip) << o;
             }
-            /* The plain step in every other live lane. Z at the next index
-             * was gathered a pass earlier, so no gather waits here. */
-            V_T zr = V_LOAD (&ln.zr[o]), zi = V_LOAD (&ln.zi[o]);
-            V_T zr1 = V_LOAD (&ln.zr1[o]), zi1 = V_LOAD (&ln.zi1[o]);
-            V_T ax = V_ADD (V_ADD (zr, zr), x), ay = V_ADD (V_ADD (zi, zi), y);
-            V_T nx = V_FMADD (ax, x, V_FNMADD (ay, y, V_LOAD (&ln.cx[o])));
-            V_T ny = V_FMADD (ax, y, V_FMADD (ay, x, V_LOAD (&ln.cy[o])));
-            V_T fx = V_ADD (zr1, nx), fy = V_ADD (zi1, ny);
-            V_T m2 = V_FMADD (fx, fx, V_MUL (fy, fy));
-            V_T zm2 = V_FMADD (nx, nx, V_MUL (ny, ny));
-            V_T idx = V_ADD (V_LOAD (&ln.idx[o]), one), last = V_LOAD (&ln.last[o]);
-            V_MASK_T adv = V_MASK_ANDNOT (live, skip);
-            V_MASK_T esc = V_MASK_AND (adv, V_CMP_GT (m2, b2));
-            V_MASK_T stay = V_MASK_ANDNOT (adv, esc);
-            V_MASK_T end = V_MASK_AND (stay, V_CMP (n, maxn, _CMP_GE_OQ));
-            V_MASK_T reb =
-                V_MASK_AND (stay, V_MASK_OR (V_CMP_EQ (idx, last), V_CMP (m2, zm2, _CMP_LT_OQ)));
-            /* For the next pass: Z one further and the 2-step entry's
-             * radius at the new index, from one row of ref->lanes (kept
-             * inside the orbit: a lane at its last index rebases, and its
-             * row is reloaded). */
-            V_T zr2, zi2, r;
-            V_GATHER3 (cx.lanes, V_TO_I (V_MUL (V_MIN (V_ADD (idx, one), last), four)), zr2, zi2,
-                       r);
-            if (bla)
-                V_MASK_STORE (&ln.r1[o], adv, r);
-            V_MASK_STORE (&ln.x[o], adv, nx);
-            V_MASK_STORE (&ln.y[o], adv, ny);
-            V_MASK_STORE (&ln.zr[o], adv, zr1);
-            V_MASK_STORE (&ln.zi[o], adv, zi1);
-            V_MASK_STORE (&ln.zr1[o], adv, zr2);
-            V_MASK_STORE (&ln.zi1[o], adv, zi2);
-            V_MASK_STORE (&ln.idx[o], adv, idx);
-            V_MASK_STORE (&ln.n[o], adv, V_ADD (n, one));
-            V_STORE (&ln.m2[o], m2);
-            escbits |= (uint64_t)V_MASK_BITS (esc) << o;
-            endbits |= (uint64_t)V_MASK_BITS (end) << o;
-            rebbits |= (uint64_t)V_MASK_BITS (reb) << o;
+            V_T ax = V_ADD (V_ADD (za, za), x), ay = V_ADD (V_ADD (wa, wa), y);
+            V_T xa = V_FMADD (ax, x, V_FNMADD (ay, y, cr));
+            V_T ya = V_FMADD (ax, y, V_FMADD (ay, x, ci));
+            V_T fx = V_ADD (zb, xa), fy = V_ADD (wb, ya);
+            V_T m2a = V_FMADD (fx, fx, V_MUL (fy, fy));
+            V_T zm2 = V_FMADD (xa, xa, V_MUL (ya, ya));
+            V_T idxa = V_ADD (idx, one), na = V_ADD (n, one);
+            V_MASK_T adva = V_MASK_ANDNOT (live, skip);
+            V_MASK_T esc = V_CMP_M (adva, m2a, b2, _CMP_GT_OQ);
+            V_MASK_T stay = V_MASK_ANDNOT (adva, esc);
+            V_MASK_T end = V_CMP_M (stay, n, maxn, _CMP_GE_OQ);
+            V_MASK_T reb = V_MASK_OR (V_CMP_M (stay, idxa, last, _CMP_EQ_OQ),
+                                      V_CMP_M (stay, m2a, zm2, _CMP_LT_OQ));
+            /* Step B, from A's state, in the lanes A left going on and that
+             * would not skip now (those stop after A: the next pass skips). */
+            V_MASK_T advb = V_MASK_ANDNOT (V_MASK_ANDNOT (stay, end), reb);
+            if (bla) {
+                V_T zn = V_ADD (V_ABS (xa), V_ABS (ya));
+                V_MASK_T sk = V_CMP_GT (V_LOAD (&ln.r2[o]), zn);
+                sk = V_CMP_M (sk, na, pu, _CMP_GE_OQ);
+                sk = V_CMP_M (sk, na, maxn1, _CMP_LE_OQ);
+                advb = V_MASK_ANDNOT (advb, sk);
+            }
+            ax = V_ADD (V_ADD (zb, zb), xa);
+            ay = V_ADD (V_ADD (wb, wb), ya);
+            V_T xb = V_FMADD (ax, xa, V_FNMADD (ay, ya, cr));
+            V_T yb = V_FMADD (ax, ya, V_FMADD (ay, xa, ci));
+            fx = V_ADD (zc, xb);
+            fy = V_ADD (wc, yb);
+            V_T m2b = V_FMADD (fx, fx, V_MUL (fy, fy));
+            zm2 = V_FMADD (xb, xb, V_MUL (yb, yb));
+            V_T idxb = V_ADD (idxa, one);
+            V_MASK_T escb = V_CMP_M (advb, m2b, b2, _CMP_GT_OQ);
+            V_MASK_T stayb = V_MASK_ANDNOT (advb, escb);
+            V_MASK_T endb = V_CMP_M (stayb, na, maxn, _CMP_GE_OQ);
+            V_MASK_T rebb = V_MASK_OR (V_CMP_M (stayb, idxb, last, _CMP_EQ_OQ),
+                                       V_CMP_M (stayb, m2b, zm2, _CMP_LT_OQ));
+            /* The next pass's reference: rows idx + 3 and idx + 4 of
+             * ref->lanes in one load a lane (beyond the orbit, in its
+             * padding, only for lanes that rebase and reload it). */
+            V_T zd, wd, rc, ze, we, rd;
+            V_GATHER6 (cx.lanes, V_TO_I (V_MUL (V_ADD (idxb, one), four)), zd, wd, rc, ze, we, rd);
+            /* Commit B where it ran, else A where it ran. */
+            V_MASK_STORE (&ln.x[o], adva, V_BLEND (advb, xa, xb));
+            V_MASK_STORE (&ln.y[o], adva, V_BLEND (advb, ya, yb));
+            V_MASK_STORE (&ln.zr[o], adva, V_BLEND (advb, zb, zc));
+            V_MASK_STORE (&ln.zi[o], adva, V_BLEND (advb, wb, wc));
+            V_MASK_STORE (&ln.zr1[o], adva, V_BLEND (advb, zc, zd));
+            V_MASK_STORE (&ln.zi1[o], adva, V_BLEND (advb, wc, wd));
+            V_MASK_STORE (&ln.zr2[o], adva, V_BLEND (advb, zd, ze));
+            V_MASK_STORE (&ln.zi2[o], adva, V_BLEND (advb, wd, we));
+            if (bla) {
+                V_MASK_STORE (&ln.r1[o], adva, V_BLEND (advb, V_LOAD (&ln.r2[o]), rc));
+                V_MASK_STORE (&ln.r2[o], adva, V_BLEND (advb, rc, rd));
+            }
+            V_MASK_STORE (&ln.idx[o], adva, V_BLEND (advb, idxa, idxb));
+            V_MASK_STORE (&ln.n[o], adva, V_BLEND (advb, na, V_ADD (na, one)));
+            V_STORE (&ln.m2[o], V_BLEND (advb, m2a, m2b));
+            escbits |= (uint64_t)V_MASK_BITS (V_MASK_OR (esc, escb)) << o;
+            endbits |= (uint64_t)V_MASK_BITS (V_MASK_OR (end, endb)) << o;
+            rebbits |= (uint64_t)V_MASK_BITS (V_MASK_OR (reb, rebb)) << o;
         }
         if (!(escbits | endbits | rebbits | skipbits))
             continue;
 
-        /* Escaped at n (stored as n + 1). */
+        /* Escaped at n (stored as n + 1), in step A or B. */
         for (uint64_t b = escbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
             out[ln.pix[l]] = rnd_k_smooth (job, (int)ln.n[l] - 1, ln.m2[l]);
@@ -295,6 +329,16 @@ p_run (const rnd_kjob_t *job, p_stream_t *st, float *out)
             }
         }
     }
+}
+
+static void
+p_run (const rnd_kjob_t *job, p_stream_t *st, float *out)
+{
+    const struct rnd_ref *ref = job->ref;
+    if (ref->bla_start.levels >= 2 || ref->bla_base.levels >= 2)
+        p_lanes_run (job, st, out, 1);
+    else
+        p_lanes_run (job, st, out, 0);
 }
 
 void

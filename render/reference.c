@@ -159,7 +159,8 @@ rnd_ref_build_lanes (struct rnd_ref *ref)
     const rnd_bla_table_t *bla[2] = { &ref->bla_start, &ref->bla_base };
     int n = ref->joined ? 2 : 1;
     size_t total = (size_t)ref->start.len + (ref->joined ? (size_t)ref->base.len : 0);
-    double *t = malloc (total * 4 * sizeof *t);
+    /* 4 rows of padding: a lane reads up to 3 rows past its orbit's last */
+    double *t = calloc ((total + 4) * 4, sizeof *t);
     if (!t)
         return -1;
     for (int o = 0, i = 0; o < n; o++)
