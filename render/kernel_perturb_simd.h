@@ -57,7 +57,8 @@ typedef struct {
     _Alignas(64) double idx[P_LANES];  /* off + m: index into the joined orbits */
     _Alignas(64) double off[P_LANES];  /* where the lane's orbit starts there */
     _Alignas(64) double last[P_LANES]; /* off + that orbit's len - 1 */
-    _Alignas(64) double n[P_LANES];    /* the iteration the next pass computes */
+    _Alignas(64) double nd[P_LANES];   /* n - idx, n being the iteration the next pass
+                                          computes (steps move both: no store) */
     _Alignas(64) double pu[P_LANES];   /* no BLA before this n (plain_until) */
     _Alignas(64) double live[P_LANES]; /* 1: iterating a pixel; 0: idle */
     _Alignas(64) double m2[P_LANES];   /* |Z + z|^2 after the last step */
@@ -109,7 +110,7 @@ p_fill (const p_ctx_t *cx, p_stream_t *st, p_lanes_t *ln, int l)
         ln->x[l] = ln->y[l] = ln->cx[l] = ln->cy[l] = 0.0;
         ln->idx[l] = ln->off[l] = ln->pu[l] = ln->live[l] = 0.0;
         ln->last[l] = cx->last[0];
-        ln->n[l] = 1.0;
+        ln->nd[l] = 1.0;
         ln->pix[l] = -1;
         p_at (cx, ln, l);
         return 0;
@@ -137,7 +138,7 @@ p_fill (const p_ctx_t *cx, p_stream_t *st, p_lanes_t *ln, int l)
     ln->cy[l] = job->julia ? 0.0 : dcy;
     ln->idx[l] = ln->off[l] = 0.0;
     ln->last[l] = cx->last[0];
-    ln->n[l] = 1.0;
+    ln->nd[l] = 1.0;
     ln->pu[l] = 0.0;
     ln->live[l] = 1.0;
     p_at (cx, ln, l);
@@ -148,8 +149,10 @@ p_fill (const p_ctx_t *cx, p_stream_t *st, p_lanes_t *ln, int l)
 static inline void
 p_rebase (const p_ctx_t *cx, p_lanes_t *ln, int l, double fx, double fy)
 {
+    double n = ln->idx[l] + ln->nd[l];
     ln->x[l] = fx;
     ln->y[l] = fy;
+    ln->nd[l] = n - cx->off[1];
     ln->idx[l] = ln->off[l] = cx->off[1];
     ln->last[l] = cx->last[1];
     p_at (cx, ln, l);
@@ -162,7 +165,7 @@ p_skip (const p_ctx_t *cx, p_lanes_t *ln, int l)
 {
     const rnd_kjob_t *job = cx->job;
     int orbit = ln->off[l] != cx->off[0];
-    int off = (int)ln->off[l], m = (int)ln->idx[l] - off, n = (int)ln->n[l];
+    int off = (int)ln->off[l], m = (int)ln->idx[l] - off, n = (int)(ln->idx[l] + ln->nd[l]);
     double x = ln->x[l], y = ln->y[l], cr = ln->cx[l], ci = ln->cy[l];
     int steps = 0;
     const rnd_bla_t *b =
@@ -178,13 +181,12 @@ p_skip (const p_ctx_t *cx, p_lanes_t *ln, int l)
         ln->pu[l] = n + steps;
         return 0;
     }
-    ln->n[l] = n + steps;
+    ln->idx[l] = i; /* and n moves with it (nd) */
     if (i == (int)ln->last[l] || m2 < rnd_k_mag2 (nx, ny)) {
         p_rebase (cx, ln, l, fx, fy);
     } else {
         ln->x[l] = nx;
         ln->y[l] = ny;
-        ln->idx[l] = i;
         p_at (cx, ln, l);
     }
     return n + steps > job->max_iter;
@@ -209,7 +211,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
     int active = 0;
     for (int l = 0; l < P_LANES; l++)
         active += p_fill (&cx, st, &ln, l);
-    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), four = V_SET1 (4.0),
+    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), two = V_SET1 (2.0), four = V_SET1 (4.0),
               b2 = V_SET1 (job->bail2), maxn = V_SET1 ((double)job->max_iter),
               maxn1 = V_SET1 (job->max_iter - 1.0);
 
@@ -218,12 +220,13 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
 #pragma GCC unroll 16
         for (int c = 0; c < P_CHAINS; c++) {
             const int o = c * V_W;
-            V_T x = V_LOAD (&ln.x[o]), y = V_LOAD (&ln.y[o]), n = V_LOAD (&ln.n[o]);
+            V_T x = V_LOAD (&ln.x[o]), y = V_LOAD (&ln.y[o]);
+            V_T idx = V_LOAD (&ln.idx[o]), last = V_LOAD (&ln.last[o]);
+            V_T n = V_ADD (idx, V_LOAD (&ln.nd[o]));
             V_T pu = V_LOAD (&ln.pu[o]), cr = V_LOAD (&ln.cx[o]), ci = V_LOAD (&ln.cy[o]);
             V_T za = V_LOAD (&ln.zr[o]), wa = V_LOAD (&ln.zi[o]);
             V_T zb = V_LOAD (&ln.zr1[o]), wb = V_LOAD (&ln.zi1[o]);
             V_T zc = V_LOAD (&ln.zr2[o]), wc = V_LOAD (&ln.zi2[o]);
-            V_T idx = V_LOAD (&ln.idx[o]), last = V_LOAD (&ln.last[o]);
             V_MASK_T live = V_CMP_GT (V_LOAD (&ln.live[o]), zero);
             /* Step A. Lanes the scalar kernel would skip by BLA in this
              * pass leave the vector: it skips when its lookup finds an
@@ -239,7 +242,9 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
                 skip = V_CMP_M (skip, n, maxn1, _CMP_LE_OQ);
                 skipbits |= (uint64_t)V_MASK_BITS (skip) << o;
             }
-            V_T ax = V_ADD (V_ADD (za, za), x), ay = V_ADD (V_ADD (wa, wa), y);
+            /* 2Z + z as fma (2, Z, z): 2Z is exact, so this is the scalar
+             * kernel's (Z + Z) + z, in one operation instead of two */
+            V_T ax = V_FMADD (two, za, x), ay = V_FMADD (two, wa, y);
             V_T xa = V_FMADD (ax, x, V_FNMADD (ay, y, cr));
             V_T ya = V_FMADD (ax, y, V_FMADD (ay, x, ci));
             V_T fx = V_ADD (zb, xa), fy = V_ADD (wb, ya);
@@ -262,8 +267,8 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
                 sk = V_CMP_M (sk, na, maxn1, _CMP_LE_OQ);
                 advb = V_MASK_ANDNOT (advb, sk);
             }
-            ax = V_ADD (V_ADD (zb, zb), xa);
-            ay = V_ADD (V_ADD (wb, wb), ya);
+            ax = V_FMADD (two, zb, xa);
+            ay = V_FMADD (two, wb, ya);
             V_T xb = V_FMADD (ax, xa, V_FNMADD (ay, ya, cr));
             V_T yb = V_FMADD (ax, ya, V_FMADD (ay, xa, ci));
             fx = V_ADD (zc, xb);
@@ -295,9 +300,10 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
                 V_MASK_STORE (&ln.r2[o], adva, V_BLEND (advb, rc, rd));
             }
             V_MASK_STORE (&ln.idx[o], adva, V_BLEND (advb, idxa, idxb));
-            V_MASK_STORE (&ln.n[o], adva, V_BLEND (advb, na, V_ADD (na, one)));
-            V_STORE (&ln.m2[o], V_BLEND (advb, m2a, m2b));
-            escbits |= (uint64_t)V_MASK_BITS (V_MASK_OR (esc, escb)) << o;
+            unsigned e = V_MASK_BITS (V_MASK_OR (esc, escb));
+            if (e) /* rare: once a pixel */
+                V_STORE (&ln.m2[o], V_BLEND (advb, m2a, m2b));
+            escbits |= (uint64_t)e << o;
             endbits |= (uint64_t)V_MASK_BITS (V_MASK_OR (end, endb)) << o;
             rebbits |= (uint64_t)V_MASK_BITS (V_MASK_OR (reb, rebb)) << o;
         }
@@ -307,7 +313,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
         /* Escaped at n (stored as n + 1), in step A or B. */
         for (uint64_t b = escbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
-            out[ln.pix[l]] = rnd_k_smooth (job, (int)ln.n[l] - 1, ln.m2[l]);
+            out[ln.pix[l]] = rnd_k_smooth (job, (int)(ln.idx[l] + ln.nd[l]) - 1, ln.m2[l]);
             active -= !p_fill (&cx, st, &ln, l);
         }
         /* Ran max_iter iterations: interior. */
