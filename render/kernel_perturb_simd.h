@@ -192,6 +192,41 @@ p_skip (const p_ctx_t *cx, p_lanes_t *ln, int l)
     return n + steps > job->max_iter;
 }
 
+/* Step A of a pass in scalar code, for lane l that stopped after it (an
+ * escape, the end, a rebase, or a BLA skip next), from the state the pass
+ * left alone: the vector's operations (fma (2, Z, z) for (Z + Z) + z
+ * included), so the same bits. Commits the step and handles its event; 1
+ * when the pixel is done and its value is in out. */
+static int
+p_step_a (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out)
+{
+    const rnd_kjob_t *job = cx->job;
+    double x = ln->x[l], y = ln->y[l];
+    double ax = fma (2.0, ln->zr[l], x), ay = fma (2.0, ln->zi[l], y);
+    double nx = fma (ax, x, fma (-ay, y, ln->cx[l]));
+    double ny = fma (ax, y, fma (ay, x, ln->cy[l]));
+    double fx = ln->zr1[l] + nx, fy = ln->zi1[l] + ny;
+    double m2 = rnd_k_mag2 (fx, fy);
+    int n = (int)(ln->idx[l] + ln->nd[l]);
+    if (m2 > job->bail2) {
+        out[ln->pix[l]] = rnd_k_smooth (job, n, m2);
+        return 1;
+    }
+    if (n >= job->max_iter) {
+        out[ln->pix[l]] = RND_INTERIOR;
+        return 1;
+    }
+    ln->idx[l] += 1.0; /* and n with it */
+    if (ln->idx[l] == ln->last[l] || m2 < rnd_k_mag2 (nx, ny)) {
+        p_rebase (cx, ln, l, fx, fy);
+    } else {
+        ln->x[l] = nx;
+        ln->y[l] = ny;
+        p_at (cx, ln, l);
+    }
+    return 0;
+}
+
 /* Stream every pixel of st through the lanes into out. */
 /* bla: 1 when the job has BLA tables; a constant in each copy (p_run). */
 static inline __attribute__ ((always_inline)) void
@@ -216,7 +251,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
               maxn1 = V_SET1 (job->max_iter - 1.0);
 
     while (active > 0) {
-        uint64_t skipbits = 0, escbits = 0, endbits = 0, rebbits = 0;
+        uint64_t skipbits = 0, escbits = 0, endbits = 0, rebbits = 0, stopbits = 0;
 #pragma GCC unroll 16
         for (int c = 0; c < P_CHAINS; c++) {
             const int o = c * V_W;
@@ -286,31 +321,38 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
              * padding, only for lanes that rebase and reload it). */
             V_T zd, wd, rc, ze, we, rd;
             V_GATHER6 (cx.lanes, V_TO_I (V_MUL (V_ADD (idxb, one), four)), zd, wd, rc, ze, we, rd);
-            /* Commit B where it ran, else A where it ran. */
-            V_MASK_STORE (&ln.x[o], adva, V_BLEND (advb, xa, xb));
-            V_MASK_STORE (&ln.y[o], adva, V_BLEND (advb, ya, yb));
-            V_MASK_STORE (&ln.zr[o], adva, V_BLEND (advb, zb, zc));
-            V_MASK_STORE (&ln.zi[o], adva, V_BLEND (advb, wb, wc));
-            V_MASK_STORE (&ln.zr1[o], adva, V_BLEND (advb, zc, zd));
-            V_MASK_STORE (&ln.zi1[o], adva, V_BLEND (advb, wc, wd));
-            V_MASK_STORE (&ln.zr2[o], adva, V_BLEND (advb, zd, ze));
-            V_MASK_STORE (&ln.zi2[o], adva, V_BLEND (advb, wd, we));
+            /* Commit B where it ran; lanes that stopped after A redo it in
+             * scalar code (p_step_a: rare, and no blends here). */
+            V_MASK_STORE (&ln.x[o], advb, xb);
+            V_MASK_STORE (&ln.y[o], advb, yb);
+            V_MASK_STORE (&ln.zr[o], advb, zc);
+            V_MASK_STORE (&ln.zi[o], advb, wc);
+            V_MASK_STORE (&ln.zr1[o], advb, zd);
+            V_MASK_STORE (&ln.zi1[o], advb, wd);
+            V_MASK_STORE (&ln.zr2[o], advb, ze);
+            V_MASK_STORE (&ln.zi2[o], advb, we);
             if (bla) {
-                V_MASK_STORE (&ln.r1[o], adva, V_BLEND (advb, V_LOAD (&ln.r2[o]), rc));
-                V_MASK_STORE (&ln.r2[o], adva, V_BLEND (advb, rc, rd));
+                V_MASK_STORE (&ln.r1[o], advb, rc);
+                V_MASK_STORE (&ln.r2[o], advb, rd);
             }
-            V_MASK_STORE (&ln.idx[o], adva, V_BLEND (advb, idxa, idxb));
-            unsigned e = V_MASK_BITS (V_MASK_OR (esc, escb));
+            V_MASK_STORE (&ln.idx[o], advb, idxb);
+            unsigned e = V_MASK_BITS (escb);
             if (e) /* rare: once a pixel */
-                V_STORE (&ln.m2[o], V_BLEND (advb, m2a, m2b));
+                V_STORE (&ln.m2[o], m2b);
             escbits |= (uint64_t)e << o;
-            endbits |= (uint64_t)V_MASK_BITS (V_MASK_OR (end, endb)) << o;
-            rebbits |= (uint64_t)V_MASK_BITS (V_MASK_OR (reb, rebb)) << o;
+            endbits |= (uint64_t)V_MASK_BITS (endb) << o;
+            rebbits |= (uint64_t)V_MASK_BITS (rebb) << o;
+            stopbits |= (uint64_t)V_MASK_BITS (V_MASK_ANDNOT (adva, advb)) << o;
         }
-        if (!(escbits | endbits | rebbits | skipbits))
+        if (!(escbits | endbits | rebbits | skipbits | stopbits))
             continue;
 
-        /* Escaped at n (stored as n + 1), in step A or B. */
+        for (uint64_t b = stopbits; b; b &= b - 1) {
+            int l = __builtin_ctzll (b);
+            if (p_step_a (&cx, &ln, l, out))
+                active -= !p_fill (&cx, st, &ln, l);
+        }
+        /* Escaped in step B at n (stored as n + 1). */
         for (uint64_t b = escbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
             out[ln.pix[l]] = rnd_k_smooth (job, (int)(ln.idx[l] + ln.nd[l]) - 1, ln.m2[l]);
