@@ -2,35 +2,42 @@
  * lanes, written once over the vector macros of kernel_avx2.c and
  * kernel_avx512.c, which include it after kernel_simd.h.
  *
- * Every lane runs the scalar kernel's loop for its own pixel, one pass of
- * that loop per vector iteration, with the same operations in the same
- * order (explicit fma), so its counts and smooth values are the scalar
- * kernel's, bit for bit:
- *   - the plain step z <- (2 Z_m + z) z + c runs in the lanes; each lane is
- *     at its own index m (its pixel started later, or it rebased), so Z_m
- *     is gathered per lane. The orbits of a Julia job are joined in one
- *     array (reference.h), so the index alone says which orbit a lane is on;
- *   - escape |Z_m + z|^2 > R^2 and rebasing are tested after every step:
- *     the rebase test needs |Z_m + z|^2 anyway, so testing escape every few
- *     steps would save one compare and cost a roll-back. A lane that
- *     escapes, ends or rebases is finished in scalar code (rare: once per
- *     pixel, or once per rebase);
+ * Every lane runs the scalar kernel's loop for its own pixel with the same
+ * operations in the same order (explicit fma; 2Z + z as fma (2, Z, z),
+ * which is the scalar's exact (Z + Z) + z), so its counts and smooth values
+ * are the scalar kernel's, bit for bit:
+ *   - the plain step z <- (2 Z_m + z) z + c runs in the lanes, two steps
+ *     (A, then B) a pass. Each lane is at its own index m (its pixel started
+ *     later, or it rebased), so the reference is fetched per lane: one
+ *     64-byte load of two rows of ref->lanes (Z and a BLA radius a row,
+ *     reference.h) a lane and pass, transposed into vectors, for the *next*
+ *     pass, so that no load waits inside a step. The orbits of a Julia job
+ *     are joined in one array, so the index alone says which orbit a lane
+ *     is on; the rows are padded so a lane may read past its orbit's end;
+ *   - escape |Z_m + z|^2 > R^2, the end at max_iter and rebasing are tested
+ *     after every step: the rebase test needs |Z_m + z|^2 anyway, so testing
+ *     escape every few steps would save one compare and cost a roll-back.
+ *     Only step B is committed from the vector; a lane that stopped after A
+ *     (an event there, or a BLA skip due next) redoes A in scalar code with
+ *     the same operations (p_step_a). Escapes, ends and rebases are finished
+ *     in scalar code: rare, once a pixel or a rebase;
  *   - BLA: the scalar kernel skips when the table's longest entry at m that
  *     is valid for |z| has 2 or more steps. Entries' radii shrink with their
  *     length (a merge takes the min of its first half's), so that is the
- *     case exactly when the 2-step entry is valid: one masked gather of its
- *     radius per vector decides it for every lane. Lanes that skip leave the
- *     vector step and take the skip (the scalar kernel's lookup and A z + B c,
- *     with hardware fma: the same bits) in scalar code; a skip covers many
- *     iterations, so its scalar cost is spread over them.
+ *     case exactly when the 2-step entry at m is valid: its radius, in the
+ *     lane's row, decides for every lane with one compare. Lanes that skip
+ *     leave the vector and take the skip (the scalar kernel's lookup and
+ *     A z + B c, the same bits) in scalar code (p_skip); a skip covers many
+ *     iterations (~870 at 1e-113), so its scalar cost is spread over them.
  * Floatexp jobs (below 1e-290) are not handled here: kernel.c runs the
  * scalar kernel for them.
  *
- * The including file defines, beyond kernel_simd.h's macros: V_I_T (a vector
- * of int32 indices), V_TO_I (doubles holding integers -> V_I_T), V_GATHER
- * (base, i), V_ABS, V_MIN, V_MASK_STORE (p, mask, v), V_CMP_M (mask, a,
- * b, pred) (the lanes of mask where a pred b), V_MASK_OR, V_MASK_ANDNOT (a and not b), V_MASK_NONE,
- * V_MASK_BITS (the lanes' bits), P_CHAINS and KP_LIST_FN (rows, then a list of pixels). */
+ * The including file defines, beyond kernel_simd.h's macros: V_TO_I
+ * (doubles holding integers -> int32 indices), V_GATHER6 (table, indices,
+ * six results: two rows' columns), V_ABS, V_MASK_STORE (p, mask, v),
+ * V_CMP_M (mask, a, b, pred) (the lanes of mask where a pred b), V_MASK_OR,
+ * V_MASK_ANDNOT (a and not b), V_MASK_NONE, V_MASK_BITS (the lanes' bits),
+ * P_CHAINS (vectors a pass) and KP_LIST_FN (rows, then a list of pixels). */
 
 #include "bla.h"
 #include "reference.h"
