@@ -44,6 +44,9 @@
 
 #define P_LANES (P_CHAINS * V_W)
 _Static_assert(P_LANES <= 64, "the lanes' bits must fit one uint64_t");
+/* Row offsets (4 doubles a row) of the joined orbits and their padding are
+ * int32 in the vectors. */
+_Static_assert(4.0 * (2.0 * RND_VIEW_ITER_MAX + 8) < 2147483647.0, "row offsets fit an int32");
 
 /* Lane state; integers (m, n, ...) are doubles, exact far beyond max_iter,
  * so that they stay in the vector registers' one type. */
