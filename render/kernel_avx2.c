@@ -43,18 +43,18 @@
         (b) = _mm256_permute2f128_pd (u1_, u3_, 0x20);                                             \
         (c) = _mm256_permute2f128_pd (u0_, u2_, 0x31);                                             \
     } while (0)
-#define V_GATHER6(t, iv, a, b, c, d, e, f)                                                         \
+#define V_GATHER6(t, k_, a, b, c, d, e, f)                                                         \
     do {                                                                                           \
-        _Alignas(16) int32_t k_[4];                                                                \
-        _mm_store_si128 ((__m128i *)k_, (iv));                                                     \
-        const double *p0_ = (t) + k_[0], *p1_ = (t) + k_[1], *p2_ = (t) + k_[2],                   \
-                     *p3_ = (t) + k_[3];                                                           \
+        const double *p0_ = (t) + (k_)[0], *p1_ = (t) + (k_)[1], *p2_ = (t) + (k_)[2],             \
+                     *p3_ = (t) + (k_)[3];                                                         \
         S_TRANSPOSE3 (_mm256_loadu_pd (p0_), _mm256_loadu_pd (p1_), _mm256_loadu_pd (p2_),         \
                       _mm256_loadu_pd (p3_), a, b, c);                                             \
         S_TRANSPOSE3 (_mm256_loadu_pd (p0_ + 4), _mm256_loadu_pd (p1_ + 4),                        \
                       _mm256_loadu_pd (p2_ + 4), _mm256_loadu_pd (p3_ + 4), d, e, f);              \
     } while (0)
-#define V_TO_I _mm256_cvtpd_epi32
+#define V_STORE_I64(p, mask, v)                                                                    \
+    _mm256_maskstore_epi64 ((long long *)(p), _mm256_castpd_si256 (mask),                          \
+                            _mm256_cvtepi32_epi64 (_mm256_cvtpd_epi32 (v)))
 #define V_ABS(v) _mm256_andnot_pd (_mm256_set1_pd (-0.0), (v))
 #define V_CMP_M(mask, a, b, p) _mm256_and_pd ((mask), _mm256_cmp_pd ((a), (b), (p)))
 #define V_MASK_OR(a, b) _mm256_or_pd ((a), (b))

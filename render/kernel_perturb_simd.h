@@ -32,9 +32,9 @@
  * Floatexp jobs (below 1e-290) are not handled here: kernel.c runs the
  * scalar kernel for them.
  *
- * The including file defines, beyond kernel_simd.h's macros: V_TO_I
- * (doubles holding integers -> int32 indices), V_GATHER6 (table, indices,
- * six results: two rows' columns), V_ABS, V_MASK_STORE (p, mask, v),
+ * The including file defines, beyond kernel_simd.h's macros: V_GATHER6
+ * (table, int64 offsets, six results: two rows' columns), V_STORE_I64 (p,
+ * mask, doubles holding integers: stored as int64), V_ABS, V_MASK_STORE (p, mask, v),
  * V_CMP_M (mask, a, b, pred) (the lanes of mask where a pred b), V_MASK_OR,
  * V_MASK_ANDNOT (a and not b), V_MASK_NONE, V_MASK_BITS (the lanes' bits),
  * P_CHAINS (vectors a pass) and KP_LIST_FN (rows, then a list of pixels). */
@@ -64,6 +64,9 @@ typedef struct {
     _Alignas(64) double r1[P_LANES];   /* radius of the 2-step BLA entry at idx; 0
                                           where there is none */
     _Alignas(64) double r2[P_LANES];   /* the same at idx + 1 */
+    _Alignas(64) int64_t go[P_LANES];  /* 4 (idx + 3): where the pass loads the rows
+                                          for the next one (written a pass ahead,
+                                          so the loads need no vector extracts) */
     _Alignas(64) double idx[P_LANES];  /* off + m: index into the joined orbits */
     _Alignas(64) double off[P_LANES];  /* where the lane's orbit starts there */
     _Alignas(64) double last[P_LANES]; /* off + that orbit's len - 1 */
@@ -107,6 +110,7 @@ p_at (const p_ctx_t *cx, p_lanes_t *ln, int l)
     ln->zr2[l] = t[8];
     ln->zi2[l] = t[9];
     ln->r2[l] = t[10];
+    ln->go[l] = 4 * ((int64_t)ln->idx[l] + 3);
 }
 
 /* Give lane l the next pixel; 0 (and an idle lane) when none is left. */
@@ -256,8 +260,8 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
     int active = 0;
     for (int l = 0; l < P_LANES; l++)
         active += p_fill (&cx, st, &ln, l);
-    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), two = V_SET1 (2.0), four = V_SET1 (4.0),
-              b2 = V_SET1 (job->bail2), maxn = V_SET1 ((double)job->max_iter),
+    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), two = V_SET1 (2.0), three = V_SET1 (3.0),
+              four = V_SET1 (4.0), b2 = V_SET1 (job->bail2), maxn = V_SET1 ((double)job->max_iter),
               maxn1 = V_SET1 (job->max_iter - 1.0);
 
     while (active > 0) {
@@ -330,7 +334,8 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
              * ref->lanes in one load a lane (beyond the orbit, in its
              * padding, only for lanes that rebase and reload it). */
             V_T zd, wd, rc, ze, we, rd;
-            V_GATHER6 (cx.lanes, V_TO_I (V_MUL (V_ADD (idxb, one), four)), zd, wd, rc, ze, we, rd);
+            V_GATHER6 (cx.lanes, &ln.go[o], zd, wd, rc, ze, we, rd);
+            V_STORE_I64 (&ln.go[o], advb, V_MUL (V_ADD (idxb, three), four));
             /* Commit B where it ran; lanes that stopped after A redo it in
              * scalar code (p_step_a: rare, and no blends here). */
             V_MASK_STORE (&ln.x[o], advb, xb);
