@@ -55,6 +55,12 @@ rnd_kjob_prepare (rnd_kjob_t *job, const rnd_view_t *v, int flags, char *err, si
             return -1;
         }
     }
+    if (rnd_ref_build_lanes (ref) != 0) {
+        rnd_ref_free (ref);
+        snprintf (err, err_size, "out of memory for the reference orbit (%d iterations)",
+                  v->max_iter);
+        return -1;
+    }
     job->ref = ref;
     return 0;
 }
@@ -126,20 +132,43 @@ rnd_kernel_from_name (const char *name, rnd_kernel_t *out)
     return -1;
 }
 
-/* The variant that runs: AUTO resolved; perturbation has a scalar kernel
- * only, so far. */
-static rnd_kernel_t
-s_variant (rnd_kernel_t k, const rnd_kjob_t *job)
+/* A perturbation job: the rectangle r then the list px (may be empty) by
+ * variant k. The SIMD variants take double deltas only; floatexp jobs run
+ * the scalar kernel whatever was asked (the same bits either way). */
+static void
+s_perturb_run (rnd_kernel_t k, const rnd_kjob_t *job, rnd_rect_t r, const rnd_xy_t *px, int n,
+               float *out)
 {
-    if (k == RND_KERNEL_AUTO)
-        k = rnd_kernel_best ();
-    return job->perturb ? RND_KERNEL_SCALAR : k;
+    if (job->floatexp)
+        k = RND_KERNEL_SCALAR;
+    switch (k) {
+    case RND_KERNEL_AVX512:
+        rnd_kernel_avx512_perturb_pixels (job, r, px, n, out);
+        break;
+    case RND_KERNEL_AVX2:
+        rnd_kernel_avx2_perturb_pixels (job, r, px, n, out);
+        break;
+    default:
+        rnd_kernel_scalar_pixels (job, r, px, n, out);
+        break;
+    }
+}
+
+/* The variant that runs: AUTO resolved. */
+static rnd_kernel_t
+s_variant (rnd_kernel_t k)
+{
+    return k == RND_KERNEL_AUTO ? rnd_kernel_best () : k;
 }
 
 void
 rnd_kernel_run_rect (rnd_kernel_t k, const rnd_kjob_t *job, rnd_rect_t r, float *out)
 {
-    switch (s_variant (k, job)) {
+    if (job->perturb) {
+        s_perturb_run (s_variant (k), job, r, NULL, 0, out);
+        return;
+    }
+    switch (s_variant (k)) {
     case RND_KERNEL_AVX512:
         rnd_kernel_avx512_rect (job, r, out);
         break;
@@ -163,7 +192,11 @@ void
 rnd_kernel_run_with_pixels (rnd_kernel_t k, const rnd_kjob_t *job, rnd_rect_t r, const rnd_xy_t *px,
                             int n, float *out)
 {
-    switch (s_variant (k, job)) {
+    if (job->perturb) {
+        s_perturb_run (s_variant (k), job, r, px, n, out);
+        return;
+    }
+    switch (s_variant (k)) {
     case RND_KERNEL_AVX512:
         rnd_kernel_avx512_pixels (job, r, px, n, out);
         break;

@@ -50,8 +50,10 @@ typedef struct {
     int perturb;               /* 1: render by perturbation around ref */
     int floatexp;              /* 1: deltas with an extended exponent where
                                   they are tiny (render/floatexp.h) */
-    int perturb_fma;           /* 1: the -mfma build of the perturbation
-                                  kernel (same bits; tests clear it) */
+    int perturb_fma;           /* 1: the -mfma build of the scalar
+                                  perturbation kernel (same bits; tests
+                                  clear it); the SIMD variants have their
+                                  own (kernel_perturb_simd.h) */
     const struct rnd_ref *ref; /* the reference orbits (owned by whoever
                                   called rnd_kjob_prepare) */
 } rnd_kjob_t;
@@ -139,7 +141,8 @@ void rnd_kernel_run_with_pixels (rnd_kernel_t kernel, const rnd_kjob_t *job, rnd
                                  const rnd_xy_t *px, int n, float *out);
 
 /* Pixels a variant iterates at once (its lanes): a list shorter than this
- * leaves some idle. */
+ * leaves some idle. (Its perturbation kernel has fewer: 16 on AVX2, 32 on
+ * AVX-512; floatexp jobs run the scalar one.) */
 int rnd_kernel_lanes (rnd_kernel_t kernel);
 
 /* 1 if this CPU (and build) can run the variant. AUTO and SCALAR always can. */

@@ -185,6 +185,13 @@ void rnd_kernel_avx2_pixels (const rnd_kjob_t *job, rnd_rect_t r, const rnd_xy_t
                              float *out);
 void rnd_kernel_avx512_pixels (const rnd_kjob_t *job, rnd_rect_t r, const rnd_xy_t *px, int n,
                                float *out);
+/* The perturbation kernel in SIMD lanes (kernel_perturb_simd.h): the
+ * rectangle r, then the n pixels px, as the *_pixels entry points above.
+ * Double-delta jobs only (not job->floatexp). */
+void rnd_kernel_avx2_perturb_pixels (const rnd_kjob_t *job, rnd_rect_t r, const rnd_xy_t *px, int n,
+                                     float *out);
+void rnd_kernel_avx512_perturb_pixels (const rnd_kjob_t *job, rnd_rect_t r, const rnd_xy_t *px,
+                                       int n, float *out);
 /* Lanes of the SIMD variants (K_CHAINS * vector width). */
 #define RND_AVX2_LANES 24
 #define RND_AVX512_LANES 64

@@ -28,7 +28,8 @@
  * fifth of the time), and as kernel_perturb_fma.c with -mfma, where it is
  * one instruction. fma is correctly rounded by definition, so the two
  * give the same bits; rnd_kjob_prepare picks the second when the CPU has
- * FMA (job->perturb_fma). */
+ * FMA (job->perturb_fma). The AVX2 and AVX-512 variants run this same loop
+ * in their lanes (kernel_perturb_simd.h), double deltas only. */
 #include <stdio.h>
 #include <stdlib.h>
 

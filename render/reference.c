@@ -159,15 +159,74 @@ rnd_ref_build_bla (struct rnd_ref *ref, double cmax, int julia, double eps)
     return 0;
 }
 
+/* Moves Julia's base orbit into start's arrays, after start (see
+ * reference.h: the SIMD kernels gather from one array). -1 when memory runs
+ * out (then nothing is joined). */
+static int
+s_join (struct rnd_ref *ref)
+{
+    size_t ls = (size_t)ref->start.len, lb = (size_t)ref->base.len;
+    double *re = realloc (ref->start.re, (ls + lb) * sizeof *re);
+    if (!re)
+        return -1;
+    ref->start.re = re;
+    double *im = realloc (ref->start.im, (ls + lb) * sizeof *im);
+    if (!im)
+        return -1;
+    ref->start.im = im;
+    memcpy (re + ls, ref->base.re, lb * sizeof *re);
+    memcpy (im + ls, ref->base.im, lb * sizeof *im);
+    free (ref->base.re);
+    free (ref->base.im);
+    ref->base.re = re + ls;
+    ref->base.im = im + ls;
+    ref->joined = 1;
+    return 0;
+}
+
+/* The radius of t's 2-step entry at index m of its orbit, 0 where there is
+ * none (2-step entries start at odd m: entry j covers m = 2j + 1, 2j + 2). */
+static double
+s_r1 (const rnd_bla_table_t *t, int m)
+{
+    if (t->levels < 2 || m < 1 || (m - 1) % 2 != 0 || (m - 1) / 2 >= t->count[1])
+        return 0.0;
+    return t->level[1][(m - 1) / 2].r;
+}
+
+int
+rnd_ref_build_lanes (struct rnd_ref *ref)
+{
+    const rnd_orbit_t *orbit[2] = { &ref->start, &ref->base };
+    const rnd_bla_table_t *bla[2] = { &ref->bla_start, &ref->bla_base };
+    int n = ref->joined ? 2 : 1;
+    size_t total = (size_t)ref->start.len + (ref->joined ? (size_t)ref->base.len : 0);
+    /* 4 rows of padding: a lane reads up to 3 rows past its orbit's last */
+    double *t = calloc ((total + 4) * 4, sizeof *t);
+    if (!t)
+        return -1;
+    for (int o = 0, i = 0; o < n; o++)
+        for (int m = 0; m < orbit[o]->len; m++, i++) {
+            t[4 * i] = orbit[o]->re[m];
+            t[4 * i + 1] = orbit[o]->im[m];
+            t[4 * i + 2] = s_r1 (bla[o], m - 1);
+            t[4 * i + 3] = 0.0;
+        }
+    free (ref->lanes);
+    ref->lanes = t;
+    return 0;
+}
+
 void
 rnd_ref_free (struct rnd_ref *ref)
 {
     if (!ref)
         return;
+    free (ref->lanes);
     if (ref->bla_base.level[0] != ref->bla_start.level[0])
         rnd_bla_free (&ref->bla_base);
     rnd_bla_free (&ref->bla_start);
-    if (ref->base.re != ref->start.re) {
+    if (!ref->joined && ref->base.re != ref->start.re) {
         free (ref->base.re);
         free (ref->base.im);
     }
@@ -208,6 +267,8 @@ rnd_ref_compute (const rnd_view_t *v, char *err, size_t err_size)
         mpfr_set_zero (zi, 1);
         if (rc == 0)
             rc = s_orbit (&ref->base, zr, zi, cr, ci, v->max_iter, bail2, prec);
+        if (rc == 0)
+            rc = s_join (ref);
     } else {
         s_set (cr, rnd_view_center_re_text (v), v->center_re);
         s_set (ci, rnd_view_center_im_text (v), v->center_im);

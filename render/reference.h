@@ -27,6 +27,10 @@ struct rnd_ref {
      * value z: one that starts at 0. For Mandelbrot that is start itself;
      * for Julia the critical orbit 0, c, c^2 + c, ... */
     rnd_orbit_t base;
+    /* 1 when base lives in start's arrays, right after start's len values
+     * (Julia): one array holds both orbits, so a SIMD lane's index into
+     * it says which orbit it is on. For Mandelbrot base is start. */
+    int joined;
     long prec; /* MPFR precision used, bits */
     /* The pixel pitch width / W as pitch_m * 2^pitch_e (0.5 <= pitch_m < 1,
      * correctly rounded to 53 bits): the floatexp path's, for widths below
@@ -37,6 +41,13 @@ struct rnd_ref {
      * For Mandelbrot base's is start's. */
     rnd_bla_table_t bla_start;
     rnd_bla_table_t bla_base;
+    /* What the SIMD perturbation kernels read per lane and step, in one
+     * 32-byte row per index i of the joined orbits (start, then Julia's
+     * base): Z_i's re and im, the radius of the 2-step BLA entry at index
+     * i - 1 of the same orbit (0 where there is none), and 0; then 4 rows
+     * of zeros, so that a lane may read 3 rows past the last index. One
+     * 64-byte load per lane then serves two steps (rnd_ref_build_lanes). */
+    double *lanes;
 };
 
 /* Precision for a view's reference: 64 + log2(max(W, H)) - log2(width)
@@ -53,5 +64,10 @@ void rnd_ref_hash (const struct rnd_ref *ref, uint8_t *out);
 /* Builds the BLA tables for pixels with |c| <= cmax. 0, or -1 when memory
  * runs out (then without tables: plain perturbation). */
 int rnd_ref_build_bla (struct rnd_ref *ref, double cmax, int julia, double eps);
+
+/* Builds ref->lanes from the orbits and BLA tables (after
+ * rnd_ref_build_bla, if at all): 32 bytes per reference iteration. 0, or
+ * -1 when memory runs out. */
+int rnd_ref_build_lanes (struct rnd_ref *ref);
 
 #endif

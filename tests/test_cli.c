@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernel.h"
 #include "naive.h"
 #include "params.h"
 #include "png_io.h"
@@ -282,6 +283,34 @@ test_bench_kernel_json (void **state)
             fail_msg ("bench JSON lacks %s: %s", keys[i], r.out);
 }
 
+/* The deep benchmark's JSON has a row for every perturbation variant this
+ * CPU has beside the scalar one, each with its ratio (the bench exits 1 if
+ * a variant's image differs from the scalar one's). */
+static void
+test_bench_deep_json (void **state)
+{
+    (void)state;
+    s_run_t r;
+    s_run (&r, "bench", "deep", "--quick", "--json", NULL);
+    assert_int_equal (r.status, 0);
+    assert_true (r.out[0] == '[');
+    const char *keys[] = { "\"kernel\": \"bla\", \"variant\": \"scalar\", \"width\": \"1e-113\"",
+                           "\"kernel\": \"plain\", \"variant\": \"scalar\", \"width\": \"1e-113\"",
+                           "\"x_scalar\": 1.0000", "\"reference_bits\":" };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strstr (r.out, keys[i]))
+            fail_msg ("bench deep JSON lacks %s: %s", keys[i], r.out);
+    const char *simd[] = { "avx2", "avx512" };
+    for (int k = 0; k < 2; k++) {
+        rnd_kernel_t kern;
+        assert_int_equal (rnd_kernel_from_name (simd[k], &kern), 0);
+        char want[96];
+        snprintf (want, sizeof want,
+                  "\"kernel\": \"bla\", \"variant\": \"%s\", \"width\": \"1e-113\"", simd[k]);
+        assert_int_equal (strstr (r.out, want) != NULL, rnd_kernel_supported (kern));
+    }
+}
+
 /* A range error in a parameter file names the file. */
 static void
 test_params_range_error_names_file (void **state)
@@ -439,6 +468,7 @@ main (void)
         cmocka_unit_test (test_bad_palette_and_params_name_the_file),
         cmocka_unit_test (test_unwritable_output_refused_first),
         cmocka_unit_test (test_bench_kernel_json),
+        cmocka_unit_test (test_bench_deep_json),
         cmocka_unit_test (test_params_range_error_names_file),
         cmocka_unit_test (test_counts_agree_with_plain_double),
         cmocka_unit_test (test_params_round_trip),

@@ -1,7 +1,7 @@
 /* cmd_bench_deep.c: `p2pfractal bench deep` -- single-thread throughput of
- * the perturbation kernel at fixed deep views, and the cost of their
- * reference orbits, beside the scalar double kernel at a view both can
- * render, in one run. */
+ * every perturbation kernel (scalar, AVX2, AVX-512) at fixed deep views,
+ * beside the scalar one in the same run, the cost of their reference
+ * orbits, and the scalar double kernel at a view both can render. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +20,10 @@ static const char s_usage[] =
     "beside the scalar double kernel at 1e-10, where doubles still work.\n"
     "Kernels: 'plain' perturbation, 'bla' with bilinear approximation (the\n"
     "default), '-fe' with tiny deltas in floatexp (forced at 1e-50; the\n"
-    "default below 1e-290). Median of N runs.\n"
+    "default below 1e-290). Each kernel runs in every variant this CPU has\n"
+    "(scalar, avx2, avx512; floatexp: scalar only), interleaved within each\n"
+    "run; 'x scalar' is the scalar variant's time over the row's, and every\n"
+    "variant's image must equal the scalar one's bit for bit. Median of N runs.\n"
     "\n"
     "Options:\n"
     "      --runs N              runs per view, 1..64 (default 3)\n"
@@ -28,14 +31,15 @@ static const char s_usage[] =
     "                            134217728 (default 128x128)\n"
     "      --quick               1 run each at 32x32 (a smoke test, not a\n"
     "                            measurement)\n"
-    "      --json                a JSON list of {kernel, width, max_iter,\n"
-    "                            giter_per_s, iterations, seconds, reference_s,\n"
-    "                            reference_bits}\n" APP_HELP_HELP "\n"
+    "      --json                a JSON list of {kernel, variant, width,\n"
+    "                            max_iter, giter_per_s, x_scalar, iterations,\n"
+    "                            seconds, reference_s, reference_bits}\n" APP_HELP_HELP "\n"
     "Examples:\n"
     "  p2pfractal bench deep\n"
     "  p2pfractal bench deep --quick --json\n"
     "\n"
-    "Exit status: 0 measured; 1 out of memory; 2 a bad command line.\n";
+    "Exit status: 0 measured; 1 out of memory or a variant differs from scalar;\n"
+    "2 a bad command line.\n";
 
 static void
 s_help (FILE *out)
@@ -60,7 +64,9 @@ static const s_deep_view_t s_views[] = {
     { "1e-50", 8000, RND_KJOB_FLOATEXP },
     { "1e-100", 12000, RND_KJOB_NO_BLA },
     { "1e-100", 12000, 0 },
-    { "1e-113", 35000, 0 }, /* the yardstick: ~1e-113, ~35,000 iterations */
+    /* the yardstick: ~1e-113, ~35,000 iterations */
+    { "1e-113", 35000, RND_KJOB_NO_BLA },
+    { "1e-113", 35000, 0 },
     { "1e-200", 20000, 0 },
     { "1e-300", 30000, 0 }, /* floatexp from here: below RND_FLOATEXP_WIDTH */
     { "1e-400", 30000, 0 },
@@ -68,17 +74,34 @@ static const s_deep_view_t s_views[] = {
 };
 /* clang-format on */
 
+/* The variants measured: the scalar kernel first (the reference of
+ * x_scalar), then the SIMD ones this CPU has. */
+static const rnd_kernel_t s_variants[] = { RND_KERNEL_SCALAR, RND_KERNEL_AVX2, RND_KERNEL_AVX512 };
+#define S_NVAR (sizeof s_variants / sizeof s_variants[0])
+
 typedef struct {
-    const char *kernel;
+    const char *kernel;  /* plain, bla, plain-fe, bla-fe; scalar: the double kernel */
+    const char *variant; /* scalar, avx2, avx512 */
     const char *width;
     int max_iter;
     uint64_t iterations;
-    double seconds, ref_s;
+    double seconds, ref_s, x_scalar;
     long ref_bits;
 } s_row_t;
 
-static void
-s_measure (const s_deep_view_t *dv, int w, int h, int runs, float *out, s_row_t *row)
+static double
+s_giter (const s_row_t *r)
+{
+    return r->iterations / r->seconds / 1e9;
+}
+
+/* Measures one view with every variant that has a kernel of its own for
+ * it (floatexp jobs and the double kernel's row: the scalar one only),
+ * runs times, the variants interleaved within each run so that the
+ * machine's noise falls on all alike. Every variant's image must equal the
+ * scalar one's, bit for bit. Appends its rows to rows; returns how many. */
+static int
+s_measure (const s_deep_view_t *dv, int w, int h, int runs, float *out, float *ref, s_row_t *rows)
 {
     rnd_view_t v;
     rnd_view_default (&v);
@@ -90,8 +113,10 @@ s_measure (const s_deep_view_t *dv, int w, int h, int runs, float *out, s_row_t 
         fprintf (stderr, "p2pfractal: internal error: bad bench view\n");
         exit (APP_EXIT_FAIL);
     }
-    double t[64], r[64];
+    double t[S_NVAR][64], r[64];
     char err[256];
+    int nvar = 1;
+    const char *kernel = "scalar";
     for (int i = 0; i < runs; i++) {
         rnd_kjob_t job;
         double t0 = app_now_s ();
@@ -99,25 +124,49 @@ s_measure (const s_deep_view_t *dv, int w, int h, int runs, float *out, s_row_t 
             fprintf (stderr, "p2pfractal: %s\n", err);
             exit (APP_EXIT_FAIL);
         }
-        double t1 = app_now_s ();
-        rnd_kernel_run (RND_KERNEL_SCALAR, &job, 0, h, out);
-        t[i] = app_now_s () - t1;
+        r[i] = app_now_s () - t0;
         int bla = !(dv->flags & RND_KJOB_NO_BLA);
-        row->kernel = !job.perturb   ? "scalar"
-                      : job.floatexp ? (bla ? "bla-fe" : "plain-fe")
-                                     : (bla ? "bla" : "plain");
-        r[i] = t1 - t0;
-        row->ref_bits = rnd_kjob_ref_bits (&job);
+        kernel = !job.perturb   ? "scalar"
+                 : job.floatexp ? (bla ? "bla-fe" : "plain-fe")
+                                : (bla ? "bla" : "plain");
+        nvar = job.perturb && !job.floatexp ? (int)S_NVAR : 1;
+        for (int k = 0; k < nvar; k++) {
+            if (!rnd_kernel_supported (s_variants[k])) {
+                t[k][i] = 0.0;
+                continue;
+            }
+            float *dst = k ? out : ref;
+            double t1 = app_now_s ();
+            rnd_kernel_run (s_variants[k], &job, 0, h, dst);
+            t[k][i] = app_now_s () - t1;
+            if (k && memcmp (out, ref, (size_t)w * h * sizeof *out) != 0) {
+                fprintf (stderr, "p2pfractal: internal error: %s differs from scalar at %s\n",
+                         rnd_kernel_name (s_variants[k]), dv->width);
+                exit (APP_EXIT_FAIL);
+            }
+        }
+        rows[0].ref_bits = rnd_kjob_ref_bits (&job);
         rnd_kjob_release (&job);
     }
-
-    row->width = dv->width;
-    row->max_iter = dv->max_iter;
-    row->iterations = 0;
+    uint64_t iterations = 0;
     for (size_t i = 0; i < (size_t)w * h; i++)
-        row->iterations += rnd_smooth_iterations (out[i], v.max_iter);
-    row->seconds = app_bench_median (t, runs);
-    row->ref_s = dv->flags < 0 ? 0.0 : app_bench_median (r, runs);
+        iterations += rnd_smooth_iterations (ref[i], v.max_iter);
+    int n = 0;
+    for (int k = 0; k < nvar; k++) {
+        if (!rnd_kernel_supported (s_variants[k]))
+            continue;
+        s_row_t *row = &rows[n++];
+        row->kernel = kernel;
+        row->variant = rnd_kernel_name (s_variants[k]);
+        row->width = dv->width;
+        row->max_iter = dv->max_iter;
+        row->iterations = iterations;
+        row->seconds = app_bench_median (t[k], runs);
+        row->x_scalar = rows[0].seconds / row->seconds;
+        row->ref_s = dv->flags < 0 ? 0.0 : app_bench_median (r, runs);
+        row->ref_bits = rows[0].ref_bits;
+    }
+    return n;
 }
 
 int
@@ -135,37 +184,43 @@ app_cmd_bench_deep (int argc, char **argv)
     if (done >= 0)
         return done;
     int runs = o.runs, json = o.json, w = o.w, h = o.h;
-    size_t n = sizeof s_views / sizeof s_views[0];
-    s_row_t rows[sizeof s_views / sizeof s_views[0]];
-    float *out = malloc ((size_t)w * h * sizeof *out);
-    if (!out) {
+    size_t nv = sizeof s_views / sizeof s_views[0];
+    s_row_t rows[sizeof s_views / sizeof s_views[0] * S_NVAR];
+    float *out = malloc ((size_t)w * h * sizeof *out), *ref = malloc ((size_t)w * h * sizeof *ref);
+    if (!out || !ref) {
+        free (out);
+        free (ref);
         fprintf (stderr, "p2pfractal: out of memory\n");
         return APP_EXIT_FAIL;
     }
     if (!json)
-        printf ("%-8s %-8s %9s %9s %14s %10s %13s %9s\n", "width", "kernel", "max_iter", "G iter/s",
-                "iterations", "seconds", "reference s", "ref bits");
-    for (size_t i = 0; i < n; i++) {
-        s_measure (&s_views[i], w, h, runs, out, &rows[i]);
-        if (!json) {
-            printf ("%-8s %-8s %9d %9.4f %14llu %10.4f %13.4f %9ld\n", rows[i].width,
-                    rows[i].kernel, rows[i].max_iter, rows[i].iterations / rows[i].seconds / 1e9,
-                    (unsigned long long)rows[i].iterations, rows[i].seconds, rows[i].ref_s,
-                    rows[i].ref_bits);
+        printf ("%-8s %-8s %-7s %9s %9s %8s %14s %10s %13s %9s\n", "width", "kernel", "variant",
+                "max_iter", "G iter/s", "x scalar", "iterations", "seconds", "reference s",
+                "ref bits");
+    size_t n = 0;
+    for (size_t i = 0; i < nv; i++) {
+        int got = s_measure (&s_views[i], w, h, runs, out, ref, &rows[n]);
+        for (int k = 0; !json && k < got; k++) {
+            const s_row_t *r = &rows[n + k];
+            printf ("%-8s %-8s %-7s %9d %9.4f %8.2f %14llu %10.4f %13.4f %9ld\n", r->width,
+                    r->kernel, r->variant, r->max_iter, s_giter (r), r->x_scalar,
+                    (unsigned long long)r->iterations, r->seconds, r->ref_s, r->ref_bits);
             fflush (stdout);
         }
+        n += (size_t)got;
     }
     free (out);
+    free (ref);
     if (json) {
         printf ("[\n");
         for (size_t i = 0; i < n; i++)
-            printf ("  {\"kernel\": \"%s\", \"width\": \"%s\", \"max_iter\": %d, "
-                    "\"giter_per_s\": %.6f, \"iterations\": %llu, \"seconds\": %.6f, "
-                    "\"reference_s\": %.6f, \"reference_bits\": %ld}%s\n",
-                    rows[i].kernel, rows[i].width, rows[i].max_iter,
-                    rows[i].iterations / rows[i].seconds / 1e9,
-                    (unsigned long long)rows[i].iterations, rows[i].seconds, rows[i].ref_s,
-                    rows[i].ref_bits, i + 1 < n ? "," : "");
+            printf ("  {\"kernel\": \"%s\", \"variant\": \"%s\", \"width\": \"%s\", "
+                    "\"max_iter\": %d, \"giter_per_s\": %.6f, \"x_scalar\": %.4f, "
+                    "\"iterations\": %llu, \"seconds\": %.6f, \"reference_s\": %.6f, "
+                    "\"reference_bits\": %ld}%s\n",
+                    rows[i].kernel, rows[i].variant, rows[i].width, rows[i].max_iter,
+                    s_giter (&rows[i]), rows[i].x_scalar, (unsigned long long)rows[i].iterations,
+                    rows[i].seconds, rows[i].ref_s, rows[i].ref_bits, i + 1 < n ? "," : "");
         printf ("]\n");
     }
     return APP_EXIT_OK;

@@ -1,0 +1,413 @@
+/* kernel_perturb_simd.h: the perturbation kernel (kernel_perturb.c) in SIMD
+ * lanes, written once over the vector macros of kernel_avx2.c and
+ * kernel_avx512.c, which include it after kernel_simd.h.
+ *
+ * Every lane runs the scalar kernel's loop for its own pixel with the same
+ * operations in the same order (explicit fma; 2Z + z as fma (2, Z, z),
+ * which is the scalar's exact (Z + Z) + z), so its counts and smooth values
+ * are the scalar kernel's, bit for bit:
+ *   - the plain step z <- (2 Z_m + z) z + c runs in the lanes, two steps
+ *     (A, then B) a pass. Each lane is at its own index m (its pixel started
+ *     later, or it rebased), so the reference is fetched per lane: one
+ *     64-byte load of two rows of ref->lanes (Z and a BLA radius a row,
+ *     reference.h) a lane and pass, transposed into vectors, for the *next*
+ *     pass, so that no load waits inside a step. The orbits of a Julia job
+ *     are joined in one array, so the index alone says which orbit a lane
+ *     is on; the rows are padded so a lane may read past its orbit's end;
+ *   - escape |Z_m + z|^2 > R^2, the end at max_iter and rebasing are tested
+ *     after every step: the rebase test needs |Z_m + z|^2 anyway, so testing
+ *     escape every few steps would save one compare and cost a roll-back.
+ *     Only step B is committed from the vector; a lane that stopped after A
+ *     (an event there, or a BLA skip due next) redoes A in scalar code with
+ *     the same operations (p_step_a). Escapes, ends and rebases are finished
+ *     in scalar code: rare, once a pixel or a rebase;
+ *   - BLA: the scalar kernel skips when the table's longest entry at m that
+ *     is valid for |z| has 2 or more steps. Entries' radii shrink with their
+ *     length (a merge takes the min of its first half's), so that is the
+ *     case exactly when the 2-step entry at m is valid: its radius, in the
+ *     lane's row, decides for every lane with one compare. Lanes that skip
+ *     leave the vector and take the skip (the scalar kernel's lookup and
+ *     A z + B c, the same bits) in scalar code (p_skip); a skip covers many
+ *     iterations (~870 at 1e-113), so its scalar cost is spread over them.
+ * Floatexp jobs (below 1e-290) are not handled here: kernel.c runs the
+ * scalar kernel for them.
+ *
+ * The including file defines, beyond kernel_simd.h's macros: V_GATHER6
+ * (table, int64 offsets, six results: two rows' columns), V_STORE_I64 (p,
+ * mask, doubles holding integers: stored as int64), V_ABS, V_MASK_STORE (p, mask, v),
+ * V_CMP_M (mask, a, b, pred) (the lanes of mask where a pred b), V_MASK_OR,
+ * V_MASK_ANDNOT (a and not b), V_MASK_NONE, V_MASK_BITS (the lanes' bits),
+ * P_CHAINS (vectors a pass) and KP_LIST_FN (a rectangle, then a list of pixels). */
+
+#include "bla.h"
+#include "reference.h"
+
+#define P_LANES (P_CHAINS * V_W)
+_Static_assert(P_LANES <= 64, "the lanes' bits must fit one uint64_t");
+/* Row offsets (4 doubles a row) of the joined orbits and their padding are
+ * int32 in the vectors. */
+_Static_assert(4.0 * (2.0 * RND_VIEW_ITER_MAX + 8) < 2147483647.0, "row offsets fit an int32");
+
+/* Lane state; integers (m, n, ...) are doubles, exact far beyond max_iter,
+ * so that they stay in the vector registers' one type. */
+typedef struct {
+    _Alignas(64) double x[P_LANES]; /* the delta z */
+    _Alignas(64) double y[P_LANES];
+    _Alignas(64) double cx[P_LANES]; /* c: the pixel's delta (0 for Julia) */
+    _Alignas(64) double cy[P_LANES];
+    _Alignas(64) double zr[P_LANES]; /* Z at idx */
+    _Alignas(64) double zi[P_LANES];
+    _Alignas(64) double zr1[P_LANES]; /* Z at idx + 1 */
+    _Alignas(64) double zi1[P_LANES];
+    _Alignas(64) double zr2[P_LANES]; /* Z at idx + 2 (beyond the orbit: unused) */
+    _Alignas(64) double zi2[P_LANES];
+    _Alignas(64) double r1[P_LANES];   /* radius of the 2-step BLA entry at idx; 0
+                                          where there is none */
+    _Alignas(64) double r2[P_LANES];   /* the same at idx + 1 */
+    _Alignas(64) int64_t go[P_LANES];  /* 4 (idx + 3): where the pass loads the rows
+                                          for the next one (written a pass ahead,
+                                          so the loads need no vector extracts) */
+    _Alignas(64) double idx[P_LANES];  /* off + m: index into the joined orbits */
+    _Alignas(64) double off[P_LANES];  /* where the lane's orbit starts there */
+    _Alignas(64) double last[P_LANES]; /* off + that orbit's len - 1 */
+    _Alignas(64) double nd[P_LANES];   /* n - idx, n being the iteration the next pass
+                                          computes (steps move both: no store) */
+    _Alignas(64) double pu[P_LANES];   /* no BLA before this n (plain_until) */
+    _Alignas(64) double live[P_LANES]; /* 1: iterating a pixel; 0: idle */
+    _Alignas(64) double m2[P_LANES];   /* |Z + z|^2 after the last step */
+    int pix[P_LANES];                  /* output index */
+} p_lanes_t;
+
+/* What the lanes read of the job, resolved once. Index 0: the start orbit,
+ * 1: the base orbit (for Mandelbrot the same). */
+typedef struct {
+    const rnd_kjob_t *job;
+    const double *lanes; /* ref->lanes: 4 doubles per index of the joined orbits */
+    double off[2];       /* each orbit's start in them */
+    double last[2];      /* each orbit's last index in them */
+    const rnd_bla_table_t *bla[2];
+} p_ctx_t;
+
+/* The pixels of a run: a list (spot checks) first, then a rectangle's,
+ * row by row over columns [x0, x1). */
+typedef struct {
+    int nlist, npix, next, next_x, next_y, x0, x1;
+    const rnd_xy_t *list;
+} p_stream_t;
+
+/* Loads what lane l reads at its index idx, as the vector loop prefetches
+ * it: Z at idx, idx + 1 and idx + 2, and the radii of the 2-step BLA
+ * entries at idx and idx + 1 (from the rows after them: reference.h). */
+static inline void
+p_at (const p_ctx_t *cx, p_lanes_t *ln, int l)
+{
+    /* rows i + 1 and i + 2 exist: the table is padded (reference.h) */
+    const double *t = cx->lanes + 4 * (int)ln->idx[l];
+    ln->zr[l] = t[0];
+    ln->zi[l] = t[1];
+    ln->zr1[l] = t[4];
+    ln->zi1[l] = t[5];
+    ln->r1[l] = t[6];
+    ln->zr2[l] = t[8];
+    ln->zi2[l] = t[9];
+    ln->r2[l] = t[10];
+    ln->go[l] = 4 * ((int64_t)ln->idx[l] + 3);
+}
+
+/* Give lane l the next pixel; 0 (and an idle lane) when none is left. */
+static int
+p_fill (const p_ctx_t *cx, p_stream_t *st, p_lanes_t *ln, int l)
+{
+    const rnd_kjob_t *job = cx->job;
+    if (st->next >= st->npix) {
+        /* Idle: z = c = 0 at m = 0 of the start orbit, so that its (unused)
+         * gathers stay inside the orbit. */
+        ln->x[l] = ln->y[l] = ln->cx[l] = ln->cy[l] = 0.0;
+        ln->idx[l] = ln->off[l] = ln->pu[l] = ln->live[l] = 0.0;
+        ln->last[l] = cx->last[0];
+        ln->nd[l] = 1.0;
+        ln->pix[l] = -1;
+        p_at (cx, ln, l);
+        return 0;
+    }
+    int s = st->next++, x, y;
+    if (s < st->nlist) {
+        x = st->list[s].x;
+        y = st->list[s].y;
+        ln->pix[l] = st->npix - st->nlist + s;
+    } else {
+        x = st->next_x;
+        y = st->next_y;
+        if (++st->next_x == st->x1) {
+            st->next_x = st->x0;
+            st->next_y++;
+        }
+        ln->pix[l] = s - st->nlist;
+    }
+    /* as the scalar kernel */
+    double dcx = ((double)x + 0.5 - job->width_px / 2.0) * job->scale;
+    double dcy = (job->height_px / 2.0 - (double)y - 0.5) * job->scale;
+    ln->x[l] = job->julia ? dcx : 0.0;
+    ln->y[l] = job->julia ? dcy : 0.0;
+    ln->cx[l] = job->julia ? 0.0 : dcx;
+    ln->cy[l] = job->julia ? 0.0 : dcy;
+    ln->idx[l] = ln->off[l] = 0.0;
+    ln->last[l] = cx->last[0];
+    ln->nd[l] = 1.0;
+    ln->pu[l] = 0.0;
+    ln->live[l] = 1.0;
+    p_at (cx, ln, l);
+    return 1;
+}
+
+/* Lane l rebases: z <- Z_m + z on the base orbit at m = 0 (Z_0 = 0). */
+static inline void
+p_rebase (const p_ctx_t *cx, p_lanes_t *ln, int l, double fx, double fy)
+{
+    double n = ln->idx[l] + ln->nd[l];
+    ln->x[l] = fx;
+    ln->y[l] = fy;
+    ln->nd[l] = n - cx->off[1];
+    ln->idx[l] = ln->off[l] = cx->off[1];
+    ln->last[l] = cx->last[1];
+    p_at (cx, ln, l);
+}
+
+/* One pass of the scalar kernel's loop for lane l when it skips by BLA.
+ * 1 when the lane's pixel is finished (interior: max_iter reached). */
+static int
+p_skip (const p_ctx_t *cx, p_lanes_t *ln, int l)
+{
+    const rnd_kjob_t *job = cx->job;
+    int orbit = ln->off[l] != cx->off[0];
+    int off = (int)ln->off[l], m = (int)ln->idx[l] - off, n = (int)(ln->idx[l] + ln->nd[l]);
+    double x = ln->x[l], y = ln->y[l], cr = ln->cx[l], ci = ln->cy[l];
+    int steps = 0;
+    const rnd_bla_t *b =
+        rnd_bla_lookup (cx->bla[orbit], m, fabs (x) + fabs (y), job->max_iter - n + 1, &steps);
+    /* the vector test chose this lane: b exists and steps >= 2 */
+    double nx = fma (b->ax, x, fma (-b->ay, y, fma (b->bx, cr, -(b->by * ci))));
+    double ny = fma (b->ax, y, fma (b->ay, x, fma (b->bx, ci, b->by * cr)));
+    int i = off + m + steps;
+    double fx = cx->lanes[4 * i] + nx, fy = cx->lanes[4 * i + 1] + ny;
+    double m2 = rnd_k_mag2 (fx, fy);
+    if (m2 > job->bail2) {
+        /* escaped somewhere in the skip: redo it step by step */
+        ln->pu[l] = n + steps;
+        return 0;
+    }
+    ln->idx[l] = i; /* and n moves with it (nd) */
+    if (i == (int)ln->last[l] || m2 < rnd_k_mag2 (nx, ny)) {
+        p_rebase (cx, ln, l, fx, fy);
+    } else {
+        ln->x[l] = nx;
+        ln->y[l] = ny;
+        p_at (cx, ln, l);
+    }
+    return n + steps > job->max_iter;
+}
+
+/* Step A of a pass in scalar code, for lane l that stopped after it (an
+ * escape, the end, a rebase, or a BLA skip next), from the state the pass
+ * left alone: the vector's operations (fma (2, Z, z) for (Z + Z) + z
+ * included), so the same bits. Commits the step and handles its event; 1
+ * when the pixel is done and its value is in out. */
+static int
+p_step_a (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out)
+{
+    const rnd_kjob_t *job = cx->job;
+    double x = ln->x[l], y = ln->y[l];
+    double ax = fma (2.0, ln->zr[l], x), ay = fma (2.0, ln->zi[l], y);
+    double nx = fma (ax, x, fma (-ay, y, ln->cx[l]));
+    double ny = fma (ax, y, fma (ay, x, ln->cy[l]));
+    double fx = ln->zr1[l] + nx, fy = ln->zi1[l] + ny;
+    double m2 = rnd_k_mag2 (fx, fy);
+    int n = (int)(ln->idx[l] + ln->nd[l]);
+    if (m2 > job->bail2) {
+        out[ln->pix[l]] = rnd_k_smooth (job, n, m2);
+        return 1;
+    }
+    if (n >= job->max_iter) {
+        out[ln->pix[l]] = RND_INTERIOR;
+        return 1;
+    }
+    ln->idx[l] += 1.0; /* and n with it */
+    if (ln->idx[l] == ln->last[l] || m2 < rnd_k_mag2 (nx, ny)) {
+        p_rebase (cx, ln, l, fx, fy);
+    } else {
+        ln->x[l] = nx;
+        ln->y[l] = ny;
+        p_at (cx, ln, l);
+    }
+    return 0;
+}
+
+/* Stream every pixel of st through the lanes into out. */
+/* bla: 1 when the job has BLA tables; a constant in each copy (p_run). */
+static inline __attribute__ ((always_inline)) void
+p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
+{
+    const struct rnd_ref *ref = job->ref;
+    p_ctx_t cx = { .job = job, .lanes = ref->lanes };
+    const rnd_bla_table_t *tabs[2] = { &ref->bla_start, &ref->bla_base };
+    const rnd_orbit_t *orbits[2] = { &ref->start, &ref->base };
+    for (int o = 0; o < 2; o++) {
+        cx.off[o] = (double)(orbits[o]->re - ref->start.re);
+        cx.last[o] = cx.off[o] + orbits[o]->len - 1;
+        cx.bla[o] = tabs[o];
+    }
+
+    p_lanes_t ln;
+    int active = 0;
+    for (int l = 0; l < P_LANES; l++)
+        active += p_fill (&cx, st, &ln, l);
+    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), two = V_SET1 (2.0), three = V_SET1 (3.0),
+              four = V_SET1 (4.0), b2 = V_SET1 (job->bail2), maxn = V_SET1 ((double)job->max_iter),
+              maxn1 = V_SET1 (job->max_iter - 1.0);
+
+    while (active > 0) {
+        uint64_t skipbits = 0, escbits = 0, endbits = 0, rebbits = 0, stopbits = 0;
+#pragma GCC unroll 16
+        for (int c = 0; c < P_CHAINS; c++) {
+            const int o = c * V_W;
+            V_T x = V_LOAD (&ln.x[o]), y = V_LOAD (&ln.y[o]);
+            V_T idx = V_LOAD (&ln.idx[o]), last = V_LOAD (&ln.last[o]);
+            V_T n = V_ADD (idx, V_LOAD (&ln.nd[o]));
+            V_T pu = V_LOAD (&ln.pu[o]), cr = V_LOAD (&ln.cx[o]), ci = V_LOAD (&ln.cy[o]);
+            V_T za = V_LOAD (&ln.zr[o]), wa = V_LOAD (&ln.zi[o]);
+            V_T zb = V_LOAD (&ln.zr1[o]), wb = V_LOAD (&ln.zi1[o]);
+            V_T zc = V_LOAD (&ln.zr2[o]), wc = V_LOAD (&ln.zi2[o]);
+            V_MASK_T live = V_CMP_GT (V_LOAD (&ln.live[o]), zero);
+            /* Step A. Lanes the scalar kernel would skip by BLA in this
+             * pass leave the vector: it skips when its lookup finds an
+             * entry of 2 or more steps valid for |zx| + |zy|, and as radii
+             * shrink with length that is when the 2-step entry at m is (r1,
+             * 0 where there is none); the lookup runs from n >= plain_until,
+             * for entries that fit max_iter. */
+            V_MASK_T skip = V_MASK_NONE;
+            if (bla) {
+                V_T zn = V_ADD (V_ABS (x), V_ABS (y));
+                skip = V_CMP_M (live, V_LOAD (&ln.r1[o]), zn, _CMP_GT_OQ);
+                skip = V_CMP_M (skip, n, pu, _CMP_GE_OQ);
+                skip = V_CMP_M (skip, n, maxn1, _CMP_LE_OQ);
+                skipbits |= (uint64_t)V_MASK_BITS (skip) << o;
+            }
+            /* 2Z + z as fma (2, Z, z): 2Z is exact, so this is the scalar
+             * kernel's (Z + Z) + z, in one operation instead of two */
+            V_T ax = V_FMADD (two, za, x), ay = V_FMADD (two, wa, y);
+            V_T xa = V_FMADD (ax, x, V_FNMADD (ay, y, cr));
+            V_T ya = V_FMADD (ax, y, V_FMADD (ay, x, ci));
+            V_T fx = V_ADD (zb, xa), fy = V_ADD (wb, ya);
+            V_T m2a = V_FMADD (fx, fx, V_MUL (fy, fy));
+            V_T zm2 = V_FMADD (xa, xa, V_MUL (ya, ya));
+            V_T idxa = V_ADD (idx, one), na = V_ADD (n, one);
+            V_MASK_T adva = V_MASK_ANDNOT (live, skip);
+            V_MASK_T esc = V_CMP_M (adva, m2a, b2, _CMP_GT_OQ);
+            V_MASK_T stay = V_MASK_ANDNOT (adva, esc);
+            V_MASK_T end = V_CMP_M (stay, n, maxn, _CMP_GE_OQ);
+            V_MASK_T reb = V_MASK_OR (V_CMP_M (stay, idxa, last, _CMP_EQ_OQ),
+                                      V_CMP_M (stay, m2a, zm2, _CMP_LT_OQ));
+            /* Step B, from A's state, in the lanes A left going on and that
+             * would not skip now (those stop after A: the next pass skips). */
+            V_MASK_T advb = V_MASK_ANDNOT (V_MASK_ANDNOT (stay, end), reb);
+            if (bla) {
+                V_T zn = V_ADD (V_ABS (xa), V_ABS (ya));
+                V_MASK_T sk = V_CMP_GT (V_LOAD (&ln.r2[o]), zn);
+                sk = V_CMP_M (sk, na, pu, _CMP_GE_OQ);
+                sk = V_CMP_M (sk, na, maxn1, _CMP_LE_OQ);
+                advb = V_MASK_ANDNOT (advb, sk);
+            }
+            ax = V_FMADD (two, zb, xa);
+            ay = V_FMADD (two, wb, ya);
+            V_T xb = V_FMADD (ax, xa, V_FNMADD (ay, ya, cr));
+            V_T yb = V_FMADD (ax, ya, V_FMADD (ay, xa, ci));
+            fx = V_ADD (zc, xb);
+            fy = V_ADD (wc, yb);
+            V_T m2b = V_FMADD (fx, fx, V_MUL (fy, fy));
+            zm2 = V_FMADD (xb, xb, V_MUL (yb, yb));
+            V_T idxb = V_ADD (idxa, one);
+            V_MASK_T escb = V_CMP_M (advb, m2b, b2, _CMP_GT_OQ);
+            V_MASK_T stayb = V_MASK_ANDNOT (advb, escb);
+            V_MASK_T endb = V_CMP_M (stayb, na, maxn, _CMP_GE_OQ);
+            V_MASK_T rebb = V_MASK_OR (V_CMP_M (stayb, idxb, last, _CMP_EQ_OQ),
+                                       V_CMP_M (stayb, m2b, zm2, _CMP_LT_OQ));
+            /* The next pass's reference: rows idx + 3 and idx + 4 of
+             * ref->lanes in one load a lane (beyond the orbit, in its
+             * padding, only for lanes that rebase and reload it). */
+            V_T zd, wd, rc, ze, we, rd;
+            V_GATHER6 (cx.lanes, &ln.go[o], zd, wd, rc, ze, we, rd);
+            V_STORE_I64 (&ln.go[o], advb, V_MUL (V_ADD (idxb, three), four));
+            /* Commit B where it ran; lanes that stopped after A redo it in
+             * scalar code (p_step_a: rare, and no blends here). */
+            V_MASK_STORE (&ln.x[o], advb, xb);
+            V_MASK_STORE (&ln.y[o], advb, yb);
+            V_MASK_STORE (&ln.zr[o], advb, zc);
+            V_MASK_STORE (&ln.zi[o], advb, wc);
+            V_MASK_STORE (&ln.zr1[o], advb, zd);
+            V_MASK_STORE (&ln.zi1[o], advb, wd);
+            V_MASK_STORE (&ln.zr2[o], advb, ze);
+            V_MASK_STORE (&ln.zi2[o], advb, we);
+            if (bla) {
+                V_MASK_STORE (&ln.r1[o], advb, rc);
+                V_MASK_STORE (&ln.r2[o], advb, rd);
+            }
+            V_MASK_STORE (&ln.idx[o], advb, idxb);
+            unsigned e = V_MASK_BITS (escb);
+            if (e) /* rare: once a pixel */
+                V_STORE (&ln.m2[o], m2b);
+            escbits |= (uint64_t)e << o;
+            endbits |= (uint64_t)V_MASK_BITS (endb) << o;
+            rebbits |= (uint64_t)V_MASK_BITS (rebb) << o;
+            stopbits |= (uint64_t)V_MASK_BITS (V_MASK_ANDNOT (adva, advb)) << o;
+        }
+        if (!(escbits | endbits | rebbits | skipbits | stopbits))
+            continue;
+
+        for (uint64_t b = stopbits; b; b &= b - 1) {
+            int l = __builtin_ctzll (b);
+            if (p_step_a (&cx, &ln, l, out))
+                active -= !p_fill (&cx, st, &ln, l);
+        }
+        /* Escaped in step B at n (stored as n + 1). */
+        for (uint64_t b = escbits; b; b &= b - 1) {
+            int l = __builtin_ctzll (b);
+            out[ln.pix[l]] = rnd_k_smooth (job, (int)(ln.idx[l] + ln.nd[l]) - 1, ln.m2[l]);
+            active -= !p_fill (&cx, st, &ln, l);
+        }
+        /* Ran max_iter iterations: interior. */
+        for (uint64_t b = endbits; b; b &= b - 1) {
+            int l = __builtin_ctzll (b);
+            out[ln.pix[l]] = RND_INTERIOR;
+            active -= !p_fill (&cx, st, &ln, l);
+        }
+        /* z <- Z_m + z, the same sum the step computed. */
+        for (uint64_t b = rebbits & ~endbits; b; b &= b - 1) {
+            int l = __builtin_ctzll (b);
+            p_rebase (&cx, &ln, l, ln.zr[l] + ln.x[l], ln.zi[l] + ln.y[l]);
+        }
+        for (uint64_t b = skipbits; b; b &= b - 1) {
+            int l = __builtin_ctzll (b);
+            if (p_skip (&cx, &ln, l)) {
+                out[ln.pix[l]] = RND_INTERIOR;
+                active -= !p_fill (&cx, st, &ln, l);
+            }
+        }
+    }
+}
+
+static void
+p_run (const rnd_kjob_t *job, p_stream_t *st, float *out)
+{
+    const struct rnd_ref *ref = job->ref;
+    if (ref->bla_start.levels >= 2 || ref->bla_base.levels >= 2)
+        p_lanes_run (job, st, out, 1);
+    else
+        p_lanes_run (job, st, out, 0);
+}
+
+void
+KP_LIST_FN (const rnd_kjob_t *job, rnd_rect_t r, const rnd_xy_t *px, int n, float *out)
+{
+    p_stream_t st = { n, s_rect_px (r) + n, 0, r.x0, r.y0, r.x0, r.x1, px };
+    p_run (job, &st, out);
+}
