@@ -60,11 +60,13 @@ sx_setup () {
     trap sx_cleanup EXIT
 }
 
+# Every peer killed; the scratch dir (logs, PNGs) removed, unless
+# P2PF_KEEP is set (it is then named on stderr, for a post-mortem).
 sx_cleanup () {
     local p
     for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
     wait 2>/dev/null
-    rm -rf "$DIR"
+    [ -n "${P2PF_KEEP:-}" ] && echo "kept $DIR" >&2 || rm -rf "$DIR"
 }
 
 sx_fail () {
