@@ -66,7 +66,11 @@ sx_cleanup () {
     local p
     for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
     wait 2>/dev/null
-    [ -n "${P2PF_KEEP:-}" ] && echo "kept $DIR" >&2 || rm -rf "$DIR"
+    if [ -n "${P2PF_KEEP:-}" ]; then
+        echo "kept $DIR" >&2
+    else
+        rm -rf "$DIR"
+    fi
 }
 
 sx_fail () {
