@@ -70,6 +70,7 @@ el_peer_rendered (el_peer_t *p, uint64_t now, ovl_id_t job, uint32_t slice, cons
     p->stats.slices_rendered++;
     if (el_bit_get (p->done, slice)) {
         p->stats.slices_duplicate++;
+        p->stats.rendered_late++;
     } else {
         p->n_own++;
         el_store_slice (p, now, slice, pixels, p->self.id, 1);

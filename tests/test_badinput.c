@@ -78,6 +78,7 @@ typedef struct {
     int seen;
     uint64_t dropped_malformed, dropped_job, dropped_other, slices_duplicate;
     uint64_t ovl_dropped_malformed, recv_rejected;
+    uint64_t rendered, rendered_first, rendered_late;
 } s_left_t;
 
 /* What the test sent peer i, by the counter that must count it. */
@@ -124,6 +125,9 @@ s_on_line (tu_swarm_t *sw, int i, const char *event, const char *line)
     l->slices_duplicate = tu_json_u64 (line, "slices_duplicate");
     l->ovl_dropped_malformed = tu_json_u64 (line, "ovl_dropped_malformed");
     l->recv_rejected = tu_json_u64 (line, "recv_rejected");
+    l->rendered = tu_json_u64 (line, "rendered");
+    l->rendered_first = tu_json_u64 (line, "rendered_first");
+    l->rendered_late = tu_json_u64 (line, "rendered_late");
 }
 
 /* --- conditions ---------------------------------------------------------- */
@@ -639,6 +643,13 @@ test_bad_input_from_the_network (void **state)
                     i, (unsigned long long)s->ovl_malformed, (unsigned long long)s->rejected,
                     (unsigned long long)s->el_malformed, (unsigned long long)s->el_job,
                     (unsigned long long)s->el_other, (unsigned long long)s->duplicate);
+        /* The duplicates sent were received, not rendered here: the
+         * closing line's split of the renders stays within them (it once
+         * subtracted every duplicate and went below zero). */
+        if (l->rendered_first + l->rendered_late != l->rendered || l->rendered_first > l->rendered)
+            S_FAIL ("peer %d split its %llu renders into %llu first and %llu late", i,
+                    (unsigned long long)l->rendered, (unsigned long long)l->rendered_first,
+                    (unsigned long long)l->rendered_late);
     }
 }
 

@@ -270,17 +270,21 @@ app_peer_loop (app_peer_ctx_t *c)
     const el_stats_t *es = el_peer_stats (peer);
     double busy_s = app_peer_render_busy_s (c->render);
     /* Every render of every job, so not the `done` line's count: a slice
-     * whose copy from another peer came first was rendered here too. */
+     * whose copy from another peer came first was rendered here too. (Not
+     * rendered minus every duplicate: copies received twice are duplicates
+     * too, and that went below zero.) */
+    uint64_t first = es->slices_rendered - es->rendered_late;
     app_peer_say (c,
                   "left: rendered %llu slice%s here over all jobs (%llu first, %llu after another "
                   "peer's copy), busy %.3f s in all; %s%s",
                   (unsigned long long)es->slices_rendered, app_plural_s (es->slices_rendered),
-                  (unsigned long long)(es->slices_rendered - es->slices_duplicate),
-                  (unsigned long long)es->slices_duplicate, busy_s,
+                  (unsigned long long)first, (unsigned long long)es->rendered_late, busy_s,
                   c->images_said[0] ? "images: " : "no image written", c->images_said);
     app_jsonlog_t *log = app_peer_json (c, "left");
     app_jsonlog_str (log, "images", c->images_said);
     app_jsonlog_u64 (log, "rendered", es->slices_rendered);
+    app_jsonlog_u64 (log, "rendered_first", first);
+    app_jsonlog_u64 (log, "rendered_late", es->rendered_late);
     app_jsonlog_num (log, "busy_s", busy_s);
     app_jsonlog_u64 (log, "own", st.own);
     app_jsonlog_u64 (log, "slices_received", es->slices_received);
