@@ -149,18 +149,21 @@ app_cmd_render (int argc, char **argv)
     uint64_t iters = 0;
     for (size_t i = 0; i < npix; i++)
         iters += rnd_smooth_iterations (smooth[i], v->max_iter);
-    if (!quiet && job.perturb)
-        fprintf (stderr,
-                 "p2pfractal: rendered %dx%d in %.3f s (reference orbit %.3f s), %.3f G "
-                 "iterations/s (perturbation, scalar, %d threads)\n",
-                 v->width_px, v->height_px, seconds, t_ref,
-                 seconds > 0 ? iters / seconds / 1e9 : 0.0, ran);
-    else if (!quiet)
-        fprintf (stderr,
-                 "p2pfractal: rendered %dx%d in %.3f s, %.3f G iterations/s (%s, %d thread%s)\n",
-                 v->width_px, v->height_px, seconds, seconds > 0 ? iters / seconds / 1e9 : 0.0,
-                 rnd_kernel_name (kernel == RND_KERNEL_AUTO ? rnd_kernel_best () : kernel), ran,
-                 app_plural_s ((unsigned)ran));
+    /* The variant that ran: floatexp deltas (below 1e-290) are scalar
+     * whatever was asked (render/kernel.c). */
+    const char *ran_name =
+        job.perturb && job.floatexp
+            ? "scalar, floatexp"
+            : rnd_kernel_name (kernel == RND_KERNEL_AUTO ? rnd_kernel_best () : kernel);
+    char orbit[64] = "";
+    if (job.perturb)
+        snprintf (orbit, sizeof orbit, " (reference orbit %.3f s)", t_ref);
+    if (!quiet)
+        fprintf (
+            stderr,
+            "p2pfractal: rendered %dx%d in %.3f s%s, %.3f G iterations/s (%s%s, %d thread%s)\n",
+            v->width_px, v->height_px, seconds, orbit, seconds > 0 ? iters / seconds / 1e9 : 0.0,
+            job.perturb ? "perturbation, " : "", ran_name, ran, app_plural_s ((unsigned)ran));
 
     char params[RND_PARAMS_FORMAT_MAX];
     if (rnd_params_format (v, params, sizeof params) < 0) {
