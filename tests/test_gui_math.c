@@ -32,6 +32,23 @@ s_expect_fit (int iw, int ih, int ww, int wh, int x, int y, int w, int h)
     assert_int_equal (gh, h);
 }
 
+/* The legend goes in the top-right corner unless it would meet the HUD
+ * across (then below it, a gap apart). */
+static void
+test_corner_y (void **state)
+{
+    (void)state;
+    /* 1600-px window, HUD 360 wide at (10, 10), legend 400 wide: apart. */
+    assert_int_equal (app_gui_corner_y (1590, 10, 400, 10, 10, 360, 150, 10), 10);
+    /* 800-px window, legend 440 wide: its left edge (350) is over the HUD. */
+    assert_int_equal (app_gui_corner_y (790, 10, 440, 10, 10, 360, 150, 10), 170);
+    /* Touching within the gap counts as meeting. */
+    assert_int_equal (app_gui_corner_y (785, 10, 400, 10, 10, 370, 150, 10), 170);
+    assert_int_equal (app_gui_corner_y (790, 10, 400, 10, 10, 370, 150, 10), 10);
+    /* No HUD (turned off, or the presenter view): the corner. */
+    assert_int_equal (app_gui_corner_y (790, 10, 400, 0, 0, 0, 0, 10), 10);
+}
+
 static void
 test_fit (void **state)
 {
@@ -487,6 +504,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_fit),
+        cmocka_unit_test (test_corner_y),
         cmocka_unit_test (test_zoom_at_keeps_the_point),
         cmocka_unit_test (test_region),
         cmocka_unit_test (test_zoom_box),

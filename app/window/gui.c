@@ -210,14 +210,15 @@ s_draw (app_gui_t *g, uint64_t now_ms)
                            (oh - g->line_px) / 2, msg, APP_GUI_DIM, 1.0);
     }
     int bottom = oh;
+    SDL_Rect hud = { 0, 0, 0, 0 };
     if (g->presenter) {
         app_gui_draw_presenter (g, ow, oh);
     } else if (g->hud) {
-        app_gui_draw_hud (g);
+        hud = app_gui_draw_hud (g);
         bottom = app_gui_draw_ticker (g, ow, oh, now_ms);
     }
     if (g->overlay && !g->presenter)
-        app_gui_draw_legend (g, ow);
+        app_gui_draw_legend (g, ow, &hud);
     if (g->help)
         app_gui_draw_help (g, ow, oh);
     app_gui_draw_toast (g, ow, bottom, now_ms);

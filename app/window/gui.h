@@ -60,6 +60,13 @@ void app_gui_close (app_gui_t **gui_p);
  * scaled with its aspect kept and centred: *x, *y, *w, *h. */
 void app_gui_fit (int img_w, int img_h, int win_w, int win_h, int *x, int *y, int *w, int *h);
 
+/* The top of a box w px wide at the window's top-right corner (right
+ * edge at right_x), given the box [x, x + w) x [y, y + h) it must not
+ * cover (the HUD at the top-left; w 0: none): top_y if they do not meet
+ * across, else below the other box by gap. */
+int app_gui_corner_y (int right_x, int top_y, int w, int x, int y, int other_w, int other_h,
+                      int gap);
+
 /* The view after zooming by factor (> 1 zooms in) so that the point at
  * image pixel (px, py) stays where it is on the screen. Other fields as in
  * view. Exact at any depth (rnd_view_zoom_exact): 0, or -1 with *out =

@@ -178,7 +178,9 @@ int app_gui_text_w (app_gui_t *g, const char *text, uint32_t rgb);
 void app_gui_text_draw (app_gui_t *g, int x, int y, const char *text, uint32_t rgb, double alpha);
 void app_gui_fill (app_gui_t *g, const SDL_Rect *r, uint32_t rgb, int alpha);
 void app_gui_outline (app_gui_t *g, SDL_Rect r, uint32_t rgb, int alpha, int thick_px);
-void app_gui_text_box (app_gui_t *g, int x, int y, int right, const app_gui_line_t *lines, int n);
+SDL_Rect app_gui_text_box (app_gui_t *g, int x, int y, int right, const app_gui_line_t *lines,
+                           int n);
+void app_gui_text_box_size (app_gui_t *g, const app_gui_line_t *lines, int n, int *w, int *h);
 TTF_Font *app_gui_font_open (int pt);
 void app_gui_font_fit (app_gui_t *g, int oh);
 int app_gui_big_w (app_gui_t *g, const char *text);
@@ -229,8 +231,8 @@ void app_gui_save_notes (app_gui_t *g);
 
 void app_gui_draw_overlay (app_gui_t *g, const SDL_Rect *fit, uint64_t now_ms);
 void app_gui_draw_band (app_gui_t *g, const SDL_Rect *fit);
-void app_gui_draw_hud (app_gui_t *g);
-void app_gui_draw_legend (app_gui_t *g, int ow);
+SDL_Rect app_gui_draw_hud (app_gui_t *g);
+void app_gui_draw_legend (app_gui_t *g, int ow, const SDL_Rect *hud);
 int app_gui_draw_ticker (app_gui_t *g, int ow, int oh, uint64_t now_ms);
 void app_gui_draw_toast (app_gui_t *g, int ow, int bottom, uint64_t now_ms);
 

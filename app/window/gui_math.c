@@ -57,6 +57,15 @@ app_gui_zoom_at (const rnd_view_t *view, double px, double py, double factor, rn
 }
 
 int
+app_gui_corner_y (int right_x, int top_y, int w, int x, int y, int other_w, int other_h, int gap)
+{
+    int left = right_x - w;
+    if (other_w <= 0 || left >= x + other_w + gap)
+        return top_y;
+    return y + other_h + gap;
+}
+
+int
 app_gui_zoom_box (const rnd_view_t *view, double x0, double y0, double x1, double y1,
                   rnd_view_t *out)
 {

@@ -92,8 +92,8 @@ s_percent (uint32_t part, uint32_t whole)
 
 /* The HUD: who we are, the job's progress, our share -- a few short
  * lines in the top-left corner (the kernel and the view's details are in
- * the presenter view and the key list). */
-void
+ * the presenter view and the key list). Returns its box. */
+SDL_Rect
 app_gui_draw_hud (app_gui_t *g)
 {
     const app_view_info_t *in = &g->frame.info;
@@ -130,12 +130,15 @@ app_gui_draw_hud (app_gui_t *g)
         snprintf (l[n].text, APP_GUI_TEXT_MAX, "electing a master ...");
         l[n++].rgb = APP_GUI_AMBER;
     }
-    app_gui_text_box (g, APP_GUI_MARGIN_PX, APP_GUI_MARGIN_PX, 0, l, n);
+    return app_gui_text_box (g, APP_GUI_MARGIN_PX, APP_GUI_MARGIN_PX, 0, l, n);
 }
 
-/* The legend of the overlay: each peer's colour and share. */
+/* The legend of the overlay: each peer's colour and share, in the
+ * top-right corner -- or below the HUD (hud: its box, w 0 if none) where
+ * the window is too narrow for both side by side (an 800-px window had
+ * the legend over the HUD's line ends). */
 void
-app_gui_draw_legend (app_gui_t *g, int ow)
+app_gui_draw_legend (app_gui_t *g, int ow, const SDL_Rect *hud)
 {
     const app_view_info_t *in = &g->frame.info;
     app_gui_line_t l[APP_VIEW_LEGEND_MAX + 2];
@@ -163,7 +166,11 @@ app_gui_draw_legend (app_gui_t *g, int ow)
         snprintf (l[n].text, APP_GUI_TEXT_MAX, "no slices yet");
         l[n++].rgb = APP_GUI_DIM;
     }
-    app_gui_text_box (g, ow - APP_GUI_MARGIN_PX, APP_GUI_MARGIN_PX, 1, l, n);
+    int w, h;
+    app_gui_text_box_size (g, l, n, &w, &h);
+    int y = app_gui_corner_y (ow - APP_GUI_MARGIN_PX, APP_GUI_MARGIN_PX, w, hud->x, hud->y, hud->w,
+                              hud->h, APP_GUI_MARGIN_PX);
+    app_gui_text_box (g, ow - APP_GUI_MARGIN_PX, y, 1, l, n);
 }
 
 /* The ticker: the newest few events at the bottom-left, each fading out

@@ -142,22 +142,34 @@ app_gui_outline (app_gui_t *g, SDL_Rect r, uint32_t rgb, int alpha, int thick_px
     }
 }
 
-/* A box of lines of text; (x, y) is its top-left, or top-right with
- * right set, or bottom-left with bottom set. n lines, each with a colour
- * and an optional swatch (a peer's colour) before it. */
+/* The size of the box app_gui_text_box would draw (0 x 0: none). */
 void
-app_gui_text_box (app_gui_t *g, int x, int y, int right, const app_gui_line_t *lines, int n)
+app_gui_text_box_size (app_gui_t *g, const app_gui_line_t *lines, int n, int *w, int *h)
 {
-    if (!g->font || n == 0)
-        return;
-    int sw_px = g->line_px - 4, w = 0;
-    for (int i = 0; i < n; i++) {
+    int sw_px = g->line_px - 4, tw = 0;
+    for (int i = 0; g->font && i < n; i++) {
         int lw =
             app_gui_text_w (g, lines[i].text, lines[i].rgb) + (lines[i].swatch ? sw_px + 6 : 0);
-        w = lw > w ? lw : w;
+        tw = lw > tw ? lw : tw;
     }
-    SDL_Rect box = { right ? x - w - 2 * APP_GUI_PAD_PX : x, y, w + 2 * APP_GUI_PAD_PX,
-                     n * g->line_px + 2 * APP_GUI_PAD_PX };
+    *w = g->font && n > 0 ? tw + 2 * APP_GUI_PAD_PX : 0;
+    *h = g->font && n > 0 ? n * g->line_px + 2 * APP_GUI_PAD_PX : 0;
+}
+
+/* A box of lines of text; (x, y) is its top-left, or top-right with
+ * right set, or bottom-left with bottom set. n lines, each with a colour
+ * and an optional swatch (a peer's colour) before it. Returns the box
+ * drawn. */
+SDL_Rect
+app_gui_text_box (app_gui_t *g, int x, int y, int right, const app_gui_line_t *lines, int n)
+{
+    SDL_Rect box = { x, y, 0, 0 };
+    if (!g->font || n == 0)
+        return box;
+    int sw_px = g->line_px - 4;
+    app_gui_text_box_size (g, lines, n, &box.w, &box.h);
+    if (right)
+        box.x = x - box.w;
     app_gui_fill (g, &box, 0x000000, APP_GUI_BOX_ALPHA);
     for (int i = 0; i < n; i++) {
         int lx = box.x + APP_GUI_PAD_PX, ly = box.y + APP_GUI_PAD_PX + i * g->line_px;
@@ -168,6 +180,7 @@ app_gui_text_box (app_gui_t *g, int x, int y, int right, const app_gui_line_t *l
         }
         app_gui_text_draw (g, lx, ly, lines[i].text, lines[i].rgb, 1.0);
     }
+    return box;
 }
 
 /* DejaVu Sans Mono (the legend's columns line up), at pt points. */
