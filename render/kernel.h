@@ -101,6 +101,13 @@ typedef struct {
     int y1;
 } rnd_rect_t;
 
+/* Pixels of a rectangle; 0 for an empty one. */
+static inline size_t
+rnd_rect_px (rnd_rect_t r)
+{
+    return r.x1 > r.x0 && r.y1 > r.y0 ? (size_t)(r.x1 - r.x0) * (size_t)(r.y1 - r.y0) : 0;
+}
+
 /* Compute rows [y0, y1) of the image into out (row-major, (y1-y0)*W floats).
  * kernel must be supported (rnd_kernel_supported); AUTO picks the best. */
 void rnd_kernel_run (rnd_kernel_t kernel, const rnd_kjob_t *job, int y0, int y1, float *out);

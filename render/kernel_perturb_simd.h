@@ -408,6 +408,6 @@ p_run (const rnd_kjob_t *job, p_stream_t *st, float *out)
 void
 KP_LIST_FN (const rnd_kjob_t *job, rnd_rect_t r, const rnd_xy_t *px, int n, float *out)
 {
-    p_stream_t st = { n, s_rect_px (r) + n, 0, r.x0, r.y0, r.x0, r.x1, px };
+    p_stream_t st = { n, (int)rnd_rect_px (r) + n, 0, r.x0, r.y0, r.x0, r.x1, px };
     p_run (job, &st, out);
 }

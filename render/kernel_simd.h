@@ -274,17 +274,10 @@ s_run (s_stream_t *stp)
     s_resolve (job, &q, out);
 }
 
-/* Pixels of a rectangle; 0 for an empty one. */
-static int
-s_rect_px (rnd_rect_t r)
-{
-    return r.x1 > r.x0 && r.y1 > r.y0 ? (r.x1 - r.x0) * (r.y1 - r.y0) : 0;
-}
-
 void
 K_FN (const rnd_kjob_t *job, rnd_rect_t r, float *out)
 {
-    int npx = s_rect_px (r);
+    int npx = (int)rnd_rect_px (r);
     int interior = npx && !job->julia && job->interior_check && rnd_k_rect_may_be_interior (job, r);
     s_stream_t st = { job, interior, 0, 0, npx, 0, r.x0, r.y0, r.x0, r.x1, NULL, out };
     s_run (&st);
@@ -295,7 +288,7 @@ K_FN (const rnd_kjob_t *job, rnd_rect_t r, float *out)
 void
 K_LIST_FN (const rnd_kjob_t *job, rnd_rect_t r, const rnd_xy_t *px, int n, float *out)
 {
-    int npx = s_rect_px (r);
+    int npx = (int)rnd_rect_px (r);
     int mandel = !job->julia && job->interior_check;
     int interior = npx && mandel && rnd_k_rect_may_be_interior (job, r);
     s_stream_t st = { job, interior, mandel, n, npx + n, 0, r.x0, r.y0, r.x0, r.x1, px, out };

@@ -46,13 +46,6 @@ int rnd_slice_count (int width_px, int height_px, int requested);
  * by all threads (behind a mutex), so a call is cheap. */
 rnd_rect_t rnd_slice_rect (int width_px, int height_px, int k, int i);
 
-/* Pixels of a rectangle. */
-static inline size_t
-rnd_rect_px (rnd_rect_t r)
-{
-    return (size_t)(r.x1 - r.x0) * (size_t)(r.y1 - r.y0);
-}
-
 /* Pixels of the largest slice of k: what one slice's message must carry. */
 size_t rnd_slice_px_max (int width_px, int height_px, int k);
 

@@ -17,24 +17,8 @@
 #include "deep_views.h"
 #include "kernel.h"
 #include "slice.h"
+#include "tu_view.h"
 #include "view.h"
-
-static void
-s_view (rnd_view_t *v, rnd_fractal_t f, const char *re, const char *im, const char *width, int w,
-        int h, int iter)
-{
-    rnd_view_default (v);
-    v->fractal = f;
-    assert_int_equal (rnd_view_set_center_text (v, re, im), 0);
-    assert_int_equal (rnd_view_set_width_text (v, width), 0);
-    v->width_px = w;
-    v->height_px = h;
-    v->max_iter = iter;
-    rnd_view_field_t bad;
-    char err[256];
-    if (rnd_view_validate_deep (v, &bad, err, sizeof err))
-        fail_msg ("%s", err);
-}
 
 /* The whole image by perturbation (forced or not), one thread. */
 static float *
@@ -73,7 +57,7 @@ test_slices_equal_whole (void **state)
 {
     (void)state;
     rnd_view_t v;
-    s_view (&v, RND_FRACTAL_MANDELBROT, BENCH_MIS_RE, BENCH_MIS_IM, "1e-50", 48, 36, 3000);
+    tu_view_deep (&v, RND_FRACTAL_MANDELBROT, BENCH_MIS_RE, BENCH_MIS_IM, "1e-50", 48, 36, 3000);
     assert_true (rnd_view_is_deep (&v));
     float *whole = s_render (&v, 0);
     size_t npx = (size_t)v.width_px * v.height_px;
@@ -155,7 +139,7 @@ test_agrees_with_double_kernel (void **state)
     };
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         rnd_view_t v;
-        s_view (&v, views[i].f, views[i].re, views[i].im, views[i].width, 64, 48, 4000);
+        tu_view_deep (&v, views[i].f, views[i].re, views[i].im, views[i].width, 64, 48, 4000);
         assert_false (rnd_view_is_deep (&v));
         float *pert = s_render (&v, RND_KJOB_PERTURB);
         rnd_kjob_t job;
@@ -281,7 +265,8 @@ test_deep_views_against_mpfr (void **state)
     };
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         rnd_view_t v;
-        s_view (&v, views[i].f, views[i].re, views[i].im, views[i].width, 32, 24, views[i].iter);
+        tu_view_deep (&v, views[i].f, views[i].re, views[i].im, views[i].width, 32, 24,
+                      views[i].iter);
         assert_true (rnd_view_is_deep (&v));
         float *s = s_render (&v, 0);
         size_t npx = (size_t)v.width_px * v.height_px;
@@ -346,7 +331,7 @@ test_floatexp_agrees (void **state)
 {
     (void)state;
     rnd_view_t v;
-    s_view (&v, RND_FRACTAL_MANDELBROT, BENCH_MIS_RE, BENCH_MIS_IM, "1e-50", 48, 36, 4000);
+    tu_view_deep (&v, RND_FRACTAL_MANDELBROT, BENCH_MIS_RE, BENCH_MIS_IM, "1e-50", 48, 36, 4000);
     float *dbl = s_render (&v, 0);
     float *fe = s_render (&v, RND_KJOB_FLOATEXP);
     size_t npx = (size_t)v.width_px * v.height_px;
@@ -394,7 +379,8 @@ test_bla_keeps_counts (void **state)
     };
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         rnd_view_t v;
-        s_view (&v, views[i].f, views[i].re, views[i].im, views[i].width, 40, 30, views[i].iter);
+        tu_view_deep (&v, views[i].f, views[i].re, views[i].im, views[i].width, 40, 30,
+                      views[i].iter);
         float *bla = s_render (&v, 0);
         float *plain = s_render (&v, RND_KJOB_NO_BLA);
         if (i == 0) { /* the job's epsilon 0 is plain perturbation too */
@@ -492,7 +478,7 @@ test_fma_build_same_bits (void **state)
     };
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         rnd_view_t v;
-        s_view (&v, views[i].f, views[i].re, views[i].im, views[i].width, 24, 18, 30000);
+        tu_view_deep (&v, views[i].f, views[i].re, views[i].im, views[i].width, 24, 18, 30000);
         rnd_kjob_t job;
         char err[256];
         assert_int_equal (rnd_kjob_prepare (&job, &v, views[i].flags, err, sizeof err), 0);

@@ -15,24 +15,8 @@
 
 #include "deep_views.h"
 #include "kernel.h"
+#include "tu_view.h"
 #include "view.h"
-
-static void
-s_view (rnd_view_t *v, rnd_fractal_t f, const char *re, const char *im, const char *width, int w,
-        int h, int iter)
-{
-    rnd_view_default (v);
-    v->fractal = f;
-    assert_int_equal (rnd_view_set_center_text (v, re, im), 0);
-    assert_int_equal (rnd_view_set_width_text (v, width), 0);
-    v->width_px = w;
-    v->height_px = h;
-    v->max_iter = iter;
-    rnd_view_field_t bad;
-    char err[256];
-    if (rnd_view_validate_deep (v, &bad, err, sizeof err))
-        fail_msg ("%s", err);
-}
 
 /* Index of the first float whose bits differ, or -1. */
 static long
@@ -100,8 +84,8 @@ test_every_kernel_same_bits (void **state)
         for (int f = 0; f < 2; f++) {
             int flags = f ? RND_KJOB_NO_BLA : 0;
             rnd_view_t v;
-            s_view (&v, s_views[i].f, s_views[i].re, s_views[i].im, s_views[i].width, w, h,
-                    s_views[i].iter);
+            tu_view_deep (&v, s_views[i].f, s_views[i].re, s_views[i].im, s_views[i].width, w, h,
+                          s_views[i].iter);
             if (s_views[i].eps > 0)
                 v.bla_epsilon = s_views[i].eps;
             rnd_kjob_t job;
