@@ -46,7 +46,7 @@
 _Static_assert(P_LANES <= 64, "the lanes' bits must fit one uint64_t");
 /* Row offsets (4 doubles a row) of the joined orbits and their padding are
  * int32 in the vectors. */
-_Static_assert(4.0 * (2.0 * RND_VIEW_ITER_MAX + 8) < 2147483647.0, "row offsets fit an int32");
+_Static_assert(4LL * (2LL * RND_VIEW_ITER_MAX + 8) <= 2147483647LL, "row offsets fit an int32");
 
 /* Lane state; integers (m, n, ...) are doubles, exact far beyond max_iter,
  * so that they stay in the vector registers' one type. */
