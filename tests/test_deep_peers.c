@@ -7,7 +7,8 @@
  * render` writes for the same view. Then a fourth peer joins that claims
  * another orbit (P2PF_TEST_CORRUPT_SLICES=2: right pixels, wrong hash):
  * the others reject its slices, each says once that it is that peer whose
- * orbit differs, and their images are still render's. */
+ * orbit differs, and their images are still render's -- that second job
+ * 1e-1000 wide (floatexp deltas, a 3,400-bit orbit). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,14 @@ static const char *const s_view[] = { "--center", S_CENTER, "--width", "1e-300",
                                       "96x64",    "--iter", "20000",   NULL };
 static const char *const s_job[] = { "--center", S_CENTER, "--width",  "1e-300", "--size", "96x64",
                                      "--iter",   "20000",  "--slices", "16",     NULL };
+/* The second test goes past what doubles' exponents hold (floatexp deltas)
+ * and deeper than the issue's 1e-1000; counts there are ~60,000 (at
+ * 20,000 iterations the image would be one flat black). */
+static const char *const s_view_floatexp[] = { "--center", S_CENTER, "--width", "1e-1000", "--size",
+                                               "96x64",    "--iter", "100000",  NULL };
+static const char *const s_job_floatexp[] = { "--center", S_CENTER, "--width", "1e-1000",
+                                              "--size",   "96x64",  "--iter",  "100000",
+                                              "--slices", "16",     NULL };
 
 static tu_swarm_t s_sw;
 static int s_references[TU_SWARM_MAX]; /* `reference` events: orbits computed */
@@ -131,10 +140,10 @@ test_other_orbit_is_rejected (void **state)
         seeds[i] = seed + 10 + (uint64_t)i;
     char ref_path[256];
     tu_path_join (ref_path, sizeof ref_path, sw->dir, "ref.png");
-    double job_s = tu_render_reference (sw->dir, s_view, ref_path);
+    double job_s = tu_render_reference (sw->dir, s_view_floatexp, ref_path);
     char throttle[32];
     tu_throttle (S_JOB_BUSY_S * 2, job_s, throttle, sizeof throttle);
-    tu_swarm_start (sw, S_PEERS, seeds, throttle, s_job, S_START_TIMEOUT_MS);
+    tu_swarm_start (sw, S_PEERS, seeds, throttle, s_job_floatexp, S_START_TIMEOUT_MS);
     /* The liar joins unthrottled: it wants work. */
     setenv ("P2PF_TEST_CORRUPT_SLICES", "2", 1);
     tu_swarm_spawn_peer (sw, S_PEERS, seed + 10 + S_PEERS, "1", sw->peers[0].port, 0, NULL);
