@@ -3,7 +3,8 @@
  * of the colours of a 3x larger render of the same view; --samples 1 is
  * today's output byte for byte; the PNG's Comment carries the samples and
  * --params renders the same image again; the stored sub-pixel values
- * recolour with another palette into what render writes with it; and
+ * recolour with another palette into what render writes with it; a deep
+ * view derives its reference orbit from the sample grid; and
  * three headless peers on loopback render a --samples 2 job into PNGs
  * identical to render's. */
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deep_views.h"
 #include "kernel.h"
 #include "palette.h"
 #include "params.h"
@@ -222,6 +224,54 @@ test_recolour_from_stored_values (void **state)
     free (got);
 }
 
+/* Deep views: the perturbation parameters come from the sample grid. A
+ * 32x24 view of 2x2 samples prepares the very reference orbit (hash) of
+ * the 64x48 view -- not that of 32x24 pixels, whose precision is a bit
+ * less -- and renders the 64x48 view's values, bit for bit. */
+static void
+test_deep_derives_from_the_grid (void **state)
+{
+    (void)state;
+    rnd_view_t aa, big, small;
+    rnd_view_default (&aa);
+    assert_int_equal (rnd_view_set_center_text (&aa, BENCH_MIS_RE, BENCH_MIS_IM), 0);
+    assert_int_equal (rnd_view_set_width_text (&aa, "1e-60"), 0);
+    aa.max_iter = 6000;
+    aa.width_px = 32;
+    aa.height_px = 24;
+    small = aa;
+    aa.samples = 2;
+    rnd_view_samples_grid (&aa, &big);
+    assert_int_equal (big.width_px, 64);
+    assert_int_equal (big.samples, 1);
+    char err[512];
+    rnd_view_field_t bad;
+    assert_int_equal (rnd_view_validate_deep (&aa, &bad, err, sizeof err), 0);
+    rnd_kjob_t ja, jb, js;
+    assert_int_equal (rnd_kjob_prepare (&ja, &aa, 0, err, sizeof err), 0);
+    assert_int_equal (rnd_kjob_prepare (&jb, &big, 0, err, sizeof err), 0);
+    assert_int_equal (rnd_kjob_prepare (&js, &small, 0, err, sizeof err), 0);
+    assert_true (ja.perturb && jb.perturb);
+    uint8_t ha[RND_REF_HASH_BYTES], hb[RND_REF_HASH_BYTES], hs[RND_REF_HASH_BYTES];
+    assert_int_equal (rnd_kjob_ref_hash (&ja, ha), 1);
+    assert_int_equal (rnd_kjob_ref_hash (&jb, hb), 1);
+    assert_int_equal (rnd_kjob_ref_hash (&js, hs), 1);
+    assert_memory_equal (ha, hb, sizeof ha);
+    assert_true (memcmp (ha, hs, sizeof ha) != 0);
+    assert_int_equal (rnd_kjob_ref_bits (&ja), rnd_kjob_ref_bits (&jb));
+    size_t n = 64 * 48;
+    float *a = malloc (n * sizeof *a), *b = malloc (n * sizeof *b);
+    assert_true (a && b);
+    rnd_kernel_run (RND_KERNEL_AUTO, &ja, 0, ja.height_px, a);
+    rnd_kernel_run (RND_KERNEL_SCALAR, &jb, 0, jb.height_px, b);
+    assert_memory_equal (a, b, n * sizeof *a);
+    rnd_kjob_release (&ja);
+    rnd_kjob_release (&jb);
+    rnd_kjob_release (&js);
+    free (a);
+    free (b);
+}
+
 static void
 test_swarm_renders_samples (void **state)
 {
@@ -268,6 +318,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_render_averages_a_larger_render),
         cmocka_unit_test (test_recolour_from_stored_values),
+        cmocka_unit_test (test_deep_derives_from_the_grid),
         cmocka_unit_test (test_swarm_renders_samples),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
