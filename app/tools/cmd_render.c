@@ -36,6 +36,7 @@ static const char s_usage[] =
     "  p2pfractal render -o seahorse.png\n"
     "  p2pfractal render --size 640x360 --iter 500 -o a.png --counts a16.png\n"
     "  p2pfractal render --params a.png --size 3840x2160 -o a-4k.png\n"
+    "  p2pfractal render --samples 3 --size 640x360 -o smooth.png\n"
     "\n"
     "Exit status: 0 done; 1 the PNG cannot be written; 2 a bad command line,\n"
     "parameter file or palette.\n";
