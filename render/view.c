@@ -174,16 +174,23 @@ rnd_view_samples_grid (const rnd_view_t *v, rnd_view_t *out)
     out->samples = 1;
 }
 
+/* K, or 1 for a value validation refuses (no overflow before it ran). */
+static int
+s_samples (const rnd_view_t *v)
+{
+    return v->samples > 1 && v->samples <= RND_VIEW_SAMPLES_MAX ? v->samples : 1;
+}
+
 int
 rnd_view_grid_w (const rnd_view_t *v)
 {
-    return v->width_px * (v->samples > 1 ? v->samples : 1);
+    return v->width_px * s_samples (v);
 }
 
 int
 rnd_view_grid_h (const rnd_view_t *v)
 {
-    return v->height_px * (v->samples > 1 ? v->samples : 1);
+    return v->height_px * s_samples (v);
 }
 
 int
