@@ -54,8 +54,9 @@ el_job_init (el_job_t *job, const rnd_view_t *view, int slices, uint64_t stamp, 
     job->view = *view;
     job->slices = (uint32_t)rnd_slice_count (view->width_px, view->height_px, slices);
     job->stamp = stamp;
-    /* The largest tile must travel in one message. */
-    size_t px_max = rnd_slice_px_max (view->width_px, view->height_px, (int)job->slices);
+    /* The largest tile must travel in one message, K x K values a pixel. */
+    size_t px_max = rnd_slice_px_max (view->width_px, view->height_px, (int)job->slices) *
+                    (size_t)view->samples * (size_t)view->samples;
     if (px_max * sizeof (float) > OVL_WIRE_PAYLOAD_MAX - 1024) {
         s_err (err, err_size, "slices: too few for this image (a slice must fit in 16 MiB)");
         return -1;
@@ -133,7 +134,16 @@ el_job_newer (const el_job_t *a, const el_job_t *b)
 rnd_rect_t
 el_job_slice_rect (const el_job_t *job, uint32_t slice)
 {
-    return rnd_slice_rect (job->view.width_px, job->view.height_px, (int)job->slices, (int)slice);
+    rnd_rect_t r =
+        rnd_slice_rect (job->view.width_px, job->view.height_px, (int)job->slices, (int)slice);
+    int k = job->view.samples;
+    return (rnd_rect_t){ r.x0 * k, r.y0 * k, r.x1 * k, r.y1 * k };
+}
+
+size_t
+el_job_values (const el_job_t *job)
+{
+    return (size_t)rnd_view_grid_w (&job->view) * (size_t)rnd_view_grid_h (&job->view);
 }
 
 size_t

@@ -69,9 +69,14 @@ void el_job_to_spec (const el_job_t *job, P2pf__JobSpec *spec, uint8_t origin_bu
  * follows. */
 int el_job_newer (const el_job_t *a, const el_job_t *b);
 
-/* The rectangle of slice i (render/slice.h), and its pixel count. */
+/* The rectangle of slice i in the job's sample grid (view.h:
+ * rnd_view_samples_grid, W*K x H*K values): the image's tile
+ * (render/slice.h) scaled by K = view.samples, so a slice carries K x K
+ * values a pixel; and its value count. With K = 1, the tile itself. */
 rnd_rect_t el_job_slice_rect (const el_job_t *job, uint32_t slice);
 size_t el_job_slice_px (const el_job_t *job, uint32_t slice);
+/* Values of the whole job (W*K * H*K): what a peer's image holds. */
+size_t el_job_values (const el_job_t *job);
 /* Bytes of a done-set bitmap: ceil(K / 8). */
 size_t el_job_bitmap_bytes (const el_job_t *job);
 

@@ -258,7 +258,7 @@ s_root_of (const el_peer_t *p, ovl_id_t group)
 static int
 s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
 {
-    size_t npx = (size_t)job->view.width_px * (size_t)job->view.height_px;
+    size_t npx = el_job_values (job);
     size_t nbits = (job->slices + 7) / 8;
     float *pixels = malloc (npx * sizeof *pixels);
     uint8_t *done = calloc (nbits, 1), *hb_done = calloc (nbits, 1), *hb_prev = calloc (nbits, 1);

@@ -234,7 +234,8 @@ typedef struct {
 void el_peer_status (const el_peer_t *peer, el_status_t *out);
 /* The current job, NULL if none yet. */
 const el_job_t *el_peer_job (const el_peer_t *peer);
-/* The image: W*H smooth values, valid where the slice is done. */
+/* The image: its sample grid, W*K x H*K smooth values (el_job_values),
+ * valid where the slice is done. */
 const float *el_peer_pixels (const el_peer_t *peer);
 /* 1 if slice is done here; *by (if not NULL) then names who computed it. */
 int el_peer_slice_done (const el_peer_t *peer, uint32_t slice, ovl_id_t *by);

@@ -22,7 +22,7 @@ el_store_send_slice (el_peer_t *p, el_dest_t dest, const ovl_handle_t *to, uint3
     float *tile = malloc (rnd_rect_px (r) * sizeof *tile);
     if (!tile)
         return; /* out of memory: a pull asks for it again */
-    rnd_rect_get (p->pixels, p->job.view.width_px, r, tile);
+    rnd_rect_get (p->pixels, rnd_view_grid_w (&p->job.view), r, tile);
     P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
     P2pf__SliceData sd = P2PF__SLICE_DATA__INIT;
     uint8_t by[16];
@@ -49,7 +49,8 @@ void
 el_store_slice (el_peer_t *p, uint64_t now, uint32_t slice, const void *px, ovl_id_t by,
                 int publish)
 {
-    rnd_rect_put (p->pixels, p->job.view.width_px, el_job_slice_rect (&p->job, slice), px);
+    rnd_rect_put (p->pixels, rnd_view_grid_w (&p->job.view), el_job_slice_rect (&p->job, slice),
+                  px);
     el_bit_set (p->done, slice);
     p->by[slice] = by;
     p->n_done++;

@@ -9,8 +9,10 @@
 
 static const char *const s_names[RND_KERNEL_COUNT_] = { "auto", "scalar", "avx2", "avx512" };
 
-void
-rnd_kjob_init (rnd_kjob_t *job, const rnd_view_t *v)
+/* The kernels render the sample grid (view.h): a K-times larger image of
+ * the same view, so they need not know about sub-pixels at all. */
+static void
+s_kjob_init_grid (rnd_kjob_t *job, const rnd_view_t *v)
 {
     memset (job, 0, sizeof *job);
     job->julia = v->fractal == RND_FRACTAL_JULIA;
@@ -28,10 +30,32 @@ rnd_kjob_init (rnd_kjob_t *job, const rnd_view_t *v)
     job->perturb = rnd_view_is_deep (v);
 }
 
-int
-rnd_kjob_prepare (rnd_kjob_t *job, const rnd_view_t *v, int flags, char *err, size_t err_size)
+void
+rnd_kjob_init (rnd_kjob_t *job, const rnd_view_t *view)
 {
-    rnd_kjob_init (job, v);
+    rnd_view_t grid;
+    rnd_view_samples_grid (view, &grid);
+    s_kjob_init_grid (job, &grid);
+}
+
+static int s_kjob_prepare_grid (rnd_kjob_t *job, const rnd_view_t *v, int flags, char *err,
+                                size_t err_size);
+
+int
+rnd_kjob_prepare (rnd_kjob_t *job, const rnd_view_t *view, int flags, char *err, size_t err_size)
+{
+    /* The reference orbit's precision and the BLA radii derive from the
+     * grid's size and pitch: every peer of the job prepares the same. A
+     * view of ~8.5 KB copied once a job. */
+    rnd_view_t grid;
+    rnd_view_samples_grid (view, &grid);
+    return s_kjob_prepare_grid (job, &grid, flags, err, err_size);
+}
+
+static int
+s_kjob_prepare_grid (rnd_kjob_t *job, const rnd_view_t *v, int flags, char *err, size_t err_size)
+{
+    s_kjob_init_grid (job, v);
     if (!job->perturb && !(flags & RND_KJOB_PERTURB))
         return 0;
     job->perturb = 1;

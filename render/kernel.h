@@ -58,7 +58,10 @@ typedef struct {
                                   called rnd_kjob_prepare) */
 } rnd_kjob_t;
 
-/* Digest a validated view. interior_check is on; tests turn it off. A deep
+/* Digest a validated view. The job is the view's sample grid
+ * (rnd_view_samples_grid): width_px and height_px are W*K and H*K, and
+ * every rectangle and pixel the kernels take is in that grid; K = 1 is the
+ * view itself. interior_check is on; tests turn it off. A deep
  * view (rnd_view_is_deep) needs rnd_kjob_prepare instead: the kernels
  * refuse (abort) a deep job that has no reference orbit. */
 void rnd_kjob_init (rnd_kjob_t *job, const rnd_view_t *view);

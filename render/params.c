@@ -101,6 +101,14 @@ rnd_params_format (const rnd_view_t *v, char *buf, size_t size)
     rnd_c_locale_end (&locale);
     if (len < 0 || (size_t)len >= size)
         return -1;
+    /* Only when anti-aliased: a view of 1 sample keeps the text (and so
+     * the job id and PNG Comment) it always had. */
+    if (v->samples != 1) {
+        int more = snprintf (buf + len, size - (size_t)len, "samples=%d\n", v->samples);
+        if (more < 0 || (size_t)more >= size - (size_t)len)
+            return -1;
+        len += more;
+    }
     return len;
 }
 
@@ -206,12 +214,13 @@ typedef enum {
     S_KEY_JULIA_IM,
     S_KEY_PALETTE,
     S_KEY_BLA_EPSILON,
+    S_KEY_SAMPLES,
     S_KEY_COUNT
 } s_key_t;
 
 static const char *const s_key_names[S_KEY_COUNT] = {
     "fractal", "center_re", "center_im", "width",   "size",        "max_iter",
-    "bailout", "julia_re",  "julia_im",  "palette", "bla_epsilon",
+    "bailout", "julia_re",  "julia_im",  "palette", "bla_epsilon", "samples",
 };
 
 /* Applies one key=value to *v; version is the text's. Returns 0, or -1
@@ -239,6 +248,16 @@ s_apply (rnd_view_t *v, int version, s_key_t key, const char *value, const char 
         return 0;
     case S_KEY_MAX_ITER:
         switch (s_parse_int (value, &v->max_iter)) {
+        case S_VALUE_OK:
+            return 0;
+        case S_VALUE_RANGE:
+            return s_fail ("%s: %s: '%s' is out of range", where, name, quoted);
+        default:
+            return s_fail ("%s: %s: '%s' is not an integer", where, name, quoted);
+        }
+    case S_KEY_SAMPLES:
+        /* The range is rnd_view_validate's; 1 is written as no line. */
+        switch (s_parse_int (value, &v->samples)) {
         case S_VALUE_OK:
             return 0;
         case S_VALUE_RANGE:
@@ -416,6 +435,10 @@ s_parse (const char *text, size_t len, const char *source, rnd_view_t *v, char *
     }
     if (!seen_header)
         return s_fail ("%s: not a p2pfractal parameter file", source);
+    /* No samples line is 1 sample (the text of a view that has 1 has none),
+     * whatever the caller's view said: the text describes a whole image. */
+    if (!first_line[S_KEY_SAMPLES])
+        v->samples = 1;
     return 0;
 }
 

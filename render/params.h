@@ -25,7 +25,13 @@
  * plain decimal read for them keeps all its digits. Version 1 texts still
  * load exactly as before: their values are doubles. bla_epsilon (version
  * 2) is the deep views' BLA tolerance (view.h); a text without it keeps
- * the caller's (rnd_view_default: 2^-53). Reading tolerates CRLF, a UTF-8
+ * the caller's (rnd_view_default: 2^-53). An anti-aliased view (view.h:
+ * samples K > 1) has one more line, last, "samples=K"; a view of 1 sample
+ * has none, so its text, PNG Comment and job id are what they were before
+ * anti-aliasing existed, and a text without the line reads as 1 sample
+ * (not the caller's value: unlike bla_epsilon, it says what the image
+ * is). A program older than the line refuses such a text (unknown key):
+ * it could not render it. Reading tolerates CRLF, a UTF-8
  * byte-order mark, blank lines, '#' comment lines and whitespace around keys
  * and values. A key given twice is an error: a file that says two things is
  * more likely a bad edit than a deliberate override. */

@@ -28,6 +28,7 @@ rnd_view_default (rnd_view_t *view)
     view->julia_im = 0.156;
     snprintf (view->palette, sizeof view->palette, "%s", "default");
     view->bla_epsilon = RND_VIEW_BLA_EPSILON;
+    view->samples = 1;
 }
 
 const char *
@@ -109,6 +110,15 @@ s_validate (const rnd_view_t *v, int deep_ok, rnd_view_field_t *bad, char *err, 
                        "size %dx%d has more than %ld pixels (W and H 1..%d, W*H at most %ld)",
                        v->width_px, v->height_px, RND_VIEW_PIXELS_MAX, RND_VIEW_SIZE_MAX_PX,
                        RND_VIEW_PIXELS_MAX);
+    if (v->samples < 1 || v->samples > RND_VIEW_SAMPLES_MAX)
+        return s_fail (RND_FIELD_SAMPLES, "samples %d out of range (1..%d)", v->samples,
+                       RND_VIEW_SAMPLES_MAX);
+    long long grid_px = (long long)v->width_px * v->samples * v->height_px * v->samples;
+    if (grid_px > RND_VIEW_PIXELS_MAX)
+        return s_fail (RND_FIELD_SAMPLES,
+                       "%dx%d pixels of %dx%d sub-pixels are %lld sub-pixels, more than %ld",
+                       v->width_px, v->height_px, v->samples, v->samples, grid_px,
+                       RND_VIEW_PIXELS_MAX);
     if (v->max_iter < 1 || v->max_iter > RND_VIEW_ITER_MAX)
         return s_fail (RND_FIELD_ITER, "iterations %d out of range (1..%d)", v->max_iter,
                        RND_VIEW_ITER_MAX);
@@ -155,12 +165,41 @@ s_validate (const rnd_view_t *v, int deep_ok, rnd_view_field_t *bad, char *err, 
     return 0;
 }
 
+void
+rnd_view_samples_grid (const rnd_view_t *v, rnd_view_t *out)
+{
+    *out = *v;
+    out->width_px = rnd_view_grid_w (v);
+    out->height_px = rnd_view_grid_h (v);
+    out->samples = 1;
+}
+
+/* K, or 1 for a value validation refuses (no overflow before it ran). */
+static int
+s_samples (const rnd_view_t *v)
+{
+    return v->samples > 1 && v->samples <= RND_VIEW_SAMPLES_MAX ? v->samples : 1;
+}
+
+int
+rnd_view_grid_w (const rnd_view_t *v)
+{
+    return v->width_px * s_samples (v);
+}
+
+int
+rnd_view_grid_h (const rnd_view_t *v)
+{
+    return v->height_px * s_samples (v);
+}
+
 int
 rnd_view_is_deep (const rnd_view_t *v)
 {
-    double pitch = v->width / v->width_px;
-    double extent =
-        fmax (fabs (v->center_re) + v->width / 2, fabs (v->center_im) + pitch * v->height_px / 2);
+    /* The sample grid's pitch: that is what the kernels render. */
+    double pitch = v->width / rnd_view_grid_w (v);
+    double extent = fmax (fabs (v->center_re) + v->width / 2,
+                          fabs (v->center_im) + pitch * rnd_view_grid_h (v) / 2);
     /* Adjacent pixels must map to distinct doubles, with a few bits to
      * spare; a pitch finer than that needs the exact centre. */
     return pitch < extent * 0x1p-48;

@@ -55,6 +55,10 @@ typedef enum {
 #define RND_VIEW_BLA_EPSILON_MAX 0x1p-10
 /* Room for the width's decimal text, NUL included (e.g. "4e-227"). */
 #define RND_WIDTH_TEXT_MAX 64
+/* Anti-aliasing: at most this many sub-pixels a side (K x K a pixel). The
+ * sub-pixels of the whole image (W*K x H*K) count against
+ * RND_VIEW_PIXELS_MAX: they are what is computed, stored and sent. */
+#define RND_VIEW_SAMPLES_MAX 8
 
 typedef struct {
     rnd_fractal_t fractal;              /* Mandelbrot or Julia */
@@ -78,6 +82,13 @@ typedef struct {
      * skipped run of iterations (render/bla.h); 0 turns it off. Default
      * RND_VIEW_BLA_EPSILON. */
     double bla_epsilon;
+    /* Anti-aliasing: each pixel is the colour average of K x K sub-pixels,
+     * 1..RND_VIEW_SAMPLES_MAX (1: none). The kernels render the view's
+     * sample grid (rnd_view_samples_grid): the same view at W*K x H*K
+     * pixels, so sub-pixel (i, j) of pixel (x, y) is pixel (x*K + i,
+     * y*K + j) of that grid -- a regular K x K pattern at the centres of
+     * the sub-pixel cells. */
+    int samples;
 } rnd_view_t;
 
 /* The fields validation can complain about, so callers can say which
@@ -93,6 +104,7 @@ typedef enum {
     RND_FIELD_JULIA,
     RND_FIELD_PALETTE,
     RND_FIELD_BLA,
+    RND_FIELD_SAMPLES,
     RND_FIELD_COUNT_
 } rnd_view_field_t;
 
@@ -144,6 +156,18 @@ int rnd_view_zoom_exact (const rnd_view_t *view, double px, double py, double sh
  * two deep centres are one and the same. */
 void rnd_view_relative (const rnd_view_t *from, const rnd_view_t *to, double *dx, double *dy,
                         double *ratio);
+
+/* The view's sample grid: the same view at (W*K) x (H*K) pixels with
+ * samples 1, K = view->samples -- what the kernels render and the swarm
+ * computes, stores and sends (a slice of the image is its K-scaled
+ * rectangle of this grid). A copy of view itself when K is 1. Everything
+ * derived for rendering (perturbation precision, reference orbit, BLA
+ * radii, the deep/shallow choice) comes from this grid, so every peer
+ * derives the same. */
+void rnd_view_samples_grid (const rnd_view_t *view, rnd_view_t *out);
+/* Width and height of the sample grid: W*K, H*K. */
+int rnd_view_grid_w (const rnd_view_t *view);
+int rnd_view_grid_h (const rnd_view_t *view);
 
 /* The complex coordinate of pixel (x, y), per the contract above. */
 void rnd_view_pixel (const rnd_view_t *view, int x, int y, double *re, double *im);

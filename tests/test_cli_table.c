@@ -310,6 +310,10 @@ test_help_states_the_real_limits (void **state)
               RND_VIEW_SIZE_MAX_PX, (long)RND_VIEW_PIXELS_MAX);
     if (!strstr (r.out, want))
         fail_msg ("render --help does not state the size limits '%s'", want);
+    snprintf (want, sizeof want, "sub-pixels a pixel, 1..%d", RND_VIEW_SAMPLES_MAX);
+    assert_non_null (strstr (r.out, want));
+    snprintf (want, sizeof want, "W*K * H*K at most %ld", (long)RND_VIEW_PIXELS_MAX);
+    assert_non_null (strstr (r.out, want));
     snprintf (want, sizeof want, "maximum iterations, 1..%d", RND_VIEW_ITER_MAX);
     assert_non_null (strstr (r.out, want));
     /* The largest size the help names is accepted, one more pixel is not. */
@@ -378,6 +382,14 @@ static const s_bad_t s_bad[] = {
     { { "render", "--size", "abc" }, { "--size:", "'abc'", "1..16384" } },
     { { "render", "--width", "-1" }, { "--width:", "positive" } },
     { { "render", "--kernel", "sse9" }, { "--kernel:", "sse9", "auto" } },
+    { { "render", "--samples", "0" }, { "--samples:", "'0'", "1..8" } },
+    { { "render", "--samples", "9" }, { "--samples:", "'9'", "1..8" } },
+    { { "render", "--samples", "2x" }, { "--samples:", "'2x'", "1..8" } },
+    { { "peer", "--samples", "-1" }, { "--samples:", "'-1'", "1..8" } },
+    /* the sub-pixels count against the pixel limit */
+    { { "render", "--size", "16384x8192", "--samples", "2" }, { "--samples:", "134217728" } },
+    { { "peer", "--size", "8193x4096", "--samples", "2" }, { "--samples:", "134217728" } },
+    { { "master", "--port", "0", "--samples", "2" }, { "--samples:", "baseline" } },
     { { "peer", "--slices", "0" }, { "--slices:", "1..4096" } },
     { { "peer", "--port", "70000" }, { "--port:", "0..65535" } },
     { { "peer", "--threads", "2000" }, { "--threads:", "1..1024" } },

@@ -19,7 +19,9 @@
  *     parameters announced, while the first job's PNGs stay byte for byte;
  *   - q leaves, the peer exits 0, and its closing line lists its images;
  *   - after a zoom, the old image stays on screen, scaled to the new
- *     view, until the new job's tiles cover it.
+ *     view, until the new job's tiles cover it;
+ *   - an anti-aliased job (--samples 2) shows as its PNG, and p recolours
+ *     it from the sub-pixel values into render's image in that palette.
  * Every wait polls a condition with a deadline; the peers are killed and
  * reaped on every way out. */
 #include <errno.h>
@@ -38,6 +40,7 @@
 
 #include <math.h>
 
+#include "palette.h"
 #include "params.h"
 #include "png_io.h"
 #include "test_util.h"
@@ -252,6 +255,53 @@ test_zoom_keeps_the_old_image (void **state)
     tu_dir_remove (&tg_dir);
 }
 
+/* An anti-aliased job (--samples 2) in the window: the window averages
+ * the sub-pixels as the PNG does (it shows the PNG, exactly), and p
+ * recolours it from the stored sub-pixel values -- what s then saves is
+ * `p2pfractal render` of the same parameters in the next palette, byte
+ * for byte in its pixels. */
+static void
+test_samples_recolour (void **state)
+{
+    (void)state;
+    tg_dir = tu_dir_new ("test_gui_samples");
+    assert_non_null (tg_dir);
+    tg_peer_t *a = &tg_peers[0];
+    tg_start_with (0, 0, 0, "aa", (const char *const[]){ "--samples", "2", NULL });
+    tg_find_window (a);
+    tg_wait_log_count (a, "job_done", 1);
+    char comment[4096];
+    uint8_t *png = tg_read_png (a->out, comment, sizeof comment);
+    assert_non_null (strstr (comment, "\nsamples=2\n"));
+    tg_key (a, "h");
+    tg_window_shows (a, png, "the anti-aliased PNG");
+
+    rnd_palette_list_t list;
+    char err[512];
+    assert_int_equal (rnd_palette_list (&list, err, sizeof err), 0);
+    const char *next = rnd_palette_list_next (&list, "default");
+    assert_non_null (next);
+    char ref_path[512];
+    tu_path_join (ref_path, sizeof ref_path, tg_dir, "ref.png");
+    tu_render_reference (
+        tg_dir, (const char *const[]){ "--params", a->out, "--palette", next, NULL }, ref_path);
+    uint8_t *ref = tg_read_png (ref_path, NULL, 0);
+
+    tg_key (a, "p");
+    tg_window_shows (a, ref, "render's image in the next palette");
+    tg_key (a, "s");
+    tg_wait_log_count (a, "saved", 1);
+    char line[8192], saved[512];
+    assert_true (tg_log_find (a, "saved", NULL, line, sizeof line));
+    assert_int_equal (tg_json_str (line, "file", saved, sizeof saved), 0);
+    uint8_t *png_saved = tg_read_png (saved, NULL, 0);
+    assert_memory_equal (png_saved, ref, (size_t)TG_W * TG_H * 3);
+    free (png_saved);
+    free (ref);
+    free (png);
+    tu_dir_remove (&tg_dir);
+}
+
 static void
 test_no_display (void **state)
 {
@@ -274,6 +324,7 @@ main (int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown (test_window, tg_teardown),
         cmocka_unit_test_teardown (test_zoom_keeps_the_old_image, tg_teardown),
+        cmocka_unit_test_teardown (test_samples_recolour, tg_teardown),
         cmocka_unit_test (test_no_display),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

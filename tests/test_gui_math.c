@@ -375,6 +375,10 @@ test_view_text (void **state)
     v.width = 16;
     app_gui_view_text (&v, buf, sizeof buf);
     assert_string_equal (buf, "-0.50,0.00 w 16 \xc2\xb7 2000 it");
+    v.samples = 3;
+    app_gui_view_text (&v, buf, sizeof buf);
+    assert_string_equal (buf, "-0.50,0.00 w 16 \xc2\xb7 2000 it \xc2\xb7 3x3 samples");
+    v.samples = 1;
     /* The depth: 4 / width, two digits, plain when short. */
     app_gui_zoom_text (&v, buf, sizeof buf);
     assert_string_equal (buf, "zoom 0.25");

@@ -356,6 +356,74 @@ s_check_why (const P2pf__JobMsg *m, const el_job_t *job)
     return why;
 }
 
+/* An anti-aliased job (samples 2): its own id (a 1-sample job's text has
+ * no samples line, so its id is the one it always had), the samples
+ * through a spec, slices that are the K-scaled tiles of the sample grid,
+ * SliceData that must carry K x K values a pixel, and the message-size
+ * rule applied to those. */
+static void
+test_job_samples (void **state)
+{
+    (void)state;
+    rnd_view_t view;
+    s_view (&view);
+    el_job_t one, two, back;
+    char err[256];
+    assert_int_equal (el_job_init (&one, &view, 4, 1000, err, sizeof err), 0);
+    assert_null (strstr (one.params, "samples"));
+    view.samples = 2;
+    assert_int_equal (el_job_init (&two, &view, 4, 1000, err, sizeof err), 0);
+    assert_false (ovl_id_eq (one.id, two.id));
+    assert_non_null (strstr (two.params, "\nsamples=2\n"));
+    P2pf__JobSpec spec;
+    uint8_t ob[16];
+    el_job_to_spec (&two, &spec, ob);
+    assert_int_equal (el_job_from_spec (&back, &spec, err, sizeof err), 0);
+    assert_true (ovl_id_eq (two.id, back.id));
+    assert_int_equal (back.view.samples, 2);
+    assert_int_equal (el_job_values (&back), 50 * 20);
+    size_t total = 0;
+    for (uint32_t i = 0; i < two.slices; i++) {
+        rnd_rect_t t = rnd_slice_rect (25, 10, 4, (int)i), r = el_job_slice_rect (&two, i);
+        assert_int_equal (r.x0, 2 * t.x0);
+        assert_int_equal (r.y0, 2 * t.y0);
+        assert_int_equal (r.x1, 2 * t.x1);
+        assert_int_equal (r.y1, 2 * t.y1);
+        assert_int_equal (el_job_slice_px (&two, i), 4 * rnd_rect_px (t));
+        total += el_job_slice_px (&two, i);
+    }
+    assert_int_equal (total, el_job_values (&two));
+    /* SliceData of slice 0: a pixel's worth of values is not enough. */
+    size_t n = el_job_slice_px (&two, 0);
+    float *px = malloc (n * sizeof *px);
+    assert_non_null (px);
+    for (size_t i = 0; i < n; i++)
+        px[i] = 1.5f;
+    uint8_t id[16], by[16] = { 1 };
+    ovl_id_to_bytes (two.id, id);
+    P2pf__JobMsg m = P2PF__JOB_MSG__INIT;
+    P2pf__SliceData sd = P2PF__SLICE_DATA__INIT;
+    m.version = EL_MSG_VERSION;
+    m.job.data = id;
+    m.job.len = 16;
+    m.kind_case = P2PF__JOB_MSG__KIND_SLICE_DATA;
+    m.slice_data = &sd;
+    sd.computed_by.data = by;
+    sd.computed_by.len = 16;
+    sd.pixels.data = (uint8_t *)px;
+    sd.pixels.len = n * sizeof *px;
+    assert_int_equal (s_check_why (&m, &two), EL_MSG_OK);
+    sd.pixels.len = n / 4 * sizeof *px;
+    assert_int_equal (s_check_why (&m, &two), EL_MSG_EJOB);
+    free (px);
+    /* A slice must fit in a message with its K x K values a pixel: 6
+     * tiles of a 4096x4096 image fit at 1 sample, not at 2. */
+    view.width_px = view.height_px = 4096;
+    assert_int_equal (el_job_init (&two, &view, 6, 0, err, sizeof err), -1);
+    assert_non_null (strstr (err, "slices:"));
+    assert_int_equal (el_job_init (&two, &view, 24, 0, err, sizeof err), 0);
+}
+
 static void
 test_msg_round_trip_every_kind (void **state)
 {
@@ -751,6 +819,7 @@ main (void)
         cmocka_unit_test (test_job_ids_and_group),
         cmocka_unit_test (test_job_init_rejects),
         cmocka_unit_test (test_job_spec_round_trip),
+        cmocka_unit_test (test_job_samples),
         cmocka_unit_test (test_job_id_hashes_digits),
         cmocka_unit_test (test_job_spec_rejects_noncanonical),
         cmocka_unit_test (test_msg_round_trip_every_kind),

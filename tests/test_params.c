@@ -37,6 +37,7 @@ s_fixture_view (rnd_view_t *v)
     v->julia_re = -0.8;
     v->julia_im = 0.156;
     snprintf (v->palette, sizeof v->palette, "%s", "default");
+    v->samples = 1;
 }
 
 static const char s_golden[] = "p2pfractal-params 2\n"
@@ -76,6 +77,7 @@ s_assert_view_equal (const rnd_view_t *a, const rnd_view_t *b)
     s_assert_double_bits (a->julia_im, b->julia_im, "julia_im");
     assert_string_equal (a->palette, b->palette);
     s_assert_double_bits (a->bla_epsilon, b->bla_epsilon, "bla_epsilon");
+    assert_int_equal (a->samples, b->samples);
     assert_string_equal (a->center_re_text, b->center_re_text);
     assert_string_equal (a->center_im_text, b->center_im_text);
     assert_string_equal (a->width_text, b->width_text);
@@ -98,6 +100,7 @@ s_other_view (rnd_view_t *v)
     v->julia_im = 4.9e-324; /* smallest subnormal */
     snprintf (v->palette, sizeof v->palette, "%s", "maps/My Fire.map");
     v->bla_epsilon = 0x1p-30;
+    v->samples = RND_VIEW_SAMPLES_MAX;
 }
 
 /* Parses a C string; returns the parser's result. */
@@ -345,6 +348,8 @@ test_parse_absent_keys_unchanged (void **state)
     expected = v;
     char err[256] = "";
     assert_int_equal (s_parse (HEADER, &v, err, sizeof err), 0);
+    /* All but samples: no line is 1 sample (params.h). */
+    expected.samples = 1;
     s_assert_view_equal (&expected, &v);
 
     assert_int_equal (s_parse (HEADER "max_iter=42\n", &v, err, sizeof err), 0);
@@ -857,6 +862,38 @@ test_v2_stale_text_dropped (void **state)
     assert_non_null (strstr (buf, "\nwidth=0.5\n"));
 }
 
+/* samples: written only when K > 1, last, so a 1-sample view's text (its
+ * PNG Comment, its job id) is the one it had before anti-aliasing; a text
+ * without the line is 1 sample whatever the view held; junk is refused. */
+static void
+test_samples_line (void **state)
+{
+    (void)state;
+    rnd_view_t v;
+    s_fixture_view (&v);
+    char buf[RND_PARAMS_FORMAT_MAX], err[256] = "";
+    assert_int_equal (rnd_params_format (&v, buf, sizeof buf), (int)strlen (s_golden));
+    assert_string_equal (buf, s_golden);
+    v.samples = 3;
+    assert_true (rnd_params_format (&v, buf, sizeof buf) > 0);
+    char want[sizeof s_golden + 16];
+    snprintf (want, sizeof want, "%ssamples=3\n", s_golden);
+    assert_string_equal (buf, want);
+    s_round_trip (&v);
+    /* A version 2 text without the line, parsed into a view of 3. */
+    assert_int_equal (rnd_params_parse (s_golden, strlen (s_golden), "t", &v, err, sizeof err), 0);
+    assert_int_equal (v.samples, 1);
+    s_expect_error ("p2pfractal-params 2\nsamples=two\n", "t.txt line 2", "samples",
+                    "'two' is not an integer", NULL);
+    s_expect_error ("p2pfractal-params 2\nsamples=2\nsamples=2\n", "duplicate key 'samples'", NULL);
+    /* The range is validation's. */
+    assert_int_equal (s_parse ("p2pfractal-params 2\nsamples=9\n", &v, err, sizeof err), 0);
+    rnd_view_field_t bad;
+    assert_int_equal (rnd_view_validate_field (&v, &bad, err, sizeof err), -1);
+    assert_int_equal (bad, RND_FIELD_SAMPLES);
+    assert_non_null (strstr (err, "1..8"));
+}
+
 /* Version 1 values are doubles, whatever digits they carry: a version 1
  * file loads exactly as it did before version 2 existed. */
 static void
@@ -1017,6 +1054,7 @@ main (void)
         cmocka_unit_test (test_v2_canonical),
         cmocka_unit_test (test_v2_stale_text_dropped),
         cmocka_unit_test (test_v1_values_are_doubles),
+        cmocka_unit_test (test_samples_line),
         cmocka_unit_test_teardown (test_locale_independent, s_teardown_locale),
         cmocka_unit_test_setup_teardown (test_load_text_file, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test (test_load_fixture),

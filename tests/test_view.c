@@ -112,6 +112,55 @@ test_pixel_mapping_contract (void **state)
     assert_true (fabs ((im - im2) - 199 * 0.01) < 1e-12);
 }
 
+/* samples: 1..RND_VIEW_SAMPLES_MAX, the sub-pixels within the pixel
+ * limit, the grid K times the view, and the deep/shallow choice made on
+ * the grid's pitch. */
+static void
+test_samples (void **state)
+{
+    (void)state;
+    rnd_view_t v, g;
+    rnd_view_default (&v);
+    assert_int_equal (v.samples, 1);
+    rnd_view_samples_grid (&v, &g);
+    assert_memory_equal (&v, &g, sizeof v);
+    char err[256];
+    rnd_view_field_t bad;
+    for (int k = 0; k <= RND_VIEW_SAMPLES_MAX + 1; k++) {
+        v.samples = k;
+        int ok = k >= 1 && k <= RND_VIEW_SAMPLES_MAX;
+        assert_int_equal (rnd_view_validate_field (&v, &bad, err, sizeof err), ok ? 0 : -1);
+        assert_int_equal (bad, ok ? RND_FIELD_NONE : RND_FIELD_SAMPLES);
+    }
+    v.samples = 3;
+    rnd_view_samples_grid (&v, &g);
+    assert_int_equal (g.width_px, 3 * 1920);
+    assert_int_equal (g.height_px, 3 * 1080);
+    assert_int_equal (g.samples, 1);
+    assert_int_equal (rnd_view_grid_w (&v), 3 * 1920);
+    assert_int_equal (rnd_view_grid_h (&v), 3 * 1080);
+    /* 8192x8192 of 2x2 is 2^28 sub-pixels: over; 8192x4096 is the limit. */
+    v.samples = 2;
+    v.width_px = 8192;
+    v.height_px = 8192;
+    assert_int_equal (rnd_view_validate_field (&v, &bad, err, sizeof err), -1);
+    assert_int_equal (bad, RND_FIELD_SAMPLES);
+    assert_non_null (strstr (err, "134217728"));
+    v.height_px = 4096;
+    assert_int_equal (rnd_view_validate_field (&v, &bad, err, sizeof err), 0);
+    /* A width whose pixels doubles still tell apart, but not its 8x8
+     * sub-pixels: deep only with the samples. */
+    rnd_view_default (&v);
+    v.center_re = -1.25;
+    v.center_im = 0.0;
+    v.width_px = 1000;
+    v.height_px = 1000;
+    v.width = 1000 * 1.25 * 0x1p-46;
+    assert_false (rnd_view_is_deep (&v));
+    v.samples = 8;
+    assert_true (rnd_view_is_deep (&v));
+}
+
 static void
 test_fractal_names (void **state)
 {
@@ -129,9 +178,8 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_default_is_valid),
-        cmocka_unit_test (test_rejects_bad_values),
-        cmocka_unit_test (test_pixel_mapping_contract),
+        cmocka_unit_test (test_default_is_valid),       cmocka_unit_test (test_rejects_bad_values),
+        cmocka_unit_test (test_pixel_mapping_contract), cmocka_unit_test (test_samples),
         cmocka_unit_test (test_fractal_names),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -635,6 +635,9 @@ app_cmd_master (int argc, char **argv)
         app_usage_error ("--port: missing: master needs --port P (0 for any free port)");
     rnd_palette_t palette;
     app_view_opts_finish (&vo, &palette);
+    if (vo.view.samples != 1)
+        app_usage_error ("--samples: the client/server baseline renders 1 sample a pixel "
+                         "('render' and 'peer' anti-alias)");
     /* A typo in -o should not cost the whole job first. */
     app_check_writable ("-o", out_path);
 

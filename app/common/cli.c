@@ -270,6 +270,7 @@ static const struct {
     { APP_OPT_BAILOUT, RND_FIELD_BAILOUT, "--bailout" },
     { APP_OPT_JULIA, RND_FIELD_JULIA, "--julia" },
     { APP_OPT_PALETTE, RND_FIELD_PALETTE, "--palette" },
+    { APP_OPT_SAMPLES, RND_FIELD_SAMPLES, "--samples" },
 };
 
 /* After --params: every field the file changed now comes from it. */
@@ -300,6 +301,8 @@ s_mark_params_fields (app_view_opts_t *vo, const rnd_view_t *before, const char 
         vo->source[RND_FIELD_PALETTE] = path;
     if (memcmp (&v->bla_epsilon, &before->bla_epsilon, sizeof v->bla_epsilon))
         vo->source[RND_FIELD_BLA] = path;
+    if (v->samples != before->samples)
+        vo->source[RND_FIELD_SAMPLES] = path;
 }
 
 /* --center RE,IM: plain decimals keep every digit given (deep views);
@@ -381,6 +384,9 @@ app_view_opts_apply (app_view_opts_t *vo, int opt, const char *arg)
         if (strlen (arg) == 0 || strlen (arg) >= sizeof v->palette)
             app_usage_error ("--palette: name must be 1..%zu characters", sizeof v->palette - 1);
         snprintf (v->palette, sizeof v->palette, "%s", arg);
+        break;
+    case APP_OPT_SAMPLES:
+        v->samples = app_opt_int ("--samples", arg, "a sub-pixel count", 1, RND_VIEW_SAMPLES_MAX);
         break;
     case APP_OPT_COLOURING:
         if (rnd_colouring_from_name (arg, &vo->colouring))

@@ -100,6 +100,7 @@ enum {
     APP_OPT_PALETTE,
     APP_OPT_PARAMS,
     APP_OPT_COLOURING,
+    APP_OPT_SAMPLES,
     APP_OPT_VIEW_END
 };
 #define APP_VIEW_LONG_OPTIONS                                                                      \
@@ -113,6 +114,7 @@ enum {
         { "palette", required_argument, 0, APP_OPT_PALETTE },                                      \
         { "params", required_argument, 0, APP_OPT_PARAMS },                                        \
         { "colouring", required_argument, 0, APP_OPT_COLOURING },                                  \
+        { "samples", required_argument, 0, APP_OPT_SAMPLES },                                      \
     {                                                                                              \
         "coloring", required_argument, 0, APP_OPT_COLOURING                                        \
     }
@@ -151,7 +153,7 @@ void app_catch_stop_signals (void);
 #define APP_VIEW_USAGE                                                                             \
     "         [--fractal NAME] [--center RE,IM] [--width W] [--size WxH] [--iter N]\n"             \
     "         [--bailout R] [--julia RE,IM] [--palette NAME|FILE] [--colouring NAME]\n"            \
-    "         [--params FILE]\n"
+    "         [--samples K] [--params FILE]\n"
 #define APP_VIEW_HELP                                                                              \
     "View options (applied in order: options after --params override the file):\n"                 \
     "      --fractal NAME        mandelbrot or julia (default mandelbrot)\n"                       \
@@ -168,6 +170,9 @@ void app_catch_stop_signals (void);
     "                            ember, ...) or a Fractint .map file\n"                            \
     "      --colouring NAME      smooth or discrete (default: smooth for Mandelbrot,\n"            \
     "                            discrete for Julia); also spelt --coloring\n"                     \
+    "      --samples K           anti-aliasing: K x K sub-pixels a pixel, 1..8,\n"                 \
+    "                            their colours averaged (default 1: none); K*K\n"                  \
+    "                            the work, and W*K * H*K at most 134217728\n"                      \
     "      --params FILE         a parameter file, or a PNG this program wrote\n"
 
 /* Exit 2 naming opt and path unless path can be written: an existing file

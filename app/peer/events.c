@@ -217,15 +217,18 @@ s_on_job_started (app_peer_ctx_t *c, const el_job_t *job)
      * width is its text (its double may be 0). */
     char width[RND_WIDTH_TEXT_MAX];
     const char *wt = rnd_view_width_text (&job->view);
+    char aa[48] = "";
+    if (job->view.samples > 1)
+        snprintf (aa, sizeof aa, " of %dx%d samples", job->view.samples, job->view.samples);
     if (wt && !(job->view.width >= 1e-300))
         snprintf (width, sizeof width, "%s", wt);
     else
         snprintf (width, sizeof width, "%.6g", job->view.width);
     app_peer_say (c,
-                  "job %s started by %s: %s %dx%d, centre %.17g,%.17g, width %s, %d "
+                  "job %s started by %s: %s %dx%d%s, centre %.17g,%.17g, width %s, %d "
                   "iteration%s, %u slice%s",
                   id, by, rnd_fractal_name (job->view.fractal), job->view.width_px,
-                  job->view.height_px, job->view.center_re, job->view.center_im, width,
+                  job->view.height_px, aa, job->view.center_re, job->view.center_im, width,
                   job->view.max_iter, app_plural_s ((unsigned)job->view.max_iter), job->slices,
                   app_plural_s (job->slices));
     app_jsonlog_t *log = app_peer_json (c, "job_started");

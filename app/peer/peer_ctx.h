@@ -39,6 +39,7 @@ typedef struct {
     atomic_int finished;                /* set by the thread when it is done */
     float *pixels;                      /* a copy of the image (the thread frees) */
     int width_px, height_px;            /* its size */
+    int samples;                        /* K: pixels holds K x K values each */
     rnd_palette_t palette;              /* colours */
     rnd_colouring_t colouring;          /* and how to apply them */
     char params[RND_PARAMS_FORMAT_MAX]; /* the PNG's Comment */

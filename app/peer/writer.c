@@ -12,6 +12,8 @@
 #include "outname.h"
 #include "peer_ctx.h"
 #include "png_io.h"
+#include "samples.h"
+#include "slice.h"
 
 static void *
 s_writer_run (void *arg)
@@ -24,7 +26,8 @@ s_writer_run (void *arg)
                   w->height_px);
         w->failed = 1;
     } else {
-        rnd_colourise (&w->palette, w->colouring, w->pixels, npix, rgb);
+        rnd_colourise_rect (&w->palette, w->colouring, w->pixels, w->width_px, w->samples,
+                            (rnd_rect_t){ 0, 0, w->width_px, w->height_px }, rgb);
         w->failed = rnd_png_write_rgb (w->path, rgb, w->width_px, w->height_px, w->params, w->err,
                                        sizeof w->err) != 0;
         free (rgb);
@@ -140,10 +143,11 @@ app_peer_write_done (app_peer_ctx_t *c)
     app_peer_writer_t *w = &c->writer;
     el_status_t st;
     el_peer_status (c->peer, &st);
-    size_t npix = (size_t)job->view.width_px * (size_t)job->view.height_px;
+    size_t npix = el_job_values (job);
     w->pixels = malloc (npix * sizeof *w->pixels);
     w->width_px = job->view.width_px;
     w->height_px = job->view.height_px;
+    w->samples = job->view.samples;
     w->palette = c->palette;
     w->colouring = c->colouring_set ? c->colouring : rnd_colouring_default (job->view.fractal);
     snprintf (w->params, sizeof w->params, "%s", job->params);
@@ -224,12 +228,11 @@ app_peer_write_partial (app_peer_ctx_t *c)
         for (uint32_t k = 0; k < job->slices; k++) {
             if (!el_peer_slice_done (c->peer, k, NULL))
                 continue;
-            /* A tile: colourised row by row. */
-            rnd_rect_t r = el_job_slice_rect (job, k);
-            for (int y = r.y0; y < r.y1; y++) {
-                size_t off = (size_t)y * (size_t)job->view.width_px + (size_t)r.x0;
-                rnd_colourise (&c->palette, mode, px + off, (size_t)(r.x1 - r.x0), rgb + 3 * off);
-            }
+            /* The tile in pixels (el_job_slice_rect's is in sub-pixels). */
+            rnd_rect_t r =
+                rnd_slice_rect (job->view.width_px, job->view.height_px, (int)job->slices, (int)k);
+            rnd_colourise_rect (&c->palette, mode, px, job->view.width_px, job->view.samples, r,
+                                rgb);
         }
         if (rnd_png_write_rgb (path, rgb, job->view.width_px, job->view.height_px, job->params, err,
                                sizeof err) == 0) {

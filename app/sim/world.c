@@ -184,8 +184,8 @@ s_check (void *ctx, const el_job_t *job, uint64_t token, const rnd_xy_t *px, siz
     rnd_kjob_t kj;
     rnd_kjob_init (&kj, &job->view);
     for (size_t i = 0; i < n; i++) {
-        if (px[i].x < 0 || px[i].x >= job->view.width_px || px[i].y < 0 ||
-            px[i].y >= job->view.height_px) {
+        if (px[i].x < 0 || px[i].x >= rnd_view_grid_w (&job->view) || px[i].y < 0 ||
+            px[i].y >= rnd_view_grid_h (&job->view)) {
             js_fail (w, "node %d asked to check pixel (%d, %d) outside the image", p->index,
                      px[i].x, px[i].y);
             free (c->values);

@@ -12,6 +12,7 @@
 #include "params.h"
 #include "png_io.h"
 #include "render_pool.h"
+#include "samples.h"
 
 static const char s_usage[] =
     "Usage: p2pfractal render [-o FILE] [--counts FILE] [--counts32 FILE] [-t N]\n"
@@ -25,6 +26,8 @@ static const char s_usage[] =
     "                            (0 = interior, clamped at 65535)\n"
     "      --counts32 FILE       also write the escape counts unclamped, as 32-bit\n"
     "                            integers in a NumPy .npy file (0 = interior)\n"
+    "                            (with --samples K > 1 both hold every sub-pixel:\n"
+    "                            a WK x HK image)\n"
     "  -t, --threads N           render threads, 1..1024 (default: one per CPU)\n"
     "  -k, --kernel KERNEL       auto, scalar, avx2 or avx512 (default auto: the\n"
     "                            fastest this CPU runs)\n"
@@ -33,6 +36,7 @@ static const char s_usage[] =
     "  p2pfractal render -o seahorse.png\n"
     "  p2pfractal render --size 640x360 --iter 500 -o a.png --counts a16.png\n"
     "  p2pfractal render --params a.png --size 3840x2160 -o a-4k.png\n"
+    "  p2pfractal render --samples 3 --size 640x360 -o smooth.png\n"
     "\n"
     "Exit status: 0 done; 1 the PNG cannot be written; 2 a bad command line,\n"
     "parameter file or palette.\n";
@@ -122,9 +126,12 @@ app_cmd_render (int argc, char **argv)
     if (counts32_path)
         app_check_writable ("--counts32", counts32_path);
     const rnd_view_t *v = &vo.view;
-    size_t npix = (size_t)v->width_px * v->height_px;
+    /* The kernels fill the sample grid (W*K x H*K values); the PNG has
+     * W x H pixels, each the average of its K x K sub-pixels' colours. */
+    const int k = v->samples, gw = rnd_view_grid_w (v), gh = rnd_view_grid_h (v);
+    size_t npix = (size_t)gw * (size_t)gh;
     float *smooth = malloc (npix * sizeof *smooth);
-    uint8_t *rgb = malloc (npix * 3);
+    uint8_t *rgb = malloc ((size_t)v->width_px * (size_t)v->height_px * 3);
     if (!smooth || !rgb) {
         fprintf (stderr, "p2pfractal: out of memory for a %dx%d image\n", v->width_px,
                  v->height_px);
@@ -158,12 +165,16 @@ app_cmd_render (int argc, char **argv)
     char orbit[64] = "";
     if (job.perturb)
         snprintf (orbit, sizeof orbit, " (reference orbit %.3f s)", t_ref);
+    char sub[48] = "";
+    if (k > 1)
+        snprintf (sub, sizeof sub, " of %dx%d samples", k, k);
     if (!quiet)
         fprintf (
             stderr,
-            "p2pfractal: rendered %dx%d in %.3f s%s, %.3f G iterations/s (%s%s, %d thread%s)\n",
-            v->width_px, v->height_px, seconds, orbit, seconds > 0 ? iters / seconds / 1e9 : 0.0,
-            job.perturb ? "perturbation, " : "", ran_name, ran, app_plural_s ((unsigned)ran));
+            "p2pfractal: rendered %dx%d%s in %.3f s%s, %.3f G iterations/s (%s%s, %d thread%s)\n",
+            v->width_px, v->height_px, sub, seconds, orbit,
+            seconds > 0 ? iters / seconds / 1e9 : 0.0, job.perturb ? "perturbation, " : "",
+            ran_name, ran, app_plural_s ((unsigned)ran));
 
     char params[RND_PARAMS_FORMAT_MAX];
     if (rnd_params_format (v, params, sizeof params) < 0) {
@@ -171,7 +182,8 @@ app_cmd_render (int argc, char **argv)
         fprintf (stderr, "p2pfractal: internal error: cannot write the view's parameters\n");
         return APP_EXIT_FAIL;
     }
-    rnd_colourise (&palette, app_view_opts_colouring (&vo), smooth, npix, rgb);
+    rnd_colourise_rect (&palette, app_view_opts_colouring (&vo), smooth, v->width_px, k,
+                        (rnd_rect_t){ 0, 0, v->width_px, v->height_px }, rgb);
     int rc = APP_EXIT_OK;
     s_report (rnd_png_write_rgb (out_path, rgb, v->width_px, v->height_px, params, err, sizeof err),
               out_path, err, quiet, &rc);
@@ -184,8 +196,7 @@ app_cmd_render (int argc, char **argv)
             for (size_t i = 0; i < npix; i++)
                 counts[i] = rnd_smooth_count (smooth[i]);
             if (counts32_path)
-                s_report (rnd_counts_write_npy (counts32_path, counts, v->width_px, v->height_px,
-                                                err, sizeof err),
+                s_report (rnd_counts_write_npy (counts32_path, counts, gw, gh, err, sizeof err),
                           counts32_path, err, quiet, &rc);
             uint16_t *c16 = counts_path ? malloc (npix * sizeof *c16) : NULL;
             if (counts_path && !c16) {
@@ -194,8 +205,7 @@ app_cmd_render (int argc, char **argv)
             } else if (counts_path) {
                 for (size_t i = 0; i < npix; i++)
                     c16[i] = counts[i] > 65535 ? 65535 : (uint16_t)counts[i];
-                s_report (rnd_png_write_gray16 (counts_path, c16, v->width_px, v->height_px, params,
-                                                err, sizeof err),
+                s_report (rnd_png_write_gray16 (counts_path, c16, gw, gh, params, err, sizeof err),
                           counts_path, err, quiet, &rc);
             }
             free (c16);

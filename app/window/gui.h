@@ -101,7 +101,8 @@ void app_gui_depth (const rnd_view_t *view, double *w_m, long *w_e, double *z_m,
 /* The view in one short line: "-0.74364283,0.13182618 w 1.4e-05 · 2000 it"
  * -- the centre to a pixel's precision (up to 17 decimals: enough to tell
  * two views apart, and to type into --center), the width (from its text
- * below the doubles: "w 1e-300"), the iteration budget. */
+ * below the doubles: "w 1e-300"), the iteration budget, and for an
+ * anti-aliased view its samples (" · 2x2 samples"). */
 void app_gui_view_text (const rnd_view_t *view, char *buf, size_t size);
 /* The depth for the HUD: "zoom 2.9e5", "zoom 3.1e152" (4 / width, two
  * digits; plain from 0.001 to 9999). */

@@ -83,7 +83,8 @@ typedef struct {
 /* A finished job's image, kept for going back to it (history.c). */
 typedef struct {
     rnd_view_t view; /* what it shows */
-    float *pixels;   /* its smooth values, W*H; NULL: the slot is free */
+    float *pixels;   /* its smooth values, the view's sample grid (W*K x
+                        H*K); NULL: the slot is free */
     uint64_t used;   /* the frame it was last used in (least recent goes) */
 } app_gui_cached_t;
 

@@ -266,6 +266,9 @@ app_gui_view_text (const rnd_view_t *view, char *buf, size_t size)
         snprintf (width, sizeof width, "%.3g", view->width);
     else
         snprintf (width, sizeof width, "%.3ge%ld", wm, we);
-    snprintf (buf, size, "%.*f,%.*f w %s \xc2\xb7 %d it", decimals, view->center_re, decimals,
-              view->center_im, width, view->max_iter);
+    char aa[48] = "";
+    if (view->samples > 1)
+        snprintf (aa, sizeof aa, " \xc2\xb7 %dx%d samples", view->samples, view->samples);
+    snprintf (buf, size, "%.*f,%.*f w %s \xc2\xb7 %d it%s", decimals, view->center_re, decimals,
+              view->center_im, width, view->max_iter, aa);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "gui_ctx.h"
+#include "samples.h"
 
 /* Two exact decimals (NULL: the double is all there is) are the same. */
 static int
@@ -33,7 +34,7 @@ s_same_view (const rnd_view_t *a, const rnd_view_t *b)
            a->center_im == b->center_im && a->width == b->width && a->width_px == b->width_px &&
            a->height_px == b->height_px && a->max_iter == b->max_iter && a->bailout == b->bailout &&
            a->julia_re == b->julia_re && a->julia_im == b->julia_im &&
-           a->bla_epsilon == b->bla_epsilon &&
+           a->bla_epsilon == b->bla_epsilon && a->samples == b->samples &&
            s_same_text (rnd_view_center_re_text (a), rnd_view_center_re_text (b)) &&
            s_same_text (rnd_view_center_im_text (a), rnd_view_center_im_text (b)) &&
            s_same_text (rnd_view_width_text (a), rnd_view_width_text (b));
@@ -52,7 +53,9 @@ s_cached (const app_gui_t *g, const rnd_view_t *view)
 static size_t
 s_bytes (const app_gui_cached_t *c)
 {
-    return c->pixels ? (size_t)c->view.width_px * (size_t)c->view.height_px * sizeof (float) : 0;
+    return c->pixels ? (size_t)rnd_view_grid_w (&c->view) * (size_t)rnd_view_grid_h (&c->view) *
+                           sizeof (float)
+                     : 0;
 }
 
 static void
@@ -100,7 +103,8 @@ app_gui_history_done (app_gui_t *g)
     if (slot >= 0)
         return; /* the same values are there already */
     app_gui_cached_t c = { .view = in->view, .used = g->frame_no };
-    size_t need = (size_t)in->view.width_px * (size_t)in->view.height_px * sizeof (float);
+    size_t need =
+        (size_t)rnd_view_grid_w (&in->view) * (size_t)rnd_view_grid_h (&in->view) * sizeof (float);
     if (need > APP_GUI_CACHE_BYTES)
         return;
     /* Room: a free slot, and the bytes, taking the least recently used. */
@@ -127,14 +131,16 @@ app_gui_history_done (app_gui_t *g)
     g->cache[slot] = c;
 }
 
-/* The cached smooth values of the shown job's view (W*H), or NULL. */
+/* The cached smooth values of the shown job's view (its sample grid, as
+ * the frame's), or NULL. */
 const float *
 app_gui_history_pixels (const app_gui_t *g)
 {
     if (g->held < 0 || !g->cache[g->held].pixels)
         return NULL;
     const app_gui_cached_t *c = &g->cache[g->held];
-    if (c->view.width_px != g->img_w || c->view.height_px != g->img_h)
+    if (c->view.width_px != g->img_w || c->view.height_px != g->img_h ||
+        c->view.samples != g->frame.info.view.samples)
         return NULL;
     return c->pixels;
 }
@@ -159,8 +165,8 @@ app_gui_history_show (app_gui_t *g, const rnd_view_t *view)
     if (i < 0 || !g->rgb || view->width_px != g->img_w || view->height_px != g->img_h)
         return 0;
     g->cache[i].used = g->frame_no;
-    size_t n = (size_t)g->img_w * (size_t)g->img_h;
-    rnd_colourise (&g->palette, g->colouring, g->cache[i].pixels, n, g->rgb);
+    rnd_colourise_rect (&g->palette, g->colouring, g->cache[i].pixels, g->img_w, view->samples,
+                        (rnd_rect_t){ 0, 0, g->img_w, g->img_h }, g->rgb);
     app_gui_upload_all (g);
     app_gui_underlay_drop (g); /* the cached image is whole */
     g->showing_cached = 1;

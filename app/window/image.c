@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gui_ctx.h"
+#include "samples.h"
 #include "slice.h"
 
 /* --- the image ------------------------------------------------------------ */
@@ -76,14 +77,16 @@ s_paint_slice (app_gui_t *g, uint32_t i, rnd_rect_t r)
      * back), else neutral grey. */
     const float *cached = f->state[i] == APP_SLICE_DONE ? NULL : app_gui_history_pixels (g);
     const float *src = f->state[i] == APP_SLICE_DONE ? f->pixels : cached;
-    size_t n = (size_t)(r.x1 - r.x0);
-    for (int y = r.y0; y < r.y1; y++) {
-        size_t off = (size_t)y * g->img_w + (size_t)r.x0;
-        if (src)
-            rnd_colourise (&g->palette, g->colouring, src + off, n, g->rgb + 3 * off);
-        else
-            memset (g->rgb + 3 * off, APP_GUI_NEUTRAL, 3 * n);
+    if (src) {
+        /* Anti-aliased jobs hold K x K values a pixel: averaged here, so a
+         * palette change recolours from them. */
+        rnd_colourise_rect (&g->palette, g->colouring, src, g->img_w, f->info.view.samples, r,
+                            g->rgb);
+        return;
     }
+    size_t n = (size_t)(r.x1 - r.x0);
+    for (int y = r.y0; y < r.y1; y++)
+        memset (g->rgb + 3 * ((size_t)y * g->img_w + (size_t)r.x0), APP_GUI_NEUTRAL, 3 * n);
 }
 
 /* Recolour the dirty slices (every slice if all) and upload them: one

@@ -59,7 +59,8 @@ s_zoom_to (app_gui_t *g, const rnd_view_t *nw)
     if (ratio < 1 && g->frame.pixels && st->total > 0 && st->done == st->total &&
         v.max_iter == old->max_iter) {
         v.max_iter = app_gui_auto_iter (
-            g->frame.pixels, (size_t)old->width_px * (size_t)old->height_px, old->max_iter);
+            g->frame.pixels, (size_t)rnd_view_grid_w (old) * (size_t)rnd_view_grid_h (old),
+            old->max_iter);
         if (v.max_iter != old->max_iter)
             app_gui_toast (g, APP_GUI_WHITE, "iterations raised to %d: many pixels escaped near %d",
                            v.max_iter, old->max_iter);

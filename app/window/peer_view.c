@@ -118,7 +118,7 @@ s_changed_unlock (app_peer_view_t *v)
 int
 app_peer_view_job (app_peer_view_t *v, const el_job_t *job)
 {
-    size_t npix = (size_t)job->view.width_px * (size_t)job->view.height_px;
+    size_t npix = el_job_values (job);
     float *pixels = malloc (npix * sizeof *pixels);
     uint8_t *state = calloc (job->slices, 1);
     ovl_id_t *by = calloc (job->slices, sizeof *by);
@@ -251,7 +251,8 @@ app_peer_view_slice_done (app_peer_view_t *v, ovl_id_t job, uint32_t slice, ovl_
         pthread_mutex_unlock (&v->lock);
         return;
     }
-    rnd_rect_copy (v->pixels, image, v->job.view.width_px, el_job_slice_rect (&v->job, slice));
+    rnd_rect_copy (v->pixels, image, rnd_view_grid_w (&v->job.view),
+                   el_job_slice_rect (&v->job, slice));
     v->state[i] = APP_SLICE_DONE;
     v->by[i] = by;
     v->dirty[i] = 1;
@@ -397,7 +398,7 @@ app_peer_view_sync (app_peer_view_t *v, app_view_frame_t *f)
         pthread_mutex_unlock (&v->lock);
         return 0;
     }
-    size_t npix = slices ? (size_t)v->job.view.width_px * (size_t)v->job.view.height_px : 0;
+    size_t npix = slices ? el_job_values (&v->job) : 0;
     if (s_frame_fit (f, npix, slices) != 0) {
         /* The marks stay: the next sync tries again. */
         pthread_mutex_unlock (&v->lock);
@@ -413,7 +414,7 @@ app_peer_view_sync (app_peer_view_t *v, app_view_frame_t *f)
         f->state[i] = v->state[i];
         f->by[i] = v->by[i];
         if (v->state[i] == APP_SLICE_DONE)
-            rnd_rect_copy (f->pixels, v->pixels, v->job.view.width_px,
+            rnd_rect_copy (f->pixels, v->pixels, rnd_view_grid_w (&v->job.view),
                            el_job_slice_rect (&v->job, i));
         v->dirty[i] = 0;
     }

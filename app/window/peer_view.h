@@ -95,7 +95,8 @@ typedef struct {
  * first sync; free it with app_view_frame_free. */
 typedef struct {
     app_view_info_t info;
-    float *pixels;   /* W*H smooth values of info.job, valid where DONE */
+    float *pixels;   /* W*K x H*K smooth values of info.job (its sample grid,
+                        K = info.view.samples), valid where DONE */
     uint8_t *state;  /* per slice: app_slice_state_t */
     ovl_id_t *by;    /* per slice: who computed it, where DONE */
     uint8_t *dirty;  /* per slice: 1 if state or pixels changed in this sync */

@@ -51,7 +51,7 @@ s_view_same (const rnd_view_t *a, const rnd_view_t *b)
            memcmp (&a->bailout, &b->bailout, sizeof (double)) == 0 &&
            memcmp (&a->julia_re, &b->julia_re, sizeof (double)) == 0 &&
            memcmp (&a->julia_im, &b->julia_im, sizeof (double)) == 0 &&
-           strcmp (a->palette, b->palette) == 0;
+           strcmp (a->palette, b->palette) == 0 && a->samples == b->samples;
 }
 
 void

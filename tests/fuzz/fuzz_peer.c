@@ -104,8 +104,9 @@ s_el_check (void *ctx, const el_job_t *job, uint64_t token, const rnd_xy_t *px, 
     rnd_kjob_t kj;
     rnd_kjob_init (&kj, &job->view);
     for (size_t i = 0; i < n; i++) {
-        FZ_CHECK (px[i].x >= 0 && px[i].x < job->view.width_px && px[i].y >= 0 &&
-                  px[i].y < job->view.height_px);
+        /* Check pixels are sample-grid pixels (W*K x H*K). */
+        FZ_CHECK (px[i].x >= 0 && px[i].x < rnd_view_grid_w (&job->view) && px[i].y >= 0 &&
+                  px[i].y < rnd_view_grid_h (&job->view));
         /* A deep job would need its reference orbit (seconds): interior. */
         v[i] = job->view.max_iter <= S_CHECK_ITER_MAX && !kj.perturb
                    ? rnd_kernel_pixel (&kj, px[i].x, px[i].y)
