@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "peer_ctx.h"
+#include "preview.h"
 
 uint64_t
 app_peer_unix_ms (void)
@@ -204,6 +205,27 @@ s_el_check (void *ctx, const el_job_t *job, uint64_t token, const rnd_xy_t *px, 
     return app_peer_render_check (c->render, job, token, px, n);
 }
 
+/* A window shows the job's coarse preview (app/window/preview.h) where no
+ * tile is yet: its samples go to the render threads as checks (lists of
+ * APP_PREVIEW_CHUNK pixels, tokens marked APP_PREVIEW_TOKEN), queued
+ * before any slice of the job, so they ride along its first tiles or go
+ * to the checker thread at once. A headless peer computes none. */
+static void
+s_queue_preview (app_peer_ctx_t *c, const el_job_t *job)
+{
+    app_preview_t *pv = app_preview_new (job->view.width_px, job->view.height_px);
+    if (!pv)
+        return; /* the window shows the tiles alone */
+    size_t n = app_preview_count (pv);
+    const rnd_xy_t *px = app_preview_px (pv);
+    for (size_t first = 0; first < n; first += APP_PREVIEW_CHUNK) {
+        size_t k = n - first < APP_PREVIEW_CHUNK ? n - first : APP_PREVIEW_CHUNK;
+        if (app_peer_render_check (c->render, job, APP_PREVIEW_TOKEN | first, px + first, k) != 0)
+            break;
+    }
+    app_preview_destroy (&pv);
+}
+
 static void
 s_on_job_started (app_peer_ctx_t *c, const el_job_t *job)
 {
@@ -248,6 +270,8 @@ s_on_job_started (app_peer_ctx_t *c, const el_job_t *job)
     if (c->view) {
         if (app_peer_view_job (c->view, job) != 0)
             app_peer_say (c, "out of memory for the window's copy of the image");
+        else
+            s_queue_preview (c, job);
         app_peer_view_tick (c->view, app_peer_unix_ms (), "job %s by %s: centre %.6g,%.6g width %s",
                             id, by, job->view.center_re, job->view.center_im, width);
     }

@@ -19,6 +19,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "preview.h"
 #include "slice.h"
 
 struct app_peer_view_t {
@@ -29,6 +30,8 @@ struct app_peer_view_t {
     uint8_t *state;          /* per slice: app_slice_state_t */
     ovl_id_t *by;            /* per slice: who computed it */
     uint8_t *dirty;          /* per slice: changed since the last sync */
+    app_preview_t *preview;  /* the job's coarse picture (NULL: out of memory) */
+    int preview_dirty;       /* samples came since the last sync */
     app_view_contrib_t *all; /* every contributor, most slices first */
     size_t nall, all_cap;
     struct {
@@ -78,6 +81,7 @@ app_peer_view_destroy (app_peer_view_t **self_p)
     free (v->state);
     free (v->by);
     free (v->dirty);
+    app_preview_destroy (&v->preview);
     free (v->all);
     free (v);
     *self_p = NULL;
@@ -123,7 +127,13 @@ app_peer_view_job (app_peer_view_t *v, const el_job_t *job)
     uint8_t *state = calloc (job->slices, 1);
     ovl_id_t *by = calloc (job->slices, sizeof *by);
     uint8_t *dirty = calloc (job->slices, 1);
+    /* Without its preview the window shows the tiles alone (grey till
+     * they land): not worth failing the job's view for. */
+    app_preview_t *preview = app_preview_new (job->view.width_px, job->view.height_px);
     pthread_mutex_lock (&v->lock);
+    app_preview_destroy (&v->preview);
+    v->preview = preview;
+    v->preview_dirty = 0;
     free (v->pixels);
     free (v->state);
     free (v->by);
@@ -149,6 +159,20 @@ app_peer_view_job (app_peer_view_t *v, const el_job_t *job)
     v->job_dirty = 1;
     s_changed_unlock (v);
     return ok ? 0 : -1;
+}
+
+void
+app_peer_view_preview (app_peer_view_t *v, ovl_id_t job, size_t first, const float *values,
+                       size_t n)
+{
+    pthread_mutex_lock (&v->lock);
+    if (!v->info.has_job || !ovl_id_eq (job, v->info.job) || !v->preview ||
+        app_preview_put (v->preview, first, values, n) != 0) {
+        pthread_mutex_unlock (&v->lock);
+        return;
+    }
+    v->preview_dirty = 1;
+    s_changed_unlock (v);
 }
 
 /* The slice's index if it belongs to the job shown, else -1. Lock held. */
@@ -362,9 +386,13 @@ s_frame_fit (app_view_frame_t *f, size_t npix, uint32_t slices)
 {
     if (npix > f->cap_px) {
         float *p = realloc (f->pixels, npix * sizeof *p);
-        if (!p)
+        if (p)
+            f->pixels = p;
+        float *q = realloc (f->preview, npix * sizeof *q);
+        if (q)
+            f->preview = q;
+        if (!p || !q)
             return -1;
-        f->pixels = p;
         f->cap_px = npix;
     }
     if (slices > f->cap_slices) {
@@ -406,8 +434,16 @@ app_peer_view_sync (app_peer_view_t *v, app_view_frame_t *f)
     int whole = v->job_dirty;
     f->job_changed = whole;
     f->info = v->info;
+    /* New samples: the whole picture (a few MB at most, a few dozen times
+     * a job), and every slice not here yet is drawn again from it. */
+    const float *pv = slices && v->preview ? app_preview_image (v->preview) : NULL;
+    f->has_preview = pv != NULL;
+    int pv_new = f->has_preview && (whole || v->preview_dirty);
+    if (pv_new)
+        memcpy (f->preview, pv, npix * sizeof *pv);
+    v->preview_dirty = 0;
     for (uint32_t i = 0; i < slices; i++) {
-        if (!whole && !v->dirty[i])
+        if (!whole && !v->dirty[i] && !(pv_new && v->state[i] != APP_SLICE_DONE))
             continue;
         f->dirty[i] = 1;
         f->state[i] = v->state[i];
@@ -427,6 +463,7 @@ void
 app_view_frame_free (app_view_frame_t *f)
 {
     free (f->pixels);
+    free (f->preview);
     free (f->state);
     free (f->by);
     free (f->dirty);
