@@ -202,7 +202,7 @@ static int
 s_el_check (void *ctx, const el_job_t *job, uint64_t token, const rnd_xy_t *px, size_t n)
 {
     app_peer_ctx_t *c = ctx;
-    return app_peer_render_check (c->render, job, token, px, n);
+    return app_peer_render_check (c->render, job, token, px, n, 0);
 }
 
 /* A window shows the job's coarse preview (app/window/preview.h) where no
@@ -220,7 +220,8 @@ s_queue_preview (app_peer_ctx_t *c, const el_job_t *job)
     const rnd_xy_t *px = app_preview_px (pv);
     for (size_t first = 0; first < n; first += APP_PREVIEW_CHUNK) {
         size_t k = n - first < APP_PREVIEW_CHUNK ? n - first : APP_PREVIEW_CHUNK;
-        if (app_peer_render_check (c->render, job, APP_PREVIEW_TOKEN | first, px + first, k) != 0)
+        if (app_peer_render_check (c->render, job, APP_PREVIEW_TOKEN | first, px + first, k, 1) !=
+            0)
             break;
     }
     app_preview_destroy (&pv);
