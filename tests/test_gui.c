@@ -309,6 +309,8 @@ test_preview (void **state)
     uint8_t *png = NULL;
     for (int i = 0; i < 3; i++) {
         tg_wait_log_count (&tg_peers[i], "job_done", 1);
+        /* The log says when the whole picture showed, once. */
+        assert_int_equal (tg_log_count (&tg_peers[i], "preview"), 1);
         uint8_t *mine = tg_read_png (tg_peers[i].out, i ? NULL : comment, sizeof comment);
         tg_window_shows (&tg_peers[i], mine, "its PNG");
         if (png) {

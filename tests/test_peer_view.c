@@ -173,10 +173,12 @@ test_preview (void **state)
     float values[20];
     for (int i = 0; i < 20; i++)
         values[i] = 100.0f + (float)i;
-    app_peer_view_preview (v, s_id (7), 0, values, 20); /* another job */
+    assert_int_equal (app_peer_view_preview (v, s_id (7), 0, values, 20), 0); /* another job */
     assert_int_equal (app_peer_view_sync (v, &f), 0);
     assert_int_equal (f.has_preview, 0);
-    app_peer_view_preview (v, job.id, 0, values, 2);
+    assert_int_equal (app_peer_view_preview (v, job.id, 0, values, 1), 0);
+    assert_int_equal (app_peer_view_preview (v, job.id, 1, values + 1, 1), 1); /* whole now */
+    assert_int_equal (app_peer_view_preview (v, job.id, 1, values + 1, 1), 0); /* once */
     assert_int_equal (app_peer_view_sync (v, &f), 0);
     assert_int_equal (f.has_preview, 1);
     for (uint32_t i = 0; i < 6; i++)
@@ -186,7 +188,7 @@ test_preview (void **state)
     rnd_rect_t r3 = el_job_slice_rect (&job, 3);
     assert_true (f.pixels[r3.y0 * 40 + r3.x0] == img[r3.y0 * 40 + r3.x0]);
     /* Out of range: nothing changes. */
-    app_peer_view_preview (v, job.id, 19, values, 2);
+    assert_int_equal (app_peer_view_preview (v, job.id, 19, values, 2), 0);
     assert_int_equal (app_peer_view_sync (v, &f), 0);
     for (uint32_t i = 0; i < 6; i++)
         assert_int_equal (f.dirty[i], 0);

@@ -105,7 +105,11 @@ test_put (void **state)
     size_t coarse = 0;
     while (coarse < n && side[coarse] == 32)
         coarse++;
-    assert_int_equal (app_preview_put (pv, 0, v, coarse), 0);
+    assert_int_equal (app_preview_whole (pv), 0);
+    assert_int_equal (app_preview_put (pv, 0, v, coarse - 1), 0);
+    assert_int_equal (app_preview_whole (pv), 0);
+    assert_int_equal (app_preview_put (pv, coarse - 1, v + coarse - 1, 1), 0);
+    assert_int_equal (app_preview_whole (pv), 1);
     assert_int_equal (s_missing (img, npx), 0);
     /* Not covered by the coarse block around it. */
     assert_true (img[(size_t)last->y * w + last->x] == (float)(n - 1));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hooks.h"
 #include "peer_ctx.h"
 #include "preview.h"
 
@@ -271,7 +272,7 @@ s_on_job_started (app_peer_ctx_t *c, const el_job_t *job)
     if (c->view) {
         if (app_peer_view_job (c->view, job) != 0)
             app_peer_say (c, "out of memory for the window's copy of the image");
-        else
+        else if (!app_peer_hook_no_preview ())
             s_queue_preview (c, job);
         app_peer_view_tick (c->view, app_peer_unix_ms (), "job %s by %s: centre %.6g,%.6g width %s",
                             id, by, job->view.center_re, job->view.center_im, width);

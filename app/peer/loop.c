@@ -82,9 +82,15 @@ s_take_renders (app_peer_ctx_t *c)
     while (app_peer_render_take_check (c->render, &k) == 0) {
         c->now_ms = app_now_ms ();
         if (k.token & APP_PREVIEW_TOKEN) { /* the window's preview, not the core's */
-            if (c->view)
-                app_peer_view_preview (c->view, k.job, (size_t)(k.token & ~APP_PREVIEW_TOKEN),
-                                       k.values, k.n);
+            size_t first = (size_t)(k.token & ~APP_PREVIEW_TOKEN);
+            if (c->view && app_peer_view_preview (c->view, k.job, first, k.values, k.n)) {
+                /* The whole picture shows (coarse): when, for tests and
+                 * bench/preview.sh. */
+                app_jsonlog_t *log = app_peer_json (c, "preview");
+                app_peer_json_id (log, "job", k.job);
+                app_jsonlog_u64 (log, "samples", first + k.n);
+                app_jsonlog_end (log);
+            }
             free (k.values);
             continue;
         }

@@ -161,18 +161,21 @@ app_peer_view_job (app_peer_view_t *v, const el_job_t *job)
     return ok ? 0 : -1;
 }
 
-void
+int
 app_peer_view_preview (app_peer_view_t *v, ovl_id_t job, size_t first, const float *values,
                        size_t n)
 {
     pthread_mutex_lock (&v->lock);
+    int was_whole = v->preview && app_preview_whole (v->preview);
     if (!v->info.has_job || !ovl_id_eq (job, v->info.job) || !v->preview ||
         app_preview_put (v->preview, first, values, n) != 0) {
         pthread_mutex_unlock (&v->lock);
-        return;
+        return 0;
     }
+    int whole = !was_whole && app_preview_whole (v->preview);
     v->preview_dirty = 1;
     s_changed_unlock (v);
+    return whole;
 }
 
 /* The slice's index if it belongs to the job shown, else -1. Lock held. */

@@ -137,9 +137,10 @@ void app_peer_view_slice_done (app_peer_view_t *v, ovl_id_t job, uint32_t slice,
                                const float *image);
 
 /* Samples first .. first + n - 1 of job's preview (preview.h) are in:
- * the window draws them where no tile is yet. Ignored for another job. */
-void app_peer_view_preview (app_peer_view_t *v, ovl_id_t job, size_t first, const float *values,
-                            size_t n);
+ * the window draws them where no tile is yet. Ignored for another job.
+ * 1 if they made the picture whole (once a job), else 0. */
+int app_peer_view_preview (app_peer_view_t *v, ovl_id_t job, size_t first, const float *values,
+                           size_t n);
 
 /* The peer's status, the overlay's peer count, the recent slice rate. */
 void app_peer_view_status (app_peer_view_t *v, const el_status_t *st, size_t peers_known,

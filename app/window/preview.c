@@ -13,6 +13,7 @@ struct app_preview_t {
     uint8_t *side;     /* n: the side of the block each stands for */
     float *image;      /* W*H, NaN where nothing is yet (NULL: no put yet) */
     uint8_t *cell_got; /* per 8x8 block: the side of the sample shown (0: none) */
+    size_t cells_got;  /* blocks with a sample */
 };
 
 /* A block's side: the coarsest grid its corner is on. */
@@ -124,6 +125,12 @@ app_preview_sides (const app_preview_t *pv)
     return pv->side;
 }
 
+int
+app_preview_whole (const app_preview_t *pv)
+{
+    return pv->cells_got == pv->n;
+}
+
 const float *
 app_preview_image (const app_preview_t *pv)
 {
@@ -172,6 +179,7 @@ app_preview_put (app_preview_t *pv, size_t first, const float *values, size_t n)
                 uint8_t *got = &pv->cell_got[(size_t)cy * (size_t)pv->cw + (size_t)cx];
                 if (*got && *got <= side)
                     continue; /* a finer sample (or this one) is there */
+                pv->cells_got += *got == 0;
                 *got = (uint8_t)side;
                 s_fill_cell (pv, cx, cy, values[i - first]);
             }

@@ -55,6 +55,10 @@ const uint8_t *app_preview_sides (const app_preview_t *pv);
  * range (nothing drawn) or memory runs out. */
 int app_preview_put (app_preview_t *pv, size_t first, const float *values, size_t n);
 
+/* 1 once every pixel has a sample (after the 32-px pass: 1/1024 of the
+ * job's pixels, 1/16 of the samples). */
+int app_preview_whole (const app_preview_t *pv);
+
 /* The picture, W*H smooth values, NaN where no sample is yet (no kernel
  * yields NaN); NULL before the first put. */
 const float *app_preview_image (const app_preview_t *pv);
