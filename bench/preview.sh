@@ -1,0 +1,133 @@
+#!/bin/bash
+# bench/preview.sh: how soon the windows show the whole picture, with the
+# progressive preview and without it (not part of `make test`).
+#
+#   bench/preview.sh [--json] [--runs N] [--quick]
+#
+# Needs an X display: run it under xvfb-run, e.g.
+#   xvfb-run -a -s '-screen 0 1600x900x24' bench/preview.sh
+# Each run starts 3 windowed peers (p2pfractal-test, 480x270 windows,
+# --exit-when-done) on one job of BENCH_VIEW (default --size 960x540 of the
+# default view), the second and third joining the first, twice: with the
+# preview, and with P2PF_TEST_NO_PREVIEW=1 (the window before it), in
+# alternating order. From the first peer's `job_started`:
+#   shown  until every window has >= 90% of its image area out of the
+#          "missing" grey: a window's `preview` event (the coarse picture
+#          is whole) or the slice_done that brings 90% of the tiles here
+#          (tiles are equal to within a pixel a side), whichever is first
+#   done   until every peer's `job_done`
+# and shown / done, within each run. Medians and [min-max] over RUNS runs
+# (default 5). --quick: 320x180, 1 run, to check the script works.
+set -u
+P2PF_BIN=${P2PF_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/app/p2pfractal-test}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+VIEW=${BENCH_VIEW:---size 960x540}
+RUNS=5
+TIMEOUT=${BENCH_TIMEOUT:-300}
+
+usage () {
+    sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
+    exit 2
+}
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --json) JSON=1 ;;
+    --runs)
+        [ $# -ge 2 ] || usage
+        RUNS=$2
+        shift
+        ;;
+    --quick)
+        VIEW="--size 320x180"
+        RUNS=1
+        ;;
+    -h | --help) usage ;;
+    *)
+        echo "bench: unknown argument '$1' (try --help)" >&2
+        exit 2
+        ;;
+    esac
+    shift
+done
+[ -n "${DISPLAY:-}" ] || die "no X display: run it under xvfb-run (see --help)"
+
+# wpeer I MODE ARGS...: windowed peer I (log $DIR/I.jsonl), its window
+# 480x270 at column I; MODE "off" turns the preview off.
+wpeer () {
+    local i=$1 mode=$2 end
+    shift 2
+    local env=(env)
+    [ "$mode" = off ] && env+=(P2PF_TEST_NO_PREVIEW=1)
+    spawn "p$i" "${env[@]}" "$BIN" peer --log-json "$DIR/$i.jsonl" -o "$DIR/$i-$mode.png" \
+        --geometry "480x270+$((i * 500))+0" --exit-when-done "$@"
+    if [ "$i" = 0 ]; then
+        end=$(($(now_ms) + 10000))
+        PORT=""
+        until [ -n "$PORT" ]; do
+            PORT=$(num "$DIR/0.jsonl" started port)
+            [ -n "$PORT" ] && break
+            [ "$(now_ms)" -gt $end ] && die "peer 0 did not start"
+            sleep 0.005
+        done
+    fi
+}
+
+# shown_ms FILE K T0: ms from T0 to the first of FILE's `preview` and its
+# ceil(0.9 K)-th slice_done.
+shown_ms () {
+    local need=$((($2 * 9 + 9) / 10)) a b
+    a=$(stamps preview "$1" | head -1)
+    b=$(stamps slice_done "$1" | sed -n "${need}p")
+    [ -n "$a" ] && { [ -z "$b" ] || [ "$a" -lt "$b" ]; } && b=$a
+    echo $((b - $3))
+}
+
+# one MODE: a run; appends shown, done (s) and shown / done to
+# $DIR/{shown,done,frac}.MODE.
+one () {
+    local mode=$1 i t0 k shown=0 done=0 s d
+    rm -f "$DIR"/*.jsonl
+    # shellcheck disable=SC2046
+    wpeer 0 "$mode" $(words "$VIEW")
+    for i in 1 2; do
+        wpeer "$i" "$mode" --join "127.0.0.1:$PORT"
+    done
+    wait_all || exit 1
+    t0=$(stamps job_started "$DIR/0.jsonl" | head -1)
+    k=$(num "$DIR/0.jsonl" job_started slices)
+    for i in 0 1 2; do
+        s=$(shown_ms "$DIR/$i.jsonl" "$k" "$t0")
+        d=$(($(stamps job_done "$DIR/$i.jsonl" | head -1) - t0))
+        [ "$s" -gt "$shown" ] && shown=$s
+        [ "$d" -gt "$done" ] && done=$d
+    done
+    secs "$shown" 0 >>"$DIR/shown.$mode"
+    secs "$done" 0 >>"$DIR/done.$mode"
+    awk -v a="$shown" -v b="$done" 'BEGIN { printf "%.4f\n", a / b }' >>"$DIR/frac.$mode"
+    say "run $r, preview $mode: $k tiles, whole picture shown in $(tail -1 "$DIR/shown.$mode") s," \
+        "done in $(tail -1 "$DIR/done.$mode") s"
+}
+
+for f in shown "done" frac; do : >"$DIR/$f.on"; : >"$DIR/$f.off"; done
+for r in $(seq "$RUNS"); do
+    if [ $((r % 2)) = 1 ]; then one on; one off; else one off; one on; fi
+done
+rows=()
+for mode in on off; do
+    rows+=("$(printf '{"preview":"%s","shown_s":%s,"done_s":%s,"shown_over_done":%s}' "$mode" \
+        "$(json_stats "$DIR/shown.$mode")" "$(json_stats "$DIR/done.$mode")" \
+        "$(json_stats "$DIR/frac.$mode")")")
+done
+{
+    echo "== preview: 3 windowed peers, $VIEW; $RUNS run(s), median [min-max]"
+    printf '%-10s %-24s %-24s %-24s\n' preview "shown s" "done s" "shown / done"
+    for mode in on off; do
+        printf '%-10s %-24s %-24s %-24s\n' "$mode" "$(fmt_stats "$DIR/shown.$mode")" \
+            "$(fmt_stats "$DIR/done.$mode")" "$(fmt_stats "$DIR/frac.$mode")"
+    done
+} | table
+emit "$(printf '{"section":"preview","view":%s,"runs":%d,"machine":%s,"rows":[%s]}' \
+    "$(json_str "$VIEW")" "$RUNS" "$(machine_json)" "$(IFS=,; echo "${rows[*]}")")"
