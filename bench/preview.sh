@@ -10,13 +10,17 @@
 # --exit-when-done) on one job of BENCH_VIEW (default --size 960x540 of the
 # default view), the second and third joining the first, twice: with the
 # preview, and with P2PF_TEST_NO_PREVIEW=1 (the window before it), in
-# alternating order. From the first peer's `job_started`:
-#   shown  until every window has >= 90% of its image area out of the
-#          "missing" grey: a window's `preview` event (the coarse picture
-#          is whole) or the slice_done that brings 90% of the tiles here
-#          (tiles are equal to within a pixel a side), whichever is first
+# alternating order. A window is "whole" once >= 90% of its image area is
+# out of the "missing" grey: at its `preview` event (the coarse picture
+# covers the image) or at the slice_done that brings 90% of the tiles
+# here (tiles are equal to within a pixel a side), whichever is first.
+# From the first peer's `job_started`:
+#   first  until the first peer's window is whole; and the % of the tiles
+#          it had then (the issue's bar: <= 10%)
+#   all    until every window is whole (the joiners' start included); and
+#          the most tiles any had then, %
 #   done   until every peer's `job_done`
-# and shown / done, within each run. Medians and [min-max] over RUNS runs
+# and all / done, within each run. Medians and [min-max] over RUNS runs
 # (default 5). --quick: 320x180, 1 run, to check the script works.
 set -u
 P2PF_BIN=${P2PF_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/app/p2pfractal-test}
@@ -75,20 +79,22 @@ wpeer () {
     fi
 }
 
-# shown_ms FILE K T0: ms from T0 to the first of FILE's `preview` and its
-# ceil(0.9 K)-th slice_done.
-shown_ms () {
+# shown FILE K: the Unix ms of the first of FILE's `preview` and its
+# ceil(0.9 K)-th slice_done; then the slices done by then.
+shown () {
     local need=$((($2 * 9 + 9) / 10)) a b
     a=$(stamps preview "$1" | head -1)
     b=$(stamps slice_done "$1" | sed -n "${need}p")
     [ -n "$a" ] && { [ -z "$b" ] || [ "$a" -lt "$b" ]; } && b=$a
-    echo $((b - $3))
+    echo "$b $(stamps slice_done "$1" | awk -v t="$b" '$1 <= t { n++ } END { print n + 0 }')"
 }
 
-# one MODE: a run; appends shown, done (s) and shown / done to
-# $DIR/{shown,done,frac}.MODE.
+# add NAME.MODE VALUE: one more figure.
+add () { echo "$2" >>"$DIR/$1"; }
+
+# one MODE: a run, its figures appended to $DIR/*.MODE.
 one () {
-    local mode=$1 i t0 k shown=0 done=0 s d
+    local mode=$1 i t0 k s n d all=0 done=0 tiles=0
     rm -f "$DIR"/*.jsonl
     # shellcheck disable=SC2046
     wpeer 0 "$mode" $(words "$VIEW")
@@ -99,34 +105,48 @@ one () {
     t0=$(stamps job_started "$DIR/0.jsonl" | head -1)
     k=$(num "$DIR/0.jsonl" job_started slices)
     for i in 0 1 2; do
-        s=$(shown_ms "$DIR/$i.jsonl" "$k" "$t0")
+        read -r s n < <(shown "$DIR/$i.jsonl" "$k")
         d=$(($(stamps job_done "$DIR/$i.jsonl" | head -1) - t0))
-        [ "$s" -gt "$shown" ] && shown=$s
+        if [ "$i" = 0 ]; then
+            add "first.$mode" "$(secs "$s" "$t0")"
+            add "ftiles.$mode" "$(awk -v n="$n" -v k="$k" 'BEGIN { printf "%.1f\n", 100 * n / k }')"
+        fi
+        [ $((s - t0)) -gt "$all" ] && all=$((s - t0))
+        [ "$n" -gt "$tiles" ] && tiles=$n
         [ "$d" -gt "$done" ] && done=$d
     done
-    secs "$shown" 0 >>"$DIR/shown.$mode"
-    secs "$done" 0 >>"$DIR/done.$mode"
-    awk -v a="$shown" -v b="$done" 'BEGIN { printf "%.4f\n", a / b }' >>"$DIR/frac.$mode"
-    say "run $r, preview $mode: $k tiles, whole picture shown in $(tail -1 "$DIR/shown.$mode") s," \
+    add "all.$mode" "$(secs "$all" 0)"
+    add "tiles.$mode" "$(awk -v n="$tiles" -v k="$k" 'BEGIN { printf "%.1f\n", 100 * n / k }')"
+    add "done.$mode" "$(secs "$done" 0)"
+    add "frac.$mode" "$(awk -v a="$all" -v b="$done" 'BEGIN { printf "%.4f\n", a / b }')"
+    say "run $r, preview $mode: $k tiles; the first window whole in" \
+        "$(tail -1 "$DIR/first.$mode") s ($(tail -1 "$DIR/ftiles.$mode")% of the tiles here)," \
+        "every window in $(tail -1 "$DIR/all.$mode") s (at most $(tail -1 "$DIR/tiles.$mode")%);" \
         "done in $(tail -1 "$DIR/done.$mode") s"
 }
 
-for f in shown "done" frac; do : >"$DIR/$f.on"; : >"$DIR/$f.off"; done
+FIGURES="first ftiles all tiles done frac"
+for f in $FIGURES; do : >"$DIR/$f.on"; : >"$DIR/$f.off"; done
 for r in $(seq "$RUNS"); do
     if [ $((r % 2)) = 1 ]; then one on; one off; else one off; one on; fi
 done
 rows=()
 for mode in on off; do
-    rows+=("$(printf '{"preview":"%s","shown_s":%s,"done_s":%s,"shown_over_done":%s}' "$mode" \
-        "$(json_stats "$DIR/shown.$mode")" "$(json_stats "$DIR/done.$mode")" \
-        "$(json_stats "$DIR/frac.$mode")")")
+    row="{\"preview\":\"$mode\""
+    for f in $FIGURES; do row+=",\"$f\":$(json_stats "$DIR/$f.$mode")"; done
+    rows+=("$row}")
 done
 {
     echo "== preview: 3 windowed peers, $VIEW; $RUNS run(s), median [min-max]"
-    printf '%-10s %-24s %-24s %-24s\n' preview "shown s" "done s" "shown / done"
+    echo "   first: the first peer's window whole (s from job_started; % of the tiles here then);"
+    echo "   all: every window whole (s; the most tiles any had then, %); done: every job_done (s)"
+    printf '%-8s %-20s %-20s %-20s %-20s %-20s %-22s\n' preview "first s" "first tiles %" \
+        "all s" "all tiles %" "done s" "all / done"
     for mode in on off; do
-        printf '%-10s %-24s %-24s %-24s\n' "$mode" "$(fmt_stats "$DIR/shown.$mode")" \
-            "$(fmt_stats "$DIR/done.$mode")" "$(fmt_stats "$DIR/frac.$mode")"
+        printf '%-8s %-20s %-20s %-20s %-20s %-20s %-22s\n' "$mode" "$(fmt_stats "$DIR/first.$mode")" \
+            "$(fmt_stats "$DIR/ftiles.$mode")" "$(fmt_stats "$DIR/all.$mode")" \
+            "$(fmt_stats "$DIR/tiles.$mode")" "$(fmt_stats "$DIR/done.$mode")" \
+            "$(fmt_stats "$DIR/frac.$mode")"
     done
 } | table
 emit "$(printf '{"section":"preview","view":%s,"runs":%d,"machine":%s,"rows":[%s]}' \
