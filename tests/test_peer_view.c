@@ -16,6 +16,7 @@
 
 #include "gui.h"
 #include "peer_view.h"
+#include "preview.h"
 
 static int s_wakes;
 static int s_wake_fails; /* the next this many wake-ups are not delivered */
@@ -192,6 +193,34 @@ test_preview (void **state)
     assert_int_equal (app_peer_view_sync (v, &f), 0);
     for (uint32_t i = 0; i < 6; i++)
         assert_int_equal (f.dirty[i], 0);
+    /* A finer sample (an 8x8 block off slice 3, which is done): only the
+     * slices under it are drawn again. */
+    app_preview_t *pv = app_preview_new (40, 30);
+    assert_non_null (pv);
+    rnd_rect_t block = { 0, 0, 0, 0 };
+    size_t s = 19;
+    rnd_xy_t last = { 0, 0 };
+    for (; s >= 6; s--) {
+        last = app_preview_px (pv)[s];
+        assert_int_equal (app_preview_sides (pv)[s], 8);
+        block = (rnd_rect_t){ last.x / 8 * 8, last.y / 8 * 8, last.x / 8 * 8 + 8,
+                              last.y / 8 * 8 + 8 < 30 ? last.y / 8 * 8 + 8 : 30 };
+        if (!(r3.x0 < block.x1 && block.x0 < r3.x1 && r3.y0 < block.y1 && block.y0 < r3.y1))
+            break;
+    }
+    assert_true (s >= 6);
+    app_preview_destroy (&pv);
+    app_peer_view_preview (v, job.id, s, values + s, 1);
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    int ndirty = 0;
+    for (uint32_t i = 0; i < 6; i++) {
+        rnd_rect_t r = el_job_slice_rect (&job, i);
+        int under = r.x0 < block.x1 && block.x0 < r.x1 && r.y0 < block.y1 && block.y0 < r.y1;
+        assert_int_equal (f.dirty[i], under && i != 3);
+        ndirty += f.dirty[i];
+    }
+    assert_true (ndirty >= 1 && ndirty < 5);
+    assert_true (f.preview[last.y * 40 + last.x] == values[s]);
 
     app_view_frame_free (&f);
     free (img);

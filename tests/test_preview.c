@@ -98,7 +98,7 @@ test_put (void **state)
     int bx = last->x / 8 * 8, by = last->y / 8 * 8;
     size_t block =
         (size_t)((bx + 8 < w ? bx + 8 : w) - bx) * (size_t)((by + 8 < h ? by + 8 : h) - by);
-    assert_int_equal (app_preview_put (pv, n - 1, v + n - 1, 1), 0);
+    assert_int_equal (app_preview_put (pv, n - 1, v + n - 1, 1, NULL, NULL), 0);
     const float *img = app_preview_image (pv);
     assert_non_null (img);
     assert_int_equal (s_missing (img, npx), npx - block);
@@ -106,14 +106,14 @@ test_put (void **state)
     while (coarse < n && side[coarse] == 32)
         coarse++;
     assert_int_equal (app_preview_whole (pv), 0);
-    assert_int_equal (app_preview_put (pv, 0, v, coarse - 1), 0);
+    assert_int_equal (app_preview_put (pv, 0, v, coarse - 1, NULL, NULL), 0);
     assert_int_equal (app_preview_whole (pv), 0);
-    assert_int_equal (app_preview_put (pv, coarse - 1, v + coarse - 1, 1), 0);
+    assert_int_equal (app_preview_put (pv, coarse - 1, v + coarse - 1, 1, NULL, NULL), 0);
     assert_int_equal (app_preview_whole (pv), 1);
     assert_int_equal (s_missing (img, npx), 0);
     /* Not covered by the coarse block around it. */
     assert_true (img[(size_t)last->y * w + last->x] == (float)(n - 1));
-    assert_int_equal (app_preview_put (pv, coarse, v + coarse, n - 1 - coarse), 0);
+    assert_int_equal (app_preview_put (pv, coarse, v + coarse, n - 1 - coarse, NULL, NULL), 0);
     /* Each 8x8 block shows the sample whose block's corner it is. */
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
@@ -122,9 +122,27 @@ test_put (void **state)
             assert_int_equal (px[got].y / side[got] * side[got], y / 8 * 8);
         }
     /* Out of range: nothing drawn. */
-    assert_int_equal (app_preview_put (pv, n, v, 1), -1);
-    assert_int_equal (app_preview_put (pv, n - 1, v, 2), -1);
+    assert_int_equal (app_preview_put (pv, n, v, 1, NULL, NULL), -1);
+    assert_int_equal (app_preview_put (pv, n - 1, v, 2, NULL, NULL), -1);
     free (v);
+    app_preview_destroy (&pv);
+}
+
+/* The budget: every sample for a few peers, fewer for more, never fewer
+ * than the 32-px pass. */
+static void
+test_budget (void **state)
+{
+    (void)state;
+    app_preview_t *pv = app_preview_new (960, 540);
+    assert_non_null (pv);
+    size_t n = app_preview_count (pv);
+    assert_int_equal (n, 120 * 68);
+    assert_int_equal (app_preview_budget (pv, 0), n);
+    assert_int_equal (app_preview_budget (pv, 1), n);
+    assert_int_equal (app_preview_budget (pv, 3), n);
+    assert_int_equal (app_preview_budget (pv, 10), 960 * 540 / 20 / 10);
+    assert_int_equal (app_preview_budget (pv, 1000), 30 * 17); /* the first pass */
     app_preview_destroy (&pv);
 }
 
@@ -134,6 +152,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_samples),
         cmocka_unit_test (test_put),
+        cmocka_unit_test (test_budget),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -207,17 +207,20 @@ s_el_check (void *ctx, const el_job_t *job, uint64_t token, const rnd_xy_t *px, 
 }
 
 /* A window shows the job's coarse preview (app/window/preview.h) where no
- * tile is yet: its samples go to the render threads as checks (lists of
- * APP_PREVIEW_CHUNK pixels, tokens marked APP_PREVIEW_TOKEN), queued
- * before any slice of the job, so they ride along its first tiles or go
- * to the checker thread at once. A headless peer computes none. */
+ * tile is yet: its samples go to the render threads as background checks
+ * (lists of APP_PREVIEW_CHUNK pixels, tokens marked APP_PREVIEW_TOKEN),
+ * queued before any slice of the job, so they ride along its first tiles
+ * or go to the checker thread at once. A headless peer computes none.
+ * Every window computes its own, so its cost is capped by the peer's
+ * share of the job (app_preview_budget): in a big swarm the coarser
+ * passes only. */
 static void
 s_queue_preview (app_peer_ctx_t *c, const el_job_t *job)
 {
     app_preview_t *pv = app_preview_new (job->view.width_px, job->view.height_px);
     if (!pv)
         return; /* the window shows the tiles alone */
-    size_t n = app_preview_count (pv);
+    size_t n = app_preview_budget (pv, ovl_node_known_count (c->node) + 1);
     const rnd_xy_t *px = app_preview_px (pv);
     for (size_t first = 0; first < n; first += APP_PREVIEW_CHUNK) {
         size_t k = n - first < APP_PREVIEW_CHUNK ? n - first : APP_PREVIEW_CHUNK;

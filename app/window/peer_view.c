@@ -32,6 +32,8 @@ struct app_peer_view_t {
     uint8_t *dirty;          /* per slice: changed since the last sync */
     app_preview_t *preview;  /* the job's coarse picture (NULL: out of memory) */
     int preview_dirty;       /* samples came since the last sync */
+    uint8_t *pv_dirty;       /* per slice: its part of the preview changed since */
+    uint16_t *slice_of;      /* per pixel: its slice (made at the first sample) */
     app_view_contrib_t *all; /* every contributor, most slices first */
     size_t nall, all_cap;
     struct {
@@ -82,6 +84,8 @@ app_peer_view_destroy (app_peer_view_t **self_p)
     free (v->by);
     free (v->dirty);
     app_preview_destroy (&v->preview);
+    free (v->pv_dirty);
+    free (v->slice_of);
     free (v->all);
     free (v);
     *self_p = NULL;
@@ -130,9 +134,16 @@ app_peer_view_job (app_peer_view_t *v, const el_job_t *job)
     /* Without its preview the window shows the tiles alone (grey till
      * they land): not worth failing the job's view for. */
     app_preview_t *preview = app_preview_new (job->view.width_px, job->view.height_px);
+    uint8_t *pv_dirty = calloc (job->slices, 1);
+    if (!pv_dirty)
+        app_preview_destroy (&preview);
     pthread_mutex_lock (&v->lock);
     app_preview_destroy (&v->preview);
+    free (v->pv_dirty);
+    free (v->slice_of);
     v->preview = preview;
+    v->pv_dirty = pv_dirty;
+    v->slice_of = NULL;
     v->preview_dirty = 0;
     free (v->pixels);
     free (v->state);
@@ -161,14 +172,47 @@ app_peer_view_job (app_peer_view_t *v, const el_job_t *job)
     return ok ? 0 : -1;
 }
 
+/* A block of the preview changed: the slices under it are drawn again.
+ * Lock held. */
+static void
+s_preview_changed (void *ctx, rnd_rect_t block)
+{
+    app_peer_view_t *v = ctx;
+    int w = v->job.view.width_px;
+    for (int y = block.y0; y < block.y1; y++)
+        for (int x = block.x0; x < block.x1; x++)
+            v->pv_dirty[v->slice_of[(size_t)y * (size_t)w + (size_t)x]] = 1;
+}
+
+/* Each pixel's slice, for s_preview_changed (K <= RND_SLICES_MAX fits 16
+ * bits). 0, or -1 if out of memory. Lock held. */
+static int
+s_slice_map (app_peer_view_t *v)
+{
+    if (v->slice_of)
+        return 0;
+    int w = v->job.view.width_px, h = v->job.view.height_px;
+    v->slice_of = malloc ((size_t)w * (size_t)h * sizeof *v->slice_of);
+    if (!v->slice_of)
+        return -1;
+    for (uint32_t i = 0; i < v->job.slices; i++) {
+        rnd_rect_t r = el_job_slice_rect (&v->job, i);
+        for (int y = r.y0; y < r.y1; y++)
+            for (int x = r.x0; x < r.x1; x++)
+                v->slice_of[(size_t)y * (size_t)w + (size_t)x] = (uint16_t)i;
+    }
+    return 0;
+}
+
 int
 app_peer_view_preview (app_peer_view_t *v, ovl_id_t job, size_t first, const float *values,
                        size_t n)
 {
+    _Static_assert(RND_SLICES_MAX <= UINT16_MAX + 1, "a slice index fits 16 bits");
     pthread_mutex_lock (&v->lock);
     int was_whole = v->preview && app_preview_whole (v->preview);
-    if (!v->info.has_job || !ovl_id_eq (job, v->info.job) || !v->preview ||
-        app_preview_put (v->preview, first, values, n) != 0) {
+    if (!v->info.has_job || !ovl_id_eq (job, v->info.job) || !v->preview || s_slice_map (v) != 0 ||
+        app_preview_put (v->preview, first, values, n, s_preview_changed, v) != 0) {
         pthread_mutex_unlock (&v->lock);
         return 0;
     }
@@ -446,7 +490,10 @@ app_peer_view_sync (app_peer_view_t *v, app_view_frame_t *f)
         memcpy (f->preview, pv, npix * sizeof *pv);
     v->preview_dirty = 0;
     for (uint32_t i = 0; i < slices; i++) {
-        if (!whole && !v->dirty[i] && !(pv_new && v->state[i] != APP_SLICE_DONE))
+        int pv_here = pv_new && v->pv_dirty[i] && v->state[i] != APP_SLICE_DONE;
+        if (v->pv_dirty)
+            v->pv_dirty[i] = 0;
+        if (!whole && !v->dirty[i] && !pv_here)
             continue;
         f->dirty[i] = 1;
         f->state[i] = v->state[i];

@@ -125,6 +125,18 @@ app_preview_sides (const app_preview_t *pv)
     return pv->side;
 }
 
+size_t
+app_preview_budget (const app_preview_t *pv, size_t peers)
+{
+    size_t first = 0;
+    while (first < pv->n && pv->side[first] == APP_PREVIEW_COARSE_PX)
+        first++;
+    size_t npx = (size_t)pv->w * (size_t)pv->h;
+    size_t budget = npx * APP_PREVIEW_SHARE_PCT / 100 / (peers ? peers : 1);
+    budget = budget > first ? budget : first;
+    return budget < pv->n ? budget : pv->n;
+}
+
 int
 app_preview_whole (const app_preview_t *pv)
 {
@@ -137,20 +149,23 @@ app_preview_image (const app_preview_t *pv)
     return pv->image;
 }
 
-/* Fill 8x8 block (cx, cy) with value. */
-static void
+/* Fill 8x8 block (cx, cy) with value; the block (clipped). */
+static rnd_rect_t
 s_fill_cell (app_preview_t *pv, int cx, int cy, float value)
 {
     const int cell = APP_PREVIEW_CELL_PX;
-    int x1 = (cx + 1) * cell < pv->w ? (cx + 1) * cell : pv->w;
-    int y1 = (cy + 1) * cell < pv->h ? (cy + 1) * cell : pv->h;
-    for (int y = cy * cell; y < y1; y++)
-        for (int x = cx * cell; x < x1; x++)
+    rnd_rect_t r = { cx * cell, cy * cell, (cx + 1) * cell, (cy + 1) * cell };
+    r.x1 = r.x1 < pv->w ? r.x1 : pv->w;
+    r.y1 = r.y1 < pv->h ? r.y1 : pv->h;
+    for (int y = r.y0; y < r.y1; y++)
+        for (int x = r.x0; x < r.x1; x++)
             pv->image[(size_t)y * (size_t)pv->w + (size_t)x] = value;
+    return r;
 }
 
 int
-app_preview_put (app_preview_t *pv, size_t first, const float *values, size_t n)
+app_preview_put (app_preview_t *pv, size_t first, const float *values, size_t n,
+                 void (*changed) (void *ctx, rnd_rect_t block), void *ctx)
 {
     if (first > pv->n || n > pv->n - first)
         return -1;
@@ -181,7 +196,9 @@ app_preview_put (app_preview_t *pv, size_t first, const float *values, size_t n)
                     continue; /* a finer sample (or this one) is there */
                 pv->cells_got += *got == 0;
                 *got = (uint8_t)side;
-                s_fill_cell (pv, cx, cy, values[i - first]);
+                rnd_rect_t block = s_fill_cell (pv, cx, cy, values[i - first]);
+                if (changed)
+                    changed (ctx, block);
             }
     }
     return 0;

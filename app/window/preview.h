@@ -51,9 +51,22 @@ const rnd_xy_t *app_preview_px (const app_preview_t *pv);
 const uint8_t *app_preview_sides (const app_preview_t *pv);
 
 /* The values of samples first .. first + n - 1 are in: each is drawn over
- * its block wherever no finer sample is. 0, or -1 if they are out of
- * range (nothing drawn) or memory runs out. */
-int app_preview_put (app_preview_t *pv, size_t first, const float *values, size_t n);
+ * its block wherever no finer sample is, and changed (if not NULL) is
+ * told each 8x8 block (clipped to the image) that changed. 0, or -1 if
+ * they are out of range (nothing drawn) or memory runs out. */
+int app_preview_put (app_preview_t *pv, size_t first, const float *values, size_t n,
+                     void (*changed) (void *ctx, rnd_rect_t block), void *ctx);
+
+/* A window spends at most this share of its part of a job on the
+ * preview: its part is 1/N of the job for N peers, the whole preview 1/64
+ * of it; 5% gives every sample up to 3 peers, the 16-px pass up to 12,
+ * the 32-px pass (1/1024 of the job) always. */
+#define APP_PREVIEW_SHARE_PCT 5
+
+/* How many of the samples (the first ones) to compute when the job is
+ * shared by `peers`: W*H * APP_PREVIEW_SHARE_PCT% / peers, and never fewer
+ * than the first pass, which covers the image. */
+size_t app_preview_budget (const app_preview_t *pv, size_t peers);
 
 /* 1 once every pixel has a sample (after the 32-px pass: 1/1024 of the
  * job's pixels, 1/16 of the samples). */
