@@ -20,7 +20,8 @@
 #   all    until every window is whole (the joiners' start included); and
 #          the most tiles any had then, %
 #   done   until every peer's `job_done`
-# and all / done, within each run. Medians and [min-max] over RUNS runs
+# and all / done, within each run; and done with the preview / without it,
+# the two of the same run. Medians and [min-max] over RUNS runs
 # (default 5). --quick: 320x180, 1 run, to check the script works.
 set -u
 P2PF_BIN=${P2PF_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/app/p2pfractal-test}
@@ -130,6 +131,7 @@ for f in $FIGURES; do : >"$DIR/$f.on"; : >"$DIR/$f.off"; done
 for r in $(seq "$RUNS"); do
     if [ $((r % 2)) = 1 ]; then one on; one off; else one off; one on; fi
 done
+ratio "$DIR/done.on" "$DIR/done.off" >"$DIR/cost"
 rows=()
 for mode in on off; do
     row="{\"preview\":\"$mode\""
@@ -148,6 +150,8 @@ done
             "$(fmt_stats "$DIR/tiles.$mode")" "$(fmt_stats "$DIR/done.$mode")" \
             "$(fmt_stats "$DIR/frac.$mode")"
     done
+    echo "done with / without the preview, same run: $(fmt_stats "$DIR/cost")"
 } | table
-emit "$(printf '{"section":"preview","view":%s,"runs":%d,"machine":%s,"rows":[%s]}' \
-    "$(json_str "$VIEW")" "$RUNS" "$(machine_json)" "$(IFS=,; echo "${rows[*]}")")"
+emit "$(printf '{"section":"preview","view":%s,"runs":%d,"machine":%s,"rows":[%s],"done_on_over_off":%s}' \
+    "$(json_str "$VIEW")" "$RUNS" "$(machine_json)" "$(IFS=,; echo "${rows[*]}")" \
+    "$(json_stats "$DIR/cost")")"
