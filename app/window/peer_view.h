@@ -99,8 +99,9 @@ typedef struct {
     uint8_t *state;  /* per slice: app_slice_state_t */
     ovl_id_t *by;    /* per slice: who computed it, where DONE */
     uint8_t *dirty;  /* per slice: 1 if state or pixels changed in this sync */
-    float *preview;  /* W*H: the job's coarse picture (preview.h), NaN where
-                        no sample is yet; valid if has_preview */
+    float *preview;  /* W*H: the job's progressive preview (preview.h; not
+                        the zoom preview of gui_ctx.h), NaN where no sample
+                        is yet; valid if has_preview */
     int has_preview; /* 1: some samples are in */
     int job_changed; /* 1 if this sync brought a new job (all slices dirty) */
     size_t cap_px;   /* allocated sizes (internal) */
