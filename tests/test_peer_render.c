@@ -222,7 +222,7 @@ test_deep_job_prepares_its_orbit_once (void **state)
     for (uint32_t s = 0; s < job.slices; s++)
         assert_int_equal (app_peer_render_queue (r, &job, s), 0);
     rnd_xy_t px[2] = { { 3, 5 }, { 40, 30 } };
-    assert_int_equal (app_peer_render_check (r, &job, 42, px, 2), 0);
+    assert_int_equal (app_peer_render_check (r, &job, 42, px, 2, 0), 0);
     int computed = 0;
     for (uint32_t k = 0; k < job.slices; k++) {
         app_peer_result_t res;
@@ -258,6 +258,47 @@ test_deep_job_prepares_its_orbit_once (void **state)
     app_peer_render_destroy (&r);
 }
 
+/* A check the core waits for goes before the background ones (the
+ * window's preview): queued after eight background lists of 256 pixels
+ * (the checker takes 1,024 a run, here ~20 ms of work: at most the first
+ * four are taken before it comes), it is answered before the last of
+ * them -- first in, first out it would come after. */
+static void
+test_core_checks_pass_background_ones (void **state)
+{
+    (void)state;
+    el_job_t job;
+    s_job (&job, 1, 20000, 8);
+    char err[256];
+    app_peer_render_t *r = app_peer_render_new (1, RND_KERNEL_AUTO, 1.0, err, sizeof err);
+    assert_non_null (r);
+    rnd_xy_t px[256];
+    for (int i = 0; i < 256; i++)
+        px[i] = (rnd_xy_t){ 48 - 8 + i % 16, 27 - 8 + i / 16 }; /* inside the disk */
+    for (uint64_t t = 100; t < 108; t++)
+        assert_int_equal (app_peer_render_check (r, &job, t, px, 256, 1), 0);
+    assert_int_equal (app_peer_render_check (r, &job, 42, px, 2, 0), 0);
+    int answered = 0, core_at = -1, last_at = -1;
+    uint64_t deadline = tu_now_ms () + S_WAIT_MS;
+    while (answered < 9) {
+        app_peer_check_t ck;
+        if (app_peer_render_take_check (r, &ck) != 0) {
+            assert_true (tu_now_ms () < deadline);
+            struct pollfd pfd = { app_peer_render_fd (r), POLLIN, 0 };
+            poll (&pfd, 1, 10);
+            continue;
+        }
+        if (ck.token == 42)
+            core_at = answered;
+        if (ck.token == 107)
+            last_at = answered;
+        answered++;
+        free (ck.values);
+    }
+    assert_true (core_at >= 0 && core_at < last_at);
+    app_peer_render_destroy (&r);
+}
+
 int
 main (void)
 {
@@ -267,6 +308,7 @@ main (void)
         cmocka_unit_test (test_throttle_stretches_a_slice),
         cmocka_unit_test (test_destroy_with_work_left),
         cmocka_unit_test (test_deep_job_prepares_its_orbit_once),
+        cmocka_unit_test (test_core_checks_pass_background_ones),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

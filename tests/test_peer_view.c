@@ -16,6 +16,7 @@
 
 #include "gui.h"
 #include "peer_view.h"
+#include "preview.h"
 
 static int s_wakes;
 static int s_wake_fails; /* the next this many wake-ups are not delivered */
@@ -148,6 +149,82 @@ test_sync_copies_what_changed (void **state)
     free (img);
     app_peer_view_destroy (&v);
     assert_null (v);
+}
+
+/* Preview samples reach the window's frame, whole, with every slice not
+ * here yet dirty (drawn again from them) and the slices done untouched;
+ * another job's are ignored. */
+static void
+test_preview (void **state)
+{
+    (void)state;
+    app_peer_view_t *v = app_peer_view_new (s_id (1), "avx2", 2);
+    assert_non_null (v);
+    app_view_frame_t f;
+    memset (&f, 0, sizeof f);
+    el_job_t job;
+    s_job (&job, 40, 30, 6);
+    float *img = s_image (&job);
+    assert_int_equal (app_peer_view_job (v, &job), 0);
+    app_peer_view_slice_done (v, job.id, 3, s_id (9), img);
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    assert_int_equal (f.has_preview, 0);
+
+    /* 40x30: 5 x 4 blocks, 2 x 1 of them on the 32-px grid. */
+    float values[20];
+    for (int i = 0; i < 20; i++)
+        values[i] = 100.0f + (float)i;
+    assert_int_equal (app_peer_view_preview (v, s_id (7), 0, values, 20), 0); /* another job */
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    assert_int_equal (f.has_preview, 0);
+    assert_int_equal (app_peer_view_preview (v, job.id, 0, values, 1), 0);
+    assert_int_equal (app_peer_view_preview (v, job.id, 1, values + 1, 1), 1); /* whole now */
+    assert_int_equal (app_peer_view_preview (v, job.id, 1, values + 1, 1), 0); /* once */
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    assert_int_equal (f.has_preview, 1);
+    for (uint32_t i = 0; i < 6; i++)
+        assert_int_equal (f.dirty[i], i != 3);
+    for (int k = 0; k < 40 * 30; k++)
+        assert_true (f.preview[k] == (k % 40 < 32 ? 100.0f : 101.0f));
+    rnd_rect_t r3 = el_job_slice_rect (&job, 3);
+    assert_true (f.pixels[r3.y0 * 40 + r3.x0] == img[r3.y0 * 40 + r3.x0]);
+    /* Out of range: nothing changes. */
+    assert_int_equal (app_peer_view_preview (v, job.id, 19, values, 2), 0);
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    for (uint32_t i = 0; i < 6; i++)
+        assert_int_equal (f.dirty[i], 0);
+    /* A finer sample (an 8x8 block off slice 3, which is done): only the
+     * slices under it are drawn again. */
+    app_preview_t *pv = app_preview_new (40, 30);
+    assert_non_null (pv);
+    rnd_rect_t block = { 0, 0, 0, 0 };
+    size_t s = 19;
+    rnd_xy_t last = { 0, 0 };
+    for (; s >= 6; s--) {
+        last = app_preview_px (pv)[s];
+        assert_int_equal (app_preview_sides (pv)[s], 8);
+        block = (rnd_rect_t){ last.x / 8 * 8, last.y / 8 * 8, last.x / 8 * 8 + 8,
+                              last.y / 8 * 8 + 8 < 30 ? last.y / 8 * 8 + 8 : 30 };
+        if (!(r3.x0 < block.x1 && block.x0 < r3.x1 && r3.y0 < block.y1 && block.y0 < r3.y1))
+            break;
+    }
+    assert_true (s >= 6);
+    app_preview_destroy (&pv);
+    app_peer_view_preview (v, job.id, s, values + s, 1);
+    assert_int_equal (app_peer_view_sync (v, &f), 0);
+    int ndirty = 0;
+    for (uint32_t i = 0; i < 6; i++) {
+        rnd_rect_t r = el_job_slice_rect (&job, i);
+        int under = r.x0 < block.x1 && block.x0 < r.x1 && r.y0 < block.y1 && block.y0 < r.y1;
+        assert_int_equal (f.dirty[i], under && i != 3);
+        ndirty += f.dirty[i];
+    }
+    assert_true (ndirty >= 1 && ndirty < 5);
+    assert_true (f.preview[last.y * 40 + last.x] == values[s]);
+
+    app_view_frame_free (&f);
+    free (img);
+    app_peer_view_destroy (&v);
 }
 
 /* A wake-up that could not be delivered is tried again at the next
@@ -409,6 +486,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_sync_copies_what_changed),
         cmocka_unit_test (test_lost_wake_is_retried),
+        cmocka_unit_test (test_preview),
         cmocka_unit_test (test_legend_and_ticker),
         cmocka_unit_test (test_colours_and_hosts),
         cmocka_unit_test (test_join_elections_failure),

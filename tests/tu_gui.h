@@ -24,7 +24,7 @@ typedef struct {
     char wid[64];  /* its window, once found */
 } tg_peer_t;
 
-#define TG_PEERS 2
+#define TG_PEERS 3
 extern tg_peer_t tg_peers[TG_PEERS];
 extern char *tg_dir; /* the test's directory (tu_dir_new) */
 extern pid_t tg_wm;  /* a window manager a test started (0: none) */

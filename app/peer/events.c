@@ -7,12 +7,15 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "hooks.h"
 #include "peer_ctx.h"
+#include "preview.h"
 
 uint64_t
 app_peer_unix_ms (void)
@@ -201,7 +204,47 @@ static int
 s_el_check (void *ctx, const el_job_t *job, uint64_t token, const rnd_xy_t *px, size_t n)
 {
     app_peer_ctx_t *c = ctx;
-    return app_peer_render_check (c->render, job, token, px, n);
+    return app_peer_render_check (c->render, job, token, px, n, 0);
+}
+
+/* A window shows the job's coarse preview (app/window/preview.h) where no
+ * tile is yet: its samples go to the render threads as background checks
+ * (lists of APP_PREVIEW_CHUNK pixels, tokens marked APP_PREVIEW_TOKEN),
+ * queued before any slice of the job, so they ride along its first tiles
+ * or go to the checker thread at once. A headless peer computes none.
+ * Every window computes its own, so its cost is capped by the peer's
+ * share of the job (app_preview_budget): in a big swarm the coarser
+ * passes only. */
+static void
+s_queue_preview (app_peer_ctx_t *c, const el_job_t *job)
+{
+    app_preview_t *pv = app_preview_new (job->view.width_px, job->view.height_px);
+    if (!pv)
+        return; /* the window shows the tiles alone */
+    size_t n = app_preview_budget (pv, ovl_node_known_count (c->node) + 1);
+    const rnd_xy_t *px = app_preview_px (pv);
+    /* An anti-aliased job renders on its K-times sample grid: a block's
+     * sample is the sub-pixel nearest its pixel's centre. */
+    int k_grid = job->view.samples > 1 ? job->view.samples : 1;
+    rnd_xy_t *grid = NULL;
+    if (k_grid > 1) {
+        grid = malloc (n * sizeof *grid);
+        if (!grid) {
+            app_preview_destroy (&pv);
+            return;
+        }
+        for (size_t i = 0; i < n; i++)
+            grid[i] = (rnd_xy_t){ px[i].x * k_grid + k_grid / 2, px[i].y * k_grid + k_grid / 2 };
+        px = grid;
+    }
+    for (size_t first = 0; first < n; first += APP_PREVIEW_CHUNK) {
+        size_t k = n - first < APP_PREVIEW_CHUNK ? n - first : APP_PREVIEW_CHUNK;
+        if (app_peer_render_check (c->render, job, APP_PREVIEW_TOKEN | first, px + first, k, 1) !=
+            0)
+            break;
+    }
+    free (grid);
+    app_preview_destroy (&pv);
 }
 
 static void
@@ -251,6 +294,8 @@ s_on_job_started (app_peer_ctx_t *c, const el_job_t *job)
     if (c->view) {
         if (app_peer_view_job (c->view, job) != 0)
             app_peer_say (c, "out of memory for the window's copy of the image");
+        else if (!app_peer_hook_no_preview ())
+            s_queue_preview (c, job);
         app_peer_view_tick (c->view, app_peer_unix_ms (), "job %s by %s: centre %.6g,%.6g width %s",
                             id, by, job->view.center_re, job->view.center_im, width);
     }

@@ -17,4 +17,8 @@ int app_peer_hook_corrupt_slices (void);
  * (P2PF_TEST_CHECK_PIXELS=N; 0 turns checks off). */
 int app_peer_hook_check_pixels (uint32_t *n);
 
+/* 1 if a windowed peer must compute no preview (bench/preview.sh's
+ * "before": P2PF_TEST_NO_PREVIEW=1). */
+int app_peer_hook_no_preview (void);
+
 #endif

@@ -13,3 +13,9 @@ app_peer_hook_check_pixels (uint32_t *n)
     (void)n;
     return 0;
 }
+
+int
+app_peer_hook_no_preview (void)
+{
+    return 0;
+}

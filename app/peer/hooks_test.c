@@ -13,6 +13,13 @@ app_peer_hook_corrupt_slices (void)
 }
 
 int
+app_peer_hook_no_preview (void)
+{
+    const char *v = getenv ("P2PF_TEST_NO_PREVIEW");
+    return v && strcmp (v, "1") == 0;
+}
+
+int
 app_peer_hook_check_pixels (uint32_t *n)
 {
     const char *v = getenv ("P2PF_TEST_CHECK_PIXELS");

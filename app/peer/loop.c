@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "peer_ctx.h"
+#include "preview.h"
 #include "prune.h"
 
 /* The longest the loop sleeps: bounds how late it notices a signal. */
@@ -80,6 +81,19 @@ s_take_renders (app_peer_ctx_t *c)
     app_peer_check_t k;
     while (app_peer_render_take_check (c->render, &k) == 0) {
         c->now_ms = app_now_ms ();
+        if (k.token & APP_PREVIEW_TOKEN) { /* the window's preview, not the core's */
+            size_t first = (size_t)(k.token & ~APP_PREVIEW_TOKEN);
+            if (c->view && app_peer_view_preview (c->view, k.job, first, k.values, k.n)) {
+                /* The whole picture shows (coarse): when, for tests and
+                 * bench/preview.sh. */
+                app_jsonlog_t *log = app_peer_json (c, "preview");
+                app_peer_json_id (log, "job", k.job);
+                app_jsonlog_u64 (log, "samples", first + k.n);
+                app_jsonlog_end (log);
+            }
+            free (k.values);
+            continue;
+        }
         if (k.has_ref) {
             if (c->test_corrupt == 2)
                 k.ref_hash[0] ^= 1;

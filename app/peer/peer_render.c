@@ -43,6 +43,7 @@ typedef struct s_check_t {
     ovl_id_t job;           /* its job's id */
     s_prep_t *prep;         /* its job, prepared (a reference) */
     uint64_t token;         /* the core's */
+    int background;         /* 1: queued after every other check */
     double queued_s;        /* when it was queued (monotonic) */
     size_t n;               /* pixels */
     rnd_xy_t px[];          /* them */
@@ -666,7 +667,7 @@ app_peer_render_take (app_peer_render_t *r, app_peer_result_t *out)
 
 int
 app_peer_render_check (app_peer_render_t *r, const el_job_t *job, uint64_t token,
-                       const rnd_xy_t *px, size_t n)
+                       const rnd_xy_t *px, size_t n, int background)
 {
     if (n == 0 || n > S_RIDE_MAX_PX)
         return -1;
@@ -675,6 +676,7 @@ app_peer_render_check (app_peer_render_t *r, const el_job_t *job, uint64_t token
         return -1;
     c->job = job->id;
     c->token = token;
+    c->background = background;
     c->queued_s = s_mono_s ();
     c->n = n;
     memcpy (c->px, px, n * sizeof *px);
@@ -699,11 +701,20 @@ app_peer_render_check (app_peer_render_t *r, const el_job_t *job, uint64_t token
             link = &(*link)->next;
         }
     }
-    if (r->checks_tail)
-        r->checks_tail->next = c;
-    else
-        r->checks = c;
-    r->checks_tail = c;
+    /* A check the core waits for goes before the background ones. */
+    link = &r->checks;
+    while (!background && *link && !(*link)->background)
+        link = &(*link)->next;
+    if (background || !*link) {
+        if (r->checks_tail)
+            r->checks_tail->next = c;
+        else
+            r->checks = c;
+        r->checks_tail = c;
+    } else {
+        c->next = *link;
+        *link = c;
+    }
     r->check_px += n;
     pthread_cond_signal (&r->check_cv);
     pthread_mutex_unlock (&r->lock);

@@ -89,10 +89,13 @@ typedef struct {
 } app_peer_check_t;
 
 /* Queue a check: the n pixels px of job (copied). Checks of other jobs
- * still waiting are dropped first, as renders are. 0, or -1 if out of
- * memory. */
+ * still waiting are dropped first, as renders are. A background check
+ * (the window's preview, app/window/preview.h: 1/64 of a job) waits
+ * behind every other: the core's spot checks time out
+ * (el_config_t.check_timeout_ms) and must not queue behind it. 0, or -1
+ * if out of memory. */
 int app_peer_render_check (app_peer_render_t *r, const el_job_t *job, uint64_t token,
-                           const rnd_xy_t *px, size_t n);
+                           const rnd_xy_t *px, size_t n, int background);
 
 /* Take the oldest answered check: 0 and *out filled, or -1 if none waits.
  * The same descriptor as for slices says some wait. */

@@ -1,6 +1,7 @@
 /* image.c: the image in the window -- its palette, recolouring dirty slices into RGB, uploading
  * them to a texture (decimated when too big), drawing it or a zoom's preview. */
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,13 +69,35 @@ app_gui_upload_all (app_gui_t *g)
     app_gui_upload (g, all);
 }
 
+/* Colour n values of the preview into rgb: each run of samples in the
+ * palette, the NaN of no sample yet neutral. */
+static void
+s_paint_preview (const app_gui_t *g, const float *v, size_t n, uint8_t *rgb)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        if (isnan (v[i])) {
+            while (j < n && isnan (v[j]))
+                j++;
+            memset (rgb + 3 * i, APP_GUI_NEUTRAL, 3 * (j - i));
+        } else {
+            while (j < n && !isnan (v[j]))
+                j++;
+            rnd_colourise (&g->palette, g->colouring, v + i, j - i, rgb + 3 * i);
+        }
+        i = j;
+    }
+}
+
 /* Colour slice i's pixels into rgb (neutral unless DONE). */
 static void
 s_paint_slice (app_gui_t *g, uint32_t i, rnd_rect_t r)
 {
     const app_view_frame_t *f = &g->frame;
     /* Not here yet: the same pixels of a cached image of this view (going
-     * back), else neutral grey. */
+     * back), else the coarse preview where it has samples, else neutral
+     * grey. */
     const float *cached = f->state[i] == APP_SLICE_DONE ? NULL : app_gui_history_pixels (g);
     const float *src = f->state[i] == APP_SLICE_DONE ? f->pixels : cached;
     if (src) {
@@ -84,9 +107,16 @@ s_paint_slice (app_gui_t *g, uint32_t i, rnd_rect_t r)
                             g->rgb);
         return;
     }
+    /* The preview holds one value a pixel, whatever the samples. */
+    const float *preview = f->has_preview ? f->preview : NULL;
     size_t n = (size_t)(r.x1 - r.x0);
-    for (int y = r.y0; y < r.y1; y++)
-        memset (g->rgb + 3 * ((size_t)y * g->img_w + (size_t)r.x0), APP_GUI_NEUTRAL, 3 * n);
+    for (int y = r.y0; y < r.y1; y++) {
+        size_t off = (size_t)y * g->img_w + (size_t)r.x0;
+        if (preview)
+            s_paint_preview (g, preview + off, n, g->rgb + 3 * off);
+        else
+            memset (g->rgb + 3 * off, APP_GUI_NEUTRAL, 3 * n);
+    }
 }
 
 /* Recolour the dirty slices (every slice if all) and upload them: one

@@ -19,6 +19,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "preview.h"
 #include "slice.h"
 
 struct app_peer_view_t {
@@ -29,6 +30,10 @@ struct app_peer_view_t {
     uint8_t *state;          /* per slice: app_slice_state_t */
     ovl_id_t *by;            /* per slice: who computed it */
     uint8_t *dirty;          /* per slice: changed since the last sync */
+    app_preview_t *preview;  /* the job's coarse picture (NULL: out of memory) */
+    int preview_dirty;       /* samples came since the last sync */
+    uint8_t *pv_dirty;       /* per slice: its part of the preview changed since */
+    uint16_t *slice_of;      /* per pixel: its slice (made at the first sample) */
     app_view_contrib_t *all; /* every contributor, most slices first */
     size_t nall, all_cap;
     struct {
@@ -78,6 +83,9 @@ app_peer_view_destroy (app_peer_view_t **self_p)
     free (v->state);
     free (v->by);
     free (v->dirty);
+    app_preview_destroy (&v->preview);
+    free (v->pv_dirty);
+    free (v->slice_of);
     free (v->all);
     free (v);
     *self_p = NULL;
@@ -123,7 +131,20 @@ app_peer_view_job (app_peer_view_t *v, const el_job_t *job)
     uint8_t *state = calloc (job->slices, 1);
     ovl_id_t *by = calloc (job->slices, sizeof *by);
     uint8_t *dirty = calloc (job->slices, 1);
+    /* Without its preview the window shows the tiles alone (grey till
+     * they land): not worth failing the job's view for. */
+    app_preview_t *preview = app_preview_new (job->view.width_px, job->view.height_px);
+    uint8_t *pv_dirty = calloc (job->slices, 1);
+    if (!pv_dirty)
+        app_preview_destroy (&preview);
     pthread_mutex_lock (&v->lock);
+    app_preview_destroy (&v->preview);
+    free (v->pv_dirty);
+    free (v->slice_of);
+    v->preview = preview;
+    v->pv_dirty = pv_dirty;
+    v->slice_of = NULL;
+    v->preview_dirty = 0;
     free (v->pixels);
     free (v->state);
     free (v->by);
@@ -149,6 +170,58 @@ app_peer_view_job (app_peer_view_t *v, const el_job_t *job)
     v->job_dirty = 1;
     s_changed_unlock (v);
     return ok ? 0 : -1;
+}
+
+/* A block of the preview changed: the slices under it are drawn again.
+ * Lock held. */
+static void
+s_preview_changed (void *ctx, rnd_rect_t block)
+{
+    app_peer_view_t *v = ctx;
+    int w = v->job.view.width_px;
+    for (int y = block.y0; y < block.y1; y++)
+        for (int x = block.x0; x < block.x1; x++)
+            v->pv_dirty[v->slice_of[(size_t)y * (size_t)w + (size_t)x]] = 1;
+}
+
+/* Each pixel's slice, for s_preview_changed (K <= RND_SLICES_MAX fits 16
+ * bits). 0, or -1 if out of memory. Lock held. */
+static int
+s_slice_map (app_peer_view_t *v)
+{
+    if (v->slice_of)
+        return 0;
+    int w = v->job.view.width_px, h = v->job.view.height_px;
+    v->slice_of = malloc ((size_t)w * (size_t)h * sizeof *v->slice_of);
+    if (!v->slice_of)
+        return -1;
+    for (uint32_t i = 0; i < v->job.slices; i++) {
+        /* The tile in the image's pixels, as the preview's are (not on an
+         * anti-aliased job's sample grid, el_job_slice_rect). */
+        rnd_rect_t r = rnd_slice_rect (w, h, (int)v->job.slices, (int)i);
+        for (int y = r.y0; y < r.y1; y++)
+            for (int x = r.x0; x < r.x1; x++)
+                v->slice_of[(size_t)y * (size_t)w + (size_t)x] = (uint16_t)i;
+    }
+    return 0;
+}
+
+int
+app_peer_view_preview (app_peer_view_t *v, ovl_id_t job, size_t first, const float *values,
+                       size_t n)
+{
+    _Static_assert(RND_SLICES_MAX <= UINT16_MAX + 1, "a slice index fits 16 bits");
+    pthread_mutex_lock (&v->lock);
+    int was_whole = v->preview && app_preview_whole (v->preview);
+    if (!v->info.has_job || !ovl_id_eq (job, v->info.job) || !v->preview || s_slice_map (v) != 0 ||
+        app_preview_put (v->preview, first, values, n, s_preview_changed, v) != 0) {
+        pthread_mutex_unlock (&v->lock);
+        return 0;
+    }
+    int whole = !was_whole && app_preview_whole (v->preview);
+    v->preview_dirty = 1;
+    s_changed_unlock (v);
+    return whole;
 }
 
 /* The slice's index if it belongs to the job shown, else -1. Lock held. */
@@ -363,9 +436,13 @@ s_frame_fit (app_view_frame_t *f, size_t npix, uint32_t slices)
 {
     if (npix > f->cap_px) {
         float *p = realloc (f->pixels, npix * sizeof *p);
-        if (!p)
+        if (p)
+            f->pixels = p;
+        float *q = realloc (f->preview, npix * sizeof *q);
+        if (q)
+            f->preview = q;
+        if (!p || !q)
             return -1;
-        f->pixels = p;
         f->cap_px = npix;
     }
     if (slices > f->cap_slices) {
@@ -407,8 +484,20 @@ app_peer_view_sync (app_peer_view_t *v, app_view_frame_t *f)
     int whole = v->job_dirty;
     f->job_changed = whole;
     f->info = v->info;
+    /* New samples: the whole picture (a few MB at most, a few dozen times
+     * a job), and every slice not here yet is drawn again from it. */
+    const float *pv = slices && v->preview ? app_preview_image (v->preview) : NULL;
+    f->has_preview = pv != NULL;
+    int pv_new = f->has_preview && (whole || v->preview_dirty);
+    if (pv_new) /* one value a pixel: not the sample grid's npix */
+        memcpy (f->preview, pv,
+                (size_t)v->job.view.width_px * (size_t)v->job.view.height_px * sizeof *pv);
+    v->preview_dirty = 0;
     for (uint32_t i = 0; i < slices; i++) {
-        if (!whole && !v->dirty[i])
+        int pv_here = pv_new && v->pv_dirty[i] && v->state[i] != APP_SLICE_DONE;
+        if (v->pv_dirty)
+            v->pv_dirty[i] = 0;
+        if (!whole && !v->dirty[i] && !pv_here)
             continue;
         f->dirty[i] = 1;
         f->state[i] = v->state[i];
@@ -428,6 +517,7 @@ void
 app_view_frame_free (app_view_frame_t *f)
 {
     free (f->pixels);
+    free (f->preview);
     free (f->state);
     free (f->by);
     free (f->dirty);

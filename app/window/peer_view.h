@@ -100,6 +100,10 @@ typedef struct {
     uint8_t *state;  /* per slice: app_slice_state_t */
     ovl_id_t *by;    /* per slice: who computed it, where DONE */
     uint8_t *dirty;  /* per slice: 1 if state or pixels changed in this sync */
+    float *preview;  /* W*H: the job's progressive preview (preview.h; not
+                        the zoom preview of gui_ctx.h), NaN where no sample
+                        is yet; valid if has_preview */
+    int has_preview; /* 1: some samples are in */
     int job_changed; /* 1 if this sync brought a new job (all slices dirty) */
     size_t cap_px;   /* allocated sizes (internal) */
     uint32_t cap_slices;
@@ -133,6 +137,12 @@ void app_peer_view_slice_state (app_peer_view_t *v, ovl_id_t job, uint32_t slice
  * another job. */
 void app_peer_view_slice_done (app_peer_view_t *v, ovl_id_t job, uint32_t slice, ovl_id_t by,
                                const float *image);
+
+/* Samples first .. first + n - 1 of job's preview (preview.h) are in:
+ * the window draws them where no tile is yet. Ignored for another job.
+ * 1 if they made the picture whole (once a job), else 0. */
+int app_peer_view_preview (app_peer_view_t *v, ovl_id_t job, size_t first, const float *values,
+                           size_t n);
 
 /* The peer's status, the overlay's peer count, the recent slice rate. */
 void app_peer_view_status (app_peer_view_t *v, const el_status_t *st, size_t peers_known,

@@ -11,6 +11,7 @@
 #include "outname.h"
 #include "params.h"
 #include "png_io.h"
+#include "slice.h"
 
 /* --- saving --------------------------------------------------------------- */
 
@@ -59,9 +60,29 @@ s_save_main (void *arg)
     return NULL;
 }
 
+/* The progressive preview is only a picture (preview.h): where it shows,
+ * a save has the missing grey, as the PNGs do. (A cached image of this
+ * view, going back, holds the job's own values: it stays.) */
+static void
+s_unpreview (const app_gui_t *g, uint8_t *rgb)
+{
+    const app_view_frame_t *f = &g->frame;
+    if (!f->has_preview || app_gui_history_pixels (g))
+        return;
+    int k = (int)f->info.slices;
+    for (int i = 0; i < k; i++) {
+        if (f->state[i] == APP_SLICE_DONE)
+            continue;
+        rnd_rect_t r = rnd_slice_rect (g->img_w, g->img_h, k, i);
+        for (int y = r.y0; y < r.y1; y++)
+            memset (rgb + 3 * ((size_t)y * (size_t)g->img_w + (size_t)r.x0), APP_GUI_NEUTRAL,
+                    3 * (size_t)(r.x1 - r.x0));
+    }
+}
+
 /* `s`: the image as shown (this palette, missing slices neutral), with the
- * parameters that reproduce it, written on a thread of its own (a 4K PNG
- * takes a second; the window must not stop). */
+ * parameters that reproduce it (the preview grey: s_unpreview), written on a thread of its own (a
+ * 4K PNG takes a second; the window must not stop). */
 void
 app_gui_save (app_gui_t *g)
 {
@@ -79,6 +100,7 @@ app_gui_save (app_gui_t *g)
         return;
     }
     memcpy (rgb, g->rgb, bytes);
+    s_unpreview (g, rgb);
     s->gui = g;
     s->rgb = rgb;
     s->w = g->img_w;
