@@ -171,6 +171,18 @@ s_send_response (el_peer_t *p, const ovl_handle_t *to)
     r.done.data = p->done;
     r.done.len = el_job_bitmap_bytes (&p->job);
     r.queue_head = p->queue_head;
+    /* Whom else the querier may pull from: the catch-up is not ours
+     * alone to serve. */
+    ovl_handle_t hs[EL_MSG_HOLDERS_MAX];
+    P2pf__NodeHandle hw[EL_MSG_HOLDERS_MAX], *hp[EL_MSG_HOLDERS_MAX];
+    uint8_t hid[EL_MSG_HOLDERS_MAX][16];
+    r.n_holders = el_pulls_holders_for (p, to, hs);
+    for (size_t i = 0; i < r.n_holders; i++) {
+        p2pf__node_handle__init (&hw[i]);
+        ovl_wire_handle_set (&hw[i], hid[i], &hs[i]);
+        hp[i] = &hw[i];
+    }
+    r.holders = hp;
     msg.kind_case = P2PF__JOB_MSG__KIND_MASTER_RESPONSE;
     msg.master_response = &r;
     el_peer_emit (p, &msg, EL_TO_PEER, to);
@@ -200,6 +212,10 @@ el_master_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeartbeat 
         memcpy (p->hb_old, hb->done.data, nb);
         if (c > 0)
             p->term = t;
+        /* Each member of a finished job that shows its full done set (as
+         * an answer to our queries, say) holds the whole image: the one
+         * before stays a holder. */
+        el_pulls_keep_source (p);
         p->source = *from;
         p->has_source = 1;
         p->job_finished = 1;
@@ -264,8 +280,14 @@ el_master_on_response (el_peer_t *p, uint64_t now, const P2pf__MasterResponse *r
         p->hb_prev[i] |= r->done.data[i];
         p->hb_old[i] |= r->done.data[i];
     }
+    el_pulls_keep_source (p); /* an earlier responder */
     p->source = *from;
     p->has_source = 1;
+    for (size_t i = 0; i < r->n_holders; i++) {
+        ovl_handle_t h;
+        ovl_wire_handle_get (r->holders[i], &h);
+        el_pulls_note_holder (p, &h);
+    }
     el_term_t t = el_term_get (r->term, r->elector);
     int c = el_term_cmp (t, p->term);
     ovl_handle_t m;

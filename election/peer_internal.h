@@ -35,6 +35,12 @@
 /* Peers a job ignores after a slice of theirs failed its check: a few
  * liars are enough to notice; past that the oldest is forgotten. */
 #define EL_PEER_BANNED_MAX 16
+/* Peers a catch-up pulls from besides its source (pulls.c). */
+#define EL_PEER_HOLDERS_MAX EL_MSG_HOLDERS_MAX
+/* A pull's holder: the source (or the job key's root), not a holders[]
+ * slot. */
+#define EL_PULL_SOURCE 0xff
+
 /* Pixels one check may recompute. */
 #define EL_PEER_CHECK_PX_MAX 64
 
@@ -99,6 +105,9 @@ struct el_peer_t {
     uint8_t *hb_prev;                    /* and the one before */
     uint8_t *hb_old;                     /* and the one before that: what pulls ask for */
     uint8_t *pulled;                     /* slices asked for by the pulls under way */
+    uint8_t *pull_to;                    /* per slice: the holder asked (a holders[] slot
+                                            or EL_PULL_SOURCE) */
+    uint8_t *pull_tries;                 /* per slice: pulls of it that brought nothing */
     uint8_t *unseen;                     /* per slice rendered here: the master's heartbeats
                                             since that lacked it (pulls.c) */
     uint8_t *checking;                   /* per slice: copies awaiting their check */
@@ -114,6 +123,10 @@ struct el_peer_t {
     int job_finished;                    /* the master relinquished: everything is done */
     int has_source;                      /* a peer to pull missing slices from */
     ovl_handle_t source;
+    ovl_handle_t holders[EL_PEER_HOLDERS_MAX]; /* peers heard publishing slices of the
+                                                  job lately: pulls go to them too */
+    int n_holders;                             /* in use */
+    int holders_next;                          /* the slot a new holder takes next */
 
     /* as master */
     int is_master;
@@ -220,6 +233,16 @@ uint64_t el_worker_idle_deadline_ms (const el_peer_t *p);
 
 /* pulls.c: anti-entropy */
 void el_pulls_ask (el_peer_t *p, uint64_t now);
+/* A peer that holds slices of the job (it published or sent one, or a
+ * responder named it): pulls may go to it. */
+void el_pulls_note_holder (el_peer_t *p, const ovl_handle_t *h);
+/* The source is about to change: the one so far stays a holder. */
+void el_pulls_keep_source (el_peer_t *p);
+/* A holder died or left: nothing more is asked of it. */
+void el_pulls_forget_holder (el_peer_t *p, ovl_id_t id);
+/* Fill a MasterResponse's holders (at most EL_MSG_HOLDERS_MAX, not `to`);
+ * their count. */
+size_t el_pulls_holders_for (const el_peer_t *p, const ovl_handle_t *to, ovl_handle_t *out);
 void el_pulls_push (el_peer_t *p);
 void el_pulls_on_request (el_peer_t *p, const P2pf__SliceRequest *sr, const ovl_handle_t *from);
 uint64_t el_pulls_timeout_deadline_ms (const el_peer_t *p);
