@@ -297,7 +297,8 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     p->pulled = pulled;
     p->pull_to = pull_to;
     p->pull_tries = pull_tries;
-    p->n_holders = p->holders_next = 0;
+    p->n_holders = p->holders_next = p->holders_told = 0;
+    p->n_joiners = p->joiners_next = p->joiners_told = 0;
     p->by = by;
     p->checking = checking;
     p->unseen = unseen;
@@ -485,7 +486,7 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
 
     switch (m->kind_case) {
     case P2PF__JOB_MSG__KIND_MASTER_QUERY:
-        el_master_on_query (p, from, m->master_query->attempt);
+        el_master_on_query (p, now, from, m->master_query->attempt);
         break;
     case P2PF__JOB_MSG__KIND_MASTER_RESPONSE:
         el_master_on_response (p, now, m->master_response, from);

@@ -21,20 +21,23 @@
  * renderer sends it to the master again. */
 #define S_PUSH_AFTER 4
 
-/* The holder slot a pull of slice s goes to first. A slice's first pull
- * goes to one of the holders or the source, spread by slice and by this
- * peer's id (two joiners do not ask the same holder for the same slice);
- * one that brought nothing goes to the source (it called the slice done),
- * the next to another holder, and so on. */
+/* The holder slot a pull of slice s goes to. The first pull of a slice
+ * goes to one of the holders, spread by slice and by this peer's id (two
+ * joiners do not ask the same holder for the same slice), not to the
+ * source: the source is the master, or whoever answered our query, and
+ * every joiner has it. A pull that brought nothing (the holder lacks the
+ * slice: it came late itself, or died) goes to another holder, then to
+ * the source, which called the slice done; then holders and the source
+ * in turn. (Sending every second try to the source made the master serve
+ * a third of a 64-peer swarm's catch-up: holders asked first often lack a
+ * slice.) */
 static uint8_t
 s_holder_for (const el_peer_t *p, uint32_t s)
 {
-    uint32_t tries = p->pull_tries[s];
-    if (p->n_holders == 0 || tries % 2)
+    uint32_t tries = p->pull_tries[s], n = (uint32_t)p->n_holders;
+    if (n == 0 || (tries == 1 && n == 1) || (tries >= 2 && tries % 2 == 0))
         return EL_PULL_SOURCE;
-    uint32_t salt = (uint32_t)p->self.id.lo;
-    uint32_t slot = (s + salt + tries / 2) % (uint32_t)(p->n_holders + 1);
-    return slot == (uint32_t)p->n_holders ? EL_PULL_SOURCE : (uint8_t)slot;
+    return (uint8_t)((s + (uint32_t)p->self.id.lo + tries) % n);
 }
 
 /* Send one pull to a holder slot. */
@@ -96,6 +99,7 @@ el_pulls_ask (el_peer_t *p, uint64_t now)
     for (int k = 0; k < p->n_holders; k++)
         s_send_pull (p, (uint8_t)k, want[k], n[k]);
     s_send_pull (p, EL_PULL_SOURCE, want[EL_PEER_HOLDERS_MAX], n[EL_PEER_HOLDERS_MAX]);
+    p->pull_source_asked = n[EL_PEER_HOLDERS_MAX] > 0;
     p->pull_pending = 1;
     p->pull_deadline_ms = now + p->cfg.request_timeout_ms;
 }
@@ -153,6 +157,15 @@ el_pulls_keep_source (el_peer_t *p)
 void
 el_pulls_forget_holder (el_peer_t *p, ovl_id_t id)
 {
+    /* Named to later joiners no more (a catch-up bench's joiners leave
+     * once done: named, each cost the next joiner a pull timeout). */
+    for (int k = 0; k < p->n_joiners; k++) {
+        if (ovl_id_eq (p->joiners[k].h.id, id)) {
+            p->joiners[k] = p->joiners[--p->n_joiners];
+            p->joiners_next = p->joiners_told = 0;
+            break;
+        }
+    }
     for (int k = 0; k < p->n_holders; k++) {
         if (!ovl_id_eq (p->holders[k].id, id))
             continue;
@@ -168,18 +181,60 @@ el_pulls_forget_holder (el_peer_t *p, ovl_id_t id)
         }
         p->holders[k] = p->holders[last];
         p->n_holders--;
-        p->holders_next = 0;
+        p->holders_next = p->holders_told = 0;
         return;
     }
 }
 
-size_t
-el_pulls_holders_for (const el_peer_t *p, const ovl_handle_t *to, ovl_handle_t *out)
+void
+el_pulls_note_joiner (el_peer_t *p, uint64_t now, const ovl_handle_t *h)
 {
+    for (int k = 0; k < p->n_joiners; k++)
+        if (ovl_id_eq (p->joiners[k].h.id, h->id))
+            return; /* asked again: keep the first time */
+    int k = p->n_joiners < EL_PEER_JOINERS_MAX ? p->n_joiners++ : p->joiners_next;
+    p->joiners[k].h = *h;
+    p->joiners[k].at_ms = now;
+    p->joiners_next = (k + 1) % EL_PEER_JOINERS_MAX;
+}
+
+/* 1 if out[0..n) names id. */
+static int
+s_named (const ovl_handle_t *out, size_t n, ovl_id_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ovl_id_eq (out[i].id, id))
+            return 1;
+    return 0;
+}
+
+size_t
+el_pulls_holders_for (el_peer_t *p, uint64_t now, const ovl_handle_t *to, ovl_handle_t *out)
+{
+    /* Most names go to earlier joiners that had two pull timeouts to
+     * catch up: peers that joined after the work was handed out never
+     * publish, and would never serve otherwise. */
     size_t n = 0;
-    for (int k = 0; k < p->n_holders && n < EL_MSG_HOLDERS_MAX; k++)
-        if (!ovl_id_eq (p->holders[k].id, to->id))
-            out[n++] = p->holders[k];
+    uint64_t grace = 2 * (uint64_t)p->cfg.request_timeout_ms;
+    int j = 0;
+    for (; j < p->n_joiners && n < EL_MSG_HOLDERS_MAX * 3 / 4; j++) {
+        int k = (p->joiners_told + j) % p->n_joiners;
+        if (p->joiners[k].at_ms + grace <= now && !ovl_id_eq (p->joiners[k].h.id, to->id))
+            out[n++] = p->joiners[k].h;
+    }
+    if (p->n_joiners)
+        p->joiners_told = (p->joiners_told + j) % p->n_joiners;
+    /* The rest: the holders heard lately, each answer starting where the
+     * last one stopped -- joiners arriving together would otherwise all be
+     * sent to the same few. */
+    int k = 0;
+    for (; k < p->n_holders && n < EL_MSG_HOLDERS_MAX; k++) {
+        const ovl_handle_t *h = &p->holders[(p->holders_told + k) % p->n_holders];
+        if (!ovl_id_eq (h->id, to->id) && !s_named (out, n, h->id))
+            out[n++] = *h;
+    }
+    if (p->n_holders)
+        p->holders_told = (p->holders_told + k) % p->n_holders;
     return n;
 }
 
@@ -212,8 +267,10 @@ void
 el_pulls_on_request (el_peer_t *p, const P2pf__SliceRequest *sr, const ovl_handle_t *from)
 {
     for (size_t i = 0; i < sr->n_slices; i++)
-        if (el_bit_get (p->done, sr->slices[i]) && !el_peer_is_self (p, from))
+        if (el_bit_get (p->done, sr->slices[i]) && !el_peer_is_self (p, from)) {
             el_store_send_slice (p, EL_TO_PEER, from, sr->slices[i]);
+            p->stats.slices_served++;
+        }
 }
 
 /* The pulls have been quiet for request_timeout_ms. */
@@ -226,8 +283,10 @@ el_pulls_timeout_deadline_ms (const el_peer_t *p)
 void
 el_pulls_timeout_fire (el_peer_t *p, uint64_t now)
 {
-    /* What was asked for and did not come may be asked for again. */
-    int missed = p->pull_pending;
+    /* What was asked for and did not come may be asked for again. Only
+     * the source's silence counts as a miss: a holder may lack what the
+     * source called done. */
+    int missed = p->pull_pending && p->pull_source_asked;
     p->pull_pending = 0;
     p->pull_deadline_ms = 0;
     /* What did not come is asked of another holder next time. */
