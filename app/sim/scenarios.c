@@ -228,7 +228,8 @@ s_late_joiners (js_world_t *w, app_jobsim_result_t *res)
  * (three complete peers to pull from), every joiner's slices came from two
  * peers or more and none sent it more than half of them; over the four,
  * no peer served more than half of what they pulled. (Before: the one
- * peer that answered the joiner's query served every pull.) Without
+ * peer that answered the joiner's query served every pull.) None of
+ * them renders anything. The first leaves once done. Without
  * loss only: under loss a joiner may hear of one holder alone (the root
  * of a finished job's tree, whose election query only the arbiter
  * answered), and it pulls from that one -- complete, as checked. */
@@ -263,6 +264,16 @@ s_catch_up (js_world_t *w, app_jobsim_result_t *res)
         if (w->prm.loss == 0 && c.complete >= 3 && (senders < 2 || 2 * most > got))
             js_fail (w, "late joiner %d pulled %u slices from %u peers, %u from one", i, got,
                      senders, most);
+        uint64_t rendered = el_peer_stats (el_stack_peer (p->stack))->slices_rendered;
+        if (rendered && !w->fail[0])
+            js_fail (w, "late joiner %d of a finished job rendered %" PRIu64 " slices", i,
+                     rendered);
+        /* The first joiner goes once done, as `peer --exit-when-done`
+         * does: answers still name it as a holder until its loss is
+         * noticed, and a joiner that pulls from it must not take the
+         * silence for a job nobody holds. */
+        if (j == 0)
+            js_kill (w, i);
     }
     for (int k = 0; k < JS_FROM_MAX && !w->fail[0]; k++)
         if (w->prm.loss == 0 && 2 * served[k] > all && w->n_peers >= 4)
