@@ -104,16 +104,6 @@ el_pulls_ask (el_peer_t *p, uint64_t now)
     p->pull_deadline_ms = now + p->cfg.request_timeout_ms;
 }
 
-/* 1 if a slot has a pull under way. */
-static int
-s_slot_busy (const el_peer_t *p, int k)
-{
-    for (uint32_t s = 0; s < p->job.slices; s++)
-        if (el_bit_get (p->pulled, s) && !el_bit_get (p->done, s) && p->pull_to[s] == k)
-            return 1;
-    return 0;
-}
-
 /* Holders are the peers heard publishing or sending slices lately, kept
  * in a few slots: a new one takes the oldest slot with no pull under way
  * (one with pulls keeps its place until they come or time out). */
@@ -129,9 +119,16 @@ s_note (el_peer_t *p, const ovl_handle_t *h)
         p->holders[p->n_holders++] = *h;
         return;
     }
+    /* Which slots have pulls under way: one pass over the slices (this
+     * runs for every slice a new publisher sends). */
+    uint8_t busy[EL_PEER_HOLDERS_MAX] = { 0 };
+    for (uint32_t s = 0; s < p->job.slices; s++)
+        if (p->pull_to[s] != EL_PULL_SOURCE && el_bit_get (p->pulled, s) &&
+            !el_bit_get (p->done, s))
+            busy[p->pull_to[s]] = 1;
     for (int i = 0; i < EL_PEER_HOLDERS_MAX; i++) {
         int k = (p->holders_next + i) % EL_PEER_HOLDERS_MAX;
-        if (!s_slot_busy (p, k)) {
+        if (!busy[k]) {
             p->holders[k] = *h;
             p->holders_next = (k + 1) % EL_PEER_HOLDERS_MAX;
             return;
