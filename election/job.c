@@ -218,8 +218,12 @@ s_check (const P2pf__JobMsg *m)
     case P2PF__JOB_MSG__KIND_MASTER_RESPONSE: {
         const P2pf__MasterResponse *r = m->master_response;
         if (!r->spec || !r->spec->params || !s_elector_ok (r->elector) ||
-            (r->master && ovl_wire_check_handle (r->master) != OVL_WIRE_OK))
+            (r->master && ovl_wire_check_handle (r->master) != OVL_WIRE_OK) ||
+            r->n_holders > EL_MSG_HOLDERS_MAX)
             return EL_MSG_EBADFIELD;
+        for (size_t i = 0; i < r->n_holders; i++)
+            if (ovl_wire_check_handle (r->holders[i]) != OVL_WIRE_OK)
+                return EL_MSG_EBADFIELD;
         return EL_MSG_OK;
     }
     case P2PF__JOB_MSG__KIND_WORK_REQUEST:

@@ -30,6 +30,8 @@
 /* Most slices named in one WorkRequest.have, WorkAssign, WorkReturn or
  * SliceRequest. */
 #define EL_MSG_SLICES_MAX 64
+/* Most holders one MasterResponse names. */
+#define EL_MSG_HOLDERS_MAX 8
 /* Longest election reason, bytes, without the NUL. */
 #define EL_REASON_MAX 63
 /* Failure-to-takeover times are measured up to an hour; a message

@@ -154,7 +154,7 @@ s_all_set (const uint8_t *bits, uint32_t k)
 /* What this peer knows of the job: its spec, term, master, cursor and
  * done set (which the receiver may pull from). */
 static void
-s_send_response (el_peer_t *p, const ovl_handle_t *to)
+s_send_response (el_peer_t *p, uint64_t now, const ovl_handle_t *to)
 {
     P2pf__JobMsg msg = P2PF__JOB_MSG__INIT;
     P2pf__MasterResponse r = P2PF__MASTER_RESPONSE__INIT;
@@ -171,6 +171,18 @@ s_send_response (el_peer_t *p, const ovl_handle_t *to)
     r.done.data = p->done;
     r.done.len = el_job_bitmap_bytes (&p->job);
     r.queue_head = p->queue_head;
+    /* Whom else the querier may pull from: the catch-up is not ours
+     * alone to serve. */
+    ovl_handle_t hs[EL_MSG_HOLDERS_MAX];
+    P2pf__NodeHandle hw[EL_MSG_HOLDERS_MAX], *hp[EL_MSG_HOLDERS_MAX];
+    uint8_t hid[EL_MSG_HOLDERS_MAX][16];
+    r.n_holders = el_pulls_holders_for (p, now, to, hs);
+    for (size_t i = 0; i < r.n_holders; i++) {
+        p2pf__node_handle__init (&hw[i]);
+        ovl_wire_handle_set (&hw[i], hid[i], &hs[i]);
+        hp[i] = &hw[i];
+    }
+    r.holders = hp;
     msg.kind_case = P2PF__JOB_MSG__KIND_MASTER_RESPONSE;
     msg.master_response = &r;
     el_peer_emit (p, &msg, EL_TO_PEER, to);
@@ -200,6 +212,10 @@ el_master_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeartbeat 
         memcpy (p->hb_old, hb->done.data, nb);
         if (c > 0)
             p->term = t;
+        /* Each member of a finished job that shows its full done set (as
+         * an answer to our queries, say) holds the whole image: the one
+         * before stays a holder. */
+        el_pulls_keep_source (p);
         p->source = *from;
         p->has_source = 1;
         p->job_finished = 1;
@@ -220,7 +236,7 @@ el_master_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeartbeat 
          * master, or with none the root, answers, as to a MasterQuery:
          * every heartbeat passes the root, so one answer a heartbeat. */
         if (c < 0 && (p->is_master || (p->is_root && !p->has_master)))
-            s_send_response (p, from);
+            s_send_response (p, now, from);
         p->stats.dropped_other++;
         return;
     }
@@ -264,8 +280,14 @@ el_master_on_response (el_peer_t *p, uint64_t now, const P2pf__MasterResponse *r
         p->hb_prev[i] |= r->done.data[i];
         p->hb_old[i] |= r->done.data[i];
     }
+    el_pulls_keep_source (p); /* an earlier responder */
     p->source = *from;
     p->has_source = 1;
+    for (size_t i = 0; i < r->n_holders; i++) {
+        ovl_handle_t h;
+        ovl_wire_handle_get (r->holders[i], &h);
+        el_pulls_note_holder (p, &h);
+    }
     el_term_t t = el_term_get (r->term, r->elector);
     int c = el_term_cmp (t, p->term);
     ovl_handle_t m;
@@ -304,7 +326,7 @@ el_master_on_response (el_peer_t *p, uint64_t now, const P2pf__MasterResponse *r
 }
 
 void
-el_master_on_query (el_peer_t *p, const ovl_handle_t *from, uint32_t attempt)
+el_master_on_query (el_peer_t *p, uint64_t now, const ovl_handle_t *from, uint32_t attempt)
 {
     /* The master answers, or with none the job tree's root. But the root
      * may be a latecomer itself (it missed the job and the master has
@@ -320,7 +342,8 @@ el_master_on_query (el_peer_t *p, const ovl_handle_t *from, uint32_t attempt)
     int root = p->is_root && !p->has_master && !(p->job_finished && p->n_done < p->job.slices);
     if (el_peer_is_self (p, from) || !(p->is_master || root || whole))
         return;
-    s_send_response (p, from);
+    s_send_response (p, now, from);
+    el_pulls_note_joiner (p, now, from);
 }
 
 /* The master's heartbeat. */

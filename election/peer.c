@@ -237,8 +237,10 @@ s_free_job (el_peer_t *p)
     free (p->hb_prev);
     free (p->hb_old);
     free (p->pulled);
+    free (p->pull_to);
+    free (p->pull_tries);
     free (p->unseen);
-    p->unseen = NULL;
+    p->unseen = p->pull_to = p->pull_tries = NULL;
     p->pixels = NULL;
     p->done = p->hb_done = p->hb_prev = p->hb_old = p->pulled = NULL;
     p->by = NULL;
@@ -265,8 +267,11 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     uint8_t *hb_old = calloc (nbits, 1), *pulled = calloc (nbits, 1);
     ovl_id_t *by = calloc (job->slices, sizeof *by);
     uint8_t *checking = calloc (job->slices, 1), *unseen = calloc (job->slices, 1);
+    uint8_t *pull_to = calloc (job->slices, 1), *pull_tries = calloc (job->slices, 1);
     if (!pixels || !done || !hb_done || !hb_prev || !hb_old || !pulled || !by || !checking ||
-        !unseen) {
+        !unseen || !pull_to || !pull_tries) {
+        free (pull_to);
+        free (pull_tries);
         free (unseen);
         free (checking);
         free (pixels);
@@ -290,6 +295,10 @@ s_adopt (el_peer_t *p, uint64_t now, const el_job_t *job, int as_master)
     p->hb_prev = hb_prev;
     p->hb_old = hb_old;
     p->pulled = pulled;
+    p->pull_to = pull_to;
+    p->pull_tries = pull_tries;
+    p->n_holders = p->holders_next = p->holders_told = 0;
+    p->n_joiners = p->joiners_next = p->joiners_told = 0;
     p->by = by;
     p->checking = checking;
     p->unseen = unseen;
@@ -477,7 +486,7 @@ s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const o
 
     switch (m->kind_case) {
     case P2PF__JOB_MSG__KIND_MASTER_QUERY:
-        el_master_on_query (p, from, m->master_query->attempt);
+        el_master_on_query (p, now, from, m->master_query->attempt);
         break;
     case P2PF__JOB_MSG__KIND_MASTER_RESPONSE:
         el_master_on_response (p, now, m->master_response, from);
@@ -687,6 +696,7 @@ el_peer_on_node_lost (el_peer_t *p, uint64_t now, const ovl_handle_t *node)
 {
     if (p->has_source && ovl_id_eq (p->source.id, node->id))
         p->has_source = 0;
+    el_pulls_forget_holder (p, node->id);
     if (p->has_master && !p->is_master && ovl_id_eq (p->master.id, node->id)) {
         /* The overlay saw it die: no need to wait out the heartbeat. */
         p->last_heard_ms = 0;

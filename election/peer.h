@@ -143,6 +143,7 @@ typedef struct {
     uint64_t slices_rendered;   /* renders finished here */
     uint64_t slices_received;   /* slices that became done by a message */
     uint64_t slices_duplicate;  /* slices received or rendered when already done */
+    uint64_t slices_served;     /* slices sent in answer to another peer's pulls */
     uint64_t rendered_late;     /* of the renders, those finished when already done */
     uint64_t elections_started; /* ElectionQuery published by this peer */
     uint64_t checks_asked;      /* received slices sent to the check upcall */

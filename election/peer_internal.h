@@ -35,6 +35,16 @@
 /* Peers a job ignores after a slice of theirs failed its check: a few
  * liars are enough to notice; past that the oldest is forgotten. */
 #define EL_PEER_BANNED_MAX 16
+/* Peers a catch-up pulls from besides its source (pulls.c): twice what a
+ * MasterResponse names, so that answers name different ones in turn. */
+#define EL_PEER_HOLDERS_MAX (2 * EL_MSG_HOLDERS_MAX)
+/* Joiners a master remembers to name as holders: a stream of joiners
+ * arriving several a second must not all be sent to the same few. */
+#define EL_PEER_JOINERS_MAX 32
+/* A pull's holder: the source (or the job key's root), not a holders[]
+ * slot. */
+#define EL_PULL_SOURCE 0xff
+
 /* Pixels one check may recompute. */
 #define EL_PEER_CHECK_PX_MAX 64
 
@@ -99,6 +109,9 @@ struct el_peer_t {
     uint8_t *hb_prev;                    /* and the one before */
     uint8_t *hb_old;                     /* and the one before that: what pulls ask for */
     uint8_t *pulled;                     /* slices asked for by the pulls under way */
+    uint8_t *pull_to;                    /* per slice: the holder asked (a holders[] slot
+                                            or EL_PULL_SOURCE) */
+    uint8_t *pull_tries;                 /* per slice: pulls of it that brought nothing */
     uint8_t *unseen;                     /* per slice rendered here: the master's heartbeats
                                             since that lacked it (pulls.c) */
     uint8_t *checking;                   /* per slice: copies awaiting their check */
@@ -114,6 +127,19 @@ struct el_peer_t {
     int job_finished;                    /* the master relinquished: everything is done */
     int has_source;                      /* a peer to pull missing slices from */
     ovl_handle_t source;
+    ovl_handle_t holders[EL_PEER_HOLDERS_MAX]; /* peers heard publishing slices of the
+                                                  job lately: pulls go to them too */
+    int n_holders;                             /* in use */
+    int holders_next;                          /* the slot a new holder takes next */
+    int holders_told;                          /* the first one the next MasterResponse
+                                                  names */
+    struct {
+        ovl_handle_t h;
+        uint64_t at_ms;
+    } joiners[EL_PEER_JOINERS_MAX]; /* the last peers whose query this peer answered,
+                                       and when: holders once caught up */
+    int n_joiners, joiners_next;
+    int joiners_told; /* the first one the next MasterResponse names */
 
     /* as master */
     int is_master;
@@ -128,6 +154,7 @@ struct el_peer_t {
     uint64_t request_deadline_ms;
     uint64_t idle_until_ms;    /* an empty WorkAssign: wait before asking again */
     int pull_pending;          /* a pull sent, and no slice came since */
+    int pull_source_asked;     /* that pull asked the source too */
     uint64_t pull_deadline_ms; /* then `pulled` is forgotten (0: nothing pulled) */
     int pull_misses;           /* pulls in a row that brought nothing */
     int query_pending;         /* MasterQuery unanswered */
@@ -204,7 +231,7 @@ void el_master_on_heartbeat (el_peer_t *p, uint64_t now, const P2pf__MasterHeart
                              const ovl_handle_t *from);
 void el_master_on_response (el_peer_t *p, uint64_t now, const P2pf__MasterResponse *r,
                             const ovl_handle_t *from);
-void el_master_on_query (el_peer_t *p, const ovl_handle_t *from, uint32_t attempt);
+void el_master_on_query (el_peer_t *p, uint64_t now, const ovl_handle_t *from, uint32_t attempt);
 uint64_t el_master_heartbeat_deadline_ms (const el_peer_t *p);
 void el_master_heartbeat_fire (el_peer_t *p, uint64_t now);
 uint64_t el_master_query_deadline_ms (const el_peer_t *p);
@@ -220,6 +247,19 @@ uint64_t el_worker_idle_deadline_ms (const el_peer_t *p);
 
 /* pulls.c: anti-entropy */
 void el_pulls_ask (el_peer_t *p, uint64_t now);
+/* A peer that holds slices of the job (it published or sent one, or a
+ * responder named it): pulls may go to it. */
+void el_pulls_note_holder (el_peer_t *p, const ovl_handle_t *h);
+/* The source is about to change: the one so far stays a holder. */
+void el_pulls_keep_source (el_peer_t *p);
+/* A holder died or left: nothing more is asked of it. */
+void el_pulls_forget_holder (el_peer_t *p, ovl_id_t id);
+/* Fill a MasterResponse's holders (at most EL_MSG_HOLDERS_MAX, not `to`,
+ * each answer starting where the last one stopped); their count. */
+size_t el_pulls_holders_for (el_peer_t *p, uint64_t now, const ovl_handle_t *to, ovl_handle_t *out);
+/* A peer whose MasterQuery this peer answered: a holder to name in later
+ * answers once it had time to catch up. */
+void el_pulls_note_joiner (el_peer_t *p, uint64_t now, const ovl_handle_t *h);
 void el_pulls_push (el_peer_t *p);
 void el_pulls_on_request (el_peer_t *p, const P2pf__SliceRequest *sr, const ovl_handle_t *from);
 uint64_t el_pulls_timeout_deadline_ms (const el_peer_t *p);

@@ -88,6 +88,8 @@ el_store_on_slice_data (el_peer_t *p, uint64_t now, const P2pf__SliceData *sd,
         p->stats.dropped_other++;
         return;
     }
+    /* Whoever sends a slice holds it, and likely the rest: a holder. */
+    el_pulls_note_holder (p, from);
     if (el_bit_get (p->done, sd->slice)) {
         if (!ovl_id_eq (by, p->self.id))
             p->stats.slices_duplicate++;

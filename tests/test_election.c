@@ -346,6 +346,7 @@ S_TEST (test_kill_several, "kill-several")
 S_TEST (test_kill_new_master, "kill-new-master")
 S_TEST (test_loss_jitter, "loss-jitter")
 S_TEST (test_late_joiners, "late-joiners")
+S_TEST (test_catch_up, "catch-up")
 S_TEST (test_new_jobs, "new-jobs")
 S_TEST (test_mix, "mix")
 
@@ -355,9 +356,13 @@ test_every_scenario_tested (void **state)
 {
     (void)state;
     static const char *const tested[] = {
-        "no-faults",    "no-faults-slow", "no-faults-200", "joiners",         "kill-workers",
-        "kill-master",  "kill-root",      "kill-several",  "kill-new-master", "loss-jitter",
-        "late-joiners", "new-jobs",       "mix",
+        "no-faults",       "no-faults-slow",
+        "no-faults-200",   "joiners",
+        "kill-workers",    "kill-master",
+        "kill-root",       "kill-several",
+        "kill-new-master", "loss-jitter",
+        "late-joiners",    "catch-up",
+        "new-jobs",        "mix",
     };
     size_t n = 0;
     for (const char *const *s = app_jobsim_scenarios (); *s; s++, n++) {
@@ -436,6 +441,7 @@ main (void)
         cmocka_unit_test (test_kill_new_master),
         cmocka_unit_test (test_loss_jitter),
         cmocka_unit_test (test_late_joiners),
+        cmocka_unit_test (test_catch_up),
         cmocka_unit_test (test_new_jobs),
         cmocka_unit_test (test_mix),
     };

@@ -513,6 +513,21 @@ test_decode_rejects_version_and_fields (void **state)
     s_m.master_response.master = &s_m.handle;
     s_m.handle.addr = "";
     assert_int_equal (s_decode_why (&m), EL_MSG_EBADFIELD);
+    /* holders: at most EL_MSG_HOLDERS_MAX, each a valid handle */
+    s_msg (&m, P2PF__JOB_MSG__KIND_MASTER_RESPONSE);
+    P2pf__NodeHandle *hs[EL_MSG_HOLDERS_MAX + 1];
+    for (int i = 0; i <= EL_MSG_HOLDERS_MAX; i++)
+        hs[i] = &s_m.handle;
+    s_m.master_response.holders = hs;
+    s_m.master_response.n_holders = EL_MSG_HOLDERS_MAX;
+    assert_int_equal (s_decode_why (&m), EL_MSG_OK);
+    s_m.master_response.n_holders = EL_MSG_HOLDERS_MAX + 1;
+    assert_int_equal (s_decode_why (&m), EL_MSG_EBADFIELD);
+    s_m.master_response.n_holders = 1;
+    s_m.master_response.master = NULL; /* only the holder is bad */
+    assert_int_equal (s_decode_why (&m), EL_MSG_OK);
+    s_m.handle.addr = "";
+    assert_int_equal (s_decode_why (&m), EL_MSG_EBADFIELD);
 
     s_msg (&m, P2PF__JOB_MSG__KIND_WORK_REQUEST);
     s_m.work_request.n = 0;

@@ -547,11 +547,13 @@ s_publish_all_once (ovl_simnet_t *sim, ovl_rng_t *rng, ovl_id_t group, const int
     for (int i = 0; i < m; i++)
         if (ovl_simnet_alive (sim, members[i]) && s_obs.got[members[i]] != 1)
             bad++;
+    ovl_config_t cfg;
+    ovl_config_default (&cfg);
     for (int i = 0; i < n; i++) {
         int children = 0;
         if (ovl_simnet_alive (sim, i) && ovl_node_group_info (ovl_simnet_node (sim, i), group, NULL,
                                                               NULL, NULL, NULL, &children))
-            assert_true (children <= 16);
+            assert_true ((uint32_t)children <= cfg.children_max);
     }
     return bad;
 }

@@ -303,6 +303,7 @@ app_peer_loop (app_peer_ctx_t *c)
     app_jsonlog_u64 (log, "own", st.own);
     app_jsonlog_u64 (log, "slices_received", es->slices_received);
     app_jsonlog_u64 (log, "slices_duplicate", es->slices_duplicate);
+    app_jsonlog_u64 (log, "slices_served", es->slices_served);
     app_jsonlog_u64 (log, "elections_started", es->elections_started);
     uint64_t rode, alone;
     double alone_s;

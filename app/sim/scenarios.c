@@ -223,6 +223,65 @@ s_late_joiners (js_world_t *w, app_jobsim_result_t *res)
     return js_finish (&w, res);
 }
 
+/* A finished job, then four late joiners one after another: each pulls
+ * the whole image, and the catch-up is spread -- from the third joiner on
+ * (three complete peers to pull from), every joiner's slices came from two
+ * peers or more and none sent it more than half of them; over the four,
+ * no peer served more than half of what they pulled. (Before: the one
+ * peer that answered the joiner's query served every pull.) None of
+ * them renders anything. The first leaves once done. Without
+ * loss only: under loss a joiner may hear of one holder alone (the root
+ * of a finished job's tree, whose election query only the arbiter
+ * answered), and it pulls from that one -- complete, as checked. */
+static int
+s_catch_up (js_world_t *w, app_jobsim_result_t *res)
+{
+    js_start_job (w);
+    if (!js_run_until (w, js_all_done, w->prm.bound_ms) && !w->fail[0])
+        js_fail (w, "the job was not done everywhere before the late joiners");
+    w->count_pulls = 1;
+    uint64_t served[JS_FROM_MAX] = { 0 }, all = 0;
+    for (int j = 0; j < 4 && !w->fail[0]; j++) {
+        js_census_t c;
+        js_census (w, &c);
+        int i = js_add_late (w);
+        if (i < 0)
+            break;
+        if (!js_run_until (w, js_all_done, 10000)) {
+            if (!w->fail[0])
+                js_fail (w, "late joiner %d not complete 10 s after it was added", i);
+            break;
+        }
+        const js_peer_t *p = w->peers[i];
+        uint32_t senders = 0, most = 0, got = 0;
+        for (int k = 0; k < JS_FROM_MAX; k++) {
+            senders += p->got_from[k] > 0;
+            most = p->got_from[k] > most ? p->got_from[k] : most;
+            got += p->got_from[k];
+            served[k] += p->got_from[k];
+        }
+        all += got;
+        if (w->prm.loss == 0 && c.complete >= 3 && (senders < 2 || 2 * most > got))
+            js_fail (w, "late joiner %d pulled %u slices from %u peers, %u from one", i, got,
+                     senders, most);
+        uint64_t rendered = el_peer_stats (el_stack_peer (p->stack))->slices_rendered;
+        if (rendered && !w->fail[0])
+            js_fail (w, "late joiner %d of a finished job rendered %" PRIu64 " slices", i,
+                     rendered);
+        /* The first joiner goes once done, as `peer --exit-when-done`
+         * does: answers still name it as a holder until its loss is
+         * noticed, and a joiner that pulls from it must not take the
+         * silence for a job nobody holds. */
+        if (j == 0)
+            js_kill (w, i);
+    }
+    for (int k = 0; k < JS_FROM_MAX && !w->fail[0]; k++)
+        if (w->prm.loss == 0 && 2 * served[k] > all && w->n_peers >= 4)
+            js_fail (w, "node %d served %" PRIu64 " of the %" PRIu64 " slices late joiners pulled",
+                     k, served[k], all);
+    return js_finish (&w, res);
+}
+
 /* Zooms: two workers start new jobs mid-job, 7 ms apart (as two users
  * clicking in their windows at once); every peer must follow the newest
  * (stamp, then id) and finish it right to the bit, and its master then
@@ -355,6 +414,8 @@ static const s_scenario_t s_table[] = {
       24, s_loss_jitter, s_shape_loss },
     { "late-joiners", "12 peers; 6 join at 30%, 4 after the end, 1 after the first peer is killed",
       12, s_late_joiners, NULL },
+    { "catch-up", "12 peers finish the job, then 4 late joiners pull it: spread over holders", 12,
+      s_catch_up, NULL },
     { "new-jobs", "12 peers; two zooms 7 ms apart at 30%, the newest's master killed at 30%", 12,
       s_new_jobs, NULL },
     /* the lossy, slow master kill that once left a master stuck for ever */

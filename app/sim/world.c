@@ -308,6 +308,15 @@ s_trace (void *ctx, const char *how, const ovl_handle_t *from, const uint8_t *by
 {
     js_peer_t *p = ctx;
     js_trace_msg (p->w, p->index, how, from, bytes, len);
+    if (!p->w->count_pulls || strcmp (how, "app") != 0)
+        return;
+    /* A slice sent straight to this peer: a pull's answer. Who sent it? */
+    el_msg_error_t why;
+    P2pf__JobMsg *m = el_msg_decode (bytes, len, &why);
+    int node = js_node_of (from);
+    if (m && m->kind_case == P2PF__JOB_MSG__KIND_SLICE_DATA && node >= 0 && node < JS_FROM_MAX)
+        p->got_from[node]++;
+    el_msg_free (&m);
 }
 
 static void
@@ -372,7 +381,7 @@ s_host_new (void *ctx, int index, const ovl_handle_t *self, const ovl_upcalls_t 
         .event = s_event,
         .node_lost = w->trace ? s_node_lost : NULL,
         .node_left = w->trace ? s_node_left : NULL,
-        .trace = w->trace ? s_trace : NULL,
+        .trace = w->trace || w->count_pulls ? s_trace : NULL,
     };
     p->stack = el_stack_new (&w->cfg, self, &drv, seed, w->seed * 1000003u + (uint64_t)index);
     if (!p->stack)

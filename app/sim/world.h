@@ -22,6 +22,9 @@
  * meanwhile while the driver still computes it. */
 #define JS_CHECKS_PENDING 16
 #define JS_CHECKS_MAX 64
+/* Senders whose slices a peer counts (scenario catch-up): nodes below
+ * this index. */
+#define JS_FROM_MAX 64
 /* Terms remembered for the one-master-per-term check. */
 #define JS_TERMS_MAX 256
 
@@ -46,17 +49,19 @@ typedef struct {
 } js_check_t;
 
 typedef struct {
-    js_world_t *w;                /* back pointer (callback context) */
-    int index;                    /* simulated node */
-    el_stack_t *stack;            /* the product's wiring */
-    ovl_upcalls_t net;            /* the simulated transport (send) */
-    int dead;                     /* killed */
-    uint32_t cost_x;              /* render cost multiplier (slow peers) */
-    js_render_t q[JS_QUEUE_MAX];  /* FIFO of renders held */
-    int n_q;                      /* in use */
-    js_check_t ck[JS_CHECKS_MAX]; /* checks asked, not answered yet */
-    int n_ck;                     /* in use */
-    uint64_t electing_since_ms;   /* UINT64_MAX if not electing */
+    js_world_t *w;                  /* back pointer (callback context) */
+    int index;                      /* simulated node */
+    el_stack_t *stack;              /* the product's wiring */
+    ovl_upcalls_t net;              /* the simulated transport (send) */
+    int dead;                       /* killed */
+    uint32_t cost_x;                /* render cost multiplier (slow peers) */
+    js_render_t q[JS_QUEUE_MAX];    /* FIFO of renders held */
+    int n_q;                        /* in use */
+    js_check_t ck[JS_CHECKS_MAX];   /* checks asked, not answered yet */
+    int n_ck;                       /* in use */
+    uint64_t electing_since_ms;     /* UINT64_MAX if not electing */
+    uint32_t got_from[JS_FROM_MAX]; /* slices sent to it directly (pulls), per
+                                       sender node (w->count_pulls only) */
 } js_peer_t;
 
 /* A scenario's shape. */
@@ -106,6 +111,8 @@ struct js_world_t {
     uint64_t events_hash;        /* FNV-1a of every job event */
     uint64_t events;             /* their count */
     double target;               /* js_reached's threshold */
+    int count_pulls;             /* peers added from now on count the slices
+                                    sent to them directly, by sender */
     char fail[768];              /* the first check that broke, "" while none */
 };
 
