@@ -196,12 +196,15 @@ void el_peer_event (el_peer_t *p, el_event_t *ev);
 void el_peer_role_event (el_peer_t *p);
 int el_peer_work_left (const el_peer_t *p);
 int el_peer_in (uint32_t s, const uint32_t *list, size_t n);
+void el_peer_pump (el_peer_t *p, uint64_t now);
+
+/* send.c: messages out */
 void el_peer_emit (el_peer_t *p, P2pf__JobMsg *msg, el_dest_t dest, const ovl_handle_t *to);
 void el_peer_send_query (el_peer_t *p, P2pf__JobMsg__KindCase kind);
 void el_peer_send_slices (el_peer_t *p, el_dest_t dest, const ovl_handle_t *to,
                           P2pf__JobMsg__KindCase kind, const uint32_t *slices, size_t n,
                           uint32_t want);
-void el_peer_pump (el_peer_t *p, uint64_t now);
+void el_peer_send_announce (el_peer_t *p, el_dest_t dest, const ovl_handle_t *to);
 
 /* Each part's timers are pairs, *_deadline_ms and *_fire, listed in one
  * table in peer.c (s_timers); a pair's deadline must cover every case its
