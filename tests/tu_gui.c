@@ -90,7 +90,13 @@ tg_log_count (const tg_peer_t *p, const char *event)
 void
 tg_wait_log_count (tg_peer_t *p, const char *event, int n)
 {
-    uint64_t deadline = tu_now_ms () + TG_STEP_MS;
+    tg_wait_log_count_within (p, event, n, TG_STEP_MS);
+}
+
+void
+tg_wait_log_count_within (tg_peer_t *p, const char *event, int n, int ms)
+{
+    uint64_t deadline = tu_now_ms () + (uint64_t)ms;
     while (tg_log_count (p, event) < n) {
         /* 20 ms between looks at the log, unless the peer exits. */
         int status = tu_proc_wait (p->pid, tu_now_ms () + 20);
@@ -101,7 +107,7 @@ tg_wait_log_count (tg_peer_t *p, const char *event, int n)
         }
         if (tu_now_ms () >= deadline)
             TG_FAIL ("peer %d: no %s #%d in the log within %d ms", (int)(p - tg_peers), event, n,
-                     TG_STEP_MS);
+                     ms);
     }
 }
 

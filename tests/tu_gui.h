@@ -41,6 +41,8 @@ void tg_show_stderr (void);
 int tg_log_find (const tg_peer_t *p, const char *event, const char *also, char *line, size_t size);
 int tg_log_count (const tg_peer_t *p, const char *event);
 void tg_wait_log_count (tg_peer_t *p, const char *event, int n);
+/* The same within ms (a wait the test sized itself). */
+void tg_wait_log_count_within (tg_peer_t *p, const char *event, int n, int ms);
 int tg_json_str (const char *line, const char *key, char *out, size_t size);
 void tg_find_window (tg_peer_t *p);
 void tg_key (const tg_peer_t *p, const char *key);
