@@ -27,8 +27,13 @@
  *     case exactly when the 2-step entry at m is valid: its radius, in the
  *     lane's row, decides for every lane with one compare. Lanes that skip
  *     leave the vector and take the skip (the scalar kernel's lookup and
- *     A z + B c, the same bits) in scalar code (p_skip); a skip covers many
- *     iterations (~870 at 1e-113), so its scalar cost is spread over them.
+ *     A z + B c, the same bits) in scalar code (p_skip), and the skips that
+ *     follow it in a row; a skip covers many iterations (~870 at 1e-113), so
+ *     its scalar cost is spread over them. The scalar kernel's other rules
+ *     (no skip before plain_until, none longer than the iterations left)
+ *     are not tested in the vector: a lane's live says whether it may skip
+ *     at all, and it leaves the vector (ev) before an iteration where that
+ *     changes, for p_settle to decide.
  * Floatexp jobs (below 1e-290) are not handled here: kernel.c runs the
  * scalar kernel for them.
  *
@@ -73,7 +78,10 @@ typedef struct {
     _Alignas(64) double nd[P_LANES];   /* n - idx, n being the iteration the next pass
                                           computes (steps move both: no store) */
     _Alignas(64) double pu[P_LANES];   /* no BLA before this n (plain_until) */
-    _Alignas(64) double live[P_LANES]; /* 1: iterating a pixel; 0: idle */
+    _Alignas(64) double ev[P_LANES];   /* the lane leaves the vector once it has
+                                          computed an iteration >= ev (p_settle) */
+    _Alignas(64) double live[P_LANES]; /* 2: iterating a pixel, BLA allowed; 1:
+                                          iterating, no BLA (n < pu); 0: idle */
     _Alignas(64) double m2[P_LANES];   /* |Z + z|^2 after the last step */
     int pix[P_LANES];                  /* output index */
 } p_lanes_t;
@@ -86,6 +94,7 @@ typedef struct {
     double off[2];       /* each orbit's start in them */
     double last[2];      /* each orbit's last index in them */
     const rnd_bla_table_t *bla[2];
+    double ev0; /* ev of a lane that may skip: max_iter - 1 with BLA */
 } p_ctx_t;
 
 /* The pixels of a run: a list (spot checks) first, then a rectangle's,
@@ -124,6 +133,7 @@ p_fill (const p_ctx_t *cx, p_stream_t *st, p_lanes_t *ln, int l)
          * gathers stay inside the orbit. */
         ln->x[l] = ln->y[l] = ln->cx[l] = ln->cy[l] = 0.0;
         ln->idx[l] = ln->off[l] = ln->pu[l] = ln->live[l] = 0.0;
+        ln->ev[l] = cx->ev0;
         ln->last[l] = cx->last[0];
         ln->nd[l] = 1.0;
         ln->pix[l] = -1;
@@ -155,7 +165,8 @@ p_fill (const p_ctx_t *cx, p_stream_t *st, p_lanes_t *ln, int l)
     ln->last[l] = cx->last[0];
     ln->nd[l] = 1.0;
     ln->pu[l] = 0.0;
-    ln->live[l] = 1.0;
+    ln->ev[l] = cx->ev0;
+    ln->live[l] = 2.0;
     p_at (cx, ln, l);
     return 1;
 }
@@ -176,9 +187,9 @@ p_rebase (const p_ctx_t *cx, p_lanes_t *ln, int l, double fx, double fy)
 /* The scalar kernel's loop for lane l from a pass where it skips by BLA,
  * for as long as it keeps skipping: a skip often lands where the next one
  * starts (~5 in a row at 1e-113), and taking them here spares the lane a
- * pass and the vector a reload (p_at) for each. 1 when the lane's pixel is
- * finished (interior: max_iter reached). */
-static int
+ * pass and the vector a reload (p_at) for each. p_settle then says
+ * whether the pixel is finished (interior: max_iter reached). */
+static void
 p_skip (const p_ctx_t *cx, p_lanes_t *ln, int l)
 {
     const rnd_kjob_t *job = cx->job;
@@ -208,7 +219,7 @@ p_skip (const p_ctx_t *cx, p_lanes_t *ln, int l)
         ln->idx[l] = i;
         if (i == last || m2 < rnd_k_mag2 (nx, ny)) {
             p_rebase (cx, ln, l, fx, fy);
-            return n > job->max_iter;
+            return;
         }
         x = nx;
         y = ny;
@@ -220,17 +231,6 @@ p_skip (const p_ctx_t *cx, p_lanes_t *ln, int l)
     ln->x[l] = x;
     ln->y[l] = y;
     p_at (cx, ln, l);
-    return n > job->max_iter;
-}
-
-/* 1 when the scalar kernel would skip by BLA from lane l's state: the
- * vector's test (see p_lanes_run). */
-static inline int
-p_skip_due (const rnd_kjob_t *job, const p_lanes_t *ln, int l)
-{
-    double n = ln->idx[l] + ln->nd[l];
-    return ln->r1[l] > fabs (ln->x[l]) + fabs (ln->y[l]) && n >= ln->pu[l] &&
-           n <= job->max_iter - 1.0;
 }
 
 /* Step A of a pass in scalar code, for lane l that stopped after it (an
@@ -268,6 +268,41 @@ p_step_a (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out)
     return 0;
 }
 
+/* Brings lane l, stopped by an event, into a state the vector may run:
+ * takes the BLA skips due (p_skip), finishes a pixel at max_iter, and sets
+ * what the vector's BLA test relies on (see p_lanes_run): live (BLA allowed
+ * iff n >= pu) and ev, so that the lane stops before an iteration where
+ * that changes (pu, or max_iter, where a skip would be too long). 1 when
+ * the pixel is done and its value is in out. */
+static int
+p_settle (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla)
+{
+    const rnd_kjob_t *job = cx->job;
+    for (;;) {
+        double n = ln->idx[l] + ln->nd[l];
+        if (n > job->max_iter) {
+            out[ln->pix[l]] = RND_INTERIOR;
+            return 1;
+        }
+        if (!bla)
+            return 0;
+        if (n < ln->pu[l]) {
+            ln->live[l] = 1.0;
+            ln->ev[l] = ln->pu[l] - 1.0;
+            return 0;
+        }
+        if (n == job->max_iter) /* the last iteration: no skip, and it ends the pixel */
+            return p_step_a (cx, ln, l, out);
+        /* the scalar kernel skips when the 2-step entry at m is valid for |z| */
+        if (!(ln->r1[l] > fabs (ln->x[l]) + fabs (ln->y[l]))) {
+            ln->live[l] = 2.0;
+            ln->ev[l] = cx->ev0;
+            return 0;
+        }
+        p_skip (cx, ln, l);
+    }
+}
+
 /* Stream every pixel of st through the lanes into out. */
 /* bla: 1 when the job has BLA tables; a constant in each copy (p_run). */
 static inline __attribute__ ((always_inline)) void
@@ -282,14 +317,14 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
         cx.last[o] = cx.off[o] + orbits[o]->len - 1;
         cx.bla[o] = tabs[o];
     }
+    cx.ev0 = bla ? job->max_iter - 1.0 : job->max_iter;
 
     p_lanes_t ln;
     int active = 0;
     for (int l = 0; l < P_LANES; l++)
         active += p_fill (&cx, st, &ln, l);
     const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), two = V_SET1 (2.0), three = V_SET1 (3.0),
-              four = V_SET1 (4.0), b2 = V_SET1 (job->bail2), maxn = V_SET1 ((double)job->max_iter),
-              maxn1 = V_SET1 (job->max_iter - 1.0);
+              four = V_SET1 (4.0), b2 = V_SET1 (job->bail2);
 
     while (active > 0) {
         uint64_t skipbits = 0, escbits = 0, endbits = 0, rebbits = 0, stopbits = 0;
@@ -299,11 +334,12 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_T x = V_LOAD (&ln.x[o]), y = V_LOAD (&ln.y[o]);
             V_T idx = V_LOAD (&ln.idx[o]), last = V_LOAD (&ln.last[o]);
             V_T n = V_ADD (idx, V_LOAD (&ln.nd[o]));
-            V_T pu = V_LOAD (&ln.pu[o]), cr = V_LOAD (&ln.cx[o]), ci = V_LOAD (&ln.cy[o]);
+            V_T ev = V_LOAD (&ln.ev[o]), cr = V_LOAD (&ln.cx[o]), ci = V_LOAD (&ln.cy[o]);
             V_T za = V_LOAD (&ln.zr[o]), wa = V_LOAD (&ln.zi[o]);
             V_T zb = V_LOAD (&ln.zr1[o]), wb = V_LOAD (&ln.zi1[o]);
             V_T zc = V_LOAD (&ln.zr2[o]), wc = V_LOAD (&ln.zi2[o]);
-            V_MASK_T live = V_CMP_GT (V_LOAD (&ln.live[o]), zero);
+            V_T lv = V_LOAD (&ln.live[o]);
+            V_MASK_T live = V_CMP_GT (lv, zero), allow = V_MASK_NONE;
             /* Step A. Lanes the scalar kernel would skip by BLA in this
              * pass leave the vector: it skips when its lookup finds an
              * entry of 2 or more steps valid for |zx| + |zy|, and as radii
@@ -313,9 +349,8 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_MASK_T skip = V_MASK_NONE;
             if (bla) {
                 V_T zn = V_ADD (V_ABS (x), V_ABS (y));
-                skip = V_CMP_M (live, V_LOAD (&ln.r1[o]), zn, _CMP_GT_OQ);
-                skip = V_CMP_M (skip, n, pu, _CMP_GE_OQ);
-                skip = V_CMP_M (skip, n, maxn1, _CMP_LE_OQ);
+                allow = V_CMP_M (live, lv, one, _CMP_GT_OQ);
+                skip = V_CMP_M (allow, V_LOAD (&ln.r1[o]), zn, _CMP_GT_OQ);
                 skipbits |= (uint64_t)V_MASK_BITS (skip) << o;
             }
             /* 2Z + z as fma (2, Z, z): 2Z is exact, so this is the scalar
@@ -330,7 +365,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_MASK_T adva = V_MASK_ANDNOT (live, skip);
             V_MASK_T esc = V_CMP_M (adva, m2a, b2, _CMP_GT_OQ);
             V_MASK_T stay = V_MASK_ANDNOT (adva, esc);
-            V_MASK_T end = V_CMP_M (stay, n, maxn, _CMP_GE_OQ);
+            V_MASK_T end = V_CMP_M (stay, n, ev, _CMP_GE_OQ);
             V_MASK_T reb = V_MASK_OR (V_CMP_M (stay, idxa, last, _CMP_EQ_OQ),
                                       V_CMP_M (stay, m2a, zm2, _CMP_LT_OQ));
             /* Step B, from A's state, in the lanes A left going on and that
@@ -338,9 +373,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_MASK_T advb = V_MASK_ANDNOT (V_MASK_ANDNOT (stay, end), reb);
             if (bla) {
                 V_T zn = V_ADD (V_ABS (xa), V_ABS (ya));
-                V_MASK_T sk = V_CMP_GT (V_LOAD (&ln.r2[o]), zn);
-                sk = V_CMP_M (sk, na, pu, _CMP_GE_OQ);
-                sk = V_CMP_M (sk, na, maxn1, _CMP_LE_OQ);
+                V_MASK_T sk = V_CMP_M (allow, V_LOAD (&ln.r2[o]), zn, _CMP_GT_OQ);
                 advb = V_MASK_ANDNOT (advb, sk);
             }
             ax = V_FMADD (two, zb, xa);
@@ -354,7 +387,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_T idxb = V_ADD (idxa, one);
             V_MASK_T escb = V_CMP_M (advb, m2b, b2, _CMP_GT_OQ);
             V_MASK_T stayb = V_MASK_ANDNOT (advb, escb);
-            V_MASK_T endb = V_CMP_M (stayb, na, maxn, _CMP_GE_OQ);
+            V_MASK_T endb = V_CMP_M (stayb, na, ev, _CMP_GE_OQ);
             V_MASK_T rebb = V_MASK_OR (V_CMP_M (stayb, idxb, last, _CMP_EQ_OQ),
                                        V_CMP_M (stayb, m2b, zm2, _CMP_LT_OQ));
             /* The next pass's reference: rows idx + 3 and idx + 4 of
@@ -389,15 +422,11 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
         if (!(escbits | endbits | rebbits | skipbits | stopbits))
             continue;
 
+        /* Stopped after step A: redo it here, then settle (most stop
+         * because step B would skip: the skip is taken now). */
         for (uint64_t b = stopbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
-            int done = p_step_a (&cx, &ln, l, out);
-            /* most stop because step B would skip: skip now, not in a pass */
-            if (bla && !done && p_skip_due (job, &ln, l) && p_skip (&cx, &ln, l)) {
-                out[ln.pix[l]] = RND_INTERIOR;
-                done = 1;
-            }
-            if (done)
+            if (p_step_a (&cx, &ln, l, out) || p_settle (&cx, &ln, l, out, bla))
                 active -= !p_fill (&cx, st, &ln, l);
         }
         /* Escaped in step B at n (stored as n + 1). */
@@ -406,23 +435,22 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             out[ln.pix[l]] = rnd_k_smooth (job, (int)(ln.idx[l] + ln.nd[l]) - 1, ln.m2[l]);
             active -= !p_fill (&cx, st, &ln, l);
         }
-        /* Ran max_iter iterations: interior. */
-        for (uint64_t b = endbits; b; b &= b - 1) {
-            int l = __builtin_ctzll (b);
-            out[ln.pix[l]] = RND_INTERIOR;
-            active -= !p_fill (&cx, st, &ln, l);
-        }
         /* z <- Z_m + z, the same sum the step computed. */
-        for (uint64_t b = rebbits & ~endbits; b; b &= b - 1) {
+        for (uint64_t b = rebbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
             p_rebase (&cx, &ln, l, ln.zr[l] + ln.x[l], ln.zi[l] + ln.y[l]);
         }
+        /* Step B reached ev: max_iter (interior) or a change of BLA's rules. */
+        for (uint64_t b = endbits; b; b &= b - 1) {
+            int l = __builtin_ctzll (b);
+            if (p_settle (&cx, &ln, l, out, bla))
+                active -= !p_fill (&cx, st, &ln, l);
+        }
         for (uint64_t b = skipbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
-            if (p_skip (&cx, &ln, l)) {
-                out[ln.pix[l]] = RND_INTERIOR;
+            p_skip (&cx, &ln, l);
+            if (p_settle (&cx, &ln, l, out, bla))
                 active -= !p_fill (&cx, st, &ln, l);
-            }
         }
     }
 }
