@@ -66,9 +66,8 @@ typedef struct {
     _Alignas(64) double zi1[P_LANES];
     _Alignas(64) double zr2[P_LANES]; /* Z at idx + 2 (beyond the orbit: unused) */
     _Alignas(64) double zi2[P_LANES];
-    _Alignas(64) double r1[P_LANES];   /* radius of the 2-step BLA entry at idx; 0
-                                          where there is none */
-    _Alignas(64) double r2[P_LANES];   /* the same at idx + 1 */
+    _Alignas(64) double r2[P_LANES];   /* radius of the 2-step BLA entry at idx + 1;
+                                          0 where there is none */
     _Alignas(64) int64_t go[P_LANES];  /* 4 (idx + 3): where the pass loads the rows
                                           for the next one (written a pass ahead,
                                           so the loads need no vector extracts) */
@@ -105,8 +104,8 @@ typedef struct {
 } p_stream_t;
 
 /* Loads what lane l reads at its index idx, as the vector loop prefetches
- * it: Z at idx, idx + 1 and idx + 2, and the radii of the 2-step BLA
- * entries at idx and idx + 1 (from the rows after them: reference.h). */
+ * it: Z at idx, idx + 1 and idx + 2, and the radius of the 2-step BLA
+ * entry at idx + 1 (from the row after it: reference.h). */
 static inline void
 p_at (const p_ctx_t *cx, p_lanes_t *ln, int l)
 {
@@ -116,7 +115,6 @@ p_at (const p_ctx_t *cx, p_lanes_t *ln, int l)
     ln->zi[l] = t[1];
     ln->zr1[l] = t[4];
     ln->zi1[l] = t[5];
-    ln->r1[l] = t[6];
     ln->zr2[l] = t[8];
     ln->zi2[l] = t[9];
     ln->r2[l] = t[10];
@@ -293,13 +291,24 @@ p_settle (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla)
         }
         if (n == job->max_iter) /* the last iteration: no skip, and it ends the pixel */
             return p_step_a (cx, ln, l, out);
-        /* the scalar kernel skips when the 2-step entry at m is valid for |z| */
-        if (!(ln->r1[l] > fabs (ln->x[l]) + fabs (ln->y[l]))) {
-            ln->live[l] = 2.0;
-            ln->ev[l] = cx->ev0;
-            return 0;
+        /* the scalar kernel skips when the 2-step entry at m is valid for
+         * |z|: its radius is in row idx + 1 */
+        int i = (int)ln->idx[l];
+        if (cx->lanes[4 * (i + 1) + 2] > fabs (ln->x[l]) + fabs (ln->y[l])) {
+            p_skip (cx, ln, l);
+            continue;
         }
-        p_skip (cx, ln, l);
+        /* 2-step entries start at odd m only, and a pass moves m by 2: at
+         * an even m a lane may skip in step B only, which the vector tests.
+         * At an odd m, one plain step here. */
+        if ((i - (int)ln->off[l]) & 1) {
+            if (p_step_a (cx, ln, l, out))
+                return 1;
+            continue;
+        }
+        ln->live[l] = 2.0;
+        ln->ev[l] = cx->ev0;
+        return 0;
     }
 }
 
@@ -327,7 +336,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
               four = V_SET1 (4.0), b2 = V_SET1 (job->bail2);
 
     while (active > 0) {
-        uint64_t skipbits = 0, escbits = 0, endbits = 0, rebbits = 0, stopbits = 0;
+        uint64_t escbits = 0, endbits = 0, rebbits = 0, stopbits = 0;
 #pragma GCC unroll 16
         for (int c = 0; c < P_CHAINS; c++) {
             const int o = c * V_W;
@@ -340,19 +349,13 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_T zc = V_LOAD (&ln.zr2[o]), wc = V_LOAD (&ln.zi2[o]);
             V_T lv = V_LOAD (&ln.live[o]);
             V_MASK_T live = V_CMP_GT (lv, zero), allow = V_MASK_NONE;
-            /* Step A. Lanes the scalar kernel would skip by BLA in this
-             * pass leave the vector: it skips when its lookup finds an
-             * entry of 2 or more steps valid for |zx| + |zy|, and as radii
-             * shrink with length that is when the 2-step entry at m is (r1,
-             * 0 where there is none); the lookup runs from n >= plain_until,
-             * for entries that fit max_iter. */
-            V_MASK_T skip = V_MASK_NONE;
-            if (bla) {
-                V_T zn = V_ADD (V_ABS (x), V_ABS (y));
+            /* Step A. The scalar kernel skips by BLA when its lookup
+             * finds an entry of 2 or more steps valid for |zx| + |zy|, and
+             * as radii shrink with length that is when the 2-step entry at
+             * m is; those start at odd m, and a lane that may skip (live 2)
+             * enters a pass at an even m (p_settle): never in step A. */
+            if (bla)
                 allow = V_CMP_M (live, lv, one, _CMP_GT_OQ);
-                skip = V_CMP_M (allow, V_LOAD (&ln.r1[o]), zn, _CMP_GT_OQ);
-                skipbits |= (uint64_t)V_MASK_BITS (skip) << o;
-            }
             /* 2Z + z as fma (2, Z, z): 2Z is exact, so this is the scalar
              * kernel's (Z + Z) + z, in one operation instead of two */
             V_T ax = V_FMADD (two, za, x), ay = V_FMADD (two, wa, y);
@@ -362,7 +365,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_T m2a = V_FMADD (fx, fx, V_MUL (fy, fy));
             V_T zm2 = V_FMADD (xa, xa, V_MUL (ya, ya));
             V_T idxa = V_ADD (idx, one), na = V_ADD (n, one);
-            V_MASK_T adva = V_MASK_ANDNOT (live, skip);
+            V_MASK_T adva = live;
             V_MASK_T esc = V_CMP_M (adva, m2a, b2, _CMP_GT_OQ);
             V_MASK_T stay = V_MASK_ANDNOT (adva, esc);
             V_MASK_T end = V_CMP_M (stay, n, ev, _CMP_GE_OQ);
@@ -395,6 +398,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
              * padding, only for lanes that rebase and reload it). */
             V_T zd, wd, rc, ze, we, rd;
             V_GATHER6 (cx.lanes, &ln.go[o], zd, wd, rc, ze, we, rd);
+            (void)rc; /* the radius at idx + 2: an even m, no entry */
             V_STORE_I64 (&ln.go[o], advb, V_MUL (V_ADD (idxb, three), four));
             /* Commit B where it ran; lanes that stopped after A redo it in
              * scalar code (p_step_a: rare, and no blends here). */
@@ -407,7 +411,6 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_MASK_STORE (&ln.zr2[o], advb, ze);
             V_MASK_STORE (&ln.zi2[o], advb, we);
             if (bla) {
-                V_MASK_STORE (&ln.r1[o], advb, rc);
                 V_MASK_STORE (&ln.r2[o], advb, rd);
             }
             V_MASK_STORE (&ln.idx[o], advb, idxb);
@@ -419,7 +422,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             rebbits |= (uint64_t)V_MASK_BITS (rebb) << o;
             stopbits |= (uint64_t)V_MASK_BITS (V_MASK_ANDNOT (adva, advb)) << o;
         }
-        if (!(escbits | endbits | rebbits | skipbits | stopbits))
+        if (!(escbits | endbits | rebbits | stopbits))
             continue;
 
         /* Stopped after step A: redo it here, then settle (most stop
@@ -443,12 +446,6 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
         /* Step B reached ev: max_iter (interior) or a change of BLA's rules. */
         for (uint64_t b = endbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
-            if (p_settle (&cx, &ln, l, out, bla))
-                active -= !p_fill (&cx, st, &ln, l);
-        }
-        for (uint64_t b = skipbits; b; b &= b - 1) {
-            int l = __builtin_ctzll (b);
-            p_skip (&cx, &ln, l);
             if (p_settle (&cx, &ln, l, out, bla))
                 active -= !p_fill (&cx, st, &ln, l);
         }
