@@ -79,6 +79,8 @@ typedef struct {
     _Alignas(64) double pu[P_LANES];   /* no BLA before this n (plain_until) */
     _Alignas(64) double ev[P_LANES];   /* the lane leaves the vector once it has
                                           computed an iteration >= ev (p_settle) */
+    _Alignas(64) double lim[P_LANES];  /* min (last, ev - nd + 1): a step to an
+                                          index >= lim ends at last or at ev */
     _Alignas(64) double live[P_LANES]; /* 2: iterating a pixel, BLA allowed; 1:
                                           iterating, no BLA (n < pu); 0: idle */
     _Alignas(64) double m2[P_LANES];   /* |Z + z|^2 after the last step */
@@ -103,6 +105,14 @@ typedef struct {
     const rnd_xy_t *list;
 } p_stream_t;
 
+/* lim from last, ev and nd (which scalar code sets before it calls this). */
+static inline void
+p_lim (p_lanes_t *ln, int l)
+{
+    double e = ln->ev[l] - ln->nd[l] + 1.0;
+    ln->lim[l] = e < ln->last[l] ? e : ln->last[l];
+}
+
 /* Loads what lane l reads at its index idx, as the vector loop prefetches
  * it: Z at idx, idx + 1 and idx + 2, and the radius of the 2-step BLA
  * entry at idx + 1 (from the row after it: reference.h). */
@@ -119,6 +129,7 @@ p_at (const p_ctx_t *cx, p_lanes_t *ln, int l)
     ln->zi2[l] = t[9];
     ln->r2[l] = t[10];
     ln->go[l] = 4 * ((int64_t)ln->idx[l] + 3);
+    p_lim (ln, l);
 }
 
 /* Give lane l the next pixel; 0 (and an idle lane) when none is left. */
@@ -287,6 +298,7 @@ p_settle (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla)
         if (n < ln->pu[l]) {
             ln->live[l] = 1.0;
             ln->ev[l] = ln->pu[l] - 1.0;
+            p_lim (ln, l);
             return 0;
         }
         if (n == job->max_iter) /* the last iteration: no skip, and it ends the pixel */
@@ -308,6 +320,7 @@ p_settle (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla)
         }
         ln->live[l] = 2.0;
         ln->ev[l] = cx->ev0;
+        p_lim (ln, l);
         return 0;
     }
 }
@@ -341,9 +354,8 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
         for (int c = 0; c < P_CHAINS; c++) {
             const int o = c * V_W;
             V_T x = V_LOAD (&ln.x[o]), y = V_LOAD (&ln.y[o]);
-            V_T idx = V_LOAD (&ln.idx[o]), last = V_LOAD (&ln.last[o]);
-            V_T n = V_ADD (idx, V_LOAD (&ln.nd[o]));
-            V_T ev = V_LOAD (&ln.ev[o]), cr = V_LOAD (&ln.cx[o]), ci = V_LOAD (&ln.cy[o]);
+            V_T idx = V_LOAD (&ln.idx[o]), lim = V_LOAD (&ln.lim[o]);
+            V_T cr = V_LOAD (&ln.cx[o]), ci = V_LOAD (&ln.cy[o]);
             V_T za = V_LOAD (&ln.zr[o]), wa = V_LOAD (&ln.zi[o]);
             V_T zb = V_LOAD (&ln.zr1[o]), wb = V_LOAD (&ln.zi1[o]);
             V_T zc = V_LOAD (&ln.zr2[o]), wc = V_LOAD (&ln.zi2[o]);
@@ -364,13 +376,14 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_T fx = V_ADD (zb, xa), fy = V_ADD (wb, ya);
             V_T m2a = V_FMADD (fx, fx, V_MUL (fy, fy));
             V_T zm2 = V_FMADD (xa, xa, V_MUL (ya, ya));
-            V_T idxa = V_ADD (idx, one), na = V_ADD (n, one);
+            V_T idxa = V_ADD (idx, one);
             V_MASK_T adva = live;
             V_MASK_T esc = V_CMP_M (adva, m2a, b2, _CMP_GT_OQ);
             V_MASK_T stay = V_MASK_ANDNOT (adva, esc);
-            V_MASK_T end = V_CMP_M (stay, n, ev, _CMP_GE_OQ);
-            V_MASK_T reb = V_MASK_OR (V_CMP_M (stay, idxa, last, _CMP_EQ_OQ),
-                                      V_CMP_M (stay, m2a, zm2, _CMP_LT_OQ));
+            /* at the orbit's last index or at ev (n >= ev, as idx + 1 >= ev
+             * - nd + 1): p_step_a and p_settle sort it out */
+            V_MASK_T end = V_CMP_M (stay, idxa, lim, _CMP_GE_OQ);
+            V_MASK_T reb = V_CMP_M (stay, m2a, zm2, _CMP_LT_OQ);
             /* Step B, from A's state, in the lanes A left going on and that
              * would not skip now (those stop after A: the next pass skips). */
             V_MASK_T advb = V_MASK_ANDNOT (V_MASK_ANDNOT (stay, end), reb);
@@ -390,9 +403,8 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_T idxb = V_ADD (idxa, one);
             V_MASK_T escb = V_CMP_M (advb, m2b, b2, _CMP_GT_OQ);
             V_MASK_T stayb = V_MASK_ANDNOT (advb, escb);
-            V_MASK_T endb = V_CMP_M (stayb, na, ev, _CMP_GE_OQ);
-            V_MASK_T rebb = V_MASK_OR (V_CMP_M (stayb, idxb, last, _CMP_EQ_OQ),
-                                       V_CMP_M (stayb, m2b, zm2, _CMP_LT_OQ));
+            V_MASK_T endb = V_CMP_M (stayb, idxb, lim, _CMP_GE_OQ);
+            V_MASK_T rebb = V_CMP_M (stayb, m2b, zm2, _CMP_LT_OQ);
             /* The next pass's reference: rows idx + 3 and idx + 4 of
              * ref->lanes in one load a lane (beyond the orbit, in its
              * padding, only for lanes that rebase and reload it). */
@@ -438,10 +450,12 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             out[ln.pix[l]] = rnd_k_smooth (job, (int)(ln.idx[l] + ln.nd[l]) - 1, ln.m2[l]);
             active -= !p_fill (&cx, st, &ln, l);
         }
-        /* z <- Z_m + z, the same sum the step computed. */
-        for (uint64_t b = rebbits; b; b &= b - 1) {
+        /* z <- Z_m + z, the same sum the step computed, where |Z_m + z| <
+         * |z| or m is the orbit's last index (one of endbits). */
+        for (uint64_t b = rebbits | endbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
-            p_rebase (&cx, &ln, l, ln.zr[l] + ln.x[l], ln.zi[l] + ln.y[l]);
+            if ((rebbits >> l & 1) || ln.idx[l] == ln.last[l])
+                p_rebase (&cx, &ln, l, ln.zr[l] + ln.x[l], ln.zi[l] + ln.y[l]);
         }
         /* Step B reached ev: max_iter (interior) or a change of BLA's rules. */
         for (uint64_t b = endbits; b; b &= b - 1) {
