@@ -295,7 +295,16 @@ p_settle (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla)
         }
         if (!bla)
             return 0;
+        int i = (int)ln->idx[l];
         if (n < ln->pu[l]) {
+            /* no skip: a plain step here at an even m, so that the lane's
+             * step B, at an even index whose 2-step radius is 0, cannot
+             * skip in the vector either */
+            if (!((i - (int)ln->off[l]) & 1)) {
+                if (p_step_a (cx, ln, l, out))
+                    return 1;
+                continue;
+            }
             ln->live[l] = 1.0;
             ln->ev[l] = ln->pu[l] - 1.0;
             p_lim (ln, l);
@@ -305,7 +314,6 @@ p_settle (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla)
             return p_step_a (cx, ln, l, out);
         /* the scalar kernel skips when the 2-step entry at m is valid for
          * |z|: its radius is in row idx + 1 */
-        int i = (int)ln->idx[l];
         if (cx->lanes[4 * (i + 1) + 2] > fabs (ln->x[l]) + fabs (ln->y[l])) {
             p_skip (cx, ln, l);
             continue;
@@ -360,14 +368,12 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_T zb = V_LOAD (&ln.zr1[o]), wb = V_LOAD (&ln.zi1[o]);
             V_T zc = V_LOAD (&ln.zr2[o]), wc = V_LOAD (&ln.zi2[o]);
             V_T lv = V_LOAD (&ln.live[o]);
-            V_MASK_T live = V_CMP_GT (lv, zero), allow = V_MASK_NONE;
+            V_MASK_T live = V_CMP_GT (lv, zero);
             /* Step A. The scalar kernel skips by BLA when its lookup
              * finds an entry of 2 or more steps valid for |zx| + |zy|, and
              * as radii shrink with length that is when the 2-step entry at
              * m is; those start at odd m, and a lane that may skip (live 2)
              * enters a pass at an even m (p_settle): never in step A. */
-            if (bla)
-                allow = V_CMP_M (live, lv, one, _CMP_GT_OQ);
             /* 2Z + z as fma (2, Z, z): 2Z is exact, so this is the scalar
              * kernel's (Z + Z) + z, in one operation instead of two */
             V_T ax = V_FMADD (two, za, x), ay = V_FMADD (two, wa, y);
@@ -389,7 +395,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_MASK_T advb = V_MASK_ANDNOT (V_MASK_ANDNOT (stay, end), reb);
             if (bla) {
                 V_T zn = V_ADD (V_ABS (xa), V_ABS (ya));
-                V_MASK_T sk = V_CMP_M (allow, V_LOAD (&ln.r2[o]), zn, _CMP_GT_OQ);
+                V_MASK_T sk = V_CMP_GT (V_LOAD (&ln.r2[o]), zn);
                 advb = V_MASK_ANDNOT (advb, sk);
             }
             ax = V_FMADD (two, zb, xa);
@@ -451,16 +457,15 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             active -= !p_fill (&cx, st, &ln, l);
         }
         /* z <- Z_m + z, the same sum the step computed, where |Z_m + z| <
-         * |z| or m is the orbit's last index (one of endbits). */
+         * |z| or m is the orbit's last index (one of endbits). Then lanes
+         * that reached ev (max_iter, or a change of BLA's rules) and those
+         * that may not skip, now at m = 0, settle. */
         for (uint64_t b = rebbits | endbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
+            int end = endbits >> l & 1;
             if ((rebbits >> l & 1) || ln.idx[l] == ln.last[l])
                 p_rebase (&cx, &ln, l, ln.zr[l] + ln.x[l], ln.zi[l] + ln.y[l]);
-        }
-        /* Step B reached ev: max_iter (interior) or a change of BLA's rules. */
-        for (uint64_t b = endbits; b; b &= b - 1) {
-            int l = __builtin_ctzll (b);
-            if (p_settle (&cx, &ln, l, out, bla))
+            if ((end || ln.live[l] < 2.0) && p_settle (&cx, &ln, l, out, bla))
                 active -= !p_fill (&cx, st, &ln, l);
         }
     }
