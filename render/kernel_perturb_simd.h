@@ -19,7 +19,7 @@
  *     escape every few steps would save one compare and cost a roll-back.
  *     Only step B is committed from the vector; a lane that stopped after A
  *     (an event there, or a BLA skip due next) redoes A in scalar code with
- *     the same operations (p_step_a). Escapes, ends and rebases are finished
+ *     the same operations (p_scalar). Escapes, ends and rebases are finished
  *     in scalar code: rare, once a pixel or a rebase;
  *   - BLA: the scalar kernel skips when the table's longest entry at m that
  *     is valid for |z| has 2 or more steps. Entries' radii shrink with their
@@ -27,13 +27,13 @@
  *     case exactly when the 2-step entry at m is valid: its radius, in the
  *     lane's row, decides for every lane with one compare. Lanes that skip
  *     leave the vector and take the skip (the scalar kernel's lookup and
- *     A z + B c, the same bits) in scalar code (p_skip), and the skips that
+ *     A z + B c, the same bits) in scalar code (p_scalar), and the skips that
  *     follow it in a row; a skip covers many iterations (~870 at 1e-113), so
  *     its scalar cost is spread over them. The scalar kernel's other rules
  *     (no skip before plain_until, none longer than the iterations left)
  *     are not tested in the vector: a lane's live says whether it may skip
  *     at all, and it leaves the vector (ev) before an iteration where that
- *     changes, for p_settle to decide.
+ *     changes, for p_scalar to decide.
  * Floatexp jobs (below 1e-290) are not handled here: kernel.c runs the
  * scalar kernel for them.
  *
@@ -78,7 +78,7 @@ typedef struct {
                                           computes (steps move both: no store) */
     _Alignas(64) double pu[P_LANES];   /* no BLA before this n (plain_until) */
     _Alignas(64) double ev[P_LANES];   /* the lane leaves the vector once it has
-                                          computed an iteration >= ev (p_settle) */
+                                          computed an iteration >= ev (p_scalar) */
     _Alignas(64) double lim[P_LANES];  /* min (last, ev - nd + 1): a step to an
                                           index >= lim ends at last or at ev */
     _Alignas(64) double live[P_LANES]; /* 2: iterating a pixel, BLA allowed; 1:
@@ -193,144 +193,127 @@ p_rebase (const p_ctx_t *cx, p_lanes_t *ln, int l, double fx, double fy)
     p_at (cx, ln, l);
 }
 
-/* The scalar kernel's loop for lane l from a pass where it skips by BLA,
- * for as long as it keeps skipping: a skip often lands where the next one
- * starts (~5 in a row at 1e-113), and taking them here spares the lane a
- * pass and the vector a reload (p_at) for each. p_settle then says
- * whether the pixel is finished (interior: max_iter reached). */
-static void
-p_skip (const p_ctx_t *cx, p_lanes_t *ln, int l)
+/* The scalar kernel's loop for lane l, stopped by an event, in scalar code
+ * until the vector may run it again; 1 when the pixel is done and its
+ * value is in out. plain: first one plain step, step A of a pass that
+ * stopped after it (an escape, the end, a rebase, or a BLA skip next), from
+ * the state the pass left alone. Then it takes the BLA skips due, in a row
+ * (a skip often lands where the next one starts: ~5 in a row at 1e-113),
+ * finishes a pixel at max_iter, and sets what the vector's BLA test relies
+ * on (see p_lanes_run): a lane that may skip (live 2, n >= pu) enters a
+ * pass at an even m, one that may not at an odd m (one plain step here
+ * otherwise), and ev, where that changes (pu, or max_iter, where a skip
+ * would be too long). Plain steps use the vector's operations (fma (2, Z,
+ * z) for (Z + Z) + z included), skips the scalar kernel's lookup and A z +
+ * B c: the same bits. The lane's state lives in locals, written back once. */
+static int
+p_scalar (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla, int plain)
 {
     const rnd_kjob_t *job = cx->job;
-    int orbit = ln->off[l] != cx->off[0];
-    int off = (int)ln->off[l], i = (int)ln->idx[l], n = (int)(ln->idx[l] + ln->nd[l]);
-    int last = (int)ln->last[l];
-    double x = ln->x[l], y = ln->y[l], cr = ln->cx[l], ci = ln->cy[l];
     const double *t = cx->lanes;
-    /* the first time the vector test chose this lane: b exists and steps >= 2 */
-    do {
-        int steps = 0;
-        const rnd_bla_t *b = rnd_bla_lookup (cx->bla[orbit], i - off, fabs (x) + fabs (y),
-                                             job->max_iter - n + 1, &steps);
-        double nx = fma (b->ax, x, fma (-b->ay, y, fma (b->bx, cr, -(b->by * ci))));
-        double ny = fma (b->ax, y, fma (b->ay, x, fma (b->bx, ci, b->by * cr)));
-        int j = i + steps;
-        double fx = t[4 * j] + nx, fy = t[4 * j + 1] + ny;
-        double m2 = rnd_k_mag2 (fx, fy);
-        if (m2 > job->bail2) {
-            /* escaped somewhere in the skip: redo it step by step */
-            ln->pu[l] = n + steps;
-            break;
-        }
-        i = j;
-        n += steps;
-        ln->nd[l] = n - i;
-        ln->idx[l] = i;
-        if (i == last || m2 < rnd_k_mag2 (nx, ny)) {
-            p_rebase (cx, ln, l, fx, fy);
-            return;
-        }
-        x = nx;
-        y = ny;
-        if (n > job->max_iter)
-            break;
-        /* skips again when the vector test would (the 2-step entry at i,
-         * whose radius is row i + 1's; n < pu cannot be: pu <= n0) */
-    } while (t[4 * (i + 1) + 2] > fabs (x) + fabs (y) && n <= job->max_iter - 1);
-    ln->x[l] = x;
-    ln->y[l] = y;
-    p_at (cx, ln, l);
-}
-
-/* Step A of a pass in scalar code, for lane l that stopped after it (an
- * escape, the end, a rebase, or a BLA skip next), from the state the pass
- * left alone: the vector's operations (fma (2, Z, z) for (Z + Z) + z
- * included), so the same bits. Commits the step and handles its event; 1
- * when the pixel is done and its value is in out. */
-static int
-p_step_a (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out)
-{
-    const rnd_kjob_t *job = cx->job;
-    double x = ln->x[l], y = ln->y[l];
-    double ax = fma (2.0, ln->zr[l], x), ay = fma (2.0, ln->zi[l], y);
-    double nx = fma (ax, x, fma (-ay, y, ln->cx[l]));
-    double ny = fma (ax, y, fma (ay, x, ln->cy[l]));
-    double fx = ln->zr1[l] + nx, fy = ln->zi1[l] + ny;
-    double m2 = rnd_k_mag2 (fx, fy);
-    int n = (int)(ln->idx[l] + ln->nd[l]);
-    if (m2 > job->bail2) {
-        out[ln->pix[l]] = rnd_k_smooth (job, n, m2);
-        return 1;
-    }
-    if (n >= job->max_iter) {
-        out[ln->pix[l]] = RND_INTERIOR;
-        return 1;
-    }
-    ln->idx[l] += 1.0; /* and n with it */
-    if (ln->idx[l] == ln->last[l] || m2 < rnd_k_mag2 (nx, ny)) {
-        p_rebase (cx, ln, l, fx, fy);
-    } else {
-        ln->x[l] = nx;
-        ln->y[l] = ny;
-        p_at (cx, ln, l);
-    }
-    return 0;
-}
-
-/* Brings lane l, stopped by an event, into a state the vector may run:
- * takes the BLA skips due (p_skip), finishes a pixel at max_iter, and sets
- * what the vector's BLA test relies on (see p_lanes_run): live (BLA allowed
- * iff n >= pu) and ev, so that the lane stops before an iteration where
- * that changes (pu, or max_iter, where a skip would be too long). 1 when
- * the pixel is done and its value is in out. */
-static int
-p_settle (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla)
-{
-    const rnd_kjob_t *job = cx->job;
+    double x = ln->x[l], y = ln->y[l], cr = ln->cx[l], ci = ln->cy[l];
+    int i = (int)ln->idx[l], off = (int)ln->off[l], last = (int)ln->last[l];
+    int n = (int)(ln->idx[l] + ln->nd[l]), pu = (int)ln->pu[l];
     for (;;) {
-        double n = ln->idx[l] + ln->nd[l];
+        if (plain) {
+            plain = 0;
+            double ax = fma (2.0, t[4 * i], x), ay = fma (2.0, t[4 * i + 1], y);
+            double nx = fma (ax, x, fma (-ay, y, cr));
+            double ny = fma (ax, y, fma (ay, x, ci));
+            double fx = t[4 * (i + 1)] + nx, fy = t[4 * (i + 1) + 1] + ny;
+            double m2 = rnd_k_mag2 (fx, fy);
+            if (m2 > job->bail2) {
+                out[ln->pix[l]] = rnd_k_smooth (job, n, m2);
+                return 1;
+            }
+            if (n >= job->max_iter) {
+                out[ln->pix[l]] = RND_INTERIOR;
+                return 1;
+            }
+            i++;
+            n++;
+            if (i == last || m2 < rnd_k_mag2 (nx, ny)) {
+                /* rebase: z <- Z_m + z on the base orbit at m = 0 */
+                x = fx;
+                y = fy;
+                i = off = (int)cx->off[1];
+                last = (int)cx->last[1];
+            } else {
+                x = nx;
+                y = ny;
+            }
+        }
         if (n > job->max_iter) {
             out[ln->pix[l]] = RND_INTERIOR;
             return 1;
         }
         if (!bla)
-            return 0;
-        int i = (int)ln->idx[l];
-        if (n < ln->pu[l]) {
-            /* no skip: a plain step here at an even m, so that the lane's
-             * step B, at an even index whose 2-step radius is 0, cannot
-             * skip in the vector either */
-            if (!((i - (int)ln->off[l]) & 1)) {
-                if (p_step_a (cx, ln, l, out))
-                    return 1;
+            break;
+        int odd = (i - off) & 1;
+        if (n < pu) {
+            /* no skip: at an odd m, so that the lane's step B, at an even
+             * index whose 2-step radius is 0, cannot skip in the vector */
+            if (!odd) {
+                plain = 1;
                 continue;
             }
             ln->live[l] = 1.0;
-            ln->ev[l] = ln->pu[l] - 1.0;
-            p_lim (ln, l);
-            return 0;
+            ln->ev[l] = pu - 1.0;
+            break;
         }
-        if (n == job->max_iter) /* the last iteration: no skip, and it ends the pixel */
-            return p_step_a (cx, ln, l, out);
+        if (n == job->max_iter) { /* the last iteration: no skip, it ends the pixel */
+            plain = 1;
+            continue;
+        }
         /* the scalar kernel skips when the 2-step entry at m is valid for
-         * |z|: its radius is in row idx + 1 */
-        if (cx->lanes[4 * (i + 1) + 2] > fabs (ln->x[l]) + fabs (ln->y[l])) {
-            p_skip (cx, ln, l);
+         * |z|: its radius is in row i + 1 */
+        double zn = fabs (x) + fabs (y);
+        if (t[4 * (i + 1) + 2] > zn) {
+            int steps = 0;
+            const rnd_bla_t *b = rnd_bla_lookup (cx->bla[off != (int)cx->off[0]], i - off, zn,
+                                                 job->max_iter - n + 1, &steps);
+            double nx = fma (b->ax, x, fma (-b->ay, y, fma (b->bx, cr, -(b->by * ci))));
+            double ny = fma (b->ax, y, fma (b->ay, x, fma (b->bx, ci, b->by * cr)));
+            int j = i + steps;
+            double fx = t[4 * j] + nx, fy = t[4 * j + 1] + ny;
+            double m2 = rnd_k_mag2 (fx, fy);
+            if (m2 > job->bail2) {
+                /* escaped somewhere in the skip: redo it step by step */
+                pu = n + steps;
+                continue;
+            }
+            i = j;
+            n += steps;
+            if (i == last || m2 < rnd_k_mag2 (nx, ny)) {
+                x = fx;
+                y = fy;
+                i = off = (int)cx->off[1];
+                last = (int)cx->last[1];
+            } else {
+                x = nx;
+                y = ny;
+            }
             continue;
         }
         /* 2-step entries start at odd m only, and a pass moves m by 2: at
-         * an even m a lane may skip in step B only, which the vector tests.
-         * At an odd m, one plain step here. */
-        if ((i - (int)ln->off[l]) & 1) {
-            if (p_step_a (cx, ln, l, out))
-                return 1;
+         * an even m a lane may skip in step B only, which the vector tests */
+        if (odd) {
+            plain = 1;
             continue;
         }
         ln->live[l] = 2.0;
         ln->ev[l] = cx->ev0;
-        p_lim (ln, l);
-        return 0;
+        break;
     }
+    ln->x[l] = x;
+    ln->y[l] = y;
+    ln->idx[l] = i;
+    ln->nd[l] = n - i;
+    ln->off[l] = off;
+    ln->last[l] = last;
+    ln->pu[l] = pu;
+    p_at (cx, ln, l);
+    return 0;
 }
 
 /* Stream every pixel of st through the lanes into out. */
@@ -373,7 +356,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
              * finds an entry of 2 or more steps valid for |zx| + |zy|, and
              * as radii shrink with length that is when the 2-step entry at
              * m is; those start at odd m, and a lane that may skip (live 2)
-             * enters a pass at an even m (p_settle): never in step A. */
+             * enters a pass at an even m (p_scalar): never in step A. */
             /* 2Z + z as fma (2, Z, z): 2Z is exact, so this is the scalar
              * kernel's (Z + Z) + z, in one operation instead of two */
             V_T ax = V_FMADD (two, za, x), ay = V_FMADD (two, wa, y);
@@ -387,7 +370,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_MASK_T esc = V_CMP_M (adva, m2a, b2, _CMP_GT_OQ);
             V_MASK_T stay = V_MASK_ANDNOT (adva, esc);
             /* at the orbit's last index or at ev (n >= ev, as idx + 1 >= ev
-             * - nd + 1): p_step_a and p_settle sort it out */
+             * - nd + 1): p_scalar sorts it out */
             V_MASK_T end = V_CMP_M (stay, idxa, lim, _CMP_GE_OQ);
             V_MASK_T reb = V_CMP_M (stay, m2a, zm2, _CMP_LT_OQ);
             /* Step B, from A's state, in the lanes A left going on and that
@@ -419,7 +402,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             (void)rc; /* the radius at idx + 2: an even m, no entry */
             V_STORE_I64 (&ln.go[o], advb, V_MUL (V_ADD (idxb, three), four));
             /* Commit B where it ran; lanes that stopped after A redo it in
-             * scalar code (p_step_a: rare, and no blends here). */
+             * scalar code (p_scalar: rare, and no blends here). */
             V_MASK_STORE (&ln.x[o], advb, xb);
             V_MASK_STORE (&ln.y[o], advb, yb);
             V_MASK_STORE (&ln.zr[o], advb, zc);
@@ -447,7 +430,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
          * because step B would skip: the skip is taken now). */
         for (uint64_t b = stopbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
-            if (p_step_a (&cx, &ln, l, out) || p_settle (&cx, &ln, l, out, bla))
+            if (p_scalar (&cx, &ln, l, out, bla, 1))
                 active -= !p_fill (&cx, st, &ln, l);
         }
         /* Escaped in step B at n (stored as n + 1). */
@@ -465,7 +448,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             int end = endbits >> l & 1;
             if ((rebbits >> l & 1) || ln.idx[l] == ln.last[l])
                 p_rebase (&cx, &ln, l, ln.zr[l] + ln.x[l], ln.zi[l] + ln.y[l]);
-            if ((end || ln.live[l] < 2.0) && p_settle (&cx, &ln, l, out, bla))
+            if ((end || ln.live[l] < 2.0) && p_scalar (&cx, &ln, l, out, bla, 0))
                 active -= !p_fill (&cx, st, &ln, l);
         }
     }
