@@ -10,8 +10,11 @@
  *     (A, then B) a pass. Each lane is at its own index m (its pixel started
  *     later, or it rebased), so the reference is fetched per lane: one
  *     64-byte load of two rows of ref->lanes (Z and a BLA radius a row,
- *     reference.h) a lane and pass, transposed into vectors, for the *next*
- *     pass, so that no load waits inside a step. The orbits of a Julia job
+ *     reference.h) a lane and pass, transposed into vectors; Z at m is kept
+ *     from the last pass. Loading the rows a pass ahead and keeping them in
+ *     the lanes' state instead costs 5 masked stores a vector and pass,
+ *     more than the loads' wait (the lanes walk their rows in order, and
+ *     the hardware prefetches them). The orbits of a Julia job
  *     are joined in one array, so the index alone says which orbit a lane
  *     is on; the rows are padded so a lane may read past its orbit's end;
  *   - escape |Z_m + z|^2 > R^2, the end at max_iter and rebasing are tested
@@ -62,15 +65,10 @@ typedef struct {
     _Alignas(64) double cy[P_LANES];
     _Alignas(64) double zr[P_LANES]; /* Z at idx */
     _Alignas(64) double zi[P_LANES];
-    _Alignas(64) double zr1[P_LANES]; /* Z at idx + 1 */
-    _Alignas(64) double zi1[P_LANES];
-    _Alignas(64) double zr2[P_LANES]; /* Z at idx + 2 (beyond the orbit: unused) */
-    _Alignas(64) double zi2[P_LANES];
-    _Alignas(64) double r2[P_LANES];   /* radius of the 2-step BLA entry at idx + 1;
-                                          0 where there is none */
-    _Alignas(64) int64_t go[P_LANES];  /* 4 (idx + 3): where the pass loads the rows
-                                          for the next one (written a pass ahead,
-                                          so the loads need no vector extracts) */
+    _Alignas(64) int64_t go[P_LANES];  /* 4 (idx + 1): where the pass loads rows
+                                          idx + 1 and idx + 2 (written a pass
+                                          ahead, so the loads need no vector
+                                          extracts) */
     _Alignas(64) double idx[P_LANES];  /* off + m: index into the joined orbits */
     _Alignas(64) double off[P_LANES];  /* where the lane's orbit starts there */
     _Alignas(64) double last[P_LANES]; /* off + that orbit's len - 1 */
@@ -113,9 +111,8 @@ p_lim (p_lanes_t *ln, int l)
     ln->lim[l] = e < ln->last[l] ? e : ln->last[l];
 }
 
-/* Loads what lane l reads at its index idx, as the vector loop prefetches
- * it: Z at idx, idx + 1 and idx + 2, and the radius of the 2-step BLA
- * entry at idx + 1 (from the row after it: reference.h). */
+/* What lane l keeps of the reference at its index idx: Z at idx, and
+ * where the next pass loads rows idx + 1 and idx + 2; then lim. */
 static inline void
 p_at (const p_ctx_t *cx, p_lanes_t *ln, int l)
 {
@@ -123,12 +120,7 @@ p_at (const p_ctx_t *cx, p_lanes_t *ln, int l)
     const double *t = cx->lanes + 4 * (int)ln->idx[l];
     ln->zr[l] = t[0];
     ln->zi[l] = t[1];
-    ln->zr1[l] = t[4];
-    ln->zi1[l] = t[5];
-    ln->zr2[l] = t[8];
-    ln->zi2[l] = t[9];
-    ln->r2[l] = t[10];
-    ln->go[l] = 4 * ((int64_t)ln->idx[l] + 3);
+    ln->go[l] = 4 * ((int64_t)ln->idx[l] + 1);
     p_lim (ln, l);
 }
 
@@ -336,8 +328,8 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
     int active = 0;
     for (int l = 0; l < P_LANES; l++)
         active += p_fill (&cx, st, &ln, l);
-    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), two = V_SET1 (2.0), three = V_SET1 (3.0),
-              four = V_SET1 (4.0), b2 = V_SET1 (job->bail2);
+    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), two = V_SET1 (2.0), four = V_SET1 (4.0),
+              b2 = V_SET1 (job->bail2);
 
     while (active > 0) {
         uint64_t escbits = 0, endbits = 0, rebbits = 0, stopbits = 0;
@@ -348,8 +340,14 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_T idx = V_LOAD (&ln.idx[o]), lim = V_LOAD (&ln.lim[o]);
             V_T cr = V_LOAD (&ln.cx[o]), ci = V_LOAD (&ln.cy[o]);
             V_T za = V_LOAD (&ln.zr[o]), wa = V_LOAD (&ln.zi[o]);
-            V_T zb = V_LOAD (&ln.zr1[o]), wb = V_LOAD (&ln.zi1[o]);
-            V_T zc = V_LOAD (&ln.zr2[o]), wc = V_LOAD (&ln.zi2[o]);
+            /* Z at idx + 1 and idx + 2 and the radius of the 2-step entry at
+             * m + 1: rows idx + 1 and idx + 2 of ref->lanes in one load a
+             * lane (beyond the orbit, in its padding, only for lanes that
+             * stop before they use them); Z at idx is the last pass's Z at
+             * idx + 2. */
+            V_T zb, wb, r1, zc, wc, r2;
+            V_GATHER6 (cx.lanes, &ln.go[o], zb, wb, r1, zc, wc, r2);
+            (void)r1; /* the entry at m: none at an even m (see step A) */
             V_T lv = V_LOAD (&ln.live[o]);
             V_MASK_T live = V_CMP_GT (lv, zero);
             /* Step A. The scalar kernel skips by BLA when its lookup
@@ -378,7 +376,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_MASK_T advb = V_MASK_ANDNOT (V_MASK_ANDNOT (stay, end), reb);
             if (bla) {
                 V_T zn = V_ADD (V_ABS (xa), V_ABS (ya));
-                V_MASK_T sk = V_CMP_GT (V_LOAD (&ln.r2[o]), zn);
+                V_MASK_T sk = V_CMP_GT (r2, zn);
                 advb = V_MASK_ANDNOT (advb, sk);
             }
             ax = V_FMADD (two, zb, xa);
@@ -394,26 +392,13 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_MASK_T stayb = V_MASK_ANDNOT (advb, escb);
             V_MASK_T endb = V_CMP_M (stayb, idxb, lim, _CMP_GE_OQ);
             V_MASK_T rebb = V_CMP_M (stayb, m2b, zm2, _CMP_LT_OQ);
-            /* The next pass's reference: rows idx + 3 and idx + 4 of
-             * ref->lanes in one load a lane (beyond the orbit, in its
-             * padding, only for lanes that rebase and reload it). */
-            V_T zd, wd, rc, ze, we, rd;
-            V_GATHER6 (cx.lanes, &ln.go[o], zd, wd, rc, ze, we, rd);
-            (void)rc; /* the radius at idx + 2: an even m, no entry */
-            V_STORE_I64 (&ln.go[o], advb, V_MUL (V_ADD (idxb, three), four));
+            V_STORE_I64 (&ln.go[o], advb, V_MUL (V_ADD (idxb, one), four));
             /* Commit B where it ran; lanes that stopped after A redo it in
              * scalar code (p_scalar: rare, and no blends here). */
             V_MASK_STORE (&ln.x[o], advb, xb);
             V_MASK_STORE (&ln.y[o], advb, yb);
             V_MASK_STORE (&ln.zr[o], advb, zc);
             V_MASK_STORE (&ln.zi[o], advb, wc);
-            V_MASK_STORE (&ln.zr1[o], advb, zd);
-            V_MASK_STORE (&ln.zi1[o], advb, wd);
-            V_MASK_STORE (&ln.zr2[o], advb, ze);
-            V_MASK_STORE (&ln.zi2[o], advb, we);
-            if (bla) {
-                V_MASK_STORE (&ln.r2[o], advb, rd);
-            }
             V_MASK_STORE (&ln.idx[o], advb, idxb);
             unsigned e = V_MASK_BITS (escb);
             if (e) /* rare: once a pixel */
