@@ -27,24 +27,27 @@
  *   - BLA: the scalar kernel skips when the table's longest entry at m that
  *     is valid for |z| has 2 or more steps. Entries' radii shrink with their
  *     length (a merge takes the min of its first half's), so that is the
- *     case exactly when the 2-step entry at m is valid: its radius, in the
- *     lane's row, decides for every lane with one compare. Lanes that skip
- *     leave the vector and take the skip (the scalar kernel's lookup and
- *     A z + B c, the same bits) in scalar code (p_scalar), and the skips that
- *     follow it in a row; a skip covers many iterations (~870 at 1e-113), so
- *     its scalar cost is spread over them. The scalar kernel's other rules
- *     (no skip before plain_until, none longer than the iterations left)
- *     are not tested in the vector: a lane's live says whether it may skip
- *     at all, and it leaves the vector (ev) before an iteration where that
- *     changes, for p_scalar to decide.
+ *     case exactly when the 2-step entry at m is valid. Those start at odd
+ *     m only, and a pass moves m by 2: p_scalar sends a lane into the vector
+ *     at an even m when it may skip, so that a skip can only be due in step
+ *     B, where the radius in the lane's row decides with one compare a pass,
+ *     and at an odd m when it may not (n < plain_until), where step B's
+ *     radius is 0. A lane whose step B would skip stops after A and takes
+ *     the skip (the scalar kernel's lookup and A z + B c, the same bits) in
+ *     scalar code (p_scalar), with the skips that follow it in a row (~5 at
+ *     1e-113); a skip covers many iterations (~870 at 1e-113), so its scalar
+ *     cost is spread over them. The scalar kernel's other rules
+ *     (plain_until, no skip longer than the iterations left) are not tested
+ *     in the vector: a lane leaves it (lim, from ev) before an iteration
+ *     where they change, for p_scalar to decide.
  * Floatexp jobs (below 1e-290) are not handled here: kernel.c runs the
  * scalar kernel for them.
  *
  * The including file defines, beyond kernel_simd.h's macros: V_GATHER6
  * (table, int64 offsets, six results: two rows' columns), V_STORE_I64 (p,
  * mask, doubles holding integers: stored as int64), V_ABS, V_MASK_STORE (p, mask, v),
- * V_CMP_M (mask, a, b, pred) (the lanes of mask where a pred b), V_MASK_OR,
- * V_MASK_ANDNOT (a and not b), V_MASK_NONE, V_MASK_BITS (the lanes' bits),
+ * V_CMP_M (mask, a, b, pred) (the lanes of mask where a pred b),
+ * V_MASK_ANDNOT (a and not b), V_MASK_BITS (the lanes' bits),
  * P_CHAINS (vectors a pass) and KP_LIST_FN (a rectangle, then a list of pixels). */
 
 #include "bla.h"
@@ -372,7 +375,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_MASK_T end = V_CMP_M (stay, idxa, lim, _CMP_GE_OQ);
             V_MASK_T reb = V_CMP_M (stay, m2a, zm2, _CMP_LT_OQ);
             /* Step B, from A's state, in the lanes A left going on and that
-             * would not skip now (those stop after A: the next pass skips). */
+             * would not skip now (those stop after A; p_scalar skips). */
             V_MASK_T advb = V_MASK_ANDNOT (V_MASK_ANDNOT (stay, end), reb);
             if (bla) {
                 V_T zn = V_ADD (V_ABS (xa), V_ABS (ya));
