@@ -10,8 +10,11 @@
  *     (A, then B) a pass. Each lane is at its own index m (its pixel started
  *     later, or it rebased), so the reference is fetched per lane: one
  *     64-byte load of two rows of ref->lanes (Z and a BLA radius a row,
- *     reference.h) a lane and pass, transposed into vectors, for the *next*
- *     pass, so that no load waits inside a step. The orbits of a Julia job
+ *     reference.h) a lane and pass, transposed into vectors; Z at m is kept
+ *     from the last pass. Loading the rows a pass ahead and keeping them in
+ *     the lanes' state instead costs 5 masked stores a vector and pass,
+ *     more than the loads' wait (the lanes walk their rows in order, and
+ *     the hardware prefetches them). The orbits of a Julia job
  *     are joined in one array, so the index alone says which orbit a lane
  *     is on; the rows are padded so a lane may read past its orbit's end;
  *   - escape |Z_m + z|^2 > R^2, the end at max_iter and rebasing are tested
@@ -19,24 +22,32 @@
  *     escape every few steps would save one compare and cost a roll-back.
  *     Only step B is committed from the vector; a lane that stopped after A
  *     (an event there, or a BLA skip due next) redoes A in scalar code with
- *     the same operations (p_step_a). Escapes, ends and rebases are finished
+ *     the same operations (p_scalar). Escapes, ends and rebases are finished
  *     in scalar code: rare, once a pixel or a rebase;
  *   - BLA: the scalar kernel skips when the table's longest entry at m that
  *     is valid for |z| has 2 or more steps. Entries' radii shrink with their
  *     length (a merge takes the min of its first half's), so that is the
- *     case exactly when the 2-step entry at m is valid: its radius, in the
- *     lane's row, decides for every lane with one compare. Lanes that skip
- *     leave the vector and take the skip (the scalar kernel's lookup and
- *     A z + B c, the same bits) in scalar code (p_skip); a skip covers many
- *     iterations (~870 at 1e-113), so its scalar cost is spread over them.
+ *     case exactly when the 2-step entry at m is valid. Those start at odd
+ *     m only, and a pass moves m by 2: p_scalar sends a lane into the vector
+ *     at an even m when it may skip, so that a skip can only be due in step
+ *     B, where the radius in the lane's row decides with one compare a pass,
+ *     and at an odd m when it may not (n < plain_until), where step B's
+ *     radius is 0. A lane whose step B would skip stops after A and takes
+ *     the skip (the scalar kernel's lookup and A z + B c, the same bits) in
+ *     scalar code (p_scalar), with the skips that follow it in a row (~5 at
+ *     1e-113); a skip covers many iterations (~870 at 1e-113), so its scalar
+ *     cost is spread over them. The scalar kernel's other rules
+ *     (plain_until, no skip longer than the iterations left) are not tested
+ *     in the vector: a lane leaves it (lim, from ev) before an iteration
+ *     where they change, for p_scalar to decide.
  * Floatexp jobs (below 1e-290) are not handled here: kernel.c runs the
  * scalar kernel for them.
  *
  * The including file defines, beyond kernel_simd.h's macros: V_GATHER6
  * (table, int64 offsets, six results: two rows' columns), V_STORE_I64 (p,
  * mask, doubles holding integers: stored as int64), V_ABS, V_MASK_STORE (p, mask, v),
- * V_CMP_M (mask, a, b, pred) (the lanes of mask where a pred b), V_MASK_OR,
- * V_MASK_ANDNOT (a and not b), V_MASK_NONE, V_MASK_BITS (the lanes' bits),
+ * V_CMP_M (mask, a, b, pred) (the lanes of mask where a pred b),
+ * V_MASK_ANDNOT (a and not b), V_MASK_BITS (the lanes' bits),
  * P_CHAINS (vectors a pass) and KP_LIST_FN (a rectangle, then a list of pixels). */
 
 #include "bla.h"
@@ -57,23 +68,22 @@ typedef struct {
     _Alignas(64) double cy[P_LANES];
     _Alignas(64) double zr[P_LANES]; /* Z at idx */
     _Alignas(64) double zi[P_LANES];
-    _Alignas(64) double zr1[P_LANES]; /* Z at idx + 1 */
-    _Alignas(64) double zi1[P_LANES];
-    _Alignas(64) double zr2[P_LANES]; /* Z at idx + 2 (beyond the orbit: unused) */
-    _Alignas(64) double zi2[P_LANES];
-    _Alignas(64) double r1[P_LANES];   /* radius of the 2-step BLA entry at idx; 0
-                                          where there is none */
-    _Alignas(64) double r2[P_LANES];   /* the same at idx + 1 */
-    _Alignas(64) int64_t go[P_LANES];  /* 4 (idx + 3): where the pass loads the rows
-                                          for the next one (written a pass ahead,
-                                          so the loads need no vector extracts) */
+    _Alignas(64) int64_t go[P_LANES];  /* 4 (idx + 1): where the pass loads rows
+                                          idx + 1 and idx + 2 (written a pass
+                                          ahead, so the loads need no vector
+                                          extracts) */
     _Alignas(64) double idx[P_LANES];  /* off + m: index into the joined orbits */
     _Alignas(64) double off[P_LANES];  /* where the lane's orbit starts there */
     _Alignas(64) double last[P_LANES]; /* off + that orbit's len - 1 */
     _Alignas(64) double nd[P_LANES];   /* n - idx, n being the iteration the next pass
                                           computes (steps move both: no store) */
     _Alignas(64) double pu[P_LANES];   /* no BLA before this n (plain_until) */
-    _Alignas(64) double live[P_LANES]; /* 1: iterating a pixel; 0: idle */
+    _Alignas(64) double ev[P_LANES];   /* the lane leaves the vector once it has
+                                          computed an iteration >= ev (p_scalar) */
+    _Alignas(64) double lim[P_LANES];  /* min (last, ev - nd + 1): a step to an
+                                          index >= lim ends at last or at ev */
+    _Alignas(64) double live[P_LANES]; /* 2: iterating a pixel, BLA allowed; 1:
+                                          iterating, no BLA (n < pu); 0: idle */
     _Alignas(64) double m2[P_LANES];   /* |Z + z|^2 after the last step */
     int pix[P_LANES];                  /* output index */
 } p_lanes_t;
@@ -86,6 +96,7 @@ typedef struct {
     double off[2];       /* each orbit's start in them */
     double last[2];      /* each orbit's last index in them */
     const rnd_bla_table_t *bla[2];
+    double ev0; /* ev of a lane that may skip: max_iter - 1 with BLA */
 } p_ctx_t;
 
 /* The pixels of a run: a list (spot checks) first, then a rectangle's,
@@ -95,9 +106,16 @@ typedef struct {
     const rnd_xy_t *list;
 } p_stream_t;
 
-/* Loads what lane l reads at its index idx, as the vector loop prefetches
- * it: Z at idx, idx + 1 and idx + 2, and the radii of the 2-step BLA
- * entries at idx and idx + 1 (from the rows after them: reference.h). */
+/* lim from last, ev and nd (which scalar code sets before it calls this). */
+static inline void
+p_lim (p_lanes_t *ln, int l)
+{
+    double e = ln->ev[l] - ln->nd[l] + 1.0;
+    ln->lim[l] = e < ln->last[l] ? e : ln->last[l];
+}
+
+/* What lane l keeps of the reference at its index idx: Z at idx, and
+ * where the next pass loads rows idx + 1 and idx + 2; then lim. */
 static inline void
 p_at (const p_ctx_t *cx, p_lanes_t *ln, int l)
 {
@@ -105,13 +123,8 @@ p_at (const p_ctx_t *cx, p_lanes_t *ln, int l)
     const double *t = cx->lanes + 4 * (int)ln->idx[l];
     ln->zr[l] = t[0];
     ln->zi[l] = t[1];
-    ln->zr1[l] = t[4];
-    ln->zi1[l] = t[5];
-    ln->r1[l] = t[6];
-    ln->zr2[l] = t[8];
-    ln->zi2[l] = t[9];
-    ln->r2[l] = t[10];
-    ln->go[l] = 4 * ((int64_t)ln->idx[l] + 3);
+    ln->go[l] = 4 * ((int64_t)ln->idx[l] + 1);
+    p_lim (ln, l);
 }
 
 /* Give lane l the next pixel; 0 (and an idle lane) when none is left. */
@@ -124,6 +137,7 @@ p_fill (const p_ctx_t *cx, p_stream_t *st, p_lanes_t *ln, int l)
          * gathers stay inside the orbit. */
         ln->x[l] = ln->y[l] = ln->cx[l] = ln->cy[l] = 0.0;
         ln->idx[l] = ln->off[l] = ln->pu[l] = ln->live[l] = 0.0;
+        ln->ev[l] = cx->ev0;
         ln->last[l] = cx->last[0];
         ln->nd[l] = 1.0;
         ln->pix[l] = -1;
@@ -155,7 +169,8 @@ p_fill (const p_ctx_t *cx, p_stream_t *st, p_lanes_t *ln, int l)
     ln->last[l] = cx->last[0];
     ln->nd[l] = 1.0;
     ln->pu[l] = 0.0;
-    ln->live[l] = 1.0;
+    ln->ev[l] = cx->ev0;
+    ln->live[l] = 2.0;
     p_at (cx, ln, l);
     return 1;
 }
@@ -173,72 +188,126 @@ p_rebase (const p_ctx_t *cx, p_lanes_t *ln, int l, double fx, double fy)
     p_at (cx, ln, l);
 }
 
-/* One pass of the scalar kernel's loop for lane l when it skips by BLA.
- * 1 when the lane's pixel is finished (interior: max_iter reached). */
+/* The scalar kernel's loop for lane l, stopped by an event, in scalar code
+ * until the vector may run it again; 1 when the pixel is done and its
+ * value is in out. plain: first one plain step, step A of a pass that
+ * stopped after it (an escape, the end, a rebase, or a BLA skip next), from
+ * the state the pass left alone. Then it takes the BLA skips due, in a row
+ * (a skip often lands where the next one starts: ~5 in a row at 1e-113),
+ * finishes a pixel at max_iter, and sets what the vector's BLA test relies
+ * on (see p_lanes_run): a lane that may skip (live 2, n >= pu) enters a
+ * pass at an even m, one that may not at an odd m (one plain step here
+ * otherwise), and ev, where that changes (pu, or max_iter, where a skip
+ * would be too long). Plain steps use the vector's operations (fma (2, Z,
+ * z) for (Z + Z) + z included), skips the scalar kernel's lookup and A z +
+ * B c: the same bits. The lane's state lives in locals, written back once. */
 static int
-p_skip (const p_ctx_t *cx, p_lanes_t *ln, int l)
+p_scalar (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla, int plain)
 {
     const rnd_kjob_t *job = cx->job;
-    int orbit = ln->off[l] != cx->off[0];
-    int off = (int)ln->off[l], m = (int)ln->idx[l] - off, n = (int)(ln->idx[l] + ln->nd[l]);
+    const double *t = cx->lanes;
     double x = ln->x[l], y = ln->y[l], cr = ln->cx[l], ci = ln->cy[l];
-    int steps = 0;
-    const rnd_bla_t *b =
-        rnd_bla_lookup (cx->bla[orbit], m, fabs (x) + fabs (y), job->max_iter - n + 1, &steps);
-    /* the vector test chose this lane: b exists and steps >= 2 */
-    double nx = fma (b->ax, x, fma (-b->ay, y, fma (b->bx, cr, -(b->by * ci))));
-    double ny = fma (b->ax, y, fma (b->ay, x, fma (b->bx, ci, b->by * cr)));
-    int i = off + m + steps;
-    double fx = cx->lanes[4 * i] + nx, fy = cx->lanes[4 * i + 1] + ny;
-    double m2 = rnd_k_mag2 (fx, fy);
-    if (m2 > job->bail2) {
-        /* escaped somewhere in the skip: redo it step by step */
-        ln->pu[l] = n + steps;
-        return 0;
+    int i = (int)ln->idx[l], off = (int)ln->off[l], last = (int)ln->last[l];
+    int n = (int)(ln->idx[l] + ln->nd[l]), pu = (int)ln->pu[l];
+    for (;;) {
+        if (plain) {
+            plain = 0;
+            double ax = fma (2.0, t[4 * i], x), ay = fma (2.0, t[4 * i + 1], y);
+            double nx = fma (ax, x, fma (-ay, y, cr));
+            double ny = fma (ax, y, fma (ay, x, ci));
+            double fx = t[4 * (i + 1)] + nx, fy = t[4 * (i + 1) + 1] + ny;
+            double m2 = rnd_k_mag2 (fx, fy);
+            if (m2 > job->bail2) {
+                out[ln->pix[l]] = rnd_k_smooth (job, n, m2);
+                return 1;
+            }
+            if (n >= job->max_iter) {
+                out[ln->pix[l]] = RND_INTERIOR;
+                return 1;
+            }
+            i++;
+            n++;
+            if (i == last || m2 < rnd_k_mag2 (nx, ny)) {
+                /* rebase: z <- Z_m + z on the base orbit at m = 0 */
+                x = fx;
+                y = fy;
+                i = off = (int)cx->off[1];
+                last = (int)cx->last[1];
+            } else {
+                x = nx;
+                y = ny;
+            }
+        }
+        if (n > job->max_iter) {
+            out[ln->pix[l]] = RND_INTERIOR;
+            return 1;
+        }
+        if (!bla)
+            break;
+        int odd = (i - off) & 1;
+        if (n < pu) {
+            /* no skip: at an odd m, so that the lane's step B, at an even
+             * index whose 2-step radius is 0, cannot skip in the vector */
+            if (!odd) {
+                plain = 1;
+                continue;
+            }
+            ln->live[l] = 1.0;
+            ln->ev[l] = pu - 1.0;
+            break;
+        }
+        if (n == job->max_iter) { /* the last iteration: no skip, it ends the pixel */
+            plain = 1;
+            continue;
+        }
+        /* the scalar kernel skips when the 2-step entry at m is valid for
+         * |z|: its radius is in row i + 1 */
+        double zn = fabs (x) + fabs (y);
+        if (t[4 * (i + 1) + 2] > zn) {
+            int steps = 0;
+            const rnd_bla_t *b = rnd_bla_lookup (cx->bla[off != (int)cx->off[0]], i - off, zn,
+                                                 job->max_iter - n + 1, &steps);
+            double nx = fma (b->ax, x, fma (-b->ay, y, fma (b->bx, cr, -(b->by * ci))));
+            double ny = fma (b->ax, y, fma (b->ay, x, fma (b->bx, ci, b->by * cr)));
+            int j = i + steps;
+            double fx = t[4 * j] + nx, fy = t[4 * j + 1] + ny;
+            double m2 = rnd_k_mag2 (fx, fy);
+            if (m2 > job->bail2) {
+                /* escaped somewhere in the skip: redo it step by step */
+                pu = n + steps;
+                continue;
+            }
+            i = j;
+            n += steps;
+            if (i == last || m2 < rnd_k_mag2 (nx, ny)) {
+                x = fx;
+                y = fy;
+                i = off = (int)cx->off[1];
+                last = (int)cx->last[1];
+            } else {
+                x = nx;
+                y = ny;
+            }
+            continue;
+        }
+        /* 2-step entries start at odd m only, and a pass moves m by 2: at
+         * an even m a lane may skip in step B only, which the vector tests */
+        if (odd) {
+            plain = 1;
+            continue;
+        }
+        ln->live[l] = 2.0;
+        ln->ev[l] = cx->ev0;
+        break;
     }
-    ln->idx[l] = i; /* and n moves with it (nd) */
-    if (i == (int)ln->last[l] || m2 < rnd_k_mag2 (nx, ny)) {
-        p_rebase (cx, ln, l, fx, fy);
-    } else {
-        ln->x[l] = nx;
-        ln->y[l] = ny;
-        p_at (cx, ln, l);
-    }
-    return n + steps > job->max_iter;
-}
-
-/* Step A of a pass in scalar code, for lane l that stopped after it (an
- * escape, the end, a rebase, or a BLA skip next), from the state the pass
- * left alone: the vector's operations (fma (2, Z, z) for (Z + Z) + z
- * included), so the same bits. Commits the step and handles its event; 1
- * when the pixel is done and its value is in out. */
-static int
-p_step_a (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out)
-{
-    const rnd_kjob_t *job = cx->job;
-    double x = ln->x[l], y = ln->y[l];
-    double ax = fma (2.0, ln->zr[l], x), ay = fma (2.0, ln->zi[l], y);
-    double nx = fma (ax, x, fma (-ay, y, ln->cx[l]));
-    double ny = fma (ax, y, fma (ay, x, ln->cy[l]));
-    double fx = ln->zr1[l] + nx, fy = ln->zi1[l] + ny;
-    double m2 = rnd_k_mag2 (fx, fy);
-    int n = (int)(ln->idx[l] + ln->nd[l]);
-    if (m2 > job->bail2) {
-        out[ln->pix[l]] = rnd_k_smooth (job, n, m2);
-        return 1;
-    }
-    if (n >= job->max_iter) {
-        out[ln->pix[l]] = RND_INTERIOR;
-        return 1;
-    }
-    ln->idx[l] += 1.0; /* and n with it */
-    if (ln->idx[l] == ln->last[l] || m2 < rnd_k_mag2 (nx, ny)) {
-        p_rebase (cx, ln, l, fx, fy);
-    } else {
-        ln->x[l] = nx;
-        ln->y[l] = ny;
-        p_at (cx, ln, l);
-    }
+    ln->x[l] = x;
+    ln->y[l] = y;
+    ln->idx[l] = i;
+    ln->nd[l] = n - i;
+    ln->off[l] = off;
+    ln->last[l] = last;
+    ln->pu[l] = pu;
+    p_at (cx, ln, l);
     return 0;
 }
 
@@ -256,42 +325,39 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
         cx.last[o] = cx.off[o] + orbits[o]->len - 1;
         cx.bla[o] = tabs[o];
     }
+    cx.ev0 = bla ? job->max_iter - 1.0 : job->max_iter;
 
     p_lanes_t ln;
     int active = 0;
     for (int l = 0; l < P_LANES; l++)
         active += p_fill (&cx, st, &ln, l);
-    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), two = V_SET1 (2.0), three = V_SET1 (3.0),
-              four = V_SET1 (4.0), b2 = V_SET1 (job->bail2), maxn = V_SET1 ((double)job->max_iter),
-              maxn1 = V_SET1 (job->max_iter - 1.0);
+    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), two = V_SET1 (2.0), four = V_SET1 (4.0),
+              b2 = V_SET1 (job->bail2);
 
     while (active > 0) {
-        uint64_t skipbits = 0, escbits = 0, endbits = 0, rebbits = 0, stopbits = 0;
+        uint64_t escbits = 0, endbits = 0, rebbits = 0, stopbits = 0;
 #pragma GCC unroll 16
         for (int c = 0; c < P_CHAINS; c++) {
             const int o = c * V_W;
             V_T x = V_LOAD (&ln.x[o]), y = V_LOAD (&ln.y[o]);
-            V_T idx = V_LOAD (&ln.idx[o]), last = V_LOAD (&ln.last[o]);
-            V_T n = V_ADD (idx, V_LOAD (&ln.nd[o]));
-            V_T pu = V_LOAD (&ln.pu[o]), cr = V_LOAD (&ln.cx[o]), ci = V_LOAD (&ln.cy[o]);
+            V_T idx = V_LOAD (&ln.idx[o]), lim = V_LOAD (&ln.lim[o]);
+            V_T cr = V_LOAD (&ln.cx[o]), ci = V_LOAD (&ln.cy[o]);
             V_T za = V_LOAD (&ln.zr[o]), wa = V_LOAD (&ln.zi[o]);
-            V_T zb = V_LOAD (&ln.zr1[o]), wb = V_LOAD (&ln.zi1[o]);
-            V_T zc = V_LOAD (&ln.zr2[o]), wc = V_LOAD (&ln.zi2[o]);
-            V_MASK_T live = V_CMP_GT (V_LOAD (&ln.live[o]), zero);
-            /* Step A. Lanes the scalar kernel would skip by BLA in this
-             * pass leave the vector: it skips when its lookup finds an
-             * entry of 2 or more steps valid for |zx| + |zy|, and as radii
-             * shrink with length that is when the 2-step entry at m is (r1,
-             * 0 where there is none); the lookup runs from n >= plain_until,
-             * for entries that fit max_iter. */
-            V_MASK_T skip = V_MASK_NONE;
-            if (bla) {
-                V_T zn = V_ADD (V_ABS (x), V_ABS (y));
-                skip = V_CMP_M (live, V_LOAD (&ln.r1[o]), zn, _CMP_GT_OQ);
-                skip = V_CMP_M (skip, n, pu, _CMP_GE_OQ);
-                skip = V_CMP_M (skip, n, maxn1, _CMP_LE_OQ);
-                skipbits |= (uint64_t)V_MASK_BITS (skip) << o;
-            }
+            /* Z at idx + 1 and idx + 2 and the radius of the 2-step entry at
+             * m + 1: rows idx + 1 and idx + 2 of ref->lanes in one load a
+             * lane (beyond the orbit, in its padding, only for lanes that
+             * stop before they use them); Z at idx is the last pass's Z at
+             * idx + 2. */
+            V_T zb, wb, r1, zc, wc, r2;
+            V_GATHER6 (cx.lanes, &ln.go[o], zb, wb, r1, zc, wc, r2);
+            (void)r1; /* the entry at m: none at an even m (see step A) */
+            V_T lv = V_LOAD (&ln.live[o]);
+            V_MASK_T live = V_CMP_GT (lv, zero);
+            /* Step A. The scalar kernel skips by BLA when its lookup
+             * finds an entry of 2 or more steps valid for |zx| + |zy|, and
+             * as radii shrink with length that is when the 2-step entry at
+             * m is; those start at odd m, and a lane that may skip (live 2)
+             * enters a pass at an even m (p_scalar): never in step A. */
             /* 2Z + z as fma (2, Z, z): 2Z is exact, so this is the scalar
              * kernel's (Z + Z) + z, in one operation instead of two */
             V_T ax = V_FMADD (two, za, x), ay = V_FMADD (two, wa, y);
@@ -300,21 +366,20 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_T fx = V_ADD (zb, xa), fy = V_ADD (wb, ya);
             V_T m2a = V_FMADD (fx, fx, V_MUL (fy, fy));
             V_T zm2 = V_FMADD (xa, xa, V_MUL (ya, ya));
-            V_T idxa = V_ADD (idx, one), na = V_ADD (n, one);
-            V_MASK_T adva = V_MASK_ANDNOT (live, skip);
+            V_T idxa = V_ADD (idx, one);
+            V_MASK_T adva = live;
             V_MASK_T esc = V_CMP_M (adva, m2a, b2, _CMP_GT_OQ);
             V_MASK_T stay = V_MASK_ANDNOT (adva, esc);
-            V_MASK_T end = V_CMP_M (stay, n, maxn, _CMP_GE_OQ);
-            V_MASK_T reb = V_MASK_OR (V_CMP_M (stay, idxa, last, _CMP_EQ_OQ),
-                                      V_CMP_M (stay, m2a, zm2, _CMP_LT_OQ));
+            /* at the orbit's last index or at ev (n >= ev, as idx + 1 >= ev
+             * - nd + 1): p_scalar sorts it out */
+            V_MASK_T end = V_CMP_M (stay, idxa, lim, _CMP_GE_OQ);
+            V_MASK_T reb = V_CMP_M (stay, m2a, zm2, _CMP_LT_OQ);
             /* Step B, from A's state, in the lanes A left going on and that
-             * would not skip now (those stop after A: the next pass skips). */
+             * would not skip now (those stop after A; p_scalar skips). */
             V_MASK_T advb = V_MASK_ANDNOT (V_MASK_ANDNOT (stay, end), reb);
             if (bla) {
                 V_T zn = V_ADD (V_ABS (xa), V_ABS (ya));
-                V_MASK_T sk = V_CMP_GT (V_LOAD (&ln.r2[o]), zn);
-                sk = V_CMP_M (sk, na, pu, _CMP_GE_OQ);
-                sk = V_CMP_M (sk, na, maxn1, _CMP_LE_OQ);
+                V_MASK_T sk = V_CMP_GT (r2, zn);
                 advb = V_MASK_ANDNOT (advb, sk);
             }
             ax = V_FMADD (two, zb, xa);
@@ -328,29 +393,15 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             V_T idxb = V_ADD (idxa, one);
             V_MASK_T escb = V_CMP_M (advb, m2b, b2, _CMP_GT_OQ);
             V_MASK_T stayb = V_MASK_ANDNOT (advb, escb);
-            V_MASK_T endb = V_CMP_M (stayb, na, maxn, _CMP_GE_OQ);
-            V_MASK_T rebb = V_MASK_OR (V_CMP_M (stayb, idxb, last, _CMP_EQ_OQ),
-                                       V_CMP_M (stayb, m2b, zm2, _CMP_LT_OQ));
-            /* The next pass's reference: rows idx + 3 and idx + 4 of
-             * ref->lanes in one load a lane (beyond the orbit, in its
-             * padding, only for lanes that rebase and reload it). */
-            V_T zd, wd, rc, ze, we, rd;
-            V_GATHER6 (cx.lanes, &ln.go[o], zd, wd, rc, ze, we, rd);
-            V_STORE_I64 (&ln.go[o], advb, V_MUL (V_ADD (idxb, three), four));
+            V_MASK_T endb = V_CMP_M (stayb, idxb, lim, _CMP_GE_OQ);
+            V_MASK_T rebb = V_CMP_M (stayb, m2b, zm2, _CMP_LT_OQ);
+            V_STORE_I64 (&ln.go[o], advb, V_MUL (V_ADD (idxb, one), four));
             /* Commit B where it ran; lanes that stopped after A redo it in
-             * scalar code (p_step_a: rare, and no blends here). */
+             * scalar code (p_scalar: rare, and no blends here). */
             V_MASK_STORE (&ln.x[o], advb, xb);
             V_MASK_STORE (&ln.y[o], advb, yb);
             V_MASK_STORE (&ln.zr[o], advb, zc);
             V_MASK_STORE (&ln.zi[o], advb, wc);
-            V_MASK_STORE (&ln.zr1[o], advb, zd);
-            V_MASK_STORE (&ln.zi1[o], advb, wd);
-            V_MASK_STORE (&ln.zr2[o], advb, ze);
-            V_MASK_STORE (&ln.zi2[o], advb, we);
-            if (bla) {
-                V_MASK_STORE (&ln.r1[o], advb, rc);
-                V_MASK_STORE (&ln.r2[o], advb, rd);
-            }
             V_MASK_STORE (&ln.idx[o], advb, idxb);
             unsigned e = V_MASK_BITS (escb);
             if (e) /* rare: once a pixel */
@@ -360,12 +411,14 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             rebbits |= (uint64_t)V_MASK_BITS (rebb) << o;
             stopbits |= (uint64_t)V_MASK_BITS (V_MASK_ANDNOT (adva, advb)) << o;
         }
-        if (!(escbits | endbits | rebbits | skipbits | stopbits))
+        if (!(escbits | endbits | rebbits | stopbits))
             continue;
 
+        /* Stopped after step A: redo it here, then settle (most stop
+         * because step B would skip: the skip is taken now). */
         for (uint64_t b = stopbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
-            if (p_step_a (&cx, &ln, l, out))
+            if (p_scalar (&cx, &ln, l, out, bla, 1))
                 active -= !p_fill (&cx, st, &ln, l);
         }
         /* Escaped in step B at n (stored as n + 1). */
@@ -374,23 +427,17 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             out[ln.pix[l]] = rnd_k_smooth (job, (int)(ln.idx[l] + ln.nd[l]) - 1, ln.m2[l]);
             active -= !p_fill (&cx, st, &ln, l);
         }
-        /* Ran max_iter iterations: interior. */
-        for (uint64_t b = endbits; b; b &= b - 1) {
+        /* z <- Z_m + z, the same sum the step computed, where |Z_m + z| <
+         * |z| or m is the orbit's last index (one of endbits). Then lanes
+         * that reached ev (max_iter, or a change of BLA's rules) and those
+         * that may not skip, now at m = 0, settle. */
+        for (uint64_t b = rebbits | endbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
-            out[ln.pix[l]] = RND_INTERIOR;
-            active -= !p_fill (&cx, st, &ln, l);
-        }
-        /* z <- Z_m + z, the same sum the step computed. */
-        for (uint64_t b = rebbits & ~endbits; b; b &= b - 1) {
-            int l = __builtin_ctzll (b);
-            p_rebase (&cx, &ln, l, ln.zr[l] + ln.x[l], ln.zi[l] + ln.y[l]);
-        }
-        for (uint64_t b = skipbits; b; b &= b - 1) {
-            int l = __builtin_ctzll (b);
-            if (p_skip (&cx, &ln, l)) {
-                out[ln.pix[l]] = RND_INTERIOR;
+            int end = endbits >> l & 1;
+            if ((rebbits >> l & 1) || ln.idx[l] == ln.last[l])
+                p_rebase (&cx, &ln, l, ln.zr[l] + ln.x[l], ln.zi[l] + ln.y[l]);
+            if ((end || ln.live[l] < 2.0) && p_scalar (&cx, &ln, l, out, bla, 0))
                 active -= !p_fill (&cx, st, &ln, l);
-            }
         }
     }
 }
