@@ -57,9 +57,7 @@
                             _mm256_cvtepi32_epi64 (_mm256_cvtpd_epi32 (v)))
 #define V_ABS(v) _mm256_andnot_pd (_mm256_set1_pd (-0.0), (v))
 #define V_CMP_M(mask, a, b, p) _mm256_and_pd ((mask), _mm256_cmp_pd ((a), (b), (p)))
-#define V_MASK_OR(a, b) _mm256_or_pd ((a), (b))
 #define V_MASK_ANDNOT(a, b) _mm256_andnot_pd ((b), (a))
-#define V_MASK_NONE _mm256_setzero_pd ()
 #define V_MASK_BITS(m) ((unsigned)_mm256_movemask_pd (m))
 #define V_MASK_STORE(p, mask, v)                                                                   \
     _mm256_store_pd ((p), _mm256_blendv_pd (_mm256_load_pd (p), (v), (mask)))

@@ -66,9 +66,7 @@
     _mm512_mask_store_epi64 ((p), (mask), _mm512_cvtepi32_epi64 (_mm512_cvtpd_epi32 (v)))
 #define V_ABS _mm512_abs_pd
 #define V_CMP_M(mask, a, b, p) _mm512_mask_cmp_pd_mask ((mask), (a), (b), (p))
-#define V_MASK_OR(a, b) ((__mmask8)((a) | (b)))
 #define V_MASK_ANDNOT(a, b) ((__mmask8)((a) & ~(b)))
-#define V_MASK_NONE ((__mmask8)0)
 #define V_MASK_BITS(m) ((unsigned)(m))
 #define V_MASK_STORE(p, mask, v) _mm512_mask_store_pd ((p), (mask), (v))
 #ifndef P_CHAINS

@@ -45,8 +45,9 @@ struct rnd_ref {
      * 32-byte row per index i of the joined orbits (start, then Julia's
      * base): Z_i's re and im, the radius of the 2-step BLA entry at index
      * i - 1 of the same orbit (0 where there is none), and 0; then 4 rows
-     * of zeros, so that a lane may read 3 rows past the last index. One
-     * 64-byte load per lane then serves two steps (rnd_ref_build_lanes). */
+     * of zeros: a lane reads at most 1 row past the last index (4 leave
+     * room). One 64-byte load per lane then serves two steps
+     * (rnd_ref_build_lanes). */
     double *lanes;
 };
 
