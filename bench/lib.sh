@@ -199,22 +199,25 @@ wait_logs () {
     done
 }
 
+# wait_port: PORT <- peer 0's port, from its `started` line (10 s at most).
+wait_port () {
+    local end=$(($(now_ms) + 10000))
+    PORT=""
+    until [ -n "$PORT" ]; do
+        PORT=$(num "$DIR/0.jsonl" started port)
+        [ -n "$PORT" ] && break
+        [ "$(now_ms)" -gt $end ] && die "peer 0 did not start"
+        sleep 0.005
+    done
+}
+
 # peer I ARGS...: start peer I (log $DIR/I.jsonl, image $DIR/I.png); for
 # I = 0 wait for its port (PORT). The process is named pI.
 peer () {
-    local i=$1 end
+    local i=$1
     shift
     spawn "p$i" "$BIN" peer --headless --log-json "$DIR/$i.jsonl" -o "$DIR/$i.png" "$@"
-    if [ "$i" = 0 ]; then
-        end=$(($(now_ms) + 10000))
-        PORT=""
-        until [ -n "$PORT" ]; do
-            PORT=$(num "$DIR/0.jsonl" started port)
-            [ -n "$PORT" ] && break
-            [ "$(now_ms)" -gt $end ] && die "peer 0 did not start"
-            sleep 0.005
-        done
-    fi
+    if [ "$i" = 0 ]; then wait_port; fi
 }
 
 # swarm N ARGS...: peers 0..N-1, the first starting the job from ARGS, the

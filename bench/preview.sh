@@ -62,22 +62,13 @@ done
 # wpeer I MODE ARGS...: windowed peer I (log $DIR/I.jsonl), its window
 # 480x270 at column I; MODE "off" turns the preview off.
 wpeer () {
-    local i=$1 mode=$2 end
+    local i=$1 mode=$2
     shift 2
     local env=(env)
     [ "$mode" = off ] && env+=(P2PF_TEST_NO_PREVIEW=1)
     spawn "p$i" "${env[@]}" "$BIN" peer --log-json "$DIR/$i.jsonl" -o "$DIR/$i-$mode.png" \
         --geometry "480x270+$((i * 500))+0" --exit-when-done "$@"
-    if [ "$i" = 0 ]; then
-        end=$(($(now_ms) + 10000))
-        PORT=""
-        until [ -n "$PORT" ]; do
-            PORT=$(num "$DIR/0.jsonl" started port)
-            [ -n "$PORT" ] && break
-            [ "$(now_ms)" -gt $end ] && die "peer 0 did not start"
-            sleep 0.005
-        done
-    fi
+    if [ "$i" = 0 ]; then wait_port; fi
 }
 
 # shown FILE K: the Unix ms of the first of FILE's `preview` and its

@@ -247,17 +247,10 @@ s_apply (rnd_view_t *v, int version, s_key_t key, const char *value, const char 
                            name, quoted);
         return 0;
     case S_KEY_MAX_ITER:
-        switch (s_parse_int (value, &v->max_iter)) {
-        case S_VALUE_OK:
-            return 0;
-        case S_VALUE_RANGE:
-            return s_fail ("%s: %s: '%s' is out of range", where, name, quoted);
-        default:
-            return s_fail ("%s: %s: '%s' is not an integer", where, name, quoted);
-        }
     case S_KEY_SAMPLES:
-        /* The range is rnd_view_validate's; 1 is written as no line. */
-        switch (s_parse_int (value, &v->samples)) {
+        /* Their ranges are rnd_view_validate's; samples 1 is written as
+         * no line. */
+        switch (s_parse_int (value, key == S_KEY_MAX_ITER ? &v->max_iter : &v->samples)) {
         case S_VALUE_OK:
             return 0;
         case S_VALUE_RANGE:
