@@ -19,6 +19,8 @@ el_peer_emit (el_peer_t *p, P2pf__JobMsg *msg, el_dest_t dest, const ovl_handle_
     }
     size_t len;
     uint8_t *bytes = el_msg_encode (msg, &len);
+    if (p->has_job)
+        msg->job = (ProtobufCBinaryData){ 0 }; /* jid dies with this frame */
     if (!bytes)
         return; /* out of memory: the protocol retries what matters */
     switch (dest) {

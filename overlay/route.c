@@ -112,6 +112,7 @@ s_originate (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *to, P2pf__Ro
         ovl_route_send_routed (node, now_ms, to, r);
     else
         s_routed_arrive (node, now_ms, NULL, r);
+    r->origin = NULL; /* origin dies with this frame; the caller keeps r */
 }
 
 void
