@@ -266,6 +266,15 @@ stats () {
         printf "%.4g %.4g %.4g %d\n", m, a[1], a[NR], NR }'
 }
 
+# p99: the 99th percentile of the numbers on stdin, nearest rank (null if
+# none): the smallest value at least 99% of them do not exceed.
+p99 () {
+    sort -g | awk '{ a[NR] = $1 } END {
+        if (NR == 0) { print "null"; exit }
+        r = int(NR * 0.99); if (r < NR * 0.99) r++
+        print a[r] }'
+}
+
 # fmt_stats FILE: "median [min-max]" for a table.
 fmt_stats () {
     stats <"$1" | awk '$4 == 0 { print "-"; exit } { printf "%s [%s-%s]\n", $1, $2, $3 }'

@@ -410,8 +410,8 @@ unbalance () {
 
 # join RUNS: BENCH_JOINERS peers join one bootstrap at once; per joiner
 # the ms from its `started` line to its `joined` line, and per run the
-# slowest of them (with 20 joiners and 5 runs, the p99 of 100 joins is
-# about the slowest).
+# slowest of them, and the p99 of all the runs' joins (the issue's goal:
+# 200 ms).
 join () {
     local runs=$1 n=${BENCH_JOINERS:-20} r i s j slowest v
     mapfile -t v < <(view)
@@ -439,9 +439,10 @@ join () {
         echo "== join: $n peers joining one bootstrap at once, mid-job ($VIEW); $runs runs, median [min-max]"
         echo "started -> joined, every joiner (ms): $(fmt_stats "$DIR/join_ms")"
         echo "the slowest joiner of a run (ms):     $(fmt_stats "$DIR/join_max")"
+        echo "p99 of every join (ms):               $(p99 <"$DIR/join_ms")"
     } | table
-    emit "$(printf '{"section":"join","view":%s,"joiners":%d,"runs":%d,"machine":%s,"join_ms":%s,"slowest_ms":%s}' \
-        "$(json_str "$VIEW")" "$n" "$runs" "$(machine_json)" "$(json_stats "$DIR/join_ms")" "$(json_stats "$DIR/join_max")")"
+    emit "$(printf '{"section":"join","view":%s,"joiners":%d,"runs":%d,"machine":%s,"join_ms":%s,"slowest_ms":%s,"p99_ms":%s}' \
+        "$(json_str "$VIEW")" "$n" "$runs" "$(machine_json)" "$(json_stats "$DIR/join_ms")" "$(json_stats "$DIR/join_max")" "$(p99 <"$DIR/join_ms")")"
 }
 
 # catchup RUNS: a late joiner of a finished job gets the whole image:
