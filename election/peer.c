@@ -298,6 +298,14 @@ static void
 s_receive (el_peer_t *p, uint64_t now, const uint8_t *bytes, size_t len, const ovl_handle_t *from,
            int via)
 {
+    if (!p->started) {
+        /* Our node has not joined the ring: we are nobody's member yet.
+         * A node that heard of us early (node_up) sent us its job; taking
+         * it, we rooted the job's tree alone and elected ourselves (sim
+         * --job joiners --seed 7116). We ask for the job once joined. */
+        p->stats.dropped_other++;
+        return;
+    }
     el_msg_error_t why;
     P2pf__JobMsg *m = el_msg_decode (bytes, len, &why);
     if (!m) {

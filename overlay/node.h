@@ -102,6 +102,7 @@ typedef struct {
     uint64_t nodes_left;         /* node_left upcalls (goodbyes heard) */
     uint64_t dropped_forged;     /* `from` is not the node that sent it */
     uint64_t anycasts_timed_out; /* reported failed for want of an answer */
+    uint64_t joins_refused;      /* JOINs that reached us while we joined */
 } ovl_node_stats_t;
 
 /* A node with the given identity. seed feeds its own PRNG (nonces, choice

@@ -342,6 +342,21 @@ s_routed_arrive (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *from, P2
 void
 ovl_route_on_routed (ovl_node_t *node, uint64_t now_ms, const ovl_handle_t *from, P2pf__Routed *r)
 {
+    if (!node->joined && r->kind_case == P2PF__ROUTED__KIND_JOIN &&
+        !ovl_node_is_self (node, ovl_wire_id (r->origin->id))) {
+        /* Someone joins through us while we are still joining: what we
+         * know is no ring yet. Answering as its closest node gave it a
+         * leaf set without the ring's nodes, and it rooted group trees of
+         * its own until leaf maintenance, seconds later, told it better
+         * (sim --job joiners --seed 7116: an election nobody needed).
+         * Not even acknowledged: the hop before takes us for unreachable
+         * and routes around us, or the newcomer's join starts over at its
+         * timeout (through us, joined by then, or its next address). An
+         * acknowledged refusal taught the sender of us, and two joiners
+         * refused each other's JOINs for ever. */
+        node->stats.joins_refused++;
+        return;
+    }
     ovl_env_t e;
     ovl_node_env_init (node, &e);
     P2pf__RoutedAck ack = P2PF__ROUTED_ACK__INIT;

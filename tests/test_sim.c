@@ -363,6 +363,40 @@ test_join_tries_every_address (void **state)
     ovl_simnet_destroy (&sim);
 }
 
+/* Peers started together, each joining through the one started just
+ * before it -- itself still joining (a lab where each types the address it
+ * saw last). A node still joining is no ring: it refuses such JOINs, and
+ * the newcomer's join starts over at its timeout (3 s), so a chain joins
+ * one link a timeout at worst -- what the refusal costs. Before, the joiner answered as the
+ * newcomer's closest node and gave it a leaf set without the ring (sim
+ * --job joiners --seed 7116: it rooted the job's tree alone and elected
+ * itself); a refusal that was acknowledged taught the newcomer of the
+ * refuser, and two joiners refused each other's JOINs for ever. */
+static void
+test_join_through_a_joiner (void **state)
+{
+    (void)state;
+    enum { N = 6 };
+    uint64_t refused = 0;
+    for (int round = 0; round < 20; round++) {
+        ovl_simnet_t *sim = s_build (1, s_seed * 17 + (uint64_t)round, 0.0);
+        for (int i = 1; i < N; i++)
+            assert_int_equal (ovl_simnet_add (sim, i - 1), i);
+        ovl_simnet_run_until (sim, ovl_simnet_now (sim) + (N - 1) * 3000 + 1000);
+        for (int i = 0; i < N; i++) {
+            const ovl_node_t *node = ovl_simnet_node (sim, i);
+            refused += ovl_node_stats (node)->joins_refused;
+            if (!ovl_node_is_joined (node))
+                fail_msg ("seed %llu round %d: node %d not joined after a join timeout a link",
+                          (unsigned long long)s_seed, round, i);
+        }
+        ovl_simnet_destroy (&sim);
+    }
+    /* The fault happened: JOINs reached nodes still joining. */
+    print_message ("%llu JOINs reached a node still joining\n", (unsigned long long)refused);
+    assert_true (refused > 0);
+}
+
 static void
 test_lookups_reach_closest_node (void **state)
 {
@@ -1060,6 +1094,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_join_builds_correct_leafsets),
         cmocka_unit_test (test_join_tries_every_address),
+        cmocka_unit_test (test_join_through_a_joiner),
         cmocka_unit_test (test_lookups_reach_closest_node),
         cmocka_unit_test (test_forged_sender_dropped),
         cmocka_unit_test (test_repair_after_crashes),
