@@ -16,14 +16,20 @@
  *     more than the loads' wait (the lanes walk their rows in order, and
  *     the hardware prefetches them). The orbits of a Julia job
  *     are joined in one array, so the index alone says which orbit a lane
- *     is on; the rows are padded so a lane may read past its orbit's end;
- *   - escape |Z_m + z|^2 > R^2, the end at max_iter and rebasing are tested
- *     after every step: the rebase test needs |Z_m + z|^2 anyway, so testing
- *     escape every few steps would save one compare and cost a roll-back.
- *     Only step B is committed from the vector; a lane that stopped after A
- *     (an event there, or a BLA skip due next) redoes A in scalar code with
- *     the same operations (p_scalar). Escapes, ends and rebases are finished
- *     in scalar code: rare, once a pixel or a rebase;
+ *     is on; the rows are padded (idle lanes read rows 1 and 2);
+ *   - escape |Z_m + z|^2 > R^2 and rebasing are tested after every step:
+ *     the rebase test needs |Z_m + z|^2 anyway, so testing escape every few
+ *     steps would save one compare and cost a roll-back. The orbit's last
+ *     index and the iterations where the scalar kernel's rules change (ev:
+ *     max_iter, plain_until) are not met in the vector at all: a lane runs
+ *     a pass only while both are more than its 2 steps away (idx < top),
+ *     tested once a pass after it, and p_scalar steps it through them (one
+ *     compare a pass instead of an add and a compare a step: AVX-512 BLA at
+ *     1e-113 5-6% faster, CPU time). Only step B is committed from the
+ *     vector; a lane that stopped after A (an event there, or a BLA skip
+ *     due next) redoes A in scalar code with the same operations
+ *     (p_scalar). Escapes and rebases are finished in scalar code: rare,
+ *     once a pixel or a rebase;
  *   - BLA: the scalar kernel skips when the table's longest entry at m that
  *     is valid for |z| has 2 or more steps. Entries' radii shrink with their
  *     length (a merge takes the min of its first half's), so that is the
@@ -38,7 +44,7 @@
  *     1e-113); a skip covers many iterations (~870 at 1e-113), so its scalar
  *     cost is spread over them. The scalar kernel's other rules
  *     (plain_until, no skip longer than the iterations left) are not tested
- *     in the vector: a lane leaves it (lim, from ev) before an iteration
+ *     in the vector: a lane leaves it (top, from ev) before an iteration
  *     where they change, for p_scalar to decide.
  * Floatexp jobs (below 1e-290) are not handled here: kernel.c runs the
  * scalar kernel for them.
@@ -80,8 +86,9 @@ typedef struct {
     _Alignas(64) double pu[P_LANES];   /* no BLA before this n (plain_until) */
     _Alignas(64) double ev[P_LANES];   /* the lane leaves the vector once it has
                                           computed an iteration >= ev (p_scalar) */
-    _Alignas(64) double lim[P_LANES];  /* min (last, ev - nd + 1): a step to an
-                                          index >= lim ends at last or at ev */
+    _Alignas(64) double top[P_LANES];  /* min (last, ev - nd + 1) - 2: a
+                                          lane at idx < top runs a pass without
+                                          reaching its orbit's last index or ev */
     _Alignas(64) double live[P_LANES]; /* 2: iterating a pixel, BLA allowed; 1:
                                           iterating, no BLA (n < pu); 0: idle */
     _Alignas(64) double m2[P_LANES];   /* |Z + z|^2 after the last step */
@@ -106,16 +113,16 @@ typedef struct {
     const rnd_xy_t *list;
 } p_stream_t;
 
-/* lim from last, ev and nd (which scalar code sets before it calls this). */
-static inline void
-p_lim (p_lanes_t *ln, int l)
+/* top from last, ev and idx + nd = n. */
+static inline double
+p_top (double last, double ev, double idx, double n)
 {
-    double e = ln->ev[l] - ln->nd[l] + 1.0;
-    ln->lim[l] = e < ln->last[l] ? e : ln->last[l];
+    double e = ev - (n - idx) + 1.0;
+    return (e < last ? e : last) - 2.0; /* a pass's 2 steps */
 }
 
 /* What lane l keeps of the reference at its index idx: Z at idx, and
- * where the next pass loads rows idx + 1 and idx + 2; then lim. */
+ * where the next pass loads rows idx + 1 and idx + 2; then top. */
 static inline void
 p_at (const p_ctx_t *cx, p_lanes_t *ln, int l)
 {
@@ -124,7 +131,7 @@ p_at (const p_ctx_t *cx, p_lanes_t *ln, int l)
     ln->zr[l] = t[0];
     ln->zi[l] = t[1];
     ln->go[l] = 4 * ((int64_t)ln->idx[l] + 1);
-    p_lim (ln, l);
+    ln->top[l] = p_top (ln->last[l], ln->ev[l], ln->idx[l], ln->idx[l] + ln->nd[l]);
 }
 
 /* Give lane l the next pixel; 0 (and an idle lane) when none is left. */
@@ -198,9 +205,10 @@ p_rebase (const p_ctx_t *cx, p_lanes_t *ln, int l, double fx, double fy)
  * on (see p_lanes_run): a lane that may skip (live 2, n >= pu) enters a
  * pass at an even m, one that may not at an odd m (one plain step here
  * otherwise), and ev, where that changes (pu, or max_iter, where a skip
- * would be too long). Plain steps use the vector's operations (fma (2, Z,
- * z) for (Z + Z) + z included), skips the scalar kernel's lookup and A z +
- * B c: the same bits. The lane's state lives in locals, written back once. */
+ * would be too long); it steps a lane on while it is at top or beyond
+ * (its orbit's end or ev less than a pass away). Plain steps use the vector's operations (fma (2,
+ * Z, z) for (Z + Z) + z included), skips the scalar kernel's lookup and A z + B c: the same bits.
+ * The lane's state lives in locals, written back once. */
 static int
 p_scalar (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla, int plain)
 {
@@ -242,13 +250,22 @@ p_scalar (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla, in
             out[ln->pix[l]] = RND_INTERIOR;
             return 1;
         }
-        if (!bla)
+        if (!bla) {
+            if (i >= p_top (last, cx->ev0, i, n)) {
+                plain = 1; /* near the orbit's end or max_iter: step here */
+                continue;
+            }
             break;
+        }
         int odd = (i - off) & 1;
         if (n < pu) {
             /* no skip: at an odd m, so that the lane's step B, at an even
              * index whose 2-step radius is 0, cannot skip in the vector */
             if (!odd) {
+                plain = 1;
+                continue;
+            }
+            if (i >= p_top (last, pu - 1.0, i, n)) {
                 plain = 1;
                 continue;
             }
@@ -296,6 +313,10 @@ p_scalar (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla, in
             plain = 1;
             continue;
         }
+        if (i >= p_top (last, cx->ev0, i, n)) {
+            plain = 1;
+            continue;
+        }
         ln->live[l] = 2.0;
         ln->ev[l] = cx->ev0;
         break;
@@ -309,6 +330,55 @@ p_scalar (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla, in
     ln->pu[l] = pu;
     p_at (cx, ln, l);
     return 0;
+}
+
+/* Give lane l the next pixel that is still going once p_scalar took it
+ * past top, if it starts there (a short orbit or max_iter); 0 (and an
+ * idle lane) when none is left. */
+static int
+p_next (const p_ctx_t *cx, p_stream_t *st, p_lanes_t *ln, int l, float *out, const int bla)
+{
+    while (p_fill (cx, st, ln, l))
+        if (ln->idx[l] < ln->top[l] || !p_scalar (cx, ln, l, out, bla, 0))
+            return 1;
+    return 0;
+}
+
+/* One plain step of a vector of lanes from Z at m (z, w) to Z at m + 1
+ * (zn, wn): z <- (2 Z + z) z + c, with 2Z + z as fma (2, Z, z) (2Z is exact,
+ * so this is the scalar kernel's (Z + Z) + z in one operation), and
+ * |Z_m+1 + z|^2 (*m2) and |z|^2 (*zm2) for the escape and rebase tests. */
+static inline __attribute__ ((always_inline)) void
+p_vstep (V_T z, V_T w, V_T zn, V_T wn, V_T cr, V_T ci, V_T *x, V_T *y, V_T *m2, V_T *zm2)
+{
+    const V_T two = V_SET1 (2.0);
+    V_T ax = V_FMADD (two, z, *x), ay = V_FMADD (two, w, *y);
+    V_T nx = V_FMADD (ax, *x, V_FNMADD (ay, *y, cr));
+    V_T ny = V_FMADD (ax, *y, V_FMADD (ay, *x, ci));
+    V_T fx = V_ADD (zn, nx), fy = V_ADD (wn, ny);
+    *m2 = V_FMADD (fx, fx, V_MUL (fy, fy));
+    *zm2 = V_FMADD (nx, nx, V_MUL (ny, ny));
+    *x = nx;
+    *y = ny;
+}
+
+/* The events of a step in the lanes of in that ran it: escaped (*esc),
+ * rebasing (*reb). Returns the lanes that go on. */
+static inline __attribute__ ((always_inline)) V_MASK_T
+p_vtest (V_MASK_T in, V_T m2, V_T zm2, V_T b2, V_MASK_T *esc, V_MASK_T *reb)
+{
+    *esc = V_CMP_M (in, m2, b2, _CMP_GT_OQ);
+    V_MASK_T stay = V_MASK_ANDNOT (in, *esc);
+    *reb = V_CMP_M (stay, m2, zm2, _CMP_LT_OQ);
+    return V_MASK_ANDNOT (stay, *reb);
+}
+
+/* The lanes of on that would not skip by BLA before the next step: the
+ * 2-step entry at their (odd) m, radius r, is not valid for |z|. */
+static inline __attribute__ ((always_inline)) V_MASK_T
+p_vnoskip (V_MASK_T on, V_T r, V_T x, V_T y)
+{
+    return V_MASK_ANDNOT (on, V_CMP_GT (r, V_ADD (V_ABS (x), V_ABS (y))));
 }
 
 /* Stream every pixel of st through the lanes into out. */
@@ -330,8 +400,8 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
     p_lanes_t ln;
     int active = 0;
     for (int l = 0; l < P_LANES; l++)
-        active += p_fill (&cx, st, &ln, l);
-    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), two = V_SET1 (2.0), four = V_SET1 (4.0),
+        active += p_next (&cx, st, &ln, l, out, bla);
+    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), four = V_SET1 (4.0), two = V_SET1 (2.0),
               b2 = V_SET1 (job->bail2);
 
     while (active > 0) {
@@ -340,75 +410,50 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
         for (int c = 0; c < P_CHAINS; c++) {
             const int o = c * V_W;
             V_T x = V_LOAD (&ln.x[o]), y = V_LOAD (&ln.y[o]);
-            V_T idx = V_LOAD (&ln.idx[o]), lim = V_LOAD (&ln.lim[o]);
+            V_T idx = V_LOAD (&ln.idx[o]);
             V_T cr = V_LOAD (&ln.cx[o]), ci = V_LOAD (&ln.cy[o]);
             V_T za = V_LOAD (&ln.zr[o]), wa = V_LOAD (&ln.zi[o]);
             /* Z at idx + 1 and idx + 2 and the radius of the 2-step entry at
              * m + 1: rows idx + 1 and idx + 2 of ref->lanes in one load a
-             * lane (beyond the orbit, in its padding, only for lanes that
-             * stop before they use them); Z at idx is the last pass's Z at
-             * idx + 2. */
+             * lane (within the lane's orbit: idx < top); Z at idx is the
+             * last pass's Z at idx + 2. */
             V_T zb, wb, r1, zc, wc, r2;
             V_GATHER6 (cx.lanes, &ln.go[o], zb, wb, r1, zc, wc, r2);
             (void)r1; /* the entry at m: none at an even m (see step A) */
-            V_T lv = V_LOAD (&ln.live[o]);
-            V_MASK_T live = V_CMP_GT (lv, zero);
+            V_MASK_T adva = V_CMP_GT (V_LOAD (&ln.live[o]), zero), advb, esc, reb;
+            V_T m2, zm2;
             /* Step A. The scalar kernel skips by BLA when its lookup
              * finds an entry of 2 or more steps valid for |zx| + |zy|, and
              * as radii shrink with length that is when the 2-step entry at
              * m is; those start at odd m, and a lane that may skip (live 2)
              * enters a pass at an even m (p_scalar): never in step A. */
-            /* 2Z + z as fma (2, Z, z): 2Z is exact, so this is the scalar
-             * kernel's (Z + Z) + z, in one operation instead of two */
-            V_T ax = V_FMADD (two, za, x), ay = V_FMADD (two, wa, y);
-            V_T xa = V_FMADD (ax, x, V_FNMADD (ay, y, cr));
-            V_T ya = V_FMADD (ax, y, V_FMADD (ay, x, ci));
-            V_T fx = V_ADD (zb, xa), fy = V_ADD (wb, ya);
-            V_T m2a = V_FMADD (fx, fx, V_MUL (fy, fy));
-            V_T zm2 = V_FMADD (xa, xa, V_MUL (ya, ya));
-            V_T idxa = V_ADD (idx, one);
-            V_MASK_T adva = live;
-            V_MASK_T esc = V_CMP_M (adva, m2a, b2, _CMP_GT_OQ);
-            V_MASK_T stay = V_MASK_ANDNOT (adva, esc);
-            /* at the orbit's last index or at ev (n >= ev, as idx + 1 >= ev
-             * - nd + 1): p_scalar sorts it out */
-            V_MASK_T end = V_CMP_M (stay, idxa, lim, _CMP_GE_OQ);
-            V_MASK_T reb = V_CMP_M (stay, m2a, zm2, _CMP_LT_OQ);
-            /* Step B, from A's state, in the lanes A left going on and that
-             * would not skip now (those stop after A; p_scalar skips). */
-            V_MASK_T advb = V_MASK_ANDNOT (V_MASK_ANDNOT (stay, end), reb);
-            if (bla) {
-                V_T zn = V_ADD (V_ABS (xa), V_ABS (ya));
-                V_MASK_T sk = V_CMP_GT (r2, zn);
-                advb = V_MASK_ANDNOT (advb, sk);
-            }
-            ax = V_FMADD (two, zb, xa);
-            ay = V_FMADD (two, wb, ya);
-            V_T xb = V_FMADD (ax, xa, V_FNMADD (ay, ya, cr));
-            V_T yb = V_FMADD (ax, ya, V_FMADD (ay, xa, ci));
-            fx = V_ADD (zc, xb);
-            fy = V_ADD (wc, yb);
-            V_T m2b = V_FMADD (fx, fx, V_MUL (fy, fy));
-            zm2 = V_FMADD (xb, xb, V_MUL (yb, yb));
-            V_T idxb = V_ADD (idxa, one);
-            V_MASK_T escb = V_CMP_M (advb, m2b, b2, _CMP_GT_OQ);
-            V_MASK_T stayb = V_MASK_ANDNOT (advb, escb);
-            V_MASK_T endb = V_CMP_M (stayb, idxb, lim, _CMP_GE_OQ);
-            V_MASK_T rebb = V_CMP_M (stayb, m2b, zm2, _CMP_LT_OQ);
-            V_STORE_I64 (&ln.go[o], advb, V_MUL (V_ADD (idxb, one), four));
+            p_vstep (za, wa, zb, wb, cr, ci, &x, &y, &m2, &zm2);
+            V_MASK_T on = p_vtest (adva, m2, zm2, b2, &esc, &reb);
+            /* Step B, in the lanes A left going on and that would not skip
+             * now (those stop after A; p_scalar skips). */
+            advb = bla ? p_vnoskip (on, r2, x, y) : on;
+            p_vstep (zb, wb, zc, wc, cr, ci, &x, &y, &m2, &zm2);
+            (void)p_vtest (advb, m2, zm2, b2, &esc, &reb);
+            /* Lanes now at top or beyond: p_scalar steps them past their
+             * orbit's end or ev, which no step of this pass reached. One
+             * compare a pass instead of one a step. */
+            idx = V_ADD (idx, two);
+            V_MASK_T end =
+                V_CMP_M (V_MASK_ANDNOT (advb, esc), idx, V_LOAD (&ln.top[o]), _CMP_GE_OQ);
             /* Commit B where it ran; lanes that stopped after A redo it in
              * scalar code (p_scalar: rare, and no blends here). */
-            V_MASK_STORE (&ln.x[o], advb, xb);
-            V_MASK_STORE (&ln.y[o], advb, yb);
+            V_STORE_I64 (&ln.go[o], advb, V_MUL (V_ADD (idx, one), four));
+            V_MASK_STORE (&ln.x[o], advb, x);
+            V_MASK_STORE (&ln.y[o], advb, y);
             V_MASK_STORE (&ln.zr[o], advb, zc);
             V_MASK_STORE (&ln.zi[o], advb, wc);
-            V_MASK_STORE (&ln.idx[o], advb, idxb);
-            unsigned e = V_MASK_BITS (escb);
+            V_MASK_STORE (&ln.idx[o], advb, idx);
+            unsigned e = V_MASK_BITS (esc);
             if (e) /* rare: once a pixel */
-                V_STORE (&ln.m2[o], m2b);
+                V_STORE (&ln.m2[o], m2);
             escbits |= (uint64_t)e << o;
-            endbits |= (uint64_t)V_MASK_BITS (endb) << o;
-            rebbits |= (uint64_t)V_MASK_BITS (rebb) << o;
+            endbits |= (uint64_t)V_MASK_BITS (end) << o;
+            rebbits |= (uint64_t)V_MASK_BITS (reb) << o;
             stopbits |= (uint64_t)V_MASK_BITS (V_MASK_ANDNOT (adva, advb)) << o;
         }
         if (!(escbits | endbits | rebbits | stopbits))
@@ -419,25 +464,24 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
         for (uint64_t b = stopbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
             if (p_scalar (&cx, &ln, l, out, bla, 1))
-                active -= !p_fill (&cx, st, &ln, l);
+                active -= !p_next (&cx, st, &ln, l, out, bla);
         }
         /* Escaped in step B at n (stored as n + 1). */
         for (uint64_t b = escbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
             out[ln.pix[l]] = rnd_k_smooth (job, (int)(ln.idx[l] + ln.nd[l]) - 1, ln.m2[l]);
-            active -= !p_fill (&cx, st, &ln, l);
+            active -= !p_next (&cx, st, &ln, l, out, bla);
         }
         /* z <- Z_m + z, the same sum the step computed, where |Z_m + z| <
-         * |z| or m is the orbit's last index (one of endbits). Then lanes
-         * that reached ev (max_iter, or a change of BLA's rules) and those
-         * that may not skip, now at m = 0, settle. */
+         * |z|. Then lanes at top (near their orbit's end, max_iter, or a
+         * change of BLA's rules) and those that rebased, now at m = 0,
+         * settle in p_scalar. */
         for (uint64_t b = rebbits | endbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
-            int end = endbits >> l & 1;
-            if ((rebbits >> l & 1) || ln.idx[l] == ln.last[l])
+            if (rebbits >> l & 1)
                 p_rebase (&cx, &ln, l, ln.zr[l] + ln.x[l], ln.zi[l] + ln.y[l]);
-            if ((end || ln.live[l] < 2.0) && p_scalar (&cx, &ln, l, out, bla, 0))
-                active -= !p_fill (&cx, st, &ln, l);
+            if (p_scalar (&cx, &ln, l, out, bla, 0))
+                active -= !p_next (&cx, st, &ln, l, out, bla);
         }
     }
 }
