@@ -50,8 +50,10 @@
  * scalar kernel for them.
  *
  * The including file defines, beyond kernel_simd.h's macros: V_GATHER6
- * (table, int64 offsets, six results: two rows' columns), V_STORE_I64 (p,
- * mask, doubles holding integers: stored as int64), V_ABS, V_MASK_STORE (p, mask, v),
+ * (table, int64 offsets, six results: two rows' columns), V_GO_T (a vector
+ * of int64) with V_GO_LOAD, V_GO_SET1, V_GO_ADD, V_GO_CMP_GE_M (mask, a, b:
+ * the lanes of mask where a >= b) and V_GO_MASK_STORE (p, mask, v), V_ABS,
+ * V_MASK_STORE (p, mask, v),
  * V_CMP_M (mask, a, b, pred) (the lanes of mask where a pred b),
  * V_MASK_ANDNOT (a and not b), V_MASK_BITS (the lanes' bits),
  * P_CHAINS (vectors a pass) and KP_LIST_FN (a rectangle, then a list of pixels). */
@@ -74,25 +76,26 @@ typedef struct {
     _Alignas(64) double cy[P_LANES];
     _Alignas(64) double zr[P_LANES]; /* Z at idx */
     _Alignas(64) double zi[P_LANES];
-    _Alignas(64) int64_t go[P_LANES];  /* 4 (idx + 1): where the pass loads rows
-                                          idx + 1 and idx + 2 (written a pass
-                                          ahead, so the loads need no vector
-                                          extracts) */
-    _Alignas(64) double idx[P_LANES];  /* off + m: index into the joined orbits */
-    _Alignas(64) double off[P_LANES];  /* where the lane's orbit starts there */
-    _Alignas(64) double last[P_LANES]; /* off + that orbit's len - 1 */
-    _Alignas(64) double nd[P_LANES];   /* n - idx, n being the iteration the next pass
-                                          computes (steps move both: no store) */
-    _Alignas(64) double pu[P_LANES];   /* no BLA before this n (plain_until) */
-    _Alignas(64) double ev[P_LANES];   /* the lane leaves the vector once it has
-                                          computed an iteration >= ev (p_scalar) */
-    _Alignas(64) double top[P_LANES];  /* min (last, ev - nd + 1) - 2: a
-                                          lane at idx < top runs a pass without
-                                          reaching its orbit's last index or ev */
-    _Alignas(64) double live[P_LANES]; /* 2: iterating a pixel, BLA allowed; 1:
-                                          iterating, no BLA (n < pu); 0: idle */
-    _Alignas(64) double m2[P_LANES];   /* |Z + z|^2 after the last step */
-    int pix[P_LANES];                  /* output index */
+    _Alignas(64) int64_t go[P_LANES];   /* 4 (idx + 1), idx = off + m being the
+                                           lane's index into the joined orbits:
+                                           where the pass loads rows idx + 1 and
+                                           idx + 2 (kept as that, so the loads
+                                           need no vector extracts) */
+    _Alignas(64) double off[P_LANES];   /* where the lane's orbit starts there */
+    _Alignas(64) double last[P_LANES];  /* off + that orbit's len - 1 */
+    _Alignas(64) double nd[P_LANES];    /* n - idx, n being the iteration the next pass
+                                           computes (steps move both: no store) */
+    _Alignas(64) double pu[P_LANES];    /* no BLA before this n (plain_until) */
+    _Alignas(64) double ev[P_LANES];    /* the lane leaves the vector once it has
+                                           computed an iteration >= ev (p_scalar) */
+    _Alignas(64) int64_t gtop[P_LANES]; /* 4 (top + 1), top = min (last, ev - nd
+                                           + 1) - 2: a lane at idx < top (go <
+                                           gtop) runs a pass without reaching
+                                           its orbit's last index or ev */
+    _Alignas(64) double live[P_LANES];  /* 2: iterating a pixel, BLA allowed; 1:
+                                           iterating, no BLA (n < pu); 0: idle */
+    _Alignas(64) double m2[P_LANES];    /* |Z + z|^2 after the last step */
+    int pix[P_LANES];                   /* output index */
 } p_lanes_t;
 
 /* What the lanes read of the job, resolved once. Index 0: the start orbit,
@@ -121,17 +124,23 @@ p_top (double last, double ev, double idx, double n)
     return (e < last ? e : last) - 2.0; /* a pass's 2 steps */
 }
 
-/* What lane l keeps of the reference at its index idx: Z at idx, and
- * where the next pass loads rows idx + 1 and idx + 2; then top. */
+/* Lane l's index idx. */
+static inline int
+p_idx (const p_lanes_t *ln, int l)
+{
+    return (int)(ln->go[l] / 4) - 1;
+}
+
+/* Lane l at index i (nd, last and ev set): Z at i, go, and gtop. */
 static inline void
-p_at (const p_ctx_t *cx, p_lanes_t *ln, int l)
+p_at (const p_ctx_t *cx, p_lanes_t *ln, int l, int i)
 {
     /* rows i + 1 and i + 2 exist: the table is padded (reference.h) */
-    const double *t = cx->lanes + 4 * (int)ln->idx[l];
+    const double *t = cx->lanes + 4 * i;
     ln->zr[l] = t[0];
     ln->zi[l] = t[1];
-    ln->go[l] = 4 * ((int64_t)ln->idx[l] + 1);
-    ln->top[l] = p_top (ln->last[l], ln->ev[l], ln->idx[l], ln->idx[l] + ln->nd[l]);
+    ln->go[l] = 4 * ((int64_t)i + 1);
+    ln->gtop[l] = 4 * ((int64_t)p_top (ln->last[l], ln->ev[l], i, i + ln->nd[l]) + 1);
 }
 
 /* Give lane l the next pixel; 0 (and an idle lane) when none is left. */
@@ -143,12 +152,12 @@ p_fill (const p_ctx_t *cx, p_stream_t *st, p_lanes_t *ln, int l)
         /* Idle: z = c = 0 at m = 0 of the start orbit, so that its (unused)
          * gathers stay inside the orbit. */
         ln->x[l] = ln->y[l] = ln->cx[l] = ln->cy[l] = 0.0;
-        ln->idx[l] = ln->off[l] = ln->pu[l] = ln->live[l] = 0.0;
+        ln->off[l] = ln->pu[l] = ln->live[l] = 0.0;
         ln->ev[l] = cx->ev0;
         ln->last[l] = cx->last[0];
         ln->nd[l] = 1.0;
         ln->pix[l] = -1;
-        p_at (cx, ln, l);
+        p_at (cx, ln, l, 0);
         return 0;
     }
     int s = st->next++, x, y;
@@ -172,13 +181,13 @@ p_fill (const p_ctx_t *cx, p_stream_t *st, p_lanes_t *ln, int l)
     ln->y[l] = job->julia ? dcy : 0.0;
     ln->cx[l] = job->julia ? 0.0 : dcx;
     ln->cy[l] = job->julia ? 0.0 : dcy;
-    ln->idx[l] = ln->off[l] = 0.0;
+    ln->off[l] = 0.0;
     ln->last[l] = cx->last[0];
     ln->nd[l] = 1.0;
     ln->pu[l] = 0.0;
     ln->ev[l] = cx->ev0;
     ln->live[l] = 2.0;
-    p_at (cx, ln, l);
+    p_at (cx, ln, l, 0);
     return 1;
 }
 
@@ -186,13 +195,13 @@ p_fill (const p_ctx_t *cx, p_stream_t *st, p_lanes_t *ln, int l)
 static inline void
 p_rebase (const p_ctx_t *cx, p_lanes_t *ln, int l, double fx, double fy)
 {
-    double n = ln->idx[l] + ln->nd[l];
+    double n = p_idx (ln, l) + ln->nd[l];
     ln->x[l] = fx;
     ln->y[l] = fy;
     ln->nd[l] = n - cx->off[1];
-    ln->idx[l] = ln->off[l] = cx->off[1];
+    ln->off[l] = cx->off[1];
     ln->last[l] = cx->last[1];
-    p_at (cx, ln, l);
+    p_at (cx, ln, l, (int)cx->off[1]);
 }
 
 /* The scalar kernel's loop for lane l, stopped by an event, in scalar code
@@ -215,8 +224,8 @@ p_scalar (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla, in
     const rnd_kjob_t *job = cx->job;
     const double *t = cx->lanes;
     double x = ln->x[l], y = ln->y[l], cr = ln->cx[l], ci = ln->cy[l];
-    int i = (int)ln->idx[l], off = (int)ln->off[l], last = (int)ln->last[l];
-    int n = (int)(ln->idx[l] + ln->nd[l]), pu = (int)ln->pu[l];
+    int i = p_idx (ln, l), off = (int)ln->off[l], last = (int)ln->last[l];
+    int n = i + (int)ln->nd[l], pu = (int)ln->pu[l];
     for (;;) {
         if (plain) {
             plain = 0;
@@ -323,12 +332,11 @@ p_scalar (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla, in
     }
     ln->x[l] = x;
     ln->y[l] = y;
-    ln->idx[l] = i;
     ln->nd[l] = n - i;
     ln->off[l] = off;
     ln->last[l] = last;
     ln->pu[l] = pu;
-    p_at (cx, ln, l);
+    p_at (cx, ln, l, i);
     return 0;
 }
 
@@ -339,7 +347,7 @@ static int
 p_next (const p_ctx_t *cx, p_stream_t *st, p_lanes_t *ln, int l, float *out, const int bla)
 {
     while (p_fill (cx, st, ln, l))
-        if (ln->idx[l] < ln->top[l] || !p_scalar (cx, ln, l, out, bla, 0))
+        if (ln->go[l] < ln->gtop[l] || !p_scalar (cx, ln, l, out, bla, 0))
             return 1;
     return 0;
 }
@@ -401,8 +409,8 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
     int active = 0;
     for (int l = 0; l < P_LANES; l++)
         active += p_next (&cx, st, &ln, l, out, bla);
-    const V_T zero = V_SET1 (0.0), one = V_SET1 (1.0), four = V_SET1 (4.0), two = V_SET1 (2.0),
-              b2 = V_SET1 (job->bail2);
+    const V_T zero = V_SET1 (0.0), b2 = V_SET1 (job->bail2);
+    const V_GO_T go2 = V_GO_SET1 (8); /* go of 2 steps on */
 
     while (active > 0) {
         uint64_t escbits = 0, endbits = 0, rebbits = 0, stopbits = 0;
@@ -410,7 +418,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
         for (int c = 0; c < P_CHAINS; c++) {
             const int o = c * V_W;
             V_T x = V_LOAD (&ln.x[o]), y = V_LOAD (&ln.y[o]);
-            V_T idx = V_LOAD (&ln.idx[o]);
+            V_GO_T go = V_GO_LOAD (&ln.go[o]);
             V_T cr = V_LOAD (&ln.cx[o]), ci = V_LOAD (&ln.cy[o]);
             V_T za = V_LOAD (&ln.zr[o]), wa = V_LOAD (&ln.zi[o]);
             /* Z at idx + 1 and idx + 2 and the radius of the 2-step entry at
@@ -437,17 +445,15 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             /* Lanes now at top or beyond: p_scalar steps them past their
              * orbit's end or ev, which no step of this pass reached. One
              * compare a pass instead of one a step. */
-            idx = V_ADD (idx, two);
-            V_MASK_T end =
-                V_CMP_M (V_MASK_ANDNOT (advb, esc), idx, V_LOAD (&ln.top[o]), _CMP_GE_OQ);
+            go = V_GO_ADD (go, go2);
+            V_MASK_T end = V_GO_CMP_GE_M (V_MASK_ANDNOT (advb, esc), go, V_GO_LOAD (&ln.gtop[o]));
             /* Commit B where it ran; lanes that stopped after A redo it in
              * scalar code (p_scalar: rare, and no blends here). */
-            V_STORE_I64 (&ln.go[o], advb, V_MUL (V_ADD (idx, one), four));
+            V_GO_MASK_STORE (&ln.go[o], advb, go);
             V_MASK_STORE (&ln.x[o], advb, x);
             V_MASK_STORE (&ln.y[o], advb, y);
             V_MASK_STORE (&ln.zr[o], advb, zc);
             V_MASK_STORE (&ln.zi[o], advb, wc);
-            V_MASK_STORE (&ln.idx[o], advb, idx);
             unsigned e = V_MASK_BITS (esc);
             if (e) /* rare: once a pixel */
                 V_STORE (&ln.m2[o], m2);
@@ -469,7 +475,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
         /* Escaped in step B at n (stored as n + 1). */
         for (uint64_t b = escbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
-            out[ln.pix[l]] = rnd_k_smooth (job, (int)(ln.idx[l] + ln.nd[l]) - 1, ln.m2[l]);
+            out[ln.pix[l]] = rnd_k_smooth (job, p_idx (&ln, l) + (int)ln.nd[l] - 1, ln.m2[l]);
             active -= !p_next (&cx, st, &ln, l, out, bla);
         }
         /* z <- Z_m + z, the same sum the step computed, where |Z_m + z| <
