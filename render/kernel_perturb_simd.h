@@ -399,7 +399,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
     const rnd_bla_table_t *tabs[2] = { &ref->bla_start, &ref->bla_base };
     const rnd_orbit_t *orbits[2] = { &ref->start, &ref->base };
     for (int o = 0; o < 2; o++) {
-        cx.off[o] = (double)(orbits[o]->re - ref->start.re);
+        cx.off[o] = o ? ref->lanes_base : 0.0;
         cx.last[o] = cx.off[o] + orbits[o]->len - 1;
         cx.bla[o] = tabs[o];
     }
