@@ -480,13 +480,17 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
         }
         /* z <- Z_m + z, the same sum the step computed, where |Z_m + z| <
          * |z|. Then lanes at top (near their orbit's end, max_iter, or a
-         * change of BLA's rules) and those that rebased, now at m = 0,
+         * change of BLA's rules) and those that may not skip, now at m = 0,
          * settle in p_scalar. */
         for (uint64_t b = rebbits | endbits; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
             if (rebbits >> l & 1)
                 p_rebase (&cx, &ln, l, ln.zr[l] + ln.x[l], ln.zi[l] + ln.y[l]);
-            if (p_scalar (&cx, &ln, l, out, bla, 0))
+            /* a rebased lane that may skip, at m = 0 (even) and not at top,
+             * goes on in the vector as it is (most rebases) */
+            int near = (endbits >> l & 1) || ln.go[l] >= ln.gtop[l];
+            if ((near || p_idx (&ln, l) + ln.nd[l] < ln.pu[l]) &&
+                p_scalar (&cx, &ln, l, out, bla, 0))
                 active -= !p_next (&cx, st, &ln, l, out, bla);
         }
     }
