@@ -76,6 +76,9 @@
 #ifndef P_CHAINS
 #define P_CHAINS 4
 #endif
+#ifndef P_STEPS
+#define P_STEPS 4
+#endif
 #define KP_LIST_FN rnd_kernel_avx512_perturb_pixels
 
 #include "kernel_perturb_simd.h"

@@ -6,12 +6,14 @@
  * operations in the same order (explicit fma; 2Z + z as fma (2, Z, z),
  * which is the scalar's exact (Z + Z) + z), so its counts and smooth values
  * are the scalar kernel's, bit for bit:
- *   - the plain step z <- (2 Z_m + z) z + c runs in the lanes, two steps
- *     (A, then B) a pass. Each lane is at its own index m (its pixel started
- *     later, or it rebased), so the reference is fetched per lane: one
- *     64-byte load of two rows of ref->lanes (Z and a BLA radius a row,
- *     reference.h) a lane and pass, transposed into vectors; Z at m is kept
- *     from the last pass. Loading the rows a pass ahead and keeping them in
+ *   - the plain step z <- (2 Z_m + z) z + c runs in the lanes, P_STEPS
+ *     steps a pass: A, B (AVX2), and C, D (AVX-512, whose 32 registers hold
+ *     them: 2% less CPU than two steps with BLA, 5% without, at 1e-113).
+ *     Each lane is at its own index m (its pixel started later, or it
+ *     rebased), so the reference is fetched per lane: one 64-byte load of
+ *     two rows of ref->lanes (Z and a BLA radius a row, reference.h) a lane
+ *     and two steps, transposed into vectors; Z at m is kept from the last
+ *     pass. Loading the rows a pass ahead and keeping them in
  *     the lanes' state instead costs 5 masked stores a vector and pass,
  *     more than the loads' wait (the lanes walk their rows in order, and
  *     the hardware prefetches them). The orbits of a Julia job
@@ -22,23 +24,24 @@
  *     steps would save one compare and cost a roll-back. The orbit's last
  *     index and the iterations where the scalar kernel's rules change (ev:
  *     max_iter, plain_until) are not met in the vector at all: a lane runs
- *     a pass only while both are more than its 2 steps away (idx < top),
+ *     a pass only while both are more than its steps away (idx < top),
  *     tested once a pass after it, and p_scalar steps it through them (one
  *     compare a pass instead of an add and a compare a step: AVX-512 BLA at
- *     1e-113 5-6% faster, CPU time). Only step B is committed from the
- *     vector; a lane that stopped after A (an event there, or a BLA skip
- *     due next) redoes A in scalar code with the same operations
- *     (p_scalar). Escapes and rebases are finished in scalar code: rare,
+ *     1e-113 5-6% faster, CPU time). Only the pass's last step is
+ *     committed from the vector; a lane that stopped after k steps (an
+ *     event in step k, or a BLA skip due next) redoes them in scalar code
+ *     with the same operations (p_scalar). Escapes and rebases are finished in scalar code: rare,
  *     once a pixel or a rebase;
  *   - BLA: the scalar kernel skips when the table's longest entry at m that
  *     is valid for |z| has 2 or more steps. Entries' radii shrink with their
  *     length (a merge takes the min of its first half's), so that is the
  *     case exactly when the 2-step entry at m is valid. Those start at odd
- *     m only, and a pass moves m by 2: p_scalar sends a lane into the vector
- *     at an even m when it may skip, so that a skip can only be due in step
- *     B, where the radius in the lane's row decides with one compare a pass,
- *     and at an odd m when it may not (n < plain_until), where step B's
- *     radius is 0. A lane whose step B would skip stops after A and takes
+ *     m only, and a pass moves m by an even number: p_scalar sends a lane
+ *     into the vector at an even m when it may skip, so that a skip can only
+ *     be due in steps B (and D), where the radius in the lane's row decides
+ *     with one compare, and at an odd m when it may not (n < plain_until),
+ *     where those steps' radii are 0. A lane whose step B (D) would skip
+ *     stops after A (C) and takes
  *     the skip (the scalar kernel's lookup and A z + B c, the same bits) in
  *     scalar code (p_scalar), with the skips that follow it in a row (~5 at
  *     1e-113); a skip covers many iterations (~870 at 1e-113), so its scalar
@@ -56,12 +59,17 @@
  * V_MASK_STORE (p, mask, v),
  * V_CMP_M (mask, a, b, pred) (the lanes of mask where a pred b),
  * V_MASK_ANDNOT (a and not b), V_MASK_BITS (the lanes' bits),
- * P_CHAINS (vectors a pass) and KP_LIST_FN (a rectangle, then a list of pixels). */
+ * P_CHAINS (vectors a pass), P_STEPS (steps a pass: 2, or 4; 2 if not
+ * defined) and KP_LIST_FN (a rectangle, then a list of pixels). */
 
 #include "bla.h"
 #include "reference.h"
 
 #define P_LANES (P_CHAINS * V_W)
+#ifndef P_STEPS
+#define P_STEPS 2
+#endif
+_Static_assert(P_STEPS == 2 || P_STEPS == 4, "2 or 4 steps a pass");
 _Static_assert(P_LANES <= 64, "the lanes' bits must fit one uint64_t");
 /* Row offsets (4 doubles a row) of the joined orbits and their padding are
  * int32 in the vectors. */
@@ -121,7 +129,7 @@ static inline double
 p_top (double last, double ev, double idx, double n)
 {
     double e = ev - (n - idx) + 1.0;
-    return (e < last ? e : last) - 2.0; /* a pass's 2 steps */
+    return (e < last ? e : last) - P_STEPS; /* a pass's steps */
 }
 
 /* Lane l's index idx. */
@@ -206,9 +214,9 @@ p_rebase (const p_ctx_t *cx, p_lanes_t *ln, int l, double fx, double fy)
 
 /* The scalar kernel's loop for lane l, stopped by an event, in scalar code
  * until the vector may run it again; 1 when the pixel is done and its
- * value is in out. plain: first one plain step, step A of a pass that
- * stopped after it (an escape, the end, a rebase, or a BLA skip next), from
- * the state the pass left alone. Then it takes the BLA skips due, in a row
+ * value is in out. plain: first that many plain steps, those of a pass that
+ * stopped after them (an escape, a rebase, or a BLA skip next), from the
+ * state the pass left alone. Then it takes the BLA skips due, in a row
  * (a skip often lands where the next one starts: ~5 in a row at 1e-113),
  * finishes a pixel at max_iter, and sets what the vector's BLA test relies
  * on (see p_lanes_run): a lane that may skip (live 2, n >= pu) enters a
@@ -228,7 +236,7 @@ p_scalar (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla, in
     int n = i + (int)ln->nd[l], pu = (int)ln->pu[l];
     for (;;) {
         if (plain) {
-            plain = 0;
+            plain--;
             double ax = fma (2.0, t[4 * i], x), ay = fma (2.0, t[4 * i + 1], y);
             double nx = fma (ax, x, fma (-ay, y, cr));
             double ny = fma (ax, y, fma (ay, x, ci));
@@ -250,10 +258,13 @@ p_scalar (const p_ctx_t *cx, p_lanes_t *ln, int l, float *out, const int bla, in
                 y = fy;
                 i = off = (int)cx->off[1];
                 last = (int)cx->last[1];
+                plain = 0;
             } else {
                 x = nx;
                 y = ny;
             }
+            if (plain)
+                continue;
         }
         if (n > job->max_iter) {
             out[ln->pix[l]] = RND_INTERIOR;
@@ -410,10 +421,10 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
     for (int l = 0; l < P_LANES; l++)
         active += p_next (&cx, st, &ln, l, out, bla);
     const V_T zero = V_SET1 (0.0), b2 = V_SET1 (job->bail2);
-    const V_GO_T go2 = V_GO_SET1 (8); /* go of 2 steps on */
+    const V_GO_T go2 = V_GO_SET1 (4 * P_STEPS); /* go of a pass on */
 
     while (active > 0) {
-        uint64_t escbits = 0, endbits = 0, rebbits = 0, stopbits = 0;
+        uint64_t escbits = 0, endbits = 0, rebbits = 0, stopbits = 0, stop2 = 0, stop3 = 0;
 #pragma GCC unroll 16
         for (int c = 0; c < P_CHAINS; c++) {
             const int o = c * V_W;
@@ -424,7 +435,7 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
             /* Z at idx + 1 and idx + 2 and the radius of the 2-step entry at
              * m + 1: rows idx + 1 and idx + 2 of ref->lanes in one load a
              * lane (within the lane's orbit: idx < top); Z at idx is the
-             * last pass's Z at idx + 2. */
+             * last pass's Z at its last index. */
             V_T zb, wb, r1, zc, wc, r2;
             V_GATHER6 (cx.lanes, &ln.go[o], zb, wb, r1, zc, wc, r2);
             (void)r1; /* the entry at m: none at an even m (see step A) */
@@ -441,35 +452,59 @@ p_lanes_run (const rnd_kjob_t *job, p_stream_t *st, float *out, const int bla)
              * now (those stop after A; p_scalar skips). */
             advb = bla ? p_vnoskip (on, r2, x, y) : on;
             p_vstep (zb, wb, zc, wc, cr, ci, &x, &y, &m2, &zm2);
-            (void)p_vtest (advb, m2, zm2, b2, &esc, &reb);
+            on = p_vtest (advb, m2, zm2, b2, &esc, &reb);
+            /* done: the lanes that ran the pass's last step, which is
+             * committed; Z at their new index */
+            V_MASK_T done = advb;
+            V_T zl = zc, wl = wc;
+            stopbits |= (uint64_t)V_MASK_BITS (V_MASK_ANDNOT (adva, advb)) << o;
+#if P_STEPS == 4
+            /* Steps C and D likewise, from rows idx + 3 and idx + 4 (the
+             * skip due at odd m: in step D) */
+            V_T zd, wd, r3, ze, we, r4;
+            V_GATHER6 (cx.lanes + 8, &ln.go[o], zd, wd, r3, ze, we, r4);
+            (void)r3;
+            V_MASK_T advc = on;
+            p_vstep (zc, wc, zd, wd, cr, ci, &x, &y, &m2, &zm2);
+            on = p_vtest (advc, m2, zm2, b2, &esc, &reb);
+            done = bla ? p_vnoskip (on, r4, x, y) : on;
+            p_vstep (zd, wd, ze, we, cr, ci, &x, &y, &m2, &zm2);
+            (void)p_vtest (done, m2, zm2, b2, &esc, &reb);
+            zl = ze;
+            wl = we;
+            stop2 |= (uint64_t)V_MASK_BITS (V_MASK_ANDNOT (advb, advc)) << o;
+            stop3 |= (uint64_t)V_MASK_BITS (V_MASK_ANDNOT (advc, done)) << o;
+#endif
             /* Lanes now at top or beyond: p_scalar steps them past their
              * orbit's end or ev, which no step of this pass reached. One
              * compare a pass instead of one a step. */
             go = V_GO_ADD (go, go2);
-            V_MASK_T end = V_GO_CMP_GE_M (V_MASK_ANDNOT (advb, esc), go, V_GO_LOAD (&ln.gtop[o]));
-            /* Commit B where it ran; lanes that stopped after A redo it in
-             * scalar code (p_scalar: rare, and no blends here). */
-            V_GO_MASK_STORE (&ln.go[o], advb, go);
-            V_MASK_STORE (&ln.x[o], advb, x);
-            V_MASK_STORE (&ln.y[o], advb, y);
-            V_MASK_STORE (&ln.zr[o], advb, zc);
-            V_MASK_STORE (&ln.zi[o], advb, wc);
+            V_MASK_T end = V_GO_CMP_GE_M (V_MASK_ANDNOT (done, esc), go, V_GO_LOAD (&ln.gtop[o]));
+            /* Commit the last step where it ran; lanes that stopped before
+             * redo their steps in scalar code (p_scalar: rare, and no
+             * blends here). */
+            V_GO_MASK_STORE (&ln.go[o], done, go);
+            V_MASK_STORE (&ln.x[o], done, x);
+            V_MASK_STORE (&ln.y[o], done, y);
+            V_MASK_STORE (&ln.zr[o], done, zl);
+            V_MASK_STORE (&ln.zi[o], done, wl);
             unsigned e = V_MASK_BITS (esc);
             if (e) /* rare: once a pixel */
                 V_STORE (&ln.m2[o], m2);
             escbits |= (uint64_t)e << o;
             endbits |= (uint64_t)V_MASK_BITS (end) << o;
             rebbits |= (uint64_t)V_MASK_BITS (reb) << o;
-            stopbits |= (uint64_t)V_MASK_BITS (V_MASK_ANDNOT (adva, advb)) << o;
         }
-        if (!(escbits | endbits | rebbits | stopbits))
+        if (!(escbits | endbits | rebbits | stopbits | stop2 | stop3))
             continue;
 
-        /* Stopped after step A: redo it here, then settle (most stop
-         * because step B would skip: the skip is taken now). */
-        for (uint64_t b = stopbits; b; b &= b - 1) {
+        /* Stopped after step A (C: after B, C): redo it here, then settle
+         * (most stop because the next step would skip: the skip is taken
+         * now). */
+        for (uint64_t b = stopbits | stop2 | stop3; b; b &= b - 1) {
             int l = __builtin_ctzll (b);
-            if (p_scalar (&cx, &ln, l, out, bla, 1))
+            int k = (stopbits >> l & 1) ? 1 : (stop2 >> l & 1) ? 2 : 3;
+            if (p_scalar (&cx, &ln, l, out, bla, k))
                 active -= !p_next (&cx, st, &ln, l, out, bla);
         }
         /* Escaped in step B at n (stored as n + 1). */

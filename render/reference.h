@@ -45,9 +45,9 @@ struct rnd_ref {
      * 32-byte row per index i of the joined orbits (start, then Julia's
      * base from row lanes_base): Z_i's re and im, the radius of the 2-step
      * BLA entry at index i - 1 of the same orbit (0 where there is none),
-     * and 0; then 4 rows of zeros: a lane reads at most 1 row past the last
-     * index (4 leave room). One 64-byte load per lane then serves two steps;
-     * odd rows start at 64-byte boundaries (rnd_ref_build_lanes). */
+     * and 0; then 4 rows of zeros: a lane reads at most 3 rows past the last
+     * index (an idle one, at index 0 of an orbit of 2). One 64-byte load per lane then serves two
+     * steps; odd rows start at 64-byte boundaries (rnd_ref_build_lanes). */
     double *lanes;
     void *lanes_mem; /* the allocation lanes points into */
     int lanes_base;  /* the row of base's index 0 (Julia: start's len rounded up
