@@ -52,9 +52,15 @@
         S_TRANSPOSE3 (_mm256_loadu_pd (p0_ + 4), _mm256_loadu_pd (p1_ + 4),                        \
                       _mm256_loadu_pd (p2_ + 4), _mm256_loadu_pd (p3_ + 4), d, e, f);              \
     } while (0)
-#define V_STORE_I64(p, mask, v)                                                                    \
-    _mm256_maskstore_epi64 ((long long *)(p), _mm256_castpd_si256 (mask),                          \
-                            _mm256_cvtepi32_epi64 (_mm256_cvtpd_epi32 (v)))
+#define V_GO_T __m256i
+#define V_GO_LOAD(p) _mm256_load_si256 ((const __m256i *)(p))
+#define V_GO_SET1 _mm256_set1_epi64x
+#define V_GO_ADD _mm256_add_epi64
+/* a >= b: not b > a */
+#define V_GO_CMP_GE_M(mask, a, b)                                                                  \
+    _mm256_andnot_pd (_mm256_castsi256_pd (_mm256_cmpgt_epi64 ((b), (a))), (mask))
+#define V_GO_MASK_STORE(p, mask, v)                                                                \
+    _mm256_maskstore_epi64 ((long long *)(p), _mm256_castpd_si256 (mask), (v))
 #define V_ABS(v) _mm256_andnot_pd (_mm256_set1_pd (-0.0), (v))
 #define V_CMP_M(mask, a, b, p) _mm256_and_pd ((mask), _mm256_cmp_pd ((a), (b), (p)))
 #define V_MASK_ANDNOT(a, b) _mm256_andnot_pd ((b), (a))

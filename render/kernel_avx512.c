@@ -62,8 +62,12 @@
         (b) = _mm512_shuffle_f64x2 (x_, y_, 0x44);                                                 \
         (e) = _mm512_shuffle_f64x2 (x_, y_, 0xee);                                                 \
     } while (0)
-#define V_STORE_I64(p, mask, v)                                                                    \
-    _mm512_mask_store_epi64 ((p), (mask), _mm512_cvtepi32_epi64 (_mm512_cvtpd_epi32 (v)))
+#define V_GO_T __m512i
+#define V_GO_LOAD(p) _mm512_load_si512 ((const void *)(p))
+#define V_GO_SET1 _mm512_set1_epi64
+#define V_GO_ADD _mm512_add_epi64
+#define V_GO_CMP_GE_M(mask, a, b) _mm512_mask_cmp_epi64_mask ((mask), (a), (b), _MM_CMPINT_NLT)
+#define V_GO_MASK_STORE(p, mask, v) _mm512_mask_store_epi64 ((p), (mask), (v))
 #define V_ABS _mm512_abs_pd
 #define V_CMP_M(mask, a, b, p) _mm512_mask_cmp_pd_mask ((mask), (a), (b), (p))
 #define V_MASK_ANDNOT(a, b) ((__mmask8)((a) & ~(b)))
@@ -71,6 +75,9 @@
 #define V_MASK_STORE(p, mask, v) _mm512_mask_store_pd ((p), (mask), (v))
 #ifndef P_CHAINS
 #define P_CHAINS 4
+#endif
+#ifndef P_STEPS
+#define P_STEPS 4
 #endif
 #define KP_LIST_FN rnd_kernel_avx512_perturb_pixels
 

