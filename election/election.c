@@ -328,11 +328,16 @@ el_election_arbitrate (el_peer_t *p, uint64_t now, el_term_t term, const ovl_han
             el_master_send_heartbeat (p, EL_TO_PEER, candidate, 1);
         return;
     }
-    if (term.n == 0 && p->term.n == 0 && !p->is_master) {
-        /* Neither the candidate nor this root has heard a master of the
-         * job: both may have come after it finished -- its members answer
-         * an election query with the relinquish (el_election_on_query) --
-         * or its starter died before its first heartbeat. Ask first, and
+    if (p->term.n == 0 && !p->is_master) {
+        /* This root has heard no master of the job: it may have come after
+         * the job finished -- its members answer an election query with
+         * the relinquish (el_election_on_query) -- and so may the
+         * candidate, or the candidate heard of a master whose last
+         * heartbeats, the relinquish among them, passed before its tree
+         * link was up (sim --job joiners --nodes 16 --seed 375431089: a
+         * latecomer root took a "master lost" nomination of term 1 and
+         * elected a master nobody needed; the rule was for term 0 only);
+         * or the job's starter died before its first heartbeat. Ask first, and
          * every peer of the network: a root that just took over may have
          * no tree under it yet, and the members answer the asker only.
          * Take the nomination once the question has been out for a master
