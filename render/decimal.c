@@ -7,6 +7,10 @@
 
 #include "view.h"
 
+/* A written exponent has at most six digits (rnd_decimal_ok). */
+#define S_EXP_DIGITS 6
+#define S_EXP_MAX 999999L
+
 int
 rnd_c_locale_begin (rnd_c_locale_t *self)
 {
@@ -57,7 +61,7 @@ rnd_decimal_ok (const char *t, size_t max)
             p++, edigits++;
         /* Six digits: beyond any depth we can render, and far from the
          * int range MPFR and strtod parse exponents into. */
-        if (edigits == 0 || edigits > 6)
+        if (edigits == 0 || edigits > S_EXP_DIGITS)
             return 0;
     }
     return *p == '\0';
@@ -99,6 +103,11 @@ rnd_decimal_canonical (const char *t, char *out, size_t size)
         size_t o = 0;
         w = 0;
         if (size < n + 32) /* any layout: at most n + 24 bytes with sign and NUL */
+            w = -1;
+        /* Digits after the point move the exponent: 0.5e-999999 is
+         * 5e-1000000, which rnd_decimal_ok would refuse to read back.
+         * Refused here, a canonical text always reads back as itself. */
+        else if ((x < -4 || x >= prec) && (x < -S_EXP_MAX || x > S_EXP_MAX))
             w = -1;
         else if (neg)
             out[o++] = '-';

@@ -29,7 +29,9 @@ double rnd_decimal_to_double (const char *text);
  * digits) ("-0.5", "1.4e-05", "4e-227", "-1.7400623825793399052984109"),
  * so that one value has one text (the job id hashes it) and the %.17g text
  * of a double is its own canonical form. Its length, or -1 if out is too
- * small or memory runs out. */
+ * small, memory runs out, or its exponent would need more than the six
+ * digits rnd_decimal_ok reads (0.5e-999999 is 5e-1000000): a canonical
+ * text always reads back as itself. */
 int rnd_decimal_canonical (const char *text, char *out, size_t size);
 
 /* Reads in (rnd_decimal_ok, any length up to RND_DECIMAL_MAX - 1) into *d

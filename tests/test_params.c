@@ -810,7 +810,8 @@ test_v2_canonical (void **state)
         { "123456789012345678901", "123456789012345678901" },
         { "1.5e30", "1.5e+30" },
         { "-1.74006238257933990529841091", "-1.74006238257933990529841091" },
-        { "0.00", "" }, /* zero: "0" is %.17g of 0.0 */
+        { "0.00", "" },                 /* zero: "0" is %.17g of 0.0 */
+        { "0.5e-999998", "5e-999999" }, /* the smallest exponent that reads back */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         rnd_view_t v;
@@ -821,8 +822,11 @@ test_v2_canonical (void **state)
             fail_msg ("'%s' -> '%s', expected '%s'", cases[i][0], v.width_text, cases[i][1]);
     }
     /* not plain decimals */
-    static const char *const bad[] = { "",    "-",  ".",  "1e",        "0x1p3", "inf",
-                                       "nan", " 1", "1 ", "1e1234567", "1.2.3", "1e400" };
+    /* 0.5e-999999 is 5e-1000000, an exponent of seven digits that would
+     * not read back (fuzz_png found a Comment with 0.13184e-999999). */
+    static const char *const bad[] = { "",      "-",     ".",          "1e", "0x1p3",
+                                       "inf",   "nan",   " 1",         "1 ", "1e1234567",
+                                       "1.2.3", "1e400", "0.5e-999999" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         rnd_view_t v, before;
         s_fixture_view (&v);
@@ -831,6 +835,9 @@ test_v2_canonical (void **state)
             fail_msg ("'%s' accepted", bad[i]);
         s_assert_view_equal (&before, &v);
     }
+    /* ... and in a text it is out of range, not read as 0 */
+    s_expect_error ("p2pfractal-params 2\ncenter_im=0.13184e-999999\n",
+                    "line 2: center_im: '0.13184e-999999' is out of range", NULL);
     /* in the text: "-0.50" reads as -0.5 and writes back as -0.5 */
     rnd_view_t v;
     s_fixture_view (&v);

@@ -354,7 +354,8 @@ app_view_opts_apply (app_view_opts_t *vo, int opt, const char *arg)
         break;
     case APP_OPT_CENTER:
         if (s_set_center (v, arg))
-            app_usage_error ("--center: '%.80s' is not RE,IM (decimals of at most %d characters)",
+            app_usage_error ("--center: '%.80s' is not RE,IM (decimals of at most %d characters, "
+                             "exponents within +-999999)",
                              arg, RND_DECIMAL_MAX - 1);
         break;
     case APP_OPT_WIDTH:
