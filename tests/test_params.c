@@ -849,6 +849,66 @@ test_v2_canonical (void **state)
     assert_string_equal (rnd_view_center_im_text (&v), "0.1");
 }
 
+/* Whatever decimal a centre accepts writes a text that reads back to the
+ * same view and the same text (a job's id hashes that text): 20,000
+ * pseudo-random decimals, digits before and after the point, exponents
+ * near 0, near the doubles' range and near the six-digit limit, where a
+ * long fraction used to shift the exponent past what reads back. */
+/* A fixed pseudo-random sequence: the next value below m. */
+static uint32_t
+s_next (uint32_t *x, uint32_t m)
+{
+    *x = *x * 1664525u + 1013904223u;
+    return (*x >> 8) % m;
+}
+
+static void
+test_v2_accepted_reads_back (void **state)
+{
+    (void)state;
+    uint32_t x = 2026;
+#define S_NEXT(m) s_next (&x, (uint32_t)(m))
+    int accepted = 0, refused = 0;
+    for (int i = 0; i < 20000; i++) {
+        char t[200];
+        size_t o = 0;
+        if (S_NEXT (3) == 0)
+            t[o++] = S_NEXT (2) ? '-' : '+';
+        int ints = S_NEXT (4) ? (int)S_NEXT (25) : 0;
+        int fracs = (int)S_NEXT (60);
+        for (int k = 0; k < ints; k++)
+            t[o++] = (char)('0' + S_NEXT (10));
+        if (fracs || !ints) {
+            t[o++] = '.';
+            for (int k = 0; k < fracs || (!ints && k < 1); k++)
+                t[o++] = (char)('0' + S_NEXT (10));
+        }
+        static const long exps[] = { 0, 5, 17, 300, 308, 330, 4000, 999900, 999999 };
+        if (S_NEXT (4)) {
+            long e = exps[S_NEXT (sizeof exps / sizeof exps[0])];
+            e -= S_NEXT (2) ? (long)S_NEXT (80) : 0;
+            const char *sign = S_NEXT (2) ? "-" : "";
+            o += (size_t)snprintf (t + o, sizeof t - o, "e%s%ld", sign, e < 0 ? 0 : e);
+        }
+        t[o] = '\0';
+        rnd_view_t v;
+        s_fixture_view (&v);
+        if (rnd_view_set_center_text (&v, t, "0") != 0) {
+            refused++;
+            continue;
+        }
+        accepted++;
+        const char *text = rnd_view_center_re_text (&v);
+        if (text && !rnd_decimal_ok (text, RND_DECIMAL_MAX))
+            fail_msg ("'%s' was kept as '%s', which does not read back", t, text);
+        s_round_trip (&v);
+    }
+#undef S_NEXT
+    /* Both sides were exercised: out-of-range exponents are refused. */
+    assert_true (accepted > 10000);
+    assert_true (refused > 100);
+}
+
 /* A text goes stale when its double is moved (a window zoom assigns the
  * doubles): it is then neither written nor used. */
 static void
@@ -1059,6 +1119,7 @@ main (void)
         cmocka_unit_test (test_parse_limits),
         cmocka_unit_test (test_v2_deep_round_trip),
         cmocka_unit_test (test_v2_canonical),
+        cmocka_unit_test (test_v2_accepted_reads_back),
         cmocka_unit_test (test_v2_stale_text_dropped),
         cmocka_unit_test (test_v1_values_are_doubles),
         cmocka_unit_test (test_samples_line),
