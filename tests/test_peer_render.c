@@ -1,9 +1,10 @@
 /* test_peer_render.c: the peer's render threads (app/peer/peer_render.c) --
  * results equal the kernel's for the slice's rows, the descriptor is
  * readable exactly while results wait, slices of a replaced job are
- * dropped, the throttle stretches a slice, a deep job's reference orbit is
- * computed once for all its slices and checks, and destroying the pool with
- * work queued or unclaimed leaks nothing (ASan checks). */
+ * dropped, the throttle stretches a slice (not a deep job's orbit), a
+ * deep job's reference orbit is computed once for all its slices and
+ * checks, and destroying the pool with work queued or unclaimed leaks
+ * nothing (ASan checks). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +40,22 @@ s_job (el_job_t *job, int slow, int max_iter, int slices)
         view.center_re = view.center_im = 0.0;
         view.width = 1.0;
     }
+    char err[256];
+    assert_int_equal (el_job_init (job, &view, slices, 1, err, sizeof err), 0);
+}
+
+/* A WxH job of a 1e-300 view at 20,000 iterations, in `slices` slices:
+ * rendered by perturbation around a 1,067-bit reference orbit. */
+static void
+s_deep_job (el_job_t *job, int w, int h, int slices)
+{
+    rnd_view_t view;
+    rnd_view_default (&view);
+    assert_int_equal (rnd_view_set_center_text (&view, BENCH_MIS_RE, BENCH_MIS_IM), 0);
+    assert_int_equal (rnd_view_set_width_text (&view, "1e-300"), 0);
+    view.width_px = w;
+    view.height_px = h;
+    view.max_iter = 20000;
     char err[256];
     assert_int_equal (el_job_init (job, &view, slices, 1, err, sizeof err), 0);
 }
@@ -202,16 +219,9 @@ static void
 test_deep_job_prepares_its_orbit_once (void **state)
 {
     (void)state;
-    rnd_view_t view;
-    rnd_view_default (&view);
-    assert_int_equal (rnd_view_set_center_text (&view, BENCH_MIS_RE, BENCH_MIS_IM), 0);
-    assert_int_equal (rnd_view_set_width_text (&view, "1e-300"), 0);
-    view.width_px = 48;
-    view.height_px = 32;
-    view.max_iter = 20000;
     el_job_t job;
+    s_deep_job (&job, 48, 32, 8);
     char err[256];
-    assert_int_equal (el_job_init (&job, &view, 8, 1, err, sizeof err), 0);
     rnd_kjob_t kjob;
     assert_int_equal (rnd_kjob_prepare (&kjob, &job.view, 0, err, sizeof err), 0);
     assert_true (kjob.perturb);
@@ -255,6 +265,33 @@ test_deep_job_prepares_its_orbit_once (void **state)
     }
     free (ck.values);
     rnd_kjob_release (&kjob);
+    app_peer_render_destroy (&r);
+}
+
+/* The throttle stretches a slice's render, not the deep job's orbit the
+ * thread computed before it: at --throttle 100 a 2x2 slice of a 1e-300
+ * view (a 1,067-bit orbit of 20,000 iterations, ~30 ms; four pixels,
+ * well under a millisecond) comes after the orbit plus 100 renders, where
+ * stretching the orbit too would add ~99 orbits. */
+static void
+test_throttle_spares_the_orbit (void **state)
+{
+    (void)state;
+    el_job_t job;
+    s_deep_job (&job, 2, 2, 1);
+    char err[256];
+    const double throttle = 100.0;
+    app_peer_render_t *r = app_peer_render_new (1, RND_KERNEL_AUTO, throttle, err, sizeof err);
+    assert_non_null (r);
+    assert_int_equal (app_peer_render_queue (r, &job, 0), 0);
+    app_peer_result_t res;
+    s_take (r, &res);
+    assert_true (res.ref_s > 0.0); /* this thread computed the orbit */
+    double stretched = res.busy_s - res.ref_s;
+    print_message ("orbit %.4f s, then %.4f s for the throttled slice\n", res.ref_s, stretched);
+    if (stretched > res.ref_s * (throttle - 1.0) / 2.0)
+        fail_msg ("the orbit (%.4f s) was stretched too: %.4f s after it", res.ref_s, stretched);
+    free (res.pixels);
     app_peer_render_destroy (&r);
 }
 
@@ -308,6 +345,7 @@ main (void)
         cmocka_unit_test (test_throttle_stretches_a_slice),
         cmocka_unit_test (test_destroy_with_work_left),
         cmocka_unit_test (test_deep_job_prepares_its_orbit_once),
+        cmocka_unit_test (test_throttle_spares_the_orbit),
         cmocka_unit_test (test_core_checks_pass_background_ones),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -445,8 +445,13 @@ s_worker (void *arg)
             free (item);
             continue;
         }
+        /* Only the slice's render is stretched, not the orbit this thread
+         * may have computed first (once per job, t0 counts it): stretched,
+         * a 1e-1000 orbit of 0.9 s held a peer's first slice 20 s at
+         * --throttle 24, and one of 0.1 s on a loaded machine kept two of
+         * test_deep_peers' three peers from delivering any slice. */
         if (r->throttle > 1.0)
-            s_throttle_wait (r, t0 + t * r->throttle);
+            s_throttle_wait (r, t0 + prep_s + (t - prep_s) * r->throttle);
         r->runs[me].t0_s = 0.0;
         if (r->stop) {
             free (done);

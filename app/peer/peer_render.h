@@ -34,7 +34,9 @@ typedef struct {
 
 /* threads render threads running kernel (supported, or AUTO). throttle >= 1:
  * after a slice that took t seconds a thread waits (throttle - 1) * t more
- * before posting it, as a machine throttle times slower would. NULL with a
+ * before posting it, as a machine throttle times slower would; a deep
+ * job's reference orbit, computed once before its first slice here, is
+ * not stretched. NULL with a
  * reason in err if no thread or wake-up descriptor could be made; fewer
  * threads than asked for may run (app_peer_render_threads). */
 app_peer_render_t *app_peer_render_new (int threads, rnd_kernel_t kernel, double throttle,
