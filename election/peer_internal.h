@@ -82,7 +82,7 @@ struct el_peer_t {
     int started;                       /* el_peer_start was called */
     uint64_t job_query_at_ms;          /* ask the network for its job then */
     int job_queries;                   /* JobQuery messages sent */
-    uint64_t announce_at_ms;           /* as master: publish the JobAnnounce again then */
+    uint64_t announce_at_ms;           /* as master (or a done job's root): announce again then */
     uint32_t master_queries;           /* MasterQuery messages sent, this job */
     ovl_id_t roots[EL_PEER_ROOTS_MAX]; /* groups whose tree this node roots */
     int n_roots;

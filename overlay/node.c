@@ -233,7 +233,7 @@ ovl_config_default (ovl_config_t *c)
     c->ping_interval_ms = 200;
     c->fail_timeout_ms = 1000;
     c->ack_timeout_ms = 500;
-    c->join_timeout_ms = 3000;
+    c->join_timeout_ms = 1500;
     c->children_max = 4;
     c->dead_memory_ms = 10000;
     c->table_maint_ms = 60000;

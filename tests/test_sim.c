@@ -356,7 +356,7 @@ test_join_tries_every_address (void **state)
     int lone = ovl_simnet_add_any (sim, &only_dead, 1);
     int joiner = ovl_simnet_add_any (sim, both, 2);
     assert_int_equal (joiner, lone + 1);
-    /* Three join timeouts (3 s by default). */
+    /* Six join timeouts (1.5 s by default). */
     ovl_simnet_run_until (sim, ovl_simnet_now (sim) + 9000);
     assert_true (ovl_node_is_joined (ovl_simnet_node (sim, joiner)));
     assert_false (ovl_node_is_joined (ovl_simnet_node (sim, lone)));
@@ -366,7 +366,7 @@ test_join_tries_every_address (void **state)
 /* Peers started together, each joining through the one started just
  * before it -- itself still joining (a lab where each types the address it
  * saw last). A node still joining is no ring: it refuses such JOINs, and
- * the newcomer's join starts over at its timeout (3 s), so a chain joins
+ * the newcomer's join starts over at its timeout (1.5 s), so a chain joins
  * one link a timeout at worst -- what the refusal costs. Before, the joiner answered as the
  * newcomer's closest node and gave it a leaf set without the ring (sim
  * --job joiners --seed 7116: it rooted the job's tree alone and elected
