@@ -849,11 +849,6 @@ test_v2_canonical (void **state)
     assert_string_equal (rnd_view_center_im_text (&v), "0.1");
 }
 
-/* Whatever decimal a centre accepts writes a text that reads back to the
- * same view and the same text (a job's id hashes that text): 20,000
- * pseudo-random decimals, digits before and after the point, exponents
- * near 0, near the doubles' range and near the six-digit limit, where a
- * long fraction used to shift the exponent past what reads back. */
 /* A fixed pseudo-random sequence: the next value below m. */
 static uint32_t
 s_next (uint32_t *x, uint32_t m)
@@ -862,6 +857,11 @@ s_next (uint32_t *x, uint32_t m)
     return (*x >> 8) % m;
 }
 
+/* Whatever decimal a centre accepts writes a text that reads back to the
+ * same view and the same text (a job's id hashes that text): 20,000
+ * pseudo-random decimals, digits before and after the point, exponents
+ * near 0, near the doubles' range and near the six-digit limit, where a
+ * long fraction used to shift the exponent past what reads back. */
 static void
 test_v2_accepted_reads_back (void **state)
 {

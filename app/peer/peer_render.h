@@ -36,9 +36,9 @@ typedef struct {
  * after a slice that took t seconds a thread waits (throttle - 1) * t more
  * before posting it, as a machine throttle times slower would; a deep
  * job's reference orbit, computed once before its first slice here, is
- * not stretched. NULL with a
- * reason in err if no thread or wake-up descriptor could be made; fewer
- * threads than asked for may run (app_peer_render_threads). */
+ * not stretched. NULL with a reason in err if no thread or wake-up
+ * descriptor could be made; fewer threads than asked for may run
+ * (app_peer_render_threads). */
 app_peer_render_t *app_peer_render_new (int threads, rnd_kernel_t kernel, double throttle,
                                         char *err, size_t err_size);
 /* Stop the threads (a throttle wait is cut short; a slice being computed is
